@@ -1,0 +1,26 @@
+"""advisor: reads LLM query logs and says, in dollars per month, what to change to pay less
+without losing quality.
+
+Public API (heavy dependencies load lazily)::
+
+    from advisor import load_log, load_config, PriceCatalog, compute_baseline
+"""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"
+
+from .config import Config, load_config
+from .errors import AdvisorError, ConfigError, InfeasiblePlanError, InputError
+from .schema import QueryLog
+
+__all__ = [
+    "__version__",
+    "AdvisorError",
+    "Config",
+    "ConfigError",
+    "InfeasiblePlanError",
+    "InputError",
+    "QueryLog",
+    "load_config",
+]

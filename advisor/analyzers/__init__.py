@@ -1,0 +1,89 @@
+"""Analyzers: QueryLog + Baseline + AnalysisContext -> Findings, one module each, registered by name.
+
+Each analyzer module defines a function decorated with `@register("name")`:
+
+    @register("batch")
+    def analyze_batch(log: QueryLog, baseline: Baseline, ctx: AnalysisContext) -> BatchFindings: ...
+
+Findings are frozen dataclasses with `name`, `monthly_savings_usd`, `warnings` and a
+`to_dict()` that returns JSON-ready data (no numpy scalars, no arrays of per-call values).
+Per-call arrays that the optimizer needs (aligned with `log.frame` rows) live in fields whose
+names start with `per_call_` and are left out of `to_dict()`.
+An analyzer that cannot run on this log (e.g. no text column) returns its findings with
+`skipped_reason` set instead of raising.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Callable, Protocol
+
+if TYPE_CHECKING:
+    from ..config import Config
+    from ..cost_model import Baseline
+    from ..prices import PriceCatalog
+    from ..schema import QueryLog
+
+
+class Findings(Protocol):
+    name: str
+    monthly_savings_usd: float
+    warnings: tuple[str, ...]
+    skipped_reason: str | None
+
+    def to_dict(self) -> dict[str, Any]: ...
+
+
+def _no_progress(stage: str, done: int, total: int) -> None:
+    return None
+
+
+@dataclass(frozen=True)
+class AnalysisContext:
+    """What analyzers get besides the log and baseline: settings, prices, the embedder."""
+
+    config: "Config"
+    prices: "PriceCatalog"
+    embedder: Any = None  # advisor.embed.Embedder; None means "load the default lazily"
+    progress: Callable[[str, int, int], None] = _no_progress
+    labels: Any = None  # optional user labels for routing (advisor.analyzers.routing reads it)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def get_embedder(self):
+        """The injected embedder, or the default sentence-transformers one (loaded on first use)."""
+        if self.embedder is not None:
+            return self.embedder
+        from ..embed import default_embedder
+
+        emb = default_embedder(self.config)
+        object.__setattr__(self, "embedder", emb)
+        return emb
+
+
+Analyzer = Callable[["QueryLog", "Baseline", AnalysisContext], Findings]
+REGISTRY: dict[str, Analyzer] = {}
+
+# Run order matters only for cost: each analyzer is independent of the others' output.
+DEFAULT_ORDER = ("cache", "routing", "batch", "prompt", "capacity")
+
+
+def register(name: str) -> Callable[[Analyzer], Analyzer]:
+    def deco(fn: Analyzer) -> Analyzer:
+        REGISTRY[name] = fn
+        return fn
+
+    return deco
+
+
+def get_analyzer(name: str) -> Analyzer:
+    if name not in REGISTRY:
+        try:
+            importlib.import_module(f"{__name__}.{name}")
+        except ModuleNotFoundError:
+            pass
+    if name not in REGISTRY:
+        from ..errors import ConfigError
+
+        raise ConfigError.setting("analyzers", f"a list of known analyzers ({', '.join(DEFAULT_ORDER)})", name)
+    return REGISTRY[name]
