@@ -35,6 +35,10 @@ COST_USD = "cost_usd"                    # float, as billed
 IS_BATCH = "is_batch"                    # bool, call already went through a batch API
 QUALITY_PREFIX = "quality__"             # quality__<model>: shadow score of another model
 
+# Provenance, added by ingest so later stages can name the file and row in messages.
+SOURCE_FILE = "_source_file"             # category: the file the row came from
+SOURCE_ROW = "_source_row"               # int64: 1-based data row (CSV/Parquet) or line (JSONL)
+
 INT_COLUMNS = (INPUT_TOKENS, OUTPUT_TOKENS, TURN, SYSTEM_TOKENS, HISTORY_TOKENS, CACHED_INPUT_TOKENS)
 FLOAT_COLUMNS = (QUALITY, BUSINESS_UNIT, COST_USD)
 STR_COLUMNS = (MODEL, PROVIDER, CONVERSATION_ID, USER_ID, QUERY, RESPONSE, LATENCY_CLASS, TASK)
