@@ -44,8 +44,8 @@ class ProjectionSettings:
                                       "(give one volume)", self.calls_per_day)
         for name in ("conversations_per_day", "calls_per_day"):
             v = getattr(self, name)
-            if v is not None and not v > 0:
-                raise ConfigError.setting(f"projection.{name}", "a number > 0", v)
+            if v is not None and not 0 < v < float("inf"):
+                raise ConfigError.setting(f"projection.{name}", "a finite number > 0", v)
 
 
 @dataclass(frozen=True)
@@ -105,6 +105,7 @@ class Baseline:
     price_date: str
     price_source: str
     warnings: tuple[str, ...] = field(default=())
+    sample_fraction: float = 1.0  # share of the log analysed (advisor.sampling); 1 = all of it
 
     @property
     def infrastructure_cost_per_month_usd(self) -> float:
@@ -138,6 +139,7 @@ class Baseline:
             "price_date": self.price_date,
             "price_source": self.price_source,
             "n_calls": self.n_calls,
+            "sample_fraction": self.sample_fraction,
             "span_days": self.span_days,
             "scaling": self.scaling,
             "monthly_factor": self.monthly_factor,
@@ -204,7 +206,8 @@ def _monthly_factor(log: S.QueryLog, proj: ProjectionSettings, n_conv: int | Non
             f"projected: {proj.conversations_per_day:g} conversations/day"
     if proj.calls_per_day is not None:
         return proj.calls_per_day * DAYS_PER_MONTH / log.n_calls, f"projected: {proj.calls_per_day:g} calls/day"
-    return DAYS_PER_MONTH / log.span_days, "observed"
+    # A sample of the log covers the same days with a fraction of the traffic.
+    return DAYS_PER_MONTH / log.span_days / log.sample_fraction, "observed"
 
 
 def _peak_to_mean(log: S.QueryLog, infra: InfrastructureSettings, warnings: list[str]) -> float:
@@ -286,6 +289,12 @@ def compute_baseline(log: S.QueryLog, prices: PriceCatalog, config: Config) -> B
     if log.has(S.USER_ID):
         n_users = int(frame[S.USER_ID].nunique())
         api_pu, total_pu = api_pm / n_users, total_pm / n_users
+        if log.sample_fraction < 1:
+            # A conversation sample holds fewer users, not fewer calls per user: scale the
+            # sample's own cost, not the whole month's, over its users.
+            api_pu, total_pu = api_pu * log.sample_fraction, total_pu * log.sample_fraction
+            warnings.append("Cost per user-month comes from a sample of conversations; users whose other "
+                            "conversations fell outside the sample make it a lower bound.")
         if log.span_days < SHORT_SPAN_DAYS:
             warnings.append(f"The log covers {log.span_days:.1f} days, so its {n_users} distinct users undercount "
                             "monthly active users; cost per user-month is an upper bound.")
@@ -325,6 +334,7 @@ def compute_baseline(log: S.QueryLog, prices: PriceCatalog, config: Config) -> B
         by_model=_by_model(frame, per_call, factor, api_pm, prices),
         billed_cost_usd=billed, modelled_cost_usd=modelled,
         price_date=prices.price_date, price_source=prices.source, warnings=tuple(warnings),
+        sample_fraction=log.sample_fraction,
     )
 
 

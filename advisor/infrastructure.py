@@ -20,10 +20,13 @@ from .errors import ConfigError
 HOURS_PER_MONTH = 24 * 30  # advisor's month is 30 days throughout
 
 
-def _positive(name: str, value: float, *, allow_zero: bool = False) -> None:
+def _positive(name: str, value: float, *, allow_zero: bool = False, allow_inf: bool = False) -> None:
+    # TOML can spell nan and inf; neither is a cost or a rate (inf is allowed only where it means
+    # "no limit", e.g. a tier that never switches).
     ok = value >= 0 if allow_zero else value > 0
-    if not ok or value != value:
-        raise ConfigError.setting(name, "a number >= 0" if allow_zero else "a number > 0", value)
+    if not ok or value != value or (value == math.inf and not allow_inf):
+        bound = ">= 0" if allow_zero else "> 0"
+        raise ConfigError.setting(name, f"a number {bound}" if allow_inf else f"a finite number {bound}", value)
 
 
 def _fraction(name: str, value: float) -> None:
@@ -67,9 +70,10 @@ class InfrastructureSettings:
         for name in ("worker_cost_per_month_usd", "worker_calls_per_hour", "worker_conversations_per_hour",
                      "peak_to_mean_ratio", "worker_memory_gb"):
             _positive(f"infrastructure.{name}", getattr(self, name))
+        for name in ("cache_single_max_calls_per_hour", "database_single_max_calls_per_hour"):
+            _positive(f"infrastructure.{name}", getattr(self, name), allow_zero=True, allow_inf=True)
         for name in ("cache_single_cost_per_month_usd", "cache_cluster_cost_per_month_usd",
-                     "cache_single_max_calls_per_hour", "database_single_cost_per_month_usd",
-                     "database_replicas_cost_per_month_usd", "database_single_max_calls_per_hour",
+                     "database_single_cost_per_month_usd", "database_replicas_cost_per_month_usd",
                      "networking_min_cost_per_month_usd", "networking_cost_per_million_calls_usd",
                      "storage_gb_per_million_calls", "storage_retention_months", "storage_cost_per_gb_month_usd"):
             _positive(f"infrastructure.{name}", getattr(self, name), allow_zero=True)

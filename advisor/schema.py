@@ -71,6 +71,9 @@ class QueryLog:
     warnings: tuple[str, ...] = ()
     skipped: SkippedRows = field(default_factory=SkippedRows)
     tokens_counted_from_text: bool = False
+    # Share of the log's conversations (or rows) analysed; advisor.sampling sets it below 1 and
+    # the cost model scales observed monthly figures by 1 / sample_fraction.
+    sample_fraction: float = 1.0
 
     @property
     def n_calls(self) -> int:

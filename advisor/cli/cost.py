@@ -111,8 +111,13 @@ def render_baseline(d: dict, console) -> None:
               help="Scenario only: price the stated tokens per conversation or those its turn structure implies.")
 @click.option("--map", "map_text", help="Logs only: column mapping, e.g. timestamp=created_at,input_tokens=prompt_tokens.")
 @click.option("--skip-bad-rows", is_flag=True, help="Logs only: skip invalid rows (counted in the warnings).")
+@click.option("--sample-fraction", type=float,
+              help="Logs only: analyse this share of conversations (0-1]; monthly figures are scaled back up.")
+@click.option("--max-rows", type=int,
+              help="Logs only: stream the logs and keep at most this many rows (a conversation sample).")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of tables.")
-def cost(logs, scenario_path, config_path, prices_path, tokens, map_text, skip_bad_rows, as_json):
+def cost(logs, scenario_path, config_path, prices_path, tokens, map_text, skip_bad_rows, sample_fraction, max_rows,
+         as_json):
     """Cost of a scenario (--scenario FILE) or the baseline cost of LOGS."""
     from ..config import load_config
     from ..prices import load_prices
@@ -121,6 +126,8 @@ def cost(logs, scenario_path, config_path, prices_path, tokens, map_text, skip_b
         raise click.UsageError("Give either --scenario FILE or one or more LOGS (not both, not neither).")
     if scenario_path and (map_text or skip_bad_rows):
         raise click.UsageError("--map and --skip-bad-rows apply to LOGS only.")
+    if scenario_path and (sample_fraction is not None or max_rows is not None):
+        raise click.UsageError("--sample-fraction and --max-rows apply to LOGS only.")
     config = load_config(config_path)
     catalog = load_prices(config, prices_path)
     if scenario_path:
@@ -134,11 +141,12 @@ def cost(logs, scenario_path, config_path, prices_path, tokens, map_text, skip_b
         if tokens:
             raise click.UsageError("--tokens applies to --scenario only.")
         from ..cost_model import compute_baseline
-        from ..ingest import load_log
         from ..ingest.mapping import mapping_from_config, parse_mapping
+        from ..sampling import load_sampled_log
 
         mapping = mapping_from_config(config, parse_mapping(map_text) if map_text else None)
-        log = load_log(list(logs), mapping=mapping or None, skip_bad_rows=skip_bad_rows)
+        log = load_sampled_log(list(logs), fraction=sample_fraction, max_rows=max_rows, seed=config.seed,
+                               mapping=mapping or None, skip_bad_rows=skip_bad_rows)
         data = compute_baseline(log, catalog, config).to_dict()
         data["log_warnings"] = list(log.warnings)
         render = render_baseline

@@ -1,0 +1,123 @@
+"""Replayed matches + P(right answer) per hit -> per-threshold estimates and a chosen threshold.
+
+    sweep(match_cosine, p_right, cost_usd, thresholds, groups, ...) -> tuple[ThresholdEstimate]
+    choose_threshold(estimates, false_hit_budget) -> ThresholdEstimate | None
+
+Pure numpy, no I/O: the analyzer and `advisor evaluate cache` share it. Intervals come from
+a bootstrap that resamples whole groups (conversations or time blocks), because calls in
+one conversation or one busy hour hit or miss together; resampling single calls would make
+the interval too narrow.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+import numpy as np
+
+DEFAULT_THRESHOLDS = tuple(round(0.70 + 0.01 * i, 2) for i in range(29))  # 0.70 .. 0.98
+
+
+@dataclass(frozen=True)
+class ThresholdEstimate:
+    """What a semantic cache at one similarity threshold would do over the replayed log."""
+
+    threshold: float
+    hits: int
+    hit_rate: float                      # hits / all calls considered
+    estimated_precision: float | None    # expected share of hits whose cached answer is right
+    precision_interval: tuple[float, float] | None
+    entity_hit_share: float | None       # share of hits whose texts carry entity values
+    avoided_cost_usd: float              # over the log (not per month)
+    monthly_avoided_cost_usd: float
+    monthly_net_savings_usd: float       # avoided cost minus the cache's own monthly cost
+    savings_interval_usd: tuple[float, float]
+
+    @property
+    def false_hit_rate(self) -> float | None:
+        return None if self.estimated_precision is None else 1.0 - self.estimated_precision
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        d["false_hit_rate"] = self.false_hit_rate
+        return d
+
+
+def _group_sums(values: np.ndarray, group_codes: np.ndarray, n_groups: int) -> np.ndarray:
+    """(n_groups, k) sums of the (n, k) `values` per group."""
+    out = np.zeros((n_groups, values.shape[1]), dtype=np.float64)
+    np.add.at(out, group_codes, values)
+    return out
+
+
+def sweep(match_cosine: np.ndarray, p_right: np.ndarray, cost_usd: np.ndarray,
+          thresholds=DEFAULT_THRESHOLDS, *, groups: np.ndarray | None = None,
+          has_entities: np.ndarray | None = None, monthly_factor: float = 1.0,
+          monthly_cache_cost_usd: float = 0.0, n_boot: int = 200, seed: int = 0,
+          p_right_draws: np.ndarray | None = None, n_total: int | None = None) -> tuple[ThresholdEstimate, ...]:
+    """Estimates for each threshold over the calls given (one row per call, NaN/-1 = no match).
+
+    `p_right_draws` (draws, n): posterior samples of p_right (after labelled pairs); their
+    spread is added to the precision interval. `n_total`: calls the hit rate is a share of
+    (default: the rows given).
+    """
+    cos = np.nan_to_num(np.asarray(match_cosine, dtype=np.float64), nan=-1.0)
+    p = np.asarray(p_right, dtype=np.float64)
+    cost = np.asarray(cost_usd, dtype=np.float64)
+    n = cos.size
+    n_total = n if n_total is None else n_total
+    ent = np.zeros(n, bool) if has_entities is None else np.asarray(has_entities, bool)
+    t = np.asarray(thresholds, dtype=np.float64)
+    hit = cos[:, None] >= t[None, :]                       # (n, k)
+    codes = np.zeros(n, np.int64) if groups is None else np.unique(groups, return_inverse=True)[1]
+    n_groups = int(codes.max()) + 1 if n else 1
+    sums = {
+        "hits": _group_sums(hit.astype(np.float64), codes, n_groups),
+        "p": _group_sums(hit * p[:, None], codes, n_groups),
+        "cost": _group_sums(hit * cost[:, None], codes, n_groups),
+    }
+    rng = np.random.default_rng(seed)
+    weights = rng.multinomial(n_groups, np.full(n_groups, 1.0 / n_groups), size=n_boot).astype(np.float64)
+    boot_hits = weights @ sums["hits"]
+    boot_prec = np.divide(weights @ sums["p"], boot_hits, out=np.full_like(boot_hits, np.nan), where=boot_hits > 0)
+    boot_cost = weights @ sums["cost"]
+    if p_right_draws is not None:
+        draw_prec = (p_right_draws @ hit) / np.maximum(hit.sum(axis=0), 1)   # (draws, k)
+    out = []
+    for k, thr in enumerate(t):
+        h = hit[:, k]
+        n_hit = int(h.sum())
+        avoided = float(cost[h].sum())
+        monthly = avoided * monthly_factor
+        lo_s, hi_s = np.nanpercentile(boot_cost[:, k], [2.5, 97.5]) * monthly_factor if n else (0.0, 0.0)
+        if n_hit:
+            prec = float(p[h].mean())
+            spread = boot_prec[:, k] - np.nanmean(boot_prec[:, k])
+            if p_right_draws is not None:
+                # Model uncertainty (posterior draws) plus the stream's own sampling spread.
+                spread = np.random.default_rng(seed + k).choice(spread[np.isfinite(spread)], draw_prec.shape[0]) \
+                    + draw_prec[:, k] - prec
+            lo, hi = np.nanpercentile(prec + spread, [2.5, 97.5])
+            interval = (float(np.clip(lo, 0, 1)), float(np.clip(hi, 0, 1)))
+            ent_share = float(ent[h].mean())
+        else:
+            prec, interval, ent_share = None, None, None
+        out.append(ThresholdEstimate(
+            threshold=float(thr), hits=n_hit, hit_rate=n_hit / n_total if n_total else 0.0,
+            estimated_precision=prec, precision_interval=interval, entity_hit_share=ent_share,
+            avoided_cost_usd=avoided, monthly_avoided_cost_usd=monthly,
+            monthly_net_savings_usd=monthly - monthly_cache_cost_usd,
+            savings_interval_usd=(float(lo_s) - monthly_cache_cost_usd, float(hi_s) - monthly_cache_cost_usd),
+        ))
+    return tuple(out)
+
+
+def choose_threshold(estimates, false_hit_budget: float = 0.02) -> ThresholdEstimate | None:
+    """Most net savings among thresholds whose expected false-hit rate is within the budget.
+
+    Ties (e.g. no cost data) go to the lower threshold, which answers more calls.
+    """
+    ok = [e for e in estimates if e.hits and e.false_hit_rate is not None and e.false_hit_rate <= false_hit_budget]
+    if not ok:
+        return None
+    return max(ok, key=lambda e: (round(e.monthly_net_savings_usd, 9), e.hits, -e.threshold))

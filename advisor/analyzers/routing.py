@@ -1,0 +1,337 @@
+"""Routing analyzer: QueryLog + Baseline + AnalysisContext -> RoutingFindings.
+
+Answers "what share of our calls could a model that costs 5-10x less take, and how much
+quality would we give up?" per candidate model, calibrated to the quality target
+(`quality_target`, relative to today's quality). Labels come from the log (`quality` for the
+served model, `quality__<model>` shadow answers) and/or `ctx.labels` (a RoutingLabels from
+`--labels FILE`); without labels the shipped default router is used, but only after a domain
+check says the log looks like its training data. Segments (KMeans clusters of the queries)
+carry volume, tokens and expected quality per model for the optimizer.
+
+Settings (`[routing]` in the config file)::
+
+    candidates = ["gpt-4o-mini", "claude-haiku-4-5"]   # cheaper models to consider
+    candidate_providers = { "gpt-4o-mini" = "openai" }  # when the name does not say it
+    n_segments = 12            # clusters of similar requests (1..50)
+    quality_threshold = 0.8    # optional: "good enough" = candidate score >= this (else >= current)
+    min_labels = 50            # labelled calls per candidate needed to train on the user's labels
+    router = "default"         # "default", a directory holding router.json/.npz, or "none"
+    max_out_of_domain_share = 0.25
+    learning_curve = true
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from ..config import settings
+from ..errors import ConfigError, InputError
+from ..schema import INPUT_TOKENS, MODEL, OUTPUT_TOKENS, PROVIDER, QUALITY, QUALITY_PREFIX, QUERY, TURN
+from . import AnalysisContext, register
+from .routing_candidates import (
+    CandidateEstimate,
+    CandidateInputs,
+    estimate_from_labels,
+    estimate_from_router,
+    estimate_unsupported,
+)
+from .routing_domain import DomainCheck
+from .routing_features import text_features
+from .routing_segments import cluster_requests
+
+if TYPE_CHECKING:
+    from ..cost_model import Baseline
+    from ..schema import QueryLog
+
+MAX_ECE = 0.05  # calibration error above which probabilities get a warning
+
+# Cheaper model per provider when the user names none and has no shadow labels.
+DEFAULT_CANDIDATES = {"openai": "gpt-4o-mini", "anthropic": "claude-haiku-4-5", "google": "gemini-2.0-flash",
+                      "mistral": "mistral-small-latest"}
+
+
+@dataclass(frozen=True)
+class RoutingSettings:
+    candidates: tuple[str, ...] = ()
+    candidate_providers: dict = field(default_factory=dict)
+    n_segments: int = 12
+    quality_threshold: float | None = None
+    min_labels: int = 50
+    router: str = "default"
+    max_out_of_domain_share: float = 0.25
+    learning_curve: bool = True
+
+    def validate(self) -> None:
+        if not 1 <= self.n_segments <= 50:
+            raise ConfigError.setting("routing.n_segments", "an integer from 1 to 50", self.n_segments)
+        if self.quality_threshold is not None and not 0.0 <= self.quality_threshold <= 1.0:
+            raise ConfigError.setting("routing.quality_threshold", "a number in 0..1", self.quality_threshold)
+        if self.min_labels < 20:
+            raise ConfigError.setting("routing.min_labels", "an integer >= 20", self.min_labels)
+        if not 0.0 < self.max_out_of_domain_share < 1.0:
+            raise ConfigError.setting("routing.max_out_of_domain_share", "a number strictly between 0 and 1",
+                                      self.max_out_of_domain_share)
+
+
+@dataclass(frozen=True)
+class RoutingSegment:
+    id: int
+    name: str
+    n_calls: int
+    call_share: float
+    mean_input_tokens: float
+    mean_output_tokens: float
+    main_current_model: str
+    current_quality: float | None                  # absolute 0..1; None when nothing is labelled
+    candidate_quality: dict[str, float | None]     # expected absolute quality on each candidate
+    relative_quality: dict[str, float | None]      # candidate / current
+    n_labelled: dict[str, int]                     # "current" and each candidate
+
+
+@dataclass(frozen=True)
+class RoutingFindings:
+    name: str = "routing"
+    monthly_savings_usd: float = 0.0
+    savings_interval_usd: tuple[float, float] = (0.0, 0.0)
+    confidence: str = "low"
+    quality_target: float = 0.95
+    best_candidate: str | None = None
+    current_models: tuple[str, ...] = ()
+    candidates: tuple[CandidateEstimate, ...] = ()
+    segments: tuple[RoutingSegment, ...] = ()
+    domain: DomainCheck | None = None
+    prerequisites: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()
+    skipped_reason: str | None = None
+    per_call_segment: np.ndarray | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return _plain(self)
+
+
+def _plain(value):
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value) if not f.name.startswith("per_call_")}
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, float) and not np.isfinite(value):
+        return None
+    return value
+
+
+def guess_provider(model: str, configured: dict, fallback: str) -> str:
+    """[routing] candidate_providers first, then the price catalog's own lookup (as ingest does)."""
+    if model in configured:
+        return str(configured[model])
+    from ..ingest.providers import UNKNOWN, infer_provider
+
+    provider = infer_provider(model)
+    return fallback if provider == UNKNOWN else provider
+
+
+def _embed_unique(embedder, texts: list[str]) -> np.ndarray:
+    uniq, inverse = np.unique(np.asarray(texts, dtype=object), return_inverse=True)
+    vectors = np.asarray(embedder.encode([str(t) for t in uniq]), dtype=np.float32)
+    return vectors[inverse.reshape(-1)]
+
+
+def _labels_for(frame, ctx_labels, model: str | None, texts: list[str], served) -> np.ndarray:
+    """Per-call scores: of `model` (a shadow column / the labels file), or of the served model when model is None."""
+    out = np.full(len(frame), np.nan)
+    if model is None:
+        if QUALITY in frame.columns:
+            out = frame[QUALITY].to_numpy(dtype=float, na_value=np.nan).copy()
+        if ctx_labels is not None:
+            for name in np.unique(served):
+                rows = np.flatnonzero(served == name)
+                fill = ctx_labels.for_texts([texts[i] for i in rows], name)
+                out[rows] = np.where(np.isfinite(out[rows]), out[rows], fill)
+        return out
+    column = QUALITY_PREFIX + model
+    if column in frame.columns:
+        out = frame[column].to_numpy(dtype=float, na_value=np.nan).copy()
+    if ctx_labels is not None:
+        fill = ctx_labels.for_texts(texts, model)
+        out = np.where(np.isfinite(out), out, fill)
+    return out
+
+
+def _candidate_names(log, ctx_labels, cfg: RoutingSettings, served_models, providers) -> list[str]:
+    if cfg.candidates:
+        return list(cfg.candidates)
+    labelled = set(log.quality_models()) | (set(ctx_labels.models) if ctx_labels is not None else set())
+    names = sorted(labelled - set(served_models))
+    if names:
+        return names
+    return sorted({DEFAULT_CANDIDATES[p] for p in providers if p in DEFAULT_CANDIDATES} - set(served_models))
+
+
+@register("routing")
+def analyze_routing(log: QueryLog, baseline: Baseline, ctx: AnalysisContext) -> RoutingFindings:
+    cfg = settings(ctx.config, "routing", RoutingSettings)
+    target = float(ctx.config.quality_target)
+    frame = log.frame
+    if not log.has(QUERY):
+        return RoutingFindings(quality_target=target, skipped_reason="the log has no query text (column 'query'); "
+                               "routing needs the request text to tell which requests a cheaper model can take.")
+    warnings: list[str] = []
+    ctx_labels = ctx.labels
+    if ctx_labels is not None:
+        warnings.extend(ctx_labels.warnings)
+    texts = frame[QUERY].fillna("").astype(str).tolist()
+    served = frame[MODEL].astype(str).to_numpy()
+    served_providers = frame[PROVIDER].astype(str).to_numpy() if PROVIDER in frame.columns else np.array(["unknown"] * len(frame))
+    n = len(frame)
+
+    ctx.progress("routing: embedding queries", 0, n)
+    embeddings = _embed_unique(ctx.get_embedder(), texts)
+    ctx.progress("routing: embedding queries", n, n)
+    features = text_features(texts)
+    if log.has(TURN):  # the user-trained classifier may use the turn; the shipped router does not
+        user_features = np.c_[features, np.log1p(frame[TURN].fillna(1).to_numpy(dtype=float))]
+    else:
+        user_features = features
+
+    current_labels = _labels_for(frame, ctx_labels, None, texts, served)
+    known_current = current_labels[np.isfinite(current_labels)]
+    current_quality = np.where(np.isfinite(current_labels), current_labels, known_current.mean() if len(known_current) else 1.0)
+
+    per_call_cost = np.asarray(baseline.per_call_cost_usd, dtype=float)
+    in_tok = frame[INPUT_TOKENS].to_numpy(dtype=float)
+    out_tok = frame[OUTPUT_TOKENS].to_numpy(dtype=float)
+    fallback_provider = str(served_providers[0]) if n else "openai"
+
+    shipped, domain, shipped_scores = None, None, None
+    estimates: list[CandidateEstimate] = []
+    labelled_masks: dict[str, np.ndarray] = {}
+    for name in _candidate_names(log, ctx_labels, cfg, np.unique(served), set(served_providers)):
+        provider = guess_provider(name, cfg.candidate_providers, fallback_provider)
+        try:
+            ctx.prices.price(name, provider)  # unknown model: InputError naming close names
+        except InputError as exc:
+            warnings.append(f"routing candidate '{name}' skipped: {exc}")
+            continue
+        # Same tokens at the candidate's list prices (no cache discount assumed on the new model).
+        cand_cost = np.asarray(ctx.prices.call_cost_usd(name, provider, in_tok, out_tok), dtype=float)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ratio = np.where(per_call_cost > 0, cand_cost / per_call_cost, 1.0)
+        eligible = (served != name) & (cand_cost < per_call_cost)
+        inputs = CandidateInputs(
+            model=name, provider=provider, eligible=eligible,
+            per_call_saving_usd=np.where(eligible, per_call_cost - cand_cost, 0.0), cost_ratio=ratio,
+            current_quality=current_quality, candidate_labels=_labels_for(frame, ctx_labels, name, texts, served),
+            current_labels=current_labels, monthly_factor=float(baseline.monthly_factor),
+        )
+        labelled = np.isfinite(inputs.candidate_labels) & np.isfinite(current_labels)
+        labelled_masks[name] = labelled
+        good = inputs.candidate_labels[labelled] >= (current_labels[labelled] if cfg.quality_threshold is None else cfg.quality_threshold)
+        ctx.progress(f"routing: {name}", 0, 1)
+        if labelled.sum() >= cfg.min_labels and 0 < good.sum() < len(good):
+            estimate = estimate_from_labels(inputs, embeddings, user_features, target=target,
+                                            threshold=cfg.quality_threshold, seed=ctx.config.seed,
+                                            with_learning_curve=cfg.learning_curve)
+            if estimate.metrics.ece is not None and estimate.metrics.ece > MAX_ECE:
+                warnings.append(f"routing: {name}'s probabilities are off by {estimate.metrics.ece:.2f} on average "
+                                f"(expected calibration error, out of fold; aim <= {MAX_ECE}); its share interval is "
+                                "widened by that much. More labels usually fix this.")
+            estimates.append(estimate)
+        else:
+            if labelled.any():
+                warnings.append(f"routing: only {int(labelled.sum())} calls have labels for both the current model and "
+                                f"{name} (need {cfg.min_labels} with both outcomes); not training on them.")
+            if cfg.router == "none":
+                estimates.append(estimate_unsupported(inputs, "No labels and the default router is disabled ([routing] router = \"none\")."))
+            else:
+                if shipped is None:
+                    shipped, domain, shipped_scores, note = _apply_shipped_router(cfg, embeddings, texts, ctx.config.seed)
+                    embedder_id = getattr(ctx.get_embedder(), "model_id", None)
+                    if shipped_scores is not None and embedder_id != shipped.embedding_model_id:
+                        warnings.append(f"routing: the default router was trained on {shipped.embedding_model} "
+                                        f"embeddings; the configured embedder is '{embedder_id}'.")
+                    if note:
+                        warnings.append(note)
+                if shipped_scores is None:
+                    estimates.append(estimate_unsupported(inputs, "The default router does not cover this traffic."))
+                else:
+                    ece = float(shipped.metrics.get("held_out", {}).get("ece") or 0.05)
+                    estimates.append(estimate_from_router(inputs, shipped_scores, ece, target=target))
+        ctx.progress(f"routing: {name}", 1, 1)
+
+    if not estimates:
+        return RoutingFindings(quality_target=target, warnings=tuple(warnings), domain=domain,
+                               skipped_reason="no candidate model with a known price is cheaper than the current one; "
+                               "name candidates in [routing] candidates.")
+
+    ctx.progress("routing: segments", 0, 1)
+    clusters = cluster_requests(embeddings, texts, n_segments=min(cfg.n_segments, n), seed=ctx.config.seed)
+    segments = _segments(clusters, frame, served, current_labels, current_quality, estimates, labelled_masks, in_tok, out_tok)
+    ctx.progress("routing: segments", 1, 1)
+
+    best = max(estimates, key=lambda e: e.monthly_savings_usd)
+    if best.monthly_savings_usd <= 0:
+        best = max(estimates, key=lambda e: e.savings_interval_usd[1])
+    prerequisites = tuple(dict.fromkeys(p for e in estimates for p in e.prerequisites))
+    return RoutingFindings(
+        monthly_savings_usd=best.monthly_savings_usd, savings_interval_usd=best.savings_interval_usd,
+        confidence=best.confidence, quality_target=target, best_candidate=best.model,
+        current_models=tuple(sorted(np.unique(served).tolist())), candidates=tuple(estimates), segments=segments,
+        domain=domain, prerequisites=prerequisites, warnings=tuple(warnings), per_call_segment=clusters.per_call_segment,
+    )
+
+
+def _apply_shipped_router(cfg: RoutingSettings, embeddings: np.ndarray, texts: list[str], seed: int):
+    """(router, domain check, scores or None, warning or None): scores only for in-domain traffic."""
+    from ..router_model import load_router
+
+    shipped = load_router(None if cfg.router == "default" else cfg.router)
+    expected_dim = shipped.classifier.pca_mean_.shape[0]
+    if embeddings.shape[1] != expected_dim:
+        return shipped, None, None, (
+            f"ROUTING: the default router needs {shipped.embedding_model} embeddings ({expected_dim} dimensions); "
+            f"the configured embedder gives {embeddings.shape[1]}. No routing savings are claimed without your own labels.")
+    domain = shipped.check_domain(embeddings, texts, max_share_below=cfg.max_out_of_domain_share, seed=seed)
+    if not domain.in_domain:
+        return shipped, domain, None, (
+            f"ROUTING: OUT OF DOMAIN. The default router was trained on {shipped.training.get('data', 'other data')}; "
+            f"{domain.describe()}. No routing savings are claimed without your own labels.")
+    return shipped, domain, shipped.predict(embeddings, texts), None
+
+
+def _segments(clusters, frame, served, current_labels, current_quality, estimates, labelled_masks, in_tok,
+              out_tok) -> tuple[RoutingSegment, ...]:
+    n = len(frame)
+    any_current = bool(np.isfinite(current_labels).any())
+    out = []
+    for sid, seg_name in enumerate(clusters.names):
+        rows = np.flatnonzero(clusters.per_call_segment == sid)
+        if len(rows) == 0:
+            continue
+        models, counts = np.unique(served[rows], return_counts=True)
+        cur = float(current_quality[rows].mean()) if any_current else None
+        cand_q, rel_q, n_lab = {}, {}, {"current": int(np.isfinite(current_labels[rows]).sum())}
+        for e in estimates:
+            n_lab[e.model] = int(labelled_masks[e.model][rows].sum())
+            if e.per_call_p_good_enough is None:
+                cand_q[e.model], rel_q[e.model] = None, None
+                continue
+            p = e.per_call_p_good_enough[rows]
+            base = current_quality[rows]
+            expected = p * base + (1.0 - p) * np.minimum(e.fail_quality, base)
+            rel_q[e.model] = float(expected.sum() / base.sum()) if base.sum() > 0 else None
+            cand_q[e.model] = float(expected.mean()) if any_current else None
+        out.append(RoutingSegment(
+            id=sid, name=seg_name, n_calls=len(rows), call_share=len(rows) / n,
+            mean_input_tokens=float(in_tok[rows].mean()), mean_output_tokens=float(out_tok[rows].mean()),
+            main_current_model=str(models[np.argmax(counts)]), current_quality=cur,
+            candidate_quality=cand_q, relative_quality=rel_q, n_labelled=n_lab,
+        ))
+    return tuple(out)
+

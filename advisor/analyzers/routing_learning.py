@@ -1,0 +1,82 @@
+"""Learning curve: labelled requests -> how the router's AUC and APGR grow with the number of
+labels, and the smallest number after which the estimate is stable.
+
+Hold out a seeded test part once; train on nested random subsets of the rest (`n_repeats`
+draws per size) and score each on the same test part. "Stable" = the AUC's spread across
+draws is below `max_sd` and its mean is within `tolerance` of the largest size's mean.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .routing_classifier import RoutingClassifier
+from .routing_metrics import auc_score, evaluate_scores
+
+
+@dataclass(frozen=True)
+class LearningPoint:
+    n_labelled: int
+    auc_mean: float | None
+    auc_sd: float | None
+    apgr_mean: float | None
+
+
+@dataclass(frozen=True)
+class LearningCurve:
+    points: tuple[LearningPoint, ...]
+    n_needed_for_stable_auc: int | None  # None: not shown stable below the number given
+
+    def to_dict(self) -> dict:
+        return {"points": [p.__dict__ for p in self.points], "n_needed_for_stable_auc": self.n_needed_for_stable_auc}
+
+
+def default_sizes(n_train: int) -> list[int]:
+    sizes = [s for s in (50, 100, 200, 400, 800, 1600, 3200, 6400) if s < n_train]
+    return sizes + [n_train]
+
+
+def learning_curve(embeddings: np.ndarray, features: np.ndarray, weak: np.ndarray, strong: np.ndarray, *,
+                   seed: int, test_frac: float = 0.3, n_repeats: int = 3, sizes: list[int] | None = None,
+                   max_sd: float = 0.02, tolerance: float = 0.02, threshold: float | None = None,
+                   split: tuple[np.ndarray, np.ndarray] | None = None) -> LearningCurve:
+    """`split` = (training pool, test rows) overrides the seeded hold-out."""
+    if split is None:
+        perm = np.random.default_rng(seed).permutation(len(weak))
+        n_test = max(10, int(round(len(weak) * test_frac)))
+        test, pool = perm[:n_test], perm[n_test:]
+    else:
+        pool, test = split
+    good_test = (weak[test] >= (strong[test] if threshold is None else threshold)).astype(int)
+    points = []
+    for size in sizes or default_sizes(len(pool)):
+        aucs, apgrs = [], []
+        for r in range(n_repeats if size < len(pool) else 1):
+            idx = np.random.default_rng(seed + 1 + r).choice(pool, size=size, replace=False)
+            try:
+                model = RoutingClassifier(seed=seed).fit(embeddings[idx], features[idx], weak[idx], strong[idx], threshold)
+            except ValueError:  # too few labels or one outcome only at this size
+                continue
+            out = model.predict(embeddings[test], features[test])
+            auc = auc_score(out.p_good_enough, good_test)
+            if auc is not None:
+                aucs.append(auc)
+            if np.any(weak[test] != strong[test]):
+                apgrs.append(evaluate_scores(out.strong_score, weak[test], strong[test]).apgr)
+        points.append(LearningPoint(
+            n_labelled=int(size),
+            auc_mean=float(np.mean(aucs)) if aucs else None,
+            auc_sd=float(np.std(aucs)) if len(aucs) > 1 else (0.0 if aucs else None),
+            apgr_mean=float(np.mean(apgrs)) if apgrs else None,
+        ))
+    final = points[-1].auc_mean if points else None
+    needed = None
+    if final is not None:
+        # The largest size has one draw (sd 0) and is the reference itself: it proves nothing.
+        for p in points[:-1]:
+            if p.auc_mean is not None and p.auc_sd is not None and p.auc_sd <= max_sd and abs(p.auc_mean - final) <= tolerance:
+                needed = p.n_labelled
+                break
+    return LearningCurve(tuple(points), needed)

@@ -1,0 +1,214 @@
+"""One measurement in a fresh process: JSON task on stdin -> JSON result on stdout.
+
+    python -m advisor.bench.worker < task.json
+
+A fresh process per measurement makes its peak RSS (resource.getrusage) its own and keeps
+one run's warm caches out of the next. Tasks: "analyze" (pipeline.run_analysis with stage
+times), "embed" (the same unique texts with the same model and batch size, nothing else),
+"gptcache" (advisor's replay vs GPTCache's put/get loop on one stream), "onnx" (torch fp32
+vs ONNX int8 throughput and hit rates), "ann" (exact vs approximate nearest-earlier search).
+"""
+
+from __future__ import annotations
+
+import json
+import resource
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+
+def peak_rss_mb() -> float:
+    # Linux reports ru_maxrss in KiB.
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
+def task_analyze(t: dict) -> dict:
+    from ..config import Config
+    from ..embed import normalize_text
+    from ..pipeline import run_analysis
+    from .embedders import TimedEmbedder, make_embedder
+
+    emb = TimedEmbedder(make_embedder(t["embedder"], t["batch_size"]))
+    marks: list[tuple[str, int, float, float, float]] = []
+
+    def progress(stage: str, done: int, total: int) -> None:
+        # Only stage boundaries: the embedder's own per-batch calls are not stage marks.
+        if stage in ("ingest", "analyzers", "optimizer"):
+            marks.append((stage, done, time.perf_counter(), emb.seconds, peak_rss_mb()))
+
+    analyzers = tuple(t["analyzers"])
+    t0 = time.perf_counter()
+    result = run_analysis([t["log"]], Config(seed=0), embedder=emb, analyzers=analyzers, progress=progress)
+    total = time.perf_counter() - t0
+    stages = _stage_table(marks, t0, time.perf_counter(), analyzers, result)
+    texts = sorted({normalize_text(x) for x in emb.texts})
+    Path(t["texts_out"]).write_text(json.dumps(texts))
+    return {"total_s": total, "embedding_s": emb.seconds, "unique_texts": len(texts), "stages": stages,
+            "n_calls": result.log.n_calls, "analyzers_run": list(result.analyzers),
+            "warnings": list(result.warnings)[:10], "peak_rss_mb": peak_rss_mb()}
+
+
+def _stage_table(marks, t0: float, t_end: float, analyzers, result) -> list[dict]:
+    """Stage times from the pipeline's progress marks; embedding time is taken out of the
+    analyzer that asked for it and shown as its own row."""
+    at = {(m[0], m[1]): m for m in marks}
+    rows = []
+
+    def add(name, start, end):
+        rows.append({"stage": name, "seconds": end[2] - start[2] - (end[3] - start[3]),
+                     "embedding_s": end[3] - start[3], "peak_rss_mb": end[4]})
+
+    ingest0, ingest1 = at.get(("ingest", 0)), at.get(("ingest", 1))
+    first_an = at.get(("analyzers", 0))
+    if ingest0 and ingest1:
+        add("ingest", ingest0, ingest1)
+    if ingest1 and first_an:
+        add("prices + cost model", ingest1, first_an)
+    for i, name in enumerate(analyzers):
+        a, b = at.get(("analyzers", i)), at.get(("analyzers", i + 1))
+        if a and b:
+            add(f"analyzer: {name}" + ("" if name in result.analyzers else " (did not run)"), a, b)
+    opt0, opt1 = at.get(("optimizer", 0)), at.get(("optimizer", 1))
+    if opt0 and opt1:
+        add("optimizer", opt0, opt1)
+    if opt1:
+        rows.append({"stage": "recommendations + result", "seconds": t_end - opt1[2], "embedding_s": 0.0,
+                     "peak_rss_mb": peak_rss_mb()})
+    emb_total = sum(r["embedding_s"] for r in rows)
+    rows.append({"stage": "embedding (inside analyzers)", "seconds": emb_total, "embedding_s": emb_total,
+                 "peak_rss_mb": None})
+    return rows
+
+
+def task_embed(t: dict) -> dict:
+    from .embedders import make_embedder
+
+    texts = json.loads(Path(t["texts"]).read_text())
+    t0 = time.perf_counter()
+    emb = make_embedder(t["embedder"], t["batch_size"])
+    emb.encode(texts[:1])  # loads the model
+    t1 = time.perf_counter()
+    emb.encode(texts)
+    t2 = time.perf_counter()
+    return {"load_s": t1 - t0, "encode_s": t2 - t1, "total_s": t2 - t0, "n_texts": len(texts),
+            "texts_per_s": len(texts) / max(t2 - t1, 1e-9), "peak_rss_mb": peak_rss_mb()}
+
+
+def _cacheable_stream(log_path: str, limit: int | None):
+    from ..analyzers.cache import CacheSettings, cacheable_mask
+    from ..embed import normalize_text
+    from ..ingest import load_log
+    from ..schema import QUERY, TIMESTAMP
+
+    frame = load_log([log_path]).frame
+    rows = np.flatnonzero(cacheable_mask(frame, CacheSettings()))
+    if limit:
+        rows = rows[:limit]
+    texts = [normalize_text(x) for x in frame[QUERY].to_numpy()[rows]]
+    times = frame[TIMESTAMP].to_numpy()[rows].astype("datetime64[ms]").astype(np.int64) / 1000.0
+    return texts, times
+
+
+def task_gptcache(t: dict) -> dict:
+    from ..analyzers.cache_replay import replay
+    from .embedders import make_embedder
+    from .gptcache_loop import gptcache_hits
+
+    texts, _ = _cacheable_stream(t["log"], t["limit"])
+    vectors = make_embedder(t["embedder"], t["batch_size"], cache=True).encode(texts)
+    thr = t["threshold"]
+    t0 = time.perf_counter()
+    r = replay(vectors, ttl_s=None, capacity=None)
+    ours_s = time.perf_counter() - t0
+    ours = r.match_cosine >= thr
+    out = {"n_calls": len(texts), "threshold": thr, "advisor_s": ours_s, "advisor_hit_rate": float(ours.mean()),
+           "advisor_method": r.method}
+    try:
+        g = gptcache_hits(texts, vectors, thr, Path(t["workdir"]))
+    except ImportError as exc:
+        out["gptcache_error"] = f"gptcache could not be imported: {exc}"
+        return out
+    out.update({"gptcache_s": g.seconds, "gptcache_hit_rate": float(g.hits.mean()),
+                "agreement": float((g.hits == ours).mean()), "gptcache_version": g.version})
+    return out
+
+
+def task_onnx(t: dict) -> dict:
+    from ..analyzers.cache_replay import replay
+    from .embedders import make_embedder
+
+    texts, times = _cacheable_stream(t["log"], None)
+    uniq = sorted(set(texts))[: t["max_texts"]] if t["max_texts"] else sorted(set(texts))
+    out: dict = {"n_texts": len(uniq), "n_calls": len(texts), "batch_size": t["batch_size"], "rates": {}, "hit_rates": {}}
+    vecs = {}
+    for name in ("minilm", "onnx-int8"):
+        emb = make_embedder(name, t["batch_size"])
+        emb.encode(uniq[:8])  # model load and export outside the timing
+        t0 = time.perf_counter()
+        emb.encode(uniq)
+        out["rates"][name] = len(uniq) / (time.perf_counter() - t0)
+        vecs[name] = emb.encode(texts)
+    for name, v in vecs.items():
+        r = replay(v, times_s=times, ttl_s=t["ttl_s"])
+        out["hit_rates"][name] = {f"{thr:.2f}": float((r.match_cosine >= thr).mean()) for thr in t["thresholds"]}
+    a, b = vecs["minilm"], vecs["onnx-int8"]
+    cos = (a * b).sum(axis=1)
+    out["vector_cosine_mean"] = float(cos.mean())
+    out["vector_cosine_min"] = float(cos.min())
+    return out
+
+
+def clustered_vectors(n: int, dim: int = 384, seed: int = 0, per_cluster: int = 5, noise: float = 0.35) -> np.ndarray:
+    """Normalized vectors in small clusters (paraphrase groups), for the ANN row."""
+    rng = np.random.default_rng(seed)
+    centers = rng.standard_normal((max(n // per_cluster, 1), dim)).astype(np.float32)
+    centers /= np.linalg.norm(centers, axis=1, keepdims=True)
+    x = centers[rng.integers(0, len(centers), n)] + noise * rng.standard_normal((n, dim)).astype(np.float32) / np.sqrt(dim)
+    return (x / np.linalg.norm(x, axis=1, keepdims=True)).astype(np.float32)
+
+
+def task_ann(t: dict) -> dict:
+    from ..analyzers.cache_replay import replay
+    from ..neighbors import ann_available, nearest_earlier_ann
+
+    n, thr = t["n"], t["threshold"]
+    v = clustered_vectors(n, seed=t["seed"])
+    rng = np.random.default_rng(t["seed"])
+    sample = np.sort(rng.choice(np.arange(1, n), size=min(t["recall_sample"], n - 1), replace=False))
+    # Exact best earlier match for the sampled rows only: a reference that costs n · sample.
+    ref = np.array([float((v[:i] @ v[i]).max()) for i in sample], dtype=np.float32)
+    out: dict = {"n": n, "threshold": thr, "recall_sample": len(sample)}
+
+    def score(name: str, cos: np.ndarray, seconds: float) -> None:
+        out[name] = {"seconds": seconds, "recall_at_1": float((cos[sample] >= ref - 1e-5).mean()),
+                     "hit_agreement": float(((cos[sample] >= thr) == (ref >= thr)).mean())}
+
+    t0 = time.perf_counter()
+    r = replay(v, ttl_s=None, capacity=None, ann_above=0)
+    score("replay_hnswlib", r.match_cosine, time.perf_counter() - t0)
+    if ann_available():
+        t0 = time.perf_counter()
+        a = nearest_earlier_ann(v)
+        score("neighbors_faiss", a.match_cosine, time.perf_counter() - t0)
+    if n <= t["exact_max"]:
+        t0 = time.perf_counter()
+        r = replay(v, ttl_s=None, capacity=None, ann_above=n + 1)
+        score("replay_exact", r.match_cosine, time.perf_counter() - t0)
+    out["peak_rss_mb"] = peak_rss_mb()
+    return out
+
+
+TASKS = {"analyze": task_analyze, "embed": task_embed, "gptcache": task_gptcache, "onnx": task_onnx, "ann": task_ann}
+
+
+def main() -> None:
+    task = json.loads(sys.stdin.read())
+    result = TASKS[task["task"]](task)
+    json.dump(result, sys.stdout)
+
+
+if __name__ == "__main__":
+    main()

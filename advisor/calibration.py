@@ -1,0 +1,124 @@
+"""Matched pair's cosine -> P(the cached answer is right): the false-hit calibration.
+
+    load_calibration(path=None) -> Calibration          (models/cache_calibration/, arrays + JSON)
+    Calibration.predict(cosine) -> np.ndarray           P(same answer | cosine of the best match)
+    update_with_labels(cal, cosine, same, seed) -> Recalibration   (a few labelled pairs)
+    Recalibration.predict(cosine, draws=0)              posterior mean, or (draws, n) samples
+
+The shipped model is an increasing curve through knots (a logistic in cosine),
+fitted on nearest-earlier-neighbour matches in shuffled streams of CLINC150 train
+utterances (same intent = same answer); see models/cache_calibration/MODEL_CARD.md and
+`python -m advisor.train_cache_calibration`. It is stored as plain arrays (.npz) and JSON.
+
+Labelled pairs update it with a Bayesian logistic recalibration,
+logit p' = a + b * logit p, with a Normal prior centred on "the shipped curve is right"
+(a = 0, b = 1): a few labels move it a little, many labels move it as far as they say, and
+the Laplace posterior gives the interval that narrows as labels accumulate.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from .errors import InputError
+from .paths import models_dir
+
+MODEL_SUBDIR = "cache_calibration"
+KNOTS_FILE = "knots.npz"
+META_FILE = "calibration.json"
+_EPS = 1e-4
+
+
+def _logit(p: np.ndarray) -> np.ndarray:
+    p = np.clip(p, _EPS, 1 - _EPS)
+    return np.log(p / (1 - p))
+
+
+def _sigmoid(z: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-z))
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """P(same answer | cosine) as a piecewise-linear increasing curve through knots."""
+
+    cosine_knots: np.ndarray
+    p_same_knots: np.ndarray
+    meta: dict = field(default_factory=dict)
+
+    def predict(self, cosine) -> np.ndarray:
+        c = np.asarray(cosine, dtype=np.float64)
+        return np.interp(c, self.cosine_knots, self.p_same_knots)
+
+    def save(self, directory: Path) -> None:
+        directory.mkdir(parents=True, exist_ok=True)
+        np.savez(directory / KNOTS_FILE, cosine_knots=self.cosine_knots, p_same_knots=self.p_same_knots)
+        (directory / META_FILE).write_text(json.dumps(self.meta, indent=2, sort_keys=True) + "\n")
+
+
+def load_calibration(path: str | Path | None = None) -> Calibration:
+    directory = Path(path) if path else models_dir() / MODEL_SUBDIR
+    knots = directory / KNOTS_FILE
+    if not knots.exists():
+        raise InputError.at(str(directory), expected=f"a calibration model ({KNOTS_FILE}, {META_FILE})",
+                            found="no such file", fix="Reinstall advisor or run `python -m advisor.train_cache_calibration`.")
+    with np.load(knots, allow_pickle=False) as z:
+        x, y = z["cosine_knots"].astype(np.float64), z["p_same_knots"].astype(np.float64)
+    meta_path = directory / META_FILE
+    meta = json.loads(meta_path.read_text()) if meta_path.exists() else {}
+    return Calibration(cosine_knots=x, p_same_knots=y, meta=meta)
+
+
+@dataclass(frozen=True)
+class Recalibration:
+    """The shipped curve after a Bayesian logistic update on labelled pairs."""
+
+    base: Calibration
+    mean_ab: np.ndarray     # posterior mean of (a, b)
+    cov_ab: np.ndarray      # Laplace posterior covariance
+    n_labels: int
+    seed: int = 0
+
+    def predict(self, cosine, draws: int = 0) -> np.ndarray:
+        z = _logit(self.base.predict(cosine))
+        if draws <= 0:
+            return _sigmoid(self.mean_ab[0] + self.mean_ab[1] * z)
+        rng = np.random.default_rng(self.seed)
+        ab = rng.multivariate_normal(self.mean_ab, self.cov_ab, size=draws)
+        return _sigmoid(ab[:, :1] + ab[:, 1:2] * z[None, :])
+
+
+def update_with_labels(cal: Calibration, cosine, same, *, prior_sd: tuple[float, float] = (3.0, 1.0),
+                       seed: int = 0) -> Recalibration:
+    """MAP + Laplace fit of logit p' = a + b logit p on labelled pairs.
+
+    `prior_sd`: how far (a, b) may plausibly be from (0, 1) before seeing labels. Wide on
+    purpose: on Quora duplicate questions (harder negatives than CLINC150's intents) the
+    labels alone ask for (a, b) near (-5, 1.6), and a tight prior would hold a hundred labels
+    back from saying so (measured in docs/cache-evaluation.md).
+    """
+    z = _logit(cal.predict(cosine))
+    y = np.asarray(same, dtype=np.float64)
+    X = np.column_stack([np.ones_like(z), z])
+    prior_mean = np.array([0.0, 1.0])
+    prior_prec = np.diag(1.0 / np.square(prior_sd))
+
+    def neg_log_post(w):
+        eta = X @ w
+        # log(1 + e^eta) computed stably; the prior is a Gaussian penalty.
+        nll = np.sum(np.logaddexp(0.0, eta) - y * eta)
+        d = w - prior_mean
+        grad = X.T @ (_sigmoid(eta) - y) + prior_prec @ d
+        return nll + 0.5 * d @ prior_prec @ d, grad
+
+    from scipy.optimize import minimize
+
+    w = minimize(neg_log_post, prior_mean, jac=True, method="L-BFGS-B").x
+    p = _sigmoid(X @ w)
+    hess = -(X.T * (p * (1 - p))) @ X - prior_prec
+    cov = np.linalg.inv(-hess)
+    return Recalibration(base=cal, mean_ab=w, cov_ab=(cov + cov.T) / 2, n_labels=int(y.size), seed=seed)

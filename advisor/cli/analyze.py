@@ -1,0 +1,134 @@
+"""`advisor analyze LOGS...`: parse options, run the pipeline, render and store the result.
+
+Progress bars go to stderr so that `--json` leaves stdout pure JSON. All figures come from
+the pipeline; this module only parses, calls and renders.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import click
+
+
+def _progress_callback(console):
+    """A (stage, done, total) callback drawing one rich progress bar per stage on stderr."""
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    bars = Progress(TextColumn("{task.description:<12}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
+                    TimeElapsedColumn(), console=console, transient=True)
+    tasks: dict[str, int] = {}
+
+    def update(stage: str, done: int, total: int) -> None:
+        if stage not in tasks:
+            tasks[stage] = bars.add_task(stage, total=max(total, 1))
+        bars.update(tasks[stage], completed=done, total=max(total, 1))
+
+    return bars, update
+
+
+def _fallback_terminal(result, console) -> None:
+    """Used only when advisor.report.terminal is not installed: the ranked table, nothing else."""
+    from rich.table import Table
+
+    table = Table(title="Recommendations (USD per month)")
+    for col in ("#", "recommendation", "savings", "95 % interval", "effort", "prerequisites"):
+        table.add_column(col)
+    for rec in result.recommendations:
+        low, high = rec.savings_interval_usd
+        table.add_row(str(rec.rank), rec.title, f"{rec.monthly_savings_usd:,.0f}", f"{low:,.0f} - {high:,.0f}",
+                      rec.effort, "; ".join(rec.prerequisites))
+    console.print(table)
+    for warning in result.warnings:
+        console.print(f"warning: {warning}", style="yellow")
+
+
+def _config(config_file, quality_target):
+    from ..config import load_config
+    from ..errors import ConfigError
+
+    config = load_config(config_file)
+    if quality_target is None:
+        return config
+    if not 0 < quality_target <= 1.5:
+        raise ConfigError.setting("--quality-target", "a number in (0, 1.5], e.g. 0.95 for 95 % of today's quality",
+                                  quality_target)
+    config = dataclasses.replace(config, quality_target=float(quality_target))
+    if "quality_target" in config.section("optimizer"):
+        config = config.with_section("optimizer", quality_target=float(quality_target))
+    return config
+
+
+@click.command("analyze")
+@click.argument("logs", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON on stdout.")
+@click.option("--config", "config_file", type=click.Path(path_type=Path), help="TOML settings file.")
+@click.option("--prices", "prices_file", type=click.Path(path_type=Path), help="Price override file.")
+@click.option("--map", "mapping", help="Column mapping, e.g. timestamp=created_at,model=llm_model.")
+@click.option("--skip-bad-rows", is_flag=True, help="Leave out rows that fail validation (counted in the report).")
+@click.option("--quality-target", type=float, help="Quality floor relative to today's (default 0.95).")
+@click.option("--embedding-model", type=click.Path(path_type=Path), help="A sentence-transformers model folder.")
+@click.option("--labels", "labels_file", type=click.Path(path_type=Path), help="Routing labels file.")
+@click.option("--analyzers", help="Comma-separated analyzers to run (default: cache,routing,batch,prompt,capacity).")
+@click.option("--html", "html_file", type=click.Path(path_type=Path), help="Also write an HTML report here.")
+@click.option("--markdown", "markdown_file", type=click.Path(path_type=Path), help="Also write a Markdown report here.")
+@click.option("--show-examples", is_flag=True, help="Include (redacted) example calls in the reports.")
+@click.option("--no-store", is_flag=True, help="Do not save this run in the run history.")
+def analyze(logs, as_json, config_file, prices_file, mapping, skip_bad_rows, quality_target, embedding_model,
+            labels_file, analyzers, html_file, markdown_file, show_examples, no_store):
+    """Analyze LLM query logs and print ranked savings recommendations."""
+    from rich.console import Console
+
+    from ..analyzers import DEFAULT_ORDER
+    from ..pipeline import run_analysis
+
+    config = _config(config_file, quality_target)
+    cli_mapping = None
+    if mapping:
+        from ..ingest import parse_mapping
+
+        cli_mapping = parse_mapping(mapping)
+    embedder = None
+    if embedding_model is not None:
+        from ..embed import default_embedder
+
+        embedder = default_embedder(config, model_path=embedding_model)
+    labels = None
+    if labels_file is not None:
+        from ..analyzers.routing_labels import load_labels
+
+        labels = load_labels(labels_file)
+    names = tuple(n.strip() for n in analyzers.split(",") if n.strip()) if analyzers else DEFAULT_ORDER
+
+    err = Console(stderr=True)
+    bars, update = _progress_callback(err)
+    with bars:
+        result = run_analysis(list(logs), config, mapping=cli_mapping, skip_bad_rows=skip_bad_rows,
+                              embedder=embedder, labels=labels, analyzers=names, prices_file=prices_file,
+                              progress=update)
+    if not no_store:
+        from ..store import save_run
+
+        run_id = save_run(result)
+        err.print(f"Stored as run {run_id}.")
+    if html_file is not None:
+        from ..report.html import render_html
+
+        html_file.write_text(render_html(result, show_examples=show_examples), encoding="utf-8")
+    if markdown_file is not None:
+        from ..report.markdown import render_markdown
+
+        markdown_file.write_text(render_markdown(result, show_examples=show_examples), encoding="utf-8")
+    if as_json:
+        from ..report.json_schema import render_json
+
+        click.echo(render_json(result, show_examples=show_examples), nl=False)
+        return
+    console = Console()
+    try:
+        from ..report.terminal import render_terminal
+    except ModuleNotFoundError:
+        _fallback_terminal(result, console)
+        return
+    render_terminal(result, console, show_examples=show_examples)

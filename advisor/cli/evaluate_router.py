@@ -1,0 +1,75 @@
+"""`advisor evaluate router LABELS.csv`: measure a router on labelled (text, weak, strong) rows.
+
+Parses options, calls advisor.evaluate.router, renders. No arithmetic here.
+"""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+
+def _load_embedder():
+    """The pipeline's embedder (tests replace this with a fake)."""
+    from ..config import Config
+    from ..embed import default_embedder
+
+    return default_embedder(Config())
+
+
+@click.command("router")
+@click.argument("labels", type=click.Path(dir_okay=False))
+@click.option("--text-col", default="prompt", show_default=True, help="Column with the request text.")
+@click.option("--weak-col", required=True, help="Column with the cheaper model's score (0..1 or pass/fail).")
+@click.option("--strong-col", required=True, help="Column with the stronger model's score (0..1 or pass/fail).")
+@click.option("--train-frac", type=float, default=0.5, show_default=True,
+              help="Share of rows that train a router; the rest measure it.")
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--model", "model", default=None,
+              help="'default' applies the shipped router (with its domain check) to every row; or a router directory.")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@click.pass_context
+def router(ctx: click.Context, labels, text_col, weak_col, strong_col, train_frac, seed, model, as_json) -> None:
+    """Measure a router: AUC, APGR, CPT(50 %), CPT(80 %), ECE, and a random router's values."""
+    from ..evaluate.router import evaluate_shipped, evaluate_split, read_labelled_pairs
+
+    if model is not None and ctx.get_parameter_source("train_frac") == click.core.ParameterSource.COMMANDLINE:
+        raise click.UsageError("--train-frac trains a new router; --model applies an existing one. Give one of them.")
+    pairs = read_labelled_pairs(labels, text_col=text_col, weak_col=weak_col, strong_col=strong_col)
+    embedder = _load_embedder()
+    embeddings = embedder.encode(list(pairs.texts))
+    if model is None:
+        result = evaluate_split(pairs, embeddings, train_frac=train_frac, seed=seed)
+    else:
+        from ..router_model import load_router
+
+        shipped = load_router(None if model == "default" else model)
+        result = evaluate_shipped(pairs, embeddings, shipped, embedder_id=getattr(embedder, "model_id", None), seed=seed)
+    if as_json:
+        click.echo(json.dumps(result.to_dict(), indent=2))
+        return
+    _render(result)
+
+
+def _render(result) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console()
+    m, r = result.metrics, result.random
+    table = Table(title=f"Router evaluation ({result.mode}: {result.n_train} train / {result.n_test} measured rows)")
+    for column in ("metric", "router", "random router"):
+        table.add_column(column, justify="right" if column != "metric" else "left")
+    fmt = lambda x, pct=False: "n/a" if x is None else (f"{100 * x:.1f} %" if pct else f"{x:.3f}")
+    auc = fmt(m.auc) + ("" if result.auc_interval is None else f" [{fmt(result.auc_interval[0])}, {fmt(result.auc_interval[1])}]")
+    table.add_row("AUC (good enough)", auc, fmt(r.auc))
+    table.add_row("APGR", fmt(m.apgr), fmt(r.apgr))
+    table.add_row("CPT(50 %)", fmt(m.cpt50, True), fmt(r.cpt50, True))
+    table.add_row("CPT(80 %)", fmt(m.cpt80, True), fmt(r.cpt80, True))
+    table.add_row("ECE", fmt(m.ece), "n/a")
+    console.print(table)
+    if result.domain is not None:
+        console.print(f"Domain check: [bold]{result.domain.verdict}[/bold] — {result.domain.describe()}")
+    for warning in result.warnings:
+        console.print(f"[bold red]Warning:[/bold red] {warning}")

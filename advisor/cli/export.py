@@ -1,0 +1,42 @@
+"""`advisor export`: deployable files from a stored run (LiteLLM proxy config, plan JSON)."""
+
+from __future__ import annotations
+
+import click
+
+
+@click.group()
+def export() -> None:
+    """Write deployable files from a stored run."""
+
+
+def _write(text: str, out: str | None) -> None:
+    from ..fileio import atomic_write
+
+    if out:
+        atomic_write(out, text)
+        click.echo(f"Wrote {out}", err=True)
+    else:
+        click.echo(text, nl=False)
+
+
+@export.command("litellm")
+@click.option("--run", "run_id", default=None, help="Stored run (default: the latest).")
+@click.option("--out", type=click.Path(dir_okay=False), help="Write the YAML here (default: stdout).")
+def litellm_cmd(run_id: str | None, out: str | None) -> None:
+    """LiteLLM proxy config.yaml: model list, routing weights and semantic-cache settings of the plan."""
+    from ..export import litellm_yaml
+    from ..store import load_run
+
+    _write(litellm_yaml(load_run(run_id).result), out)
+
+
+@export.command("json")
+@click.option("--run", "run_id", default=None, help="Stored run (default: the latest).")
+@click.option("--out", type=click.Path(dir_okay=False), help="Write the JSON here (default: stdout).")
+def json_cmd(run_id: str | None, out: str | None) -> None:
+    """The plan and its ranked recommendations as JSON."""
+    from ..export import plan_json
+    from ..store import load_run
+
+    _write(plan_json(load_run(run_id).result), out)

@@ -1,0 +1,143 @@
+"""`advisor runs`: list, show, compare and trend over the stored run history."""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+
+def _console():
+    from rich.console import Console
+
+    return Console()
+
+
+def _fmt(value, digits: int = 2, prefix: str = "") -> str:
+    if value is None:
+        return "not available"
+    return f"{prefix}{value:,.{digits}f}"
+
+
+@click.group()
+def runs() -> None:
+    """Stored analysis runs (SQLite under ADVISOR_HOME)."""
+
+
+@runs.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+def list_cmd(as_json: bool) -> None:
+    """List stored runs, oldest first."""
+    from rich.table import Table
+
+    from ..store import list_runs
+
+    summaries = list_runs()
+    if as_json:
+        click.echo(json.dumps([s.to_dict() for s in summaries], indent=2, sort_keys=True))
+        return
+    if not summaries:
+        click.echo("No stored runs yet. Run `advisor analyze LOGS` to store one.")
+        return
+    table = Table(title="Stored runs")
+    # Runs are written in one transaction, so "complete" is the norm; show the column only if not.
+    show_status = any(s.status != "complete" for s in summaries)
+    columns = ("ID", "created (UTC)", "prices", "calls/mo", "total/mo", "total/conv.", "recs")
+    for column in columns + (("status",) if show_status else ()):
+        table.add_column(column, justify="right" if column in ("ID", "calls/mo", "total/mo", "total/conv.", "recs")
+                         else "left", no_wrap=column in ("created (UTC)", "prices"))
+    for s in summaries:
+        table.add_row(str(s.id), s.created_utc[:16].replace("T", " "), s.price_date or "not available",
+                      _fmt(s.calls_per_month, 0), _fmt(s.total_cost_per_month_usd, 0, "$"),
+                      _fmt(s.total_cost_per_conversation_usd, 4, "$"), str(s.n_recommendations),
+                      *((s.status,) if show_status else ()))
+    _console().print(table)
+
+
+@runs.command("show")
+@click.argument("run_id")
+@click.option("--json", "as_json", is_flag=True, help="Print the stored result as JSON.")
+@click.option("--html", "html_path", type=click.Path(dir_okay=False), help="Also write the HTML report to FILE.")
+@click.option("--markdown", "md_path", type=click.Path(dir_okay=False), help="Also write the Markdown report to FILE.")
+@click.option("--show-examples", is_flag=True, help="Include example query texts (redacted).")
+def show_cmd(run_id: str, as_json: bool, html_path: str | None, md_path: str | None, show_examples: bool) -> None:
+    """Show one stored run (the report as it was)."""
+    from ..report import render_json, render_terminal, write_reports
+    from ..store import load_run
+
+    run = load_run(run_id)
+    write_reports(run.result, html=html_path, markdown=md_path, show_examples=show_examples)
+    if as_json:
+        click.echo(render_json(run.result, show_examples=show_examples), nl=False)
+    else:
+        render_terminal(run.result, _console(), show_examples=show_examples)
+
+
+@runs.command("compare")
+@click.argument("run_a")
+@click.argument("run_b")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of tables.")
+def compare_cmd(run_a: str, run_b: str, as_json: bool) -> None:
+    """Compare run A (earlier) with run B (later): volume, unit costs, recommendations, stability."""
+    from rich.table import Table
+    from rich.text import Text
+
+    from ..run_compare import compare_runs
+    from ..store import load_run
+
+    comparison = compare_runs(load_run(run_a).result, load_run(run_b).result)
+    if as_json:
+        click.echo(json.dumps(comparison.to_dict(), indent=2, sort_keys=True))
+        return
+    console = _console()
+    metrics = Table(title=f"Run {comparison.run_a} → run {comparison.run_b}")
+    for column in ("figure", f"run {comparison.run_a}", f"run {comparison.run_b}", "change"):
+        metrics.add_column(column, justify="left" if column == "figure" else "right")
+    for m in comparison.metrics:
+        digits = 0 if "per month" in m.label else 4
+        metrics.add_row(m.label, _fmt(m.value_a, digits), _fmt(m.value_b, digits),
+                        "not available" if m.change_share is None else f"{m.change_share:+.1%}")
+    console.print(metrics)
+    recs = Table(title="Recommendations")
+    for column in ("recommendation", "status", f"savings run {comparison.run_a}", f"savings run {comparison.run_b}", "what changed"):
+        recs.add_column(column)
+    for r in comparison.recommendations:
+        recs.add_row(Text(r.title), r.status, _fmt(r.savings_a_usd, 2, "$"), _fmt(r.savings_b_usd, 2, "$"),
+                     Text("; ".join(r.details)))
+    console.print(recs)
+    verdict = ("changed" if comparison.stability_changed else "unchanged")
+    console.print(f"Stability verdict: {comparison.stability_a or 'not available'} → "
+                  f"{comparison.stability_b or 'not available'} ({verdict})", markup=False)
+    for note in comparison.notes:
+        console.print(f"Note: {note}", markup=False)
+
+
+@runs.command("trend")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+@click.option("--html", "html_path", type=click.Path(dir_okay=False), help="Also write the trend chart to FILE.")
+def trend_cmd(as_json: bool, html_path: str | None) -> None:
+    """Cost per conversation over all stored runs (table, and chart with --html)."""
+    from rich.table import Table
+
+    from ..fileio import atomic_write
+    from ..report import render_trend_html
+    from ..report_data import cost_trend
+    from ..store import list_runs
+
+    trend = cost_trend(list_runs())
+    if html_path:
+        atomic_write(html_path, render_trend_html(trend))
+    if as_json:
+        click.echo(json.dumps({"metric": trend.metric, "points": [
+            {"run_id": p.run_id, "created_utc": p.created_utc, "cost_per_conversation_usd": p.cost_per_conversation_usd}
+            for p in trend.points]}, indent=2, sort_keys=True))
+        return
+    if not trend.points:
+        click.echo("No stored runs yet. Run `advisor analyze LOGS` to store one.")
+        return
+    table = Table(title=f"Trend: {trend.metric}")
+    for column in ("run", "created (UTC)", "USD", ""):
+        table.add_column(column, justify="right" if column in ("run", "USD") else "left")
+    for p in trend.points:
+        table.add_row(str(p.run_id), p.created_utc, _fmt(p.cost_per_conversation_usd, 4, "$"), "█" * p.bar_cells)
+    _console().print(table)

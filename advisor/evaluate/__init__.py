@@ -1,0 +1,1 @@
+"""Evaluations of advisor's estimators on labelled data (`advisor evaluate ...`): one module each."""

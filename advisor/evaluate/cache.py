@@ -1,0 +1,95 @@
+"""Labelled query stream -> the cache estimator's estimated vs true precision per threshold.
+
+    evaluate_stream(texts, labels, embedder, label_budget=0, seed=0) -> CacheEvaluation
+
+Rows arrive in file order; two rows with the same label would be served by the same cached
+answer. The estimate runs exactly as in the analyzer (replay, shipped calibration, exact
+text = right) and never reads the labels, except for the `label_budget` pairs that the
+labelling workflow (advisor.analyzers.cache_labels.select_pairs) would show a person: their
+labels are revealed and update the calibration. `true_precision` is computed from the labels
+afterwards, only for the report.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Sequence
+
+import numpy as np
+
+from ..analyzers.cache_labels import select_pairs
+from ..analyzers.cache_replay import replay
+from ..analyzers.cache_sweep import DEFAULT_THRESHOLDS, choose_threshold, sweep
+from ..calibration import load_calibration, update_with_labels
+from ..embed import normalize_text
+
+
+@dataclass(frozen=True)
+class ThresholdEvaluation:
+    threshold: float
+    hits: int
+    hit_rate: float
+    estimated_precision: float | None
+    precision_interval: tuple[float, float] | None
+    true_precision: float | None
+
+
+@dataclass(frozen=True)
+class CacheEvaluation:
+    n_queries: int
+    label_budget: int
+    labels_used: int
+    calibration: str
+    false_hit_budget: float
+    thresholds: tuple[ThresholdEvaluation, ...]
+    chosen: ThresholdEvaluation | None
+
+    def to_dict(self) -> dict:
+        return {
+            "n_queries": self.n_queries, "label_budget": self.label_budget, "labels_used": self.labels_used,
+            "calibration": self.calibration, "false_hit_budget": self.false_hit_budget,
+            "thresholds": [asdict(t) for t in self.thresholds],
+            "chosen": None if self.chosen is None else asdict(self.chosen),
+        }
+
+
+def evaluate_stream(texts: Sequence[str], labels: Sequence, embedder, *, label_budget: int = 0,
+                    thresholds=DEFAULT_THRESHOLDS, false_hit_budget: float = 0.02, seed: int = 0,
+                    calibration_path=None, progress=None) -> CacheEvaluation:
+    texts = [str(t) for t in texts]
+    lab = np.asarray([str(x) for x in labels], dtype=object)
+    vectors = embedder.encode(texts, progress=progress)
+    r = replay(vectors)
+    matched = r.match_index >= 0
+    j = np.maximum(r.match_index, 0)
+    cos = np.where(matched, r.match_cosine, -1.0).astype(np.float64)
+    norm = np.asarray([normalize_text(t) for t in texts], dtype=object)
+    same_text = matched & (norm == norm[j])
+    cal = load_calibration(calibration_path)
+    model, name, used = cal, "shipped (CLINC150)", 0
+    if label_budget > 0:
+        # Only pairs a person would be asked about: matched, not identical text, near the thresholds.
+        candidates = np.flatnonzero(matched & ~same_text)
+        shown = candidates[select_pairs(cos[candidates], thresholds, label_budget, seed=seed)]
+        revealed = lab[shown] == lab[j[shown]]
+        if shown.size:
+            model = update_with_labels(cal, cos[shown], revealed, seed=seed)
+            name, used = f"shipped (CLINC150) + {shown.size} labelled pairs", int(shown.size)
+    p = np.where(same_text, 1.0, model.predict(cos))
+    draws = None
+    if used:
+        draws = np.where(same_text[None, :], 1.0, model.predict(cos, draws=400))
+    est = sweep(cos, p, np.ones(len(texts)), thresholds, groups=np.arange(len(texts)) // 50,
+                seed=seed, p_right_draws=draws)
+    truth = matched & (lab == lab[j])
+    rows = []
+    for e in est:
+        hit = cos >= e.threshold
+        rows.append(ThresholdEvaluation(
+            threshold=e.threshold, hits=e.hits, hit_rate=e.hit_rate,
+            estimated_precision=e.estimated_precision, precision_interval=e.precision_interval,
+            true_precision=float(truth[hit].mean()) if hit.any() else None))
+    chosen = choose_threshold(est, false_hit_budget)
+    chosen_row = None if chosen is None else next(x for x in rows if x.threshold == chosen.threshold)
+    return CacheEvaluation(n_queries=len(texts), label_budget=label_budget, labels_used=used, calibration=name,
+                           false_hit_budget=false_hit_budget, thresholds=tuple(rows), chosen=chosen_row)

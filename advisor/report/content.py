@@ -1,0 +1,180 @@
+"""What every report says, format-neutral: result dict -> Report (tables of display strings).
+
+Terminal, Markdown and HTML render the same Report, so they never disagree. Values are only
+formatted here (rounded for display); every number comes from the pipeline's JSON. A value
+the result does not hold shows as "not available".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from ..result_view import findings, get_path, recommendations, stability_verdict
+from .redact import report_examples
+
+NA = "not available"
+ANALYZERS = ("cache", "routing", "batch", "prompt", "capacity")
+
+
+@dataclass(frozen=True)
+class Table:
+    title: str
+    columns: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+    empty_text: str = "none"
+
+
+@dataclass(frozen=True)
+class Report:
+    title: str
+    facts: tuple[tuple[str, str], ...]          # header key/value lines
+    tables: tuple[Table, ...]
+    warnings: tuple[str, ...]
+    examples: Table | None
+    price_date: str
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def usd(value: Any) -> str:
+    if not _is_number(value):
+        return NA
+    if value == 0:
+        return "$0"
+    return f"${value:,.0f}" if abs(value) >= 100 else f"${value:,.2f}" if abs(value) >= 0.1 else f"${value:,.4f}"
+
+
+def share(value: Any) -> str:
+    return f"{value:.1%}" if _is_number(value) else NA
+
+
+def number(value: Any, digits: int = 0) -> str:
+    return f"{value:,.{digits}f}" if _is_number(value) else NA
+
+
+def interval(value: Any) -> str:
+    if isinstance(value, (list, tuple)) and len(value) == 2:
+        return f"{usd(value[0])} – {usd(value[1])}"
+    return NA
+
+
+def text(value: Any) -> str:
+    if value is None or value == "" or value == []:
+        return NA
+    if isinstance(value, (list, tuple)):
+        return "; ".join(str(v) for v in value)
+    return str(value)
+
+
+def prerequisites(value: Any) -> str:
+    if isinstance(value, (list, tuple)) and not value:
+        return "none"
+    return text(value)
+
+
+def _baseline_table(result: dict[str, Any]) -> Table:
+    b = result.get("baseline") or {}
+    unit = b.get("business_unit_name") or "business unit"
+    rows = (
+        ("Total cost per month", usd(b.get("total_cost_per_month_usd"))),
+        ("API cost per month", usd(b.get("api_cost_per_month_usd"))),
+        ("Infrastructure per month", usd(b.get("infrastructure_cost_per_month_usd"))),
+        ("Operations per month", usd(b.get("operations_cost_per_month_usd"))),
+        ("API share of total", share(b.get("api_share"))),
+        ("Calls per month", number(b.get("calls_per_month"))),
+        ("Conversations per month", number(b.get("conversations_per_month"))),
+        ("API cost per conversation (mean / p50 / p95)",
+         " / ".join(usd(get_path(b, "conversation", k)) for k in ("api_mean_usd", "api_p50_usd", "api_p95_usd"))),
+        ("Total cost per conversation", usd(b.get("total_cost_per_conversation_usd"))),
+        ("Total cost per user-month", usd(b.get("total_cost_per_user_month_usd"))),
+        (f"Total cost per {unit}", usd(b.get("total_cost_per_business_unit_usd"))),
+    )
+    return Table("Baseline (30-day month)", ("figure", "value"), rows)
+
+
+def _plan_table(result: dict[str, Any]) -> Table:
+    plan = result.get("plan")
+    if not isinstance(plan, dict):
+        return Table("Plan", ("figure", "value"), (), empty_text="No plan: " + NA)
+    relative = " (relative to today)" if plan.get("quality_is_relative") else ""
+    rows = (
+        ("Solver status", f"{text(plan.get('status'))} ({text(plan.get('solver'))})"),
+        ("Quality target" + relative, number(plan.get("quality_target"), 3)),
+        ("Expected quality relative to today", number(plan.get("expected_relative_quality"), 3)),
+        ("Cost per month today (plan model)", usd(plan.get("baseline_cost_per_month_usd"))),
+        ("Cost per month with the plan", usd(plan.get("monthly_cost_usd"))),
+        ("Savings per month", usd(plan.get("monthly_savings_usd"))),
+        ("API cost per month with the plan", usd(plan.get("api_cost_per_month_usd"))),
+        ("Cache similarity threshold", "no cache" if "cache_threshold" in plan and plan["cache_threshold"] is None
+         else number(plan.get("cache_threshold"), 2)),
+        ("Calls answered by the cache", share(plan.get("cache_hit_share"))),
+        ("Calls sent to the batch API", share(plan.get("batch_share_of_calls"))),
+        ("Reserved workers", "none" if "reserved_workers" in plan and plan["reserved_workers"] is None
+         else number(plan.get("reserved_workers"))),
+        ("Shadow price of quality (USD/month per quality point)", usd(plan.get("shadow_price_usd_per_quality_point"))),
+        ("Lever attribution", text(plan.get("attribution_method"))),
+    )
+    return Table("Plan", ("figure", "value"), rows)
+
+
+def _recommendations_table(result: dict[str, Any]) -> Table:
+    rows = tuple(
+        (text(r.get("rank")), text(r.get("title")), text(r.get("lever")), usd(r.get("monthly_savings_usd")),
+         interval(r.get("savings_interval_usd")), text(r.get("quality_impact")), text(r.get("effort")),
+         text(r.get("confidence")), prerequisites(r.get("prerequisites")))
+        for r in recommendations(result)
+    )
+    return Table("Recommendations", ("#", "recommendation", "lever", "savings / month", "95 % interval",
+                                     "quality impact", "effort", "confidence", "prerequisites"),
+                 rows, empty_text="No recommendation: nothing found that saves money at the quality target.")
+
+
+def _findings_table(result: dict[str, Any]) -> Table:
+    rows = []
+    for name in ANALYZERS:
+        found = findings(result, name)
+        if found is None:
+            rows.append((name, NA, NA, "did not run"))
+            continue
+        status = f"skipped: {found['skipped_reason']}" if found.get("skipped_reason") else "ran"
+        rows.append((name, usd(found.get("monthly_savings_usd")), interval(found.get("savings_interval_usd")), status))
+    verdict = stability_verdict(result)
+    if verdict is not None:
+        reason = text(get_path(result, "findings", "capacity", "stability", "reason"))
+        rows.append(("stability", "", "", f"{verdict}: {reason}"))
+    return Table("Analyzer estimates (each lever alone)", ("analyzer", "savings / month", "95 % interval", "status"),
+                 tuple(rows))
+
+
+def _examples_table(result: dict[str, Any], show_examples: bool) -> Table | None:
+    if not show_examples:
+        return None
+    examples = report_examples(result, show_examples=True)
+    rows = tuple((e["analyzer"], "; ".join(f"{k}: {v}" for k, v in e["fields"].items())) for e in examples)
+    return Table("Examples (redacted)", ("analyzer", "example"), rows, empty_text="The result holds no examples.")
+
+
+def build_report(result: dict[str, Any], *, show_examples: bool = False) -> Report:
+    log = result.get("log") or {}
+    price_date = text(result.get("price_date") or get_path(result, "baseline", "price_date"))
+    run = result.get("run") or {}
+    facts = [
+        ("Logs", text(log.get("files") or result.get("inputs"))),
+        ("Calls analysed", number(log.get("n_calls") or get_path(result, "baseline", "n_calls"))),
+        ("Days covered", number(log.get("span_days") or get_path(result, "baseline", "span_days"), 1)),
+        ("Prices as of", price_date),
+        ("advisor version", text(result.get("advisor_version"))),
+    ]
+    if run.get("id") is not None:
+        facts.append(("Stored run", f"{run['id']} ({text(run.get('created_utc'))})"))
+    return Report(
+        title="advisor: LLM cost report",
+        facts=tuple(facts),
+        tables=(_baseline_table(result), _recommendations_table(result), _plan_table(result), _findings_table(result)),
+        warnings=tuple(str(w) for w in result.get("warnings") or []),
+        examples=_examples_table(result, show_examples),
+        price_date=price_date,
+    )

@@ -1,0 +1,1 @@
+"""Benchmarks run as modules: python -m tests.benchmarks.<name>. Not collected by pytest."""

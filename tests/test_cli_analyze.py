@@ -1,0 +1,79 @@
+"""`advisor analyze`: driven through click's CliRunner on a small generated log."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from advisor.cli.main import cli
+from advisor.sample import generate_log, write_sample
+
+
+@pytest.fixture(scope="module")
+def log_file(tmp_path_factory):
+    path = tmp_path_factory.mktemp("logs") / "calls.csv"
+    write_sample(generate_log(500, seed=5, days=3), path)
+    return str(path)
+
+
+def _invoke(*args):
+    return CliRunner().invoke(cli, ["analyze", *args], catch_exceptions=False)
+
+
+def test_json_output_is_pure_json_with_ranked_recommendations(log_file):
+    res = _invoke(log_file, "--analyzers", "batch", "--json", "--no-store")
+    assert res.exit_code == 0, res.output
+    data = json.loads(res.stdout)
+    assert data["findings"]["batch"]["name"] == "batch"
+    ranks = [r["rank"] for r in data["recommendations"]]
+    assert ranks == list(range(1, len(ranks) + 1))
+    assert data["plan"]["quality_target"] == pytest.approx(0.95)
+
+
+def test_terminal_report_and_files_are_written_and_the_run_is_stored(log_file, tmp_path):
+    html, md = tmp_path / "r.html", tmp_path / "r.md"
+    res = _invoke(log_file, "--analyzers", "batch", "--html", str(html), "--markdown", str(md))
+    assert res.exit_code == 0, res.output
+    assert "Recommendations" in res.stdout
+    assert "Stored as run 1" in res.stderr
+    assert "<html" in html.read_text().lower() and "Recommendations" in md.read_text()
+
+
+def test_quality_target_flag_reaches_the_plan(log_file):
+    res = _invoke(log_file, "--analyzers", "batch", "--json", "--no-store", "--quality-target", "0.9")
+    assert json.loads(res.stdout)["plan"]["quality_target"] == pytest.approx(0.9)
+
+
+def test_unreachable_quality_target_exits_2_with_the_binding_constraint(log_file):
+    res = _invoke(log_file, "--analyzers", "batch", "--no-store", "--quality-target", "1.3")
+    assert res.exit_code == 2
+    assert "quality >= 1.30" in res.stderr and "is unreachable: the best plan reaches" in res.stderr
+
+
+def test_quality_target_out_of_range_exits_2(log_file):
+    res = _invoke(log_file, "--no-store", "--quality-target", "2")
+    assert res.exit_code == 2
+    assert "The '--quality-target' setting must be a number in (0, 1.5]" in res.stderr
+
+
+def test_unknown_analyzer_exits_2_naming_the_known_ones(log_file):
+    res = _invoke(log_file, "--no-store", "--analyzers", "batch,magic")
+    assert res.exit_code == 2
+    assert "'analyzers' setting must be a list drawn from cache, routing, batch, prompt, capacity" in res.stderr
+    assert "'magic'" in res.stderr
+
+
+def test_missing_log_file_exits_2(tmp_path):
+    res = _invoke(str(tmp_path / "nope.csv"), "--no-store")
+    assert res.exit_code == 2
+    assert "nope.csv" in res.stderr
+
+
+def test_bad_optimizer_setting_exits_2(log_file, tmp_path):
+    cfg = tmp_path / "c.toml"
+    cfg.write_text("[optimizer]\nquality_target_kind = \"sideways\"\n")
+    res = _invoke(log_file, "--no-store", "--analyzers", "batch", "--config", str(cfg))
+    assert res.exit_code == 2
+    assert "The 'optimizer.quality_target_kind' setting must be \"relative\" or \"absolute\"" in res.stderr

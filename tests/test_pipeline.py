@@ -1,0 +1,98 @@
+"""Pipeline: a small generated log through every stage, with a fake embedder."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from advisor.config import Config
+from advisor.embed import FakeEmbedder
+from advisor.errors import ConfigError, InfeasiblePlanError
+from advisor.pipeline import AnalysisResult, input_hash, run_analysis
+from advisor.sample import generate_log, write_sample
+
+
+@pytest.fixture(scope="module")
+def small_log(tmp_path_factory):
+    path = tmp_path_factory.mktemp("logs") / "calls.csv"
+    write_sample(generate_log(800, seed=3, days=4), path)
+    return path
+
+
+# Routing's learning curve is the slow part and is not what these tests check.
+FAST = Config(sections={"routing": {"learning_curve": False, "n_segments": 4}})
+
+
+def _run(path, **kw):
+    kw.setdefault("analyzers", ("routing", "batch"))
+    return run_analysis([path], kw.pop("config", FAST), embedder=FakeEmbedder(), **kw)
+
+
+@pytest.fixture(scope="module")
+def result(small_log):
+    return _run(small_log)
+
+
+def test_pipeline_runs_every_stage_and_recommendations_add_up_to_the_plan(result):
+    assert isinstance(result, AnalysisResult)
+    assert set(result.findings) == {"routing", "batch"}
+    plan = result.plan
+    assert sum(a.monthly_savings_usd for a in plan.lever_attribution) == pytest.approx(plan.monthly_savings_usd)
+    assert plan.monthly_cost_usd == pytest.approx(result.baseline.total_cost_per_month_usd - plan.monthly_savings_usd)
+    assert plan.expected_relative_quality >= plan.quality_target - 1e-6
+    recs = result.recommendations
+    assert [r.rank for r in recs] == list(range(1, len(recs) + 1))
+    assert [r.monthly_savings_usd for r in recs] == sorted((r.monthly_savings_usd for r in recs), reverse=True)
+    assert sum(r.monthly_savings_usd for r in recs) <= plan.monthly_savings_usd + 1e-6
+
+
+def test_same_input_and_config_give_byte_identical_json(small_log, result):
+    a = json.dumps(result.to_dict(), sort_keys=True, allow_nan=False)
+    b = json.dumps(_run(small_log).to_dict(), sort_keys=True, allow_nan=False)
+    assert a == b
+
+
+def test_json_has_the_versioned_contract_fields(result):
+    data = result.to_dict()
+    assert data["schema_version"].startswith("1.")
+    assert {"baseline", "findings", "plan", "recommendations", "warnings", "price_date", "input_hash",
+            "config_hash", "advisor_version", "log"} <= set(data)
+    for rec in data["recommendations"]:
+        assert {"rank", "title", "lever", "monthly_savings_usd", "savings_interval_usd", "quality_impact", "effort",
+                "prerequisites", "confidence"} <= set(rec)
+        low, high = rec["savings_interval_usd"]
+        assert low <= high
+    assert "per_call_segment" not in data["findings"]["routing"]
+
+
+def test_a_missing_analyzer_is_a_warning_not_a_crash(small_log, monkeypatch):
+    from advisor.analyzers import REGISTRY
+
+    def broken(log, baseline, ctx):
+        raise RuntimeError("boom")
+
+    monkeypatch.setitem(REGISTRY, "batch", broken)
+    result = _run(small_log, analyzers=("batch",))
+    assert "batch" not in result.findings
+    assert any("batch analyzer failed" in w and "boom" in w for w in result.warnings)
+    assert result.plan is not None
+
+
+def test_unknown_analyzer_name_is_a_config_error(small_log):
+    with pytest.raises(ConfigError, match="'analyzers' setting"):
+        _run(small_log, analyzers=("routing", "magic"))
+
+
+def test_unreachable_quality_target_raises_with_the_best_reachable_value(small_log):
+    with pytest.raises(InfeasiblePlanError, match="quality >= 1.30") as info:
+        _run(small_log, config=Config(quality_target=1.3), analyzers=("batch",))
+    assert info.value.best_value < 1.3
+
+
+def test_input_hash_changes_with_the_file_bytes(tmp_path):
+    f = tmp_path / "a.csv"
+    f.write_text("x\n1\n")
+    first = input_hash([str(f)])
+    f.write_text("x\n2\n")
+    assert input_hash([str(f)]) != first

@@ -1,0 +1,60 @@
+import numpy as np
+import pytest
+from routing_helpers import HashEmbedder, make_log
+
+from advisor.analyzers.routing_classifier import NotFittedError, RoutingClassifier
+from advisor.analyzers.routing_features import TEXT_FEATURES, text_features
+from advisor.analyzers.routing_learning import learning_curve
+from advisor.analyzers.routing_metrics import evaluate_scores, random_router_metrics
+from advisor.errors import InputError
+
+
+def _data(n=600, seed=0):
+    log = make_log(n, seed=seed)
+    texts = log.frame["query"].tolist()
+    X = HashEmbedder().encode(texts)
+    return texts, X, text_features(texts), log.frame["quality__gpt-4o-mini"].to_numpy(float), log.frame["quality"].to_numpy(float)
+
+
+def test_router_learns_which_requests_the_cheap_model_can_take():
+    texts, X, F, weak, strong = _data()
+    model = RoutingClassifier(seed=0).fit(X[:300], F[:300], weak[:300], strong[:300])
+    out = model.predict(X[300:], F[300:])
+    m = evaluate_scores(out.strong_score, weak[300:], strong[300:], p_good_enough=out.p_good_enough)
+    assert m.auc > 0.85
+    assert m.apgr > random_router_metrics(weak[300:], strong[300:], seed=0).apgr + 0.2
+    assert np.all((out.p_good_enough >= 0) & (out.p_good_enough <= 1))
+
+
+def test_predict_before_fit_raises_not_fitted():
+    with pytest.raises(NotFittedError, match="not fitted"):
+        RoutingClassifier().predict(np.zeros((1, 4)), np.zeros((1, 4)))
+
+
+def test_fit_with_one_outcome_only_is_a_clean_input_error():
+    texts, X, F, weak, strong = _data(60)
+    with pytest.raises(InputError, match="both outcomes"):
+        RoutingClassifier().fit(X, F, np.ones(60), np.ones(60))
+
+
+def test_fit_is_deterministic_for_a_seed():
+    texts, X, F, weak, strong = _data(200)
+    a = RoutingClassifier(seed=3).fit(X, F, weak, strong).predict(X, F)
+    b = RoutingClassifier(seed=3).fit(X, F, weak, strong).predict(X, F)
+    assert np.array_equal(a.p_good_enough, b.p_good_enough)
+
+
+def test_text_features_measure_length_digits_and_option_stem():
+    f = text_features(["What is 2+2?\nA. 3\nB. 4\nAnswer:", ""])
+    assert f.shape == (2, len(TEXT_FEATURES))
+    assert f[0, 1] == 3 and f[0, 2] == pytest.approx(4 / 30)
+    assert f[0, 3] == pytest.approx(np.log1p(len("What is 2+2?")))
+    assert np.all(f[1] == 0)
+
+
+def test_learning_curve_reports_growing_label_counts_and_a_stable_size():
+    texts, X, F, weak, strong = _data(600)
+    curve = learning_curve(X, F, weak, strong, seed=0, sizes=[50, 100, 200, 420])
+    assert [p.n_labelled for p in curve.points] == [50, 100, 200, 420]
+    assert curve.points[-1].auc_mean > 0.85
+    assert curve.n_needed_for_stable_auc in (50, 100, 200)
