@@ -146,7 +146,14 @@ def _build(cls: type[T], raw: dict[str, Any], source: str | None, prefix: str) -
     obj = cls(**values)
     validate = getattr(obj, "validate", None)
     if callable(validate):
-        validate()
+        try:
+            validate()
+        except ConfigError as exc:
+            # Range checks in validate() don't know the file; name it here, once.
+            message = str(exc)
+            if source and not message.startswith(source):
+                raise ConfigError(f"{source}: {message}") from None
+            raise
     return obj
 
 

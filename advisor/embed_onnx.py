@@ -96,10 +96,12 @@ def _read_settings(model_path: Path) -> tuple[int, int]:
     return max_len, int(cfg["hidden_size"])
 
 
-def _require_onnx() -> None:
+def _require_onnx(export: bool) -> None:
     try:
         import onnxruntime  # noqa: F401
-        import onnx  # noqa: F401
+
+        if export:  # the onnx package only writes and quantizes the graph; running needs onnxruntime
+            import onnx  # noqa: F401
     except ImportError:
         raise ConfigError.setting("embedding.backend", "'torch' unless the onnx extra is installed "
                                   "(pip install 'advisor[onnx]')", "onnx") from None
@@ -114,7 +116,7 @@ def export_onnx(model_path: str | Path | None = None, *, force: bool = False) ->
 
     Reuses an earlier export of the same weights unless `force`. Offline: loads only the
     files in `model_path`."""
-    _require_onnx()
+    _require_onnx(export=False)
     src = Path(model_path) if model_path is not None else _default_model_path()
     if not (src / "config.json").is_file():
         raise InputError.at(str(src), expected="a sentence-transformers model folder with config.json",
@@ -125,6 +127,7 @@ def export_onnx(model_path: str | Path | None = None, *, force: bool = False) ->
     done = OnnxExport(out, out / FP32_FILE, out / INT8_FILE, out / TOKENIZER_FILE, sha, max_len, dim)
     if (out / CARD_FILE).is_file() and not force:
         return done
+    _require_onnx(export=True)
     out.parent.mkdir(parents=True, exist_ok=True)
     # Write into a sibling temp folder and rename, so an interrupted export is never reused.
     tmp = Path(tempfile.mkdtemp(prefix=".export-", dir=out.parent))

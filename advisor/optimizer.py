@@ -16,12 +16,27 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from .errors import InfeasiblePlanError
-from .optimizer_inputs import (LEVERS, WEEKS_PER_MONTH, OptimizerInputs, OptimizerSettings,  # noqa: F401
-                               prepare_inputs)
+from .optimizer_inputs import (
+    LEVERS,
+    WEEKS_PER_MONTH,
+    OptimizerInputs,
+    OptimizerSettings,
+    prepare_inputs,
+)
 from .optimizer_model import ProblemVars, build_problem
 
-__all__ = ["Plan", "SegmentPlan", "ModelShare", "FrontierPoint", "LeverSaving", "prepare_inputs",
-           "build_problem", "solve_plan", "solve_cost", "OptimizerSettings"]
+__all__ = [
+    "FrontierPoint",
+    "LeverSaving",
+    "ModelShare",
+    "OptimizerSettings",
+    "Plan",
+    "SegmentPlan",
+    "build_problem",
+    "prepare_inputs",
+    "solve_cost",
+    "solve_plan",
+]
 
 MIP_REL_GAP = 1e-7
 MARGIN_ITERATIONS = 12
@@ -212,7 +227,6 @@ def _read_plan(inputs: OptimizerInputs, v: ProblemVars, cost: float, solver: str
         return float(var.value() or 0.0) if var is not None else 0.0
 
     total = inputs.calls_per_month
-    factor = 1.0 - (inputs.prompt_savings_share if "prompt" in inputs.levers else 0.0)
     segments = []
     for i, seg in enumerate(inputs.segments):
         shares, api = [], 0.0
@@ -246,7 +260,7 @@ def _read_plan(inputs: OptimizerInputs, v: ProblemVars, cost: float, solver: str
     batch = sum(val(var) * inputs.segments[i].calls_per_month for (i, _j, m), var in v.x.items() if m == "b")
     cap = inputs.capacity
     if v.reserved is not None and cap is not None:
-        reserved = int(round(val(v.reserved)))
+        reserved = round(val(v.reserved))
         od_hours = sum(val(o) for o in v.on_demand.values()) * WEEKS_PER_MONTH
         peak = max((reserved + val(o) for o in v.on_demand.values()), default=float(reserved))
         workers_cost = reserved * cap.reserved_cost_per_worker_month_usd + od_hours * cap.on_demand_cost_per_worker_hour_usd
@@ -303,13 +317,17 @@ def solve_plan(inputs: OptimizerInputs, *, sensitivity: bool = True) -> Plan:
         step = wanted if margin == 0.0 else (margin + wanted) / 2
         if abs(step - margin) < MARGIN_TOLERANCE:
             break
-        trial = replace(inputs, quality_margin=step)
-        trial_prob, trial_v = build_problem(trial)
-        if _run(trial_prob) != "optimal":
+        # Only the quality row's right-hand side changes: re-solve the same model, no rebuild.
+        row = prob.get_constraint_by_name("quality")
+        row.constant = -(inputs.quality_target + step)
+        if _run(prob) != "optimal":
             warnings.append(f"No plan keeps a {step:.3f} safety margin above the quality target; the plan "
                             "meets the target on the point estimates only.")
+            row.constant = -(inputs.quality_target + margin)
+            _run(prob)
             break
-        margin, inputs, prob, v = step, trial, trial_prob, trial_v
+        margin = step
+    inputs = replace(inputs, quality_margin=margin)
     _, solver = _solver()
     plan = _read_plan(inputs, v, float(pulp.value(prob.objective)), solver)
     plan = replace(plan, quality_margin=inputs.quality_margin, quality_se=_quality_se(inputs, v),

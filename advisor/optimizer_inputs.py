@@ -15,7 +15,7 @@ Settings (`[optimizer]` in the config file)::
     false_hit_budget = 0.02        # wrong cached answers / cached answers; else the cache analyzer's
     false_hit_quality = 0.0        # quality of a wrong cached answer
     cache_cost_per_month_usd = 300 # else the cache analyzer's figure, else the single-node tier
-    reserved_discount = 0.4        # one-year reserved worker vs on-demand (assumption, see docs)
+    reserved_discount = 0.4        # reserved worker vs on-demand; the capacity analyzer's value wins
     levers = ["routing", "batch", "cache", "capacity", "prompt"]
     frontier_targets = [0.85, 0.9, 0.95, 0.98, 1.0]
 """
@@ -150,23 +150,25 @@ class OptimizerInputs:
         return float(sum(s.calls_per_month * s.current_quality for s in self.segments) / total) if total else 1.0
 
 
-def _get(obj: Any, name: str, default: Any = None) -> Any:
+def get_field(obj: Any, name: str, default: Any = None) -> Any:
+    """A findings field by attribute or dict key: findings may be dataclasses or their to_dict()."""
     if isinstance(obj, dict):
         return obj.get(name, default)
     return getattr(obj, name, default)
 
 
-def _usable(findings: Any) -> bool:
-    return findings is not None and not _get(findings, "skipped_reason")
+def is_usable(findings: Any) -> bool:
+    """The analyzer ran and was not skipped."""
+    return findings is not None and not get_field(findings, "skipped_reason")
 
 
-def _segment_ids(log: "QueryLog", routing: Any) -> tuple[np.ndarray, list[Any]]:
+def _segment_ids(log: QueryLog, routing: Any) -> tuple[np.ndarray, list[Any]]:
     """Per-call segment index and the routing segments; one segment per served model without routing."""
     from .schema import MODEL
 
     n = log.n_calls
-    per_call = _get(routing, "per_call_segment") if _usable(routing) else None
-    segments = list(_get(routing, "segments", ()) or ()) if _usable(routing) else []
+    per_call = get_field(routing, "per_call_segment") if is_usable(routing) else None
+    segments = list(get_field(routing, "segments", ()) or ()) if is_usable(routing) else []
     if per_call is not None and segments and len(per_call) == n:
         index = {int(s.id): i for i, s in enumerate(segments)}
         ids = np.array([index.get(int(v), -1) for v in np.asarray(per_call)], dtype=np.int64)
@@ -178,16 +180,16 @@ def _segment_ids(log: "QueryLog", routing: Any) -> tuple[np.ndarray, list[Any]]:
 
 def _sweep(cache: Any) -> tuple[CacheStep, ...]:
     steps = []
-    for row in _get(cache, "sweep", ()) or ():
-        t, h = _get(row, "threshold"), _get(row, "hit_rate")
-        p = _get(row, "estimated_precision", _get(row, "precision"))
+    for row in get_field(cache, "thresholds", None) or get_field(cache, "sweep", ()) or ():
+        t, h = get_field(row, "threshold"), get_field(row, "hit_rate")
+        p = get_field(row, "estimated_precision", get_field(row, "precision"))
         if None in (t, h, p):
             continue
         steps.append(CacheStep(float(t), float(np.clip(h, 0, 1)), float(np.clip(p, 0, 1))))
     return tuple(sorted(steps, key=lambda s: s.threshold))
 
 
-def _hourly_week(log: "QueryLog", factor: float, weight: np.ndarray) -> tuple[float, ...]:
+def _hourly_week(log: QueryLog, factor: float, weight: np.ndarray) -> tuple[float, ...]:
     """Average calls in each of the week's 168 hours, scaled to the projected month's volume."""
     from .schema import TIMESTAMP
 
@@ -200,27 +202,37 @@ def _hourly_week(log: "QueryLog", factor: float, weight: np.ndarray) -> tuple[fl
     return tuple(float(v) for v in shape * per_week)
 
 
-def _capacity(log, baseline, config, weight) -> CapacityInput | None:
+def _capacity(log, baseline, config, weight, found=None) -> CapacityInput | None:
     from .infrastructure import InfrastructureSettings
 
     infra = settings(config, "infrastructure", InfrastructureSettings)
     opt = settings(config, "optimizer", OptimizerSettings)
+    # The capacity analyzer's discount ([capacity] reserved_discount) wins, so both agree.
+    discount = get_field(found, "reserved_discount") if is_usable(found) else None
+    discount = opt.reserved_discount if discount is None else float(discount)
     workers = int(baseline.infrastructure.workers)
     return CapacityInput(
         calls_per_hour=_hourly_week(log, baseline.monthly_factor, weight),
         calls_per_worker_hour=infra.worker_calls_per_hour * infra.utilization_ceiling,
         min_workers=int(infra.min_workers),
         on_demand_cost_per_worker_hour_usd=infra.worker_cost_per_month_usd / HOURS_PER_MONTH,
-        reserved_cost_per_worker_month_usd=infra.worker_cost_per_month_usd * (1.0 - opt.reserved_discount),
+        reserved_cost_per_worker_month_usd=infra.worker_cost_per_month_usd * (1.0 - discount),
         baseline_workers=workers,
         baseline_worker_cost_per_month_usd=float(baseline.infrastructure.worker_cost_per_month_usd),
     )
 
 
-def prepare_inputs(log: "QueryLog", baseline: "Baseline", findings: dict[str, Any],
-                   ctx: "AnalysisContext") -> OptimizerInputs:
+def prepare_inputs(log: QueryLog, baseline: Baseline, findings: dict[str, Any],
+                   ctx: AnalysisContext) -> OptimizerInputs:
     """Gather the program's inputs from the log, the baseline and whatever analyzers ran."""
-    from .schema import CACHED_INPUT_TOKENS, INPUT_TOKENS, MODEL, OUTPUT_TOKENS, PROVIDER, QUALITY
+    from .schema import (
+        CACHED_INPUT_TOKENS,
+        INPUT_TOKENS,
+        MODEL,
+        OUTPUT_TOKENS,
+        PROVIDER,
+        QUALITY,
+    )
 
     config, prices = ctx.config, ctx.prices
     opt = settings(config, "optimizer", OptimizerSettings)
@@ -244,9 +256,9 @@ def prepare_inputs(log: "QueryLog", baseline: "Baseline", findings: dict[str, An
     has_q = ~np.isnan(measured)
 
     candidates: list[tuple[str, str]] = []
-    if _usable(routing):
-        for cand in _get(routing, "candidates", ()) or ():
-            pair = (str(_get(cand, "model")), str(_get(cand, "provider") or ""))
+    if is_usable(routing):
+        for cand in get_field(routing, "candidates", ()) or ():
+            pair = (str(get_field(cand, "model")), str(get_field(cand, "provider") or ""))
             if pair not in candidates:
                 candidates.append(pair)
     cand_cost = {}
@@ -258,29 +270,34 @@ def prepare_inputs(log: "QueryLog", baseline: "Baseline", findings: dict[str, An
     provs = frame[PROVIDER].astype(str).to_numpy() if log.has(PROVIDER) else np.full(n, "")
     today_batch = per_segment_mean(prices.call_cost_usd(models, provs, inp, out, cached, batch=True))
 
-    tolerant = np.asarray(_get(batch, "per_call_eligible"), dtype=float) if _usable(batch) else None
+    tolerant = np.asarray(get_field(batch, "per_call_eligible"), dtype=float) if is_usable(batch) else None
     tolerant_share = per_segment_mean(tolerant) if tolerant is not None and len(tolerant) == n else np.zeros(k)
 
-    steps = _sweep(cache) if _usable(cache) else ()
-    cacheable = _get(cache, "per_call_cacheable") if _usable(cache) else None
+    steps = _sweep(cache) if is_usable(cache) else ()
+    cacheable = get_field(cache, "per_call_cacheable") if is_usable(cache) else None
     cacheable = np.asarray(cacheable, dtype=float) if cacheable is not None and len(cacheable) == n else np.ones(n)
     cacheable_share = per_segment_mean(cacheable)
     cacheable_calls = cacheable.sum()
+    match_cos = get_field(cache, "per_call_match_cosine") if is_usable(cache) else None
+    if match_cos is not None and len(match_cos) == n:
+        cos = np.nan_to_num(np.asarray(match_cos, dtype=float), nan=-1.0)
+        hits_at = [per_segment_mean(((cos >= st.threshold) & (cacheable > 0)).astype(float)) for st in steps]
+    else:
+        match_cos = None
 
-    warnings: list[str] = []
     seg_inputs = []
     all_relative = True
     for i, seg in enumerate(segments):
         is_routing = not isinstance(seg, str)
         name = str(seg.name) if is_routing else f"calls on {seg}"
-        cur_q = _get(seg, "current_quality") if is_routing else None
+        cur_q = get_field(seg, "current_quality") if is_routing else None
         if cur_q is None:
             mask = (seg_of_call == i) & has_q
             cur_q = float(measured[mask].mean()) if mask.any() else None
         absolute = cur_q is not None
         all_relative &= not absolute
         options = []
-        current_model = str(_get(seg, "main_current_model")) if is_routing else str(seg)
+        current_model = str(get_field(seg, "main_current_model")) if is_routing else str(seg)
         options.append(ModelOption(current_model, "", float(cur_q) if absolute else 1.0, float(today_cost[i]),
                                    float(today_batch[i]), True))
         if is_routing:
@@ -295,15 +312,19 @@ def prepare_inputs(log: "QueryLog", baseline: "Baseline", findings: dict[str, An
                 # Binomial-style error of a mean score in [0, 1]; relative scale divides by today's.
                 se = float(np.sqrt(max(q * (1 - q), 0.0) / n_lab)) if n_lab and absolute else 0.0
                 options.append(ModelOption(model, provider, float(q), float(rt[i]), float(bt[i]), False, se))
-        # Hits fall on cacheable calls: spread each step's hit volume by the segment's cacheable calls.
-        hit_shares = tuple(
-            float(min(cacheable_share[i], st.hit_rate * n * cacheable_share[i] / cacheable_calls))
-            if cacheable_calls > 0 else 0.0
-            for st in steps
-        )
+        if match_cos is not None:
+            # The replay's best earlier match per call: a hit at t wherever cosine >= t.
+            hit_shares = tuple(float(hits_at[k][i]) for k in range(len(steps)))
+        else:
+            # Hits fall on cacheable calls: spread each step's hit volume by the segment's cacheable calls.
+            hit_shares = tuple(
+                float(min(cacheable_share[i], st.hit_rate * n * cacheable_share[i] / cacheable_calls))
+                if cacheable_calls > 0 else 0.0
+                for st in steps
+            )
         floor = opt.segment_floors.get(name, opt.min_segment_relative_quality)
         seg_inputs.append(SegmentInput(
-            id=int(_get(seg, "id")) if is_routing else i, name=name,
+            id=int(get_field(seg, "id")) if is_routing else i, name=name,
             calls_per_month=float(counts[i] * factor), current_quality=float(cur_q) if absolute else 1.0,
             options=tuple(options), batch_tolerant_share=float(np.clip(tolerant_share[i], 0, 1)),
             hit_share_by_step=hit_shares, relative_floor=None if floor is None else float(floor),
@@ -326,24 +347,32 @@ def prepare_inputs(log: "QueryLog", baseline: "Baseline", findings: dict[str, An
     infra = settings(config, "infrastructure", InfrastructureSettings)
     cache_cost = opt.cache_cost_per_month_usd
     if cache_cost is None:
-        cache_cost = _get(cache, "cache_cost_per_month_usd") if _usable(cache) else None
+        cache_cost = (get_field(cache, "monthly_cache_cost_usd", get_field(cache, "cache_cost_per_month_usd"))
+                      if is_usable(cache) else None)
     if cache_cost is None:
         cache_cost = infra.cache_single_cost_per_month_usd
     budget = opt.false_hit_budget
     if budget is None:
-        budget = _get(cache, "false_hit_budget", 0.02) if _usable(cache) else 0.02
+        budget = get_field(cache, "false_hit_budget", 0.02) if is_usable(cache) else 0.02
 
     prompt = findings.get("prompt")
     prompt_share = 0.0
-    if _usable(prompt) and baseline.api_cost_per_month_usd > 0:
-        prompt_share = float(np.clip(_get(prompt, "monthly_savings_usd", 0.0) / baseline.api_cost_per_month_usd, 0, 0.95))
+    if is_usable(prompt) and baseline.api_cost_per_month_usd > 0:
+        prompt_share = float(np.clip(get_field(prompt, "monthly_savings_usd", 0.0) / baseline.api_cost_per_month_usd, 0, 0.95))
 
-    capacity = _capacity(log, baseline, config, np.ones(n))
+    capacity = _capacity(log, baseline, config, np.ones(n), findings.get("capacity"))
     fixed = (baseline.infrastructure_cost_per_month_usd - capacity.baseline_worker_cost_per_month_usd
              + baseline.operations_cost_per_month_usd)
     levers = set(opt.levers)
+    # A lever with nothing to act on stays out of the attribution and the report.
     if not steps:
         levers.discard("cache")
+    if not any(len(s.options) > 1 for s in seg_inputs):
+        levers.discard("routing")
+    if not is_usable(prompt):
+        levers.discard("prompt")
+    if not any(s.batch_tolerant_share > 0 for s in seg_inputs):
+        levers.discard("batch")
     return OptimizerInputs(
         segments=tuple(seg_inputs), quality_target=float(target), cache_steps=steps,
         cache_cost_per_month_usd=float(cache_cost), false_hit_budget=float(budget),

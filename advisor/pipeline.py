@@ -14,9 +14,10 @@ import dataclasses
 import hashlib
 import importlib
 import math
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -145,6 +146,7 @@ def run_analysis(paths: Sequence[str | Path], config: Config, *, mapping: dict[s
                  progress: Progress = _no_progress) -> AnalysisResult:
     """Run every stage; raises InputError / ConfigError / InfeasiblePlanError for the user to fix."""
     from . import __version__
+    from .config import settings
     from .cost_model import compute_baseline
     from .ingest import load_log
     from .ingest.mapping import mapping_from_config
@@ -152,7 +154,6 @@ def run_analysis(paths: Sequence[str | Path], config: Config, *, mapping: dict[s
     from .optimizer_inputs import OptimizerSettings, prepare_inputs
     from .prices import load_prices
     from .recommend import make_recommendations
-    from .config import settings
 
     unknown = [n for n in analyzers if n not in DEFAULT_ORDER and n not in REGISTRY]
     if unknown:

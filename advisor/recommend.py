@@ -3,7 +3,8 @@
 Each lever's saving is the plan's sequential attribution (advisor/sensitivity.py), so the
 recommendations add up to the plan's total. Routing is split over the segments it moves in
 proportion to each segment's price difference; a segment too small to act on alone
-(`[optimizer] min_recommended_call_share`) is folded into one "other segments" line.
+(`[optimizer] min_recommended_call_share`) is folded into one "other segments" line, shown
+when it saves at least MIN_LINE_SAVINGS_USD a month.
 Intervals are the analyzer's own (bootstrap over the log) scaled to the plan's figure; a
 lever whose analyzer reports none gets [saving, saving] and says so in `interval_source`.
 """
@@ -13,7 +14,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, replace
 from typing import TYPE_CHECKING, Any
 
-from .optimizer_inputs import _get, _usable
+from .optimizer_inputs import get_field, is_usable
 
 if TYPE_CHECKING:
     from .cost_model import Baseline
@@ -27,6 +28,7 @@ EFFORT = {
     "capacity": "low: buy reserved instances; autoscale the rest",
 }
 STABILITY_WAIT_DAYS = 14
+MIN_LINE_SAVINGS_USD = 1.0  # the folded "other segments" line is shown only above this
 
 
 @dataclass(frozen=True)
@@ -51,8 +53,8 @@ class Recommendation:
 
 def _interval(saving: float, found: Any, lever: str) -> tuple[tuple[float, float], str]:
     """The analyzer's interval, scaled from its stand-alone estimate to this plan's saving."""
-    point = _get(found, "monthly_savings_usd") if _usable(found) else None
-    bounds = _get(found, "savings_interval_usd") if _usable(found) else None
+    point = get_field(found, "monthly_savings_usd") if is_usable(found) else None
+    bounds = get_field(found, "savings_interval_usd") if is_usable(found) else None
     if point and bounds is not None and len(bounds) == 2 and point > 0:
         low, high = (saving * float(b) / float(point) for b in bounds)
         return (min(low, high), max(low, high)), f"the {lever} analyzer's interval, scaled to the plan's saving"
@@ -60,7 +62,7 @@ def _interval(saving: float, found: Any, lever: str) -> tuple[tuple[float, float
 
 
 def _confidence(found: Any, interval: tuple[float, float], saving: float) -> str:
-    stated = _get(found, "confidence") if _usable(found) else None
+    stated = get_field(found, "confidence") if is_usable(found) else None
     if isinstance(stated, str):
         return stated
     if saving <= 0 or interval[0] == interval[1]:
@@ -69,13 +71,13 @@ def _confidence(found: Any, interval: tuple[float, float], saving: float) -> str
     return "high" if spread < 0.2 else "medium" if spread < 0.6 else "low"
 
 
-def _routing(plan: "Plan", saving: float, found: Any, min_share: float) -> list[Recommendation]:
-    moved: list[tuple["SegmentPlan", float]] = [(s, s.routing_savings_per_month_usd) for s in plan.segments
+def _routing(plan: Plan, saving: float, found: Any, min_share: float) -> list[Recommendation]:
+    moved: list[tuple[SegmentPlan, float]] = [(s, s.routing_savings_per_month_usd) for s in plan.segments
                                                if s.routing_savings_per_month_usd > 0]
     total = sum(g for _, g in moved)
     if total <= 0 or saving <= 0:
         return []
-    prereq = tuple(str(p) for p in (_get(found, "prerequisites", ()) or ())) if _usable(found) else ()
+    prereq = tuple(str(p) for p in (get_field(found, "prerequisites", ()) or ())) if is_usable(found) else ()
     recs, rest = [], []
     for seg, gain in sorted(moved, key=lambda sg: (-sg[1], sg[0].name)):
         target = max((m for m in seg.shares if not m.is_current), key=lambda m: m.realtime_share + m.batch_share)
@@ -90,8 +92,9 @@ def _routing(plan: "Plan", saving: float, found: Any, min_share: float) -> list[
         recs.append(Recommendation(0, "routing", f"Send {where} to {target.model}", part, interval, source,
                                    f"segment quality {seg.relative_quality:.1%} of today's", EFFORT["routing"],
                                    prereq, _confidence(found, interval, part)))
-    if rest:
-        part = saving * sum(g for _, g in rest) / total
+    rest_saving = saving * sum(g for _, g in rest) / total
+    if rest and rest_saving >= MIN_LINE_SAVINGS_USD:
+        part = rest_saving
         share = sum(s.call_share * sum(m.realtime_share + m.batch_share for m in s.shares if not m.is_current)
                     for s, _ in rest)
         interval, source = _interval(part, found, "routing")
@@ -102,20 +105,20 @@ def _routing(plan: "Plan", saving: float, found: Any, min_share: float) -> list[
     return recs
 
 
-def _cache(plan: "Plan", saving: float, found: Any) -> list[Recommendation]:
+def _cache(plan: Plan, saving: float, found: Any) -> list[Recommendation]:
     if plan.cache_threshold is None or saving <= 0:
         return []
-    scope = _get(found, "scope", "cacheable calls") if _usable(found) else "cacheable calls"
+    scope = get_field(found, "scope", "cacheable calls") if is_usable(found) else "cacheable calls"
     interval, source = _interval(saving, found, "cache")
     wrong = 1 - (plan.cache_precision or 0.0)
-    prereq = tuple(str(p) for p in (_get(found, "prerequisites", ()) or ()))
+    prereq = tuple(str(p) for p in (get_field(found, "prerequisites", ()) or ()))
     return [Recommendation(0, "cache", f"Semantic cache at cosine {plan.cache_threshold:.2f} on {scope} "
                            f"(answers {plan.cache_hit_share:.0%} of calls)", saving, interval, source,
                            f"about {wrong:.1%} of cached answers wrong ({plan.cache_hit_share * wrong:.2%} of calls)",
                            EFFORT["cache"], prereq, _confidence(found, interval, saving))]
 
 
-def _batch(plan: "Plan", saving: float, found: Any) -> list[Recommendation]:
+def _batch(plan: Plan, saving: float, found: Any) -> list[Recommendation]:
     segs = [s for s in plan.segments if s.batch_savings_per_month_usd > 0]
     if not segs or saving <= 0:
         return []
@@ -128,27 +131,38 @@ def _batch(plan: "Plan", saving: float, found: Any) -> list[Recommendation]:
                            _confidence(found, interval, saving))]
 
 
-def _prompt(plan: "Plan", saving: float, found: Any) -> list[Recommendation]:
+def _prompt(plan: Plan, saving: float, found: Any) -> list[Recommendation]:
     if saving <= 0:
         return []
-    title = _get(found, "title") or _get(found, "recommendation") or (
-        "Trim prompts: summarize long conversation histories and order prompts for provider prompt caching")
+    recommended = get_field(found, "recommended")
+    if recommended == "history_summarization":
+        turns = (get_field(found, "summarization") or {}).get("summarize_after_turns")
+        title = f"Summarize conversation history beyond {turns} turns" if turns else "Summarize long conversation histories"
+    elif recommended == "prompt_caching":
+        title = "Put the fixed prompt first and turn on provider prompt caching"
+    else:
+        title = get_field(found, "title") or "Trim prompts: summarize long histories and use provider prompt caching"
     interval, source = _interval(saving, found, "prompt")
     return [Recommendation(0, "prompt", str(title), saving, interval, source,
-                           str(_get(found, "quality_impact") or "not measured: check answers on summarized histories"),
-                           EFFORT["prompt"], tuple(str(p) for p in (_get(found, "prerequisites", ()) or ())),
+                           str(get_field(found, "quality_impact") or "not measured: check answers on summarized histories"),
+                           EFFORT["prompt"], tuple(str(p) for p in (get_field(found, "prerequisites", ()) or ())),
                            _confidence(found, interval, saving))]
 
 
-def _capacity(plan: "Plan", saving: float, found: Any) -> list[Recommendation]:
+def _capacity(plan: Plan, saving: float, found: Any) -> list[Recommendation]:
     if plan.reserved_workers is None or saving <= 0:
         return []
-    verdict = _get(_get(found, "stability"), "verdict") if _usable(found) else None
+    stability = get_field(found, "stability") if is_usable(found) else None
+    verdict = get_field(stability, "verdict")
     prereq = []
     if verdict is None:
         prereq.append("traffic stability was not checked: confirm a steady level before reserving")
     elif str(verdict) != "stable":
-        prereq.append(f"traffic is {verdict}: rerun in {STABILITY_WAIT_DAYS} days before reserving")
+        wait = get_field(stability, "wait_days") or STABILITY_WAIT_DAYS
+        reason = get_field(stability, "reason")
+        state = "still changing" if verdict == "unstable" else verdict
+        prereq.append(f"traffic is {state}: {reason}" if reason else
+                      f"traffic is {state}: rerun in {wait} days before reserving")
     interval, source = _interval(saving, found, "capacity")
     title = f"Reserve {plan.reserved_workers} workers for one year"
     if plan.peak_workers is not None and plan.peak_workers > plan.reserved_workers + 0.05:
@@ -159,7 +173,7 @@ def _capacity(plan: "Plan", saving: float, found: Any) -> list[Recommendation]:
                            "low" if prereq else _confidence(found, interval, saving))]
 
 
-def make_recommendations(plan: "Plan", findings: dict[str, Any], baseline: "Baseline | None" = None, *,
+def make_recommendations(plan: Plan, findings: dict[str, Any], baseline: Baseline | None = None, *,
                          min_call_share: float = 0.01) -> tuple[Recommendation, ...]:
     """Ranked by monthly savings (ties by lever then title, so the order is deterministic)."""
     by_lever = {a.lever: a.monthly_savings_usd for a in plan.lever_attribution}

@@ -61,15 +61,21 @@ def sample_points(keys: np.ndarray, seed: int) -> np.ndarray:
     return (h >> np.uint64(11)).astype(np.float64) / float(1 << 53)
 
 
+def has_conversation(conversation_ids: np.ndarray | None, n: int) -> np.ndarray:
+    """Which rows carry a conversation id (not missing, not empty)."""
+    if conversation_ids is None:
+        return np.zeros(n, dtype=bool)
+    ids = pd.Series(conversation_ids, dtype=object)
+    return (ids.notna() & (ids.fillna("").astype(str) != "")).to_numpy()
+
+
 def sample_keys(conversation_ids: np.ndarray | None, file: str, rows: np.ndarray) -> np.ndarray:
     """"c:<conversation id>" where there is one, else "r:<file>:<row>" (the row on its own)."""
-    row_keys = np.array([f"r:{file}:{r}" for r in rows], dtype=object)
-    if conversation_ids is None:
-        return row_keys
-    ids = np.asarray(conversation_ids, dtype=object)
-    has = np.array([isinstance(v, str) and v != "" for v in ids], dtype=bool)
-    out = row_keys
-    out[has] = np.array(["c:" + v for v in ids[has]], dtype=object)
+    out = (f"r:{file}:" + pd.Series(rows, dtype=np.int64).astype(str)).to_numpy(dtype=object)
+    has = has_conversation(conversation_ids, len(rows))
+    if has.any():
+        ids = pd.Series(np.asarray(conversation_ids, dtype=object)[has], dtype=object).astype(str)
+        out[has] = ("c:" + ids).to_numpy(dtype=object)
     return out
 
 
@@ -312,7 +318,7 @@ def load_sampled_log(paths, *, fraction: float | None = None, max_rows: int | No
             return load_log(paths, mapping=mapping, skip_bad_rows=skip_bad_rows)  # names the unsupported file
         for payload, conv, rows in chunks:
             keys = sample_keys(conv, str(path), rows)
-            n_with_conv += int(sum(k.startswith("c:") for k in keys))
+            n_with_conv += int(has_conversation(conv, len(rows)).sum())
             n_seen += len(rows)
             kept.add(_Part(i, payload, sample_points(keys, seed), rows, take))
     if kept.threshold >= 1.0:

@@ -7,9 +7,19 @@ from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from advisor.errors import InputError
 from advisor.schema import QueryLog
+
+
+@pytest.fixture(autouse=True)
+def single_thread_blas():
+    """Small matrices on a shared 2-core machine: BLAS threads only fight each other (5x slower)."""
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=1):
+        yield
 
 
 class HashEmbedder:

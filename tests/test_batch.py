@@ -163,3 +163,24 @@ def test_batch_analyzer_is_registered_by_name():
     from advisor.analyzers import get_analyzer
 
     assert get_analyzer("batch") is analyze_batch
+
+
+def test_generated_log_batch_share_matches_the_generator_truth():
+    from advisor.sample import generate_log
+
+    sample = generate_log(2000, seed=3, days=7)
+    f = _run(S.QueryLog(frame=sample.frame, sources=("gen",)))
+    assert f.eligible_share_of_calls == pytest.approx(sample.truth.batchable_share_of_calls, rel=0.02)
+    assert f.eligible_share_of_cost == pytest.approx(sample.truth.batchable_share_of_cost, rel=0.02)
+
+
+def test_interval_is_deterministic_for_a_seed():
+    log = _log(["realtime", "background"] * 20)
+    assert _run(log).savings_interval_usd == _run(log).savings_interval_usd
+
+
+def test_missing_provider_values_fall_back_to_the_model_name():
+    log = _log(["background"] * 2)
+    frame = log.frame.assign(**{S.PROVIDER: np.array([None, None], dtype=object)})
+    f = _run(S.QueryLog(frame=frame, sources=("x.csv",)))
+    assert f.price_sources == {"gpt-4o": "default 50 %"}

@@ -7,12 +7,17 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given, settings as hsettings, strategies as st
+from hypothesis import given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
 
 from advisor import schema as S
 from advisor.analyzers import AnalysisContext
 from advisor.analyzers.capacity import (
-    CapacitySettings, analyze_capacity, brute_force_reserved_workers, optimal_reserved_workers,
+    CapacitySettings,
+    analyze_capacity,
+    brute_force_reserved_workers,
+    optimal_reserved_workers,
     reservation_cost_usd,
 )
 from advisor.config import Config, settings
@@ -76,7 +81,7 @@ def test_stable_traffic_gets_a_reservation_equal_to_brute_force_on_the_same_dema
     chosen = next(r for r in f.reservations if r.lookback_days == 30)
     window = f.per_bin_workers[-chosen.n_bins:]
     assert f.reserved_workers == brute_force_reserved_workers(window, 0.4) == chosen.reserved_workers
-    assert [r.lookback_days for r in f.reservations] == [7, 30]
+    assert [r.lookback_days for r in f.reservations] == [7, 30]  # a 35-day log covers both
     assert f.reserved_workers > 1
     # The plan (reserve + on-demand above) is cheaper than the static peak fleet the baseline pays for.
     assert f.monthly_savings_usd == pytest.approx(f.static_fleet_cost_per_month_usd
@@ -192,3 +197,19 @@ def test_bad_capacity_setting_in_a_config_file_exits_2_with_the_message(tmp_path
     result = CliRunner().invoke(group, ["check"])
     assert result.exit_code == 2
     assert "The 'capacity.lookback_days' setting must be one of 7, 30 or 60. Got 90 instead." in result.output
+
+
+def test_log_shorter_than_the_look_back_window_is_sized_on_all_its_full_days():
+    f = _run(_log([3000] * 20), infrastructure=SMALL_WORKERS)
+    assert [r.lookback_days for r in f.reservations] == [7, 20]
+    assert f.chosen_lookback_days == 20
+    assert any("uses its last 20 full day(s)" in w for w in f.warnings)
+
+
+def test_generated_step_change_traffic_gets_no_reservation():
+    from advisor.sample import generate_log
+
+    log = S.QueryLog(frame=generate_log(8000, seed=5, days=28, traffic="step").frame, sources=("gen",))
+    f = _run(log)
+    assert f.stability.verdict == "unstable" and f.reserved_workers is None
+    assert "shifted by +" in f.stability.reason

@@ -77,3 +77,21 @@ def test_bad_optimizer_setting_exits_2(log_file, tmp_path):
     res = _invoke(log_file, "--no-store", "--analyzers", "batch", "--config", str(cfg))
     assert res.exit_code == 2
     assert "The 'optimizer.quality_target_kind' setting must be \"relative\" or \"absolute\"" in res.stderr
+
+
+def test_bad_map_exits_2_with_an_example(log_file):
+    res = _invoke(log_file, "--no-store", "--analyzers", "batch", "--map", "bogus")
+    assert res.exit_code == 2
+    assert "--map: expected pairs like schema_column=your_column" in res.stderr
+
+
+def test_missing_embedding_model_folder_exits_2(log_file, tmp_path):
+    res = _invoke(log_file, "--no-store", "--embedding-model", str(tmp_path / "nope"))
+    assert res.exit_code == 2
+    assert "must be a sentence-transformers model folder" in res.stderr
+
+
+def test_missing_labels_file_exits_2(log_file, tmp_path):
+    res = _invoke(log_file, "--no-store", "--labels", str(tmp_path / "labels.csv"))
+    assert res.exit_code == 2
+    assert "labels file not found" in res.stderr

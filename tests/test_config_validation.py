@@ -205,8 +205,6 @@ def test_top_level_settings_have_the_fixed_shape(tmp_path, text, expected):
     assert str(exc.value) == f"{path}: {expected}"
 
 
-@pytest.mark.xfail(strict=True, reason="advisor/config.py _build calls validate() without the source file, so "
-                                       "range errors do not name the config file (type errors do)")
 def test_a_bad_setting_in_a_config_file_is_exit_2_naming_file_and_setting(tmp_path):
     path = tmp_path / "advisor.toml"
     path.write_text("[infrastructure]\nutilization_ceiling = 1.7\n")

@@ -115,10 +115,6 @@ CASES = {
     "zero_output_tokens": _zero_output,
 }
 
-# Cases that crash inside a module still being written; strict, so a fix turns them green loudly.
-KNOWN_CRASHES: dict[str, str] = {}
-
-
 def _write(frame: pd.DataFrame, tmp_path, name: str):
     path = tmp_path / f"{name}.csv"
     frame.to_csv(path, index=False)
@@ -138,13 +134,7 @@ def _non_finite(value, where="") -> list[str]:
     return []
 
 
-def _params():
-    for name in CASES:
-        marks = [pytest.mark.xfail(strict=True, reason=KNOWN_CRASHES[name])] if name in KNOWN_CRASHES else []
-        yield pytest.param(name, marks=marks, id=name)
-
-
-@pytest.mark.parametrize("case", list(_params()))
+@pytest.mark.parametrize("case", list(CASES))
 def test_degenerate_log_gives_a_finite_non_negative_result(case, analysed):
     result = analysed(case)
 

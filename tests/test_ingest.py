@@ -403,3 +403,9 @@ def test_parquet_datetime_columns_naive_and_zoned(tmp_path):
     log = load_log(tmp_path / "zoned.parquet")
     assert log.frame[schema.TIMESTAMP].iloc[0] == pd.Timestamp("2026-11-02T09:00Z")
     assert not any("time zone" in w for w in log.warnings)
+
+
+def test_config_ingest_map_with_a_non_text_column_is_a_config_error():
+    config = Config(sections={"ingest": {"map": {"timestamp": 5}}})
+    with pytest.raises(ConfigError, match=r"The 'ingest.map.timestamp' setting must be a column name \(a non-empty string\)\. Got 5 instead\."):
+        mapping_from_config(config)

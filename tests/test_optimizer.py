@@ -9,7 +9,13 @@ import pytest
 
 from advisor.errors import InfeasiblePlanError
 from advisor.optimizer import build_problem, solve_cost, solve_plan
-from advisor.optimizer_inputs import CacheStep, CapacityInput, ModelOption, OptimizerInputs, SegmentInput
+from advisor.optimizer_inputs import (
+    CacheStep,
+    CapacityInput,
+    ModelOption,
+    OptimizerInputs,
+    SegmentInput,
+)
 
 
 def _seg(i, name, small_q, *, batch=0.0, hits=(), floor=None, calls=1000.0):
@@ -31,7 +37,7 @@ def test_routing_moves_the_cheap_quality_first_and_meets_the_target_exactly():
     # Allowed loss: 2000 calls x 0.9 x 5 % = 90 quality units. "easy" costs 0.05 per call moved
     # (all 1000 = 50), "hard" 0.4 per call: 40 / 0.4 = 100 calls. API: 1 + 0.1 + 9 = 10.1.
     plan = solve_plan(_inputs())
-    easy, hard = plan.segments
+    _easy, hard = plan.segments
     small = {s.name: next(m.realtime_share for m in s.shares if m.model == "small") for s in plan.segments}
     assert small["easy"] == pytest.approx(1.0)
     assert small["hard"] == pytest.approx(0.1)

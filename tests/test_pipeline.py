@@ -96,3 +96,29 @@ def test_input_hash_changes_with_the_file_bytes(tmp_path):
     first = input_hash([str(f)])
     f.write_text("x\n2\n")
     assert input_hash([str(f)]) != first
+
+
+def test_prepared_inputs_reproduce_todays_cost_when_no_lever_is_used(small_log, result):
+    from advisor.analyzers import AnalysisContext
+    from advisor.cost_model import compute_baseline
+    from advisor.ingest import load_log
+    from advisor.optimizer import solve_cost
+    from advisor.optimizer_inputs import prepare_inputs
+    from advisor.prices import load_prices
+
+    log = load_log([str(small_log)])
+    prices = load_prices(FAST)
+    baseline = compute_baseline(log, prices, FAST)
+    inputs = prepare_inputs(log, baseline, result.findings, AnalysisContext(config=FAST, prices=prices))
+    assert inputs.calls_per_month == pytest.approx(baseline.calls_per_month)
+    assert {"routing", "batch", "capacity"} <= inputs.levers and "cache" not in inputs.levers
+    today_cost, today_quality = solve_cost(inputs, levers=frozenset())
+    assert today_cost == pytest.approx(baseline.total_cost_per_month_usd)
+    assert today_quality == pytest.approx(1.0)
+
+
+def test_result_json_validates_against_the_published_schema(result):
+    pytest.importorskip("jsonschema")
+    from advisor.report.json_schema import validate_result
+
+    assert validate_result(result.to_dict()) == []

@@ -130,7 +130,7 @@ def test_big_system_prompt_share_is_reported_without_savings():
     ({"summary_ratio": 1.5}, "The 'prompt.summary_ratio' setting must be a fraction in (0, 1), e.g. 0.25. Got 1.5"),
     ({"cache_profile": "google"}, "The 'prompt.cache_profile' setting must be one of auto, anthropic, openai."),
     ({"summarize_after_turns": 0}, "The 'prompt.summarize_after_turns' setting must be an integer >= 1."),
-    ({"cache_write_multiplier": 0.5}, "The 'prompt.cache_write_multiplier' setting must be a number >= 1."),
+    ({"cache_write_multiplier": 0.5}, "The 'prompt.cache_write_multiplier' setting must be a finite number >= 1."),
 ])
 def test_bad_prompt_settings_are_config_errors(raw, text):
     with pytest.raises(ConfigError) as exc:
@@ -166,3 +166,14 @@ def test_bad_prompt_setting_in_a_config_file_exits_2_with_the_message(tmp_path):
     assert result.exit_code == 2
     assert "The 'prompt.cache_profile' setting must be one of auto, anthropic, openai. Got 'google' instead." \
         in result.output
+
+
+def test_generated_log_prompt_caching_savings_match_the_generator_truth():
+    from advisor.sample import generate_log
+
+    sample = generate_log(2000, seed=4, days=7)
+    f = _run(S.QueryLog(frame=sample.frame, sources=("gen",)))
+    truth = sample.truth.prompt_cache_savings_share_of_cost
+    assert f.prompt_caching["savings_share_of_api_cost"] == pytest.approx(truth, rel=0.02)
+    assert f.prompt_caching["read_share_of_input"] == pytest.approx(
+        sample.truth.prompt_cache_readable_share_of_input, rel=0.02)

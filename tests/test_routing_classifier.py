@@ -7,6 +7,7 @@ from advisor.analyzers.routing_features import TEXT_FEATURES, text_features
 from advisor.analyzers.routing_learning import learning_curve
 from advisor.analyzers.routing_metrics import evaluate_scores, random_router_metrics
 from advisor.errors import InputError
+from routing_helpers import single_thread_blas  # noqa: F401  (autouse fixture)
 
 
 def _data(n=600, seed=0):
@@ -53,8 +54,8 @@ def test_text_features_measure_length_digits_and_option_stem():
 
 
 def test_learning_curve_reports_growing_label_counts_and_a_stable_size():
-    texts, X, F, weak, strong = _data(600)
-    curve = learning_curve(X, F, weak, strong, seed=0, sizes=[50, 100, 200, 420])
-    assert [p.n_labelled for p in curve.points] == [50, 100, 200, 420]
+    _, X, F, weak, strong = _data(400)
+    curve = learning_curve(X, F, weak, strong, seed=0, sizes=[50, 100, 280])
+    assert [p.n_labelled for p in curve.points] == [50, 100, 280]
     assert curve.points[-1].auc_mean > 0.85
-    assert curve.n_needed_for_stable_auc in (50, 100, 200)
+    assert curve.n_needed_for_stable_auc in (50, 100)

@@ -3,6 +3,7 @@ from routing_helpers import HashEmbedder
 
 from advisor.analyzers.routing_domain import check_domain, nearest_centroid_similarity
 from advisor.analyzers.routing_segments import cluster_requests
+from routing_helpers import single_thread_blas  # noqa: F401  (autouse fixture)
 
 
 def _cloud(rng, centre, n, noise=0.3):

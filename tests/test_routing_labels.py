@@ -3,6 +3,7 @@ import pytest
 
 from advisor.analyzers.routing_labels import load_labels, parse_score
 from advisor.errors import InputError
+from routing_helpers import single_thread_blas  # noqa: F401  (autouse fixture)
 
 
 def test_labels_file_with_verdicts_and_numbers_becomes_a_query_by_model_table(tmp_path):

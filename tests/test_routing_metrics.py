@@ -11,6 +11,7 @@ from advisor.analyzers.routing_metrics import (
     random_router_metrics,
     routing_curve,
 )
+from routing_helpers import single_thread_blas  # noqa: F401  (autouse fixture)
 
 
 def _routellm_reference(scores, weak, strong):

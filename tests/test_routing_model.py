@@ -8,6 +8,7 @@ from advisor.analyzers.routing_classifier import RoutingClassifier
 from advisor.analyzers.routing_features import text_features
 from advisor.errors import InputError
 from advisor.router_model import ShippedRouter, load_router, save_router
+from routing_helpers import single_thread_blas  # noqa: F401  (autouse fixture)
 
 
 def build_router(n=300, seed=0) -> tuple[ShippedRouter, list[str], np.ndarray]:

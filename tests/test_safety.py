@@ -120,6 +120,17 @@ def test_analysis_of_the_sample_runs_with_the_network_blocked(tmp_path):
     assert blocked == "", f"the analysis tried to reach the network: {blocked}"
     # A blocked download would surface as an analyzer failure turned into a warning.
     assert not [w for w in result["warnings"] if "network blocked" in w]
+    # Privacy: no query text in the JSON, nor anywhere under ADVISOR_HOME (run store and
+    # embedding cache keep results, vectors and hashes only). Long texts only, so that a
+    # segment named after a few common words is not mistaken for a leak.
+    texts = {t for t in pd.read_csv(log, dtype=str, keep_default_na=False)["query"] if len(t) >= 25}
+    assert len(texts) > 20
+    assert [t for t in texts if t in r.stdout] == []
+    stored = [p for p in (tmp_path / "home").rglob("*") if p.is_file()]
+    assert stored, "the analysis stores its run and embeddings under ADVISOR_HOME"
+    for p in stored:
+        data = p.read_bytes()
+        assert [t for t in texts if t.encode() in data] == [], p
 
 
 # ------------------------------------------------------------------------------ no pickle

@@ -149,7 +149,7 @@ def test_a_log_that_fits_is_read_whole(small_csv):
     assert not any("sample" in w for w in log.warnings)
 
 
-@pytest.mark.parametrize("fmt", ["jsonl", "parquet", "csv.gz"])
+@pytest.mark.parametrize("fmt", ["jsonl", "parquet", "csv.gz", "tsv"])
 def test_jsonl_and_parquet_logs_are_sampled_like_csv(tmp_path, small_csv, fmt):
     frame = pd.read_csv(small_csv, dtype={"conversation_id": str, "user_id": str, "query": str})
     path = tmp_path / f"log.{fmt}"
@@ -158,6 +158,8 @@ def test_jsonl_and_parquet_logs_are_sampled_like_csv(tmp_path, small_csv, fmt):
                                   frame.to_dict("records")) + "\n")
     elif fmt == "parquet":
         frame.to_parquet(path)
+    elif fmt == "tsv":
+        frame.to_csv(path, index=False, sep="\t")
     else:
         frame.to_csv(path, index=False, compression="gzip")
     from_csv = load_sampled_log(small_csv, fraction=0.3, seed=4)
@@ -257,3 +259,18 @@ def test_cost_cli_bad_sample_fraction_is_exit_2(small_csv):
     r = CliRunner().invoke(cli, ["cost", str(small_csv), "--max-rows", "-3"])
     assert r.exit_code == 2
     assert "The 'max_rows' setting must be an integer >= 1. Got -3 instead." in r.output
+
+
+def test_openai_chat_logs_are_sampled_by_line(tmp_path):
+    records = [{"id": f"chatcmpl-{i}", "created": 1793577600 + 60 * i, "model": "gpt-4o-mini",
+                "messages": [{"role": "system", "content": "You are a support agent."},
+                             {"role": "user", "content": f"where is order {i}"}],
+                "choices": [{"message": {"role": "assistant", "content": "It ships today."}}],
+                "usage": {"prompt_tokens": 20 + i, "completion_tokens": 5}} for i in range(400)]
+    path = tmp_path / "chat.jsonl"
+    path.write_text("\n".join(json.dumps(r) for r in records) + "\n")
+    log = load_sampled_log(path, fraction=0.3, seed=0)
+    assert 80 < log.n_calls < 160
+    assert "by row (no conversation_id)" in log.warnings[0]
+    # Line k of the chat log is call k - 1: 20 + (k - 1) input tokens.
+    assert np.array_equal(log.frame[S.INPUT_TOKENS].to_numpy(), 19 + log.frame[S.SOURCE_ROW].to_numpy())

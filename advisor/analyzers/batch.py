@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from .. import schema as S
 from ..config import settings
@@ -147,9 +148,8 @@ def analyze_batch(log: S.QueryLog, baseline, ctx: AnalysisContext) -> BatchFindi
     if not log.has(S.LATENCY_CLASS) and not has_rules:
         return _skipped("the log has no latency_class column and [batch] names no tasks, task_pattern or "
                         "hours; map a latency or task column, or add rules under [batch]", n, s)
-    if s.tasks or s.task_pattern:
-        if not log.has(S.TASK):
-            return _skipped("[batch] names tasks but the log has no task column; map one with --map task=...", n, s)
+    if (s.tasks or s.task_pattern) and not log.has(S.TASK):
+        return _skipped("[batch] names tasks but the log has no task column; map one with --map task=...", n, s)
     eligible, rules = eligible_calls(log, s)
     warnings: list[str] = []
     already = frame[S.IS_BATCH].fillna(False).to_numpy(dtype=bool) if S.IS_BATCH in frame.columns else np.zeros(n, bool)
@@ -171,7 +171,7 @@ def analyze_batch(log: S.QueryLog, baseline, ctx: AnalysisContext) -> BatchFindi
     sources: dict[str, str] = {}
     models = frame.loc[eligible, [S.MODEL] + ([S.PROVIDER] if provider is not None else [])].drop_duplicates()
     for row in models.itertuples(index=False):
-        mp = ctx.prices.price(str(row[0]), str(row[1]) if len(row) > 1 and row[1] == row[1] else None)
+        mp = ctx.prices.price(str(row[0]), str(row[1]) if len(row) > 1 and pd.notna(row[1]) else None)
         sources[mp.model] = mp.batch_price_source
     defaulted = sorted(m for m, src in sources.items() if src == "default 50 %")
     if defaulted:

@@ -13,7 +13,7 @@ few, their shapes are regular, and a miss only makes the estimate less cautious.
 from __future__ import annotations
 
 import re
-from typing import Iterable, Sequence
+from collections.abc import Iterable
 
 # Order matters: e-mails and dates before bare numbers, so their digits are not also read
 # as an order number.
@@ -24,7 +24,7 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
         r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.? \d{1,2}(?:st|nd|rd|th)?(?:,? \d{4})?|"
         r"\d{1,2}(?:st|nd|rd|th)? (?:of )?(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*(?:,? \d{4})?)\b",
         re.IGNORECASE)),
-    ("phone", re.compile(r"(?<![\w])\+?\d{1,3}?[ -]?\(?\d{3}\)?[ -]\d{3}[ -]\d{4}\b")),
+    ("phone", re.compile(r"(?<![\w+])(?:\+\d{1,3}[ -]?)?\(?\d{3}\)?[ -]?\d{3}[ -]\d{4}\b")),
     ("amount", re.compile(
         r"(?:[$€£¥]\s?\d[\d,]*(?:\.\d+)?|\b\d[\d,]*(?:\.\d+)?\s?(?:usd|eur|gbp|dollars?|euros?|pounds?|bucks)\b)",
         re.IGNORECASE)),
@@ -55,7 +55,3 @@ def entity_conflict(a: frozenset[str], b: frozenset[str]) -> bool:
     the answer to "cancel my order" is not the answer to "cancel order 2290")."""
     return a != b
 
-
-def conflicts(signatures: Sequence[frozenset[str]], match_index) -> "list[bool]":
-    """Per row: does its match (index, -1 = none) carry different entity values?"""
-    return [bool(j >= 0 and entity_conflict(signatures[i], signatures[j])) for i, j in enumerate(match_index)]

@@ -8,8 +8,9 @@ and not evicted by LRU), and is a hit at threshold t when that cosine >= t. Beca
 best match does not depend on t, one pass serves the whole threshold sweep.
 
 Search is exact with blocked matrix products (a block of queries against every alive earlier
-entry) up to `ann_above` rows, and an HNSW index (hnswlib) above that: each block queries the
-index built from earlier blocks, then is added to it; matches inside a block are exact.
+entry) up to `ann_above` rows, and a faiss inverted-file index above that (when the `ann`
+extra is installed): each block queries the index built from earlier blocks, then is added
+to it; matches inside a block are exact.
 LRU recency is updated after each block, so within one block a refresh is not yet seen:
 a small, documented approximation that only matters when capacity is near the block size.
 """
@@ -29,7 +30,7 @@ class Replay:
 
     match_index: np.ndarray
     match_cosine: np.ndarray
-    method: str  # "exact" | "hnsw"
+    method: str  # "exact" | "ivf"
 
 
 def _alive_mask(cand: np.ndarray, first_row: int, times_s: np.ndarray | None, ttl_s: float | None,
@@ -87,17 +88,7 @@ def replay(vectors: np.ndarray, *, times_s: np.ndarray | None = None, ttl_s: flo
     match_cosine = np.full(m, -1.0, dtype=np.float32)
     last_use = np.arange(m, dtype=np.int64)
     times = None if times_s is None else np.asarray(times_s, dtype=np.float64)
-    index = None
-    if m > ann_above:
-        try:
-            import hnswlib
-        except ImportError:  # exact search still works, only slower
-            hnswlib = None
-        if hnswlib is not None:
-            index = hnswlib.Index(space="ip", dim=vectors.shape[1])
-            index.init_index(max_elements=m, ef_construction=100, M=16, random_seed=seed)
-            index.set_ef(64)
-            index.set_num_threads(2)
+    index = _ivf_index(vectors, seed) if m > ann_above else None
     k_ann = 8
     for a in range(0, m, block):
         b = min(a + block, m)
@@ -109,9 +100,14 @@ def replay(vectors: np.ndarray, *, times_s: np.ndarray | None = None, ttl_s: flo
         else:
             idx, cos = _block_exact(q, a, b, vectors, np.zeros(0, dtype=np.int64), times, ttl_s)
             if a > 0:
-                labels, dist = index.knn_query(q, k=min(k_ann, a))
+                _, labels = index.search(q, min(k_ann, a))
                 labels = labels.astype(np.int64)
-                sims = (1.0 - dist).astype(np.float32)
+                found = labels >= 0
+                labels = np.maximum(labels, 0)
+                # The index stores 8-bit codes; exact cosines of its few candidates keep the
+                # reported similarity exact.
+                sims = np.einsum("qkd,qd->qk", vectors[labels], q)
+                sims = np.where(found, sims, -np.inf).astype(np.float32)
                 alive = _alive_mask(labels.ravel(), a, times, ttl_s, last_use, capacity).reshape(labels.shape)
                 if ttl_s is not None and times is not None:
                     alive &= times[labels] >= (times[a:b, None] - ttl_s)
@@ -121,11 +117,35 @@ def replay(vectors: np.ndarray, *, times_s: np.ndarray | None = None, ttl_s: flo
                 better = np.isfinite(c) & (c > cos)
                 idx = np.where(better, labels[np.arange(b - a), j], idx)
                 cos = np.where(better, c, cos).astype(np.float32)
-            index.add_items(q, np.arange(a, b))
+            index.add_with_ids(q, np.arange(a, b, dtype=np.int64))
         match_index[a:b] = idx
         match_cosine[a:b] = cos
         if capacity is not None:
             used = (idx >= 0) & (cos >= use_threshold)
             np.maximum.at(last_use, idx[used], np.arange(a, b)[used])
     return Replay(match_index=match_index, match_cosine=match_cosine,
-                  method="exact" if index is None else "hnsw")
+                  method="exact" if index is None else "ivf")
+
+
+def _ivf_index(vectors: np.ndarray, seed: int):
+    """A faiss inverted-file index (inner product, 8-bit scalar-quantized lists), trained on a sample.
+
+    None when faiss is not installed (the `ann` extra): exact search then, only slower.
+    Probing 4 of 2*sqrt(n) lists finds the exact best match for most queries on sentence
+    embeddings (recall measured in docs/benchmarks-cache.md).
+    """
+    try:
+        import faiss
+    except ImportError:
+        return None
+    m, d = vectors.shape
+    nlist = int(2 * np.sqrt(m))
+    rng = np.random.default_rng(seed)
+    sample = vectors[rng.choice(m, size=min(m, 40 * nlist), replace=False)]
+    quantizer = faiss.IndexFlatIP(d)
+    index = faiss.IndexIVFScalarQuantizer(quantizer, d, nlist, faiss.ScalarQuantizer.QT_8bit,
+                                          faiss.METRIC_INNER_PRODUCT)
+    index.cp.seed = seed
+    index.train(sample)
+    index.nprobe = 4
+    return index

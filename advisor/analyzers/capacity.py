@@ -16,7 +16,6 @@ otherwise the findings say when to rerun and why. The state-store and database t
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,7 +26,11 @@ from .. import schema as S
 from ..config import settings
 from ..errors import ConfigError
 from ..infrastructure import (
-    HOURS_PER_MONTH, InfrastructureSettings, database_tier, state_store_tier, workers_needed,
+    HOURS_PER_MONTH,
+    InfrastructureSettings,
+    database_tier,
+    state_store_tier,
+    workers_needed,
 )
 from . import AnalysisContext, register
 from .stability import Stability, StabilityRules, assess_stability, daily_counts
@@ -144,7 +147,7 @@ class CapacityFindings:
     break_even_utilization: float
     term_months: int
     term_commitment_usd: float | None
-    reservations: tuple[Reservation, ...]   # one per look-back window the log covers
+    reservations: tuple[Reservation, ...]   # one per 7/30/60-day window the log covers (+ the whole log if shorter)
     chosen_lookback_days: int
     hourly_demand: tuple[dict[str, float], ...]   # by hour of day: calls_per_hour (mean), workers_needed (max)
     store_tiers: tuple[StoreTier, ...]
@@ -237,15 +240,14 @@ def analyze_capacity(log: S.QueryLog, baseline, ctx: AnalysisContext) -> Capacit
             reservations.append(_reservation(workers[-n:], days, s, rate_per_bin, bins_per_month))
     chosen_days = s.lookback_days
     if not any(r.lookback_days == chosen_days for r in reservations):
-        whole = max(1, math.ceil(len(workers) / (24 * bins_per_hour)))
-        fits = [r for r in reservations if r.lookback_days <= chosen_days]
-        if fits:
-            chosen_days = fits[-1].lookback_days
-        else:
-            reservations.append(_reservation(workers, whole, s, rate_per_bin, bins_per_month))
-            chosen_days = whole
+        # A log shorter than the window: size on all of it rather than on a shorter standard window.
+        per_day = 24 * bins_per_hour
+        chosen_days = max(1, len(workers) // per_day)
+        if not any(r.lookback_days == chosen_days for r in reservations):
+            window = workers[-chosen_days * per_day:] if len(workers) >= per_day else workers
+            reservations.append(_reservation(window, chosen_days, s, rate_per_bin, bins_per_month))
         warnings.append(f"The log covers {log.span_days:.1f} days, less than the {s.lookback_days}-day look-back "
-                        f"window; reserved sizing uses the last {chosen_days} days.")
+                        f"window; reserved sizing uses its last {chosen_days} full day(s).")
     chosen = next(r for r in reservations if r.lookback_days == chosen_days)
 
     static_workers = int(baseline.infrastructure.workers)
@@ -254,6 +256,10 @@ def analyze_capacity(log: S.QueryLog, baseline, ctx: AnalysisContext) -> Capacit
     if stability.verdict == "stable":
         reserved = chosen.reserved_workers
         savings = static_cost - chosen.reserved_mix_cost_per_month_usd
+        if savings < 0:
+            warnings.append(f"At {s.resolution_minutes}-minute resolution the demand needs more worker-hours than the "
+                            f"baseline's static fleet of {static_workers} provides; no saving is claimed.")
+            savings = 0.0
         interval = _interval(workers[-chosen.n_bins:], reserved, s, rate_per_bin, bins_per_month, static_cost,
                              bins_per_hour, ctx.config.seed)
         commitment = reserved * rate_month * (1 - s.reserved_discount) * s.term_months

@@ -29,6 +29,7 @@ from . import AnalysisContext, register
 from .prompt_caching import PROFILES, profile_for, replay_prompt_cache
 from .resample import bootstrap_monthly_interval, resampling_units
 
+# Other providers get the Anthropic rules: paying for writes is the cautious assumption.
 _PROVIDER_PROFILE = {"anthropic": "anthropic", "openai": "openai", "azure": "openai"}
 
 
@@ -60,8 +61,8 @@ class PromptSettings:
         if self.cache_min_prefix_tokens is not None and self.cache_min_prefix_tokens < 0:
             raise ConfigError.setting("prompt.cache_min_prefix_tokens", "an integer >= 0",
                                       self.cache_min_prefix_tokens)
-        if self.cache_write_multiplier is not None and self.cache_write_multiplier < 1:
-            raise ConfigError.setting("prompt.cache_write_multiplier", "a number >= 1", self.cache_write_multiplier)
+        if self.cache_write_multiplier is not None and not 1 <= self.cache_write_multiplier < float("inf"):
+            raise ConfigError.setting("prompt.cache_write_multiplier", "a finite number >= 1", self.cache_write_multiplier)
         if self.cache_read_multiplier is not None and not 0 <= self.cache_read_multiplier <= 1:
             raise ConfigError.setting("prompt.cache_read_multiplier", "a fraction in [0, 1]",
                                       self.cache_read_multiplier)

@@ -160,9 +160,10 @@ def assess_stability(counts: pd.Series, rules: StabilityRules) -> Stability:
     # Either test may carry the trend: Kendall is robust to odd days, the slope CI uses their size.
     trend_hit = (tau_p < rules.alpha or lo > 0 or hi < 0) and abs(weekly) >= rules.max_weekly_change
     step_hit = sse_step < sse_line and abs(step) >= rules.min_step_change and step_p < rules.alpha
-    common = dict(n_days=n, first_day=first, last_day=last, weekly_change=weekly, weekly_change_interval=interval,
-                  trend_p_value=tau_p, week_over_week_change=wow, daily_cv=cv, step_change=step,
-                  step_day=step_day, step_p_value=step_p, seasonality_removed=seasonal)
+    common = {"n_days": n, "first_day": first, "last_day": last, "weekly_change": weekly,
+              "weekly_change_interval": interval, "trend_p_value": tau_p, "week_over_week_change": wow,
+              "daily_cv": cv, "step_change": step, "step_day": step_day, "step_p_value": step_p,
+              "seasonality_removed": seasonal}
     if step_hit:
         since = n - k
         wait = max(rules.min_days - since, 0)

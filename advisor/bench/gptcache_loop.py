@@ -6,9 +6,8 @@ GPTCache (PyPI `gptcache`, benchmark-only extra `bench`) is set up to decide exa
 advisor's replay decides, so the two can be compared call by call:
 - the same vectors: its embedding function looks the text up in the precomputed vectors;
 - a faiss flat L2 store (GPTCache's own `VectorBase("faiss")`, top-1) and an in-memory
-  SQLite scalar store (on disk, each put's commit dominated the loop); max_size above the stream length,
-  so nothing is evicted (the replay runs with no
-  TTL and no capacity);
+  SQLite scalar store (on disk, each put's commit dominated the loop); max_size above the
+  stream length, so nothing is evicted (the replay runs with no TTL and no capacity);
 - `SearchDistanceEvaluation(max_distance=4)`: for unit vectors the squared L2 distance is
   2 - 2·cos, its score 4 - d passes GPTCache's rank threshold 4·s exactly when
   cos >= 2s - 1, so s = (1 + t) / 2 reproduces advisor's cosine threshold t;

@@ -41,9 +41,9 @@ def _summary(r: BenchReport) -> list[str]:
                      f"| ≤ {TARGETS['hit_rate_change_points']} points | {change:.2f} points "
                      f"| {_met(change <= TARGETS['hit_rate_change_points'])} |")
     for a in r.ann:
-        for name in ("replay_hnswlib", "neighbors_faiss"):
+        for name in ("replay_ann", "neighbors_hnsw"):
             if name in a:
-                lines.append(f"| recall@1 of {name} vs exact, {a['n']:,} vectors | ≥ {TARGETS['recall']} "
+                lines.append(f"| recall@1 of {a[name]['method']} vs exact, {a['n']:,} vectors | ≥ {TARGETS['recall']} "
                              f"| {a[name]['recall_at_1']:.4f} | {_met(a[name]['recall_at_1'] >= TARGETS['recall'])} |")
     return lines
 
@@ -120,10 +120,10 @@ def render_markdown(r: BenchReport, command: str) -> str:
                 f"hit agreement at cosine {s.threshold}. Exact reference computed for the sampled rows.", "",
                 "| vectors | method | time (s) | recall@1 | hit agreement |", "|---:|---|---:|---:|---:|"]
         for a in r.ann:
-            for name in ("replay_exact", "replay_hnswlib", "neighbors_faiss"):
+            for name in ("replay_exact", "replay_ann", "neighbors_hnsw"):
                 if name in a:
                     m = a[name]
-                    out.append(f"| {a['n']:,} | {name} | {m['seconds']:.1f} | {m['recall_at_1']:.4f} | {m['hit_agreement']:.4f} |")
+                    out.append(f"| {a['n']:,} | {m['method']} | {m['seconds']:.1f} | {m['recall_at_1']:.4f} | {m['hit_agreement']:.4f} |")
         out.append("")
     if r.notes:
         out += ["## Notes", "", *[f"- {n}" for n in r.notes], ""]

@@ -42,12 +42,18 @@ class BenchSettings:
     analyzers: tuple[str, ...] = ("cache", "routing", "batch", "prompt", "capacity")
 
     def validate(self) -> "BenchSettings":
-        if not self.sizes or any(not isinstance(n, int) or n < 100 for n in self.sizes):
+        if (not self.sizes and not self.ann_sizes) or any(not isinstance(n, int) or n < 100 for n in self.sizes):
             raise ConfigError.setting("sizes", "a comma-separated list of integers >= 100", list(self.sizes))
         if self.repeats < 1:
             raise ConfigError.setting("repeats", "an integer >= 1", self.repeats)
         if any(n < 1000 for n in self.ann_sizes):
             raise ConfigError.setting("ann_sizes", "integers >= 1000 (or none)", list(self.ann_sizes))
+        from ..analyzers import DEFAULT_ORDER
+
+        bad = [a for a in self.analyzers if a not in DEFAULT_ORDER]
+        if bad or not self.analyzers:
+            raise ConfigError.setting("analyzers", f"a comma-separated list drawn from {','.join(DEFAULT_ORDER)}",
+                                      bad[0] if bad else "")
         if not 0 < self.threshold < 1:
             raise ConfigError.setting("threshold", "a cosine in (0, 1)", self.threshold)
         return self
@@ -121,37 +127,45 @@ def _bench_size(n: int, s: BenchSettings, work: Path, note: Callable[[str], None
 def run_benchmarks(s: BenchSettings, progress: Callable[[str], None] | None = None) -> BenchReport:
     s = s.validate()
     note = progress or (lambda msg: None)
-    report = BenchReport(settings=s, machine={"python": platform.python_version(), "cpus": os.cpu_count(),
-                                              "platform": platform.platform()})
+    machine = {"python": platform.python_version(), "cpus": os.cpu_count(), "platform": platform.platform()}
+    gptcache = onnx = None
+    notes: list[str] = []
     with tempfile.TemporaryDirectory(prefix="advisor-bench-") as tmp:
         work = Path(tmp)
         shared_home = work / "home_shared"  # vectors reused by the gptcache and onnx rows
-        for n in s.sizes:
-            report.sizes.append(_bench_size(n, s, work, note))
-        base_log = work / f"log_{min(s.sizes)}.csv"
-        big_log = work / f"log_{max(s.sizes)}.csv"
-        note(f"cache replay vs GPTCache on the first {s.gptcache_calls:,} cacheable calls")
-        g = [run_worker({"task": "gptcache", "log": str(big_log), "limit": s.gptcache_calls, "embedder": s.embedder,
-                         "batch_size": s.batch_size, "threshold": s.threshold, "workdir": str(work / f"gpt{r}")},
-                        shared_home) for r in range(s.repeats)]
-        object.__setattr__(report, "gptcache", _median_gptcache(g))
-        if s.onnx:
-            try:
-                import onnxruntime  # noqa: F401
-            except ImportError:
-                report.notes.append("ONNX row skipped: onnxruntime is not installed (pip install 'advisor[onnx]').")
-            else:
-                note("ONNX int8 vs torch fp32")
-                o = [run_worker({"task": "onnx", "log": str(base_log), "batch_size": s.batch_size,
-                                 "max_texts": s.onnx_texts, "thresholds": list(DEFAULT_THRESHOLDS), "ttl_s": 86_400.0},
-                                shared_home) for _ in range(s.repeats)]
-                object.__setattr__(report, "onnx", _median_onnx(o))
+        sizes = [_bench_size(n, s, work, note) for n in s.sizes]
+        if s.sizes:
+            gptcache, onnx = _bench_logs(s, work, shared_home, note, notes)
+        ann = []
         for n in s.ann_sizes:
             note(f"ANN vs exact replay on {n:,} vectors")
-            report.ann.append(run_worker({"task": "ann", "n": n, "seed": s.seed, "threshold": s.threshold,
-                                          "exact_max": s.ann_exact_max, "recall_sample": s.ann_recall_sample},
-                                         shared_home))
-    return report
+            ann.append(run_worker({"task": "ann", "n": n, "seed": s.seed, "threshold": s.threshold,
+                                   "exact_max": s.ann_exact_max, "recall_sample": s.ann_recall_sample}, shared_home))
+    return BenchReport(settings=s, machine=machine, sizes=sizes, gptcache=gptcache, onnx=onnx, ann=ann, notes=notes)
+
+
+def _bench_logs(s: BenchSettings, work: Path, shared_home: Path, note: Callable[[str], None],
+                notes: list[str]) -> tuple[dict[str, Any], dict[str, Any] | None]:
+    """The rows that need a generated log: GPTCache comparison and ONNX vs torch."""
+    base_log = work / f"log_{min(s.sizes)}.csv"
+    big_log = work / f"log_{max(s.sizes)}.csv"
+    note(f"cache replay vs GPTCache on the first {s.gptcache_calls:,} cacheable calls")
+    g = [run_worker({"task": "gptcache", "log": str(big_log), "limit": s.gptcache_calls, "embedder": s.embedder,
+                     "batch_size": s.batch_size, "threshold": s.threshold, "workdir": str(work / f"gpt{r}")},
+                    shared_home) for r in range(s.repeats)]
+    onnx = None
+    if s.onnx:
+        try:
+            import onnxruntime  # noqa: F401
+        except ImportError:
+            notes.append("ONNX row skipped: onnxruntime is not installed (pip install 'advisor[onnx]').")
+        else:
+            note("ONNX int8 vs torch fp32")
+            o = [run_worker({"task": "onnx", "log": str(base_log), "batch_size": s.batch_size,
+                             "max_texts": s.onnx_texts, "thresholds": list(DEFAULT_THRESHOLDS), "ttl_s": 86_400.0},
+                            shared_home) for _ in range(s.repeats)]
+            onnx = _median_onnx(o)
+    return _median_gptcache(g), onnx
 
 
 def _median_gptcache(runs: list[dict]) -> dict:

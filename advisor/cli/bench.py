@@ -39,9 +39,11 @@ def _int_list(name: str, value: str) -> tuple[int, ...]:
 @click.option("--onnx-texts", default=2000, show_default=True, type=int, help="Unique texts timed in the ONNX row.")
 @click.option("--ann-sizes", default="200000", show_default=True, help="Vector counts for the ANN vs exact row ('none' skips).")
 @click.option("--ann-exact-max", default=200000, show_default=True, type=int, help="Largest size that also runs the full exact replay.")
+@click.option("--analyzers", default="cache,routing,batch,prompt,capacity", show_default=True,
+              help="Analyzers the analyze rows run.")
 @click.option("--out", "out", default="BENCHMARKS.md", show_default=True, type=click.Path(dir_okay=False))
 def bench(sizes: str, with_1m: bool, repeats: int, embedder: str, batch_size: int, threshold: float,
-          gptcache_calls: int, no_onnx: bool, onnx_texts: int, ann_sizes: str, ann_exact_max: int, out: str) -> None:
+          gptcache_calls: int, no_onnx: bool, onnx_texts: int, ann_sizes: str, ann_exact_max: int, analyzers: str, out: str) -> None:
     """Time advisor's stages against embedding alone, GPTCache, ONNX and ANN; write a Markdown table."""
     from rich.console import Console
 
@@ -58,7 +60,8 @@ def bench(sizes: str, with_1m: bool, repeats: int, embedder: str, batch_size: in
     settings = BenchSettings(sizes=size_list, repeats=repeats, embedder=embedder, batch_size=batch_size,
                              threshold=threshold, gptcache_calls=gptcache_calls, onnx=not no_onnx,
                              onnx_texts=onnx_texts, ann_sizes=_int_list("ann-sizes", ann_sizes),
-                             ann_exact_max=ann_exact_max)
+                             ann_exact_max=ann_exact_max,
+                             analyzers=tuple(a.strip() for a in analyzers.split(",") if a.strip()))
     console = Console(stderr=True)
     report = run_benchmarks(settings, progress=lambda msg: console.print(f"[dim]bench:[/dim] {msg}"))
     command = "advisor bench " + " ".join(shlex.quote(a) for a in sys.argv[2:]) if len(sys.argv) > 1 else "advisor bench"

@@ -27,7 +27,16 @@ import numpy as np
 from advisor.config import Config
 from advisor.pipeline import run_analysis
 from advisor.sample import generate_log
-from advisor.schema import CACHED_INPUT_TOKENS, CONVERSATION_ID, INPUT_TOKENS, MODEL, OUTPUT_TOKENS, PROVIDER, QUERY, TIMESTAMP
+from advisor.schema import (
+    CACHED_INPUT_TOKENS,
+    CONVERSATION_ID,
+    INPUT_TOKENS,
+    MODEL,
+    OUTPUT_TOKENS,
+    PROVIDER,
+    QUERY,
+    TIMESTAMP,
+)
 
 
 def _nearest_segment(train_emb, train_seg, test_emb, n_seg) -> np.ndarray:
@@ -88,6 +97,8 @@ def realize(result, train, test, truth_test, embedder, catalog, seed: int) -> di
               cached_input_tokens=test[CACHED_INPUT_TOKENS].fillna(0).to_numpy(float))
     today = catalog.call_cost_usd(test[MODEL].astype(str).to_numpy(), test[PROVIDER].astype(str).to_numpy(), **kw)
     planned = catalog.call_cost_usd(model, providers, batch=is_batch, **kw)
+    realtime = catalog.call_cost_usd(model, providers, **kw)
+    routed = model != test[MODEL].astype(str).to_numpy()
     span_days = (test[TIMESTAMP].max() - test[TIMESTAMP].min()).total_seconds() / 86400
     factor = 30.0 / span_days
     served = test[MODEL].astype(str).to_numpy()
@@ -122,6 +133,10 @@ def realize(result, train, test, truth_test, embedder, catalog, seed: int) -> di
         "routed_share": float(np.mean(model != served)),
         "batch_share": float(is_batch.mean()),
         "today_api_usd": float(today.sum() * factor),
+        # the cost notes' rules of thumb, measured on the replay
+        "routed_price_ratio": float(today[routed].sum() / realtime[routed].sum()) if routed.any() else None,
+        "routing_saving_share_of_api": float((today[routed] - realtime[routed]).sum() / today.sum()),
+        "batch_discount": float(1 - planned[is_batch].sum() / realtime[is_batch].sum()) if is_batch.any() else None,
         "n_calls": n, "span_days": float(span_days),
     }
 
@@ -181,6 +196,8 @@ def main(argv=None) -> None:
         f"| monthly savings, total (USD) | {projected:,.2f} | {realized:,.2f} |",
         f"| of which API: routing + batch (USD) | {by.get('routing', 0) + by.get('batch', 0):,.2f} | {real['api_savings_usd']:,.2f} |",
         f"| of which workers: reserved + on-demand (USD) | {by.get('capacity', 0):,.2f} | {real['worker_savings_usd']:,.2f} |",
+        f"| API savings / today's API cost | {(by.get('routing', 0) + by.get('batch', 0)) / result.baseline.api_cost_per_month_usd:.2%} | {real['api_savings_usd'] / real['today_api_usd']:.2%} |",
+        f"| calls per month | {result.baseline.calls_per_month:,.0f} | {real['n_calls'] * 30 / real['span_days']:,.0f} |",
         f"| share of calls moved to a cheaper model | {sum(s.call_share * sum(m.realtime_share + m.batch_share for m in s.shares if not m.is_current) for s in plan.segments):.1%} | {real['routed_share']:.1%} |",
         f"| share of calls sent to the batch API | {plan.batch_share_of_calls:.1%} | {real['batch_share']:.1%} |",
         f"| quality relative to today's (target {plan.quality_target:.2f}) | {plan.expected_relative_quality:.4f} | {real['relative_quality']:.4f} (95 % interval {lo:.4f}-{hi:.4f}) |",
@@ -188,6 +205,21 @@ def main(argv=None) -> None:
         f"Projected minus realized savings: {gap:+.1%} of realized (target: within ±5 %). "
         f"Quality constraint met on the second half: {'yes' if real['relative_quality'] >= plan.quality_target else 'no'}"
         f" (point estimate; the interval {'includes' if lo <= plan.quality_target <= hi else 'excludes'} the target).",
+        "",
+        "## Sanity checks against the cost notes",
+        "",
+        "The notes say routing 60-70 % of calls to a 5-10x cheaper model saves at least 50 % of API cost when quality"
+        " allows it, and batch APIs save 50 % on eligible calls. On this replay:",
+        "",
+        f"- routing moved {real['routed_share']:.1%} of calls to models "
+        f"{real['routed_price_ratio'] or float('nan'):.1f}x cheaper for those calls, saving "
+        f"{real['routing_saving_share_of_api']:.1%} of API cost. "
+        + ("This is below the notes' range because the quality target, not price, limits the share: the generated "
+           "cheaper models answer fewer calls well (see docs/benchmarks/sample.md and the routing findings), so the "
+           "optimizer stops where the target binds." if real['routing_saving_share_of_api'] < 0.5 else
+           "This is within the notes' range."),
+        f"- batch: calls sent to the batch API cost {real['batch_discount'] or 0:.1%} less than in real time "
+        "(the catalog's batch price or the 50 % default); the notes say 50 %.",
         "",
         "Not replayed: the semantic cache (needs the cache analyzer's hit replay on new traffic) and prompt trimming.",
         "On-demand workers are counted in fractional worker-hours, as the optimizer does.",
