@@ -54,6 +54,18 @@ class Calibration:
         c = np.asarray(cosine, dtype=np.float64)
         return np.interp(c, self.cosine_knots, self.p_same_knots)
 
+    @property
+    def heldout_error(self) -> float:
+        """Worst |estimated - true precision| on the held-out split recorded at training time.
+
+        Added to the no-label interval: it is the calibration's own error where it was trained,
+        a floor on its error elsewhere (it cannot include a shift to another kind of traffic).
+        """
+        rows = self.meta.get("heldout", {}).get("by_threshold", [])
+        errs = [abs(r["estimated_precision"] - r["true_precision"]) for r in rows
+                if r.get("estimated_precision") is not None and r.get("true_precision") is not None]
+        return float(max(errs)) if errs else 0.0
+
     def save(self, directory: Path) -> None:
         directory.mkdir(parents=True, exist_ok=True)
         np.savez(directory / KNOTS_FILE, cosine_knots=self.cosine_knots, p_same_knots=self.p_same_knots)

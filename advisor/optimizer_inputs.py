@@ -72,6 +72,15 @@ class OptimizerSettings:
             value = getattr(self, name)
             if value is not None and not 0.0 <= value < 1.0 + (name == "false_hit_quality"):
                 raise ConfigError.setting(f"optimizer.{name}", "a share from 0 to 1", value)
+        if self.min_segment_relative_quality is not None and not 0 < self.min_segment_relative_quality <= 1.5:
+            raise ConfigError.setting("optimizer.min_segment_relative_quality", "a number in (0, 1.5]",
+                                      self.min_segment_relative_quality)
+        cost = self.cache_cost_per_month_usd
+        if cost is not None and not 0 <= cost < float("inf"):
+            raise ConfigError.setting("optimizer.cache_cost_per_month_usd", "a finite number >= 0", cost)
+        bad = [t for t in self.frontier_targets if not 0 < t <= 1.5]
+        if bad:
+            raise ConfigError.setting("optimizer.frontier_targets", "a list of numbers in (0, 1.5]", bad[0])
         unknown = sorted(set(self.levers) - set(LEVERS))
         if unknown:
             raise ConfigError.setting("optimizer.levers", f"a list drawn from {', '.join(LEVERS)}", unknown[0])
@@ -263,7 +272,7 @@ def prepare_inputs(log: QueryLog, baseline: Baseline, findings: dict[str, Any],
                 candidates.append(pair)
     cand_cost = {}
     for model, provider in candidates:
-        kw = dict(input_tokens=inp, output_tokens=out, cached_input_tokens=cached)
+        kw = {"input_tokens": inp, "output_tokens": out, "cached_input_tokens": cached}
         cand_cost[model] = (per_segment_mean(prices.call_cost_usd(model, provider or None, **kw)),
                             per_segment_mean(prices.call_cost_usd(model, provider or None, batch=True, **kw)))
     models = frame[MODEL].astype(str).to_numpy()

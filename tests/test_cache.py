@@ -121,6 +121,8 @@ def test_pair_labels_update_the_calibration(tmp_path):
     plain = run(make_log(), thresholds=[0.5])
     labelled = run(make_log(), thresholds=[0.5], pair_labels=str(labels))
     assert "30 labelled pairs" in labelled.calibration
+    assert any("without labels from this log" in w for w in plain.warnings)
+    assert not any("without labels from this log" in w for w in labelled.warnings)
     assert labelled.thresholds[0].estimated_precision < plain.thresholds[0].estimated_precision
 
 
@@ -134,6 +136,9 @@ def test_different_logged_responses_lower_the_estimate():
 @pytest.mark.parametrize("setting,value,text", [
     ("false_hit_budget", 1.5, "cache.false_hit_budget"), ("thresholds", [0.0], "cache.thresholds"),
     ("ttl_s", -1, "cache.ttl_s"), ("capacity", -3, "cache.capacity"), ("bogus", 1, "cache.bogus"),
+    ("ttl_s", float("nan"), "cache.ttl_s"), ("monthly_cost_usd", -5.0, "cache.monthly_cost_usd"),
+    ("embedding_cost_per_mtok_usd", float("inf"), "cache.embedding_cost_per_mtok_usd"),
+    ("block_hours", float("nan"), "cache.block_hours"),
 ])
 def test_bad_cache_settings_are_config_errors(setting, value, text):
     with pytest.raises(ConfigError, match=text):

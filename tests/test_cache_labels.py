@@ -87,3 +87,25 @@ def test_cache_label_without_query_column_exits_2(tmp_path, monkeypatch):
     res = CliRunner().invoke(cli, ["cache", "label", str(log), "--out", str(tmp_path / "p.csv")])
     assert res.exit_code == 2
     assert "column 'query': expected a query text column" in res.output
+
+
+def test_label_bins_are_five_hundredths_wide_from_the_lowest_threshold():
+    from advisor.analyzers.cache_labels import label_bins
+    from advisor.analyzers.cache_sweep import DEFAULT_THRESHOLDS
+
+    assert label_bins(DEFAULT_THRESHOLDS).tolist() == [0.7, 0.75, 0.8, 0.85, 0.9, 0.95]
+
+
+def test_cache_label_leaves_out_pairs_with_different_entity_values(tmp_path, monkeypatch):
+    monkeypatch.setattr(cache_cmd, "_load_embedder", lambda config, model_path=None: FakeEmbedder())
+    log = write(tmp_path / "log.csv", "timestamp,model,input_tokens,output_tokens,query\n"
+                "2026-01-01T00:00:00Z,gpt-4o,1,1,cancel order 1135 now\n"
+                "2026-01-01T00:01:00Z,gpt-4o,1,1,cancel order 2290 now\n")
+    out = tmp_path / "pairs.csv"
+    res = CliRunner().invoke(cli, ["cache", "label", str(log), "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    assert list(csv.DictReader(out.open())) == []
+    cfg = write(tmp_path / "c.toml", "[cache]\nentity_conflicts_are_false_hits = false\n")
+    res = CliRunner().invoke(cli, ["cache", "label", str(log), "--out", str(out), "--config", str(cfg)])
+    assert res.exit_code == 0, res.output
+    assert len(list(csv.DictReader(out.open()))) == 1  # the same pair is shown when the rule is off

@@ -116,3 +116,11 @@ def test_labels_pull_the_estimate_toward_them_and_narrow_the_interval():
     assert abs(many.predict(grid)[0] - 0.6) < 0.08
     assert np.ptp(np.percentile(many.predict(grid, draws=400)[:, 0], [2.5, 97.5])) < \
         np.ptp(np.percentile(few.predict(grid, draws=400)[:, 0], [2.5, 97.5]))
+
+
+def test_no_label_interval_includes_the_calibrations_heldout_error():
+    cos = np.array([0.9, 0.9, 0.9, 0.9])
+    est = sweep(cos, np.full(4, 0.95), np.ones(4), (0.8,), precision_margin=0.02)[0]
+    lo, hi = est.precision_interval
+    assert lo <= 0.93 + 1e-9 and hi >= 0.97 - 1e-9
+    assert load_calibration().heldout_error > 0

@@ -141,13 +141,9 @@ def _numeric(tp) -> bool:
 
 # Gaps found by these tests in modules still being written (routed to their owners by the lead).
 _CACHE = "advisor/analyzers/cache.py CacheSettings.validate does not check this"
-_OPTIMIZER = "advisor/optimizer_inputs.py OptimizerSettings.validate does not check this"
 KNOWN_GAPS = {
     ("cache", "monthly_cost_usd", -1.0): _CACHE, ("cache", "embedding_cost_per_mtok_usd", -1.0): _CACHE,
-    ("optimizer", "cache_cost_per_month_usd", -1.0): _OPTIMIZER,
     **{("cache", n, v): _CACHE for n in ("monthly_cost_usd", "embedding_cost_per_mtok_usd", "block_hours", "ttl_s")
-       for v in (math.nan, math.inf)},
-    **{("optimizer", n, v): _OPTIMIZER for n in ("min_segment_relative_quality", "cache_cost_per_month_usd")
        for v in (math.nan, math.inf)},
 }
 

@@ -32,6 +32,16 @@ class PairLabels:
     source: str = ""
 
 
+def label_bins(thresholds, width: float = 0.05) -> np.ndarray:
+    """Bin edges every `width` from the lowest candidate threshold: a few labels per bin.
+
+    Bins one threshold step wide (0.01) would hold three or four labels each out of a hundred;
+    0.05-wide bins gave a smaller worst error on QQP and CLINC150 (docs/cache-evaluation.md).
+    """
+    t = np.asarray(thresholds, dtype=np.float64)
+    return np.round(np.arange(t.min(), t.max(), width), 4)
+
+
 def select_pairs(match_cosine: np.ndarray, thresholds, n: int, seed: int = 0) -> np.ndarray:
     """Up to `n` row indices of matched calls, stratified over the threshold bins."""
     cos = np.asarray(match_cosine, dtype=np.float64)
@@ -74,7 +84,7 @@ def load_pair_labels(path: str | Path) -> PairLabels:
     try:
         fh = open(p, newline="", encoding="utf-8")
     except FileNotFoundError:
-        raise InputError(f"{p}: pair labels file not found. Check the path given to --pair-labels.") from None
+        raise InputError(f"{p}: pair labels file not found. Check the path in [cache] pair_labels.") from None
     cos, same = [], []
     with fh:
         reader = csv.DictReader(fh)
@@ -106,8 +116,9 @@ def load_pair_labels(path: str | Path) -> PairLabels:
 def pairs_for_labelling(log, config, embedder, n: int = 100, seed: int = 0) -> list[dict]:
     """QueryLog -> up to `n` matched pairs (rows of PAIR_COLUMNS, 'same' blank) to label.
 
-    The same cacheable calls and replay as the analyzer; identical texts are left out (they
-    are right by construction), so every label is spent on a real decision.
+    The same cacheable calls and replay as the analyzer; identical texts (right by
+    construction) and entity-value conflicts (wrong by construction) are left out, so every
+    label is spent on a real decision.
     """
     from .. import schema as S
     from ..config import settings
@@ -127,8 +138,16 @@ def pairs_for_labelling(log, config, embedder, n: int = 100, seed: int = 0) -> l
                use_threshold=min(s.thresholds), seed=seed)
     norm = np.asarray([normalize_text(t) for t in texts], dtype=object)
     j = np.maximum(r.match_index, 0)
-    candidates = np.flatnonzero((r.match_index >= 0) & (norm != norm[j]) & (r.match_cosine >= min(s.thresholds)))
-    shown = candidates[select_pairs(r.match_cosine[candidates], s.thresholds, n, seed=seed)]
+    ok = (r.match_index >= 0) & (norm != norm[j]) & (r.match_cosine >= min(s.thresholds))
+    if s.entity_conflicts_are_false_hits:
+        # The analyzer already counts these as wrong; a label on them would teach the curve
+        # that close texts differ when the reason is an entity value it never sees.
+        from .cache_entities import entity_conflict, entity_signatures
+
+        sigs = entity_signatures(texts)
+        ok &= ~np.array([entity_conflict(sigs[i], sigs[k]) for i, k in enumerate(j)], dtype=bool)
+    candidates = np.flatnonzero(ok)
+    shown = candidates[select_pairs(r.match_cosine[candidates], label_bins(s.thresholds), n, seed=seed)]
     has_resp = log.has(S.RESPONSE)
     resp = frame[S.RESPONSE].iloc[rows].astype(object).to_numpy() if has_resp else None
     out = []

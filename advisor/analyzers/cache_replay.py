@@ -89,6 +89,9 @@ def replay(vectors: np.ndarray, *, times_s: np.ndarray | None = None, ttl_s: flo
     last_use = np.arange(m, dtype=np.int64)
     times = None if times_s is None else np.asarray(times_s, dtype=np.float64)
     index = _ivf_index(vectors, seed) if m > ann_above else None
+    if index is not None:
+        # With an index, only the exact within-block search grows with the block size.
+        block = min(block, 512)
     k_ann = 8
     for a in range(0, m, block):
         b = min(a + block, m)
@@ -141,11 +144,14 @@ def _ivf_index(vectors: np.ndarray, seed: int):
     m, d = vectors.shape
     nlist = int(2 * np.sqrt(m))
     rng = np.random.default_rng(seed)
-    sample = vectors[rng.choice(m, size=min(m, 40 * nlist), replace=False)]
+    sample = vectors[rng.choice(m, size=min(m, 39 * nlist), replace=False)]
     quantizer = faiss.IndexFlatIP(d)
     index = faiss.IndexIVFScalarQuantizer(quantizer, d, nlist, faiss.ScalarQuantizer.QT_8bit,
                                           faiss.METRIC_INNER_PRODUCT)
     index.cp.seed = seed
+    # Centroids only route the search (cosines are recomputed exactly), so few k-means rounds
+    # suffice; 39 training points per list is the least faiss accepts without a warning.
+    index.cp.niter = 10
     index.train(sample)
     index.nprobe = 4
     return index

@@ -54,12 +54,14 @@ def sweep(match_cosine: np.ndarray, p_right: np.ndarray, cost_usd: np.ndarray,
           thresholds=DEFAULT_THRESHOLDS, *, groups: np.ndarray | None = None,
           has_entities: np.ndarray | None = None, monthly_factor: float = 1.0,
           monthly_cache_cost_usd: float = 0.0, n_boot: int = 200, seed: int = 0,
-          p_right_draws: np.ndarray | None = None, n_total: int | None = None) -> tuple[ThresholdEstimate, ...]:
+          p_right_draws: np.ndarray | None = None, n_total: int | None = None,
+          precision_margin: float = 0.0) -> tuple[ThresholdEstimate, ...]:
     """Estimates for each threshold over the calls given (one row per call, NaN/-1 = no match).
 
     `p_right_draws` (draws, n): posterior samples of p_right (after labelled pairs); their
     spread is added to the precision interval. `n_total`: calls the hit rate is a share of
-    (default: the rows given).
+    (default: the rows given). `precision_margin`: model error added on both sides of the
+    precision interval when there are no draws (the calibration's held-out error).
     """
     cos = np.nan_to_num(np.asarray(match_cosine, dtype=np.float64), nan=-1.0)
     p = np.asarray(p_right, dtype=np.float64)
@@ -98,6 +100,8 @@ def sweep(match_cosine: np.ndarray, p_right: np.ndarray, cost_usd: np.ndarray,
                 spread = np.random.default_rng(seed + k).choice(spread[np.isfinite(spread)], draw_prec.shape[0]) \
                     + draw_prec[:, k] - prec
             lo, hi = np.nanpercentile(prec + spread, [2.5, 97.5])
+            if p_right_draws is None:
+                lo, hi = lo - precision_margin, hi + precision_margin
             interval = (float(np.clip(lo, 0, 1)), float(np.clip(hi, 0, 1)))
             ent_share = float(ent[h].mean())
         else:

@@ -17,7 +17,7 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from ..analyzers.cache_labels import select_pairs
+from ..analyzers.cache_labels import label_bins, select_pairs
 from ..analyzers.cache_replay import replay
 from ..analyzers.cache_sweep import DEFAULT_THRESHOLDS, choose_threshold, sweep
 from ..calibration import load_calibration, update_with_labels
@@ -70,7 +70,7 @@ def evaluate_stream(texts: Sequence[str], labels: Sequence, embedder, *, label_b
     if label_budget > 0:
         # Only pairs a person would be asked about: matched, not identical text, near the thresholds.
         candidates = np.flatnonzero(matched & ~same_text)
-        shown = candidates[select_pairs(cos[candidates], thresholds, label_budget, seed=seed)]
+        shown = candidates[select_pairs(cos[candidates], label_bins(thresholds), label_budget, seed=seed)]
         revealed = lab[shown] == lab[j[shown]]
         if shown.size:
             model = update_with_labels(cal, cos[shown], revealed, seed=seed)
@@ -80,7 +80,7 @@ def evaluate_stream(texts: Sequence[str], labels: Sequence, embedder, *, label_b
     if used:
         draws = np.where(same_text[None, :], 1.0, model.predict(cos, draws=400))
     est = sweep(cos, p, np.ones(len(texts)), thresholds, groups=np.arange(len(texts)) // 50,
-                seed=seed, p_right_draws=draws)
+                seed=seed, p_right_draws=draws, precision_margin=cal.heldout_error)
     truth = matched & (lab == lab[j])
     rows = []
     for e in est:
