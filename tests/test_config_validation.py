@@ -140,12 +140,7 @@ def _numeric(tp) -> bool:
 
 
 # Gaps found by these tests in modules still being written (routed to their owners by the lead).
-_CACHE = "advisor/analyzers/cache.py CacheSettings.validate does not check this"
-KNOWN_GAPS = {
-    ("cache", "monthly_cost_usd", -1.0): _CACHE, ("cache", "embedding_cost_per_mtok_usd", -1.0): _CACHE,
-    **{("cache", n, v): _CACHE for n in ("monthly_cost_usd", "embedding_cost_per_mtok_usd", "block_hours", "ttl_s")
-       for v in (math.nan, math.inf)},
-}
+KNOWN_GAPS: dict = {}
 
 
 def _param(section, cls, name, value, **kw):

@@ -113,7 +113,7 @@ def load_pair_labels(path: str | Path) -> PairLabels:
     return PairLabels(cosine=np.array(cos), same=np.array(same, dtype=bool), source=str(p))
 
 
-def pairs_for_labelling(log, config, embedder, n: int = 100, seed: int = 0) -> list[dict]:
+def pairs_for_labelling(log, config, embedder, n: int = 100, seed: int = 0, progress=None) -> list[dict]:
     """QueryLog -> up to `n` matched pairs (rows of PAIR_COLUMNS, 'same' blank) to label.
 
     The same cacheable calls and replay as the analyzer; identical texts (right by
@@ -134,7 +134,7 @@ def pairs_for_labelling(log, config, embedder, n: int = 100, seed: int = 0) -> l
     rows = np.flatnonzero(cacheable_mask(frame, s))
     texts = frame[S.QUERY].iloc[rows].astype(str).tolist()
     times = frame[S.TIMESTAMP].iloc[rows].astype("int64").to_numpy() / 1e9
-    r = replay(embedder.encode(texts), times_s=times, ttl_s=s.ttl_s, capacity=s.capacity or None,
+    r = replay(embedder.encode(texts, progress=progress), times_s=times, ttl_s=s.ttl_s, capacity=s.capacity or None,
                use_threshold=min(s.thresholds), seed=seed)
     norm = np.asarray([normalize_text(t) for t in texts], dtype=object)
     j = np.maximum(r.match_index, 0)

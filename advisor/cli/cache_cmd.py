@@ -45,7 +45,14 @@ def label(logs, out, n_pairs, config_file, mapping, embedding_model, seed) -> No
 
         cli_mapping = parse_mapping(mapping)
     log = load_log(list(logs), mapping=cli_mapping)
-    rows = pairs_for_labelling(log, config, _load_embedder(config, embedding_model), n=n_pairs, seed=seed)
+    from rich.console import Console
+
+    from .evaluate import _progress
+
+    bars, update = _progress(Console(stderr=True))
+    with bars:
+        rows = pairs_for_labelling(log, config, _load_embedder(config, embedding_model), n=n_pairs, seed=seed,
+                                   progress=update)
     write_pairs(out, rows)
     click.echo(f"Wrote {len(rows)} pairs to {out}. Fill in 'same' (1 = same answer, 0 = different), "
                f"then set [cache] pair_labels = \"{out}\".")
