@@ -156,7 +156,10 @@ class OptimizerInputs:
     @property
     def today_quality(self) -> float:
         total = self.calls_per_month
-        return float(sum(s.calls_per_month * s.current_quality for s in self.segments) / total) if total else 1.0
+        q = float(sum(s.calls_per_month * s.current_quality for s in self.segments) / total) if total else 1.0
+        # Every labelled outcome 0 (a degenerate log): relative quality has no scale; prepare_inputs
+        # then drops the target to 0, so this value only keeps the arithmetic finite.
+        return q if q > 0 else 1.0
 
 
 def get_field(obj: Any, name: str, default: Any = None) -> Any:
@@ -345,6 +348,9 @@ def prepare_inputs(log: QueryLog, baseline: Baseline, findings: dict[str, Any],
 
     target = opt.quality_target if opt.quality_target is not None else config.quality_target
     provisional = OptimizerInputs(segments=tuple(seg_inputs), quality_target=1.0)
+    if sum(s.calls_per_month * s.current_quality for s in seg_inputs) <= 0:
+        # Today's quality is 0 on every labelled call: no plan can fall below it.
+        target = 0.0
     if opt.quality_target_kind == "absolute":
         if all_relative:
             raise ConfigError.setting("optimizer.quality_target_kind",

@@ -15,7 +15,6 @@ import gzip
 import io
 import itertools
 import json
-import traceback
 
 import numpy as np
 import pandas as pd
@@ -296,16 +295,6 @@ def _cli_command() -> list[str]:
     return ["analyze", "--no-store"] if "analyze" in cli.commands else ["cost"]
 
 
-def _known_optimizer_crash(exc: BaseException | None) -> bool:
-    """Known bug outside ingest, found by this test: optimizer_model._quality_terms divides by
-    today's quality, which is 0 when every call has quality 0 (e.g. a one-row log with quality
-    0.0), so analyze crashes with ZeroDivisionError instead of exiting 0 or 2."""
-    if not isinstance(exc, ZeroDivisionError):
-        return False
-    frames = traceback.extract_tb(exc.__traceback__)
-    return any(f.filename.endswith("optimizer_model.py") and f.name == "_quality_terms" for f in frames)
-
-
 def test_fuzzed_logs_through_the_cli_exit_0_or_2_with_one_line(tmp_path, monkeypatch):
     from click.testing import CliRunner
 
@@ -314,7 +303,6 @@ def test_fuzzed_logs_through_the_cli_exit_0_or_2_with_one_line(tmp_path, monkeyp
 
     # The real model would make 25 runs slow; the embedder is not what is tested here.
     monkeypatch.setattr(advisor.embed, "default_embedder", lambda *a, **k: advisor.embed.FakeEmbedder(dim=64))
-    known: list[str] = []
 
     @settings(max_examples=25, deadline=None, derandomize=True)
     @given(data=st.data())
@@ -326,9 +314,6 @@ def test_fuzzed_logs_through_the_cli_exit_0_or_2_with_one_line(tmp_path, monkeyp
         path.write_bytes(payload)
         args = _cli_command() + [str(path)] + (["--skip-bad-rows"] if data.draw(st.booleans()) else [])
         result = CliRunner().invoke(cli, args)
-        if _known_optimizer_crash(result.exception):
-            known.append(path.name)
-            return
         assert result.exit_code in (0, 2), (result.exit_code, result.output, result.exception)
         if result.exit_code == 2:
             lines = [line for line in result.stderr.splitlines() if line.strip()]
@@ -336,6 +321,3 @@ def test_fuzzed_logs_through_the_cli_exit_0_or_2_with_one_line(tmp_path, monkeyp
             assert "Traceback" not in result.output
 
     run()
-    if known:
-        pytest.xfail(f"{len(known)} generated log(s) hit the known optimizer bug "
-                     "(optimizer_model._quality_terms divides by zero when today's quality is 0)")

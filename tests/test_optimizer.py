@@ -162,3 +162,21 @@ def test_confidence_margin_raises_the_planned_quality_by_z_standard_errors():
     assert careful.expected_relative_quality == pytest.approx(0.95 + careful.quality_margin)
     assert careful.quality_margin == pytest.approx(1.2816 * careful.quality_se, rel=0.2)
     assert careful.monthly_savings_usd < plain.monthly_savings_usd
+
+
+def test_a_log_whose_every_outcome_is_zero_gets_a_plan_not_a_division_by_zero(tmp_path):
+    """Today's quality 0 on every call: no plan can fall below it, so the target is moot."""
+    import pandas as pd
+    from click.testing import CliRunner
+
+    from advisor.cli.main import cli
+
+    path = tmp_path / "zero.csv"
+    pd.DataFrame({
+        "timestamp": ["2026-10-01T10:00:00Z", "2026-10-01T11:00:00Z"],
+        "model": ["gpt-4o", "gpt-4o"], "input_tokens": [100, 200], "output_tokens": [10, 20],
+        "quality": [0.0, 0.0],
+    }).to_csv(path, index=False)
+    result = CliRunner().invoke(cli, ["analyze", str(path), "--no-store", "--json",
+                                      "--analyzers", "batch,prompt,capacity"])
+    assert result.exit_code == 0, result.output
