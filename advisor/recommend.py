@@ -11,7 +11,7 @@ lever whose analyzer reports none gets [saving, saving] and says so in `interval
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from .optimizer_inputs import get_field, is_usable
@@ -23,7 +23,6 @@ if TYPE_CHECKING:
 EFFORT = {
     "routing": "medium: put a router in front of the API and monitor quality on shadow samples",
     "cache": "medium: embed each query, run a vector store, invalidate when answers change",
-    "batch": "low: submit these jobs through the provider's batch API (results within 24 h)",
     "prompt": "medium: summarize long histories / order prompts for provider prompt caching",
     "capacity": "low: buy reserved instances; autoscale the rest",
 }
@@ -43,11 +42,15 @@ class Recommendation:
     effort: str
     prerequisites: tuple[str, ...]
     confidence: str
+    # The figures the title states, unrounded (shares of all calls, model names, threshold...),
+    # so tools and tests can read what the sentence says without parsing it.
+    action: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
         d["savings_interval_usd"] = list(self.savings_interval_usd)
         d["prerequisites"] = list(self.prerequisites)
+        d["action"] = {k: list(v) if isinstance(v, tuple) else v for k, v in self.action.items()}
         return d
 
 
@@ -71,37 +74,59 @@ def _confidence(found: Any, interval: tuple[float, float], saving: float) -> str
     return "high" if spread < 0.2 else "medium" if spread < 0.6 else "low"
 
 
+def _pct(share: float) -> str:
+    """A share of calls as a percentage, with a decimal below 10 % so a small share never reads 0%."""
+    return f"{share:.0%}" if share >= 0.095 or share == 0 else f"{share:.1%}"
+
+
+def _moved(seg: SegmentPlan) -> list[tuple[str, float]]:
+    """(model, share of the segment) for each model the plan moves calls to, largest first."""
+    moved: dict[str, float] = {}
+    for m in seg.shares:
+        if not m.is_current and m.realtime_share + m.batch_share > 1e-9:
+            moved[m.model] = moved.get(m.model, 0.0) + m.realtime_share + m.batch_share
+    return sorted(moved.items(), key=lambda ms: (-ms[1], ms[0]))
+
+
 def _routing(plan: Plan, saving: float, found: Any, min_share: float) -> list[Recommendation]:
     moved: list[tuple[SegmentPlan, float]] = [(s, s.routing_savings_per_month_usd) for s in plan.segments
-                                               if s.routing_savings_per_month_usd > 0]
+                                               if s.routing_savings_per_month_usd > 0 and _moved(s)]
     total = sum(g for _, g in moved)
     if total <= 0 or saving <= 0:
         return []
     prereq = tuple(str(p) for p in (get_field(found, "prerequisites", ()) or ())) if is_usable(found) else ()
     recs, rest = [], []
     for seg, gain in sorted(moved, key=lambda sg: (-sg[1], sg[0].name)):
-        target = max((m for m in seg.shares if not m.is_current), key=lambda m: m.realtime_share + m.batch_share)
-        share_in = sum(m.realtime_share + m.batch_share for m in seg.shares if not m.is_current)
+        targets = _moved(seg)
+        share_in = sum(share for _, share in targets)
         if share_in * seg.call_share < min_share:
             rest.append((seg, gain))
             continue
         part = saving * gain / total
-        where = (f"the '{seg.name}' segment, {seg.call_share:.0%} of calls," if share_in > 0.995 else
-                 f"{share_in:.0%} of the '{seg.name}' segment ({share_in * seg.call_share:.0%} of calls)")
+        where = (f"the '{seg.name}' segment, {_pct(seg.call_share)} of calls," if share_in > 0.995 else
+                 f"{_pct(share_in)} of the '{seg.name}' segment ({_pct(share_in * seg.call_share)} of calls)")
+        to = targets[0][0] if len(targets) == 1 else (
+            " and ".join(m for m, _ in targets) + " (" + " and ".join(_pct(sh) for _, sh in targets) + " of the segment)")
         interval, source = _interval(part, found, "routing")
-        recs.append(Recommendation(0, "routing", f"Send {where} to {target.model}", part, interval, source,
+        action = {"segment": seg.name, "segment_id": seg.segment_id, "segment_share_of_calls": seg.call_share,
+                  "share_of_segment": share_in, "share_of_calls": share_in * seg.call_share,
+                  "from_model": seg.current_model, "to_models": {m: sh for m, sh in targets},
+                  "segment_relative_quality": seg.relative_quality}
+        recs.append(Recommendation(0, "routing", f"Send {where} to {to}", part, interval, source,
                                    f"segment quality {seg.relative_quality:.1%} of today's", EFFORT["routing"],
-                                   prereq, _confidence(found, interval, part)))
+                                   prereq, _confidence(found, interval, part), action))
     rest_saving = saving * sum(g for _, g in rest) / total
     if rest and rest_saving >= MIN_LINE_SAVINGS_USD:
         part = rest_saving
-        share = sum(s.call_share * sum(m.realtime_share + m.batch_share for m in s.shares if not m.is_current)
-                    for s, _ in rest)
+        share = sum(s.call_share * sum(sh for _, sh in _moved(s)) for s, _ in rest)
+        models = sorted({m for s, _ in rest for m, _ in _moved(s)})
+        n = len(rest)
         interval, source = _interval(part, found, "routing")
-        recs.append(Recommendation(0, "routing", f"Send small parts of {len(rest)} other segments ({share:.1%} of calls) "
-                                   "to the cheaper candidate models", part, interval, source,
+        recs.append(Recommendation(0, "routing", f"Send small parts of {n} other segment{'s' if n > 1 else ''} "
+                                   f"({_pct(share)} of calls) to {' and '.join(models)}", part, interval, source,
                                    "within the plan's quality target", EFFORT["routing"], prereq,
-                                   _confidence(found, interval, part)))
+                                   _confidence(found, interval, part),
+                                   {"segments": [s.name for s, _ in rest], "share_of_calls": share, "to_models": models}))
     return recs
 
 
@@ -110,34 +135,73 @@ def _cache(plan: Plan, saving: float, found: Any) -> list[Recommendation]:
         return []
     scope = get_field(found, "scope", "cacheable calls") if is_usable(found) else "cacheable calls"
     interval, source = _interval(saving, found, "cache")
-    wrong = 1 - (plan.cache_precision or 0.0)
+    action = {"threshold": plan.cache_threshold, "scope": scope, "hit_share_of_calls": plan.cache_hit_share,
+              "precision": plan.cache_precision}
+    if plan.cache_precision is None:
+        impact = "share of wrong cached answers not measured: check a sample of hits before relying on it"
+    else:
+        wrong = 1 - plan.cache_precision
+        action["false_hit_share_of_calls"] = plan.cache_hit_share * wrong
+        impact = f"about {wrong:.1%} of cached answers wrong ({plan.cache_hit_share * wrong:.2%} of calls)"
     prereq = tuple(str(p) for p in (get_field(found, "prerequisites", ()) or ()))
     return [Recommendation(0, "cache", f"Semantic cache at cosine {plan.cache_threshold:.2f} on {scope} "
-                           f"(answers {plan.cache_hit_share:.0%} of calls)", saving, interval, source,
-                           f"about {wrong:.1%} of cached answers wrong ({plan.cache_hit_share * wrong:.2%} of calls)",
-                           EFFORT["cache"], prereq, _confidence(found, interval, saving))]
+                           f"(answers {_pct(plan.cache_hit_share)} of calls)", saving, interval, source,
+                           impact, EFFORT["cache"], prereq, _confidence(found, interval, saving), action)]
+
+
+def _and(words: list[str], limit: int = 3) -> str:
+    """'a', 'a and b', 'a, b and c', 'a, b, c and 2 more'."""
+    if len(words) > limit:
+        return f"{', '.join(words[:limit])} and {len(words) - limit} more"
+    return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} and {words[-1]}"
+
+
+def _batch_subject(found: Any) -> tuple[str, list[str]]:
+    """What the eligible calls are, in the user's words: their tasks, latency classes or matching rules."""
+    groups = list(get_field(found, "eligible_groups", ()) or ()) if is_usable(found) else []
+    labels = list(dict.fromkeys(str(get_field(g, "label")) for g in groups if get_field(g, "label")))
+    if labels:
+        noun = "jobs" if any(get_field(g, "task") for g in groups) else "traffic"
+        return f"the {_and(labels)} {noun}", labels
+    rules = [str(get_field(r, "rule")) for r in (get_field(found, "rules", ()) or ()) if is_usable(found)]
+    if rules:
+        return f"calls matching {_and(rules)}", rules
+    return "the batch-tolerant calls", []
 
 
 def _batch(plan: Plan, saving: float, found: Any) -> list[Recommendation]:
-    segs = [s for s in plan.segments if s.batch_savings_per_month_usd > 0]
-    if not segs or saving <= 0:
+    if not any(s.batch_savings_per_month_usd > 0 for s in plan.segments) or saving <= 0:
         return []
-    names = ", ".join(f"'{s.name}'" for s in sorted(segs, key=lambda s: -s.batch_savings_per_month_usd)[:3])
-    more = f" and {len(segs) - 3} more" if len(segs) > 3 else ""
+    subject, labels = _batch_subject(found)
+    eligible = get_field(found, "eligible_share_of_calls") if is_usable(found) else None
+    moved = plan.batch_share_of_calls
+    if eligible is None or moved >= 0.995 * float(eligible):
+        title = f"Move {subject} ({_pct(moved)} of calls) to the batch API"
+    else:
+        title = f"Move {_pct(moved)} of calls, from {subject} ({_pct(float(eligible))} of calls), to the batch API"
+    hours = get_field(found, "added_latency_max_hours") if is_usable(found) else None
+    hours = float(hours) if isinstance(hours, (int, float)) and hours > 0 else 24.0
     interval, source = _interval(saving, found, "batch")
-    return [Recommendation(0, "batch", f"Move {plan.batch_share_of_calls:.0%} of calls ({names}{more}) to the batch API",
-                           saving, interval, source, "none on answers; results arrive up to 24 h later",
-                           EFFORT["batch"], ("confirm these jobs tolerate results within 24 hours",),
-                           _confidence(found, interval, saving))]
+    action = {"share_of_calls": moved, "eligible_share_of_calls": eligible, "kinds": labels,
+              "completion_window_hours": hours}
+    return [Recommendation(0, "batch", title, saving, interval, source,
+                           f"none on answers; results arrive up to {hours:g} h later",
+                           f"low: submit these jobs through the provider's batch API (results within {hours:g} h)",
+                           (f"confirm these jobs tolerate results within {hours:g} hours",),
+                           _confidence(found, interval, saving), action)]
 
 
 def _prompt(plan: Plan, saving: float, found: Any) -> list[Recommendation]:
     if saving <= 0:
         return []
     recommended = get_field(found, "recommended")
+    action: dict[str, Any] = {"method": recommended}
     if recommended == "history_summarization":
         turns = (get_field(found, "summarization") or {}).get("summarize_after_turns")
-        title = f"Summarize conversation history beyond {turns} turns" if turns else "Summarize long conversation histories"
+        action["keep_last_turns"] = turns
+        # The setting keeps the last k turns verbatim and summarizes what is older.
+        title = (f"Summarize conversation history older than the last {turns} turns" if turns else
+                 "Summarize long conversation histories")
     elif recommended == "prompt_caching":
         title = "Put the fixed prompt first and turn on provider prompt caching"
     else:
@@ -146,7 +210,13 @@ def _prompt(plan: Plan, saving: float, found: Any) -> list[Recommendation]:
     return [Recommendation(0, "prompt", str(title), saving, interval, source,
                            str(get_field(found, "quality_impact") or "not measured: check answers on summarized histories"),
                            EFFORT["prompt"], tuple(str(p) for p in (get_field(found, "prerequisites", ()) or ())),
-                           _confidence(found, interval, saving))]
+                           _confidence(found, interval, saving), action)]
+
+
+def _term(found: Any) -> tuple[int, str]:
+    months = get_field(found, "term_months") if is_usable(found) else None
+    months = int(months) if isinstance(months, (int, float)) and months >= 1 else 12
+    return months, "one year" if months == 12 else f"{months} months"
 
 
 def _capacity(plan: Plan, saving: float, found: Any) -> list[Recommendation]:
@@ -164,13 +234,15 @@ def _capacity(plan: Plan, saving: float, found: Any) -> list[Recommendation]:
         prereq.append(f"traffic is {state}: {reason}" if reason else
                       f"traffic is {state}: rerun in {wait} days before reserving")
     interval, source = _interval(saving, found, "capacity")
-    title = f"Reserve {plan.reserved_workers} workers for one year"
+    months, term = _term(found)
+    title = f"Reserve {plan.reserved_workers} workers for {term}"
     if plan.peak_workers is not None and plan.peak_workers > plan.reserved_workers + 0.05:
         title += f" and add on-demand workers at busy hours (up to {plan.peak_workers:.1f} in total)"
     else:
         title += " (they cover every hour of the week)"
+    action = {"reserved_workers": plan.reserved_workers, "peak_workers": plan.peak_workers, "term_months": months}
     return [Recommendation(0, "capacity", title, saving, interval, source, "none", EFFORT["capacity"], tuple(prereq),
-                           "low" if prereq else _confidence(found, interval, saving))]
+                           "low" if prereq else _confidence(found, interval, saving), action)]
 
 
 def make_recommendations(plan: Plan, findings: dict[str, Any], baseline: Baseline | None = None, *,

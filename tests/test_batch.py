@@ -184,3 +184,25 @@ def test_missing_provider_values_fall_back_to_the_model_name():
     frame = log.frame.assign(**{S.PROVIDER: np.array([None, None], dtype=object)})
     f = _run(S.QueryLog(frame=frame, sources=("x.csv",)))
     assert f.price_sources == {"gpt-4o": "default 50 %"}
+
+
+def test_eligible_calls_are_grouped_by_task_and_latency_class_largest_first():
+    log = _log(["realtime"] * 5 + ["background"] * 3 + ["analytics"] * 2,
+               tasks=["chat"] * 5 + ["nightly_summary"] * 3 + ["analytics"] * 2)
+    f = _run(log)
+    assert [(g.task, g.latency_class, g.n_calls) for g in f.eligible_groups] == [
+        ("nightly_summary", "background", 3), ("analytics", "analytics", 2)]
+    assert [g.share_of_calls for g in f.eligible_groups] == pytest.approx([0.3, 0.2])
+    assert [g.share_of_eligible for g in f.eligible_groups] == pytest.approx([0.6, 0.4])
+    assert f.to_dict()["eligible_groups"][0] == {"task": "nightly_summary", "latency_class": "background", "n_calls": 3,
+                                                 "share_of_calls": pytest.approx(0.3),
+                                                 "share_of_eligible": pytest.approx(0.6), "label": "nightly_summary"}
+
+
+def test_eligible_groups_without_a_task_column_are_labelled_by_latency_class():
+    f = _run(_log(["realtime"] * 2 + ["background"] * 2))
+    assert [(g.label, g.task, g.n_calls) for g in f.eligible_groups] == [("background", None, 2)]
+
+
+def test_no_eligible_call_gives_no_groups():
+    assert _run(_log(["realtime"] * 4)).eligible_groups == ()

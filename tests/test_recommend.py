@@ -58,7 +58,7 @@ def test_routing_split_by_segment_says_what_to_send_where():
     assert recs[whole].monthly_savings_usd == pytest.approx(150 * 60 / 100)
     assert recs[part].monthly_savings_usd == pytest.approx(150 * 30 / 100)
     # the 0.4 %-of-calls segment is folded into one line rather than recommended alone
-    assert any(t.startswith("Send small parts of 1 other segments") for t in recs)
+    assert "Send small parts of 1 other segment (0.4% of calls) to small" in recs
     assert recs[whole].prerequisites == ("collect 200 labelled shadow answers first",)
 
 
@@ -86,3 +86,93 @@ def test_growing_traffic_asks_to_wait_before_reserving():
 def test_levers_that_save_nothing_are_not_recommended():
     plan = _plan(cache_threshold=None, lever_attribution=(LeverSaving("routing", 150.0, 150.0),))
     assert {r.lever for r in make_recommendations(plan, _findings())} == {"routing"}
+
+
+def _batch_findings(**kw):
+    base = dict(monthly_savings_usd=40.0, savings_interval_usd=(36.0, 44.0), skipped_reason=None,
+                eligible_share_of_calls=0.12, added_latency_max_hours=24.0,
+                eligible_groups=[{"task": "nightly_summary", "latency_class": "background", "label": "nightly_summary"},
+                                 {"task": "analytics", "latency_class": "analytics", "label": "analytics"}])
+    base.update(kw)
+    return SimpleNamespace(**base)
+
+
+def _batch_rec(plan=None, **kw):
+    findings = {**_findings(), "batch": _batch_findings(**kw)}
+    return next(r for r in make_recommendations(plan or _plan(), findings) if r.lever == "batch")
+
+
+def test_batch_recommendation_names_the_tasks_of_the_eligible_calls_not_a_segment():
+    rec = _batch_rec()
+    assert rec.title == "Move the nightly_summary and analytics jobs (12% of calls) to the batch API"
+    assert "refunds" not in rec.title
+    assert rec.action["kinds"] == ["nightly_summary", "analytics"]
+    assert rec.action["share_of_calls"] == pytest.approx(0.12)
+
+
+def test_batch_recommendation_without_tasks_names_the_latency_classes():
+    rec = _batch_rec(eligible_groups=[{"task": None, "latency_class": "background", "label": "background"}])
+    assert rec.title == "Move the background traffic (12% of calls) to the batch API"
+
+
+def test_batch_recommendation_says_when_the_plan_moves_only_part_of_the_eligible_calls():
+    rec = _batch_rec(_plan(batch_share_of_calls=0.08))
+    assert rec.title == ("Move 8.0% of calls, from the nightly_summary and analytics jobs (12% of calls), "
+                         "to the batch API")
+
+
+def test_batch_recommendation_states_the_analyzers_completion_window():
+    rec = _batch_rec(added_latency_max_hours=6.0)
+    assert "6 h later" in rec.quality_impact and "within 6 h" in rec.effort
+    assert rec.prerequisites == ("confirm these jobs tolerate results within 6 hours",)
+    assert "24" not in rec.quality_impact + rec.effort + rec.prerequisites[0]
+
+
+def test_batch_recommendation_with_many_kinds_names_three_and_counts_the_rest():
+    groups = [{"task": t, "label": t} for t in ("a", "b", "c", "d", "e")]
+    assert _batch_rec(eligible_groups=groups).title.startswith("Move the a, b, c and 2 more jobs (12% of calls)")
+
+
+def test_routing_to_two_models_names_both_with_their_shares():
+    seg = SegmentPlan(0, "billing", 600.0, 0.6, "big",
+                      (ModelShare("big", "openai", 0.2, 0.0, True), ModelShare("small", "openai", 0.5, 0.0, False),
+                       ModelShare("mid", "openai", 0.3, 0.0, False)), 0.0, 10.0, 5.0, 0.96, 80.0, 0.0)
+    rec = next(r for r in make_recommendations(_plan(segments=(seg,)), _findings()) if r.lever == "routing")
+    assert rec.title == "Send 80% of the 'billing' segment (48% of calls) to small and mid (50% and 30% of the segment)"
+    assert rec.action["to_models"] == {"small": pytest.approx(0.5), "mid": pytest.approx(0.3)}
+
+
+def test_capacity_title_states_the_analyzers_reservation_term():
+    findings = _findings()
+    findings["capacity"].term_months = 6
+    cap = next(r for r in make_recommendations(_plan(), findings) if r.lever == "capacity")
+    assert cap.title.startswith("Reserve 3 workers for 6 months")
+    assert cap.action == {"reserved_workers": 3, "peak_workers": 5.0, "term_months": 6}
+
+
+def test_every_title_states_the_numbers_its_action_carries():
+    findings = {**_findings(), "batch": _batch_findings()}
+    for rec in make_recommendations(_plan(), findings):
+        a = rec.action
+        if rec.lever == "routing" and "segment" in a:
+            share = a["segment_share_of_calls"] if a["share_of_segment"] > 0.995 else a["share_of_calls"]
+            assert f"{share:.0%} of calls" in rec.title and all(m in rec.title for m in a["to_models"])
+            assert f"{a['segment_relative_quality']:.1%}" in rec.quality_impact
+        elif rec.lever == "cache":
+            assert f"cosine {a['threshold']:.2f}" in rec.title and f"{a['hit_share_of_calls']:.0%} of calls" in rec.title
+            assert f"{1 - a['precision']:.1%} of cached answers" in rec.quality_impact
+        elif rec.lever == "batch":
+            assert f"{a['share_of_calls']:.0%} of calls" in rec.title
+        elif rec.lever == "capacity":
+            assert f"Reserve {a['reserved_workers']} workers" in rec.title and f"{a['peak_workers']:.1f}" in rec.title
+        assert rec.to_dict()["action"] == {k: list(v) if isinstance(v, tuple) else v for k, v in a.items()}
+
+
+def test_summarization_title_says_which_turns_stay_verbatim():
+    findings = {**_findings(), "prompt": SimpleNamespace(
+        monthly_savings_usd=20.0, savings_interval_usd=(15.0, 25.0), skipped_reason=None,
+        recommended="history_summarization", summarization={"summarize_after_turns": 4})}
+    plan = _plan(lever_attribution=(LeverSaving("prompt", 20.0, 20.0),))
+    rec = next(r for r in make_recommendations(plan, findings) if r.lever == "prompt")
+    assert rec.title == "Summarize conversation history older than the last 4 turns"
+    assert rec.action == {"method": "history_summarization", "keep_last_turns": 4}

@@ -62,6 +62,22 @@ class BatchRule:
 
 
 @dataclass(frozen=True)
+class BatchGroup:
+    """Eligible calls of one kind (task and latency class), so advice can say what to move."""
+
+    task: str | None             # the log's task value, None when the log has no task column
+    latency_class: str | None    # the log's latency_class value, None when absent
+    n_calls: int
+    share_of_calls: float        # of all calls in the log
+    share_of_eligible: float     # of the eligible calls
+
+    @property
+    def label(self) -> str:
+        """What a user calls these calls: the task name, else the latency class."""
+        return self.task or self.latency_class or "unlabelled calls"
+
+
+@dataclass(frozen=True)
 class BatchFindings:
     name: str
     monthly_savings_usd: float
@@ -73,6 +89,7 @@ class BatchFindings:
     already_batched_share_of_calls: float
     added_latency_max_hours: float          # the completion window eligible calls accept
     rules: tuple[BatchRule, ...]
+    eligible_groups: tuple[BatchGroup, ...]  # eligible calls by task / latency class, largest first
     price_sources: dict[str, str]           # model -> "catalog" | "override" | "default 50 %"
     interval_unit: str                      # what the bootstrap resampled: day | conversation | call
     warnings: tuple[str, ...] = ()
@@ -92,6 +109,7 @@ class BatchFindings:
             "already_batched_share_of_calls": self.already_batched_share_of_calls,
             "added_latency_max_hours": self.added_latency_max_hours,
             "rules": [dict(r.__dict__) for r in self.rules],
+            "eligible_groups": [{**g.__dict__, "label": g.label} for g in self.eligible_groups],
             "price_sources": dict(self.price_sources),
             "interval_unit": self.interval_unit,
             "warnings": list(self.warnings),
@@ -104,7 +122,7 @@ def _skipped(reason: str, n: int, s: BatchSettings) -> BatchFindings:
         name="batch", monthly_savings_usd=0.0, savings_interval_usd=(0.0, 0.0), eligible_share_of_calls=0.0,
         eligible_share_of_cost=0.0, eligible_calls_per_month=0.0, eligible_cost_per_month_usd=0.0,
         already_batched_share_of_calls=0.0, added_latency_max_hours=s.completion_window_hours, rules=(),
-        price_sources={}, interval_unit="", skipped_reason=reason,
+        eligible_groups=(), price_sources={}, interval_unit="", skipped_reason=reason,
         per_call_eligible=np.zeros(n, dtype=bool), per_call_savings_usd=np.zeros(n))
 
 
@@ -136,6 +154,23 @@ def eligible_calls(log: S.QueryLog, s: BatchSettings) -> tuple[np.ndarray, tuple
         hour = frame[S.TIMESTAMP].dt.hour.to_numpy()
         add(f"UTC hour in {sorted(set(s.hours))}", np.isin(hour, list(s.hours)))
     return eligible, tuple(rules)
+
+
+def eligible_groups(log: S.QueryLog, eligible: np.ndarray) -> tuple[BatchGroup, ...]:
+    """Eligible calls grouped by (task, latency_class), largest first (ties by label)."""
+    n = log.n_calls
+    columns = [c for c in (S.TASK, S.LATENCY_CLASS) if log.has(c)]
+    if not eligible.any() or not columns:
+        return ()
+    kinds = log.frame.loc[eligible, columns].astype("string").apply(lambda c: c.str.strip()).fillna("")
+    counts = kinds.value_counts(sort=False)
+    total = int(eligible.sum())
+    groups = []
+    for key, count in counts.items():
+        values = dict(zip(columns, key if isinstance(key, tuple) else (key,)))
+        groups.append(BatchGroup(task=values.get(S.TASK) or None, latency_class=values.get(S.LATENCY_CLASS) or None,
+                                 n_calls=int(count), share_of_calls=int(count) / n, share_of_eligible=int(count) / total))
+    return tuple(sorted(groups, key=lambda g: (-g.n_calls, g.label, g.latency_class or "")))
 
 
 @register("batch")
@@ -195,6 +230,7 @@ def analyze_batch(log: S.QueryLog, baseline, ctx: AnalysisContext) -> BatchFindi
         eligible_cost_per_month_usd=float(today[eligible].sum()) * factor,
         already_batched_share_of_calls=float(already.mean()) if n else 0.0,
         added_latency_max_hours=s.completion_window_hours,
-        rules=rules, price_sources=sources, interval_unit=unit_name, warnings=tuple(warnings),
+        rules=rules, eligible_groups=eligible_groups(log, eligible), price_sources=sources, interval_unit=unit_name,
+        warnings=tuple(warnings),
         per_call_eligible=eligible, per_call_savings_usd=savings,
     )

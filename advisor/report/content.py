@@ -15,6 +15,7 @@ from .redact import report_examples
 
 NA = "not available"
 ANALYZERS = ("cache", "routing", "batch", "prompt", "capacity")
+RECOMMENDATIONS_EMPTY = "No recommendation: nothing found that saves money at the quality target."
 
 
 @dataclass(frozen=True)
@@ -26,6 +27,18 @@ class Table:
 
 
 @dataclass(frozen=True)
+class RecommendationCard:
+    """One recommendation split for narrow screens: a ranked line plus a block of details."""
+
+    rank: str
+    title: str
+    savings: str
+    interval: str
+    confidence: str
+    details: tuple[tuple[str, str], ...]        # (label, text): lever, quality impact, effort, ...
+
+
+@dataclass(frozen=True)
 class Report:
     title: str
     facts: tuple[tuple[str, str], ...]          # header key/value lines
@@ -33,6 +46,7 @@ class Report:
     warnings: tuple[str, ...]
     examples: Table | None
     price_date: str
+    cards: tuple[RecommendationCard, ...] = ()  # the recommendations table, as the terminal shows it
 
 
 def _is_number(value: Any) -> bool:
@@ -129,7 +143,24 @@ def _recommendations_table(result: dict[str, Any]) -> Table:
     )
     return Table("Recommendations", ("#", "recommendation", "lever", "savings / month", "95 % interval",
                                      "quality impact", "effort", "confidence", "prerequisites"),
-                 rows, empty_text="No recommendation: nothing found that saves money at the quality target.")
+                 rows, empty_text=RECOMMENDATIONS_EMPTY)
+
+
+def _recommendation_cards(result: dict[str, Any]) -> tuple[RecommendationCard, ...]:
+    cards = []
+    for r in recommendations(result):
+        source = r.get("interval_source")
+        # An analyzer without an interval gives [saving, saving]; a zero-width range would look precise.
+        no_interval = isinstance(source, str) and source.startswith("none")
+        details = [("lever", text(r.get("lever"))), ("quality impact", text(r.get("quality_impact"))),
+                   ("effort", text(r.get("effort"))), ("prerequisites", prerequisites(r.get("prerequisites")))]
+        if no_interval:
+            details.append(("interval", source))
+        cards.append(RecommendationCard(
+            rank=text(r.get("rank")), title=text(r.get("title")), savings=usd(r.get("monthly_savings_usd")),
+            interval="not estimated" if no_interval else interval(r.get("savings_interval_usd")),
+            confidence=text(r.get("confidence")), details=tuple(details)))
+    return tuple(cards)
 
 
 def _findings_table(result: dict[str, Any]) -> Table:
@@ -177,4 +208,5 @@ def build_report(result: dict[str, Any], *, show_examples: bool = False) -> Repo
         warnings=tuple(str(w) for w in result.get("warnings") or []),
         examples=_examples_table(result, show_examples),
         price_date=price_date,
+        cards=_recommendation_cards(result),
     )
