@@ -143,12 +143,16 @@ def _run_analyzers(log, baseline, ctx: AnalysisContext, names: Sequence[str],
 def run_analysis(paths: Sequence[str | Path], config: Config, *, mapping: dict[str, str] | None = None,
                  skip_bad_rows: bool = False, embedder: Any = None, labels: Any = None,
                  analyzers: Sequence[str] = DEFAULT_ORDER, prices_file: str | Path | None = None,
-                 progress: Progress = _no_progress) -> AnalysisResult:
-    """Run every stage; raises InputError / ConfigError / InfeasiblePlanError for the user to fix."""
+                 progress: Progress = _no_progress, sample_fraction: float | None = None,
+                 max_rows: int | None = None) -> AnalysisResult:
+    """Run every stage; raises InputError / ConfigError / InfeasiblePlanError for the user to fix.
+
+    sample_fraction / max_rows analyze a conversation sample (logs larger than memory); the
+    cost model scales monthly figures back by the kept share and a warning states it.
+    """
     from . import __version__
     from .config import settings
     from .cost_model import compute_baseline
-    from .ingest import load_log
     from .ingest.mapping import mapping_from_config
     from .optimizer import solve_plan
     from .optimizer_inputs import OptimizerSettings, prepare_inputs
@@ -159,7 +163,10 @@ def run_analysis(paths: Sequence[str | Path], config: Config, *, mapping: dict[s
     if unknown:
         raise ConfigError.setting("analyzers", f"a list drawn from {', '.join(DEFAULT_ORDER)}", unknown[0])
     progress("ingest", 0, 1)
-    log = load_log([str(p) for p in paths], mapping=mapping_from_config(config, mapping), skip_bad_rows=skip_bad_rows)
+    from .sampling import load_sampled_log
+
+    log = load_sampled_log([str(p) for p in paths], fraction=sample_fraction, max_rows=max_rows, seed=config.seed,
+                           mapping=mapping_from_config(config, mapping), skip_bad_rows=skip_bad_rows)
     progress("ingest", 1, 1)
     prices = load_prices(config, prices_file)
     baseline = compute_baseline(log, prices, config)

@@ -75,8 +75,14 @@ def _config(config_file, quality_target):
 @click.option("--markdown", "markdown_file", type=click.Path(path_type=Path), help="Also write a Markdown report here.")
 @click.option("--show-examples", is_flag=True, help="Include (redacted) example calls in the reports.")
 @click.option("--no-store", is_flag=True, help="Do not save this run in the run history.")
+@click.option("--pair-labels", "pair_labels", type=click.Path(path_type=Path),
+              help="Cache pairs marked same/different (from `advisor cache label`).")
+@click.option("--sample-fraction", type=float,
+              help="Analyze this share of conversations (for logs larger than memory); figures are scaled back.")
+@click.option("--max-rows", type=int, help="Analyze a conversation sample of at most this many rows.")
 def analyze(logs, as_json, config_file, prices_file, mapping, skip_bad_rows, quality_target, embedding_model,
-            labels_file, analyzers, html_file, markdown_file, show_examples, no_store):
+            labels_file, analyzers, html_file, markdown_file, show_examples, no_store, pair_labels,
+            sample_fraction, max_rows):
     """Analyze LLM query logs and print ranked savings recommendations."""
     from rich.console import Console
 
@@ -84,6 +90,8 @@ def analyze(logs, as_json, config_file, prices_file, mapping, skip_bad_rows, qua
     from ..pipeline import run_analysis
 
     config = _config(config_file, quality_target)
+    if pair_labels is not None:
+        config = config.with_section("cache", pair_labels=str(pair_labels))
     cli_mapping = None
     if mapping:
         from ..ingest import parse_mapping
@@ -106,7 +114,7 @@ def analyze(logs, as_json, config_file, prices_file, mapping, skip_bad_rows, qua
     with bars:
         result = run_analysis(list(logs), config, mapping=cli_mapping, skip_bad_rows=skip_bad_rows,
                               embedder=embedder, labels=labels, analyzers=names, prices_file=prices_file,
-                              progress=update)
+                              progress=update, sample_fraction=sample_fraction, max_rows=max_rows)
     if not no_store:
         from ..store import save_run
 
