@@ -303,7 +303,8 @@ def test_fuzzed_logs_through_the_cli_exit_0_or_2_with_one_line(tmp_path, monkeyp
     # The real model would make 25 runs slow; the embedder is not what is tested here.
     monkeypatch.setattr(advisor.embed, "default_embedder", lambda *a, **k: advisor.embed.FakeEmbedder(dim=64))
 
-    @settings(max_examples=25, deadline=None, derandomize=True)
+    @settings(max_examples=200, deadline=None, derandomize=True,
+              suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
     @given(data=st.data())
     def run(data):
         fmt = data.draw(st.sampled_from([(to_csv, ".csv"), (to_jsonl, ".jsonl"), (to_parquet, ".parquet")]))
