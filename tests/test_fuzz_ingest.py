@@ -300,7 +300,7 @@ def test_fuzzed_logs_through_the_cli_exit_0_or_2_with_one_line(tmp_path, monkeyp
     import advisor.embed
     from advisor.cli.main import cli
 
-    # The real model would make 25 runs slow; the embedder is not what is tested here.
+    # The real model would make 200 runs slow; the embedder is not what is tested here.
     monkeypatch.setattr(advisor.embed, "default_embedder", lambda *a, **k: advisor.embed.FakeEmbedder(dim=64))
 
     @settings(max_examples=200, deadline=None, derandomize=True,
