@@ -235,15 +235,24 @@ class EmbeddingSettings:
     model_path: str | None = None  # a sentence-transformers folder; None = bundled MiniLM
     batch_size: int = 64
     cache: bool = True  # persist vectors under ADVISOR_HOME/embeddings
+    # "onnx": int8 ONNX Runtime export of the same model (pip install -e ".[onnx]"); faster on CPU,
+    # similarities slightly lower (see BENCHMARKS.md before relying on a threshold chosen with torch).
+    backend: str = "torch"
 
     def validate(self) -> None:
         if self.batch_size < 1:
             raise ConfigError.setting("embedding.batch_size", "an integer >= 1", self.batch_size)
+        if self.backend not in ("torch", "onnx"):
+            raise ConfigError.setting("embedding.backend", "'torch' or 'onnx'", self.backend)
 
 
-def default_embedder(config=None, model_path: str | Path | None = None) -> SentenceTransformerEmbedder:
+def default_embedder(config=None, model_path: str | Path | None = None):
     """The embedder the pipeline uses: `model_path` (e.g. --embedding-model) beats [embedding]."""
     from .config import Config, settings
 
     s = settings(config or Config(), "embedding", EmbeddingSettings)
+    if s.backend == "onnx":
+        from .embed_onnx import OnnxEmbedder
+
+        return OnnxEmbedder(model_path or s.model_path, batch_size=s.batch_size, cache=s.cache)
     return SentenceTransformerEmbedder(model_path or s.model_path, batch_size=s.batch_size, cache=s.cache)

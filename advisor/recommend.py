@@ -24,6 +24,8 @@ EFFORT = {
     "routing": "medium: put a router in front of the API and monitor quality on shadow samples",
     "cache": "medium: embed each query, run a vector store, invalidate when answers change",
     "prompt": "medium: summarize long histories / order prompts for provider prompt caching",
+    "history_summarization": "medium: summarize older turns with a model call and send the summary instead",
+    "prompt_caching": "low: keep the fixed system prompt first in every call and turn on the provider's prompt caching",
     "capacity": "low: buy reserved instances; autoscale the rest",
 }
 STABILITY_WAIT_DAYS = 14
@@ -45,6 +47,8 @@ class Recommendation:
     # The figures the title states, unrounded (shares of all calls, model names, threshold...),
     # so tools and tests can read what the sentence says without parsing it.
     action: dict[str, Any] = field(default_factory=dict)
+    # Stable across reruns (no amounts in it), so `advisor runs compare` can pair the same advice.
+    id: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
@@ -64,11 +68,13 @@ def _interval(saving: float, found: Any, lever: str) -> tuple[tuple[float, float
     return (saving, saving), f"none: the {lever} analyzer reports no interval"
 
 
-def _confidence(found: Any, interval: tuple[float, float], saving: float) -> str:
+def _confidence(found: Any, interval: tuple[float, float], source: str, saving: float) -> str:
     stated = get_field(found, "confidence") if is_usable(found) else None
     if isinstance(stated, str):
         return stated
-    if saving <= 0 or interval[0] == interval[1]:
+    # No interval at all is low confidence; a measured interval of zero width (e.g. reserved
+    # workers that cover every resampled day) is not.
+    if saving <= 0 or source.startswith("none"):
         return "low"
     spread = (interval[1] - interval[0]) / saving
     return "high" if spread < 0.2 else "medium" if spread < 0.6 else "low"
@@ -76,7 +82,7 @@ def _confidence(found: Any, interval: tuple[float, float], saving: float) -> str
 
 def _pct(share: float) -> str:
     """A share of calls as a percentage, with a decimal below 10 % so a small share never reads 0%."""
-    return f"{share:.0%}" if share >= 0.095 or share == 0 else f"{share:.1%}"
+    return f"{share:.0%}" if share >= 0.1 or share == 0 else f"{share:.1%}"
 
 
 def _moved(seg: SegmentPlan) -> list[tuple[str, float]]:
@@ -113,8 +119,10 @@ def _routing(plan: Plan, saving: float, found: Any, min_share: float) -> list[Re
                   "from_model": seg.current_model, "to_models": {m: sh for m, sh in targets},
                   "segment_relative_quality": seg.relative_quality}
         recs.append(Recommendation(0, "routing", f"Send {where} to {to}", part, interval, source,
-                                   f"segment quality {seg.relative_quality:.1%} of today's", EFFORT["routing"],
-                                   prereq, _confidence(found, interval, part), action))
+                                   f"this segment at {seg.relative_quality:.1%} of today's quality; all traffic at "
+                                   f"{plan.expected_relative_quality:.1%} (target {plan.quality_target:.1%})",
+                                   EFFORT["routing"], prereq, _confidence(found, interval, source, part), action,
+                                   f"routing:{seg.name}"))
     rest_saving = saving * sum(g for _, g in rest) / total
     if rest and rest_saving >= MIN_LINE_SAVINGS_USD:
         part = rest_saving
@@ -125,8 +133,9 @@ def _routing(plan: Plan, saving: float, found: Any, min_share: float) -> list[Re
         recs.append(Recommendation(0, "routing", f"Send small parts of {n} other segment{'s' if n > 1 else ''} "
                                    f"({_pct(share)} of calls) to {' and '.join(models)}", part, interval, source,
                                    "within the plan's quality target", EFFORT["routing"], prereq,
-                                   _confidence(found, interval, part),
-                                   {"segments": [s.name for s, _ in rest], "share_of_calls": share, "to_models": models}))
+                                   _confidence(found, interval, source, part),
+                                   {"segments": [s.name for s, _ in rest], "share_of_calls": share, "to_models": models},
+                                   "routing:other segments"))
     return recs
 
 
@@ -146,7 +155,7 @@ def _cache(plan: Plan, saving: float, found: Any) -> list[Recommendation]:
     prereq = tuple(str(p) for p in (get_field(found, "prerequisites", ()) or ()))
     return [Recommendation(0, "cache", f"Semantic cache at cosine {plan.cache_threshold:.2f} on {scope} "
                            f"(answers {_pct(plan.cache_hit_share)} of calls)", saving, interval, source,
-                           impact, EFFORT["cache"], prereq, _confidence(found, interval, saving), action)]
+                           impact, EFFORT["cache"], prereq, _confidence(found, interval, source, saving), action, "cache")]
 
 
 def _and(words: list[str], limit: int = 3) -> str:
@@ -188,7 +197,7 @@ def _batch(plan: Plan, saving: float, found: Any) -> list[Recommendation]:
                            f"none on answers; results arrive up to {hours:g} h later",
                            f"low: submit these jobs through the provider's batch API (results within {hours:g} h)",
                            (f"confirm these jobs tolerate results within {hours:g} hours",),
-                           _confidence(found, interval, saving), action)]
+                           _confidence(found, interval, source, saving), action, "batch")]
 
 
 def _prompt(plan: Plan, saving: float, found: Any) -> list[Recommendation]:
@@ -207,10 +216,15 @@ def _prompt(plan: Plan, saving: float, found: Any) -> list[Recommendation]:
     else:
         title = get_field(found, "title") or "Trim prompts: summarize long histories and use provider prompt caching"
     interval, source = _interval(saving, found, "prompt")
-    return [Recommendation(0, "prompt", str(title), saving, interval, source,
-                           str(get_field(found, "quality_impact") or "not measured: check answers on summarized histories"),
-                           EFFORT["prompt"], tuple(str(p) for p in (get_field(found, "prerequisites", ()) or ())),
-                           _confidence(found, interval, saving), action)]
+    # Provider prompt caching returns the same answers (the cached prefix is byte-identical);
+    # a summary replaces what the model reads, so its effect on answers is unknown until checked.
+    impact = get_field(found, "quality_impact") or (
+        "none: the provider reuses an identical prompt prefix, answers do not change" if recommended == "prompt_caching"
+        else "not measured: check answers on summarized histories")
+    prereq = tuple(str(p) for p in (get_field(found, "prerequisites", ()) or ()))
+    return [Recommendation(0, "prompt", str(title), saving, interval, source, str(impact),
+                           EFFORT.get(str(recommended), EFFORT["prompt"]), prereq,
+                           _confidence(found, interval, source, saving), action, f"prompt:{recommended or 'trim'}")]
 
 
 def _term(found: Any) -> tuple[int, str]:
@@ -237,12 +251,13 @@ def _capacity(plan: Plan, saving: float, found: Any) -> list[Recommendation]:
     months, term = _term(found)
     title = f"Reserve {plan.reserved_workers} workers for {term}"
     if plan.peak_workers is not None and plan.peak_workers > plan.reserved_workers + 0.05:
-        title += f" and add on-demand workers at busy hours (up to {plan.peak_workers:.1f} in total)"
+        # On-demand hours are fractional, so the peak is a load in workers, not a head count.
+        title += f" and add on-demand workers at busy hours (peak load {plan.peak_workers:.1f} workers)"
     else:
         title += " (they cover every hour of the week)"
     action = {"reserved_workers": plan.reserved_workers, "peak_workers": plan.peak_workers, "term_months": months}
     return [Recommendation(0, "capacity", title, saving, interval, source, "none", EFFORT["capacity"], tuple(prereq),
-                           "low" if prereq else _confidence(found, interval, saving), action)]
+                           "low" if prereq else _confidence(found, interval, source, saving), action, "capacity")]
 
 
 def make_recommendations(plan: Plan, findings: dict[str, Any], baseline: Baseline | None = None, *,

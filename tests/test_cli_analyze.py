@@ -95,3 +95,57 @@ def test_missing_labels_file_exits_2(log_file, tmp_path):
     res = _invoke(log_file, "--no-store", "--labels", str(tmp_path / "labels.csv"))
     assert res.exit_code == 2
     assert "labels file not found" in res.stderr
+
+
+@pytest.mark.parametrize("columns", ["80", "120"])
+def test_terminal_report_fits_the_terminal_width(log_file, columns):
+    res = CliRunner(env={"COLUMNS": columns}).invoke(cli, ["analyze", log_file, "--analyzers", "batch", "--no-store"],
+                                                     catch_exceptions=False)
+    assert res.exit_code == 0, res.output
+    assert max(len(line.rstrip()) for line in res.stdout.splitlines()) <= int(columns)
+    assert "Details" in res.stdout
+
+
+def test_batch_recommendation_names_the_eligible_tasks_in_text_and_json(log_file):
+    res = _invoke(log_file, "--analyzers", "batch", "--json", "--no-store")
+    data = json.loads(res.stdout)
+    rec = next(r for r in data["recommendations"] if r["lever"] == "batch")
+    assert rec["action"]["kinds"] == ["nightly_summary", "analytics"]
+    assert rec["title"] == f"Move the nightly_summary and analytics jobs ({rec['action']['share_of_calls']:.0%} of calls) " \
+                           "to the batch API"
+    groups = data["findings"]["batch"]["eligible_groups"]
+    assert sum(g["share_of_calls"] for g in groups) == pytest.approx(data["findings"]["batch"]["eligible_share_of_calls"])
+
+
+def test_analyze_a_conversation_sample_scales_figures_back_and_says_so(tmp_path):
+    """--sample-fraction keeps whole conversations and the monthly figures stay near the full log's."""
+    import json as _json
+    from pathlib import Path as _Path
+
+    from click.testing import CliRunner as _Runner
+
+    from advisor.cli.main import cli as _cli
+
+    log = _Path(__file__).resolve().parent.parent / "data" / "sample" / "customer_service.csv"
+    args = ["analyze", str(log), "--no-store", "--json", "--analyzers", "batch,capacity"]
+    full = _Runner().invoke(_cli, args)
+    half = _Runner().invoke(_cli, args + ["--sample-fraction", "0.5"])
+    assert full.exit_code == 0 and half.exit_code == 0, half.output
+    full_d, half_d = _json.loads(full.stdout), _json.loads(half.stdout)
+    assert half_d["baseline"]["sample_fraction"] < 1
+    ratio = half_d["baseline"]["api_cost_per_month_usd"] / full_d["baseline"]["api_cost_per_month_usd"]
+    assert 0.85 < ratio < 1.15
+    assert any("sample" in w for w in half_d["warnings"])
+
+
+def test_analyze_rejects_a_sample_fraction_outside_zero_one():
+    from click.testing import CliRunner as _Runner
+
+    from advisor.cli.main import cli as _cli
+
+    from pathlib import Path as _Path
+
+    log = _Path(__file__).resolve().parent.parent / "data" / "sample" / "customer_service.csv"
+    result = _Runner().invoke(_cli, ["analyze", str(log), "--sample-fraction", "1.5"])
+    assert result.exit_code == 2
+    assert "sample" in result.stderr.lower()

@@ -129,3 +129,16 @@ def test_real_model_embeds_paraphrases_close_and_reuses_its_cache():
     again = SentenceTransformerEmbedder()
     again._embed = lambda texts, progress: pytest.fail("should come from the disk cache")
     assert np.allclose(again.encode(["how do i reset my password?"]), v[:1], atol=1e-6)
+
+
+def test_an_unknown_embedding_backend_is_a_config_error(tmp_path):
+    import pytest as _pytest
+
+    from advisor.config import load_config
+    from advisor.embed import default_embedder
+    from advisor.errors import ConfigError
+
+    path = tmp_path / "c.toml"
+    path.write_text('[embedding]\nbackend = "tpu"\n')
+    with _pytest.raises(ConfigError, match=r"The 'embedding.backend' setting must be 'torch' or 'onnx'. Got 'tpu' instead."):
+        default_embedder(load_config(path))

@@ -122,3 +122,25 @@ def test_result_json_validates_against_the_published_schema(result):
     from advisor.report.json_schema import validate_result
 
     assert validate_result(result.to_dict()) == []
+
+
+def test_recommendation_titles_state_the_plans_own_figures(result):
+    """Titles quote the plan (rounded): routed shares and models, batch share and task names."""
+    plan = result.plan
+    segments = {s.name: s for s in plan.segments}
+    recs = result.recommendations
+    assert any(r.lever == "routing" for r in recs) and any(r.lever == "batch" for r in recs)
+    for rec in recs:
+        a = rec.action
+        if rec.lever == "routing" and "segment" in a:
+            seg = segments[a["segment"]]
+            assert a["segment_share_of_calls"] == pytest.approx(seg.call_share)
+            assert set(a["to_models"]) == {m.model for m in seg.shares if not m.is_current
+                                           and m.realtime_share + m.batch_share > 1e-9}
+            assert all(m in rec.title for m in a["to_models"]) and f"'{seg.name}'" in rec.title
+        if rec.lever == "batch":
+            assert a["share_of_calls"] == pytest.approx(plan.batch_share_of_calls)
+            assert f"({a['share_of_calls']:.0%} of calls)" in rec.title
+            kinds = [g.label for g in result.findings["batch"].eligible_groups]
+            assert a["kinds"] == kinds and all(k in rec.title for k in kinds[:3])
+            assert not any(f"'{s.name}'" in rec.title for s in plan.segments)

@@ -89,12 +89,11 @@ def test_levers_that_save_nothing_are_not_recommended():
 
 
 def _batch_findings(**kw):
-    base = dict(monthly_savings_usd=40.0, savings_interval_usd=(36.0, 44.0), skipped_reason=None,
-                eligible_share_of_calls=0.12, added_latency_max_hours=24.0,
-                eligible_groups=[{"task": "nightly_summary", "latency_class": "background", "label": "nightly_summary"},
-                                 {"task": "analytics", "latency_class": "analytics", "label": "analytics"}])
-    base.update(kw)
-    return SimpleNamespace(**base)
+    groups = [{"task": "nightly_summary", "latency_class": "background", "label": "nightly_summary"},
+              {"task": "analytics", "latency_class": "analytics", "label": "analytics"}]
+    base = {"monthly_savings_usd": 40.0, "savings_interval_usd": (36.0, 44.0), "skipped_reason": None,
+            "eligible_share_of_calls": 0.12, "added_latency_max_hours": 24.0, "eligible_groups": groups}
+    return SimpleNamespace(**{**base, **kw})
 
 
 def _batch_rec(plan=None, **kw):
@@ -176,3 +175,43 @@ def test_summarization_title_says_which_turns_stay_verbatim():
     rec = next(r for r in make_recommendations(plan, findings) if r.lever == "prompt")
     assert rec.title == "Summarize conversation history older than the last 4 turns"
     assert rec.action == {"method": "history_summarization", "keep_last_turns": 4}
+
+
+def test_prompt_caching_claims_no_quality_change_and_a_low_effort():
+    findings = {**_findings(), "prompt": SimpleNamespace(
+        monthly_savings_usd=20.0, savings_interval_usd=(15.0, 25.0), skipped_reason=None, recommended="prompt_caching")}
+    plan = _plan(lever_attribution=(LeverSaving("prompt", 20.0, 20.0),))
+    rec = next(r for r in make_recommendations(plan, findings) if r.lever == "prompt")
+    assert rec.quality_impact.startswith("none:") and "summarized" not in rec.quality_impact
+    assert rec.effort.startswith("low:") and "prompt caching" in rec.effort
+
+
+def test_routing_quality_impact_puts_the_segment_next_to_the_whole_plan_and_target():
+    rec = next(r for r in make_recommendations(_plan(), _findings()) if r.lever == "routing")
+    assert rec.quality_impact == "this segment at 97.0% of today's quality; all traffic at 95.0% (target 95.0%)"
+
+
+def test_recommendation_ids_are_unique_and_hold_no_amounts():
+    findings = {**_findings(), "batch": _batch_findings()}
+    recs = make_recommendations(_plan(), findings)
+    ids = [r.id for r in recs]
+    assert len(set(ids)) == len(ids) and all(ids)
+    assert "routing:order status" in ids and "batch" in ids and "routing:other segments" in ids
+    assert not any(ch.isdigit() for i in ids for ch in i)
+    assert recs[0].to_dict()["id"] == recs[0].id
+
+
+def test_a_measured_zero_width_interval_is_high_confidence_but_a_missing_one_is_low():
+    findings = _findings()
+    findings["capacity"].savings_interval_usd = (60.0, 60.0)
+    cap = next(r for r in make_recommendations(_plan(), findings) if r.lever == "capacity")
+    assert cap.confidence == "high" and not cap.interval_source.startswith("none")
+    cap = next(r for r in make_recommendations(_plan(), _findings()) if r.lever == "capacity")
+    assert cap.confidence == "low" and cap.interval_source.startswith("none")
+
+
+def test_small_shares_keep_a_decimal_so_they_never_read_zero():
+    cache = next(r for r in make_recommendations(_plan(cache_hit_share=0.004), _findings()) if r.lever == "cache")
+    assert cache.title.endswith("(answers 0.4% of calls)")
+    cache = next(r for r in make_recommendations(_plan(cache_hit_share=0.31), _findings()) if r.lever == "cache")
+    assert cache.title.endswith("(answers 31% of calls)")

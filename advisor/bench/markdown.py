@@ -76,14 +76,24 @@ def render_markdown(r: BenchReport, command: str) -> str:
                 f"Per-repeat ratios: {', '.join(f'{x:.2f}' for x in size['ratios'])}.", ""]
         if size["warnings"]:
             out += ["Pipeline warnings (first run): " + "; ".join(size["warnings"]), ""]
-    out += ["## Growth with log size", "",
+    if r.sizes:
+        out += _growth(r)
+    return _rest(r, out)
+
+
+def _growth(r: BenchReport) -> list[str]:
+    out = ["## Growth with log size", "",
             "| calls | unique texts | analyze (s) | ms per unique text | embedding alone (s) | analyze peak RSS (MB) |",
             "|---:|---:|---:|---:|---:|---:|"]
     for size in r.sizes:
         per = 1000 * size["analyze_s"] / max(size["unique_texts"], 1)
         out.append(f"| {size['n_calls']:,} | {size['unique_texts']:,} | {_f(size['analyze_s'])} | {_f(per)} "
                    f"| {_f(size['embed_alone_s'])} | {_f(size['analyze_peak_rss_mb'], 0)} |")
-    out.append("")
+    return out + [""]
+
+
+def _rest(r: BenchReport, out: list[str]) -> str:
+    s = r.settings
     g = r.gptcache
     if g:
         out += ["## Cache replay vs GPTCache", "",
@@ -102,7 +112,7 @@ def render_markdown(r: BenchReport, command: str) -> str:
     o = r.onnx
     if o:
         out += ["## ONNX int8 vs torch fp32", "",
-                f"{o['n_texts']:,} unique cacheable texts of the {min(s.sizes):,}-call log, batch size {o['batch_size']}, "
+                f"{o['n_texts']:,} unique cacheable texts of the {max(s.sizes):,}-call log, batch size {o['batch_size']}, "
                 "model load and export excluded. Vector agreement (cosine between the two embeddings of a "
                 f"text): mean {o['vector_cosine_mean']:.4f}, min {o['vector_cosine_min']:.4f}.", "",
                 "| backend | texts/s |", "|---|---:|"]

@@ -147,7 +147,6 @@ def run_benchmarks(s: BenchSettings, progress: Callable[[str], None] | None = No
 def _bench_logs(s: BenchSettings, work: Path, shared_home: Path, note: Callable[[str], None],
                 notes: list[str]) -> tuple[dict[str, Any], dict[str, Any] | None]:
     """The rows that need a generated log: GPTCache comparison and ONNX vs torch."""
-    base_log = work / f"log_{min(s.sizes)}.csv"
     big_log = work / f"log_{max(s.sizes)}.csv"
     note(f"cache replay vs GPTCache on the first {s.gptcache_calls:,} cacheable calls")
     g = [run_worker({"task": "gptcache", "log": str(big_log), "limit": s.gptcache_calls, "embedder": s.embedder,
@@ -161,7 +160,7 @@ def _bench_logs(s: BenchSettings, work: Path, shared_home: Path, note: Callable[
             notes.append("ONNX row skipped: onnxruntime is not installed (pip install 'advisor[onnx]').")
         else:
             note("ONNX int8 vs torch fp32")
-            o = [run_worker({"task": "onnx", "log": str(base_log), "batch_size": s.batch_size,
+            o = [run_worker({"task": "onnx", "log": str(big_log), "batch_size": s.batch_size,
                              "max_texts": s.onnx_texts, "thresholds": list(DEFAULT_THRESHOLDS), "ttl_s": 86_400.0},
                             shared_home) for _ in range(s.repeats)]
             onnx = _median_onnx(o)

@@ -31,7 +31,9 @@ def task_analyze(t: dict) -> dict:
     from ..pipeline import run_analysis
     from .embedders import TimedEmbedder, make_embedder
 
-    emb = TimedEmbedder(make_embedder(t["embedder"], t["batch_size"]))
+    # As a user runs it: the vector cache on (ADVISOR_HOME is fresh, so it starts cold); the
+    # cache and routing analyzers both embed first-turn texts, and the second asks the cache.
+    emb = TimedEmbedder(make_embedder(t["embedder"], t["batch_size"], cache=True))
     marks: list[tuple[str, int, float, float, float]] = []
 
     def progress(stage: str, done: int, total: int) -> None:

@@ -15,6 +15,7 @@ from .redact import report_examples
 
 NA = "not available"
 ANALYZERS = ("cache", "routing", "batch", "prompt", "capacity")
+RECOMMENDATIONS_TITLE = "Recommendations"
 RECOMMENDATIONS_EMPTY = "No recommendation: nothing found that saves money at the quality target."
 
 
@@ -24,6 +25,7 @@ class Table:
     columns: tuple[str, ...]
     rows: tuple[tuple[str, ...], ...]
     empty_text: str = "none"
+    note: str = ""          # prose shown under the table (too long for a cell)
 
 
 @dataclass(frozen=True)
@@ -113,35 +115,43 @@ def _plan_table(result: dict[str, Any]) -> Table:
     plan = result.get("plan")
     if not isinstance(plan, dict):
         return Table("Plan", ("figure", "value"), (), empty_text="No plan: " + NA)
-    relative = " (relative to today)" if plan.get("quality_is_relative") else ""
+    no_cache = "cache_threshold" in plan and plan["cache_threshold"] is None
     rows = (
         ("Solver status", f"{text(plan.get('status'))} ({text(plan.get('solver'))})"),
-        ("Quality target" + relative, number(plan.get("quality_target"), 3)),
-        ("Expected quality relative to today", number(plan.get("expected_relative_quality"), 3)),
+        # The optimizer always holds the target relative to today's quality (an absolute target is
+        # converted), so both read as percentages of today's, like the recommendations' quality impact.
+        ("Quality target (of today's quality)", share(plan.get("quality_target"))),
+        ("Expected quality with the plan (of today's)", share(plan.get("expected_relative_quality"))),
         ("Cost per month today (plan model)", usd(plan.get("baseline_cost_per_month_usd"))),
         ("Cost per month with the plan", usd(plan.get("monthly_cost_usd"))),
         ("Savings per month", usd(plan.get("monthly_savings_usd"))),
         ("API cost per month with the plan", usd(plan.get("api_cost_per_month_usd"))),
-        ("Cache similarity threshold", "no cache" if "cache_threshold" in plan and plan["cache_threshold"] is None
-         else number(plan.get("cache_threshold"), 2)),
-        ("Calls answered by the cache", share(plan.get("cache_hit_share"))),
+        ("Cache similarity threshold", "no cache" if no_cache else number(plan.get("cache_threshold"), 2)),
+        ("Calls answered by the cache", "none (no cache)" if no_cache else share(plan.get("cache_hit_share"))),
         ("Calls sent to the batch API", share(plan.get("batch_share_of_calls"))),
         ("Reserved workers", "none" if "reserved_workers" in plan and plan["reserved_workers"] is None
          else number(plan.get("reserved_workers"))),
         ("Shadow price of quality (USD/month per quality point)", usd(plan.get("shadow_price_usd_per_quality_point"))),
-        ("Lever attribution", text(plan.get("attribution_method"))),
     )
-    return Table("Plan", ("figure", "value"), rows)
+    return Table("Plan", ("figure", "value"), rows, note=f"Lever attribution: {text(plan.get('attribution_method'))}")
+
+
+def _rec_interval(r: dict[str, Any]) -> str:
+    source = r.get("interval_source")
+    # An analyzer without an interval gives [saving, saving]; a zero-width range would look precise.
+    if isinstance(source, str) and source.startswith("none"):
+        return "not estimated"
+    return interval(r.get("savings_interval_usd"))
 
 
 def _recommendations_table(result: dict[str, Any]) -> Table:
     rows = tuple(
         (text(r.get("rank")), text(r.get("title")), text(r.get("lever")), usd(r.get("monthly_savings_usd")),
-         interval(r.get("savings_interval_usd")), text(r.get("quality_impact")), text(r.get("effort")),
+         _rec_interval(r), text(r.get("quality_impact")), text(r.get("effort")),
          text(r.get("confidence")), prerequisites(r.get("prerequisites")))
         for r in recommendations(result)
     )
-    return Table("Recommendations", ("#", "recommendation", "lever", "savings / month", "95 % interval",
+    return Table(RECOMMENDATIONS_TITLE, ("#", "recommendation", "lever", "savings / month", "95 % interval",
                                      "quality impact", "effort", "confidence", "prerequisites"),
                  rows, empty_text=RECOMMENDATIONS_EMPTY)
 
@@ -149,17 +159,14 @@ def _recommendations_table(result: dict[str, Any]) -> Table:
 def _recommendation_cards(result: dict[str, Any]) -> tuple[RecommendationCard, ...]:
     cards = []
     for r in recommendations(result):
-        source = r.get("interval_source")
-        # An analyzer without an interval gives [saving, saving]; a zero-width range would look precise.
-        no_interval = isinstance(source, str) and source.startswith("none")
         details = [("lever", text(r.get("lever"))), ("quality impact", text(r.get("quality_impact"))),
                    ("effort", text(r.get("effort"))), ("prerequisites", prerequisites(r.get("prerequisites")))]
-        if no_interval:
-            details.append(("interval", source))
+        shown = _rec_interval(r)
+        if shown == "not estimated":
+            details.append(("interval", text(r.get("interval_source"))))
         cards.append(RecommendationCard(
             rank=text(r.get("rank")), title=text(r.get("title")), savings=usd(r.get("monthly_savings_usd")),
-            interval="not estimated" if no_interval else interval(r.get("savings_interval_usd")),
-            confidence=text(r.get("confidence")), details=tuple(details)))
+            interval=shown, confidence=text(r.get("confidence")), details=tuple(details)))
     return tuple(cards)
 
 
@@ -173,11 +180,11 @@ def _findings_table(result: dict[str, Any]) -> Table:
         status = f"skipped: {found['skipped_reason']}" if found.get("skipped_reason") else "ran"
         rows.append((name, usd(found.get("monthly_savings_usd")), interval(found.get("savings_interval_usd")), status))
     verdict = stability_verdict(result)
+    note = ""
     if verdict is not None:
-        reason = text(get_path(result, "findings", "capacity", "stability", "reason"))
-        rows.append(("stability", "", "", f"{verdict}: {reason}"))
+        note = f"Traffic stability: {verdict}: {text(get_path(result, 'findings', 'capacity', 'stability', 'reason'))}"
     return Table("Analyzer estimates (each lever alone)", ("analyzer", "savings / month", "95 % interval", "status"),
-                 tuple(rows))
+                 tuple(rows), note=note)
 
 
 def _examples_table(result: dict[str, Any], show_examples: bool) -> Table | None:

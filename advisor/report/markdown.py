@@ -20,7 +20,7 @@ def _table(table: Table) -> list[str]:
     lines.append("| " + " | ".join(table.columns) + " |")
     lines.append("|" + "---|" * len(table.columns))
     lines += ["| " + " | ".join(_cell(c) for c in row) + " |" for row in table.rows]
-    return lines + [""]
+    return lines + [""] + ([table.note, ""] if table.note else [])
 
 
 def render_markdown(result: Any, *, show_examples: bool = False) -> str:

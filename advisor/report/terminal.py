@@ -10,9 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..result_view import as_result_dict
-from .content import RecommendationCard, Table, build_report
-
-RECOMMENDATIONS_TITLE = "Recommendations"
+from .content import RECOMMENDATIONS_TITLE, RecommendationCard, Table, build_report
 
 
 def _rich_table(table: Table):
@@ -34,7 +32,7 @@ def _ranked_table(cards: tuple[RecommendationCard, ...]):
     from rich.text import Text
 
     rich = RichTable(title=f"{RECOMMENDATIONS_TITLE} (USD per month)", title_justify="left", box=box.SIMPLE_HEAD,
-                     pad_edge=False)
+                     pad_edge=False, collapse_padding=True)
     rich.add_column("#", justify="right", no_wrap=True)
     # The only column that wraps; the figures never do, so they stay readable at 80 columns.
     rich.add_column("what to do", ratio=1, overflow="fold")
@@ -89,6 +87,8 @@ def render_terminal(result: Any, console, *, show_examples: bool = False) -> Non
             console.print(_details(report.cards))
         elif table.rows:
             console.print(_rich_table(table))
+            if table.note:
+                console.print(table.note, markup=False, highlight=False)
         else:
             console.print(f"[bold]{table.title}[/bold]")
             console.print(f"  {table.empty_text}", markup=False)
