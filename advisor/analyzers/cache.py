@@ -210,7 +210,7 @@ def analyze_cache(log, baseline, ctx: AnalysisContext) -> CacheFindings:
         # Measured in docs/cache-evaluation.md: within 0.02 on CLINC150, 0.37 too high on QQP.
         warnings.append("false-hit rates come from a calibration trained on CLINC150 intents, without "
                         "labels from this log; where near-identical questions need different answers they "
-                        "can be far too low: label ~100 pairs (`advisor cache label`) and set [cache] pair_labels")
+                        "can be far too low: label ~100 pairs (`advisor cache label`) and pass them with --pair-labels")
     if chosen is None:
         warnings.append(f"no threshold keeps the expected false-hit rate within {s.false_hit_budget:.0%}; "
                         "no semantic cache recommended")

@@ -55,4 +55,4 @@ def label(logs, out, n_pairs, config_file, mapping, embedding_model, seed) -> No
                                    progress=update)
     write_pairs(out, rows)
     click.echo(f"Wrote {len(rows)} pairs to {out}. Fill in 'same' (1 = same answer, 0 = different), "
-               f"then set [cache] pair_labels = \"{out}\".")
+               f"then rerun advisor analyze with --pair-labels {out}.")
