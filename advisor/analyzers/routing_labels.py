@@ -84,24 +84,32 @@ def parse_score(value, *, file: str, row: int, column: str = SCORE_COLUMN) -> fl
     return number
 
 
-def load_labels(path: str | Path) -> RoutingLabels:
-    """Read a long-format labels file (CSV or JSON Lines) into RoutingLabels."""
+def read_label_table(path: str | Path, *, missing_fix: str, format_fix: str):
+    """A labels table (CSV, or JSON Lines by extension) as a frame of strings; clean InputErrors."""
     import pandas as pd
 
     p = Path(path)
     name = str(p)
     if not p.is_file():
-        raise InputError(f"{name}: labels file not found. Check the path given to --labels.")
+        raise InputError(f"{name}: labels file not found. {missing_fix}")
     try:
         if p.suffix.lower() in (".jsonl", ".json"):
-            frame = pd.read_json(p, lines=True, dtype=False)
-        else:
-            frame = pd.read_csv(p, dtype=str, keep_default_na=False)
+            return pd.read_json(p, lines=True, dtype=False)
+        return pd.read_csv(p, dtype=str, keep_default_na=False)
     except (ValueError, UnicodeDecodeError, pd.errors.ParserError) as exc:
         raise InputError.at(
             name, expected="a CSV or JSON Lines labels file", found=f"unreadable content ({str(exc).splitlines()[0]})",
-            fix="See docs/routing-labels.md for the format.",
+            fix=format_fix,
         ) from None
+
+
+def load_labels(path: str | Path) -> RoutingLabels:
+    """Read a long-format labels file (CSV or JSON Lines) into RoutingLabels."""
+    import pandas as pd
+
+    name = str(Path(path))
+    frame = read_label_table(path, missing_fix="Check the path given to --labels.",
+                             format_fix="See docs/routing-labels.md for the format.")
     missing = [c for c in REQUIRED_COLUMNS if c not in frame.columns]
     if missing:
         raise InputError.at(

@@ -69,20 +69,10 @@ class RouterEvaluation:
 
 def read_labelled_pairs(path: str | Path, *, text_col: str, weak_col: str, strong_col: str) -> LabelledPairs:
     """A CSV (or JSON Lines) with one row per request: text, weak-model score, strong-model score."""
-    import pandas as pd
+    from ..analyzers.routing_labels import read_label_table
 
-    p = Path(path)
-    name = str(p)
-    if not p.is_file():
-        raise InputError(f"{name}: labels file not found. Check the path.")
-    try:
-        if p.suffix.lower() in (".jsonl", ".json"):
-            frame = pd.read_json(p, lines=True, dtype=False)
-        else:
-            frame = pd.read_csv(p, dtype=str, keep_default_na=False)
-    except (ValueError, UnicodeDecodeError, pd.errors.ParserError) as exc:
-        raise InputError.at(name, expected="a CSV or JSON Lines file", found=f"unreadable content ({str(exc).splitlines()[0]})",
-                            fix="Export the labels as CSV with a header row.") from None
+    name = str(Path(path))
+    frame = read_label_table(path, missing_fix="Check the path.", format_fix="Export the labels as CSV with a header row.")
     for option, column in (("--text-col", text_col), ("--weak-col", weak_col), ("--strong-col", strong_col)):
         if column not in frame.columns:
             raise InputError.at(name, column=column, expected=f"the column named by {option}",
