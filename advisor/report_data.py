@@ -112,13 +112,21 @@ def waterfall_chart(result: dict[str, Any]) -> Chart:
                  note=f"Attribution: {note}" if note else "")
 
 
+def _analyzer_findings(result: dict[str, Any], analyzer: str, kind: str, title: str) -> tuple[dict | None, Chart | None]:
+    """The analyzer's findings, or the 'unavailable' chart saying why there are none."""
+    found = findings(result, analyzer)
+    if found is None:
+        return None, Chart(kind, title, unavailable=f"the {analyzer} analyzer did not run")
+    if found.get("skipped_reason"):
+        return None, Chart(kind, title, unavailable=f"{analyzer} analysis skipped: {found['skipped_reason']}")
+    return found, None
+
+
 def cache_chart(result: dict[str, Any]) -> Chart:
     title = "Semantic cache: hit rate and false-hit band versus similarity threshold"
-    cache = findings(result, "cache")
-    if cache is None:
-        return Chart("cache", title, unavailable="the cache analyzer did not run")
-    if cache.get("skipped_reason"):
-        return Chart("cache", title, unavailable=f"cache analysis skipped: {cache['skipped_reason']}")
+    cache, unavailable = _analyzer_findings(result, "cache", "cache", title)
+    if unavailable is not None:
+        return unavailable
     rows = cache.get("thresholds") or cache.get("sweep") or []
     sweep = [row for row in rows if isinstance(row, dict) and _num(row.get("threshold")) is not None]
     if not sweep:
@@ -155,11 +163,9 @@ def cache_chart(result: dict[str, Any]) -> Chart:
 
 def routing_chart(result: dict[str, Any]) -> Chart:
     title = "Routing: quality versus share of calls routed to a cheaper model"
-    routing = findings(result, "routing")
-    if routing is None:
-        return Chart("routing", title, unavailable="the routing analyzer did not run")
-    if routing.get("skipped_reason"):
-        return Chart("routing", title, unavailable=f"routing analysis skipped: {routing['skipped_reason']}")
+    routing, unavailable = _analyzer_findings(result, "routing", "routing", title)
+    if unavailable is not None:
+        return unavailable
     lines = []
     for cand in routing.get("candidates") or []:
         curve = cand.get("curve") if isinstance(cand, dict) else None
@@ -194,11 +200,9 @@ def frontier_chart(result: dict[str, Any]) -> Chart:
 
 def demand_chart(result: dict[str, Any]) -> Chart:
     title = "Hourly demand and reserved capacity"
-    capacity = findings(result, "capacity")
-    if capacity is None:
-        return Chart("demand", title, unavailable="the capacity analyzer did not run")
-    if capacity.get("skipped_reason"):
-        return Chart("demand", title, unavailable=f"capacity analysis skipped: {capacity['skipped_reason']}")
+    capacity, unavailable = _analyzer_findings(result, "capacity", "demand", title)
+    if unavailable is not None:
+        return unavailable
     rows = [r for r in capacity.get("hourly_demand") or [] if isinstance(r, dict)]
     key = "workers_needed" if any(_num(r.get("workers_needed")) is not None for r in rows) else "calls_per_hour"
     bars = tuple(Bar(str(r.get("hour", i)), 0.0, float(r[key]), "part") for i, r in enumerate(rows) if _num(r.get(key)) is not None)
