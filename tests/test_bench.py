@@ -62,13 +62,13 @@ def test_stage_table_takes_embedding_time_out_of_the_analyzer_that_asked():
 
 
 def _report(ratio: float, speedup: float, agreement: float) -> BenchReport:
-    size = {"n_calls": 1000, "unique_texts": 100, "analyze_s": 10.0, "analyze_peak_rss_mb": 500.0, "embed_alone_s": 9.0,
+    size = {"n_calls": 1000, "repeats": 1, "ms_per_unique_text": 100.0, "ms_per_call": 10.0, "unique_texts": 100, "analyze_s": 10.0, "analyze_peak_rss_mb": 500.0, "embed_alone_s": 9.0,
             "embed_load_s": 1.0, "embed_encode_s": 8.0, "texts_per_s": 12.5, "embed_peak_rss_mb": 400.0, "ratio": ratio,
             "ratio_vs_encode_only": ratio * 1.1, "ratios": [ratio], "stages": [], "analyzers_run": ["cache"],
             "warnings": []}
     gpt = {"n_calls": 500, "threshold": 0.8, "advisor_s": 0.01, "advisor_hit_rate": 0.3, "advisor_method": "exact",
            "gptcache_s": 0.01 * speedup, "gptcache_hit_rate": 0.3, "agreement": agreement, "speedup": speedup,
-           "gptcache_version": "0.1.44"}
+           "gptcache_version": "0.1.44", "log_calls": 1000}
     return BenchReport(settings=BenchSettings(sizes=(1000,)), machine={"python": "3.11", "cpus": 2, "platform": "x"},
                        sizes=[size], gptcache=gpt)
 
@@ -79,6 +79,23 @@ def test_markdown_marks_targets_met_and_missed():
     assert "| 50× | yes |" in good
     bad = render_markdown(_report(1.3, 5.0, 0.9), "advisor bench")
     assert bad.count("**no**") == 3
+
+
+def test_growth_rows_compare_each_size_with_the_previous_one():
+    from advisor.bench.runner import _with_growth
+
+    small = {"n_calls": 10_000, "unique_texts": 1_000, "analyze_s": 10.0, "analyze_peak_rss_mb": 500.0}
+    big = {"n_calls": 100_000, "unique_texts": 5_000, "analyze_s": 60.0, "analyze_peak_rss_mb": 1_000.0}
+    rows = _with_growth([big, small])
+    assert [r["n_calls"] for r in rows] == [10_000, 100_000]
+    assert "growth" not in rows[0]
+    assert rows[1]["growth"] == {"calls": 10.0, "unique_texts": 5.0, "analyze_time": 6.0, "peak_rss": 2.0}
+
+
+def test_large_logs_are_measured_once():
+    s = BenchSettings(sizes=(10_000, 1_000_000), repeats=3)
+    assert s.repeats_for(10_000) == 3
+    assert s.repeats_for(1_000_000) == 1
 
 
 def test_gptcache_threshold_reproduces_the_cosine_threshold(tmp_path):

@@ -59,7 +59,8 @@ def render_markdown(r: BenchReport, command: str) -> str:
         "# advisor benchmarks", "",
         f"Written by `{command}` on {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC "
         f"(Python {r.machine['python']}, {r.machine['cpus']} CPUs, {r.machine['platform']}). "
-        f"Embedder `{s.embedder}`, batch size {s.batch_size}, {s.repeats} repeat(s): times are medians, "
+        f"Embedder `{s.embedder}`, batch size {s.batch_size}, {s.repeats} repeat(s) (logs above "
+        f"{s.single_run_above:,} calls: one run): times are medians, "
         "ratios are medians of per-repeat ratios (each analyze run paired with the embedding-only run "
         "right after it). Each measurement runs in a fresh process with a cold embedding cache; peak "
         "memory is that process's peak RSS. The machine is shared: absolute times are noisy, ratios less so.",
@@ -83,12 +84,17 @@ def render_markdown(r: BenchReport, command: str) -> str:
 
 def _growth(r: BenchReport) -> list[str]:
     out = ["## Growth with log size", "",
-            "| calls | unique texts | analyze (s) | ms per unique text | embedding alone (s) | analyze peak RSS (MB) |",
-            "|---:|---:|---:|---:|---:|---:|"]
+           "Growth columns compare each size with the one above it: near-linear in unique texts means the "
+           "time ratio is close to the unique-text ratio.", "",
+           "| calls | runs | unique texts | analyze (s) | ms per unique text | ms per call | embedding alone (s) "
+           "| analyze peak RSS (MB) | unique texts × | analyze time × | peak RSS × |",
+           "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for size in r.sizes:
-        per = 1000 * size["analyze_s"] / max(size["unique_texts"], 1)
-        out.append(f"| {size['n_calls']:,} | {size['unique_texts']:,} | {_f(size['analyze_s'])} | {_f(per)} "
-                   f"| {_f(size['embed_alone_s'])} | {_f(size['analyze_peak_rss_mb'], 0)} |")
+        g = size.get("growth") or {}
+        out.append(f"| {size['n_calls']:,} | {size['repeats']} | {size['unique_texts']:,} | {_f(size['analyze_s'])} "
+                   f"| {_f(size['ms_per_unique_text'])} | {_f(size['ms_per_call'], 3)} | {_f(size['embed_alone_s'])} "
+                   f"| {_f(size['analyze_peak_rss_mb'], 0)} | {_f(g.get('unique_texts'))} | {_f(g.get('analyze_time'))} "
+                   f"| {_f(g.get('peak_rss'))} |")
     return out + [""]
 
 
@@ -98,7 +104,7 @@ def _rest(r: BenchReport, out: list[str]) -> str:
     if g:
         out += ["## Cache replay vs GPTCache", "",
                 f"Stream: the first {g['n_calls']:,} cacheable calls (first turns with text) of the "
-                f"{max(s.sizes):,}-call log, the same vectors for both, cosine threshold {g['threshold']}, no TTL, no "
+                f"{g['log_calls']:,}-call log, the same vectors for both, cosine threshold {g['threshold']}, no TTL, no "
                 "capacity limit. GPTCache: faiss flat L2 store (top-1), in-memory SQLite, "
                 "SearchDistanceEvaluation with similarity_threshold (1 + t) / 2, get then put for every call "
                 "(advisor/bench/gptcache_loop.py).", ""]
@@ -112,7 +118,7 @@ def _rest(r: BenchReport, out: list[str]) -> str:
     o = r.onnx
     if o:
         out += ["## ONNX int8 vs torch fp32", "",
-                f"{o['n_texts']:,} unique cacheable texts of the {max(s.sizes):,}-call log, batch size {o['batch_size']}, "
+                f"{o['n_texts']:,} unique cacheable texts of the {o['log_calls']:,}-call log, batch size {o['batch_size']}, "
                 "model load and export excluded. Vector agreement (cosine between the two embeddings of a "
                 f"text): mean {o['vector_cosine_mean']:.4f}, min {o['vector_cosine_min']:.4f}.", "",
                 "| backend | texts/s |", "|---|---:|"]

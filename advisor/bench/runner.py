@@ -40,6 +40,11 @@ class BenchSettings:
     ann_exact_max: int = 200_000       # sizes above this skip the full exact replay (n² work)
     ann_recall_sample: int = 1_000
     analyzers: tuple[str, ...] = ("cache", "routing", "batch", "prompt", "capacity")
+    # Logs above this many calls are measured once (a 1M-call log takes minutes per run).
+    single_run_above: int = 200_000
+
+    def repeats_for(self, n_calls: int) -> int:
+        return 1 if n_calls > self.single_run_above else self.repeats
 
     def validate(self) -> "BenchSettings":
         if (not self.sizes and not self.ann_sizes) or any(not isinstance(n, int) or n < 100 for n in self.sizes):
@@ -92,12 +97,13 @@ def _bench_size(n: int, s: BenchSettings, work: Path, note: Callable[[str], None
     log = work / f"log_{n}.csv"
     write_sample(generate_log(n, seed=s.seed), log)
     runs, embeds, ratios, ratios_encode = [], [], [], []
-    for r in range(s.repeats):
+    repeats = s.repeats_for(n)
+    for r in range(repeats):
         texts = work / f"texts_{n}_{r}.json"
-        note(f"{n:,} calls, repeat {r + 1}/{s.repeats}: advisor analyze")
+        note(f"{n:,} calls, repeat {r + 1}/{repeats}: advisor analyze")
         a = run_worker({"task": "analyze", "log": str(log), "embedder": s.embedder, "batch_size": s.batch_size,
                         "analyzers": list(s.analyzers), "texts_out": str(texts)}, work / f"home_a_{n}_{r}")
-        note(f"{n:,} calls, repeat {r + 1}/{s.repeats}: embedding the same {a['unique_texts']:,} texts alone")
+        note(f"{n:,} calls, repeat {r + 1}/{repeats}: embedding the same {a['unique_texts']:,} texts alone")
         e = run_worker({"task": "embed", "texts": str(texts), "embedder": s.embedder, "batch_size": s.batch_size},
                        work / f"home_e_{n}_{r}")
         runs.append(a)
@@ -112,8 +118,10 @@ def _bench_size(n: int, s: BenchSettings, work: Path, note: Callable[[str], None
         rss = [x["peak_rss_mb"] for x in rows if x["peak_rss_mb"] is not None]
         stages.append({"stage": name, "seconds": _median([x["seconds"] for x in rows]),
                        "peak_rss_mb": _median(rss) if rss else None})
+    analyze_s = _median([x["total_s"] for x in runs])
     return {
-        "n_calls": n, "unique_texts": runs[0]["unique_texts"], "analyze_s": _median([x["total_s"] for x in runs]),
+        "n_calls": n, "repeats": repeats, "unique_texts": runs[0]["unique_texts"], "analyze_s": analyze_s,
+        "ms_per_unique_text": 1000 * analyze_s / max(runs[0]["unique_texts"], 1), "ms_per_call": 1000 * analyze_s / n,
         "analyze_peak_rss_mb": _median([x["peak_rss_mb"] for x in runs]),
         "embed_alone_s": _median([x["total_s"] for x in embeds]), "embed_load_s": _median([x["load_s"] for x in embeds]),
         "embed_encode_s": _median([x["encode_s"] for x in embeds]),
@@ -133,7 +141,7 @@ def run_benchmarks(s: BenchSettings, progress: Callable[[str], None] | None = No
     with tempfile.TemporaryDirectory(prefix="advisor-bench-") as tmp:
         work = Path(tmp)
         shared_home = work / "home_shared"  # vectors reused by the gptcache and onnx rows
-        sizes = [_bench_size(n, s, work, note) for n in s.sizes]
+        sizes = _with_growth([_bench_size(n, s, work, note) for n in s.sizes])
         if s.sizes:
             gptcache, onnx = _bench_logs(s, work, shared_home, note, notes)
         ann = []
@@ -144,10 +152,33 @@ def run_benchmarks(s: BenchSettings, progress: Callable[[str], None] | None = No
     return BenchReport(settings=s, machine=machine, sizes=sizes, gptcache=gptcache, onnx=onnx, ann=ann, notes=notes)
 
 
+def _with_growth(sizes: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each size's growth over the previous one: time and memory ratios beside the ratio of unique
+    texts (near-linear growth means the time ratio is close to the unique-text ratio)."""
+    out, prev = [], None
+    for size in sorted(sizes, key=lambda x: x["n_calls"]):
+        size = dict(size)
+        if prev is not None:
+            size["growth"] = {"calls": size["n_calls"] / prev["n_calls"],
+                              "unique_texts": size["unique_texts"] / max(prev["unique_texts"], 1),
+                              "analyze_time": size["analyze_s"] / prev["analyze_s"],
+                              "peak_rss": size["analyze_peak_rss_mb"] / prev["analyze_peak_rss_mb"]}
+        out.append(size)
+        prev = size
+    return out
+
+
+def _stream_log(s: BenchSettings, work: Path) -> Path:
+    """The generated log the GPTCache and ONNX rows draw their stream from: the largest one that
+    was measured with repeats (they use only its first few thousand cacheable calls)."""
+    small = [n for n in s.sizes if n <= s.single_run_above]
+    return work / f"log_{max(small) if small else min(s.sizes)}.csv"
+
+
 def _bench_logs(s: BenchSettings, work: Path, shared_home: Path, note: Callable[[str], None],
                 notes: list[str]) -> tuple[dict[str, Any], dict[str, Any] | None]:
     """The rows that need a generated log: GPTCache comparison and ONNX vs torch."""
-    big_log = work / f"log_{max(s.sizes)}.csv"
+    big_log = _stream_log(s, work)
     note(f"cache replay vs GPTCache on the first {s.gptcache_calls:,} cacheable calls")
     g = [run_worker({"task": "gptcache", "log": str(big_log), "limit": s.gptcache_calls, "embedder": s.embedder,
                      "batch_size": s.batch_size, "threshold": s.threshold, "workdir": str(work / f"gpt{r}")},
@@ -163,8 +194,8 @@ def _bench_logs(s: BenchSettings, work: Path, shared_home: Path, note: Callable[
             o = [run_worker({"task": "onnx", "log": str(big_log), "batch_size": s.batch_size,
                              "max_texts": s.onnx_texts, "thresholds": list(DEFAULT_THRESHOLDS), "ttl_s": 86_400.0},
                             shared_home) for _ in range(s.repeats)]
-            onnx = _median_onnx(o)
-    return _median_gptcache(g), onnx
+            onnx = dict(_median_onnx(o), log_calls=int(big_log.stem.split("_")[1]))
+    return dict(_median_gptcache(g), log_calls=int(big_log.stem.split("_")[1])), onnx
 
 
 def _median_gptcache(runs: list[dict]) -> dict:
