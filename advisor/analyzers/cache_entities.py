@@ -47,7 +47,17 @@ def extract_entities(text: str) -> frozenset[str]:
 
 
 def entity_signatures(texts: Iterable[str]) -> list[frozenset[str]]:
-    return [extract_entities(t) for t in texts]
+    # Logs repeat the same questions a lot: each distinct text is parsed once.
+    seen: dict[str, frozenset[str]] = {}
+    out = []
+    for t in texts:
+        sig = seen.get(t) if isinstance(t, str) else None
+        if sig is None:
+            sig = extract_entities(t)
+            if isinstance(t, str):
+                seen[t] = sig
+        out.append(sig)
+    return out
 
 
 def entity_conflict(a: frozenset[str], b: frozenset[str]) -> bool:
