@@ -66,9 +66,11 @@ def infer_providers(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
     frame[schema.MODEL] = pd.Series(np.array(bare, dtype=object)[codes], index=frame.index)
     guess = pd.Series(np.array(inferred, dtype=object)[codes], index=frame.index)
     if schema.PROVIDER in frame.columns:
-        given = frame[schema.PROVIDER].astype(object)
-        given = given.where(given.notna() & (given.astype(str).str.strip() != ""))
-        frame[schema.PROVIDER] = given.str.strip().str.lower().fillna(guess)
+        # Cleaned per distinct value (a log has a handful of providers, not a million).
+        given = frame[schema.PROVIDER].astype("category")
+        cleaned = [str(c).strip().lower() or None for c in given.cat.categories] + [None]  # code -1 = missing
+        given = pd.Series(np.array(cleaned, dtype=object)[given.cat.codes.to_numpy()], index=frame.index)
+        frame[schema.PROVIDER] = given.fillna(guess)
     else:
         frame[schema.PROVIDER] = guess
     unknown = sorted({b for b, p in zip(bare, inferred) if p == UNKNOWN}
