@@ -41,13 +41,16 @@ class ShippedRouter:
     metrics: dict = field(default_factory=dict)
     training: dict = field(default_factory=dict)
 
-    def predict(self, embeddings: np.ndarray, texts) -> RouterScores:
-        return self.classifier.predict(embeddings, text_features(texts))
+    def predict(self, embeddings: np.ndarray, texts, *, features: np.ndarray | None = None) -> RouterScores:
+        """`features`: text_features(texts) when the caller has them already (a big log computes them per distinct text)."""
+        return self.classifier.predict(embeddings, text_features(texts) if features is None else features)
 
-    def check_domain(self, embeddings: np.ndarray, texts, *, max_share_below: float = 0.25, seed: int = 0) -> DomainCheck:
+    def check_domain(self, embeddings: np.ndarray, texts, *, max_share_below: float = 0.25, seed: int = 0,
+                     features: np.ndarray | None = None) -> DomainCheck:
         # The two-sample test compares the same representation the router uses: its reduced
         # embedding space (training rows are stored there for kNN) plus the text features.
-        user = np.c_[self.classifier._project(np.asarray(embeddings, dtype=np.float32)), text_features(texts)]
+        features = text_features(texts) if features is None else features
+        user = np.c_[self.classifier._project(np.asarray(embeddings, dtype=np.float32)), features]
         reference = np.c_[self.classifier.reference_.astype(np.float32), self.domain_reference_features]
         return check_domain(
             embeddings, self.domain_centroids,

@@ -119,7 +119,8 @@ def main(argv: list[str] | None = None) -> None:
         domain_centroids=km.cluster_centers_.astype(np.float32),
         domain_cutoff_similarity=float(np.quantile(held_sims, 0.05)),
         domain_reference_median_similarity=float(np.median(held_sims)),
-        domain_reference_features=text_features([texts[i] for i in train]),
+        # Aligned with the classifier's reference (one row per distinct training text).
+        domain_reference_features=text_features([texts[i] for i in train[classifier.reference_rows_]]),
         embedding_model=EMBEDDING_MODEL,
         embedding_model_id=model_id,
         weak_model=WEAK,

@@ -26,7 +26,8 @@ def build_router(n=300, seed=0) -> tuple[ShippedRouter, list[str], np.ndarray]:
     held = HashEmbedder().encode(make_log(200, seed=seed + 100).frame["query"].tolist())
     sims = nearest_centroid_similarity(held, km.cluster_centers_)
     router = ShippedRouter(clf, km.cluster_centers_.astype(np.float32), float(np.quantile(sims, 0.05)),
-                           float(np.median(sims)), text_features(texts), "hashed words", HashEmbedder.model_id,
+                           float(np.median(sims)), text_features([texts[i] for i in clf.reference_rows_]), "hashed words",
+                           HashEmbedder.model_id,
                            "cheap", "strong",
                            metrics={"held_out": {"ece": 0.02}}, training={"data": "synthetic test log"})
     return router, texts, X

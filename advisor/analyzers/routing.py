@@ -41,6 +41,7 @@ from .routing_candidates import (
 )
 from .routing_domain import DomainCheck
 from .routing_features import text_features
+from .routing_fitting import FitCache
 from .routing_segments import cluster_requests
 
 if TYPE_CHECKING:
@@ -137,31 +138,41 @@ def guess_provider(model: str, configured: dict, fallback: str) -> str:
     return fallback if provider == UNKNOWN else provider
 
 
-def _embed_unique(embedder, texts: list[str]) -> np.ndarray:
+def _embed_distinct(embedder, texts: list[str]) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """(distinct texts, their vectors, distinct index per call): work per text, not per call."""
     uniq, inverse = np.unique(np.asarray(texts, dtype=object), return_inverse=True)
-    vectors = np.asarray(embedder.encode([str(t) for t in uniq]), dtype=np.float32)
-    return vectors[inverse.reshape(-1)]
+    uniq = [str(t) for t in uniq]
+    return uniq, np.asarray(embedder.encode(uniq), dtype=np.float32), inverse.reshape(-1)
 
 
-def _labels_for(frame, ctx_labels, model: str | None, texts: list[str], served) -> np.ndarray:
-    """Per-call scores: of `model` (a shadow column / the labels file), or of the served model when model is None."""
+def _embed_unique(embedder, texts: list[str]) -> np.ndarray:
+    _, vectors, inverse = _embed_distinct(embedder, texts)
+    return vectors[inverse]
+
+
+def _labels_for(frame, ctx_labels, model: str | None, texts: list[str], served) -> tuple[np.ndarray, np.ndarray]:
+    """(per-call scores, from_file) of `model` (a shadow column / the labels file), or of the
+    served model when model is None. from_file marks calls whose score came from --labels:
+    one score per text, copied to every call of that text."""
     out = np.full(len(frame), np.nan)
     if model is None:
         if QUALITY in frame.columns:
             out = frame[QUALITY].to_numpy(dtype=float, na_value=np.nan).copy()
+        from_log = np.isfinite(out)
         if ctx_labels is not None:
             for name in np.unique(served):
                 rows = np.flatnonzero(served == name)
                 fill = ctx_labels.for_texts([texts[i] for i in rows], name)
                 out[rows] = np.where(np.isfinite(out[rows]), out[rows], fill)
-        return out
+        return out, np.isfinite(out) & ~from_log
     column = QUALITY_PREFIX + model
     if column in frame.columns:
         out = frame[column].to_numpy(dtype=float, na_value=np.nan).copy()
+    from_log = np.isfinite(out)
     if ctx_labels is not None:
         fill = ctx_labels.for_texts(texts, model)
         out = np.where(np.isfinite(out), out, fill)
-    return out
+    return out, np.isfinite(out) & ~from_log
 
 
 def _candidate_names(log, ctx_labels, cfg: RoutingSettings, served_models, providers) -> list[str]:
@@ -192,15 +203,16 @@ def analyze_routing(log: QueryLog, baseline: Baseline, ctx: AnalysisContext) -> 
     n = len(frame)
 
     ctx.progress("routing: embedding queries", 0, n)
-    embeddings = _embed_unique(ctx.get_embedder(), texts)
+    distinct_texts, distinct_vectors, text_of_call = _embed_distinct(ctx.get_embedder(), texts)
+    embeddings = distinct_vectors[text_of_call]
     ctx.progress("routing: embedding queries", n, n)
-    features = text_features(texts)
+    features = text_features(distinct_texts)[text_of_call]
     if log.has(TURN):  # the user-trained classifier may use the turn; the shipped router does not
         user_features = np.c_[features, np.log1p(frame[TURN].fillna(1).to_numpy(dtype=float))]
     else:
         user_features = features
 
-    current_labels = _labels_for(frame, ctx_labels, None, texts, served)
+    current_labels, current_from_file = _labels_for(frame, ctx_labels, None, texts, served)
     known_current = current_labels[np.isfinite(current_labels)]
     current_quality = np.where(np.isfinite(current_labels), current_labels, known_current.mean() if len(known_current) else 1.0)
 
@@ -210,6 +222,7 @@ def analyze_routing(log: QueryLog, baseline: Baseline, ctx: AnalysisContext) -> 
     fallback_provider = str(served_providers[0]) if n else "openai"
 
     shipped, domain, shipped_scores = None, None, None
+    fit_cache = FitCache()  # candidates labelled on the same calls share their label-free work
     estimates: list[CandidateEstimate] = []
     labelled_masks: dict[str, np.ndarray] = {}
     for name in _candidate_names(log, ctx_labels, cfg, np.unique(served), set(served_providers)):
@@ -224,34 +237,42 @@ def analyze_routing(log: QueryLog, baseline: Baseline, ctx: AnalysisContext) -> 
         with np.errstate(divide="ignore", invalid="ignore"):
             ratio = np.where(per_call_cost > 0, cand_cost / per_call_cost, 1.0)
         eligible = (served != name) & (cand_cost < per_call_cost)
+        candidate_labels, candidate_from_file = _labels_for(frame, ctx_labels, name, texts, served)
         inputs = CandidateInputs(
             model=name, provider=provider, eligible=eligible,
             per_call_saving_usd=np.where(eligible, per_call_cost - cand_cost, 0.0), cost_ratio=ratio,
-            current_quality=current_quality, candidate_labels=_labels_for(frame, ctx_labels, name, texts, served),
-            current_labels=current_labels, monthly_factor=float(baseline.monthly_factor),
+            current_quality=current_quality, candidate_labels=candidate_labels, current_labels=current_labels,
+            monthly_factor=float(baseline.monthly_factor), labels_per_text=current_from_file | candidate_from_file,
         )
         labelled = np.isfinite(inputs.candidate_labels) & np.isfinite(current_labels)
         labelled_masks[name] = labelled
         good = inputs.candidate_labels[labelled] >= (current_labels[labelled] if cfg.quality_threshold is None else cfg.quality_threshold)
         ctx.progress(f"routing: {name}", 0, 1)
+        estimate = None
         if labelled.sum() >= cfg.min_labels and 0 < good.sum() < len(good):
-            estimate = estimate_from_labels(inputs, embeddings, user_features, target=target,
-                                            threshold=cfg.quality_threshold, seed=ctx.config.seed,
-                                            with_learning_curve=cfg.learning_curve)
+            try:
+                estimate = estimate_from_labels(inputs, embeddings, user_features, target=target,
+                                                threshold=cfg.quality_threshold, seed=ctx.config.seed,
+                                                with_learning_curve=cfg.learning_curve, text_ids=text_of_call,
+                                                cache=fit_cache)
+            except InputError as exc:  # e.g. every label on a handful of texts: nothing to generalise from
+                warnings.append(f"routing: not training on {name}'s labels: {exc}")
+        if estimate is not None:
             if estimate.metrics.ece is not None and estimate.metrics.ece > MAX_ECE:
                 warnings.append(f"routing: {name}'s probabilities are off by {estimate.metrics.ece:.2f} on average "
                                 f"(expected calibration error, out of fold; aim <= {MAX_ECE}); its share interval is "
                                 "widened by that much. More labels usually fix this.")
             estimates.append(estimate)
         else:
-            if labelled.any():
+            if labelled.any() and not (labelled.sum() >= cfg.min_labels and 0 < good.sum() < len(good)):
                 warnings.append(f"routing: only {int(labelled.sum())} calls have labels for both the current model and "
                                 f"{name} (need {cfg.min_labels} with both outcomes); not training on them.")
             if cfg.router == "none":
                 estimates.append(estimate_unsupported(inputs, "No labels and the default router is disabled ([routing] router = \"none\")."))
             else:
                 if shipped is None:
-                    shipped, domain, shipped_scores, note = _apply_shipped_router(cfg, embeddings, texts, ctx.config.seed)
+                    shipped, domain, shipped_scores, note = _apply_shipped_router(cfg, embeddings, texts, features,
+                                                                                  ctx.config.seed)
                     embedder_id = getattr(ctx.get_embedder(), "model_id", None)
                     if shipped_scores is not None and embedder_id != shipped.embedding_model_id:
                         warnings.append(f"routing: the default router was trained on {shipped.embedding_model} "
@@ -271,7 +292,11 @@ def analyze_routing(log: QueryLog, baseline: Baseline, ctx: AnalysisContext) -> 
                                "name candidates in [routing] candidates.")
 
     ctx.progress("routing: segments", 0, 1)
-    clusters = cluster_requests(embeddings, texts, n_segments=min(cfg.n_segments, n), seed=ctx.config.seed)
+    # Cluster distinct texts weighted by their calls: the same segments, a fraction of the work.
+    calls_per_text = np.bincount(text_of_call, minlength=len(distinct_texts))
+    clusters = cluster_requests(distinct_vectors, distinct_texts, n_segments=min(cfg.n_segments, n), seed=ctx.config.seed,
+                                weights=calls_per_text)
+    clusters = dataclasses.replace(clusters, per_call_segment=clusters.per_call_segment[text_of_call])
     segments = _segments(clusters, frame, served, current_labels, current_quality, estimates, labelled_masks, in_tok, out_tok)
     ctx.progress("routing: segments", 1, 1)
 
@@ -287,7 +312,7 @@ def analyze_routing(log: QueryLog, baseline: Baseline, ctx: AnalysisContext) -> 
     )
 
 
-def _apply_shipped_router(cfg: RoutingSettings, embeddings: np.ndarray, texts: list[str], seed: int):
+def _apply_shipped_router(cfg: RoutingSettings, embeddings: np.ndarray, texts: list[str], features: np.ndarray, seed: int):
     """(router, domain check, scores or None, warning or None): scores only for in-domain traffic."""
     from ..router_model import load_router
 
@@ -297,12 +322,13 @@ def _apply_shipped_router(cfg: RoutingSettings, embeddings: np.ndarray, texts: l
         return shipped, None, None, (
             f"ROUTING: the default router needs {shipped.embedding_model} embeddings ({expected_dim} dimensions); "
             f"the configured embedder gives {embeddings.shape[1]}. No routing savings are claimed without your own labels.")
-    domain = shipped.check_domain(embeddings, texts, max_share_below=cfg.max_out_of_domain_share, seed=seed)
+    domain = shipped.check_domain(embeddings, texts, max_share_below=cfg.max_out_of_domain_share, seed=seed,
+                                  features=features)
     if not domain.in_domain:
         return shipped, domain, None, (
             f"ROUTING: OUT OF DOMAIN. The default router was trained on {shipped.training.get('data', 'other data')}; "
             f"{domain.describe()}. No routing savings are claimed without your own labels.")
-    return shipped, domain, shipped.predict(embeddings, texts), None
+    return shipped, domain, shipped.predict(embeddings, texts, features=features), None
 
 
 def _segments(clusters, frame, served, current_labels, current_quality, estimates, labelled_masks, in_tok,

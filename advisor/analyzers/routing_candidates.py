@@ -21,6 +21,7 @@ import numpy as np
 
 from .routing_classifier import RoutingClassifier
 from .routing_curves import QualityCurve, max_routed_calls, quality_curve, routing_order, savings_usd
+from .routing_fitting import FitCache, unique_rows
 from .routing_learning import LearningCurve, learning_curve
 from .routing_metrics import RouterMetrics, bootstrap_auc_interval, evaluate_scores
 
@@ -66,6 +67,7 @@ class CandidateInputs:
     candidate_labels: np.ndarray      # per call, NaN where unknown
     current_labels: np.ndarray        # per call, NaN where unknown
     monthly_factor: float
+    labels_per_text: np.ndarray | None = None  # per call: its label is one per text (--labels), copied to each call
 
 
 def _finish(inp: CandidateInputs, mode, confidence, strong_score, p_good, fail_quality, margin, target, n_labelled,
@@ -89,36 +91,49 @@ def _finish(inp: CandidateInputs, mode, confidence, strong_score, p_good, fail_q
     )
 
 
-def estimate_from_labels(inp: CandidateInputs, embeddings, features, *, target: float, threshold: float | None,
-                         seed: int, with_learning_curve: bool) -> CandidateEstimate:
-    from sklearn.model_selection import KFold
+def _training_rows(labelled: np.ndarray, embeddings: np.ndarray, labels_per_text: np.ndarray | None):
+    """(positions in `labelled` to train on, position of each labelled call's training row).
 
+    A label given per text (--labels) is copied to every call of the text; training on the
+    copies would put the same label on both sides of a fold. One call per such text trains,
+    and its copies take its out-of-fold prediction."""
+    rep = np.arange(len(labelled))
+    if labels_per_text is not None and labels_per_text[labelled].any():
+        copied = np.flatnonzero(labels_per_text[labelled])
+        first, inverse = unique_rows(embeddings[labelled[copied]])
+        rep[copied] = copied[first][inverse]
+    train = np.flatnonzero(rep == np.arange(len(labelled)))
+    where = np.full(len(labelled), -1)
+    where[train] = np.arange(len(train))
+    return train, where[rep]
+
+
+def estimate_from_labels(inp: CandidateInputs, embeddings, features, *, target: float, threshold: float | None,
+                         seed: int, with_learning_curve: bool, text_ids: np.ndarray | None = None,
+                         cache: FitCache | None = None) -> CandidateEstimate:
+    """text_ids: the distinct-text index of each call when the caller has it (saves regrouping by
+    embedding); cache: one FitCache for all candidates of an analysis (they share label-free work)."""
     labelled = np.flatnonzero(np.isfinite(inp.candidate_labels) & np.isfinite(inp.current_labels))
-    weak, strong = inp.candidate_labels[labelled], inp.current_labels[labelled]
+    train, train_of_labelled = _training_rows(labelled, embeddings, inp.labels_per_text)
+    rows = labelled[train]
+    weak, strong = inp.candidate_labels[rows], inp.current_labels[rows]
     good = weak >= (strong if threshold is None else threshold)
-    strong_score = np.zeros(len(inp.eligible))
-    p_good = np.zeros(len(inp.eligible))
-    model = RoutingClassifier(seed=seed).fit(embeddings[labelled], features[labelled], weak, strong, threshold)
-    out = model.predict(embeddings, features)
-    strong_score[:], p_good[:] = out.strong_score, out.p_good_enough
-    # Labelled calls: out-of-fold predictions, so metrics and curves are honest.
-    oof_score, oof_p = np.zeros(len(labelled)), np.zeros(len(labelled))
-    for fit_idx, out_idx in KFold(n_splits=5, shuffle=True, random_state=seed).split(labelled):
-        try:
-            fold = RoutingClassifier(seed=seed).fit(embeddings[labelled[fit_idx]], features[labelled[fit_idx]],
-                                                    weak[fit_idx], strong[fit_idx], threshold)
-            pred = fold.predict(embeddings[labelled[out_idx]], features[labelled[out_idx]])
-            oof_score[out_idx], oof_p[out_idx] = pred.strong_score, pred.p_good_enough
-        except ValueError:  # a fold with one outcome only: keep the full model's prediction
-            oof_score[out_idx], oof_p[out_idx] = out.strong_score[labelled[out_idx]], out.p_good_enough[labelled[out_idx]]
-    strong_score[labelled], p_good[labelled] = oof_score, oof_p
+    ids = (lambda r: None) if text_ids is None else (lambda r: text_ids[r])
+    model = RoutingClassifier(seed=seed).fit(embeddings[rows], features[rows], weak, strong, threshold, text_ids=ids(rows),
+                                             cache=cache)
+    out = model.predict(embeddings, features, text_ids=text_ids, cache=cache)
+    strong_score, p_good = out.strong_score.copy(), out.p_good_enough.copy()
+    # Labelled calls: the fit's out-of-fold predictions, so metrics and curves are not fitted to themselves.
+    oof_score, oof_p = model.oof_strong_score_, model.oof_p_good_enough_
+    strong_score[labelled], p_good[labelled] = oof_score[train_of_labelled], oof_p[train_of_labelled]
     metrics = evaluate_scores(oof_score, weak, strong, p_good_enough=oof_p, good=good)
     interval = bootstrap_auc_interval(oof_p, good, seed=seed)
     learning = None
-    if with_learning_curve and len(labelled) >= 200:
-        learning = learning_curve(embeddings[labelled], features[labelled], weak, strong, seed=seed, threshold=threshold)
+    if with_learning_curve and len(rows) >= 200:
+        learning = learning_curve(embeddings[rows], features[rows], weak, strong, seed=seed, threshold=threshold,
+                                  stop_when_stable=True, text_ids=ids(rows), cache=cache)
     fail_quality = float(weak[~good].mean()) if (~good).any() else 0.0
-    margin = (metrics.ece or 0.0) + 1.0 / np.sqrt(len(labelled))
+    margin = (metrics.ece or 0.0) + 1.0 / np.sqrt(len(rows))
     stable = learning is not None and learning.n_needed_for_stable_auc is not None
     prerequisites = [] if stable else [
         f"Label more shadow answers of {inp.model}: {len(labelled)} so far; the estimate is not yet stable."

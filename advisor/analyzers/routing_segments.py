@@ -21,41 +21,55 @@ class Clustering:
     centroids: np.ndarray         # (n_segments, dim)
 
 
-def cluster_requests(embeddings: np.ndarray, texts: list[str], *, n_segments: int, seed: int, n_name_words: int = 3) -> Clustering:
-    """KMeans with a fixed seed; fewer segments than asked when there are few distinct requests."""
+def cluster_requests(embeddings: np.ndarray, texts: list[str], *, n_segments: int, seed: int, n_name_words: int = 3,
+                     weights: np.ndarray | None = None) -> Clustering:
+    """KMeans with a fixed seed; fewer segments than asked when there are few distinct requests.
+
+    `weights`: calls per row when the rows are a log's distinct texts (the analyzer clusters
+    those, then maps calls to their text's segment), so segment sizes and names count calls."""
     from sklearn.cluster import KMeans, MiniBatchKMeans
+
+    from .routing_fitting import single_threaded, unique_rows
 
     n = len(texts)
     if n == 0:
         return Clustering(np.zeros(0, dtype=int), (), np.zeros((0, embeddings.shape[1] if embeddings.ndim == 2 else 0)))
-    n_distinct = len(np.unique(np.round(embeddings, 6), axis=0))
+    weights = np.ones(n) if weights is None else np.asarray(weights, dtype=np.float64)
+    n_distinct = len(unique_rows(np.asarray(embeddings, dtype=np.float32))[0])
     k = max(1, min(n_segments, n_distinct))
-    if n > 20000:  # full KMeans passes over every row per iteration; mini-batches keep big logs fast
-        km = MiniBatchKMeans(n_clusters=k, n_init=3, random_state=seed, batch_size=4096).fit(embeddings)
-    else:
-        km = KMeans(n_clusters=k, n_init=4, random_state=seed).fit(embeddings)
+    with single_threaded():
+        if n > 20000:  # full KMeans passes over every row per iteration; mini-batches keep big logs fast
+            km = MiniBatchKMeans(n_clusters=k, n_init=3, random_state=seed, batch_size=4096).fit(embeddings,
+                                                                                                sample_weight=weights)
+        else:
+            km = KMeans(n_clusters=k, n_init=1, random_state=seed).fit(embeddings, sample_weight=weights)
     labels = km.labels_.astype(int)
-    # Number segments by size (largest first) so ids read naturally in reports.
-    sizes = np.bincount(labels, minlength=k)
+    # Number segments by size in calls (largest first) so ids read naturally in reports.
+    sizes = np.bincount(labels, weights=weights, minlength=k)
     order = np.argsort(-sizes, kind="stable")
     remap = np.empty(k, dtype=int)
     remap[order] = np.arange(k)
     labels = remap[labels]
     centroids = km.cluster_centers_[order]
-    names = name_segments(texts, labels, k, n_words=n_name_words)
+    names = name_segments(texts, labels, k, n_words=n_name_words, weights=weights)
     return Clustering(labels, names, centroids)
 
 
-def name_segments(texts: list[str], labels: np.ndarray, k: int, *, n_words: int = 3) -> tuple[str, ...]:
-    """Top class-TF-IDF words per segment, joined with ' / '."""
+def name_segments(texts: list[str], labels: np.ndarray, k: int, *, n_words: int = 3,
+                  weights: np.ndarray | None = None) -> tuple[str, ...]:
+    """Top class-TF-IDF words per segment, joined with ' / '; a text's words count `weights` times."""
+    from scipy import sparse
     from sklearn.feature_extraction.text import CountVectorizer
 
-    docs = [" ".join(texts[i] for i in np.flatnonzero(labels == s)) for s in range(k)]
+    weights = np.ones(len(texts)) if weights is None else np.asarray(weights, dtype=np.float64)
     try:
         vec = CountVectorizer(stop_words="english", token_pattern=r"(?u)\b[^\W\d_]{3,}\b", max_features=20000)
-        counts = vec.fit_transform(docs).toarray().astype(float)
+        per_text = vec.fit_transform(texts)
     except ValueError:  # no usable words at all (e.g. only numbers)
         return tuple(f"segment {s}" for s in range(k))
+    # Word counts per segment = the sum over its texts (one document per segment, as class-TF-IDF has it).
+    membership = sparse.csr_matrix((weights, (labels, np.arange(len(texts)))), shape=(k, len(texts)))
+    counts = np.asarray((membership @ per_text).todense(), dtype=float)
     vocab = np.asarray(vec.get_feature_names_out())
     tf = counts / np.maximum(counts.sum(axis=1, keepdims=True), 1.0)
     avg_words = counts.sum() / max(k, 1)

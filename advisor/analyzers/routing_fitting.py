@@ -1,0 +1,202 @@
+"""Fitting helpers for the router, all closed form or a few Newton steps on small matrices:
+rows -> distinct embeddings; weighted ridge regression, cross-fitted from one Gram matrix;
+a small L2 logistic regression; seeded folds; a one-thread BLAS context; and a cache of the
+label-free work that candidate models labelled on the same calls share.
+
+Why not scikit-learn's estimators here: the analyzer fits the router once per candidate and
+once per learning-curve point; a 384-dimensional ridge is one 384 x 384 system per fold (and
+the systems carry no labels, so candidates share them), and the stacked logistic has about
+ten inputs, so both are cheaper written out (tests check them against scikit-learn's).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+_CONTROLLER = []
+
+
+def single_threaded():
+    """A context with BLAS / OpenMP at one thread. The router's matrices are small (384 x 384,
+    a few thousand rows): threads gain little on them, and on a busy 2-core machine they
+    oversubscribe the cores (a 384 x 384 eigh measured 2.3 s with 2 threads vs 0.024 s with 1)."""
+    from threadpoolctl import ThreadpoolController
+
+    if not _CONTROLLER:  # finding the loaded libraries costs ~3 ms; do it once per process
+        _CONTROLLER.append(ThreadpoolController())
+    return _CONTROLLER[0].limit(limits=1)
+
+
+class FitCache:
+    """Label-free pieces of router fits and predictions (projections, nearest neighbours,
+    ridge systems), keyed by a hash of their inputs' bytes.
+
+    Candidate models are usually labelled on the same shadow calls, so their fits, learning
+    curves and predictions share every piece that does not depend on the labels; one cache
+    per analysis computes each once. Entries are plain arrays; nothing is written anywhere.
+    Callers key by text ids when they have them (small integer arrays, cheap to hash; valid
+    because one analysis embeds each text once), else by the embeddings themselves."""
+
+    def __init__(self):
+        self._memo: dict[bytes, object] = {}
+
+    def get(self, name: str, arrays, params, compute):
+        import hashlib
+
+        h = hashlib.blake2b(name.encode(), digest_size=16)
+        for a in arrays:
+            if isinstance(a, bytes):
+                h.update(a)
+                continue
+            a = np.ascontiguousarray(a)
+            h.update(f"{a.dtype}{a.shape}".encode())
+            h.update(a.data)
+        h.update(repr(params).encode())
+        key = h.digest()
+        if key not in self._memo:
+            self._memo[key] = compute()
+        return self._memo[key]
+
+
+def unique_rows(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(first row of each distinct row, inverse: distinct index per row), distinct rows in hash order.
+
+    Calls with the same text have byte-identical embeddings (the embedder embeds each
+    distinct text once), so this groups them without needing the texts. Rows are hashed
+    (exact integer arithmetic on their bytes, so equal rows hash equal) and the grouping is
+    checked against the rows themselves (sorting 100k rows of 1.5 kB as bytes is several times slower)."""
+    X = np.ascontiguousarray(X)
+    if len(X) == 0:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    flat = X.reshape(len(X), -1)
+    words = flat.view(np.uint8).reshape(len(X), -1)
+    if words.shape[1] % 4 == 0:
+        words = words.view(np.uint32)
+    # The first 16 words of an embedding already tell distinct texts apart; the check below
+    # catches the (astronomically rare) rows that agree there and differ later.
+    words = words[:, :16]
+    multipliers = np.random.default_rng(0).integers(1, 2**63, size=words.shape[1], dtype=np.uint64) | np.uint64(1)
+    with np.errstate(over="ignore"):
+        keys = (words.astype(np.uint64) * multipliers).sum(axis=1, dtype=np.uint64)
+    _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
+    inverse = inverse.reshape(-1)
+    if not np.array_equal(flat[first][inverse], flat):  # rows that share a key but differ: sort the bytes
+        rows = flat.view(np.dtype((np.void, flat.dtype.itemsize * flat.shape[1]))).ravel()
+        _, first, inverse = np.unique(rows, return_index=True, return_inverse=True)
+        inverse = inverse.reshape(-1)
+    return first, inverse
+
+
+def weighted_ridge(X: np.ndarray, Y: np.ndarray, w: np.ndarray, alpha: float) -> tuple[np.ndarray, np.ndarray]:
+    """(coef (d, targets), intercept (targets,)) minimising sum_i w_i |y_i - b0 - x_i b|^2 + alpha |b|^2.
+
+    The same solution as scikit-learn's Ridge(alpha).fit(X, Y, sample_weight=w): the intercept
+    is not penalised (weighted centring). A row of weight c whose target is the mean of c
+    labels gives the same coefficients as the c labelled rows themselves."""
+    X = np.asarray(X, dtype=np.float64)
+    Y = np.asarray(Y, dtype=np.float64).reshape(len(X), -1)
+    w = np.asarray(w, dtype=np.float64)
+    total = w.sum()
+    x_mean = w @ X / total
+    y_mean = w @ Y / total
+    Xc = X - x_mean
+    Xw = Xc * w[:, None]
+    A = Xw.T @ Xc
+    A[np.diag_indices_from(A)] += alpha
+    coef = np.linalg.solve(A, Xw.T @ (Y - y_mean))
+    return coef, y_mean - x_mean @ coef
+
+
+def weighted_logistic(Z: np.ndarray, y: np.ndarray, w: np.ndarray, *, C: float = 1.0, max_iter: int = 50,
+                      tol: float = 1e-8) -> tuple[np.ndarray, float]:
+    """(coef, intercept) of an L2 logistic regression by Newton's method, for a few inputs.
+
+    Objective as scikit-learn's LogisticRegression(C=C) with sample weights: 0.5 |coef|^2 +
+    C * sum_i w_i logloss_i, intercept unpenalised. `y` may be a fraction in 0..1 (the share
+    of a text's labelled calls that were good enough): the log-loss is linear in y, so a
+    fraction with weight c equals c rows of 0/1 labels."""
+    Z = np.asarray(Z, dtype=np.float64)
+    A = np.c_[Z, np.ones(len(Z))]
+    y = np.asarray(y, dtype=np.float64)
+    w = np.asarray(w, dtype=np.float64) * C
+    penalty = np.ones(A.shape[1])
+    penalty[-1] = 0.0
+
+    def loss(b: np.ndarray) -> float:
+        z = A @ b
+        # log(1 + e^z) - y z, written to stay finite for large |z|
+        return float(w @ (np.logaddexp(0.0, z) - y * z) + 0.5 * penalty @ (b * b))
+
+    beta = np.zeros(A.shape[1])
+    current = loss(beta)
+    for _ in range(max_iter):
+        p = 1.0 / (1.0 + np.exp(-(A @ beta)))
+        grad = A.T @ (w * (p - y)) + penalty * beta
+        hess = (A * (w * p * (1.0 - p))[:, None]).T @ A + np.diag(penalty) + 1e-9 * np.eye(A.shape[1])
+        step = np.linalg.solve(hess, grad)
+        # Damped Newton: halve the step until the loss does not rise (plain Newton can overshoot).
+        for _ in range(30):
+            trial = loss(beta - step)
+            if trial <= current + 1e-12:
+                break
+            step = step / 2.0
+        beta = beta - step
+        current = min(current, trial)
+        if np.max(np.abs(step)) < tol:
+            break
+    return beta[:-1], float(beta[-1])
+
+
+def group_folds(n_groups: int, n_folds: int, seed: int) -> np.ndarray:
+    """Fold id (0..n_folds-1) per group, shuffled with the seed, sizes differing by at most one."""
+    fold = np.arange(n_groups) % n_folds
+    return fold[np.random.default_rng(seed).permutation(n_groups)]
+
+
+def cross_fitted_ridge(Xu: np.ndarray, text: np.ndarray, Y: np.ndarray, folds: np.ndarray, n_folds: int,
+                       alpha: float, *, cache: FitCache | None = None, key=None
+                       ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Ridge of per-call targets `Y` (n, t) on their text's embedding `Xu[text]`, intercept
+    unpenalised: (out-of-fold predictions per call (n, t), coef (d, t), intercept (t,)) with
+    the calls' `folds` (0..n_folds-1).
+
+    From sufficient statistics: one Gram matrix of the texts weighted by their calls; a fold's
+    fit subtracts only the Gram of the texts with calls in that fold. The Gram matrices carry
+    no labels, so `cache` shares them between candidate models."""
+    Xu = np.asarray(Xu, dtype=np.float64)
+    Y = np.asarray(Y, dtype=np.float64).reshape(len(text), -1)
+    n_texts = len(Xu)
+
+    def systems():
+        def gram(rows):
+            count = np.bincount(text[rows], minlength=n_texts).astype(np.float64)
+            seen = count > 0
+            return count.sum(), count @ Xu, (Xu[seen] * count[seen, None]).T @ Xu[seen]
+
+        total = gram(np.ones(len(text), dtype=bool))
+        out = []
+        for f in [*range(n_folds), None]:
+            s0, s1, s2 = total if f is None else (a - b for a, b in zip(total, gram(folds == f)))
+            x_mean = s1 / s0
+            A = s2 - s0 * np.outer(x_mean, x_mean)
+            A[np.diag_indices_from(A)] += alpha
+            out.append((s0, x_mean, A))
+        return out
+
+    solved = systems() if cache is None else cache.get("kfold-ridge", (Xu if key is None else key, text, folds),
+                                                       (n_folds, alpha), systems)
+
+    def fit(rows, s0, x_mean, A):
+        sums = np.stack([np.bincount(text[rows], Y[rows, j], minlength=n_texts) for j in range(Y.shape[1])], axis=1)
+        y_mean = sums.sum(axis=0) / s0
+        # A solve per fit (LU, a third of an inverse's work) beats caching A^-1 for 1-2 candidates.
+        coef = np.linalg.solve(A, Xu.T @ sums - s0 * np.outer(x_mean, y_mean))
+        return coef, y_mean - x_mean @ coef
+
+    oof = np.zeros(Y.shape)
+    for f in range(n_folds):
+        out = folds == f
+        coef, intercept = fit(~out, *solved[f])
+        oof[out] = Xu[text[out]] @ coef + intercept
+    coef, intercept = fit(np.ones(len(text), dtype=bool), *solved[-1])
+    return oof, coef, intercept
