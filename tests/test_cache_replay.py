@@ -6,9 +6,10 @@ import numpy as np
 import pytest
 
 from advisor.analyzers.cache_entities import entity_conflict, extract_entities
-from advisor.analyzers.cache_replay import replay
+from advisor.analyzers.cache_replay import IndexSettings, replay
 from advisor.analyzers.cache_sweep import choose_threshold, sweep
 from advisor.calibration import load_calibration, update_with_labels
+from advisor.errors import ConfigError, InputError
 
 
 def unit(*rows):
@@ -47,15 +48,120 @@ def test_blocks_give_the_same_result_as_one_block():
     assert np.array_equal(a.match_index, b.match_index)
 
 
-def test_index_search_agrees_with_exact_on_clustered_vectors():
-    pytest.importorskip("faiss")
-    rng = np.random.default_rng(1)
-    centres = rng.standard_normal((40, 32))
-    v = unit(*(centres[rng.integers(0, 40, 3000)] + 0.3 * rng.standard_normal((3000, 32))))
-    exact, ann = replay(v), replay(v, ann_above=0)
-    assert ann.method == "ivf"
-    assert np.mean(np.abs(exact.match_cosine - ann.match_cosine) < 1e-5) > 0.9
-    assert abs(np.mean(exact.match_cosine >= 0.9) - np.mean(ann.match_cosine >= 0.9)) < 0.01
+def clustered(n: int, dim: int = 32, n_centres: int = 40, seed: int = 1) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    centres = rng.standard_normal((n_centres, dim))
+    return unit(*(centres[rng.integers(0, n_centres, n)] + 0.3 * rng.standard_normal((n, dim))))
+
+
+def brute_force(v: np.ndarray, times=None, ttl_s=None) -> tuple[np.ndarray, np.ndarray]:
+    """Row by row, the obvious way: the reference both search paths must reproduce."""
+    idx, cos = np.full(len(v), -1), np.full(len(v), -1.0)
+    for i in range(1, len(v)):
+        s = v[:i] @ v[i]
+        if ttl_s is not None:
+            s = np.where(times[:i] >= times[i] - ttl_s, s, -np.inf)
+        j = int(np.argmax(s))  # first of equal maxima: the earliest entry
+        if np.isfinite(s[j]):
+            idx[i], cos[i] = j, s[j]
+    return idx, cos
+
+
+SMALL_INDEX = IndexSettings(rows_per_list=50, probes=4, queries_per_list=20)
+
+
+def test_exact_search_reproduces_a_row_by_row_brute_force_with_and_without_ttl():
+    v = clustered(700)
+    t = np.sort(np.random.default_rng(2).uniform(0, 1000, len(v)))
+    for kw, ref in (({}, brute_force(v)), ({"times_s": t, "ttl_s": 40.0}, brute_force(v, t, 40.0))):
+        r = replay(v, block=64, **kw)
+        assert r.method == "exact"
+        assert np.array_equal(r.match_index, ref[0])
+        np.testing.assert_allclose(r.match_cosine, ref[1], atol=1e-5)
+
+
+def test_index_finds_the_exact_best_earlier_match_on_clustered_vectors():
+    v = clustered(3000)
+    exact, ann = replay(v), replay(v, exact_max_rows=0, index=SMALL_INDEX)
+    assert exact.method == "exact" and ann.method == "ivf"
+    assert np.mean(np.abs(exact.match_cosine - ann.match_cosine) < 1e-6) >= 0.99
+    # whatever it reports is a real, strictly earlier row and its exact cosine
+    rows = np.flatnonzero(ann.match_index >= 0)
+    assert (ann.match_index[rows] < rows).all()
+    np.testing.assert_allclose(ann.match_cosine[rows], np.einsum("ij,ij->i", v[rows], v[ann.match_index[rows]]),
+                               atol=1e-5)
+
+
+def test_index_probing_every_list_is_exact_with_ttl_and_capacity():
+    v = clustered(1200, seed=3)
+    t = np.sort(np.random.default_rng(3).uniform(0, 1000, len(v)))
+    every = IndexSettings(rows_per_list=100, probes=1000, queries_per_list=1)
+    for kw in ({}, {"times_s": t, "ttl_s": 60.0}, {"capacity": 150}, {"times_s": t, "ttl_s": 200.0, "capacity": 80}):
+        exact = replay(v, block=1, **kw)
+        ann = replay(v, exact_max_rows=0, index=every, **kw)
+        assert ann.method == "ivf"
+        assert np.array_equal(exact.match_index, ann.match_index), kw
+
+
+def test_ties_go_to_the_earliest_entry_on_both_paths():
+    v = clustered(600, seed=4)
+    v[[100, 300, 500]] = v[20]  # three later copies of row 20
+    for r in (replay(v), replay(v, exact_max_rows=0, index=SMALL_INDEX)):
+        assert r.match_index[[100, 300, 500]].tolist() == [20, 20, 20]
+        assert r.match_cosine[500] == pytest.approx(1.0, abs=1e-5)
+
+
+def test_first_row_and_fully_expired_rows_have_no_match_on_the_index_path():
+    v = clustered(400, seed=5)
+    t = np.arange(len(v), dtype=float) * 10.0  # 10 s apart: a 5 s TTL leaves nothing alive
+    r = replay(v, times_s=t, ttl_s=5.0, exact_max_rows=0, index=SMALL_INDEX)
+    assert (r.match_index == -1).all() and (r.match_cosine == -1.0).all()
+
+
+def test_the_switch_counts_exact_work_so_a_short_ttl_stays_exact():
+    v = clustered(2000, seed=6)
+    assert replay(v, exact_max_rows=1000).method == "ivf"
+    t = np.arange(len(v), dtype=float)  # one call a second, 100 s TTL: ~100 candidates per call
+    assert replay(v, times_s=t, ttl_s=100.0, exact_max_rows=1000).method == "exact"
+    assert replay(v, capacity=50, exact_max_rows=1000).method == "exact"
+
+
+def test_calls_with_flat_centroid_cosines_scan_more_lists():
+    # Random centres in 128-d: no partition keeps a cluster together, so the nearest list says
+    # little. A margin that admits every list makes the index exact; none leaves misses.
+    v = clustered(2000, dim=128, n_centres=400, seed=8)
+    exact = replay(v)
+    narrow = replay(v, exact_max_rows=0, index=IndexSettings(rows_per_list=50, probes=1, flat_margin=0.0))
+    wide = replay(v, exact_max_rows=0, index=IndexSettings(rows_per_list=50, probes=1, max_probes=1000,
+                                                          flat_margin=2.0))
+    assert np.array_equal(wide.match_index, exact.match_index)
+    assert np.mean(narrow.match_index == exact.match_index) < 0.9
+
+
+def test_bad_index_setting_is_a_fixed_shape_config_error():
+    with pytest.raises(ConfigError, match=r"The 'cache.index.probes' setting must be an integer >= 1. Got 0 instead."):
+        replay(clustered(50), exact_max_rows=0, index=IndexSettings(probes=0))
+    with pytest.raises(ConfigError, match=r"The 'cache.index.flat_margin' setting must be a number >= 0. Got -1 instead."):
+        replay(clustered(50), exact_max_rows=0, index=IndexSettings(flat_margin=-1))
+
+
+def test_one_dimensional_input_is_an_input_error():
+    with pytest.raises(InputError, match="expected a 2-d array"):
+        replay(np.zeros(5, dtype=np.float32))
+
+
+def test_timestamps_of_another_length_are_an_input_error():
+    with pytest.raises(InputError, match="expected 3 timestamps"):
+        replay(unit([1, 0], [0, 1], [1, 1]), times_s=np.zeros(2), ttl_s=10.0)
+
+
+def test_without_faiss_the_replay_is_exact(monkeypatch):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "faiss", None)
+    v = clustered(300, seed=7)
+    r = replay(v, exact_max_rows=0)
+    assert r.method == "exact" and np.array_equal(r.match_index, brute_force(v)[0])
 
 
 @pytest.mark.parametrize("text,kind", [
