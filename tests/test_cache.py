@@ -143,3 +143,62 @@ def test_different_logged_responses_lower_the_estimate():
 def test_bad_cache_settings_are_config_errors(setting, value, text):
     with pytest.raises(ConfigError, match=text):
         run(make_log(), **{setting: value})
+
+
+def _labelled_update(bin_edges):
+    from advisor.calibration import load_calibration, update_with_labels
+
+    # 40 labels around 0.9-0.99 that say "wrong" far more often than the shipped curve expects.
+    cos = np.linspace(0.9, 0.99, 40)
+    same = np.arange(40) % 4 == 0
+    return update_with_labels(load_calibration(), cos, same, seed=3, bin_edges=bin_edges)
+
+
+def test_per_bin_alternative_leaves_the_point_estimate_and_widens_the_interval_where_labelled():
+    curve_only = _labelled_update(None)
+    mixed = _labelled_update((0.7, 0.8, 0.9))
+    cos = np.array([0.75, 0.92, 0.97])
+    np.testing.assert_allclose(mixed.predict(cos), curve_only.predict(cos))
+    a, b = curve_only.predict(cos, draws=400), mixed.predict(cos, draws=400)
+    # 0.75 lies in a bin without labels: its draws are the curve's own.
+    np.testing.assert_allclose(a[:, 0], b[:, 0])
+    # In the labelled bin, half the draws come from the bin's Beta posterior (10 right of 40).
+    spread = lambda d: np.subtract(*np.percentile(d, [97.5, 2.5]))
+    assert spread(b[:, 1]) > spread(a[:, 1])
+    assert abs(np.mean(b[200:, 1:]) - np.mean(b[:200, 1:])) < 0.1  # both models agree on the level
+    assert b.min() >= 0 and b.max() <= 1
+
+
+def test_labelled_draws_are_deterministic_for_a_seed():
+    m = _labelled_update((0.7, 0.8, 0.9))
+    np.testing.assert_array_equal(m.predict([0.91, 0.95], draws=50), m.predict([0.91, 0.95], draws=50))
+
+
+def _labels_file(tmp_path, n, right_every):
+    p = tmp_path / f"pairs{n}.csv"
+    p.write_text("pair_id,cosine,query_a,query_b,response_a,response_b,same\n"
+                 + "".join(f"{i},{0.5 + 0.5 * i / n:.4f},a,b,,,{int(i % right_every != 0)}\n" for i in range(n)))
+    return str(p)
+
+
+def test_few_labels_warn_that_the_chosen_false_hit_rate_is_uncertain(tmp_path):
+    names = [a + b + c for a in ("ka", "lo", "mi", "su", "te", "vo") for b in ("ran", "bel", "dor", "fin", "gul") for c in ("a", "o", "us", "en", "ix", "ar", "el", "um", "is", "on")]
+    rows = [(f"how do i reset my password for account {w}", 1) for w in names]
+    kw = {"thresholds": [0.5], "false_hit_budget": 0.1}
+    few = run(make_log(rows), pair_labels=_labels_file(tmp_path, 12, 6), **kw)
+    many = run(make_log(rows), pair_labels=_labels_file(tmp_path, 3000, 30), **kw)
+    assert few.chosen is not None and many.chosen is not None
+    assert any("could still be as high as" in w for w in few.warnings)
+    assert not any("could still be as high as" in w for w in many.warnings)
+
+
+def test_response_evidence_uses_the_configured_calibration(tmp_path):
+    from advisor.calibration import Calibration
+
+    Calibration(cosine_knots=np.array([-1.0, 1.0]), p_same_knots=np.array([1.0, 1.0])).save(tmp_path / "all_right")
+    rows = [("how do i reset my password", 1), ("how can i reset my password", 1)]
+    log = make_log(rows, response=["Go to settings.", "We are closed on sundays, sorry."])
+    shipped = run(log, thresholds=[0.3])
+    trusting = run(log, thresholds=[0.3], calibration_path=str(tmp_path / "all_right"))
+    assert shipped.per_call_p_right[1] < 0.9
+    assert trusting.per_call_p_right[1] == 1.0

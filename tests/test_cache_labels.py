@@ -109,3 +109,11 @@ def test_cache_label_leaves_out_pairs_with_different_entity_values(tmp_path, mon
     res = CliRunner().invoke(cli, ["cache", "label", str(log), "--out", str(out), "--config", str(cfg)])
     assert res.exit_code == 0, res.output
     assert len(list(csv.DictReader(out.open()))) == 1  # the same pair is shown when the rule is off
+
+
+def test_a_single_threshold_still_gets_a_label_bin():
+    from advisor.analyzers.cache_labels import label_bins
+
+    assert label_bins([0.8]).tolist() == [0.8]
+    assert label_bins([0.7 + 0.01 * i for i in range(29)]).tolist() == [0.7, 0.75, 0.8, 0.85, 0.9, 0.95]
+    assert select_pairs(np.array([0.79, 0.85, 0.9]), label_bins([0.8]), 5, seed=0).tolist() == [1, 2]

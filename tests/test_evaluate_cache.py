@@ -98,3 +98,109 @@ def test_router_subcommand_is_attached_when_installed():
     except ModuleNotFoundError:
         return
     assert "router" in res.output
+
+
+def _synthetic_matches(n=4000, seed=0):
+    """A replayed stream without an embedder: cosines 0.6-1, right with a logistic chance."""
+    from advisor.evaluate.cache import StreamMatches
+
+    rng = np.random.default_rng(seed)
+    cos = np.concatenate([[-1.0], rng.uniform(0.6, 1.0, n - 1)])
+    match = np.concatenate([[-1], np.zeros(n - 1, dtype=np.int64)])
+    same = rng.random(n) < 1 / (1 + np.exp(-(cos - 0.8) * 20))
+    # Label 0 for rows that share the first row's answer, a unique label otherwise.
+    labels = ["0" if s else f"u{i}" for i, s in enumerate(same)]
+    labels[0] = "0"
+    m = StreamMatches(match_index=match, match_cosine=cos, same_text=np.zeros(n, bool))
+    return m, labels
+
+
+def test_replay_once_then_evaluate_gives_the_same_result_as_evaluate_stream():
+    from advisor.evaluate.cache import evaluate_matches, replay_stream
+
+    texts, labels = [t for t, _ in STREAM], [l for _, l in STREAM]
+    a = evaluate_stream(texts, labels, FakeEmbedder(), label_budget=6, seed=2)
+    b = evaluate_matches(replay_stream(texts, FakeEmbedder()), labels, label_budget=6, seed=2)
+    assert a == b
+
+
+def test_ranking_auc_is_one_for_a_perfect_ranking_and_zero_for_a_reversed_one():
+    from advisor.evaluate.cache import true_same
+    from advisor.evaluate.cache_table import ranking_auc
+
+    m, labels = _synthetic_matches()
+    truth = true_same(m, labels)
+    auc = ranking_auc(m, truth)
+    assert 0.6 < auc < 0.95
+    perfect = m.__class__(match_index=m.match_index, same_text=m.same_text,
+                          match_cosine=np.where(truth, 0.99, 0.76) * (m.match_index >= 0) - (m.match_index < 0))
+    assert ranking_auc(perfect, truth) == 1.0
+    assert ranking_auc(perfect, ~truth & (m.match_index >= 0)) == 0.0
+
+
+def test_label_noise_floor_falls_with_more_labels():
+    from advisor.evaluate.cache import true_same
+    from advisor.evaluate.cache_table import label_noise_floor
+
+    m, labels = _synthetic_matches()
+    truth = true_same(m, labels)
+    few = label_noise_floor(m, truth, 40, range(12))
+    many = label_noise_floor(m, truth, 800, range(12))
+    assert few.shape == (12,) and np.all(few >= 0)
+    assert np.median(many) < np.median(few)
+
+
+def test_labelled_intervals_cover_the_truth_on_a_stream_unlike_the_calibration_data():
+    from advisor.evaluate.cache import evaluate_matches
+
+    m, labels = _synthetic_matches(seed=1)
+    covered = total = 0
+    for seed in range(5):
+        r = evaluate_matches(m, labels, label_budget=100, seed=seed)
+        rows = [t for t in r.thresholds if t.hits and 0.75 <= t.threshold <= 0.95]
+        covered += sum(t.precision_interval[0] <= t.true_precision <= t.precision_interval[1] for t in rows)
+        total += len(rows)
+    assert covered / total >= 0.85
+
+
+def test_cache_table_writes_summary_budget_and_detail_sections(tmp_path, monkeypatch):
+    import pandas as pd
+
+    from advisor.evaluate import cache_table
+
+    stream = pd.DataFrame({"text": [t for t, _ in STREAM], "label": [l for _, l in STREAM]})
+    monkeypatch.setattr(cache_table, "clinc_stream", lambda seed, splits=None: stream.sample(frac=1.0, random_state=seed))
+    monkeypatch.setattr(cache_table, "LABEL_DRAWS", 3)
+    out = tmp_path / "t.md"
+    messages = cache_table.write_table(out, FakeEmbedder(), qqp_path=tmp_path / "no-qqp.json.gz", seeds=1)
+    text = out.read_text()
+    assert any("QQP skipped" in m for m in messages)
+    assert "## How many labels? (seed 0)" in text and "| CLINC150 test+oos | 0 | 30 | 100 |" in text
+    assert "## Can the log alone tell? (no labels)" in text and "(the calibration's training data) seed 0 | 30 |" in text
+    assert "## Does anything rank better than cosine? (seed 0)" in text
+    assert text.count("| CLINC150 test+oos |") >= 2 + len(cache_table.BUDGET_CURVE)
+
+
+def test_pair_features_are_oriented_so_that_higher_means_more_alike():
+    from advisor.evaluate.cache import StreamMatches
+    from advisor.evaluate.cache_ranking import FEATURES, pair_features
+
+    texts = ["reset my password", "reset my password now", "book a flight to paris tomorrow morning"]
+    m = StreamMatches(match_index=np.array([-1, 0, 0]), match_cosine=np.array([-1.0, 0.9, 0.8]),
+                      same_text=np.zeros(3, bool))
+    x = pair_features(texts, m, np.array([1, 2]))
+    assert x.shape == (2, len(FEATURES))
+    assert np.all(x[0] > x[1])  # the near-paraphrase wins on every feature
+
+
+def test_ranking_aucs_score_each_feature_and_the_fitted_ranker():
+    from advisor.evaluate.cache import replay_stream
+    from advisor.evaluate.cache_ranking import FEATURES, fit_ranker, ranking_aucs
+
+    texts, labels = [t for t, _ in STREAM], [l for _, l in STREAM]
+    m = replay_stream(texts, FakeEmbedder())
+    ranker = fit_ranker(texts, m, labels, from_cosine=0.0)
+    aucs = ranking_aucs(texts, m, labels, ranker, from_cosine=0.0)
+    assert set(FEATURES) < set(aucs) and len(aucs) == len(FEATURES) + 1
+    assert all(0.0 <= a <= 1.0 for a in aucs.values())
+    assert ranking_aucs(texts, m, ["same"] * len(texts)) == {}  # nothing to rank

@@ -147,13 +147,14 @@ def _monthly_cache_cost(baseline, ctx: AnalysisContext, s: CacheSettings, texts:
 
 def _p_right_model(ctx: AnalysisContext, s: CacheSettings):
     from ..calibration import load_calibration, update_with_labels
-    from .cache_labels import load_pair_labels
+    from .cache_labels import label_bins, load_pair_labels
 
     cal = load_calibration(s.calibration_path)
     labels = ctx.extra.get("cache_pair_labels") or (load_pair_labels(s.pair_labels) if s.pair_labels else None)
     if labels is None:
         return cal, "shipped (CLINC150)"
-    rec = update_with_labels(cal, labels.cosine, labels.same, seed=ctx.config.seed)
+    rec = update_with_labels(cal, labels.cosine, labels.same, seed=ctx.config.seed,
+                             bin_edges=label_bins(s.thresholds))
     return rec, f"shipped (CLINC150) + {rec.n_labels} labelled pairs"
 
 
@@ -196,7 +197,8 @@ def analyze_cache(log, baseline, ctx: AnalysisContext) -> CacheFindings:
     if draws is not None:
         draws = np.where(same_text[None, :], 1.0, draws)
     if S.RESPONSE in frame and log.has(S.RESPONSE):
-        p, draws = _with_response_evidence(frame, rows, r.match_index, p, draws, ctx)
+        p, draws = _with_response_evidence(frame, rows, r.match_index, p, draws, ctx,
+                                           getattr(model, "base", model))
     cost = np.asarray(baseline.per_call_cost_usd, dtype=np.float64)[rows]
     store_cost, embedding_cost = _monthly_cache_cost(baseline, ctx, s, texts)
     monthly_cache_cost = store_cost + embedding_cost
@@ -211,6 +213,13 @@ def analyze_cache(log, baseline, ctx: AnalysisContext) -> CacheFindings:
         warnings.append("false-hit rates come from a calibration trained on CLINC150 intents, without "
                         "labels from this log; where near-identical questions need different answers they "
                         "can be far too low: label ~100 pairs (`advisor cache label`) and pass them with --pair-labels")
+    elif chosen is not None and chosen.precision_interval is not None \
+            and 1 - chosen.precision_interval[0] > 2 * s.false_hit_budget:
+        # A hundred labels leave about +-0.05 on the precision where right and wrong matches
+        # are hard to tell apart (docs/cache-evaluation.md): say so instead of implying certainty.
+        warnings.append(f"the false-hit rate at the chosen threshold could still be as high as "
+                        f"{1 - chosen.precision_interval[0]:.0%} (95 % interval, {getattr(model, 'n_labels', 0)} "
+                        "labelled pairs): label more pairs to narrow it")
     if chosen is None:
         warnings.append(f"no threshold keeps the expected false-hit rate within {s.false_hit_budget:.0%}; "
                         "no semantic cache recommended")
@@ -245,7 +254,7 @@ def _bootstrap_groups(frame: pd.DataFrame, rows: np.ndarray, times_s: np.ndarray
     return np.floor((times_s - times_s.min()) / (s.block_hours * 3600)).astype(np.int64)
 
 
-def _with_response_evidence(frame, rows, match_index, p, draws, ctx):
+def _with_response_evidence(frame, rows, match_index, p, draws, ctx, cal):
     """Lower P(right) when the two calls' logged answers differ.
 
     The logged responses are what each call actually got; if they read as different answers,
@@ -253,9 +262,9 @@ def _with_response_evidence(frame, rows, match_index, p, draws, ctx):
     calibration curve and the smaller of the two probabilities is kept: response evidence can
     only lower the query-based estimate, never raise it (two right answers can be worded
     differently, and we have no labelled responses to learn how much to trust agreement).
+    `cal` is the calibration in use for the queries (the shipped one or `calibration_path`),
+    before any label update: the labels were given for query pairs, not response pairs.
     """
-    from ..calibration import load_calibration
-
     resp = frame[S.RESPONSE].iloc[rows]
     has = (match_index >= 0) & resp.notna().to_numpy()
     j = np.maximum(match_index, 0)
@@ -267,7 +276,7 @@ def _with_response_evidence(frame, rows, match_index, p, draws, ctx):
     a = emb.encode(resp.iloc[idx].astype(str).tolist())
     b = emb.encode(resp.iloc[j[idx]].astype(str).tolist())
     p_resp = np.ones_like(p)
-    p_resp[idx] = load_calibration().predict(np.sum(a * b, axis=1))
+    p_resp[idx] = cal.predict(np.sum(a * b, axis=1))
     p = np.minimum(p, p_resp)
     if draws is not None:
         draws = np.minimum(draws, p_resp[None, :])
