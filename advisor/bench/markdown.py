@@ -34,23 +34,20 @@ def _summary(r: BenchReport) -> list[str]:
         lines.append(f"| cache replay vs GPTCache | ≥ 10× | {g.get('gptcache_error', 'not measured')} | – |")
     o = r.onnx
     if o:
-        change = _max_hit_change(o)
-        lines.append(f"| ONNX int8 / torch fp32 throughput | ≥ {TARGETS['onnx_speedup']}× | {o['speedup']:.2f}× "
-                     f"| {_met(o['speedup'] >= TARGETS['onnx_speedup'])} |")
-        lines.append(f"| cache hit-rate change, ONNX int8 vs torch (max over thresholds 0.75–0.95) "
-                     f"| ≤ {TARGETS['hit_rate_change_points']} points | {change:.2f} points "
-                     f"| {_met(change <= TARGETS['hit_rate_change_points'])} |")
+        change = o["worst_change_points"]
+        lines.append(f"| ONNX int8 / torch fp32 throughput (same process, alternating) | ≥ {TARGETS['onnx_speedup']}× "
+                     f"| {o['speedup']:.2f}× | {_met(o['speedup'] >= TARGETS['onnx_speedup'])} |")
+        lines.append(f"| cache hit-rate change, ONNX int8 vs torch (max over thresholds 0.75–0.95 step 0.01, "
+                     f"log stream and CLINC150 test, worst repeat) | ≤ {TARGETS['hit_rate_change_points']} points "
+                     f"| {change:.2f} points | {_met(change <= TARGETS['hit_rate_change_points'])} |")
     for a in r.ann:
-        for name in ("replay_ann", "neighbors_hnsw"):
-            if name in a:
-                lines.append(f"| recall@1 of {a[name]['method']} vs exact, {a['n']:,} vectors | ≥ {TARGETS['recall']} "
-                             f"| {a[name]['recall_at_1']:.4f} | {_met(a[name]['recall_at_1'] >= TARGETS['recall'])} |")
+        m = a.get("replay_ann")
+        if m:
+            lines.append(f"| recall@1 of {m['method']} vs exact, {a['n']:,} synthetic vectors: all calls / calls whose "
+                         f"best earlier match has cosine ≥ 0.5 | ≥ {TARGETS['recall']} | {m['recall_at_1']:.4f} / "
+                         f"{m['recall_at_1_best_ge_0_5']:.4f} | {_met(m['recall_at_1'] >= TARGETS['recall'])} / "
+                         f"{_met(m['recall_at_1_best_ge_0_5'] >= TARGETS['recall'])} |")
     return lines
-
-
-def _max_hit_change(o: dict) -> float:
-    torch, onnx = o["hit_rates"]["minilm"], o["hit_rates"]["onnx-int8"]
-    return max(abs(torch[k] - onnx[k]) * 100 for k in torch)
 
 
 def render_markdown(r: BenchReport, command: str) -> str:
@@ -98,6 +95,11 @@ def _growth(r: BenchReport) -> list[str]:
     return out + [""]
 
 
+def _hit_rows(rates: dict) -> list[str]:
+    torch, onnx = rates["minilm"], rates["onnx-int8"]
+    return [f"| {k} | {torch[k]:.4f} | {onnx[k]:.4f} | {(onnx[k] - torch[k]) * 100:+.2f} |" for k in torch]
+
+
 def _rest(r: BenchReport, out: list[str]) -> str:
     s = r.settings
     g = r.gptcache
@@ -123,24 +125,37 @@ def _rest(r: BenchReport, out: list[str]) -> str:
                 f"text): mean {o['vector_cosine_mean']:.4f}, min {o['vector_cosine_min']:.4f}.", "",
                 "| backend | texts/s |", "|---|---:|"]
         out += [f"| {k} | {v:,.0f} |" for k, v in o["rates"].items()]
-        out += ["", f"Hit rate of the replay ({o['n_calls']:,} cacheable calls, TTL one day) by threshold:", "",
+        out += ["", f"Throughput ratio measured in one process, torch and int8 alternating over rounds "
+                f"(median per-round ratio). Max hit-rate change over thresholds 0.75–0.95 in steps of 0.01 "
+                f"(worst repeat): {', '.join(f'{k} {v:.2f} points' for k, v in o['max_change_points'].items())}.", "",
+                f"Hit rate of the replay ({o['n_calls']:,} cacheable calls, TTL one day) by threshold:", "",
                 "| threshold | torch fp32 | ONNX int8 | change (points) |", "|---:|---:|---:|---:|"]
-        for k in o["hit_rates"]["minilm"]:
-            a, b = o["hit_rates"]["minilm"][k], o["hit_rates"]["onnx-int8"][k]
-            out.append(f"| {k} | {a:.4f} | {b:.4f} | {(b - a) * 100:+.2f} |")
+        out += _hit_rows(o["hit_rates"])
+        c = o.get("clinc")
+        if c:
+            out += ["", f"CLINC150 test + out-of-scope test ({c['n_texts']:,} queries, data/clinc150, seeded shuffle, "
+                    f"no TTL); vector agreement mean {c['vector_cosine_mean']:.4f}, min {c['vector_cosine_min']:.4f}:", "",
+                    "| threshold | torch fp32 | ONNX int8 | change (points) |", "|---:|---:|---:|---:|"]
+            out += _hit_rows(c["hit_rates"])
         out.append("")
     if r.ann:
         out += ["## Approximate vs exact nearest-earlier search", "",
                 "Synthetic normalized 384-d vectors in clusters of about 5 (paraphrase groups), in arrival order. "
-                "Recall@1: share of sampled rows whose best earlier match the method found (equal cosine); "
-                f"hit agreement at cosine {s.threshold}. Exact reference computed for the sampled rows.", "",
-                "| vectors | method | time (s) | recall@1 | hit agreement |", "|---:|---|---:|---:|---:|"]
+                "Recall@1: share of sampled rows whose best earlier match the method found (equal cosine); also "
+                "over the rows whose exact best earlier match has cosine ≥ 0.5 (a row with no earlier cluster mate "
+                "has a best match of random noise, ~0.2, that no cache threshold uses); hit agreement at cosine "
+                f"{s.threshold}. Exact reference computed for the sampled rows.", "",
+                "| vectors | method | time (s) | CPU (s) | recall@1 | recall@1, best ≥ 0.5 | rows with best < 0.5 | hit agreement |",
+                "|---:|---|---:|---:|---:|---:|---:|---:|"]
         for a in r.ann:
-            for name in ("replay_exact", "replay_ann", "neighbors_hnsw"):
+            for name in ("replay_exact", "replay_ann"):
                 if name in a:
                     m = a[name]
-                    out.append(f"| {a['n']:,} | {m['method']} | {m['seconds']:.1f} | {m['recall_at_1']:.4f} | {m['hit_agreement']:.4f} |")
-        out.append("")
+                    out.append(f"| {a['n']:,} | {m['method']} | {m['seconds']:.1f} | {_f(m.get('cpu_seconds'), 1)} "
+                               f"| {m['recall_at_1']:.4f} | {_f(m.get('recall_at_1_best_ge_0_5'), 4)} "
+                               f"| {_f(a.get('share_best_below_0_5'), 3)} | {m['hit_agreement']:.4f} |")
+        out += ["", "Real-like vectors (perturbed CLINC150 MiniLM embeddings, 50k–1M): "
+                "`python -m tests.benchmarks.bench_cache` → docs/benchmarks-cache.md.", ""]
     if r.notes:
         out += ["## Notes", "", *[f"- {n}" for n in r.notes], ""]
     return "\n".join(out)

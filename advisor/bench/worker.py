@@ -141,28 +141,58 @@ def task_gptcache(t: dict) -> dict:
 
 
 def task_onnx(t: dict) -> dict:
+    """torch fp32 vs ONNX int8: throughput (alternating rounds in this process; the median of
+    the per-round ratios) and cache hit rates on two streams: the log's cacheable calls and
+    CLINC150 test (5,500 real queries, shuffled with seed 0, no TTL)."""
     from ..analyzers.cache_replay import replay
     from .embedders import make_embedder
 
     texts, times = _cacheable_stream(t["log"], None)
     uniq = sorted(set(texts))[: t["max_texts"]] if t["max_texts"] else sorted(set(texts))
-    out: dict = {"n_texts": len(uniq), "n_calls": len(texts), "batch_size": t["batch_size"], "rates": {}, "hit_rates": {}}
-    vecs = {}
-    for name in ("minilm", "onnx-int8"):
-        emb = make_embedder(name, t["batch_size"])
+    names = ("minilm", "onnx-int8")
+    out: dict = {"n_texts": len(uniq), "n_calls": len(texts), "batch_size": t["batch_size"], "rates": {},
+                 "hit_rates": {}}
+    embs = {name: make_embedder(name, t["batch_size"]) for name in names}
+    for emb in embs.values():
         emb.encode(uniq[:8])  # model load and export outside the timing
-        t0 = time.perf_counter()
-        emb.encode(uniq)
-        out["rates"][name] = len(uniq) / (time.perf_counter() - t0)
-        vecs[name] = emb.encode(texts)
-    for name, v in vecs.items():
-        r = replay(v, times_s=times, ttl_s=t["ttl_s"])
-        out["hit_rates"][name] = {f"{thr:.2f}": float((r.match_cosine >= thr).mean()) for thr in t["thresholds"]}
-    a, b = vecs["minilm"], vecs["onnx-int8"]
-    cos = (a * b).sum(axis=1)
-    out["vector_cosine_mean"] = float(cos.mean())
-    out["vector_cosine_min"] = float(cos.min())
+    seconds: dict[str, list[float]] = {name: [] for name in names}
+    for _ in range(t.get("rounds", 3)):  # alternating, so a noisy neighbour hits both alike
+        for name, emb in embs.items():
+            t0 = time.perf_counter()
+            emb.encode(uniq)
+            seconds[name].append(time.perf_counter() - t0)
+    out["rates"] = {name: len(uniq) / float(np.median(s)) for name, s in seconds.items()}
+    out["speedup_in_process"] = float(np.median([a / b for a, b in zip(seconds["minilm"], seconds["onnx-int8"])]))
+    fine = [round(0.75 + 0.01 * i, 2) for i in range(21)]
+    streams = {"log": (texts, times, t["ttl_s"])}
+    if t.get("clinc", True):
+        streams["clinc"] = (_clinc_test_stream(), None, None)
+    out["max_change_points"] = {}
+    for stream, (xs, ts, ttl) in streams.items():
+        vecs = {name: emb.encode(xs) for name, emb in embs.items()}
+        cos = {name: replay(v, times_s=ts, ttl_s=ttl).match_cosine for name, v in vecs.items()}
+        rates = {name: {f"{thr:.2f}": float((c >= thr).mean()) for thr in t["thresholds"]} for name, c in cos.items()}
+        change = max(abs(float((cos["minilm"] >= thr).mean() - (cos["onnx-int8"] >= thr).mean())) for thr in fine)
+        out["max_change_points"][stream] = 100 * change
+        agree = (vecs["minilm"] * vecs["onnx-int8"]).sum(axis=1)
+        if stream == "log":
+            out["hit_rates"] = rates
+            out["vector_cosine_mean"], out["vector_cosine_min"] = float(agree.mean()), float(agree.min())
+        else:
+            out[stream] = {"n_texts": len(xs), "hit_rates": rates, "vector_cosine_mean": float(agree.mean()),
+                           "vector_cosine_min": float(agree.min())}
     return out
+
+
+def _clinc_test_stream() -> list[str]:
+    import csv
+
+    from ..embed import normalize_text
+    from ..paths import data_dir
+
+    with (data_dir() / "clinc150" / "clinc150.csv").open(newline="", encoding="utf-8") as fh:
+        rows = [r["text"] for r in csv.DictReader(fh) if r["split"] in ("test", "oos_test")]
+    return [normalize_text(rows[i]) for i in np.random.default_rng(0).permutation(len(rows))]
 
 
 def clustered_vectors(n: int, dim: int = 384, seed: int = 0, per_cluster: int = 5, noise: float = 0.35) -> np.ndarray:
@@ -176,7 +206,6 @@ def clustered_vectors(n: int, dim: int = 384, seed: int = 0, per_cluster: int = 
 
 def task_ann(t: dict) -> dict:
     from ..analyzers.cache_replay import replay
-    from ..neighbors import ann_available, nearest_earlier_ann
 
     n, thr = t["n"], t["threshold"]
     v = clustered_vectors(n, seed=t["seed"])
@@ -184,24 +213,29 @@ def task_ann(t: dict) -> dict:
     sample = np.sort(rng.choice(np.arange(1, n), size=min(t["recall_sample"], n - 1), replace=False))
     # Exact best earlier match for the sampled rows only: a reference that costs n · sample.
     ref = np.array([float((v[:i] @ v[i]).max()) for i in sample], dtype=np.float32)
-    out: dict = {"n": n, "threshold": thr, "recall_sample": len(sample)}
+    # Rows whose best earlier match is noise (first of their cluster, cosine ~0.2): no index
+    # finds those in 384-d random directions, and no cache threshold is that low.
+    close = ref >= 0.5
+    out: dict = {"n": n, "threshold": thr, "recall_sample": len(sample), "share_best_below_0_5": float(1 - close.mean())}
 
-    def score(name: str, cos: np.ndarray, seconds: float, method: str) -> None:
-        out[name] = {"seconds": seconds, "method": method, "recall_at_1": float((cos[sample] >= ref - 1e-5).mean()),
-                     "hit_agreement": float(((cos[sample] >= thr) == (ref >= thr)).mean())}
+    def score(name: str, r, seconds: float, cpu_s: float) -> None:
+        cos = r.match_cosine[sample]
+        found = cos >= ref - 1e-5
+        out[name] = {"seconds": seconds, "cpu_seconds": cpu_s, "method": f"advisor cache replay ({r.method})",
+                     "recall_at_1": float(found.mean()),
+                     "recall_at_1_best_ge_0_5": float(found[close].mean()) if close.any() else 1.0,
+                     "hit_agreement": float(((cos >= thr) == (ref >= thr)).mean())}
 
-    t0 = time.perf_counter()
-    # ann_above=1000: the replay's own switch to its index for any real size
-    r = replay(v, ttl_s=None, capacity=None, ann_above=1000)
-    score("replay_ann", r.match_cosine, time.perf_counter() - t0, f"advisor cache replay ({r.method})")
-    if ann_available():
-        t0 = time.perf_counter()
-        a = nearest_earlier_ann(v)
-        score("neighbors_hnsw", a.match_cosine, time.perf_counter() - t0, "advisor.neighbors (faiss HNSW)")
-    if n <= t["exact_max"]:
-        t0 = time.perf_counter()
-        r = replay(v, ttl_s=None, capacity=None, ann_above=n + 1)
-        score("replay_exact", r.match_cosine, time.perf_counter() - t0, f"advisor cache replay ({r.method})")
+    def run(**kw):
+        t0, c0 = time.perf_counter(), time.process_time()
+        r = replay(v, ttl_s=None, capacity=None, **kw)
+        return r, time.perf_counter() - t0, time.process_time() - c0
+
+    # The path advisor takes for this many unique queries (exact below its switch size).
+    r, wall, cpu = run()
+    score("replay_ann", r, wall, cpu)
+    if n <= t["exact_max"] and r.method != "exact":
+        score("replay_exact", *run(exact_max_rows=n))
     out["peak_rss_mb"] = peak_rss_mb()
     return out
 
