@@ -41,6 +41,27 @@ from pathlib import Path
 import numpy as np
 
 from .errors import ConfigError, InputError
+from .onnx_quantize import (
+    CALIBRATION_FILE as _CALIBRATION_FILE,
+)
+from .onnx_quantize import (
+    CALIBRATION_SEED as _CALIBRATION_SEED,
+)
+from .onnx_quantize import (
+    CALIBRATION_TEXTS as _CALIBRATION_TEXTS,
+)
+from .onnx_quantize import (
+    QUANT_OPTIONS as _QUANT_OPTIONS,
+)
+from .onnx_quantize import (
+    SMOOTH_ALPHA as _SMOOTH_ALPHA,
+)
+from .onnx_quantize import (
+    load_tokenizer as _tokenizer,
+)
+from .onnx_quantize import (
+    quantize_int8 as _quantize_int8,
+)
 from .paths import advisor_home
 
 FP32_FILE = "model_fp32.onnx"
@@ -52,13 +73,7 @@ _INPUTS = ("input_ids", "attention_mask", "token_type_ids")
 # Part of the export folder's name and of its card: bump it whenever the recipe below
 # changes, so exports (and the int8 vectors cached under their model_id) are rebuilt.
 EXPORT_VERSION = 2
-# quantize_dynamic settings: int8 weights with one scale per output channel, MatMuls only
-# (quantizing the embedding Gather moved vectors by up to 0.27 in cosine for no speed).
-_QUANT_OPTIONS = {"per_channel": True, "op_types_to_quantize": ["MatMul"], "weight_type": "QInt8"}
-_SMOOTH_ALPHA = 0.85  # measured mean cosine to fp32: alpha 0.5 0.988, 0.85 0.998, 0.95-1.0 0.997 (all MatMuls int8)
-_CALIBRATION_TEXTS = 500    # CLINC150 training utterances (data/clinc150, CC BY 3.0)
-_CALIBRATION_SEED = 1
-_CALIBRATION_FILE = "clinc150/clinc150.csv"
+
 
 
 @dataclass(frozen=True)
@@ -176,114 +191,6 @@ def _card_version(card: Path) -> int | None:
         return json.loads(card.read_text()).get("export_version")
     except (OSError, ValueError, AttributeError):
         return None  # missing or unreadable card: not a finished export of this recipe
-
-
-def _quantize_int8(fp32: Path, dest: Path, tokenizer: Path, max_len: int, intermediate_size: int) -> dict:
-    """Smooth, then dynamically quantize every constant-weight MatMul except the FFN outputs.
-
-    Returns what the model card records about it."""
-    import logging
-
-    import onnx
-    from onnx import numpy_helper
-    from onnxruntime.quantization import QuantType, quantize_dynamic
-
-    model = onnx.load(str(fp32))
-    weights = {w.name: w for w in model.graph.initializer}
-    matmuls = [n for n in model.graph.node if n.op_type == "MatMul" and n.input[1] in weights]
-    # The FFN output is the MatMul whose weight has intermediate_size rows (GELU output in).
-    keep_fp32 = [n.name for n in matmuls if weights[n.input[1]].dims[0] == intermediate_size]
-    groups: dict[str, list] = {}
-    for n in matmuls:
-        if n.name not in keep_fp32:
-            groups.setdefault(n.input[0], []).append(n)  # Q, K and V share one input
-    texts = _calibration_texts()
-    maxima = _activation_maxima(model, list(groups), texts, tokenizer, max_len)
-    for i, (tensor, nodes) in enumerate(groups.items()):
-        ws = [numpy_helper.to_array(weights[n.input[1]]) for n in nodes]
-        w_max = np.max([np.abs(w).max(axis=1) for w in ws], axis=0)
-        scale = (np.maximum(maxima[tensor], 1e-5) ** _SMOOTH_ALPHA
-                 / np.maximum(w_max, 1e-5) ** (1 - _SMOOTH_ALPHA)).astype(np.float32)
-        inv_name, out_name = f"smooth_{i}_inv", f"smooth_{i}_out"
-        model.graph.initializer.append(numpy_helper.from_array((1.0 / scale).astype(np.float32), inv_name))
-        mul = onnx.helper.make_node("Mul", [tensor, inv_name], [out_name], name=f"smooth_{i}")
-        for n, w in zip(nodes, ws):
-            weights[n.input[1]].CopyFrom(numpy_helper.from_array((w * scale[:, None]).astype(np.float32),
-                                                                  n.input[1]))
-            n.input[0] = out_name
-        # ONNX wants nodes in topological order: the Mul goes right before its first consumer.
-        nodes_list = list(model.graph.node)
-        at = min(nodes_list.index(n) for n in nodes)
-        model.graph.node.insert(at, mul)
-    smoothed = dest.with_name(dest.stem + "_smoothed.onnx")
-    onnx.save(model, str(smoothed))
-    # quantize_dynamic warns on the root logger that no pre-processing was run; the export
-    # needs none (it was measured as it is), so keep the user's console clean.
-    quiet = logging.root.manager.disable
-    logging.disable(logging.WARNING)
-    try:
-        options = dict(_QUANT_OPTIONS, weight_type=QuantType.QInt8)
-        quantize_dynamic(str(smoothed), str(dest), nodes_to_exclude=keep_fp32, **options)
-    finally:
-        logging.disable(quiet)
-        smoothed.unlink(missing_ok=True)
-    return {"fp32_matmuls": keep_fp32, "smoothed_inputs": len(groups), "calibration_texts": len(texts)}
-
-
-def _calibration_texts() -> list[str]:
-    """A fixed sample of CLINC150 training utterances, normalized as the embedder does."""
-    import csv
-
-    from .embed import normalize_text
-    from .paths import data_dir
-
-    path = data_dir() / _CALIBRATION_FILE
-    try:
-        with path.open(newline="", encoding="utf-8") as fh:
-            train = [row["text"] for row in csv.DictReader(fh) if row.get("split") == "train"]
-    except (OSError, KeyError) as exc:
-        raise InputError.at(str(path), expected="the CLINC150 CSV with text and split columns",
-                            found=str(exc), fix="Reinstall advisor with its data folder.") from None
-    if len(train) < _CALIBRATION_TEXTS:
-        raise InputError.at(str(path), expected=f"at least {_CALIBRATION_TEXTS} rows with split 'train'",
-                            found=f"{len(train)}", fix="Reinstall advisor with its data folder.")
-    pick = np.random.default_rng(_CALIBRATION_SEED).permutation(len(train))[:_CALIBRATION_TEXTS]
-    return [normalize_text(train[i]) for i in pick]
-
-
-def _activation_maxima(model, tensors: list[str], texts: list[str], tokenizer: Path, max_len: int) -> dict:
-    """Per-channel max |x| of each named tensor over the texts (fp32 model, batches of 64)."""
-    import onnx
-    import onnxruntime as ort
-
-    probe = onnx.ModelProto()
-    probe.CopyFrom(model)
-    for name in tensors:
-        probe.graph.output.append(onnx.helper.make_tensor_value_info(name, onnx.TensorProto.FLOAT, None))
-    opts = ort.SessionOptions()
-    opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL  # keep the tensors addressable
-    session = ort.InferenceSession(probe.SerializeToString(), opts, providers=["CPUExecutionProvider"])
-    tok = _tokenizer(tokenizer, max_len)
-    maxima: dict[str, np.ndarray] = {}
-    for start in range(0, len(texts), 64):
-        enc = tok.encode_batch(texts[start:start + 64])
-        ids = np.asarray([e.ids for e in enc], dtype=np.int64)
-        mask = np.asarray([e.attention_mask for e in enc], dtype=np.int64)
-        outs = session.run(tensors, {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)})
-        for name, x in zip(tensors, outs):
-            # Padding rows count too: the run-time per-tensor range sees them as well.
-            cur = np.abs(x).reshape(-1, x.shape[-1]).max(axis=0)
-            maxima[name] = cur if name not in maxima else np.maximum(maxima[name], cur)
-    return maxima
-
-
-def _tokenizer(path: Path, max_len: int):
-    from tokenizers import Tokenizer
-
-    tok = Tokenizer.from_file(str(path))
-    tok.enable_truncation(max_len)
-    tok.enable_padding(pad_id=tok.token_to_id("[PAD]") or 0, pad_token="[PAD]")
-    return tok
 
 
 def _export_fp32(src: Path, dest: Path) -> None:

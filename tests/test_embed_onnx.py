@@ -8,7 +8,7 @@ import sys
 import numpy as np
 import pytest
 
-from advisor import embed_onnx
+from advisor import embed_onnx, onnx_quantize
 from advisor.embed_onnx import (
     EXPORT_VERSION,
     OnnxEmbedder,
@@ -102,8 +102,8 @@ def test_a_half_written_card_is_not_taken_for_a_finished_export(tmp_path, monkey
 
 
 def test_calibration_texts_are_a_fixed_normalized_sample_of_clinc150_train():
-    a = embed_onnx._calibration_texts()
-    assert a == embed_onnx._calibration_texts()
+    a = onnx_quantize.calibration_texts()
+    assert a == onnx_quantize.calibration_texts()
     assert len(a) == 500 and all(t == t.lower().strip() for t in a)
 
 
@@ -112,7 +112,7 @@ def test_a_missing_calibration_file_is_an_input_error_naming_it(tmp_path, monkey
 
     monkeypatch.setattr(advisor.paths, "data_dir", lambda: tmp_path)
     with pytest.raises(InputError, match=r"clinc150\.csv.*expected the CLINC150 CSV with text and split columns"):
-        embed_onnx._calibration_texts()
+        onnx_quantize.calibration_texts()
 
 
 @pytest.fixture(scope="module")
