@@ -168,17 +168,18 @@ def _with_growth(sizes: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return out
 
 
-def _stream_log(s: BenchSettings, work: Path) -> Path:
-    """The generated log the GPTCache and ONNX rows draw their stream from: the largest one that
-    was measured with repeats (they use only its first few thousand cacheable calls)."""
+def _stream_log_calls(s: BenchSettings) -> int:
+    """Size of the generated log the GPTCache and ONNX rows draw their stream from: the largest one
+    measured with repeats (they use only its first few thousand cacheable calls)."""
     small = [n for n in s.sizes if n <= s.single_run_above]
-    return work / f"log_{max(small) if small else min(s.sizes)}.csv"
+    return max(small) if small else min(s.sizes)
 
 
 def _bench_logs(s: BenchSettings, work: Path, shared_home: Path, note: Callable[[str], None],
                 notes: list[str]) -> tuple[dict[str, Any], dict[str, Any] | None]:
     """The rows that need a generated log: GPTCache comparison and ONNX vs torch."""
-    big_log = _stream_log(s, work)
+    log_calls = _stream_log_calls(s)
+    big_log = work / f"log_{log_calls}.csv"
     note(f"cache replay vs GPTCache on the first {s.gptcache_calls:,} cacheable calls")
     g = [run_worker({"task": "gptcache", "log": str(big_log), "limit": s.gptcache_calls, "embedder": s.embedder,
                      "batch_size": s.batch_size, "threshold": s.threshold, "workdir": str(work / f"gpt{r}")},
@@ -194,8 +195,8 @@ def _bench_logs(s: BenchSettings, work: Path, shared_home: Path, note: Callable[
             o = [run_worker({"task": "onnx", "log": str(big_log), "batch_size": s.batch_size,
                              "max_texts": s.onnx_texts, "thresholds": list(DEFAULT_THRESHOLDS), "ttl_s": 86_400.0},
                             shared_home) for _ in range(s.repeats)]
-            onnx = dict(_median_onnx(o), log_calls=int(big_log.stem.split("_")[1]))
-    return dict(_median_gptcache(g), log_calls=int(big_log.stem.split("_")[1])), onnx
+            onnx = dict(_median_onnx(o), log_calls=log_calls)
+    return dict(_median_gptcache(g), log_calls=log_calls), onnx
 
 
 def _median_gptcache(runs: list[dict]) -> dict:
