@@ -8,7 +8,7 @@
 The shipped model is an increasing curve through knots (a logistic in cosine),
 fitted on nearest-earlier-neighbour matches in shuffled streams of CLINC150 train
 utterances (same intent = same answer); see models/cache_calibration/MODEL_CARD.md and
-`python -m advisor.train_cache_calibration`. It is stored as plain arrays (.npz) and JSON.
+`advisor train cache-calibration`. It is stored as plain arrays (.npz) and JSON.
 
 Labelled pairs update it with a Bayesian logistic recalibration,
 logit p' = a + b * logit p, with a Normal prior centred on "the shipped curve is right"
@@ -86,7 +86,7 @@ def load_calibration(path: str | Path | None = None) -> Calibration:
     knots = directory / KNOTS_FILE
     if not knots.exists():
         raise InputError.at(str(directory), expected=f"a calibration model ({KNOTS_FILE}, {META_FILE})",
-                            found="no such file", fix="Reinstall advisor or run `python -m advisor.train_cache_calibration`.")
+                            found="no such file", fix="Reinstall advisor or run `advisor train cache-calibration`.")
     with np.load(knots, allow_pickle=False) as z:
         x, y = z["cosine_knots"].astype(np.float64), z["p_same_knots"].astype(np.float64)
     meta_path = directory / META_FILE

@@ -11,175 +11,26 @@ is resolved once, and the per-row costs are numpy arithmetic on the group's rate
 from __future__ import annotations
 
 import difflib
-import re
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
-from decimal import Decimal
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Callable, Iterable
 
 import numpy as np
 
 from .errors import ConfigError, InputError
 from .price_overrides import PriceOverride, parse_override, read_override_file
+from .prices_genai import data_date, genai_version, price_from_genai, snapshot
+from .prices_types import BATCH_DISCOUNT_DEFAULT, CallCosts, ModelPrice, PriceTier, price_rates
 
-BATCH_DISCOUNT_DEFAULT = 0.5  # "Batch APIs typically offer 50% cost reductions" (seed article)
+# The values (prices_types) and the genai-prices lookup (prices_genai) live in their own
+# modules; callers keep importing these names from advisor.prices.
+__all__ = ["BATCH_DISCOUNT_DEFAULT", "UNKNOWN_PROVIDER", "CallCosts", "ModelPrice", "PriceCatalog", "PriceTier",
+           "load_prices", "unknown_model_error"]
+
 _MTOK = 1_000_000.0
 UNKNOWN_PROVIDER = "unknown"  # advisor.ingest.providers.UNKNOWN
-
-
-@dataclass(frozen=True)
-class PriceTier:
-    """Rates that replace the base rates for a call whose input exceeds `above_input_tokens`.
-
-    genai-prices tiers are "cliff" tiers: crossing the threshold reprices all the call's tokens.
-    """
-
-    above_input_tokens: int
-    input_per_mtok_usd: float
-    output_per_mtok_usd: float
-    cached_input_per_mtok_usd: float
-    batch_input_per_mtok_usd: float
-    batch_output_per_mtok_usd: float
-
-
-@dataclass(frozen=True)
-class ModelPrice:
-    """Prices of one model at one provider, USD per million tokens."""
-
-    model: str
-    provider: str
-    input_per_mtok_usd: float
-    output_per_mtok_usd: float
-    cached_input_per_mtok_usd: float
-    batch_input_per_mtok_usd: float
-    batch_output_per_mtok_usd: float
-    batch_price_source: str  # "catalog" | "override" | "default 50 %"
-    source: str  # e.g. "genai-prices 0.2.3", "config [prices]", "overrides.toml"
-    tiers: tuple[PriceTier, ...] = ()
-
-    @property
-    def blended_per_mtok_usd(self) -> float:
-        """A single figure for ranking models: input and output weighted 3:1 (a common mix)."""
-        return (3 * self.input_per_mtok_usd + self.output_per_mtok_usd) / 4
-
-    def to_dict(self) -> dict[str, Any]:
-        d = {k: getattr(self, k) for k in (
-            "model", "provider", "input_per_mtok_usd", "output_per_mtok_usd",
-            "cached_input_per_mtok_usd", "batch_input_per_mtok_usd", "batch_output_per_mtok_usd",
-            "batch_price_source", "source")}
-        d["tiers"] = [t.__dict__.copy() for t in self.tiers]
-        return d
-
-
-@dataclass(frozen=True)
-class CallCosts:
-    """Per-call cost arrays in USD. `input_usd` covers all input tokens, cached ones included;
-    `cached_input_usd` is the part of it billed at the cached rate."""
-
-    input_usd: np.ndarray
-    cached_input_usd: np.ndarray
-    output_usd: np.ndarray
-
-    @property
-    def total_usd(self) -> np.ndarray:
-        return self.input_usd + self.output_usd
-
-
-# --------------------------------------------------------------------------- genai-prices
-
-
-def _snapshot():
-    from genai_prices import data_snapshot
-
-    return data_snapshot.get_snapshot()
-
-
-def _genai_version() -> str:
-    from importlib.metadata import version
-
-    return version("genai-prices")
-
-
-_CHECKED_DATE = re.compile(r"(?:checked|verified|as of|confirmed)[^.;]{0,60}?(20\d\d-\d\d-\d\d)", re.I)
-
-
-def _data_date(providers: Iterable[Any], as_of: date) -> str:
-    """The latest date on which the bundled price data says it was checked, not after `as_of`.
-
-    genai-prices ships no snapshot date, but its notes record when prices were last checked
-    ("checked on 2026-11-03", "as of 2026-10-14"); the newest of those dates the data.
-    """
-    best: date | None = None
-    for p in providers:
-        texts = [p.price_comments or ""] + [m.price_comments or "" for m in p.models]
-        for text in texts:
-            for found in _CHECKED_DATE.findall(text):
-                try:
-                    d = date.fromisoformat(found)
-                except ValueError:
-                    continue
-                if d <= as_of and (best is None or d > best):
-                    best = d
-    return (best or as_of).isoformat()
-
-
-def _rate(value: Any) -> float | None:
-    """A genai-prices price (Decimal or TieredPrices) as the base float rate."""
-    if value is None:
-        return None
-    if isinstance(value, Decimal):
-        return float(value)
-    return float(value.base)
-
-
-def _tier_rate(value: Any, above: int) -> float | None:
-    """The rate of a (possibly tiered) price for a call with more than `above` input tokens."""
-    if value is None:
-        return None
-    if isinstance(value, Decimal):
-        return float(value)
-    rate = value.base
-    for tier in value.tiers:
-        if above >= tier.start:
-            rate = tier.price
-    return float(rate)
-
-
-def _from_genai(model_ref: str, provider_id: str | None, as_of: datetime, source: str) -> ModelPrice | None:
-    snap = _snapshot()
-    try:
-        provider, info = snap.find_provider_model(model_ref, None, provider_id, None)
-    except LookupError:
-        return None
-    std = info.get_prices(as_of)
-    batch = info.get_prices(as_of, {"processing": "batch"})
-    has_batch = any(v.when.get("processing") == "batch" and (v.constraint is None or v.constraint.active(as_of))
-                    for v in (info.price_variants or ()))
-    inp, out = _rate(std.input_mtok), _rate(std.output_mtok)
-    if inp is None or out is None:
-        return None  # priced per request/second only: not a token model advisor can cost
-    starts = sorted({t.start for key in ("input_mtok", "output_mtok", "cache_read_mtok")
-                     if (v := getattr(std, key)) is not None and not isinstance(v, Decimal) for t in v.tiers})
-
-    def rates(above: int | None) -> tuple[float, float, float, float, float]:
-        pick = _rate if above is None else (lambda v: _tier_rate(v, above))
-        i, o = pick(std.input_mtok), pick(std.output_mtok)
-        cached = pick(std.cache_read_mtok)
-        if has_batch:
-            bi, bo = pick(batch.input_mtok), pick(batch.output_mtok)
-        else:
-            bi, bo = i * BATCH_DISCOUNT_DEFAULT, o * BATCH_DISCOUNT_DEFAULT
-        # No cache-read price: cached tokens are billed as ordinary input.
-        return i, o, (i if cached is None else cached), bi, bo
-
-    i, o, c, bi, bo = rates(None)
-    tiers = tuple(PriceTier(s, *rates(s)) for s in starts)
-    return ModelPrice(
-        model=model_ref, provider=provider.id, input_per_mtok_usd=i, output_per_mtok_usd=o,
-        cached_input_per_mtok_usd=c, batch_input_per_mtok_usd=bi, batch_output_per_mtok_usd=bo,
-        batch_price_source="catalog" if has_batch else "default 50 %", source=source, tiers=tiers,
-    )
+_data_date = data_date  # the name tests/test_prices.py imports
 
 
 # --------------------------------------------------------------------------- the catalog
@@ -207,7 +58,7 @@ class PriceCatalog:
 
     overrides: tuple[PriceOverride, ...] = ()
     as_of: str = ""           # ISO date at which dated catalog prices are resolved
-    price_date: str = ""      # ISO date of the price data (see _data_date)
+    price_date: str = ""      # ISO date of the price data (see data_date)
     source: str = ""          # "genai-prices <version>"
     _cache: dict[tuple[str, str | None], ModelPrice | None] = field(default_factory=dict, repr=False, compare=False)
 
@@ -233,7 +84,7 @@ class PriceCatalog:
         over = self._override_for(model, provider)
         prov = provider or (over.provider if over else None)
         # Without a provider, genai-prices infers it from the model name.
-        base = _from_genai(model, prov, self._as_of_dt(), self.source)
+        base = price_from_genai(model, prov, self._as_of_dt(), self.source)
         if over is None:
             return base
         if base is None and (over.input is None or over.output is None):
@@ -264,7 +115,7 @@ class PriceCatalog:
 
     def known_names(self, provider: str | None = None) -> list[str]:
         names = {o.model for o in self.overrides}
-        for p in _snapshot().providers:
+        for p in snapshot().providers:
             if provider is None or p.id == provider:
                 names.update(m.id for m in p.models)
         return sorted(names)
@@ -285,7 +136,7 @@ class PriceCatalog:
         The routing analyzer picks cheaper tiers from this list.
         """
         out: dict[tuple[str, str], ModelPrice] = {}
-        for p in _snapshot().providers:
+        for p in snapshot().providers:
             if provider is not None and p.id != provider:
                 continue
             for m in p.models:
@@ -337,12 +188,12 @@ class PriceCatalog:
                 prov = _provider_or_none(p)
                 known = self.known_names(prov) or self.known_names()
                 raise unknown_model_error(m, prov, known, file=file, row=row) from None
-            rates[:, g] = _rates(mp)
+            rates[:, g] = price_rates(mp)
             tiered.extend((g, t) for t in mp.tiers)
         per_row = rates[:, codes] if n else np.zeros((5, 0))
         for g, tier in tiered:  # tiers ascend, so a later (higher) tier overwrites a lower one
             mask = (codes == g) & (inp > tier.above_input_tokens)
-            per_row[:, mask] = np.array(_rates(tier))[:, None]
+            per_row[:, mask] = np.array(price_rates(tier))[:, None]
         in_rate = np.where(is_batch, per_row[3], per_row[0])
         out_rate = np.where(is_batch, per_row[4], per_row[1])
         # A cached token never costs more than an uncached one at the same (batch) rate.
@@ -379,10 +230,6 @@ def _factorize(values, n: int, *, na_sentinel: bool):
     return pd.factorize(np.broadcast_to(np.asarray(values, dtype=object), (n,)), use_na_sentinel=na_sentinel)
 
 
-def _rates(p: ModelPrice | PriceTier) -> tuple[float, float, float, float, float]:
-    return (p.input_per_mtok_usd, p.output_per_mtok_usd, p.cached_input_per_mtok_usd,
-            p.batch_input_per_mtok_usd, p.batch_output_per_mtok_usd)
-
 
 def load_prices(config, override_file: str | Path | None = None) -> PriceCatalog:
     """The price catalog for a run: genai-prices, then `[prices."model"]` tables, then `override_file`.
@@ -407,5 +254,5 @@ def load_prices(config, override_file: str | Path | None = None) -> PriceCatalog
         overrides.extend(read_override_file(override_file))
     return PriceCatalog(
         overrides=tuple(overrides), as_of=as_of.isoformat(),
-        price_date=_data_date(_snapshot().providers, as_of), source=f"genai-prices {_genai_version()}",
+        price_date=data_date(snapshot().providers, as_of), source=f"genai-prices {genai_version()}",
     )

@@ -3,7 +3,7 @@
 Saved as plain arrays (`np.savez_compressed`, loaded with `allow_pickle=False`) and JSON,
 never pickle. `router.json` holds the estimator's parameters and scalar state, the domain
 check's reference statistics, the embedding model it expects, and the held-out metrics that
-the model card quotes. Rebuild with `python -m advisor.train_router --data DIR`.
+the model card quotes. Rebuild with `advisor train router --data DIR`.
 """
 
 from __future__ import annotations
@@ -97,7 +97,7 @@ def load_router(directory: str | Path | None = None) -> ShippedRouter:
     if not meta_path.is_file() or not arrays_path.is_file():
         raise InputError(
             f"{d}: expected a router ({META_FILE} and {ARRAYS_FILE}), found none. "
-            "Rebuild it with `python -m advisor.train_router --data DIR` or pass the right directory."
+            "Rebuild it with `advisor train router --data DIR` or pass the right directory."
         )
     try:
         meta = json.loads(meta_path.read_text(encoding="utf-8"))

@@ -1,6 +1,7 @@
 """Train the shipped false-hit calibration: CLINC150 train streams -> models/cache_calibration/.
 
-    python -m advisor.train_cache_calibration [--out DIR] [--seeds 5]
+    train(data_csv, embedder, seeds=5, out_dir=None) -> Calibration
+    advisor train cache-calibration [--data CSV] [--out DIR] [--seeds 5]   (advisor/cli/train.py)
 
 Data: CLINC150 `train` + `oos_train` utterances (data/clinc150/, CC BY 3.0), never QQP.
 Each of `seeds` shuffles is replayed through the cache (every call enters it); every call's
@@ -13,19 +14,19 @@ threshold, written into calibration.json and MODEL_CARD.md.
 
 from __future__ import annotations
 
-import argparse
-import json
 from pathlib import Path
 
 import numpy as np
 
 from .analyzers.cache_replay import replay
-from .calibration import MODEL_SUBDIR, Calibration
-from .paths import models_dir
+from .calibration import Calibration
+from .errors import InputError
 
 KNOTS = np.round(np.arange(0.0, 1.0001, 0.01), 2)
 THRESHOLDS = (0.75, 0.80, 0.85, 0.90, 0.95)
 FIT_FROM = 0.5
+TRAIN_SPLITS = ("train", "oos_train")
+HELDOUT_SPLITS = ("val", "oos_val")
 
 
 def stream_pairs(texts: list[str], labels: np.ndarray, embedder, seed: int) -> tuple[np.ndarray, np.ndarray]:
@@ -68,17 +69,42 @@ def precision_table(cal: Calibration, cosine: np.ndarray, same: np.ndarray) -> l
     return rows
 
 
-def train(embedder, seeds: int = 5) -> Calibration:
-    from .evaluate.cache_streams import clinc_frame
+def read_clinc(data_csv: Path):
+    """CLINC150 as one CSV (data/clinc150/clinc150.csv): columns text, intent, split."""
+    import pandas as pd
 
-    df = clinc_frame()
-    tr = df[df["split"].isin(["train", "oos_train"])]
+    data_csv = Path(data_csv)
+    if not data_csv.is_file():
+        raise InputError.at(str(data_csv), expected="CLINC150 as a CSV with columns text, intent, split",
+                            found="no such file", fix="Pass --data data/clinc150/clinc150.csv (the default).")
+    try:
+        df = pd.read_csv(data_csv)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise InputError.at(str(data_csv), expected="a CSV file", found=str(exc).splitlines()[0],
+                            fix="Pass data/clinc150/clinc150.csv (the default).") from None
+    for column in ("text", "intent", "split"):
+        if column not in df.columns:
+            raise InputError.at(str(data_csv), column=column, expected="columns text, intent, split",
+                                found=f"columns {', '.join(map(str, df.columns)) or 'none'}",
+                                fix="Pass data/clinc150/clinc150.csv (the default).")
+    for splits in (TRAIN_SPLITS, HELDOUT_SPLITS):
+        if not df["split"].isin(splits).any():
+            raise InputError.at(str(data_csv), column="split", expected=f"rows in {' or '.join(splits)}",
+                                found="none", fix="Pass the whole CLINC150 file, not one split of it.")
+    return df
+
+
+def train(data_csv: Path, embedder, seeds: int = 5, out_dir: Path | None = None) -> Calibration:
+    """Fit the calibration on `seeds` shuffled replays of the train splits, check it on the
+    held-out splits (recorded in its meta), and save it to `out_dir` when given."""
+    df = read_clinc(data_csv)
+    tr = df[df["split"].isin(TRAIN_SPLITS)]
     texts, labels = tr["text"].astype(str).tolist(), tr["intent"].astype(str).to_numpy()
     parts = [stream_pairs(texts, labels, embedder, seed) for seed in range(seeds)]
     cos = np.concatenate([c for c, _ in parts])
     same = np.concatenate([s for _, s in parts])
     curve, params = fit_curve(cos, same)
-    va = df[df["split"].isin(["val", "oos_val"])]
+    va = df[df["split"].isin(HELDOUT_SPLITS)]
     vcos, vsame = stream_pairs(va["text"].astype(str).tolist(), va["intent"].astype(str).to_numpy(), embedder, 0)
     meta = {
         "kind": "logistic P(same answer | cosine of best earlier match), sampled at knots, linear between",
@@ -92,21 +118,6 @@ def train(embedder, seeds: int = 5) -> Calibration:
     }
     cal = Calibration(cosine_knots=KNOTS.astype(np.float64), p_same_knots=curve, meta=meta)
     meta["heldout"]["by_threshold"] = precision_table(cal, vcos, vsame)
+    if out_dir is not None:
+        cal.save(Path(out_dir))
     return cal
-
-
-def main(argv: list[str] | None = None) -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--out", default=str(models_dir() / MODEL_SUBDIR))
-    ap.add_argument("--seeds", type=int, default=5)
-    ap.add_argument("--embedding-model", default=None)
-    args = ap.parse_args(argv)
-    from .embed import SentenceTransformerEmbedder
-
-    cal = train(SentenceTransformerEmbedder(args.embedding_model), seeds=args.seeds)
-    cal.save(Path(args.out))
-    print(json.dumps(cal.meta, indent=2))
-
-
-if __name__ == "__main__":
-    main()

@@ -1,4 +1,4 @@
-"""Writers for `python -m advisor.train_router`: model card, evaluation page, shipped data subset.
+"""Writers for `advisor train router` (advisor/train_router.py): model card, evaluation page, shipped data subset.
 
 Every number written here comes from the objects passed in (measured by the training run).
 """
@@ -9,7 +9,7 @@ import datetime as _dt
 from pathlib import Path
 
 SOURCE = "lm-sys/RouteLLM, routellm/evals/mmlu/responses/ (commit 0b64fda)"
-COMMAND = ("python -m advisor.train_router --data ../shared/data/routellm-mmlu "
+COMMAND = ("advisor train router --data ../shared/data/routellm-mmlu "
            "--ood-json ../shared/data/clinc150/data_full.json")
 
 
@@ -116,7 +116,7 @@ def write_report(path: Path, evaluation, baseline, domain_rows, router, learning
         "",
         "The first row is what `advisor evaluate router LABELS.csv --text-col prompt --weak-col <mixtral column>",
         "--strong-col <gpt-4 column> --train-frac 0.5 --seed 0 --json` prints for a CSV of the same decontaminated",
-        "rows in the same order (file order, then row order): the command and this script share the split and the model.",
+        "rows in the same order (file order, then row order): the two commands share the split and the model.",
         "",
         "## Domain check of the shipped router",
         "",

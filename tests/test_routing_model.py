@@ -47,7 +47,7 @@ def test_saved_router_is_plain_arrays_and_json_and_predicts_the_same(tmp_path):
 
 
 def test_missing_router_directory_tells_how_to_rebuild(tmp_path):
-    with pytest.raises(InputError, match="expected a router .* `python -m advisor.train_router"):
+    with pytest.raises(InputError, match="expected a router .* `advisor train router"):
         load_router(tmp_path)
 
 

@@ -27,6 +27,7 @@ COMMANDS = [
     ("reconcile", "reconcile"),
     ("export", "export"),
     ("bench", "bench"),
+    ("train", "train"),
 ]
 
 
