@@ -197,13 +197,16 @@ class SentenceTransformerEmbedder:
     def _embed(self, texts: list[str], progress: Progress | None) -> np.ndarray:
         model = self._load()
         out = np.empty((len(texts), self.dim), dtype=np.float32)
+        # Longest first, as SentenceTransformer.encode orders one call's texts, so batches are
+        # the ones a single encode() of all texts would form: similar lengths pad less (short
+        # queries in arrival order measured ~20 % slower). Batch by batch only for progress.
+        order = np.argsort([-len(t) for t in texts], kind="stable")
         for start in range(0, len(texts), self.batch_size):
-            batch = texts[start:start + self.batch_size]
-            out[start:start + len(batch)] = model.encode(
-                batch, batch_size=self.batch_size, normalize_embeddings=True, show_progress_bar=False
-            )
+            idx = order[start:start + self.batch_size]
+            out[idx] = model.encode([texts[i] for i in idx], batch_size=self.batch_size,
+                                    normalize_embeddings=True, show_progress_bar=False)
             if progress:
-                progress(start + len(batch), len(texts))
+                progress(start + len(idx), len(texts))
         return _l2_normalize(out)
 
     def encode(self, texts: Sequence[str], progress: Progress | None = None) -> np.ndarray:

@@ -95,6 +95,23 @@ def test_progress_callback_sees_the_total(model_dir):
     assert seen[-1] == (3, 3)
 
 
+def test_batches_are_length_sorted_and_rows_come_back_in_input_order(model_dir):
+    calls = []
+
+    class FakeModel:
+        def encode(self, batch, **kw):
+            calls.append(list(batch))
+            return FakeEmbedder(dim=16).encode(batch)
+
+    emb = SentenceTransformerEmbedder(model_dir, batch_size=2, cache=False)
+    emb._model = FakeModel()
+    texts = ["a b", "a much longer question here", "mid length one", "x", "another long-ish query"]
+    out = emb._embed(texts, None)
+    assert np.allclose(out, FakeEmbedder(dim=16).encode(texts), atol=1e-6)
+    # Longest first, as one SentenceTransformer.encode call would batch them.
+    assert [len(t) for batch in calls for t in batch] == sorted(map(len, texts), reverse=True)
+
+
 def test_missing_model_folder_is_a_config_error(tmp_path):
     with pytest.raises(ConfigError, match="embedding.model_path"):
         SentenceTransformerEmbedder(tmp_path / "nope")

@@ -72,3 +72,11 @@ def test_learning_curve_stopping_at_the_first_stable_size_gives_the_same_answer_
     kept = [p.n_labelled for p in short.points]
     assert kept[-1] == 280 and kept[-2] == short.n_needed_for_stable_auc and len(kept) <= len(full.points)
     assert short.points == tuple(p for p in full.points if p.n_labelled in kept)
+
+
+def test_learning_curve_on_threads_equals_one_fit_after_another():
+    _, X, F, weak, strong = _data(400)
+    kw = dict(seed=0, sizes=[50, 100, 200, 280], tolerance=0.03)
+    assert learning_curve(X, F, weak, strong, n_jobs=3, **kw) == learning_curve(X, F, weak, strong, n_jobs=1, **kw)
+    stopped = [learning_curve(X, F, weak, strong, n_jobs=j, stop_when_stable=True, **kw) for j in (1, 3)]
+    assert stopped[0] == stopped[1]

@@ -8,6 +8,8 @@ draws is below `max_sd` and its mean is within `tolerance` of the largest size's
 
 from __future__ import annotations
 
+import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -34,6 +36,10 @@ class LearningCurve:
         return {"points": [p.__dict__ for p in self.points], "n_needed_for_stable_auc": self.n_needed_for_stable_auc}
 
 
+def _cores() -> int:
+    return min(4, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1))
+
+
 def default_sizes(n_train: int) -> list[int]:
     sizes = [s for s in (50, 100, 200, 400, 800, 1600, 3200, 6400) if s < n_train]
     return sizes + [n_train]
@@ -44,9 +50,9 @@ def learning_curve(embeddings: np.ndarray, features: np.ndarray, weak: np.ndarra
                    max_sd: float = 0.02, tolerance: float = 0.02, threshold: float | None = None,
                    split: tuple[np.ndarray, np.ndarray] | None = None, stop_when_stable: bool = False,
                    text_ids: np.ndarray | None = None, cache: FitCache | None = None,
-                   max_test: int = 3000) -> LearningCurve:
+                   max_test: int = 3000, n_jobs: int | None = None) -> LearningCurve:
     """`split` = (training pool, test rows) overrides the seeded hold-out. `text_ids`, `cache`:
-    as in RoutingClassifier.fit.
+    as in RoutingClassifier.fit. n_jobs: threads for the fits (default: the cores, at most 4).
 
     stop_when_stable: fit the whole pool first, then sizes from the smallest up, and stop at
     the first stable one; the answer is the same, the larger sizes (most of the cost: a fit
@@ -64,22 +70,22 @@ def learning_curve(embeddings: np.ndarray, features: np.ndarray, weak: np.ndarra
     has_gap = bool(np.any(weak[test] != strong[test]))
     test_ids = None if text_ids is None else text_ids[test]
 
-    def point(size: int) -> LearningPoint:
-        aucs, apgrs = [], []
-        for r in range(n_repeats if size < len(pool) else 1):
-            idx = np.random.default_rng(seed + 1 + r).choice(pool, size=size, replace=False)
-            try:
-                model = RoutingClassifier(seed=seed).fit(embeddings[idx], features[idx], weak[idx], strong[idx], threshold,
-                                                         text_ids=None if text_ids is None else text_ids[idx],
-                                                         cache=cache, out_of_fold=False)
-            except ValueError:  # too few labels or one outcome only at this size
-                continue
-            out = model.predict(embeddings[test], features[test], text_ids=test_ids, cache=cache)
-            auc = auc_score(out.p_good_enough, good_test)
-            if auc is not None:
-                aucs.append(auc)
-            if has_gap:
-                apgrs.append(evaluate_scores(out.strong_score, weak[test], strong[test]).apgr)
+    def draw(size: int, r: int) -> tuple[float | None, float | None] | None:
+        """(AUC, APGR) of one fit on `size` pool rows drawn with seed + 1 + r; None if it can't fit."""
+        idx = np.random.default_rng(seed + 1 + r).choice(pool, size=size, replace=False)
+        try:
+            model = RoutingClassifier(seed=seed).fit(embeddings[idx], features[idx], weak[idx], strong[idx], threshold,
+                                                     text_ids=None if text_ids is None else text_ids[idx],
+                                                     cache=cache, out_of_fold=False)
+        except ValueError:  # too few labels or one outcome only at this size
+            return None
+        out = model.predict(embeddings[test], features[test], text_ids=test_ids, cache=cache)
+        apgr = evaluate_scores(out.strong_score, weak[test], strong[test]).apgr if has_gap else None
+        return auc_score(out.p_good_enough, good_test), apgr
+
+    def point(size: int, results) -> LearningPoint:
+        aucs = [a for a, _ in filter(None, results) if a is not None]
+        apgrs = [g for _, g in filter(None, results) if g is not None]
         return LearningPoint(
             n_labelled=int(size),
             auc_mean=float(np.mean(aucs)) if aucs else None,
@@ -92,13 +98,24 @@ def learning_curve(embeddings: np.ndarray, features: np.ndarray, weak: np.ndarra
                 and abs(p.auc_mean - final) <= tolerance)
 
     sizes = list(sizes or default_sizes(len(pool)))
-    last = point(sizes[-1])
+    # Every draw is its own seeded fit, so they run on a few threads (each fit keeps BLAS at one
+    # thread; numpy and faiss release the GIL) and the points are the same as one after another.
+    # The largest size goes first: every stability check needs it. With stop_when_stable the
+    # draws are queued smallest first and the queue is dropped at the first stable size, so at
+    # most the draws already running are spent beyond it.
+    tasks = [(sizes[-1], 0)] + [(size, r) for size in sizes[:-1] for r in range(n_repeats if size < len(pool) else 1)]
+    workers = max(1, min(n_jobs or _cores(), len(tasks)))
     points, needed = [], None
-    # The largest size has one draw (sd 0) and is the reference itself: it proves nothing.
-    for size in sizes[:-1]:
-        points.append(point(size))
-        if needed is None and stable(points[-1], last.auc_mean):
-            needed = points[-1].n_labelled
-            if stop_when_stable:
-                break
+    with ThreadPoolExecutor(max_workers=workers) as executor:
+        futures = {task: executor.submit(draw, *task) for task in tasks}
+        # The largest size has one draw (sd 0) and is the reference itself: it proves nothing.
+        last = point(sizes[-1], [futures[(sizes[-1], 0)].result()])
+        for size in sizes[:-1]:
+            points.append(point(size, [futures[t].result() for t in tasks if t[0] == size and t != tasks[0]]))
+            if needed is None and stable(points[-1], last.auc_mean):
+                needed = points[-1].n_labelled
+                if stop_when_stable:
+                    for f in futures.values():
+                        f.cancel()
+                    break
     return LearningCurve(tuple(points + [last]), needed)

@@ -68,7 +68,7 @@ def render_markdown(r: BenchReport, command: str) -> str:
                 "| stage | time (s) | process peak RSS at stage end (MB) |", "|---|---:|---:|"]
         out += [f"| {row['stage']} | {_f(row['seconds'])} | {_f(row['peak_rss_mb'], 0)} |" for row in size["stages"]]
         out += ["", f"End to end `run_analysis`: {_f(size['analyze_s'])} s, peak RSS {_f(size['analyze_peak_rss_mb'], 0)} MB. "
-                f"Embedding the same {size['unique_texts']:,} texts alone: {_f(size['embed_alone_s'])} s "
+                f"Embedding the same {size['unique_texts']:,} texts alone{_how_alone(s)}: {_f(size['embed_alone_s'])} s "
                 f"(model load {_f(size['embed_load_s'])} s + encode {_f(size['embed_encode_s'])} s, "
                 f"{_f(size['texts_per_s'], 0)} texts/s, peak RSS {_f(size['embed_peak_rss_mb'], 0)} MB). "
                 f"Per-repeat ratios: {', '.join(f'{x:.2f}' for x in size['ratios'])}.", ""]
@@ -77,6 +77,10 @@ def render_markdown(r: BenchReport, command: str) -> str:
     if r.sizes:
         out += _growth(r)
     return _rest(r, out)
+
+
+def _how_alone(s) -> str:
+    return " (one plain `SentenceTransformer.encode` call, same batch size)" if s.embedder == "minilm" else ""
 
 
 def _growth(r: BenchReport) -> list[str]:
