@@ -23,14 +23,61 @@ OFFLINE_ENCODINGS = ("o200k_base", "cl100k_base")
 
 @lru_cache(maxsize=4)
 def _encoding(name: str):
+    """An object with encode_ordinary(text) -> token ids for an offline encoding."""
     if name not in OFFLINE_ENCODINGS:
         raise InputError(
             f"tokenizer: expected an offline encoding among {', '.join(OFFLINE_ENCODINGS)}, found {name!r}. "
             f"Use one of those names (o200k_base fits current OpenAI models)."
         )
+    compiled = _compiled_tokenizer(name)
+    if compiled is not None:
+        return _Compiled(compiled)
     import bpe_openai
 
     return bpe_openai.get_encoding(name)
+
+
+class _Compiled:
+    """bpe-openai's Rust tokenizer with the checks its encode_ordinary makes: text that is not
+    valid UTF-8 (lone surrogates) is repaired the same way first."""
+
+    def __init__(self, tokenizer):
+        self._tok = tokenizer
+
+    def encode_ordinary(self, text: str) -> list[int]:
+        try:
+            return self._tok.encode(text)
+        except UnicodeEncodeError:
+            return self._tok.encode(text.encode("utf-16", "surrogatepass").decode("utf-16", "replace"))
+
+
+def _compiled_tokenizer(name: str):
+    """bpe-openai's compiled extension, loaded without running the package's __init__, or None.
+
+    Importing `bpe_openai` builds Python dicts of all three of its vocabularies (~0.5 s, a
+    good part of what analyze spends beside embedding on 100k calls); the Rust tokenizer
+    carries its own copy and needs none of them. Any surprise in the package's layout falls
+    back to the public API (a test checks both give the same counts)."""
+    import importlib.machinery
+    import importlib.util
+
+    try:
+        spec = importlib.util.find_spec("bpe_openai")
+        folders = list(spec.submodule_search_locations or []) if spec else []
+        for suffix in importlib.machinery.EXTENSION_SUFFIXES:
+            for folder in folders:
+                path = f"{folder}/_bindings{suffix}"
+                try:
+                    loader = importlib.machinery.ExtensionFileLoader("bpe_openai._bindings", path)
+                    module = importlib.util.module_from_spec(importlib.util.spec_from_file_location(
+                        "bpe_openai._bindings", path, loader=loader))
+                except (ImportError, OSError):
+                    continue
+                loader.exec_module(module)
+                return module.tokenizer_for_encoding(name)
+    except Exception:  # noqa: BLE001 - an optimisation only: the public API below always works
+        return None
+    return None
 
 
 class TokenCounter:

@@ -40,3 +40,28 @@ def test_cl100k_is_available_offline_and_differs_from_o200k():
 def test_unknown_encoding_is_an_input_error_naming_known_ones():
     with pytest.raises(InputError, match=r"expected an offline encoding among o200k_base, cl100k_base, found 'gpt2'"):
         count_tokens(["x"], encoding="gpt2")
+
+
+@pytest.mark.parametrize("name", ["o200k_base", "cl100k_base"])
+def test_compiled_tokenizer_counts_as_the_public_api_does(name):
+    import bpe_openai
+
+    from advisor.tokens import _Compiled, _encoding
+
+    assert isinstance(_encoding(name), _Compiled)  # the fast path is the one taken here
+    texts = ["What's the refund policy for order #1234?", "<|endoftext|> and <|fim_prefix|>", "lone \ud800 surrogate",
+             "", "emoji 🎉 ünïcödé 中文", "  spaces\n\n\ttabs  ", "x" * 5000, "def f(x):\n    return x ** 2\n"]
+    public = bpe_openai.get_encoding(name)
+    assert [len(_encoding(name).encode_ordinary(t)) for t in texts] == [len(public.encode_ordinary(t)) for t in texts]
+
+
+def test_counting_falls_back_to_the_public_api(monkeypatch):
+    import advisor.tokens as tokens
+
+    tokens._encoding.cache_clear()
+    monkeypatch.setattr(tokens, "_compiled_tokenizer", lambda name: None)
+    try:
+        assert list(count_tokens(["hello world", None])) == [2, 0]
+        assert not isinstance(tokens._encoding("o200k_base"), tokens._Compiled)
+    finally:
+        tokens._encoding.cache_clear()
