@@ -212,3 +212,23 @@ def test_labels_on_too_few_distinct_texts_are_a_warning_not_a_crash():
     f = analyze_routing(QueryLog(frame=frame, sources=("test.csv",)), make_baseline(log), _ctx({"router": "none"}))
     assert f.candidates[0].mode == "none"
     assert any("not training on gpt-4o-mini's labels" in w and "5 distinct texts" in w for w in f.warnings)
+
+
+def test_candidates_fitted_on_threads_give_the_answer_of_one_after_another(monkeypatch):
+    import dataclasses
+
+    import advisor.analyzers.routing as routing
+
+    log = make_log(300)
+    rng = np.random.default_rng(1)
+    log = dataclasses.replace(log, frame=log.frame.assign(**{
+        "quality__gpt-4.1-nano": np.where(rng.random(300) < 0.7, log.frame["quality__gpt-4o-mini"], 0.0)}))
+    ctx = lambda: _ctx({"candidates": ["gpt-4o-mini", "gpt-4.1-nano", "no-such-model"], "learning_curve": True})  # noqa: E731
+    runs = []
+    for n in (1, 3):
+        monkeypatch.setattr(routing, "cores", lambda n=n: n)
+        runs.append(analyze_routing(log, make_baseline(log), ctx()))
+    serial, threaded = runs
+    assert [c.model for c in threaded.candidates] == ["gpt-4o-mini", "gpt-4.1-nano"]
+    assert json.dumps(threaded.to_dict(), sort_keys=True) == json.dumps(serial.to_dict(), sort_keys=True)
+    assert threaded.warnings == serial.warnings and any("no-such-model" in w for w in threaded.warnings)

@@ -23,6 +23,7 @@ Settings (`[routing]` in the config file)::
 from __future__ import annotations
 
 import dataclasses
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -41,7 +42,7 @@ from .routing_candidates import (
 )
 from .routing_domain import DomainCheck
 from .routing_features import text_features
-from .routing_fitting import FitCache
+from .routing_fitting import FitCache, cores
 from .routing_segments import cluster_requests
 
 if TYPE_CHECKING:
@@ -225,77 +226,95 @@ def analyze_routing(log: QueryLog, baseline: Baseline, ctx: AnalysisContext) -> 
     fit_cache = FitCache()  # candidates labelled on the same calls share their label-free work
     estimates: list[CandidateEstimate] = []
     labelled_masks: dict[str, np.ndarray] = {}
-    for name in _candidate_names(log, ctx_labels, cfg, np.unique(served), set(served_providers)):
-        provider = guess_provider(name, cfg.candidate_providers, fallback_provider)
-        try:
-            ctx.prices.price(name, provider)  # unknown model: InputError naming close names
-        except InputError as exc:
-            warnings.append(f"routing candidate '{name}' skipped: {exc}")
-            continue
-        # Same tokens at the candidate's list prices (no cache discount assumed on the new model).
-        cand_cost = np.asarray(ctx.prices.call_cost_usd(name, provider, in_tok, out_tok), dtype=float)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            ratio = np.where(per_call_cost > 0, cand_cost / per_call_cost, 1.0)
-        eligible = (served != name) & (cand_cost < per_call_cost)
-        candidate_labels, candidate_from_file = _labels_for(frame, ctx_labels, name, texts, served)
-        inputs = CandidateInputs(
-            model=name, provider=provider, eligible=eligible,
-            per_call_saving_usd=np.where(eligible, per_call_cost - cand_cost, 0.0), cost_ratio=ratio,
-            current_quality=current_quality, candidate_labels=candidate_labels, current_labels=current_labels,
-            monthly_factor=float(baseline.monthly_factor), labels_per_text=current_from_file | candidate_from_file,
-        )
-        labelled = np.isfinite(inputs.candidate_labels) & np.isfinite(current_labels)
-        labelled_masks[name] = labelled
-        good = inputs.candidate_labels[labelled] >= (current_labels[labelled] if cfg.quality_threshold is None else cfg.quality_threshold)
-        ctx.progress(f"routing: {name}", 0, 1)
-        estimate = None
-        if labelled.sum() >= cfg.min_labels and 0 < good.sum() < len(good):
+    # Two passes over the candidates, so the slow parts run on threads while the answer stays the
+    # one a single pass gives: the first prices each candidate and starts its fit on labels
+    # (and the segment clustering); the second reads the fits in the same order and writes the
+    # warnings and fallbacks as before.
+    executor = ThreadPoolExecutor(max_workers=cores())
+    try:
+        planned = []
+        for name in _candidate_names(log, ctx_labels, cfg, np.unique(served), set(served_providers)):
+            provider = guess_provider(name, cfg.candidate_providers, fallback_provider)
             try:
-                estimate = estimate_from_labels(inputs, embeddings, user_features, target=target,
-                                                threshold=cfg.quality_threshold, seed=ctx.config.seed,
-                                                with_learning_curve=cfg.learning_curve, text_ids=text_of_call,
-                                                cache=fit_cache)
-            except InputError as exc:  # e.g. every label on a handful of texts: nothing to generalise from
-                warnings.append(f"routing: not training on {name}'s labels: {exc}")
-        if estimate is not None:
-            if estimate.metrics.ece is not None and estimate.metrics.ece > MAX_ECE:
-                warnings.append(f"routing: {name}'s probabilities are off by {estimate.metrics.ece:.2f} on average "
-                                f"(expected calibration error, out of fold; aim <= {MAX_ECE}); its share interval is "
-                                "widened by that much. More labels usually fix this.")
-            estimates.append(estimate)
-        else:
-            if labelled.any() and not (labelled.sum() >= cfg.min_labels and 0 < good.sum() < len(good)):
-                warnings.append(f"routing: only {int(labelled.sum())} calls have labels for both the current model and "
-                                f"{name} (need {cfg.min_labels} with both outcomes); not training on them.")
-            if cfg.router == "none":
-                estimates.append(estimate_unsupported(inputs, "No labels and the default router is disabled ([routing] router = \"none\")."))
+                ctx.prices.price(name, provider)  # unknown model: InputError naming close names
+            except InputError as exc:
+                planned.append((name, exc, None, None, None))
+                continue
+            # Same tokens at the candidate's list prices (no cache discount assumed on the new model).
+            cand_cost = np.asarray(ctx.prices.call_cost_usd(name, provider, in_tok, out_tok), dtype=float)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                ratio = np.where(per_call_cost > 0, cand_cost / per_call_cost, 1.0)
+            eligible = (served != name) & (cand_cost < per_call_cost)
+            candidate_labels, candidate_from_file = _labels_for(frame, ctx_labels, name, texts, served)
+            inputs = CandidateInputs(
+                model=name, provider=provider, eligible=eligible,
+                per_call_saving_usd=np.where(eligible, per_call_cost - cand_cost, 0.0), cost_ratio=ratio,
+                current_quality=current_quality, candidate_labels=candidate_labels, current_labels=current_labels,
+                monthly_factor=float(baseline.monthly_factor), labels_per_text=current_from_file | candidate_from_file,
+            )
+            labelled = np.isfinite(inputs.candidate_labels) & np.isfinite(current_labels)
+            good = inputs.candidate_labels[labelled] >= (current_labels[labelled] if cfg.quality_threshold is None else cfg.quality_threshold)
+            trainable = bool(labelled.sum() >= cfg.min_labels and 0 < good.sum() < len(good))
+            job = executor.submit(estimate_from_labels, inputs, embeddings, user_features, target=target,
+                                  threshold=cfg.quality_threshold, seed=ctx.config.seed,
+                                  with_learning_curve=cfg.learning_curve, text_ids=text_of_call,
+                                  cache=fit_cache) if trainable else None
+            planned.append((name, None, inputs, labelled, job))
+        # Cluster distinct texts weighted by their calls: the same segments, a fraction of the work.
+        calls_per_text = np.bincount(text_of_call, minlength=len(distinct_texts))
+        clustering = executor.submit(cluster_requests, distinct_vectors, distinct_texts, n_segments=min(cfg.n_segments, n),
+                                     seed=ctx.config.seed, weights=calls_per_text) if any(p[1] is None for p in planned) else None
+
+        for name, price_error, inputs, labelled, job in planned:
+            if price_error is not None:
+                warnings.append(f"routing candidate '{name}' skipped: {price_error}")
+                continue
+            labelled_masks[name] = labelled
+            ctx.progress(f"routing: {name}", 0, 1)
+            estimate = None
+            if job is not None:
+                try:
+                    estimate = job.result()
+                except InputError as exc:  # e.g. every label on a handful of texts: nothing to generalise from
+                    warnings.append(f"routing: not training on {name}'s labels: {exc}")
+            if estimate is not None:
+                if estimate.metrics.ece is not None and estimate.metrics.ece > MAX_ECE:
+                    warnings.append(f"routing: {name}'s probabilities are off by {estimate.metrics.ece:.2f} on average "
+                                    f"(expected calibration error, out of fold; aim <= {MAX_ECE}); its share interval is "
+                                    "widened by that much. More labels usually fix this.")
+                estimates.append(estimate)
             else:
-                if shipped is None:
-                    shipped, domain, shipped_scores, note = _apply_shipped_router(cfg, embeddings, texts, features,
-                                                                                  ctx.config.seed)
-                    embedder_id = getattr(ctx.get_embedder(), "model_id", None)
-                    if shipped_scores is not None and embedder_id != shipped.embedding_model_id:
-                        warnings.append(f"routing: the default router was trained on {shipped.embedding_model} "
-                                        f"embeddings; the configured embedder is '{embedder_id}'.")
-                    if note:
-                        warnings.append(note)
-                if shipped_scores is None:
-                    estimates.append(estimate_unsupported(inputs, "The default router does not cover this traffic."))
+                if labelled.any() and job is None:
+                    warnings.append(f"routing: only {int(labelled.sum())} calls have labels for both the current model and "
+                                    f"{name} (need {cfg.min_labels} with both outcomes); not training on them.")
+                if cfg.router == "none":
+                    estimates.append(estimate_unsupported(inputs, "No labels and the default router is disabled ([routing] router = \"none\")."))
                 else:
-                    ece = float(shipped.metrics.get("held_out", {}).get("ece") or 0.05)
-                    estimates.append(estimate_from_router(inputs, shipped_scores, ece, target=target))
-        ctx.progress(f"routing: {name}", 1, 1)
+                    if shipped is None:
+                        shipped, domain, shipped_scores, note = _apply_shipped_router(cfg, embeddings, texts, features,
+                                                                                      ctx.config.seed)
+                        embedder_id = getattr(ctx.get_embedder(), "model_id", None)
+                        if shipped_scores is not None and embedder_id != shipped.embedding_model_id:
+                            warnings.append(f"routing: the default router was trained on {shipped.embedding_model} "
+                                            f"embeddings; the configured embedder is '{embedder_id}'.")
+                        if note:
+                            warnings.append(note)
+                    if shipped_scores is None:
+                        estimates.append(estimate_unsupported(inputs, "The default router does not cover this traffic."))
+                    else:
+                        ece = float(shipped.metrics.get("held_out", {}).get("ece") or 0.05)
+                        estimates.append(estimate_from_router(inputs, shipped_scores, ece, target=target))
+            ctx.progress(f"routing: {name}", 1, 1)
 
-    if not estimates:
-        return RoutingFindings(quality_target=target, warnings=tuple(warnings), domain=domain,
-                               skipped_reason="no candidate model with a known price is cheaper than the current one; "
-                               "name candidates in [routing] candidates.")
+        if not estimates:
+            return RoutingFindings(quality_target=target, warnings=tuple(warnings), domain=domain,
+                                   skipped_reason="no candidate model with a known price is cheaper than the current one; "
+                                   "name candidates in [routing] candidates.")
 
-    ctx.progress("routing: segments", 0, 1)
-    # Cluster distinct texts weighted by their calls: the same segments, a fraction of the work.
-    calls_per_text = np.bincount(text_of_call, minlength=len(distinct_texts))
-    clusters = cluster_requests(distinct_vectors, distinct_texts, n_segments=min(cfg.n_segments, n), seed=ctx.config.seed,
-                                weights=calls_per_text)
+        ctx.progress("routing: segments", 0, 1)
+        clusters = clustering.result()
+    finally:
+        executor.shutdown(wait=True, cancel_futures=True)
     clusters = dataclasses.replace(clusters, per_call_segment=clusters.per_call_segment[text_of_call])
     segments = _segments(clusters, frame, served, current_labels, current_quality, estimates, labelled_masks, in_tok, out_tok)
     ctx.progress("routing: segments", 1, 1)

@@ -11,9 +11,19 @@ ten inputs, so both are cheaper written out (tests check them against scikit-lea
 
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 
 _CONTROLLER = []
+
+
+def cores() -> int:
+    """Threads for independent fits: the cores this process may use, at most 4 (each fit keeps
+    BLAS at one thread, so more threads than cores only queue)."""
+    import os
+
+    return min(4, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1))
 
 
 def single_threaded():
@@ -39,6 +49,10 @@ class FitCache:
 
     def __init__(self):
         self._memo: dict[bytes, object] = {}
+        # Fits of several candidates run on threads: the first to ask computes a piece, the
+        # others wait for it instead of computing it again.
+        self._locks: dict[bytes, threading.Lock] = {}
+        self._guard = threading.Lock()
 
     def get(self, name: str, arrays, params, compute):
         import hashlib
@@ -53,8 +67,13 @@ class FitCache:
             h.update(a.data)
         h.update(repr(params).encode())
         key = h.digest()
-        if key not in self._memo:
-            self._memo[key] = compute()
+        if key in self._memo:
+            return self._memo[key]
+        with self._guard:
+            lock = self._locks.setdefault(key, threading.Lock())
+        with lock:
+            if key not in self._memo:
+                self._memo[key] = compute()
         return self._memo[key]
 
 

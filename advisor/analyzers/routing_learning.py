@@ -8,14 +8,13 @@ draws is below `max_sd` and its mean is within `tolerance` of the largest size's
 
 from __future__ import annotations
 
-import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
 
 from .routing_classifier import RoutingClassifier
-from .routing_fitting import FitCache
+from .routing_fitting import FitCache, cores
 from .routing_metrics import auc_score, evaluate_scores
 
 
@@ -34,10 +33,6 @@ class LearningCurve:
 
     def to_dict(self) -> dict:
         return {"points": [p.__dict__ for p in self.points], "n_needed_for_stable_auc": self.n_needed_for_stable_auc}
-
-
-def _cores() -> int:
-    return min(4, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1))
 
 
 def default_sizes(n_train: int) -> list[int]:
@@ -104,7 +99,7 @@ def learning_curve(embeddings: np.ndarray, features: np.ndarray, weak: np.ndarra
     # draws are queued smallest first and the queue is dropped at the first stable size, so at
     # most the draws already running are spent beyond it.
     tasks = [(sizes[-1], 0)] + [(size, r) for size in sizes[:-1] for r in range(n_repeats if size < len(pool) else 1)]
-    workers = max(1, min(n_jobs or _cores(), len(tasks)))
+    workers = max(1, min(n_jobs or cores(), len(tasks)))
     points, needed = [], None
     with ThreadPoolExecutor(max_workers=workers) as executor:
         futures = {task: executor.submit(draw, *task) for task in tasks}
