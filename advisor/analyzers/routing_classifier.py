@@ -247,7 +247,9 @@ class RoutingClassifier:
         Xu = X[first]
         key = None if text_ids is None else np.asarray(text_ids)[first]
         knn = self._knn_signals(self._knn_sums(self._project(Xu), cache=cache, key=key)[0])
-        lin = np.c_[Xu @ self.gap_coef_ + self.gap_intercept_, Xu @ self.good_coef_ + self.good_intercept_]
+        # One float64 copy of the vectors for both linear signals (a float32 @ float64 product
+        # converts the whole matrix each time).
+        lin = Xu.astype(np.float64) @ np.c_[self.gap_coef_, self.good_coef_] + [self.gap_intercept_, self.good_intercept_]
         Zs = (np.hstack([knn[inverse], lin[inverse], F]) - self.z_mean_) / self.z_scale_
         return RouterScores(
             strong_score=Zs @ self.stack_gap_coef_ + self.stack_gap_intercept_,
