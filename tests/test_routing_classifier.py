@@ -80,3 +80,15 @@ def test_learning_curve_on_threads_equals_one_fit_after_another():
     assert learning_curve(X, F, weak, strong, n_jobs=3, **kw) == learning_curve(X, F, weak, strong, n_jobs=1, **kw)
     stopped = [learning_curve(X, F, weak, strong, n_jobs=j, stop_when_stable=True, **kw) for j in (1, 3)]
     assert stopped[0] == stopped[1]
+
+
+def test_predicting_from_distinct_text_vectors_equals_predicting_from_call_rows():
+    texts, X, F, weak, strong = _data()
+    distinct, ids = np.unique(texts, return_inverse=True)
+    vectors = HashEmbedder().encode(list(distinct))
+    assert np.array_equal(vectors[ids], X)
+    model = RoutingClassifier(seed=0).fit(X[:300], F[:300], weak[:300], strong[:300], text_ids=ids[:300])
+    by_call = model.predict(X, F, text_ids=ids)
+    by_text = model.predict_by_text(vectors, ids, F)
+    assert np.array_equal(by_call.strong_score, by_text.strong_score)
+    assert np.array_equal(by_call.p_good_enough, by_text.p_good_enough)

@@ -143,14 +143,14 @@ def test_out_of_fold_predictions_cover_every_training_call_and_are_no_better_tha
 
 
 def test_labels_given_per_text_train_one_call_per_text_and_copies_share_its_prediction():
-    X = np.repeat(np.eye(4, dtype=np.float32), [3, 1, 2, 1], axis=0)  # 7 calls of 4 texts
+    ids = np.repeat(np.arange(4), [3, 1, 2, 1])  # 7 calls of 4 texts
     labelled = np.arange(7)
     per_text = np.array([True, True, True, False, True, True, False])
-    train, train_of = _training_rows(labelled, X, per_text)
+    train, train_of = _training_rows(labelled, ids, per_text)
     # Text 0's three copied labels train once; text 2's two once; per-call labels (rows 3, 6) each.
     assert len(train) == 4 and set(train) >= {3, 6}
     assert len(set(train_of[:3])) == 1 and len(set(train_of[4:6])) == 1
-    assert np.array_equal(_training_rows(labelled, X, None)[0], labelled)
+    assert np.array_equal(_training_rows(labelled, ids, None)[0], labelled)
 
 
 def test_clustering_distinct_texts_with_call_weights_counts_calls():

@@ -205,7 +205,6 @@ def analyze_routing(log: QueryLog, baseline: Baseline, ctx: AnalysisContext) -> 
 
     ctx.progress("routing: embedding queries", 0, n)
     distinct_texts, distinct_vectors, text_of_call = _embed_distinct(ctx.get_embedder(), texts)
-    embeddings = distinct_vectors[text_of_call]
     ctx.progress("routing: embedding queries", n, n)
     features = text_features(distinct_texts)[text_of_call]
     if log.has(TURN):  # the user-trained classifier may use the turn; the shipped router does not
@@ -255,7 +254,7 @@ def analyze_routing(log: QueryLog, baseline: Baseline, ctx: AnalysisContext) -> 
             labelled = np.isfinite(inputs.candidate_labels) & np.isfinite(current_labels)
             good = inputs.candidate_labels[labelled] >= (current_labels[labelled] if cfg.quality_threshold is None else cfg.quality_threshold)
             trainable = bool(labelled.sum() >= cfg.min_labels and 0 < good.sum() < len(good))
-            job = executor.submit(estimate_from_labels, inputs, embeddings, user_features, target=target,
+            job = executor.submit(estimate_from_labels, inputs, distinct_vectors, user_features, target=target,
                                   threshold=cfg.quality_threshold, seed=ctx.config.seed,
                                   with_learning_curve=cfg.learning_curve, text_ids=text_of_call,
                                   cache=fit_cache) if trainable else None
@@ -291,7 +290,7 @@ def analyze_routing(log: QueryLog, baseline: Baseline, ctx: AnalysisContext) -> 
                     estimates.append(estimate_unsupported(inputs, "No labels and the default router is disabled ([routing] router = \"none\")."))
                 else:
                     if shipped is None:
-                        shipped, domain, shipped_scores, note = _apply_shipped_router(cfg, embeddings, texts, features,
+                        shipped, domain, shipped_scores, note = _apply_shipped_router(cfg, distinct_vectors[text_of_call], texts, features,
                                                                                       ctx.config.seed)
                         embedder_id = getattr(ctx.get_embedder(), "model_id", None)
                         if shipped_scores is not None and embedder_id != shipped.embedding_model_id:

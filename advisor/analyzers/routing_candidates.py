@@ -21,7 +21,7 @@ import numpy as np
 
 from .routing_classifier import RoutingClassifier
 from .routing_curves import QualityCurve, max_routed_calls, quality_curve, routing_order, savings_usd
-from .routing_fitting import FitCache, unique_rows
+from .routing_fitting import FitCache
 from .routing_learning import LearningCurve, learning_curve
 from .routing_metrics import RouterMetrics, bootstrap_auc_interval, evaluate_scores
 
@@ -91,8 +91,9 @@ def _finish(inp: CandidateInputs, mode, confidence, strong_score, p_good, fail_q
     )
 
 
-def _training_rows(labelled: np.ndarray, embeddings: np.ndarray, labels_per_text: np.ndarray | None):
-    """(positions in `labelled` to train on, position of each labelled call's training row).
+def _training_rows(labelled: np.ndarray, text_ids: np.ndarray, labels_per_text: np.ndarray | None):
+    """(positions in `labelled` to train on, position of each labelled call's training row);
+    text_ids: each call's text.
 
     A label given per text (--labels) is copied to every call of the text; training on the
     copies would put the same label on both sides of a fold. One call per such text trains,
@@ -100,7 +101,7 @@ def _training_rows(labelled: np.ndarray, embeddings: np.ndarray, labels_per_text
     rep = np.arange(len(labelled))
     if labels_per_text is not None and labels_per_text[labelled].any():
         copied = np.flatnonzero(labels_per_text[labelled])
-        first, inverse = unique_rows(embeddings[labelled[copied]])
+        _, first, inverse = np.unique(text_ids[labelled[copied]], return_index=True, return_inverse=True)
         rep[copied] = copied[first][inverse]
     train = np.flatnonzero(rep == np.arange(len(labelled)))
     where = np.full(len(labelled), -1)
@@ -108,20 +109,22 @@ def _training_rows(labelled: np.ndarray, embeddings: np.ndarray, labels_per_text
     return train, where[rep]
 
 
-def estimate_from_labels(inp: CandidateInputs, embeddings, features, *, target: float, threshold: float | None,
-                         seed: int, with_learning_curve: bool, text_ids: np.ndarray | None = None,
+def estimate_from_labels(inp: CandidateInputs, vectors, features, *, target: float, threshold: float | None,
+                         seed: int, with_learning_curve: bool, text_ids: np.ndarray,
                          cache: FitCache | None = None) -> CandidateEstimate:
-    """text_ids: the distinct-text index of each call when the caller has it (saves regrouping by
-    embedding); cache: one FitCache for all candidates of an analysis (they share label-free work)."""
+    """vectors: one row per distinct text; text_ids: each call's row in `vectors` (calls of a text
+    share it, and the per-call matrix is never built: 1.5 GB on a million calls); cache: one
+    FitCache for all candidates of an analysis (they share label-free work)."""
+    text_ids = np.asarray(text_ids)
+    of = lambda r: vectors[text_ids[r]]  # noqa: E731 - the calls' vectors, built only for the rows asked
     labelled = np.flatnonzero(np.isfinite(inp.candidate_labels) & np.isfinite(inp.current_labels))
-    train, train_of_labelled = _training_rows(labelled, embeddings, inp.labels_per_text)
+    train, train_of_labelled = _training_rows(labelled, text_ids, inp.labels_per_text)
     rows = labelled[train]
     weak, strong = inp.candidate_labels[rows], inp.current_labels[rows]
     good = weak >= (strong if threshold is None else threshold)
-    ids = (lambda r: None) if text_ids is None else (lambda r: text_ids[r])
-    model = RoutingClassifier(seed=seed).fit(embeddings[rows], features[rows], weak, strong, threshold, text_ids=ids(rows),
+    model = RoutingClassifier(seed=seed).fit(of(rows), features[rows], weak, strong, threshold, text_ids=text_ids[rows],
                                              cache=cache)
-    out = model.predict(embeddings, features, text_ids=text_ids, cache=cache)
+    out = model.predict_by_text(vectors, text_ids, features, cache=cache)
     strong_score, p_good = out.strong_score.copy(), out.p_good_enough.copy()
     # Labelled calls: the fit's out-of-fold predictions, so metrics and curves are not fitted to themselves.
     oof_score, oof_p = model.oof_strong_score_, model.oof_p_good_enough_
@@ -130,8 +133,8 @@ def estimate_from_labels(inp: CandidateInputs, embeddings, features, *, target: 
     interval = bootstrap_auc_interval(oof_p, good, seed=seed)
     learning = None
     if with_learning_curve and len(rows) >= 200:
-        learning = learning_curve(embeddings[rows], features[rows], weak, strong, seed=seed, threshold=threshold,
-                                  stop_when_stable=True, text_ids=ids(rows), cache=cache)
+        learning = learning_curve(of(rows), features[rows], weak, strong, seed=seed, threshold=threshold,
+                                  stop_when_stable=True, text_ids=text_ids[rows], cache=cache)
     fail_quality = float(weak[~good].mean()) if (~good).any() else 0.0
     margin = (metrics.ece or 0.0) + 1.0 / np.sqrt(len(rows))
     stable = learning is not None and learning.n_needed_for_stable_auc is not None

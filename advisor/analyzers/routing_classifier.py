@@ -235,17 +235,28 @@ class RoutingClassifier:
         with single_threaded():
             return self._predict(embeddings, features, text_ids, cache)
 
-    def _predict(self, embeddings: np.ndarray, features: np.ndarray, text_ids, cache) -> RouterScores:
-        X = np.asarray(embeddings, dtype=np.float32)
-        F = np.asarray(features, dtype=np.float64).reshape(len(X), -1)
+    def predict_by_text(self, vectors: np.ndarray, text_ids: np.ndarray, features: np.ndarray, *,
+                        cache: FitCache | None = None) -> RouterScores:
+        """predict() for calls given as their text's row in `vectors` (one row per distinct text):
+        the same scores, without building the calls' embedding matrix."""
+        if not hasattr(self, "stack_gap_coef_"):
+            raise NotFittedError("This RoutingClassifier instance is not fitted yet. Call 'fit' first.")
+        text_ids = np.asarray(text_ids)
+        with single_threaded():
+            return self._predict(None, features, text_ids, cache, vectors=vectors)
+
+    def _predict(self, embeddings, features: np.ndarray, text_ids, cache, vectors=None) -> RouterScores:
+        n = len(text_ids) if embeddings is None else len(embeddings)
+        F = np.asarray(features, dtype=np.float64).reshape(n, -1)
         if F.shape[1] != self.n_features_:
             raise ValueError(f"expected {self.n_features_} cheap features, got {F.shape[1]}")
-        if len(X) == 0:
+        if n == 0:
             return RouterScores(np.zeros(0), np.zeros(0))
         # The embedding-only signals once per distinct text; calls of one text share them.
+        X = None if embeddings is None else np.asarray(embeddings, dtype=np.float32)
         first, inverse = _group_rows(X, text_ids)
-        Xu = X[first]
         key = None if text_ids is None else np.asarray(text_ids)[first]
+        Xu = X[first] if vectors is None else np.asarray(vectors, dtype=np.float32)[key]
         knn = self._knn_signals(self._knn_sums(self._project(Xu), cache=cache, key=key)[0])
         # One float64 copy of the vectors for both linear signals (a float32 @ float64 product
         # converts the whole matrix each time).
