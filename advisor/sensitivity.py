@@ -37,7 +37,15 @@ def attribute_levers(inputs: OptimizerInputs, plan_cost_usd: float):
 
     baseline = inputs.baseline_cost_per_month_usd
     active = [lv for lv in LEVERS if lv in inputs.levers]
-    none = solve_cost(inputs, levers=frozenset())
+    solved_for: dict[frozenset[str], tuple[float, float] | None] = {}
+
+    def solve(levers: frozenset[str]):
+        # The first lever alone is also the first step: solve each lever set once.
+        if levers not in solved_for:
+            solved_for[levers] = solve_cost(inputs, levers=levers)
+        return solved_for[levers]
+
+    none = solve(frozenset())
     # Without any lever the plan is today's traffic; a target above today's quality is then
     # unreachable, and the first lever that reaches it is credited from today's cost.
     previous = baseline
@@ -45,9 +53,12 @@ def attribute_levers(inputs: OptimizerInputs, plan_cost_usd: float):
     steps = []
     for lever in active:
         enabled.add(lever)
-        solved = solve_cost(inputs, levers=frozenset(enabled))
-        now = plan_cost_usd if lever == active[-1] else (solved[0] if solved is not None else previous)
-        alone = solve_cost(inputs, levers=frozenset({lever}))
+        if lever == active[-1]:  # every lever on: that is the plan itself
+            now = plan_cost_usd
+        else:
+            solved = solve(frozenset(enabled))
+            now = solved[0] if solved is not None else previous
+        alone = solve(frozenset({lever}))
         alone_saving = (baseline - alone[0]) if alone is not None else 0.0
         steps.append(LeverSaving(lever, _clean(previous - now), _clean(alone_saving)))
         previous = now
