@@ -14,6 +14,7 @@ import dataclasses
 import hashlib
 import importlib
 import math
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,6 +24,7 @@ import numpy as np
 
 from .analyzers import DEFAULT_ORDER, REGISTRY, AnalysisContext
 from .config import Config
+from .embed_run import RunEmbedder
 from .errors import ConfigError
 
 Progress = Callable[[str, int, int], None]
@@ -110,34 +112,82 @@ def input_hash(files: Sequence[str]) -> str:
     return digest.hexdigest()[:16]
 
 
-def _run_analyzers(log, baseline, ctx: AnalysisContext, names: Sequence[str],
-                   progress: Progress) -> tuple[dict[str, Any], list[str]]:
+def _load_analyzer(name: str) -> str | None:
+    """None when `name` is registered (importing its module if needed), else why it can't run."""
+    if name in REGISTRY:
+        return None
+    try:
+        importlib.import_module(f"advisor.analyzers.{name}")
+    except ModuleNotFoundError as exc:
+        if exc.name != f"advisor.analyzers.{name}":
+            return f"The {name} analyzer could not run: it needs the '{exc.name}' package."
+        return f"The {name} analyzer is not available in this version; its lever is left out."
+    return None
+
+
+def _run_analyzers(log, baseline, ctx: AnalysisContext, names: Sequence[str], progress: Progress,
+                   max_workers: int | None = None) -> tuple[dict[str, Any], list[str]]:
+    """Every analyzer on its own thread (they are independent and mostly wait on numpy, faiss
+    and BLAS, which release the GIL); findings and warnings are read back in `names` order,
+    so the result is the one running them one after another gives."""
+    from concurrent.futures import ThreadPoolExecutor
+
     findings: dict[str, Any] = {}
     warnings: list[str] = []
-    for i, name in enumerate(names):
-        progress("analyzers", i, len(names))
-        if name not in REGISTRY:
-            try:
-                importlib.import_module(f"advisor.analyzers.{name}")
-            except ModuleNotFoundError as exc:
-                if exc.name != f"advisor.analyzers.{name}":
-                    warnings.append(f"The {name} analyzer could not run: it needs the '{exc.name}' package.")
-                else:
-                    warnings.append(f"The {name} analyzer is not available in this version; its lever is left out.")
-                continue
+    missing = {name: _load_analyzer(name) for name in names}
+    runnable = [name for name in names if missing[name] is None]
+    finished = [0]
+    guard = threading.Lock()
+
+    def run(name: str):
+        progress(f"analyzer {name}", 0, 1)
         try:
-            result = REGISTRY[name](log, baseline, ctx)
-        except ConfigError:
-            raise
-        except Exception as exc:  # noqa: BLE001 - one analyzer's failure must not sink the others
-            warnings.append(f"The {name} analyzer failed and its lever is left out: {type(exc).__name__}: {exc}")
-            continue
-        findings[name] = result
-        if getattr(result, "skipped_reason", None):
-            warnings.append(f"The {name} analyzer was skipped: {result.skipped_reason}")
-        warnings.extend(f"{name}: {w}" for w in getattr(result, "warnings", ()) or ())
-    progress("analyzers", len(names), len(names))
+            return REGISTRY[name](log, baseline, ctx)
+        finally:
+            progress(f"analyzer {name}", 1, 1)
+            with guard:
+                finished[0] += 1
+                progress("analyzers", finished[0] + len(names) - len(runnable), len(names))
+
+    progress("analyzers", len(names) - len(runnable), len(names))
+    with ThreadPoolExecutor(max_workers=max(1, min(max_workers or len(runnable), len(runnable) or 1))) as pool:
+        jobs = {name: pool.submit(run, name) for name in runnable}
+        for name in names:
+            if missing[name] is not None:
+                warnings.append(missing[name])
+                continue
+            try:
+                result = jobs[name].result()
+            except ConfigError:
+                raise
+            except Exception as exc:  # noqa: BLE001 - one analyzer's failure must not sink the others
+                warnings.append(f"The {name} analyzer failed and its lever is left out: {type(exc).__name__}: {exc}")
+                continue
+            findings[name] = result
+            if getattr(result, "skipped_reason", None):
+                warnings.append(f"The {name} analyzer was skipped: {result.skipped_reason}")
+            warnings.extend(f"{name}: {w}" for w in getattr(result, "warnings", ()) or ())
     return findings, warnings
+
+
+def _embed_queries(log, embedder, analyzers: Sequence[str], progress: Progress) -> None:
+    """Embed every query text before the analyzers start, when the routing analyzer will ask for
+    all of them anyway (the cache analyzer's first turns are among them). A failure here is left
+    for the analyzers to meet and report in their own failure-isolated way."""
+    from .schema import QUERY
+
+    if "routing" not in analyzers or not log.has(QUERY):
+        return
+    progress("embedding", 0, 1)
+    try:
+        # Distinct raw texts first: a log repeats its queries, and normalizing is per text.
+        embedder.encode(log.frame[QUERY].fillna("").astype(str).unique().tolist(),
+                        progress=lambda d, t: progress("embedding queries", d, t))
+    except ConfigError:
+        raise
+    except Exception:  # noqa: BLE001, S110 - each analyzer that needs vectors reports the error itself
+        pass
+    progress("embedding", 1, 1)
 
 
 def run_analysis(paths: Sequence[str | Path], config: Config, *, mapping: dict[str, str] | None = None,
@@ -170,7 +220,9 @@ def run_analysis(paths: Sequence[str | Path], config: Config, *, mapping: dict[s
     progress("ingest", 1, 1)
     prices = load_prices(config, prices_file)
     baseline = compute_baseline(log, prices, config)
-    ctx = AnalysisContext(config=config, prices=prices, embedder=embedder, progress=progress, labels=labels)
+    run_embedder = RunEmbedder(embedder, config=config)
+    _embed_queries(log, run_embedder, analyzers, progress)
+    ctx = AnalysisContext(config=config, prices=prices, embedder=run_embedder, progress=progress, labels=labels)
     findings, warnings = _run_analyzers(log, baseline, ctx, analyzers, progress)
     progress("optimizer", 0, 1)
     inputs = prepare_inputs(log, baseline, findings, ctx)
