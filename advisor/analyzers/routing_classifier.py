@@ -89,7 +89,7 @@ def _digest(a: np.ndarray) -> bytes:
 def _pca(Xu: np.ndarray, dim: int) -> tuple[np.ndarray, np.ndarray]:
     """(mean, top `dim` components) of the rows: eigenvectors of the scatter matrix, signs fixed."""
     mean = Xu.mean(axis=0, dtype=np.float64)
-    Xc = Xu.astype(np.float64) - mean
+    Xc = np.asarray(Xu, dtype=np.float64) - mean
     # The full divide-and-conquer decomposition: scipy's top-k (MRRR) driver was 2x faster on
     # MiniLM vectors but took 1 s on degenerate spectra (few distinct texts, sparse vectors).
     values, vectors = np.linalg.eigh(Xc.T @ Xc)
@@ -160,7 +160,8 @@ class RoutingClassifier:
         # What identifies these texts for the cache: their ids when given (cheap), else their vectors.
         key = Xu if text_ids is None else np.asarray(text_ids)[first]
         self._reference_key = None if cache is None else cache.get("key", (key,), None, lambda: _digest(key))
-        self._fit_projection(Xu, cache, key)
+        Xu64 = Xu.astype(np.float64)  # one copy for the projection and the ridge systems
+        self._fit_projection(Xu64, cache, key)
         self.reference_ = self._project(Xu).astype(np.float16)
         self.reference_gap_ = (np.bincount(text, gap, minlength=n_texts) / count).astype(np.float32)
         self.reference_good_ = (np.bincount(text, good, minlength=n_texts) / count).astype(np.float32)
@@ -181,7 +182,7 @@ class RoutingClassifier:
         knn = self._knn_signals(sums[text] - minus_self)
         n_folds = min(self.n_folds, len(X) // 4)
         folds = group_folds(len(X), n_folds, self.seed)
-        lin, coef, intercept = cross_fitted_ridge(Xu, text, np.c_[gap, good], folds, n_folds, self.ridge_alpha,
+        lin, coef, intercept = cross_fitted_ridge(Xu64, text, np.c_[gap, good], folds, n_folds, self.ridge_alpha,
                                                   cache=cache, key=key)
         self.gap_coef_, self.gap_intercept_ = coef[:, 0].copy(), float(intercept[0])
         self.good_coef_, self.good_intercept_ = coef[:, 1].copy(), float(intercept[1])

@@ -182,6 +182,8 @@ def cross_fitted_ridge(Xu: np.ndarray, text: np.ndarray, Y: np.ndarray, folds: n
     From sufficient statistics: one Gram matrix of the texts weighted by their calls; a fold's
     fit subtracts only the Gram of the texts with calls in that fold. The Gram matrices carry
     no labels, so `cache` shares them between candidate models."""
+    from scipy.linalg import cho_factor, cho_solve
+
     Xu = np.asarray(Xu, dtype=np.float64)
     Y = np.asarray(Y, dtype=np.float64).reshape(len(text), -1)
     n_texts = len(Xu)
@@ -192,24 +194,27 @@ def cross_fitted_ridge(Xu: np.ndarray, text: np.ndarray, Y: np.ndarray, folds: n
             seen = count > 0
             return count.sum(), count @ Xu, (Xu[seen] * count[seen, None]).T @ Xu[seen]
 
-        total = gram(np.ones(len(text), dtype=bool))
+        # Every call is in one fold, so the folds' statistics add up to the whole set's.
+        parts = [gram(folds == f) for f in range(n_folds)]
+        total = tuple(sum(p[i] for p in parts) for i in range(3))
         out = []
         for f in [*range(n_folds), None]:
-            s0, s1, s2 = total if f is None else (a - b for a, b in zip(total, gram(folds == f)))
+            s0, s1, s2 = total if f is None else (a - b for a, b in zip(total, parts[f]))
             x_mean = s1 / s0
             A = s2 - s0 * np.outer(x_mean, x_mean)
             A[np.diag_indices_from(A)] += alpha
-            out.append((s0, x_mean, A))
+            # A is a scatter matrix plus alpha I, so positive definite: factor it once (Cholesky,
+            # half an LU's work) and every fit on it, of any candidate, is two triangular solves.
+            out.append((s0, x_mean, cho_factor(A, check_finite=False)))
         return out
 
     solved = systems() if cache is None else cache.get("kfold-ridge", (Xu if key is None else key, text, folds),
                                                        (n_folds, alpha), systems)
 
-    def fit(rows, s0, x_mean, A):
+    def fit(rows, s0, x_mean, factor):
         sums = np.stack([np.bincount(text[rows], Y[rows, j], minlength=n_texts) for j in range(Y.shape[1])], axis=1)
         y_mean = sums.sum(axis=0) / s0
-        # A solve per fit (LU, a third of an inverse's work) beats caching A^-1 for 1-2 candidates.
-        coef = np.linalg.solve(A, Xu.T @ sums - s0 * np.outer(x_mean, y_mean))
+        coef = cho_solve(factor, Xu.T @ sums - s0 * np.outer(x_mean, y_mean), check_finite=False)
         return coef, y_mean - x_mean @ coef
 
     oof = np.zeros(Y.shape)
