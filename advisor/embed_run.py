@@ -2,9 +2,8 @@
 
 The pipeline embeds every query text of the log up front through a RunEmbedder, in one pass
 (its batches length-sorted across all of them), before the analyzers start; the cache and
-routing analyzers, which run side by side on threads, then get their vectors from memory.
-Without it each analyzer embedded its own texts when it started, so they could not run
-concurrently without two models competing for the cores.
+routing analyzers then get their vectors from memory instead of each embedding (and
+normalizing, hashing, looking up in the vector cache) its own share when it starts.
 """
 
 from __future__ import annotations
@@ -21,8 +20,8 @@ Progress = Callable[[int, int], None]
 
 class RunEmbedder:
     """Wraps the configured embedder (or builds the default one on first use) and remembers every
-    vector it returns for the rest of the run, keyed by normalized text. Thread-safe: callers
-    that need texts it has not seen embed them one at a time, never two models at once."""
+    vector it returns for the rest of the run, keyed by normalized text. Thread-safe (the routing
+    analyzer's fits run on threads): texts it has not seen are embedded one call at a time."""
 
     def __init__(self, inner=None, *, config=None):
         self._inner = inner

@@ -14,7 +14,6 @@ import dataclasses
 import hashlib
 import importlib
 import math
-import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -125,48 +124,31 @@ def _load_analyzer(name: str) -> str | None:
     return None
 
 
-def _run_analyzers(log, baseline, ctx: AnalysisContext, names: Sequence[str], progress: Progress,
-                   max_workers: int | None = None) -> tuple[dict[str, Any], list[str]]:
-    """Every analyzer on its own thread (they are independent and mostly wait on numpy, faiss
-    and BLAS, which release the GIL); findings and warnings are read back in `names` order,
-    so the result is the one running them one after another gives."""
-    from concurrent.futures import ThreadPoolExecutor
-
+def _run_analyzers(log, baseline, ctx: AnalysisContext, names: Sequence[str],
+                   progress: Progress) -> tuple[dict[str, Any], list[str]]:
+    """One after another. Side by side on threads measured slower at 100k calls (5.1 s vs 4.5 s
+    beside embedding, on 2 cores): the routing analyzer already fits on every core, and the
+    others only took turns with it for the GIL and the caches."""
     findings: dict[str, Any] = {}
     warnings: list[str] = []
-    missing = {name: _load_analyzer(name) for name in names}
-    runnable = [name for name in names if missing[name] is None]
-    finished = [0]
-    guard = threading.Lock()
-
-    def run(name: str):
-        progress(f"analyzer {name}", 0, 1)
+    for i, name in enumerate(names):
+        progress("analyzers", i, len(names))
+        missing = _load_analyzer(name)
+        if missing is not None:
+            warnings.append(missing)
+            continue
         try:
-            return REGISTRY[name](log, baseline, ctx)
-        finally:
-            progress(f"analyzer {name}", 1, 1)
-            with guard:
-                finished[0] += 1
-                progress("analyzers", finished[0] + len(names) - len(runnable), len(names))
-
-    progress("analyzers", len(names) - len(runnable), len(names))
-    with ThreadPoolExecutor(max_workers=max(1, min(max_workers or len(runnable), len(runnable) or 1))) as pool:
-        jobs = {name: pool.submit(run, name) for name in runnable}
-        for name in names:
-            if missing[name] is not None:
-                warnings.append(missing[name])
-                continue
-            try:
-                result = jobs[name].result()
-            except ConfigError:
-                raise
-            except Exception as exc:  # noqa: BLE001 - one analyzer's failure must not sink the others
-                warnings.append(f"The {name} analyzer failed and its lever is left out: {type(exc).__name__}: {exc}")
-                continue
-            findings[name] = result
-            if getattr(result, "skipped_reason", None):
-                warnings.append(f"The {name} analyzer was skipped: {result.skipped_reason}")
-            warnings.extend(f"{name}: {w}" for w in getattr(result, "warnings", ()) or ())
+            result = REGISTRY[name](log, baseline, ctx)
+        except ConfigError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - one analyzer's failure must not sink the others
+            warnings.append(f"The {name} analyzer failed and its lever is left out: {type(exc).__name__}: {exc}")
+            continue
+        findings[name] = result
+        if getattr(result, "skipped_reason", None):
+            warnings.append(f"The {name} analyzer was skipped: {result.skipped_reason}")
+        warnings.extend(f"{name}: {w}" for w in getattr(result, "warnings", ()) or ())
+    progress("analyzers", len(names), len(names))
     return findings, warnings
 
 

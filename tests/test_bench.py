@@ -21,7 +21,7 @@ def test_bench_smoke_run_writes_every_table(tmp_path):
     for heading in ("## Targets (issue 9)", "## Stages, 300 calls", "## Growth with log size",
                     "## Approximate vs exact nearest-earlier search"):
         assert heading in text
-    assert "| analyzer: cache (alongside the others) |" in text and "| embedding (the model) |" in text
+    assert "| analyzer: cache |" in text and "| embedding (the model) |" in text
     assert "advisor cache replay (" in text
     assert "GPTCache" in text
 
@@ -44,21 +44,18 @@ def test_stage_table_takes_embedding_time_out_of_the_stage_that_asked():
     class _Result:
         analyzers = ("cache",)
 
-    # (stage, done, clock, embedding seconds so far, peak RSS); batch failed, cache ran alongside it
+    # (stage, done, clock, embedding seconds so far, peak RSS)
     marks = [("ingest", 0, 0.0, 0.0, 100), ("ingest", 1, 1.0, 0.0, 120), ("embedding", 0, 1.5, 0.0, 120),
-             ("embedding", 1, 9.0, 7.0, 250), ("analyzers", 0, 9.0, 7.0, 250), ("analyzer cache", 0, 9.0, 7.0, 250),
-             ("analyzer batch", 0, 9.0, 7.0, 250), ("analyzer batch", 1, 9.5, 7.0, 260),
-             ("analyzer cache", 1, 12.0, 8.0, 300), ("analyzers", 2, 12.0, 8.0, 300),
-             ("optimizer", 0, 12.0, 8.0, 310), ("optimizer", 1, 12.5, 8.0, 320)]
-    rows = {r["stage"]: r for r in _stage_table(marks, 0.0, 13.0, ("cache", "batch"), _Result())}
+             ("embedding", 1, 9.0, 7.0, 250), ("analyzers", 0, 9.0, 7.0, 250), ("analyzers", 1, 12.0, 8.0, 300),
+             ("analyzers", 2, 12.5, 8.0, 310), ("optimizer", 0, 12.5, 8.0, 310), ("optimizer", 1, 13.0, 8.0, 320)]
+    rows = {r["stage"]: r for r in _stage_table(marks, 0.0, 13.5, ("cache", "batch"), _Result())}
     assert rows["ingest"]["seconds"] == pytest.approx(1.0)
     assert rows["prices + cost model"]["seconds"] == pytest.approx(0.5)
     assert rows["query texts to vectors (dedup, vector cache; the model's time is in the embedding row)"][
         "seconds"] == pytest.approx(0.5)  # 7.5 s minus 7 s in the model
-    assert rows["analyzers, side by side (wall)"]["seconds"] == pytest.approx(2.0)  # 3 s minus 1 s of embedding
-    assert rows["analyzer: cache (alongside the others)"]["seconds"] == pytest.approx(2.0)
+    assert rows["analyzer: cache"]["seconds"] == pytest.approx(2.0)  # 3 s minus 1 s of embedding (its responses)
     assert rows["analyzer: batch (did not run)"]["seconds"] == pytest.approx(0.5)
-    assert rows["embedding (the model)"]["seconds"] == pytest.approx(8.0)  # overlapping rows not added twice
+    assert rows["embedding (the model)"]["seconds"] == pytest.approx(8.0)
     assert rows["recommendations + result"]["seconds"] == pytest.approx(0.5)
 
 

@@ -146,18 +146,6 @@ def test_recommendation_titles_state_the_plans_own_figures(result):
             assert not any(f"'{s.name}'" in rec.title for s in plan.segments)
 
 
-def test_analyzers_on_threads_give_the_result_of_one_after_another(small_log, monkeypatch):
-    from advisor import pipeline
-
-    names = ("cache", "routing", "batch", "prompt", "capacity")
-    threaded = _run(small_log, analyzers=names)
-    original = pipeline._run_analyzers
-    monkeypatch.setattr(pipeline, "_run_analyzers", lambda *a, **k: original(*a, max_workers=1, **k))
-    serial = _run(small_log, analyzers=names)
-    assert json.dumps(threaded.to_dict(), sort_keys=True) == json.dumps(serial.to_dict(), sort_keys=True)
-    assert tuple(threaded.findings) == names
-
-
 def test_each_query_text_is_embedded_once_per_run(small_log):
     import pandas as pd
 
@@ -167,14 +155,3 @@ def test_each_query_text_is_embedded_once_per_run(small_log):
     run_analysis([small_log], FAST, embedder=emb, analyzers=("cache", "routing"))
     queries = pd.read_csv(small_log)["query"].fillna("").astype(str)
     assert emb.calls == len({normalize_text(q) for q in queries})
-
-
-def test_a_config_error_inside_an_analyzer_thread_still_stops_the_run(small_log, monkeypatch):
-    from advisor.analyzers import REGISTRY
-
-    def misconfigured(log, baseline, ctx):
-        raise ConfigError.setting("batch.max_delay_hours", "a number > 0", -1)
-
-    monkeypatch.setitem(REGISTRY, "batch", misconfigured)
-    with pytest.raises(ConfigError, match="batch.max_delay_hours"):
-        _run(small_log, analyzers=("routing", "batch"))

@@ -39,7 +39,7 @@ def task_analyze(t: dict) -> dict:
 
     def progress(stage: str, done: int, total: int) -> None:
         # Only stage boundaries: the embedder's own per-batch calls are not stage marks.
-        if stage in ("ingest", "embedding", "analyzers", "optimizer") or stage.startswith("analyzer "):
+        if stage in ("ingest", "embedding", "analyzers", "optimizer"):
             marks.append((stage, done, time.perf_counter(), emb.seconds, peak_rss_mb()))
 
     analyzers = tuple(t["analyzers"])
@@ -56,41 +56,36 @@ def task_analyze(t: dict) -> dict:
 
 def _stage_table(marks, t0: float, t_end: float, analyzers, result) -> list[dict]:
     """Stage times from the pipeline's progress marks; embedding time is taken out of the stage
-    that asked for it and shown as its own row. The analyzers run side by side: their row is
-    the wall time of all of them, and each one's own span is listed under it (those overlap, so
-    they are not added up anywhere)."""
+    that asked for it and shown as its own row."""
     at = {(m[0], m[1]): m for m in marks}
     rows = []
 
-    def add(name, start, end, alongside=False):
+    def add(name, start, end):
         rows.append({"stage": name, "seconds": end[2] - start[2] - (end[3] - start[3]),
-                     "embedding_s": end[3] - start[3], "peak_rss_mb": end[4], "alongside": alongside})
+                     "embedding_s": end[3] - start[3], "peak_rss_mb": end[4]})
 
     ingest0, ingest1 = at.get(("ingest", 0)), at.get(("ingest", 1))
     emb0, emb1 = at.get(("embedding", 0)), at.get(("embedding", 1))
-    an0, an1 = at.get(("analyzers", 0)), at.get(("analyzers", len(analyzers)))
+    first_an = at.get(("analyzers", 0))
     if ingest0 and ingest1:
         add("ingest", ingest0, ingest1)
-    if ingest1 and (emb0 or an0):
-        add("prices + cost model", ingest1, emb0 or an0)
+    if ingest1 and (emb0 or first_an):
+        add("prices + cost model", ingest1, emb0 or first_an)
     if emb0 and emb1:
         add("query texts to vectors (dedup, vector cache; the model's time is in the embedding row)", emb0, emb1)
-    if an0 and an1:
-        add("analyzers, side by side (wall)", an0, an1)
-    for name in analyzers:
-        a, b = at.get((f"analyzer {name}", 0)), at.get((f"analyzer {name}", 1))
+    for i, name in enumerate(analyzers):
+        a, b = at.get(("analyzers", i)), at.get(("analyzers", i + 1))
         if a and b:
-            add(f"analyzer: {name}" + (" (alongside the others)" if name in result.analyzers else " (did not run)"), a, b,
-                alongside=True)
+            add(f"analyzer: {name}" + ("" if name in result.analyzers else " (did not run)"), a, b)
     opt0, opt1 = at.get(("optimizer", 0)), at.get(("optimizer", 1))
     if opt0 and opt1:
         add("optimizer", opt0, opt1)
     if opt1:
         rows.append({"stage": "recommendations + result", "seconds": t_end - opt1[2], "embedding_s": 0.0,
-                     "peak_rss_mb": peak_rss_mb(), "alongside": False})
-    emb_total = sum(r["embedding_s"] for r in rows if not r["alongside"])
+                     "peak_rss_mb": peak_rss_mb()})
+    emb_total = sum(r["embedding_s"] for r in rows)
     rows.append({"stage": "embedding (the model)", "seconds": emb_total, "embedding_s": emb_total,
-                 "peak_rss_mb": None, "alongside": False})
+                 "peak_rss_mb": None})
     return rows
 
 
