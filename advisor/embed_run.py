@@ -26,7 +26,8 @@ class RunEmbedder:
     def __init__(self, inner=None, *, config=None):
         self._inner = inner
         self._config = config
-        self._vectors: dict[str, np.ndarray] = {}
+        self._vectors: dict[str, np.ndarray] = {}  # normalized text -> vector
+        self._raw: dict[str, np.ndarray] = {}      # text as given -> vector
         self._lock = threading.RLock()  # inner (first use) is built under it too
 
     @property
@@ -48,6 +49,13 @@ class RunEmbedder:
         return int(self.inner.dim)
 
     def encode(self, texts: Sequence[str], progress: Progress | None = None) -> np.ndarray:
+        # Texts seen before as given: no need to normalize them again (the analyzers pass the
+        # same raw query strings the pipeline embedded).
+        known = self._raw
+        if texts and all(isinstance(t, str) and t in known for t in texts):
+            if progress is not None:
+                progress(len(texts), len(texts))
+            return np.stack([known[t] for t in texts])
         unique, inverse = _unique_normalized(texts)
         if not unique:
             return np.zeros((0, self.dim), dtype=np.float32)
@@ -62,4 +70,6 @@ class RunEmbedder:
                     progress(len(unique), len(unique))
         elif progress is not None:
             progress(len(unique), len(unique))
-        return np.stack([self._vectors[t] for t in unique])[inverse]
+        out = np.stack([self._vectors[t] for t in unique])[inverse]
+        self._raw.update((t, v) for t, v in zip(texts, out) if isinstance(t, str))
+        return out

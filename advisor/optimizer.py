@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -35,6 +36,7 @@ __all__ = [
     "build_problem",
     "prepare_inputs",
     "solve_cost",
+    "solve_costs",
     "solve_plan",
 ]
 
@@ -167,6 +169,24 @@ def solve_cost(inputs: OptimizerInputs, *, quality_target: float | None = None,
     if _run(prob) != "optimal":
         return None
     return float(pulp.value(prob.objective)), float(pulp.value(v.quality_expr))
+
+
+def solve_costs(inputs: OptimizerInputs, targets: Sequence[float]) -> list[tuple[float, float] | None]:
+    """solve_cost at each quality target: one model, re-solved with only the quality row's
+    right-hand side changed (building it is most of a small solve's time)."""
+    import pulp
+
+    if not targets:
+        return []
+    prob, v = build_problem(inputs, quality_target=targets[0])
+    row = prob.get_constraint_by_name("quality")
+    own = row.constant + (targets[0] + inputs.quality_margin)  # the quality expression's own constant
+    out = []
+    for target in targets:
+        row.constant = own - (target + inputs.quality_margin)
+        out.append((float(pulp.value(prob.objective)), float(pulp.value(v.quality_expr)))
+                   if _run(prob) == "optimal" else None)
+    return out
 
 
 def _describe_models(inputs: OptimizerInputs, v: ProblemVars) -> str:

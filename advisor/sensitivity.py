@@ -20,15 +20,12 @@ def _clean(usd: float) -> float:
 
 def cost_quality_frontier(inputs: OptimizerInputs):
     """Optimal monthly cost at each target of the sweep (plus the chosen target)."""
-    from .optimizer import FrontierPoint, solve_cost
+    from .optimizer import FrontierPoint, solve_costs
 
     targets = sorted(set(inputs.frontier_targets) | {inputs.quality_target})
-    points = []
-    for target in targets:
-        solved = solve_cost(inputs, quality_target=target)
-        points.append(FrontierPoint(target, solved is not None, None if solved is None else solved[0],
-                                    None if solved is None else solved[1]))
-    return tuple(points)
+    return tuple(FrontierPoint(target, solved is not None, None if solved is None else solved[0],
+                               None if solved is None else solved[1])
+                 for target, solved in zip(targets, solve_costs(inputs, targets)))
 
 
 def attribute_levers(inputs: OptimizerInputs, plan_cost_usd: float):

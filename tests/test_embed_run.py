@@ -1,6 +1,7 @@
 import threading
 
 import numpy as np
+import pytest
 
 from advisor.embed import FakeEmbedder
 from advisor.embed_run import RunEmbedder
@@ -50,4 +51,16 @@ def test_progress_is_reported_when_everything_is_already_known():
     run.encode(["a", "b"])
     seen = []
     run.encode(["b", "a", "a"], progress=lambda d, t: seen.append((d, t)))
-    assert seen == [(2, 2)]
+    run.encode(["B ", "a"], progress=lambda d, t: seen.append((d, t)))  # known once normalized
+    assert seen == [(3, 3), (2, 2)]
+
+
+def test_texts_seen_as_given_come_back_without_normalizing_again(monkeypatch):
+    import advisor.embed_run as embed_run
+
+    inner = FakeEmbedder()
+    run = RunEmbedder(inner)
+    first = run.encode(["Where is my order?", "cancel it"])
+    monkeypatch.setattr(embed_run, "_unique_normalized", lambda texts: pytest.fail("normalized again"))
+    again = run.encode(["cancel it", "Where is my order?", "cancel it"])
+    assert np.array_equal(again, first[[1, 0, 1]]) and inner.calls == 2

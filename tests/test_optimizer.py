@@ -180,3 +180,11 @@ def test_a_log_whose_every_outcome_is_zero_gets_a_plan_not_a_division_by_zero(tm
     result = CliRunner().invoke(cli, ["analyze", str(path), "--no-store", "--json",
                                       "--analyzers", "batch,prompt,capacity"])
     assert result.exit_code == 0, result.output
+
+
+def test_frontier_from_one_model_re_solved_equals_fresh_builds_per_target():
+    from advisor.optimizer import solve_cost, solve_costs
+
+    targets = [0.8, 0.9, 0.95, 0.99, 1.0, 1.3]
+    for inputs in (_inputs(), _cache_inputs(0.05)):  # an LP and a MIP (the cache threshold is binary)
+        assert solve_costs(inputs, targets) == [solve_cost(inputs, quality_target=t) for t in targets]
