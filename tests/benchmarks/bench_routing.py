@@ -124,8 +124,9 @@ def main(argv=None) -> None:
     intro = (f"Written by `{command}` on {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} "
              f"(Python {platform.python_version()}, {os.cpu_count()} CPUs). Logs from `advisor sample --calls N` "
              "(seed 0). Embeddings precomputed (MiniLM), so the time is the analyzer's own work. CPU is the "
-             "process's CPU time (the analyzer runs single-threaded), the steadier number on a shared machine; "
-             "wall time also counts waiting for other processes (see the load average).")
+             "process's CPU time over all its threads (the candidates' fits and learning-curve draws run on "
+             "one thread per core, each with one BLAS thread), so CPU above wall means the cores were shared "
+             "out; wall time also counts waiting for other processes (see the load average).")
     table = ("| calls | unique texts | labelled rows per candidate | unique labelled texts | analyzer wall (s, median) "
              "| analyzer CPU (s, median) | wall per run (s) | load average at start |")
     lines = ["# Routing analyzer benchmark", "", intro, "", table, "|---:|---:|---:|---:|---:|---:|---|---:|"]
