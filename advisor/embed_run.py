@@ -70,6 +70,7 @@ class RunEmbedder:
                     progress(len(unique), len(unique))
         elif progress is not None:
             progress(len(unique), len(unique))
-        out = np.stack([self._vectors[t] for t in unique])[inverse]
-        self._raw.update((t, v) for t, v in zip(texts, out) if isinstance(t, str))
-        return out
+        vectors = [self._vectors[t] for t in unique]
+        # Rows of the stored vectors, not of the returned matrix, which the caller may drop.
+        self._raw.update((t, vectors[i]) for t, i in zip(texts, inverse.tolist()) if isinstance(t, str))
+        return np.stack(vectors)[inverse]
