@@ -33,9 +33,13 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
 )
 
 
+# Every pattern above needs a digit, or an "@" (e-mail): texts with neither carry no entity.
+_MAYBE_ENTITY = re.compile(r"[\d@]")
+
+
 def extract_entities(text: str) -> frozenset[str]:
     """The entity values of one text as "kind:value" strings (values lower-cased)."""
-    if not isinstance(text, str) or not text:
+    if not isinstance(text, str) or not _MAYBE_ENTITY.search(text):
         return frozenset()
     found: set[str] = set()
     rest = text
