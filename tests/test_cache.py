@@ -202,3 +202,15 @@ def test_response_evidence_uses_the_configured_calibration(tmp_path):
     trusting = run(log, thresholds=[0.3], calibration_path=str(tmp_path / "all_right"))
     assert shipped.per_call_p_right[1] < 0.9
     assert trusting.per_call_p_right[1] == 1.0
+
+
+def test_the_index_settings_are_read_from_a_cache_index_table():
+    from advisor.analyzers.cache import CacheSettings
+    from advisor.config import settings
+
+    s = settings(Config(sections={"cache": {"index": {"probes": 16, "max_probes": 32}}}), "cache", CacheSettings)
+    assert (s.index.probes, s.index.max_probes, s.index.rows_per_list) == (16, 32, 1000)
+    with pytest.raises(ConfigError, match="cache.index.probes"):
+        settings(Config(sections={"cache": {"index": {"probes": 0}}}), "cache", CacheSettings)
+    with pytest.raises(ConfigError, match="cache.index.nprobe"):
+        settings(Config(sections={"cache": {"index": {"nprobe": 4}}}), "cache", CacheSettings)

@@ -24,7 +24,7 @@ from ..config import settings
 from ..errors import ConfigError
 from . import AnalysisContext, register
 from .cache_entities import entity_conflict, entity_signatures
-from .cache_replay import replay
+from .cache_replay import IndexSettings, replay
 from .cache_sweep import DEFAULT_THRESHOLDS, ThresholdEstimate, choose_threshold, sweep
 
 
@@ -48,6 +48,8 @@ class CacheSettings:
     calibration_path: str | None = None     # another calibration folder; None = the shipped one
     bootstrap_samples: int = 200
     block_hours: float = 24.0               # time block resampled by the bootstrap without conversations
+    # [cache.index]: the nearest-earlier search above the exact size (advisor/analyzers/cache_replay.py).
+    index: IndexSettings = field(default_factory=IndexSettings)
 
     def validate(self) -> None:
         if not self.thresholds or any(not 0 < t <= 1 for t in self.thresholds):
@@ -175,7 +177,7 @@ def analyze_cache(log, baseline, ctx: AnalysisContext) -> CacheFindings:
     times = frame[S.TIMESTAMP].iloc[rows].astype("int64").to_numpy() / 1e9
     vectors = ctx.get_embedder().encode(texts, progress=lambda d, t: ctx.progress("embedding queries", d, t))
     r = replay(vectors, times_s=times, ttl_s=s.ttl_s, capacity=s.capacity or None,
-               use_threshold=min(s.thresholds), seed=ctx.config.seed)
+               use_threshold=min(s.thresholds), seed=ctx.config.seed, index=s.index)
     model, calibration_name = _p_right_model(ctx, s)
     cos = r.match_cosine.astype(np.float64)
     p = model.predict(cos)

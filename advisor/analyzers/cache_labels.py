@@ -139,7 +139,7 @@ def pairs_for_labelling(log, config, embedder, n: int = 100, seed: int = 0, prog
     texts = frame[S.QUERY].iloc[rows].astype(str).tolist()
     times = frame[S.TIMESTAMP].iloc[rows].astype("int64").to_numpy() / 1e9
     r = replay(embedder.encode(texts, progress=progress), times_s=times, ttl_s=s.ttl_s, capacity=s.capacity or None,
-               use_threshold=min(s.thresholds), seed=seed)
+               use_threshold=min(s.thresholds), seed=seed, index=s.index)
     norm = np.asarray([normalize_text(t) for t in texts], dtype=object)
     j = np.maximum(r.match_index, 0)
     ok = (r.match_index >= 0) & (norm != norm[j]) & (r.match_cosine >= min(s.thresholds))

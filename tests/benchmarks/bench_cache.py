@@ -14,6 +14,8 @@
    moves along directions real sentences vary in), scaled to a norm uniform in 0.1..0.6, then
    renormalized: cosine ~0.83-0.99 to its utterance. Recall@1: share of 1,000 sampled rows
    whose found best earlier match has the exact best cosine (exact reference for those rows).
+   Real queries without perturbation (QQP + CLINC150 + MMLU, 175k texts) are measured by
+   tests/benchmarks/bench_ann_real.py (docs/benchmarks-ann-real.md).
 """
 
 from __future__ import annotations
