@@ -43,10 +43,17 @@ def _summary(r: BenchReport) -> list[str]:
     for a in r.ann:
         m = a.get("replay_ann")
         if m:
+            q = m.get("recall_cache_question")
             lines.append(f"| recall@1 of {m['method']} vs exact, {a['n']:,} synthetic vectors: all calls / calls whose "
-                         f"best earlier match has cosine ≥ 0.5 | ≥ {TARGETS['recall']} | {m['recall_at_1']:.4f} / "
-                         f"{m['recall_at_1_best_ge_0_5']:.4f} | {_met(m['recall_at_1'] >= TARGETS['recall'])} / "
-                         f"{_met(m['recall_at_1_best_ge_0_5'] >= TARGETS['recall'])} |")
+                         f"best earlier match has cosine ≥ 0.5 / the cache's question (the best match ≥ 0.70, the "
+                         f"lowest threshold swept, or none) | ≥ {TARGETS['recall']} | {m['recall_at_1']:.4f} / "
+                         f"{m['recall_at_1_best_ge_0_5']:.4f} / {_f(q, 4)} | {_met(m['recall_at_1'] >= TARGETS['recall'])} / "
+                         f"{_met(m['recall_at_1_best_ge_0_5'] >= TARGETS['recall'])} / "
+                         f"{_met(q is not None and q >= TARGETS['recall'])} |")
+    if r.ann:
+        lines.append("| recall@1 vs exact on 175,140 real query embeddings (QQP + CLINC150 + MMLU, no perturbation) "
+                     "| ≥ 0.99 | see [docs/benchmarks-ann-real.md](docs/benchmarks-ann-real.md) "
+                     "(`python -m tests.benchmarks.bench_ann_real`; needs ../shared/data) | – |")
     return lines
 
 

@@ -224,6 +224,7 @@ def clustered_vectors(n: int, dim: int = 384, seed: int = 0, per_cluster: int = 
 
 def task_ann(t: dict) -> dict:
     from ..analyzers.cache_replay import replay
+    from ..analyzers.cache_sweep import DEFAULT_THRESHOLDS
 
     n, thr = t["n"], t["threshold"]
     v = clustered_vectors(n, seed=t["seed"])
@@ -234,6 +235,7 @@ def task_ann(t: dict) -> dict:
     # Rows whose best earlier match is noise (first of their cluster, cosine ~0.2): no index
     # finds those in 384-d random directions, and no cache threshold is that low.
     close = ref >= 0.5
+    lowest = float(min(DEFAULT_THRESHOLDS))
     out: dict = {"n": n, "threshold": thr, "recall_sample": len(sample), "share_best_below_0_5": float(1 - close.mean())}
 
     def score(name: str, r, seconds: float, cpu_s: float) -> None:
@@ -242,6 +244,8 @@ def task_ann(t: dict) -> dict:
         out[name] = {"seconds": seconds, "cpu_seconds": cpu_s, "method": f"advisor cache replay ({r.method})",
                      "recall_at_1": float(found.mean()),
                      "recall_at_1_best_ge_0_5": float(found[close].mean()) if close.any() else 1.0,
+                     # The cache's question: the best entry at or above the lowest threshold swept, or none.
+                     "recall_cache_question": float((found | (ref < lowest)).mean()),
                      "hit_agreement": float(((cos >= thr) == (ref >= thr)).mean())}
 
     def run(**kw):
