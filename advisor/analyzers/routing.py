@@ -229,7 +229,9 @@ def analyze_routing(log: QueryLog, baseline: Baseline, ctx: AnalysisContext) -> 
     # one a single pass gives: the first prices each candidate and starts its fit on labels
     # (and the segment clustering); the second reads the fits in the same order and writes the
     # warnings and fallbacks as before.
-    executor = ThreadPoolExecutor(max_workers=cores())
+    # One more thread than cores: the clustering (single-threaded) starts at once instead of
+    # after a candidate; the candidates wait on each other's shared pieces, which leaves room.
+    executor = ThreadPoolExecutor(max_workers=cores() + 1)
     try:
         planned = []
         for name in _candidate_names(log, ctx_labels, cfg, np.unique(served), set(served_providers)):

@@ -39,7 +39,9 @@ from .routing_fitting import (
     FitCache,
     cross_fitted_ridge,
     group_folds,
+    cores,
     single_threaded,
+    threads,
     unique_rows,
     weighted_logistic,
     weighted_ridge,
@@ -51,8 +53,15 @@ def _nearest(Q: np.ndarray, ref: np.ndarray, k: int) -> tuple[np.ndarray, np.nda
     (faiss's flat kernel: one matrix product and a heap, ~2x numpy's argpartition here)."""
     import faiss
 
-    sims, idx = faiss.knn(Q, ref, k, metric=faiss.METRIC_INNER_PRODUCT)
-    return sims, idx
+    if len(Q) * len(ref) < BIG_SEARCH:
+        return faiss.knn(Q, ref, k, metric=faiss.METRIC_INNER_PRODUCT)
+    # The few big searches (a whole log's texts against the labelled ones) are what the other
+    # candidates wait for (FitCache): give them the cores (15k x 4k texts: 0.31 s -> 0.16 s).
+    with threads(cores()):
+        return faiss.knn(Q, ref, k, metric=faiss.METRIC_INNER_PRODUCT)
+
+
+BIG_SEARCH = 16_000_000  # query x reference rows
 
 
 def _group_rows(X: np.ndarray, text_ids: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:

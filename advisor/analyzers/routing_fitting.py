@@ -26,15 +26,20 @@ def cores() -> int:
     return min(4, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1))
 
 
-def single_threaded():
-    """A context with BLAS / OpenMP at one thread. The router's matrices are small (384 x 384,
-    a few thousand rows): threads gain little on them, and on a busy 2-core machine they
-    oversubscribe the cores (a 384 x 384 eigh measured 2.3 s with 2 threads vs 0.024 s with 1)."""
+def threads(n: int):
+    """A context with BLAS / OpenMP at `n` threads (see single_threaded)."""
     from threadpoolctl import ThreadpoolController
 
     if not _CONTROLLER:  # finding the loaded libraries costs ~3 ms; do it once per process
         _CONTROLLER.append(ThreadpoolController())
-    return _CONTROLLER[0].limit(limits=1)
+    return _CONTROLLER[0].limit(limits=n)
+
+
+def single_threaded():
+    """A context with BLAS / OpenMP at one thread. The router's matrices are small (384 x 384,
+    a few thousand rows): threads gain little on them, and on a busy 2-core machine they
+    oversubscribe the cores (a 384 x 384 eigh measured 2.3 s with 2 threads vs 0.024 s with 1)."""
+    return threads(1)
 
 
 class FitCache:
