@@ -23,8 +23,10 @@ that make it accurate enough for cache decisions:
 Measured against the old plain recipe on the bench's sample-log stream and CLINC150 test
 (5,500 texts): mean cosine to the fp32 vector 0.9994 instead of 0.993, cache hit rates
 within 0.35 points of torch fp32 at every threshold 0.75-0.95 (step 0.01) instead of up to
-2.5, at 2.2x torch throughput with 2 threads (2.4x with 1) instead of 3.2x (3.6x). `advisor bench`
-re-measures both streams (BENCHMARKS.md, ONNX row).
+2.5, at 2.2x torch throughput with 2 threads (2.4x with 1) instead of 3.2x (3.6x), measured
+when the torch embedder still batched texts in arrival order; since it batches them by length
+as this one does, `advisor bench` measured 1.61x. It re-measures both streams (BENCHMARKS.md,
+ONNX row).
 """
 
 from __future__ import annotations
