@@ -126,9 +126,9 @@ def _load_analyzer(name: str) -> str | None:
 
 def _run_analyzers(log, baseline, ctx: AnalysisContext, names: Sequence[str],
                    progress: Progress) -> tuple[dict[str, Any], list[str]]:
-    """One after another. Side by side on threads measured slower at 100k calls (5.1 s vs 4.5 s
-    beside embedding, on 2 cores): the routing analyzer already fits on every core, and the
-    others only took turns with it for the GIL and the caches."""
+    """One after another. Side by side on threads was slower in a one-off measurement (100k
+    calls, 2 cores: 5.1 s vs 4.5 s beside embedding): the routing analyzer already fits on
+    every core, and the others only took turns with it for the GIL and the caches."""
     findings: dict[str, Any] = {}
     warnings: list[str] = []
     for i, name in enumerate(names):
