@@ -177,3 +177,55 @@ def test_generated_log_prompt_caching_savings_match_the_generator_truth():
     assert f.prompt_caching["savings_share_of_api_cost"] == pytest.approx(truth, rel=0.02)
     assert f.prompt_caching["read_share_of_input"] == pytest.approx(
         sample.truth.prompt_cache_readable_share_of_input, rel=0.02)
+
+
+def _replay_one_call_at_a_time(frame, system_tokens, history_tokens, profile):
+    """The replay as a loop over calls (how it was first written): the reference for the vectorised one."""
+    n = len(frame)
+    ts = frame[S.TIMESTAMP].to_numpy(dtype="datetime64[ns]").astype(np.int64) / 1e9
+    inp = frame[S.INPUT_TOKENS].to_numpy(np.int64)
+    static = np.minimum(system_tokens + history_tokens, inp)
+    conv = frame[S.CONVERSATION_ID].astype("string").fillna("").to_numpy(dtype=object)
+    model = frame[S.MODEL].astype(str).to_numpy(dtype=object)
+    task = frame[S.TASK].astype("string").fillna("").to_numpy(dtype=object)
+    m, ttl = profile.min_prefix_tokens, profile.ttl_s
+    read = np.zeros(n, dtype=np.int64)
+    last_prompt, last_system = {}, {}
+    for i in range(n):
+        best = 0
+        if conv[i]:
+            prev = last_prompt.get(conv[i])
+            if prev is not None and ts[i] - prev[0] <= ttl and prev[1] >= m:
+                best = min(prev[1], int(static[i]))
+            last_prompt[conv[i]] = (ts[i], int(inp[i]))
+        s = int(system_tokens[i])
+        if s > 0:
+            key = (model[i], task[i], s)
+            seen = last_system.get(key)
+            if seen is not None and ts[i] - seen <= ttl and s >= m:
+                best = max(best, s)
+            last_system[key] = ts[i]
+        read[i] = best
+    return read
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_vectorised_replay_reads_what_the_call_by_call_replay_reads(seed):
+    rng = np.random.default_rng(seed)
+    n = 400
+    frame = pd.DataFrame({
+        S.TIMESTAMP: pd.Timestamp("2025-01-01", tz="UTC") + pd.to_timedelta(np.sort(rng.integers(0, 3600, n)), unit="s"),
+        S.INPUT_TOKENS: rng.integers(500, 4000, n),
+        S.CONVERSATION_ID: pd.array(np.where(rng.random(n) < 0.2, None, rng.integers(0, 40, n).astype(str)), dtype="string"),
+        S.MODEL: rng.choice(["gpt-4o", "gpt-4o-mini"], n),
+        S.TASK: pd.array(np.where(rng.random(n) < 0.3, None, rng.choice(["faq", "code"], n)), dtype="string"),
+    })
+    system = rng.choice([0, 800, 1100, 2000], n).astype(float)
+    history = rng.integers(0, 2500, n).astype(float)
+    for name in ("anthropic", "openai"):
+        prof = profile_for(name, ttl_s=float(rng.choice([60, 300])))
+        expected = _replay_one_call_at_a_time(frame, system, history, prof)
+        if prof.increment_tokens > 1:
+            step, m = prof.increment_tokens, prof.min_prefix_tokens
+            expected = np.where(expected >= m, m + (expected - m) // step * step, 0)
+        assert replay_prompt_cache(frame, system, history, prof).read_tokens.tolist() == expected.tolist()

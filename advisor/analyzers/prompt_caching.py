@@ -86,28 +86,31 @@ def replay_prompt_cache(frame: pd.DataFrame, system_tokens: np.ndarray, history_
         else np.full(n, "", dtype=object)
     m = profile.min_prefix_tokens
     ttl = profile.ttl_s
-    read = np.zeros(n, dtype=np.int64)
-    last_prompt: dict[object, tuple[float, int]] = {}   # conversation -> (time, prompt tokens)
-    last_system: dict[tuple, float] = {}                # (model, task, system size) -> time
-    for i in range(n):
-        t = ts[i]
-        best = 0
-        c = conv[i]
-        if c:
-            prev = last_prompt.get(c)
-            if prev is not None and t - prev[0] <= ttl and prev[1] >= m:
-                best = min(prev[1], int(static[i]))
-            last_prompt[c] = (t, int(inp[i]))
-        s = int(system_tokens[i])
-        if s > 0:
-            key = (model[i], task[i], s)
-            seen = last_system.get(key)
-            if seen is not None and t - seen <= ttl and s >= m:
-                best = max(best, s)
-            last_system[key] = t
-        read[i] = best
+    sys_tok = np.asarray(system_tokens).astype(np.int64)
+    # Every call refreshes its keys, so what a call can read depends only on the previous call
+    # with the same key: the conversation's previous prompt, and the previous call with the same
+    # (model, task, system size).
+    prev = _previous_in_group(n, conv != "", [conv])
+    p = np.maximum(prev, 0)
+    conv_ok = (prev >= 0) & (ts - ts[p] <= ttl) & (inp[p] >= m)
+    read = np.where(conv_ok, np.minimum(inp[p], static.astype(np.int64)), 0)
+    prev = _previous_in_group(n, sys_tok > 0, [model, task, sys_tok])
+    p = np.maximum(prev, 0)
+    sys_ok = (prev >= 0) & (ts - ts[p] <= ttl) & (sys_tok >= m)
+    read = np.where(sys_ok, np.maximum(read, sys_tok), read).astype(np.int64)
     if profile.increment_tokens > 1:
         step = profile.increment_tokens
         read = np.where(read >= m, m + (read - m) // step * step, 0)
     write = np.where(inp >= m, inp - read, 0) if profile.write_multiplier != 1.0 else np.zeros(n, dtype=np.int64)
     return Replay(read_tokens=read.astype(np.int64), write_tokens=write.astype(np.int64))
+
+
+def _previous_in_group(n: int, rows: np.ndarray, keys: list[np.ndarray]) -> np.ndarray:
+    """For each of n rows in order: the previous row with the same keys among `rows`, else -1."""
+    out = np.full(n, -1, dtype=np.int64)
+    where = np.flatnonzero(rows)
+    if where.size:
+        frame = pd.DataFrame({f"k{i}": np.asarray(k)[where] for i, k in enumerate(keys)})
+        previous = pd.Series(where).groupby([frame[c] for c in frame.columns], sort=False).shift(1)
+        out[where] = previous.fillna(-1).to_numpy(dtype=np.int64)
+    return out
