@@ -25,7 +25,7 @@ Measured against the old plain recipe on the bench's sample-log stream and CLINC
 within 0.35 points of torch fp32 at every threshold 0.75-0.95 (step 0.01) instead of up to
 2.5, at 2.2x torch throughput with 2 threads (2.4x with 1) instead of 3.2x (3.6x), measured
 when the torch embedder still batched texts in arrival order; since it batches them by length
-as this one does, `advisor bench` measured 1.61x. It re-measures both streams (BENCHMARKS.md,
+as this one does, `advisor bench` measured 1.61x and 1.67x in two runs. It re-measures both streams (BENCHMARKS.md,
 ONNX row).
 """
 
