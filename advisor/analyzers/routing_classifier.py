@@ -38,14 +38,17 @@ from ..errors import InputError
 from .routing_fitting import (
     FitCache,
     cross_fitted_ridge,
-    group_folds,
     cores,
+    group_folds,
     single_threaded,
     threads,
     unique_rows,
     weighted_logistic,
     weighted_ridge,
 )
+
+
+BIG_SEARCH = 16_000_000  # query x reference rows above which a neighbour search uses every core
 
 
 def _nearest(Q: np.ndarray, ref: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
@@ -59,9 +62,6 @@ def _nearest(Q: np.ndarray, ref: np.ndarray, k: int) -> tuple[np.ndarray, np.nda
     # candidates wait for (FitCache): give them the cores (15k x 4k texts: 0.31 s -> 0.16 s).
     with threads(cores()):
         return faiss.knn(Q, ref, k, metric=faiss.METRIC_INNER_PRODUCT)
-
-
-BIG_SEARCH = 16_000_000  # query x reference rows
 
 
 def _group_rows(X: np.ndarray, text_ids: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
