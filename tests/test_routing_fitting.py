@@ -163,3 +163,20 @@ def test_clustering_distinct_texts_with_call_weights_counts_calls():
     labels = np.array([0, 1, 1, 0])
     assert name_segments(list(distinct), labels, 2, weights=counts) == name_segments(
         [t for t, n in zip(distinct, counts) for _ in range(n)], np.repeat(labels, counts), 2)
+
+
+def test_thread_limits_reach_blas_libraries_loaded_after_the_first_limit(monkeypatch):
+    # faiss and scipy bring their own OpenBLAS (faiss its OpenMP too). A controller found before
+    # they loaded left them at every core while each of the router's threads meant to use one.
+    import faiss  # noqa: F401
+    import scipy.linalg  # noqa: F401
+    from threadpoolctl import ThreadpoolController
+
+    from advisor.analyzers import routing_fitting
+
+    everything = ThreadpoolController()
+    stale = everything.select(filepath=everything.lib_controllers[0].filepath)
+    monkeypatch.setattr(routing_fitting, "_CONTROLLER", [(0, stale)])  # made when fewer modules were loaded
+    with routing_fitting.single_threaded():
+        counts = {lib.filepath: lib.num_threads for lib in ThreadpoolController().lib_controllers}
+    assert len(counts) > 1 and set(counts.values()) == {1}, counts

@@ -15,7 +15,8 @@ import threading
 
 import numpy as np
 
-_CONTROLLER = []
+_CONTROLLER: list = []  # [(modules loaded when made, ThreadpoolController)]
+_CONTROLLER_LOCK = threading.Lock()
 
 
 def cores() -> int:
@@ -26,13 +27,24 @@ def cores() -> int:
     return min(4, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1))
 
 
-def threads(n: int):
-    """A context with BLAS / OpenMP at `n` threads (see single_threaded)."""
+def _controller():
+    """threadpoolctl's view of the loaded BLAS / OpenMP libraries. Finding them costs ~3 ms, so
+    it is kept, and looked for again only when modules were imported since: faiss and scipy
+    bring their own OpenBLAS (and faiss its OpenMP), and a controller made before they loaded
+    left them at every core, oversubscribing the threads that each meant to use one."""
+    import sys
+
     from threadpoolctl import ThreadpoolController
 
-    if not _CONTROLLER:  # finding the loaded libraries costs ~3 ms; do it once per process
-        _CONTROLLER.append(ThreadpoolController())
-    return _CONTROLLER[0].limit(limits=n)
+    with _CONTROLLER_LOCK:
+        if not _CONTROLLER or _CONTROLLER[0][0] != len(sys.modules):
+            _CONTROLLER[:] = [(len(sys.modules), ThreadpoolController())]
+        return _CONTROLLER[0][1]
+
+
+def threads(n: int):
+    """A context with BLAS / OpenMP at `n` threads (see single_threaded)."""
+    return _controller().limit(limits=n)
 
 
 def single_threaded():
