@@ -37,6 +37,7 @@ import os
 import shutil
 import tempfile
 from collections.abc import Callable, Iterable, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -323,19 +324,37 @@ class OnnxEmbedder:
     def _encode_unique(self, texts: list[str], progress) -> np.ndarray:
         session, tok = self._load()
         out = np.empty((len(texts), self.dim), dtype=np.float32)
-        # Length-sorted batches pad less (sentence-transformers does the same).
-        order = np.argsort([len(t) for t in texts], kind="stable")
+        # Tokenized once, unpadded; then batches of similar token counts, longest first, each
+        # padded to its own longest (as advisor.embed batches for torch).
+        pad_id = tok.padding["pad_id"] if tok.padding else 0
+        with _unpadded(tok):
+            ids_of = [e.ids for e in tok.encode_batch(texts)]
+        lengths = np.array([len(x) for x in ids_of], dtype=np.int64)
+        order = np.argsort(-lengths, kind="stable")
         for start in range(0, len(texts), self.batch_size):
             idx = order[start:start + self.batch_size]
-            enc = tok.encode_batch([texts[i] for i in idx])
-            ids = np.asarray([e.ids for e in enc], dtype=np.int64)
-            mask = np.asarray([e.attention_mask for e in enc], dtype=np.int64)
+            ids = np.full((len(idx), int(lengths[idx].max())), pad_id, dtype=np.int64)
+            for row, i in enumerate(idx):
+                ids[row, :lengths[i]] = ids_of[i]
+            mask = (np.arange(ids.shape[1]) < lengths[idx, None]).astype(np.int64)
             feeds = {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
             hidden = session.run(None, feeds)[0]
             out[idx] = mean_pool_normalize(hidden, mask)
             if progress is not None:
                 progress(min(start + self.batch_size, len(texts)), len(texts))
         return out
+
+
+@contextmanager
+def _unpadded(tok):
+    """The tokenizer with its padding switched off for the block (restored after)."""
+    padding = tok.padding
+    tok.no_padding()
+    try:
+        yield tok
+    finally:
+        if padding:
+            tok.enable_padding(**{k: v for k, v in padding.items() if k != "length" or v is not None})
 
 
 def mean_pool_normalize(hidden: np.ndarray, mask: np.ndarray) -> np.ndarray:

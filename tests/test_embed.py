@@ -108,8 +108,35 @@ def test_batches_are_length_sorted_and_rows_come_back_in_input_order(model_dir):
     texts = ["a b", "a much longer question here", "mid length one", "x", "another long-ish query"]
     out = emb._embed(texts, None)
     assert np.allclose(out, FakeEmbedder(dim=16).encode(texts), atol=1e-6)
-    # Longest first, as one SentenceTransformer.encode call would batch them.
+    # No tokenizer to ask: longest first by characters.
     assert [len(t) for batch in calls for t in batch] == sorted(map(len, texts), reverse=True)
+
+
+def test_batches_follow_token_counts_when_the_model_has_a_tokenizer(model_dir):
+    calls = []
+
+    class WordTokenizer:  # one token per word, plus [CLS] and [SEP]; truncated like the real one
+        def __call__(self, texts, *, truncation, max_length, **kw):
+            return {"input_ids": [[0] * min(len(t.split()) + 2, max_length) for t in texts]}
+
+    class FakeModel:
+        tokenizer = WordTokenizer()
+
+        def get_max_seq_length(self):
+            return 5
+
+        def encode(self, batch, **kw):
+            calls.append(list(batch))
+            return FakeEmbedder(dim=16).encode(batch)
+
+    emb = SentenceTransformerEmbedder(model_dir, batch_size=2, cache=False)
+    emb._model = FakeModel()
+    # By characters the one-word text is the longest; by tokens it is the shortest.
+    texts = ["supercalifragilisticexpialidocious", "a b c", "a b c d e f g", "x y"]
+    out = emb._embed(texts, None)
+    assert np.allclose(out, FakeEmbedder(dim=16).encode(texts), atol=1e-6)
+    # Tokens 3, 5, 5 (truncated from 9), 4: longest first, ties in input order.
+    assert calls == [["a b c", "a b c d e f g"], ["x y", "supercalifragilisticexpialidocious"]]
 
 
 def test_missing_model_folder_is_a_config_error(tmp_path):
