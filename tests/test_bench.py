@@ -63,7 +63,7 @@ def _report(ratio: float, speedup: float, agreement: float) -> BenchReport:
     size = {"n_calls": 1000, "repeats": 1, "ms_per_unique_text": 100.0, "ms_per_call": 10.0, "unique_texts": 100, "analyze_s": 10.0, "analyze_peak_rss_mb": 500.0, "embed_alone_s": 9.0,
             "embed_load_s": 1.0, "embed_encode_s": 8.0, "texts_per_s": 12.5, "embed_peak_rss_mb": 400.0, "ratio": ratio,
             "ratio_vs_encode_only": ratio * 1.1, "ratios": [ratio], "stages": [], "analyzers_run": ["cache"],
-            "warnings": []}
+            "warnings": [], "ratio_vs_own_embedding": ratio * 1.05, "embedding_in_run_s": 8.5}
     gpt = {"n_calls": 500, "threshold": 0.8, "advisor_s": 0.01, "advisor_hit_rate": 0.3, "advisor_method": "exact",
            "gptcache_s": 0.01 * speedup, "gptcache_hit_rate": 0.3, "agreement": agreement, "speedup": speedup,
            "gptcache_version": "0.1.44", "log_calls": 1000}
@@ -73,7 +73,9 @@ def _report(ratio: float, speedup: float, agreement: float) -> BenchReport:
 
 def test_markdown_marks_targets_met_and_missed():
     good = render_markdown(_report(1.1, 50.0, 0.999), "advisor bench")
-    assert "| 1.10× (vs encode only, model load excluded: 1.21×) | yes |" in good
+    assert ("| 1.10× (vs encode only, model load excluded: 1.21×; vs advisor's own embedding in the same run: "
+            "1.16×) | yes |") in good
+    assert "took 8.50 s; the whole run took 1.16× that." in good
     assert "| 50× | yes |" in good
     bad = render_markdown(_report(1.3, 5.0, 0.9), "advisor bench")
     assert bad.count("**no**") == 3

@@ -96,7 +96,7 @@ def _bench_size(n: int, s: BenchSettings, work: Path, note: Callable[[str], None
 
     log = work / f"log_{n}.csv"
     write_sample(generate_log(n, seed=s.seed), log)
-    runs, embeds, ratios, ratios_encode = [], [], [], []
+    runs, embeds, ratios, ratios_encode, ratios_own = [], [], [], [], []
     repeats = s.repeats_for(n)
     for r in range(repeats):
         texts = work / f"texts_{n}_{r}.json"
@@ -110,6 +110,8 @@ def _bench_size(n: int, s: BenchSettings, work: Path, note: Callable[[str], None
         embeds.append(e)
         ratios.append(a["total_s"] / e["total_s"])
         ratios_encode.append(a["total_s"] / e["encode_s"])
+        # What the stages other than embedding add, against advisor's own embedding in that run.
+        ratios_own.append(a["total_s"] / a["embedding_s"])
     stage_names = [row["stage"] for row in runs[0]["stages"]]
     stages = []
     for name in stage_names:
@@ -128,6 +130,7 @@ def _bench_size(n: int, s: BenchSettings, work: Path, note: Callable[[str], None
         "texts_per_s": _median([x["texts_per_s"] for x in embeds]),
         "embed_peak_rss_mb": _median([x["peak_rss_mb"] for x in embeds]),
         "ratio": _median(ratios), "ratio_vs_encode_only": _median(ratios_encode), "ratios": ratios,
+        "ratio_vs_own_embedding": _median(ratios_own), "embedding_in_run_s": _median([x["embedding_s"] for x in runs]),
         "stages": stages, "analyzers_run": runs[0]["analyzers_run"], "warnings": runs[0]["warnings"],
     }
 
