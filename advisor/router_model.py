@@ -41,23 +41,48 @@ class ShippedRouter:
     metrics: dict = field(default_factory=dict)
     training: dict = field(default_factory=dict)
 
-    def predict(self, embeddings: np.ndarray, texts, *, features: np.ndarray | None = None) -> RouterScores:
-        """`features`: text_features(texts) when the caller has them already (a big log computes them per distinct text)."""
-        return self.classifier.predict(embeddings, text_features(texts) if features is None else features)
+    def predict(self, embeddings: np.ndarray, texts, *, features: np.ndarray | None = None,
+                text_ids: np.ndarray | None = None) -> RouterScores:
+        """`features`: text_features(texts) when the caller has them already (a big log computes them
+        per distinct text). `text_ids`: each call's row in `embeddings`, which then holds one row per
+        distinct text (the calls' embedding matrix is never built); features stay per call."""
+        features = text_features(texts) if features is None else features
+        if text_ids is not None:
+            return self.classifier.predict_by_text(embeddings, text_ids, features)
+        return self.classifier.predict(embeddings, features)
 
     def check_domain(self, embeddings: np.ndarray, texts, *, max_share_below: float = 0.25, seed: int = 0,
-                     features: np.ndarray | None = None) -> DomainCheck:
+                     features: np.ndarray | None = None, text_ids: np.ndarray | None = None) -> DomainCheck:
+        """`features`, `text_ids`: as in predict(); every call counts, calls of one text alike."""
         # The two-sample test compares the same representation the router uses: its reduced
         # embedding space (training rows are stored there for kNN) plus the text features.
         features = text_features(texts) if features is None else features
-        user = np.c_[self.classifier._project(np.asarray(embeddings, dtype=np.float32)), features]
+        projected = self.classifier._project(np.asarray(embeddings, dtype=np.float32))
+        user = _CallRows(projected, np.arange(len(projected)) if text_ids is None else np.asarray(text_ids), features)
         reference = np.c_[self.classifier.reference_.astype(np.float32), self.domain_reference_features]
         return check_domain(
             embeddings, self.domain_centroids,
             cutoff_similarity=self.domain_cutoff_similarity,
             reference_median_similarity=self.domain_reference_median_similarity,
             max_share_below=max_share_below, user_sample=user, reference_sample=reference, seed=seed,
+            text_ids=text_ids,
         )
+
+
+class _CallRows:
+    """The two-sample test's user rows, [projected embedding of the call's text, the call's
+    features], built only for the rows it samples (on a million calls the whole matrix is
+    over 500 MB and the test reads 2,000 rows)."""
+
+    def __init__(self, projected: np.ndarray, text_ids: np.ndarray, features: np.ndarray):
+        self.projected, self.text_ids = projected, text_ids
+        self.features = np.asarray(features).reshape(len(text_ids), -1)
+
+    def __len__(self) -> int:
+        return len(self.text_ids)
+
+    def __getitem__(self, rows) -> np.ndarray:
+        return np.c_[self.projected[self.text_ids[rows]], self.features[rows]]
 
 
 def default_router_dir() -> Path:

@@ -46,6 +46,24 @@ def test_saved_router_is_plain_arrays_and_json_and_predicts_the_same(tmp_path):
     assert loaded.check_domain(HashEmbedder().encode(fresh), fresh).in_domain
 
 
+def test_router_given_distinct_texts_and_each_calls_text_answers_as_given_every_call():
+    # A big log hands over one vector per distinct text; the per-call matrix is never built.
+    router, _, _ = build_router()
+    base = make_log(400, seed=3).frame["query"].tolist()
+    calls = [base[i] for i in np.random.default_rng(3).integers(0, len(base), 3000)]  # a log repeats its queries
+    distinct, text_ids = np.unique(np.asarray(calls, dtype=object), return_inverse=True)
+    assert len(distinct) < len(calls) / 2
+    vectors = HashEmbedder().encode(distinct.tolist())
+    features = text_features(calls)
+    per_call = router.predict(vectors[text_ids], calls, features=features)
+    by_text = router.predict(vectors, calls, features=features, text_ids=text_ids)
+    assert np.allclose(by_text.p_good_enough, per_call.p_good_enough, rtol=0, atol=1e-12)
+    assert np.allclose(by_text.strong_score, per_call.strong_score, rtol=0, atol=1e-12)
+    domain = router.check_domain(vectors[text_ids], calls, features=features, seed=5)
+    assert router.check_domain(vectors, calls, features=features, seed=5, text_ids=text_ids) == domain
+    assert domain.n_queries == 3000 and domain.two_sample_auc is not None
+
+
 def test_missing_router_directory_tells_how_to_rebuild(tmp_path):
     with pytest.raises(InputError, match="expected a router .* `advisor train router"):
         load_router(tmp_path)

@@ -206,7 +206,7 @@ def analyze_routing(log: QueryLog, baseline: Baseline, ctx: AnalysisContext) -> 
     ctx.progress("routing: embedding queries", 0, n)
     distinct_texts, distinct_vectors, text_of_call = _embed_distinct(ctx.get_embedder(), texts)
     ctx.progress("routing: embedding queries", n, n)
-    features = text_features(distinct_texts)[text_of_call]
+    features = text_features(distinct_texts)[text_of_call]  # per call (small: a few columns)
     if log.has(TURN):  # the user-trained classifier may use the turn; the shipped router does not
         user_features = np.c_[features, np.log1p(frame[TURN].fillna(1).to_numpy(dtype=float))]
     else:
@@ -292,8 +292,8 @@ def analyze_routing(log: QueryLog, baseline: Baseline, ctx: AnalysisContext) -> 
                     estimates.append(estimate_unsupported(inputs, "No labels and the default router is disabled ([routing] router = \"none\")."))
                 else:
                     if shipped is None:
-                        shipped, domain, shipped_scores, note = _apply_shipped_router(cfg, distinct_vectors[text_of_call], texts, features,
-                                                                                      ctx.config.seed)
+                        shipped, domain, shipped_scores, note = _apply_shipped_router(cfg, distinct_vectors, text_of_call, texts,
+                                                                                      features, ctx.config.seed)
                         embedder_id = getattr(ctx.get_embedder(), "model_id", None)
                         if shipped_scores is not None and embedder_id != shipped.embedding_model_id:
                             warnings.append(f"routing: the default router was trained on {shipped.embedding_model} "
@@ -332,8 +332,10 @@ def analyze_routing(log: QueryLog, baseline: Baseline, ctx: AnalysisContext) -> 
     )
 
 
-def _apply_shipped_router(cfg: RoutingSettings, embeddings: np.ndarray, texts: list[str], features: np.ndarray, seed: int):
-    """(router, domain check, scores or None, warning or None): scores only for in-domain traffic."""
+def _apply_shipped_router(cfg: RoutingSettings, embeddings: np.ndarray, text_ids: np.ndarray, texts: list[str],
+                          features: np.ndarray, seed: int):
+    """(router, domain check, scores or None, warning or None): scores only for in-domain traffic.
+    embeddings: one row per distinct text; text_ids: each call's row; features: per call."""
     from ..router_model import load_router
 
     shipped = load_router(None if cfg.router == "default" else cfg.router)
@@ -343,12 +345,12 @@ def _apply_shipped_router(cfg: RoutingSettings, embeddings: np.ndarray, texts: l
             f"ROUTING: the default router needs {shipped.embedding_model} embeddings ({expected_dim} dimensions); "
             f"the configured embedder gives {embeddings.shape[1]}. No routing savings are claimed without your own labels.")
     domain = shipped.check_domain(embeddings, texts, max_share_below=cfg.max_out_of_domain_share, seed=seed,
-                                  features=features)
+                                  features=features, text_ids=text_ids)
     if not domain.in_domain:
         return shipped, domain, None, (
             f"ROUTING: OUT OF DOMAIN. The default router was trained on {shipped.training.get('data', 'other data')}; "
             f"{domain.describe()}. No routing savings are claimed without your own labels.")
-    return shipped, domain, shipped.predict(embeddings, texts, features=features), None
+    return shipped, domain, shipped.predict(embeddings, texts, features=features, text_ids=text_ids), None
 
 
 def _segments(clusters, frame, served, current_labels, current_quality, estimates, labelled_masks, in_tok,

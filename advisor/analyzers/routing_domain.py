@@ -71,7 +71,7 @@ def nearest_centroid_similarity(embeddings: np.ndarray, centroids: np.ndarray) -
     return (e @ c.T).max(axis=1)
 
 
-def two_sample_auc(user: np.ndarray, reference: np.ndarray, *, seed: int = 0, max_rows: int = 2000) -> float:
+def two_sample_auc(user, reference: np.ndarray, *, seed: int = 0, max_rows: int = 2000) -> float:
     """Cross-validated AUC of a logistic regression separating `user` rows from `reference` rows."""
     from sklearn.linear_model import LogisticRegression
     from sklearn.metrics import roc_auc_score
@@ -80,8 +80,8 @@ def two_sample_auc(user: np.ndarray, reference: np.ndarray, *, seed: int = 0, ma
     from sklearn.preprocessing import StandardScaler
 
     rng = np.random.default_rng(seed)
-    if len(user) > max_rows:
-        user = user[rng.choice(len(user), max_rows, replace=False)]
+    # `user` may build its rows on demand (advisor.router_model._CallRows): index it either way.
+    user = user[rng.choice(len(user), max_rows, replace=False) if len(user) > max_rows else np.arange(len(user))]
     n_ref = min(len(reference), max(len(user), 500))
     ref = reference[rng.choice(len(reference), n_ref, replace=False)]
     X = np.vstack([user, ref]).astype(np.float64)
@@ -103,9 +103,14 @@ def check_domain(
     reference_sample: np.ndarray | None = None,
     max_two_sample_auc: float = MAX_TWO_SAMPLE_AUC,
     seed: int = 0,
+    text_ids: np.ndarray | None = None,
 ) -> DomainCheck:
-    """`user_sample` / `reference_sample`: rows for the two-sample test (skipped when None)."""
+    """`user_sample` / `reference_sample`: rows for the two-sample test (skipped when None); the
+    user's may be any object with len() and row indexing. `text_ids`: each call's row in
+    `embeddings` (one row per distinct text); every call counts."""
     sims = nearest_centroid_similarity(embeddings, centroids)
+    if text_ids is not None:
+        sims = sims[np.asarray(text_ids)]
     n = len(sims)
     share_below = float((sims < cutoff_similarity).mean()) if n else 1.0
     auc = None
