@@ -23,6 +23,7 @@ Settings (`[routing]` in the config file)::
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -221,7 +222,8 @@ def analyze_routing(log: QueryLog, baseline: Baseline, ctx: AnalysisContext) -> 
     out_tok = frame[OUTPUT_TOKENS].to_numpy(dtype=float)
     fallback_provider = str(served_providers[0]) if n else "openai"
 
-    shipped, domain, shipped_scores = None, None, None
+    fallback = _ShippedFallback(cfg, distinct_vectors, text_of_call, texts, features, ctx.config.seed,
+                                lambda: getattr(ctx.get_embedder(), "model_id", None), target)
     fit_cache = FitCache()  # candidates labelled on the same calls share their label-free work
     estimates: list[CandidateEstimate] = []
     labelled_masks: dict[str, np.ndarray] = {}
@@ -272,43 +274,16 @@ def analyze_routing(log: QueryLog, baseline: Baseline, ctx: AnalysisContext) -> 
                 continue
             labelled_masks[name] = labelled
             ctx.progress(f"routing: {name}", 0, 1)
-            estimate = None
-            if job is not None:
-                try:
-                    estimate = job.result()
-                except InputError as exc:  # e.g. every label on a handful of texts: nothing to generalise from
-                    warnings.append(f"routing: not training on {name}'s labels: {exc}")
-            if estimate is not None:
-                if estimate.metrics.ece is not None and estimate.metrics.ece > MAX_ECE:
-                    warnings.append(f"routing: {name}'s probabilities are off by {estimate.metrics.ece:.2f} on average "
-                                    f"(expected calibration error, out of fold; aim <= {MAX_ECE}); its share interval is "
-                                    "widened by that much. More labels usually fix this.")
-                estimates.append(estimate)
-            else:
-                if labelled.any() and job is None:
-                    warnings.append(f"routing: only {int(labelled.sum())} calls have labels for both the current model and "
-                                    f"{name} (need {cfg.min_labels} with both outcomes); not training on them.")
-                if cfg.router == "none":
-                    estimates.append(estimate_unsupported(inputs, "No labels and the default router is disabled ([routing] router = \"none\")."))
-                else:
-                    if shipped is None:
-                        shipped, domain, shipped_scores, note = _apply_shipped_router(cfg, distinct_vectors, text_of_call, texts,
-                                                                                      features, ctx.config.seed)
-                        embedder_id = getattr(ctx.get_embedder(), "model_id", None)
-                        if shipped_scores is not None and embedder_id != shipped.embedding_model_id:
-                            warnings.append(f"routing: the default router was trained on {shipped.embedding_model} "
-                                            f"embeddings; the configured embedder is '{embedder_id}'.")
-                        if note:
-                            warnings.append(note)
-                    if shipped_scores is None:
-                        estimates.append(estimate_unsupported(inputs, "The default router does not cover this traffic."))
-                    else:
-                        ece = float(shipped.metrics.get("held_out", {}).get("ece") or 0.05)
-                        estimates.append(estimate_from_router(inputs, shipped_scores, ece, target=target))
+            estimate, notes = _labels_estimate(name, job, labelled, cfg.min_labels)
+            warnings.extend(notes)
+            if estimate is None:
+                estimate, notes = fallback.estimate(inputs)
+                warnings.extend(notes)
+            estimates.append(estimate)
             ctx.progress(f"routing: {name}", 1, 1)
 
         if not estimates:
-            return RoutingFindings(quality_target=target, warnings=tuple(warnings), domain=domain,
+            return RoutingFindings(quality_target=target, warnings=tuple(warnings), domain=fallback.domain,
                                    skipped_reason="no candidate model with a known price is cheaper than the current one; "
                                    "name candidates in [routing] candidates.")
 
@@ -328,8 +303,58 @@ def analyze_routing(log: QueryLog, baseline: Baseline, ctx: AnalysisContext) -> 
         monthly_savings_usd=best.monthly_savings_usd, savings_interval_usd=best.savings_interval_usd,
         confidence=best.confidence, quality_target=target, best_candidate=best.model,
         current_models=tuple(sorted(np.unique(served).tolist())), candidates=tuple(estimates), segments=segments,
-        domain=domain, prerequisites=prerequisites, warnings=tuple(warnings), per_call_segment=clusters.per_call_segment,
+        domain=fallback.domain, prerequisites=prerequisites, warnings=tuple(warnings),
+        per_call_segment=clusters.per_call_segment,
     )
+
+
+def _labels_estimate(name: str, job, labelled: np.ndarray, min_labels: int) -> tuple[CandidateEstimate | None, list[str]]:
+    """(the estimate from the user's labels or None, warnings) for one candidate's fit `job`."""
+    if job is None:
+        if labelled.any():
+            return None, [f"routing: only {int(labelled.sum())} calls have labels for both the current model and "
+                          f"{name} (need {min_labels} with both outcomes); not training on them."]
+        return None, []
+    try:
+        estimate = job.result()
+    except InputError as exc:  # e.g. every label on a handful of texts: nothing to generalise from
+        return None, [f"routing: not training on {name}'s labels: {exc}"]
+    notes = []
+    if estimate.metrics.ece is not None and estimate.metrics.ece > MAX_ECE:
+        notes.append(f"routing: {name}'s probabilities are off by {estimate.metrics.ece:.2f} on average "
+                     f"(expected calibration error, out of fold; aim <= {MAX_ECE}); its share interval is "
+                     "widened by that much. More labels usually fix this.")
+    return estimate, notes
+
+
+class _ShippedFallback:
+    """The estimate for candidates without labels of their own: the shipped default router,
+    loaded and checked against the log's domain once, on the first candidate that needs it."""
+
+    def __init__(self, cfg: RoutingSettings, vectors: np.ndarray, text_ids: np.ndarray, texts: list[str],
+                 features: np.ndarray, seed: int, embedder_id: Callable[[], str | None], target: float):
+        self._args = (cfg, vectors, text_ids, texts, features, seed)
+        self._cfg, self._embedder_id, self._target = cfg, embedder_id, target
+        self._applied = False
+        self.router = self.domain = self.scores = None
+
+    def estimate(self, inputs: CandidateInputs) -> tuple[CandidateEstimate, list[str]]:
+        if self._cfg.router == "none":
+            return estimate_unsupported(inputs, "No labels and the default router is disabled ([routing] router = \"none\")."), []
+        notes = []
+        if not self._applied:
+            self._applied = True
+            self.router, self.domain, self.scores, note = _apply_shipped_router(*self._args)
+            embedder_id = self._embedder_id()
+            if self.scores is not None and embedder_id != self.router.embedding_model_id:
+                notes.append(f"routing: the default router was trained on {self.router.embedding_model} "
+                             f"embeddings; the configured embedder is '{embedder_id}'.")
+            if note:
+                notes.append(note)
+        if self.scores is None:
+            return estimate_unsupported(inputs, "The default router does not cover this traffic."), notes
+        ece = float(self.router.metrics.get("held_out", {}).get("ece") or 0.05)
+        return estimate_from_router(inputs, self.scores, ece, target=self._target), notes
 
 
 def _apply_shipped_router(cfg: RoutingSettings, embeddings: np.ndarray, text_ids: np.ndarray, texts: list[str],
