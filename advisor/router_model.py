@@ -76,7 +76,7 @@ class _CallRows:
 
     def __init__(self, projected: np.ndarray, text_ids: np.ndarray, features: np.ndarray):
         self.projected, self.text_ids = projected, text_ids
-        self.features = np.asarray(features).reshape(len(text_ids), -1)
+        self.features = np.asarray(features)
 
     def __len__(self) -> int:
         return len(self.text_ids)
