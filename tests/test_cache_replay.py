@@ -54,11 +54,15 @@ def clustered(n: int, dim: int = 32, n_centres: int = 40, seed: int = 1) -> np.n
     return unit(*(centres[rng.integers(0, n_centres, n)] + 0.3 * rng.standard_normal((n, dim))))
 
 
-def brute_force(v: np.ndarray, times=None, ttl_s=None) -> tuple[np.ndarray, np.ndarray]:
-    """Row by row, the obvious way: the reference both search paths must reproduce."""
+def brute_force(v: np.ndarray, times=None, ttl_s=None, decimals=None) -> tuple[np.ndarray, np.ndarray]:
+    """Row by row, the obvious way: the reference both search paths must reproduce. decimals:
+    round the cosines first, so identical vectors tie (BLAS can score two copies of a vector
+    1e-7 apart, by where they sit in the matrix) and the earliest wins, as documented."""
     idx, cos = np.full(len(v), -1), np.full(len(v), -1.0)
     for i in range(1, len(v)):
         s = v[:i] @ v[i]
+        if decimals is not None:
+            s = np.round(s, decimals)
         if ttl_s is not None:
             s = np.where(times[:i] >= times[i] - ttl_s, s, -np.inf)
         j = int(np.argmax(s))  # first of equal maxima: the earliest entry
@@ -109,6 +113,48 @@ def test_ties_go_to_the_earliest_entry_on_both_paths():
     for r in (replay(v), replay(v, exact_max_rows=0, index=SMALL_INDEX)):
         assert r.match_index[[100, 300, 500]].tolist() == [20, 20, 20]
         assert r.match_cosine[500] == pytest.approx(1.0, abs=1e-5)
+
+
+def repeated(n: int, n_texts: int, seed: int) -> np.ndarray:
+    """A log's stream: n calls drawing from n_texts distinct questions (identical vectors)."""
+    texts = clustered(n_texts, seed=seed)
+    return np.ascontiguousarray(texts[np.random.default_rng(seed).integers(0, n_texts, n)], dtype=np.float32)
+
+
+def test_repeated_questions_match_their_earliest_alive_copy_as_a_brute_force_search_does():
+    # Repeats skip the search (their own earlier copy is the answer): both paths must still
+    # give what searching every earlier alive row gives, with and without a TTL.
+    v = repeated(900, 250, seed=11)
+    t = np.sort(np.random.default_rng(11).uniform(0, 1000, len(v)))
+    every = IndexSettings(rows_per_list=60, probes=1000, queries_per_list=7)
+    for kw, ref in (({}, brute_force(v, decimals=6)), ({"times_s": t, "ttl_s": 30.0}, brute_force(v, t, 30.0, 6))):
+        for r in (replay(v, block=50, **kw), replay(v, exact_max_rows=0, index=every, **kw)):
+            np.testing.assert_allclose(r.match_cosine, ref[1], atol=1e-5)
+            assert np.array_equal(r.match_index >= 0, ref[0] >= 0), (kw, r.method)
+            if r.method == "exact":
+                assert np.array_equal(r.match_index, ref[0]), kw
+            else:  # the index's products may score copies of the best question 1e-7 apart: same question
+                found = r.match_index >= 0
+                assert np.array_equal(v[r.match_index[found]], v[ref[0][found]]), kw
+            repeats = np.flatnonzero(found := r.match_index >= 0)
+            repeats = repeats[(v[repeats] == v[r.match_index[repeats]]).all(axis=1)]
+            assert repeats.size > 50 and np.array_equal(r.match_index[repeats], ref[0][repeats]), (kw, r.method)
+
+
+def test_repeats_are_not_searched_and_the_switch_counts_only_searched_rows():
+    from advisor.analyzers.cache_replay import _earliest_alive_copy
+
+    v = repeated(3000, 300, seed=12)
+    t = np.arange(len(v), dtype=float)
+    copy = _earliest_alive_copy(v, t, 500.0, None)
+    ref = brute_force(v, t, 500.0, decimals=6)[0]
+    has = copy >= 0
+    assert has.mean() > 0.5 and np.array_equal(copy[has], ref[has])
+    assert (_earliest_alive_copy(v, t, 500.0, 100) == -1).all()  # an LRU capacity: every row searches
+    assert (_earliest_alive_copy(v, t[::-1].copy(), 500.0, None) == -1).all()  # times out of order
+    # 3,000 rows are more exact work than 1,500 allow, the ~300 first copies are not.
+    assert replay(v, exact_max_rows=1500).method == "exact"
+    assert replay(v, capacity=10**6, exact_max_rows=1500).method == "ivf"
 
 
 def test_first_row_and_fully_expired_rows_have_no_match_on_the_index_path():

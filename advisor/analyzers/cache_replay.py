@@ -7,7 +7,9 @@ looks for the most similar entry still alive (younger than the TTL and not evict
 and is a hit at threshold t when that cosine >= t. Because the best match does not depend on
 t, one pass serves the whole threshold sweep. Among equally similar entries the earliest wins.
 
-Search: exact blocked matrix products while the exact work (query x alive-candidate pairs)
+Search: a row whose vector equals an alive earlier row's (the same question asked again) is
+answered by its earliest alive copy and not searched (without an LRU capacity). The others:
+exact blocked matrix products while the exact work (searched query x alive-candidate pairs)
 is at most that of `exact_max_rows` unique queries without TTL; above it an inverted-file
 index (`IndexSettings`): spherical k-means lists trained on all vectors up front (the
 analysis is offline), every call probes its nearest lists (more, up to `max_probes`, when its
@@ -94,16 +96,75 @@ def replay(vectors: np.ndarray, *, times_s: np.ndarray | None = None, ttl_s: flo
         raise InputError.at("embeddings", expected=f"{len(v)} timestamps (one per vector)",
                             found=f"{len(times)}", fix="Pass times_s in the same row order as the vectors.")
     window = _ttl_window_starts(times, ttl_s, len(v))
+    copy_of = _earliest_alive_copy(v, times, ttl_s, capacity)
+    search = copy_of < 0
     limit = exact_max_rows * max(exact_max_rows - 1, 0) // 2
-    if _exact_pairs(len(v), window, capacity) > limit:
+    if _exact_pairs(len(v), window, capacity, search) > limit:
         s = (index or IndexSettings()).validate()
         try:
             import faiss  # noqa: F401  (core dependency; without it the exact search still answers)
         except ImportError:
             pass
         else:
-            return _replay_ivf(v, times, ttl_s, window, capacity, use_threshold, s, seed)
-    return _replay_exact(v, times, ttl_s, window, capacity, block, use_threshold)
+            return _with_copies(_replay_ivf(v, times, ttl_s, window, capacity, use_threshold, s, seed, search),
+                                v, copy_of)
+    return _with_copies(_replay_exact(v, times, ttl_s, window, capacity, block, use_threshold, search), v, copy_of)
+
+
+def _earliest_alive_copy(v: np.ndarray, times: np.ndarray | None, ttl_s: float | None,
+                         capacity: int | None) -> np.ndarray:
+    """Per row, the earliest earlier row holding the same vector (bytes) that is still alive for
+    it, else -1. That copy is the row's answer: no other entry can score above a vector's
+    cosine with itself (bar float rounding between vectors that agree to ~1e-7), and among
+    equal scores the earliest alive entry wins, as in the search. A log repeats its questions
+    (61 % of the cacheable calls of the 1M-call sample), so most rows need no search.
+    Not used with an LRU capacity (whether a copy survived depends on the replay itself) or
+    when the times are out of order."""
+    m = len(v)
+    none = np.full(m, NO_MATCH, dtype=np.int64)
+    if capacity is not None or m < 2 or (times is not None and np.any(np.diff(times) < 0)):
+        return none
+    group = _identical_rows(v)
+    rows = np.arange(m, dtype=np.int64)
+    order = np.lexsort((rows, group))  # by vector, then arrival
+    if times is None:
+        first = np.full(int(group.max()) + 1, m, dtype=np.int64)
+        np.minimum.at(first, group, rows)
+        copy = first[group]
+    else:
+        # The first row of the same vector inserted at or after t - ttl, found with one sorted
+        # search: keys (vector, rank of the time), ranks being exact integers where the times
+        # are floats (a time is >= t - ttl exactly when its rank among the times is).
+        rank = np.searchsorted(times, times, side="left")
+        due = np.searchsorted(times, times - ttl_s, side="left")
+        key = group[order] * (m + 1) + rank[order]
+        copy = order[np.searchsorted(key, group * (m + 1) + due, side="left")]
+    copy = np.where(copy < rows, copy, NO_MATCH)
+    # The vectors were grouped by a hash of their bytes: confirm each pair is identical.
+    has = np.flatnonzero(copy >= 0)
+    for a in range(0, has.size, 4096):  # small chunks stay in the CPU cache (2x faster than 64k)
+        part = has[a:a + 4096]
+        copy[part[~(v[part] == v[copy[part]]).all(axis=1)]] = NO_MATCH
+    return copy
+
+
+def _identical_rows(v: np.ndarray) -> np.ndarray:
+    """An id per row, equal for rows whose first 16 float32 words hash alike: embeddings of
+    different texts already differ there (the caller confirms every pair on all words)."""
+    words = v.reshape(len(v), -1).view(np.uint32)[:, :16].astype(np.uint64)
+    multipliers = np.random.default_rng(0).integers(1, 2**63, size=words.shape[1], dtype=np.uint64) | np.uint64(1)
+    with np.errstate(over="ignore"):
+        keys = (words * multipliers).sum(axis=1, dtype=np.uint64)
+    return np.unique(keys, return_inverse=True)[1].reshape(-1).astype(np.int64)
+
+
+def _with_copies(r: Replay, v: np.ndarray, copy_of: np.ndarray) -> Replay:
+    """Fill in the rows answered by their own earlier copy (the search skipped them)."""
+    rows = np.flatnonzero(copy_of >= 0)
+    if rows.size:
+        r.match_index[rows] = copy_of[rows]
+        r.match_cosine[rows] = np.einsum("ij,ij->i", v[rows], v[copy_of[rows]])
+    return r
 
 
 def _ttl_window_starts(times: np.ndarray | None, ttl_s: float | None, m: int) -> np.ndarray | None:
@@ -113,8 +174,9 @@ def _ttl_window_starts(times: np.ndarray | None, ttl_s: float | None, m: int) ->
     return np.searchsorted(times, times - ttl_s, side="left")
 
 
-def _exact_pairs(m: int, window: np.ndarray | None, capacity: int | None) -> int:
-    """How many (query, candidate) products the exact search computes (an upper bound)."""
+def _exact_pairs(m: int, window: np.ndarray | None, capacity: int | None, search: np.ndarray | None = None) -> int:
+    """How many (query, candidate) products the exact search computes (an upper bound), for
+    the rows in `search` (default all)."""
     earlier = np.arange(m, dtype=np.int64)
     if window is not None:
         earlier = earlier - window
@@ -122,7 +184,7 @@ def _exact_pairs(m: int, window: np.ndarray | None, capacity: int | None) -> int
         # At a block start at most 2·capacity entries are alive: each of the last `capacity`
         # rows inserted one entry and refreshed at most one other.
         earlier = np.minimum(earlier, 2 * capacity)
-    return int(earlier.sum())
+    return int(earlier.sum() if search is None else earlier[search].sum())
 
 
 def _alive_lru(cand: np.ndarray, first_row: int, last_use: np.ndarray, capacity: int | None) -> np.ndarray:
@@ -139,25 +201,29 @@ def _update_lru(last_use: np.ndarray, rows: np.ndarray, idx: np.ndarray, cos: np
     np.maximum.at(last_use, idx[used], rows[used])
 
 
-def _replay_exact(v, times, ttl_s, window, capacity, block, use_threshold) -> Replay:
+def _replay_exact(v, times, ttl_s, window, capacity, block, use_threshold, search) -> Replay:
+    """Blocks of `block` searched rows, each against every earlier row from its first row's window."""
     m = len(v)
     match_index = np.full(m, NO_MATCH, dtype=np.int64)
     match_cosine = np.full(m, -1.0, dtype=np.float32)
     last_use = np.arange(m, dtype=np.int64)
-    for a in range(0, m, block):
-        b = min(a + block, m)
+    queries = np.flatnonzero(search)
+    for k in range(0, queries.size, block):
+        rows = queries[k:k + block]
+        a, b = int(rows[0]), int(rows[-1]) + 1
         lo = 0 if window is None else int(window[a])
         cand = np.arange(lo, b, dtype=np.int64)
+        q = v[a:b] if rows.size == b - a else v[rows]  # contiguous rows: a view
         if capacity is None:
-            sims = v[a:b] @ v[lo:b].T  # a view: no copy of the earlier rows
+            sims = q @ v[lo:b].T  # a view: no copy of the earlier rows
         else:
             cand = cand[_alive_lru(cand, a, last_use, capacity)]  # rows of this block are alive
-            sims = v[a:b] @ v[cand].T
-        _mask_later_and_expired(sims, np.arange(a, b), cand, times, ttl_s)
+            sims = q @ v[cand].T
+        _mask_later_and_expired(sims, rows, cand, times, ttl_s)
         idx, cos = _best(sims, cand)
-        match_index[a:b], match_cosine[a:b] = idx, cos
+        match_index[rows], match_cosine[rows] = idx, cos
         if capacity is not None:
-            _update_lru(last_use, np.arange(a, b), idx, cos, use_threshold)
+            _update_lru(last_use, rows, idx, cos, use_threshold)
     return Replay(match_index=match_index, match_cosine=match_cosine, method="exact")
 
 
@@ -184,14 +250,17 @@ def _best(sims: np.ndarray, cand: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return np.where(ok, cand[j], NO_MATCH), np.where(ok, c, -1.0).astype(np.float32)
 
 
-def _replay_ivf(v, times, ttl_s, window, capacity, use_threshold, s: IndexSettings, seed: int) -> Replay:
+def _replay_ivf(v, times, ttl_s, window, capacity, use_threshold, s: IndexSettings, seed: int,
+                search: np.ndarray) -> Replay:
+    """Rows not in `search` probe no list (their answer is known); every row is an entry."""
     m = len(v)
-    lists = _InvertedLists.build(v, s, seed)
+    lists = _InvertedLists.build(v, s, seed, search)
     # Each list meets about queries_per_list calls per block (16 GFLOPS at 130 per list, 34 at
     # 1,000, measured at 400k rows). LRU recency is refreshed per block, so a capacity caps it.
     nlist = len(lists.starts) - 1
-    per_row = max(1.0, float((lists.probes >= 0).sum()) / max(m, 1))
-    block = max(1, min(int(s.queries_per_list * nlist / per_row), 1 << 18, capacity or m))
+    per_row = max(1.0, float((lists.probes >= 0).sum()) / max(int(search.sum()), 1))
+    block = max(1, min(int(s.queries_per_list * nlist / per_row * m / max(int(search.sum()), 1)), 1 << 18,
+                       capacity or m))
     match_index = np.full(m, NO_MATCH, dtype=np.int64)
     match_cosine = np.full(m, -1.0, dtype=np.float32)
     last_use = np.arange(m, dtype=np.int64)
@@ -250,7 +319,8 @@ class _InvertedLists:
     probes: np.ndarray   # (m, max probes) lists each row scans, nearest first; -1: none
 
     @classmethod
-    def build(cls, v: np.ndarray, s: IndexSettings, seed: int) -> _InvertedLists:
+    def build(cls, v: np.ndarray, s: IndexSettings, seed: int, search: np.ndarray | None = None) -> _InvertedLists:
+        """search: rows that look for matches (default all); the others probe no list."""
         import faiss
 
         m, d = v.shape
@@ -267,7 +337,9 @@ class _InvertedLists:
             far = score < score[:, :1] - s.flat_margin
             far[:, :s.probes] = False
             probes[a:a + 65536] = np.where(far, -1, lists)
-        home = probes[:, 0].astype(np.int64)
+        home = probes[:, 0].astype(np.int64)  # every row is an entry in its nearest list
+        if search is not None:
+            probes[~search] = -1
         order = np.argsort(home, kind="stable")
         starts = np.searchsorted(home[order], np.arange(nlist + 1))
         return cls(order=order.astype(np.int64), starts=starts, probes=probes)
@@ -284,6 +356,8 @@ class _InvertedLists:
         rows, lst = rows[lst >= 0], lst[lst >= 0]
         order = np.argsort(lst, kind="stable")
         rows, lst = rows[order], lst[order]
+        if lst.size == 0:  # every row of the block repeats an earlier one: nothing to search
+            return
         cuts = np.flatnonzero(np.diff(lst)) + 1
         for lo, hi in zip(np.r_[0, cuts], np.r_[cuts, lst.size]):
             yield int(lst[lo]), rows[lo:hi]
