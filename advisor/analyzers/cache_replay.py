@@ -124,7 +124,9 @@ def _earliest_alive_copy(v: np.ndarray, times: np.ndarray | None, ttl_s: float |
     none = np.full(m, NO_MATCH, dtype=np.int64)
     if capacity is not None or m < 2 or (times is not None and np.any(np.diff(times) < 0)):
         return none
-    group = _identical_rows(v)
+    from .routing_fitting import unique_rows  # the router groups calls' vectors the same way
+
+    group = unique_rows(v)[1]  # equal ids: byte-identical vectors
     rows = np.arange(m, dtype=np.int64)
     order = np.lexsort((rows, group))  # by vector, then arrival
     if times is None:
@@ -139,23 +141,7 @@ def _earliest_alive_copy(v: np.ndarray, times: np.ndarray | None, ttl_s: float |
         due = np.searchsorted(times, times - ttl_s, side="left")
         key = group[order] * (m + 1) + rank[order]
         copy = order[np.searchsorted(key, group * (m + 1) + due, side="left")]
-    copy = np.where(copy < rows, copy, NO_MATCH)
-    # The vectors were grouped by a hash of their bytes: confirm each pair is identical.
-    has = np.flatnonzero(copy >= 0)
-    for a in range(0, has.size, 4096):  # small chunks stay in the CPU cache (2x faster than 64k)
-        part = has[a:a + 4096]
-        copy[part[~(v[part] == v[copy[part]]).all(axis=1)]] = NO_MATCH
-    return copy
-
-
-def _identical_rows(v: np.ndarray) -> np.ndarray:
-    """An id per row, equal for rows whose first 16 float32 words hash alike: embeddings of
-    different texts already differ there (the caller confirms every pair on all words)."""
-    words = v.reshape(len(v), -1).view(np.uint32)[:, :16].astype(np.uint64)
-    multipliers = np.random.default_rng(0).integers(1, 2**63, size=words.shape[1], dtype=np.uint64) | np.uint64(1)
-    with np.errstate(over="ignore"):
-        keys = (words * multipliers).sum(axis=1, dtype=np.uint64)
-    return np.unique(keys, return_inverse=True)[1].reshape(-1).astype(np.int64)
+    return np.where(copy < rows, copy, NO_MATCH)
 
 
 def _with_copies(r: Replay, v: np.ndarray, copy_of: np.ndarray) -> Replay:

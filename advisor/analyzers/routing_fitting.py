@@ -116,11 +116,19 @@ def unique_rows(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         keys = (words.astype(np.uint64) * multipliers).sum(axis=1, dtype=np.uint64)
     _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
     inverse = inverse.reshape(-1)
-    if not np.array_equal(flat[first][inverse], flat):  # rows that share a key but differ: sort the bytes
+    if not _same_rows(flat, first[inverse]):  # rows that share a key but differ: sort the bytes
         rows = flat.view(np.dtype((np.void, flat.dtype.itemsize * flat.shape[1]))).ravel()
         _, first, inverse = np.unique(rows, return_index=True, return_inverse=True)
         inverse = inverse.reshape(-1)
     return first, inverse
+
+
+def _same_rows(flat: np.ndarray, other: np.ndarray) -> bool:
+    """Whether every row equals row other[i], compared in chunks (no copy of the whole matrix)."""
+    for a in range(0, len(flat), 4096):
+        if not np.array_equal(flat[a:a + 4096], flat[other[a:a + 4096]]):
+            return False
+    return True
 
 
 def weighted_ridge(X: np.ndarray, Y: np.ndarray, w: np.ndarray, alpha: float) -> tuple[np.ndarray, np.ndarray]:
