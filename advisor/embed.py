@@ -211,7 +211,8 @@ class SentenceTransformerEmbedder:
         # Longest first in tokens, so each batch pads to little more than its own texts.
         # SentenceTransformer.encode sorts one call's texts by characters: on the 14,931
         # distinct queries of the 100k-call sample that padded to 256k tokens where 203k are
-        # real; by tokens the batches hold 203k, and encoding took 22.6 s instead of 27.5 s.
+        # real; by tokens the batches hold 203k, and encoding took 22.6 s instead of 27.5 s (a one-off
+        # comparison; BENCHMARKS.md times both inside `advisor bench`).
         # Batch by batch for progress.
         order = np.argsort(-_token_lengths(model, texts), kind="stable")
         for start in range(0, len(texts), self.batch_size):

@@ -117,7 +117,8 @@ def _earliest_alive_copy(v: np.ndarray, times: np.ndarray | None, ttl_s: float |
     it, else -1. That copy is the row's answer: no other entry can score above a vector's
     cosine with itself (bar float rounding between vectors that agree to ~1e-7), and among
     equal scores the earliest alive entry wins, as in the search. A log repeats its questions
-    (61 % of the cacheable calls of the 1M-call sample), so most rows need no search.
+    (61 % of the cacheable calls of `advisor sample --calls 1000000`, a one-off count), so most
+    rows need no search.
     Not used with an LRU capacity (whether a copy survived depends on the replay itself) or
     when the times are out of order."""
     m = len(v)
