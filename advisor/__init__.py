@@ -10,9 +10,9 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-from .config import Config, load_config
-from .errors import AdvisorError, ConfigError, InfeasiblePlanError, InputError
-from .schema import QueryLog
+from advisor.core.config import Config, load_config
+from advisor.core.errors import AdvisorError, ConfigError, InfeasiblePlanError, InputError
+from advisor.core.schema import QueryLog
 
 __all__ = [
     "__version__",

@@ -1,3 +1,3 @@
-from .cli.main import main
+from advisor.cli.main import main
 
 main()

@@ -21,10 +21,10 @@ from typing import Any
 
 import numpy as np
 
-from .analyzers import DEFAULT_ORDER, REGISTRY, AnalysisContext
-from .config import Config
-from .embed_run import RunEmbedder
-from .errors import ConfigError
+from advisor.analyzers import DEFAULT_ORDER, MODULES, REGISTRY, AnalysisContext
+from advisor.core.config import Config
+from advisor.embed.run import RunEmbedder
+from advisor.core.errors import ConfigError
 
 Progress = Callable[[str, int, int], None]
 
@@ -47,9 +47,9 @@ class LogSummary:
 @dataclass(frozen=True)
 class AnalysisResult:
     log: LogSummary
-    baseline: Any                       # advisor.cost_model.Baseline
+    baseline: Any                       # advisor.cost.baseline.Baseline
     findings: dict[str, Any]            # analyzer name -> Findings, in run order
-    plan: Any                           # advisor.optimizer.Plan
+    plan: Any                           # advisor.optimizer.plan.Plan
     recommendations: tuple[Any, ...]    # advisor.recommend.Recommendation, ranked
     warnings: tuple[str, ...]
     price_date: str
@@ -60,7 +60,7 @@ class AnalysisResult:
     analyzers: tuple[str, ...] = field(default=())
 
     def to_dict(self) -> dict[str, Any]:
-        from .report.json_schema import SCHEMA_VERSION
+        from advisor.result.schema import SCHEMA_VERSION
 
         return plain({
             "schema_version": SCHEMA_VERSION,
@@ -115,12 +115,12 @@ def _load_analyzer(name: str) -> str | None:
     """None when `name` is registered (importing its module if needed), else why it can't run."""
     if name in REGISTRY:
         return None
-    try:
-        importlib.import_module(f"advisor.analyzers.{name}")
-    except ModuleNotFoundError as exc:
-        if exc.name != f"advisor.analyzers.{name}":
-            return f"The {name} analyzer could not run: it needs the '{exc.name}' package."
+    if name not in MODULES:
         return f"The {name} analyzer is not available in this version; its lever is left out."
+    try:
+        importlib.import_module(MODULES[name])
+    except ModuleNotFoundError as exc:
+        return f"The {name} analyzer could not run: it needs the '{exc.name}' package."
     return None
 
 
@@ -156,7 +156,7 @@ def _embed_queries(log, embedder, analyzers: Sequence[str], progress: Progress) 
     """Embed every query text before the analyzers start, when the routing analyzer will ask for
     all of them anyway (the cache analyzer's first turns are among them). A failure here is left
     for the analyzers to meet and report in their own failure-isolated way."""
-    from .schema import QUERY
+    from advisor.core.schema import QUERY
 
     if "routing" not in analyzers or not log.has(QUERY):
         return
@@ -182,20 +182,20 @@ def run_analysis(paths: Sequence[str | Path], config: Config, *, mapping: dict[s
     sample_fraction / max_rows analyze a conversation sample (logs larger than memory); the
     cost model scales monthly figures back by the kept share and a warning states it.
     """
-    from . import __version__
-    from .config import settings
-    from .cost_model import compute_baseline
-    from .ingest.mapping import mapping_from_config
-    from .optimizer import solve_plan
-    from .optimizer_inputs import OptimizerSettings, prepare_inputs
-    from .prices import load_prices
-    from .recommend import make_recommendations
+    from advisor import __version__
+    from advisor.core.config import settings
+    from advisor.cost.baseline import compute_baseline
+    from advisor.ingest.mapping import mapping_from_config
+    from advisor.optimizer.plan import solve_plan
+    from advisor.optimizer.inputs import OptimizerSettings, prepare_inputs
+    from advisor.prices.catalog import load_prices
+    from advisor.recommend import make_recommendations
 
     unknown = [n for n in analyzers if n not in DEFAULT_ORDER and n not in REGISTRY]
     if unknown:
         raise ConfigError.setting("analyzers", f"a list drawn from {', '.join(DEFAULT_ORDER)}", unknown[0])
     progress("ingest", 0, 1)
-    from .sampling import load_sampled_log
+    from advisor.ingest.sampling import load_sampled_log
 
     log = load_sampled_log([str(p) for p in paths], fraction=sample_fraction, max_rows=max_rows, seed=config.seed,
                            mapping=mapping_from_config(config, mapping), skip_bad_rows=skip_bad_rows)

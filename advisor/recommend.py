@@ -1,6 +1,6 @@
 """Recommendations: Plan + findings + Baseline -> ranked Recommendation tuple.
 
-Each lever's saving is the plan's sequential attribution (advisor/sensitivity.py), so the
+Each lever's saving is the plan's sequential attribution (advisor/optimizer/sensitivity.py), so the
 recommendations add up to the plan's total. Routing is split over the segments it moves in
 proportion to each segment's price difference; a segment too small to act on alone
 (`[optimizer] min_recommended_call_share`) is folded into one "other segments" line, shown
@@ -14,11 +14,11 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
-from .optimizer_inputs import get_field, is_usable
+from advisor.optimizer.inputs import get_field, is_usable
 
 if TYPE_CHECKING:
-    from .cost_model import Baseline
-    from .optimizer import Plan, SegmentPlan
+    from advisor.cost.baseline import Baseline
+    from advisor.optimizer.plan import Plan, SegmentPlan
 
 EFFORT = {
     "routing": "medium: put a router in front of the API and monitor quality on shadow samples",

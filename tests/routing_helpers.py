@@ -9,8 +9,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from advisor.errors import InputError
-from advisor.schema import QueryLog
+from advisor.core.errors import InputError
+from advisor.core.schema import QueryLog
 
 
 @pytest.fixture(autouse=True)

@@ -18,10 +18,10 @@ import pytest
 from click.testing import CliRunner
 
 from advisor.cli.main import cli
-from advisor.config import Config
+from advisor.core.config import Config
 from advisor.embed import FakeEmbedder
-from advisor.errors import InputError
-from advisor.paths import data_dir
+from advisor.core.errors import InputError
+from advisor.core.paths import data_dir
 from advisor.pipeline import run_analysis
 
 SAMPLE = data_dir() / "sample" / "customer_service.csv"

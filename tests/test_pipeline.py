@@ -6,11 +6,11 @@ import json
 
 import pytest
 
-from advisor.config import Config
+from advisor.core.config import Config
 from advisor.embed import FakeEmbedder
-from advisor.errors import ConfigError, InfeasiblePlanError
+from advisor.core.errors import ConfigError, InfeasiblePlanError
 from advisor.pipeline import AnalysisResult, input_hash, run_analysis
-from advisor.sample import generate_log, write_sample
+from advisor.lab.synthetic import generate_log, write_sample
 
 
 @pytest.fixture(scope="module")
@@ -100,11 +100,11 @@ def test_input_hash_changes_with_the_file_bytes(tmp_path):
 
 def test_prepared_inputs_reproduce_todays_cost_when_no_lever_is_used(small_log, result):
     from advisor.analyzers import AnalysisContext
-    from advisor.cost_model import compute_baseline
+    from advisor.cost.baseline import compute_baseline
     from advisor.ingest import load_log
-    from advisor.optimizer import solve_cost
-    from advisor.optimizer_inputs import prepare_inputs
-    from advisor.prices import load_prices
+    from advisor.optimizer.plan import solve_cost
+    from advisor.optimizer.inputs import prepare_inputs
+    from advisor.prices.catalog import load_prices
 
     log = load_log([str(small_log)])
     prices = load_prices(FAST)
@@ -119,7 +119,7 @@ def test_prepared_inputs_reproduce_todays_cost_when_no_lever_is_used(small_log, 
 
 def test_result_json_validates_against_the_published_schema(result):
     pytest.importorskip("jsonschema")
-    from advisor.report.json_schema import validate_result
+    from advisor.result.schema import validate_result
 
     assert validate_result(result.to_dict()) == []
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from advisor.config import load_config, settings
+from advisor.core.config import load_config, settings
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -18,10 +18,10 @@ def test_readme_configuration_example_is_a_valid_config(tmp_path):
     path.write_text(block, encoding="utf-8")
     config = load_config(path)
 
-    from advisor.analyzers.cache import CacheSettings
-    from advisor.analyzers.routing import RoutingSettings
-    from advisor.infrastructure import InfrastructureSettings
-    from advisor.prices import load_prices
+    from advisor.analyzers.cache.analyzer import CacheSettings
+    from advisor.analyzers.routing.analyzer import RoutingSettings
+    from advisor.cost.infrastructure import InfrastructureSettings
+    from advisor.prices.catalog import load_prices
 
     assert settings(config, "infrastructure", InfrastructureSettings).worker_cost_per_month_usd == 150
     assert settings(config, "cache", CacheSettings).false_hit_budget == 0.02

@@ -6,7 +6,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from advisor.optimizer import LeverSaving, ModelShare, Plan, SegmentPlan
+from advisor.optimizer.plan import LeverSaving, ModelShare, Plan, SegmentPlan
 from advisor.recommend import make_recommendations
 
 

@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 
 import advisor
-from advisor.paths import data_dir, models_dir
+from advisor.core.paths import data_dir, models_dir
 
 PACKAGE = Path(advisor.__file__).resolve().parent
 SAMPLE = data_dir() / "sample" / "customer_service.csv"
@@ -62,7 +62,7 @@ DRIVER = textwrap.dedent('''
     if "analyze" in names:
         cli(["analyze", sys.argv[1], "--json"], prog_name="advisor")
     else:
-        from advisor.config import Config
+        from advisor.core.config import Config
         from advisor.pipeline import run_analysis
         result = run_analysis([sys.argv[1]], Config())
         print(json.dumps(result.to_dict()))
@@ -229,7 +229,7 @@ def test_config_and_price_files_are_parsed_with_tomllib_only():
 
 def test_a_config_file_cannot_execute_code(tmp_path):
     """TOML has no tags or object constructors; a YAML-style payload is a plain string value."""
-    from advisor.config import load_config
+    from advisor.core.config import load_config
 
     marker = tmp_path / "pwned"
     cfg = tmp_path / "advisor.toml"

@@ -20,10 +20,10 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Protocol
 
 if TYPE_CHECKING:
-    from ..config import Config
-    from ..cost_model import Baseline
-    from ..prices import PriceCatalog
-    from ..schema import QueryLog
+    from advisor.core.config import Config
+    from advisor.cost.baseline import Baseline
+    from advisor.prices.catalog import PriceCatalog
+    from advisor.core.schema import QueryLog
 
 
 class Findings(Protocol):
@@ -47,14 +47,14 @@ class AnalysisContext:
     prices: "PriceCatalog"
     embedder: Any = None  # advisor.embed.Embedder; None means "load the default lazily"
     progress: Callable[[str, int, int], None] = _no_progress
-    labels: Any = None  # optional user labels for routing (advisor.analyzers.routing reads it)
+    labels: Any = None  # optional user labels for routing (advisor.analyzers.routing.analyzer reads it)
     extra: dict[str, Any] = field(default_factory=dict)
 
     def get_embedder(self):
         """The injected embedder, or the default sentence-transformers one (loaded on first use)."""
         if self.embedder is not None:
             return self.embedder
-        from ..embed import default_embedder
+        from advisor.embed import default_embedder
 
         emb = default_embedder(self.config)
         object.__setattr__(self, "embedder", emb)
@@ -64,8 +64,18 @@ class AnalysisContext:
 Analyzer = Callable[["QueryLog", "Baseline", AnalysisContext], Findings]
 REGISTRY: dict[str, Analyzer] = {}
 
-# Run order matters only for cost: each analyzer is independent of the others' output.
-DEFAULT_ORDER = ("cache", "routing", "batch", "prompt", "capacity")
+# The only list of lever names. Run order matters only for cost: each analyzer is independent
+# of the others' output.
+LEVERS = ("cache", "routing", "batch", "prompt", "capacity")
+DEFAULT_ORDER = LEVERS
+# Where each lever's analyzer lives; importing the module registers it.
+MODULES = {
+    "cache": "advisor.analyzers.cache.analyzer",
+    "routing": "advisor.analyzers.routing.analyzer",
+    "batch": "advisor.analyzers.batch",
+    "prompt": "advisor.analyzers.prompt.analyzer",
+    "capacity": "advisor.analyzers.capacity.analyzer",
+}
 
 
 def register(name: str) -> Callable[[Analyzer], Analyzer]:
@@ -77,13 +87,10 @@ def register(name: str) -> Callable[[Analyzer], Analyzer]:
 
 
 def get_analyzer(name: str) -> Analyzer:
+    if name not in REGISTRY and name in MODULES:
+        importlib.import_module(MODULES[name])
     if name not in REGISTRY:
-        try:
-            importlib.import_module(f"{__name__}.{name}")
-        except ModuleNotFoundError:
-            pass
-    if name not in REGISTRY:
-        from ..errors import ConfigError
+        from advisor.core.errors import ConfigError
 
         raise ConfigError.setting("analyzers", f"a list of known analyzers ({', '.join(DEFAULT_ORDER)})", name)
     return REGISTRY[name]

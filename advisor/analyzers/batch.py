@@ -17,11 +17,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .. import schema as S
-from ..config import settings
-from ..errors import ConfigError
-from . import AnalysisContext, register
-from .resample import bootstrap_monthly_interval, resampling_units
+from advisor.core import schema as S
+from advisor.core.config import settings
+from advisor.core.errors import ConfigError
+from advisor.analyzers import AnalysisContext, register
+from advisor.analyzers.resample import bootstrap_monthly_interval, resampling_units
 
 
 @dataclass(frozen=True)

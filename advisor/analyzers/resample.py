@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .. import schema as S
+from advisor.core import schema as S
 
 MIN_DAYS_FOR_DAY_BOOTSTRAP = 7  # fewer days give too few distinct resamples to trust
 

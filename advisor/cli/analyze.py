@@ -45,8 +45,8 @@ def _fallback_terminal(result, console) -> None:
 
 
 def _config(config_file, quality_target):
-    from ..config import load_config
-    from ..errors import ConfigError
+    from advisor.core.config import load_config
+    from advisor.core.errors import ConfigError
 
     config = load_config(config_file)
     if quality_target is None:
@@ -86,25 +86,25 @@ def analyze(logs, as_json, config_file, prices_file, mapping, skip_bad_rows, qua
     """Analyze LLM query logs and print ranked savings recommendations."""
     from rich.console import Console
 
-    from ..analyzers import DEFAULT_ORDER
-    from ..pipeline import run_analysis
+    from advisor.analyzers import DEFAULT_ORDER
+    from advisor.pipeline import run_analysis
 
     config = _config(config_file, quality_target)
     if pair_labels is not None:
         config = config.with_section("cache", pair_labels=str(pair_labels))
     cli_mapping = None
     if mapping:
-        from ..ingest import parse_mapping
+        from advisor.ingest import parse_mapping
 
         cli_mapping = parse_mapping(mapping)
     embedder = None
     if embedding_model is not None:
-        from ..embed import default_embedder
+        from advisor.embed import default_embedder
 
         embedder = default_embedder(config, model_path=embedding_model)
     labels = None
     if labels_file is not None:
-        from ..analyzers.routing_labels import load_labels
+        from advisor.analyzers.routing.labels import load_labels
 
         labels = load_labels(labels_file)
     names = tuple(n.strip() for n in analyzers.split(",") if n.strip()) if analyzers else DEFAULT_ORDER
@@ -116,26 +116,26 @@ def analyze(logs, as_json, config_file, prices_file, mapping, skip_bad_rows, qua
                               embedder=embedder, labels=labels, analyzers=names, prices_file=prices_file,
                               progress=update, sample_fraction=sample_fraction, max_rows=max_rows)
     if not no_store:
-        from ..store import save_run
+        from advisor.history.store import save_run
 
         run_id = save_run(result)
         err.print(f"Stored as run {run_id}.")
     if html_file is not None:
-        from ..report.html import render_html
+        from advisor.report.html import render_html
 
         html_file.write_text(render_html(result, show_examples=show_examples), encoding="utf-8")
     if markdown_file is not None:
-        from ..report.markdown import render_markdown
+        from advisor.report.markdown import render_markdown
 
         markdown_file.write_text(render_markdown(result, show_examples=show_examples), encoding="utf-8")
     if as_json:
-        from ..report.json_schema import render_json
+        from advisor.result.schema import render_json
 
         click.echo(render_json(result, show_examples=show_examples), nl=False)
         return
     console = Console()
     try:
-        from ..report.terminal import render_terminal
+        from advisor.report.terminal import render_terminal
     except ModuleNotFoundError:
         _fallback_terminal(result, console)
         return

@@ -3,7 +3,7 @@
     advisor bench [--sizes 10000,100000] [--repeats 3] [--out BENCHMARKS.md]
                   [--embedder minilm|onnx-int8|onnx-fp32|fake] [--with-1m] [--no-onnx] [--ann-sizes 200000]
 
-Parses options, calls advisor.bench, writes the Markdown; all measuring is in the library.
+Parses options, calls advisor.lab.bench, writes the Markdown; all measuring is in the library.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from pathlib import Path
 
 import click
 
-from ..errors import ConfigError
+from advisor.core.errors import ConfigError
 
 
 def _int_list(name: str, value: str) -> tuple[int, ...]:
@@ -47,7 +47,7 @@ def bench(sizes: str, with_1m: bool, repeats: int, embedder: str, batch_size: in
     """Time advisor's stages against embedding alone, GPTCache, ONNX and ANN; write a Markdown table."""
     from rich.console import Console
 
-    from ..bench import BenchSettings, render_markdown, run_benchmarks
+    from advisor.lab.bench import BenchSettings, render_markdown, run_benchmarks
 
     size_list = _int_list("sizes", sizes) + ((1_000_000,) if with_1m else ())
     if batch_size < 1:

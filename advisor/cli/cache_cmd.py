@@ -14,7 +14,7 @@ import click
 
 def _load_embedder(config, model_path=None):
     """The pipeline's embedder (tests replace this with a fake)."""
-    from ..embed import default_embedder
+    from advisor.embed import default_embedder
 
     return default_embedder(config, model_path=model_path)
 
@@ -34,20 +34,20 @@ def cache() -> None:
 @click.option("--seed", type=int, default=0, show_default=True)
 def label(logs, out, n_pairs, config_file, mapping, embedding_model, seed) -> None:
     """Write up to N matched query pairs, stratified around the candidate thresholds, to label."""
-    from ..analyzers.cache_labels import pairs_for_labelling, write_pairs
-    from ..config import load_config
-    from ..ingest import load_log
+    from advisor.analyzers.cache.labels import pairs_for_labelling, write_pairs
+    from advisor.core.config import load_config
+    from advisor.ingest import load_log
 
     config = load_config(config_file)
     cli_mapping = None
     if mapping:
-        from ..ingest import parse_mapping
+        from advisor.ingest import parse_mapping
 
         cli_mapping = parse_mapping(mapping)
     log = load_log(list(logs), mapping=cli_mapping)
     from rich.console import Console
 
-    from .evaluate import _progress
+    from advisor.cli.evaluate import _progress
 
     bars, update = _progress(Console(stderr=True))
     with bars:

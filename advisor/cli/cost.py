@@ -3,8 +3,8 @@
     advisor cost --scenario data/scenarios/seed_customer_service.toml [--json]
     advisor cost LOGS... [--config FILE] [--prices FILE] [--json]
 
-Parses options, calls the library, renders; every figure comes from advisor.scenario or
-advisor.cost_model (the only arithmetic here is formatting).
+Parses options, calls the library, renders; every figure comes from advisor.cost.scenario or
+advisor.cost.baseline (the only arithmetic here is formatting).
 """
 
 from __future__ import annotations
@@ -119,8 +119,8 @@ def render_baseline(d: dict, console) -> None:
 def cost(logs, scenario_path, config_path, prices_path, tokens, map_text, skip_bad_rows, sample_fraction, max_rows,
          as_json):
     """Cost of a scenario (--scenario FILE) or the baseline cost of LOGS."""
-    from ..config import load_config
-    from ..prices import load_prices
+    from advisor.core.config import load_config
+    from advisor.prices.catalog import load_prices
 
     if bool(logs) == bool(scenario_path):
         raise click.UsageError("Give either --scenario FILE or one or more LOGS (not both, not neither).")
@@ -131,7 +131,7 @@ def cost(logs, scenario_path, config_path, prices_path, tokens, map_text, skip_b
     config = load_config(config_path)
     catalog = load_prices(config, prices_path)
     if scenario_path:
-        from ..scenario import cost_scenario, load_scenario
+        from advisor.cost.scenario import cost_scenario, load_scenario
 
         result = cost_scenario(load_scenario(scenario_path, prices=catalog),
                                tokens_priced=tokens.replace("-", " ") if tokens else None)
@@ -140,9 +140,9 @@ def cost(logs, scenario_path, config_path, prices_path, tokens, map_text, skip_b
     else:
         if tokens:
             raise click.UsageError("--tokens applies to --scenario only.")
-        from ..cost_model import compute_baseline
-        from ..ingest.mapping import mapping_from_config, parse_mapping
-        from ..sampling import load_sampled_log
+        from advisor.cost.baseline import compute_baseline
+        from advisor.ingest.mapping import mapping_from_config, parse_mapping
+        from advisor.ingest.sampling import load_sampled_log
 
         mapping = mapping_from_config(config, parse_mapping(map_text) if map_text else None)
         log = load_sampled_log(list(logs), fraction=sample_fraction, max_rows=max_rows, seed=config.seed,

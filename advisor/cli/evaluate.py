@@ -1,7 +1,7 @@
 """`advisor evaluate ...`: measure advisor's estimators on labelled data. One subcommand per module.
 
 `evaluate cache STREAM.csv` lives here; `evaluate router` comes from evaluate_router.py when
-that module is installed. Parses options, calls advisor.evaluate.*, renders; no arithmetic.
+that module is installed. Parses options, calls advisor.lab.evaluate.*, renders; no arithmetic.
 """
 
 from __future__ import annotations
@@ -27,8 +27,8 @@ except ModuleNotFoundError as _exc:
 
 def _load_embedder(model_path=None):
     """The pipeline's embedder (tests replace this with a fake)."""
-    from ..config import Config
-    from ..embed import default_embedder
+    from advisor.core.config import Config
+    from advisor.embed import default_embedder
 
     return default_embedder(Config(), model_path=model_path)
 
@@ -46,7 +46,7 @@ def read_stream(path: Path, text_col: str, label_col: str):
     """A labelled stream CSV -> (texts, labels), with clean errors for missing columns or cells."""
     import pandas as pd
 
-    from ..errors import InputError
+    from advisor.core.errors import InputError
 
     try:
         df = pd.read_csv(path, dtype=str, keep_default_na=False)
@@ -84,7 +84,7 @@ def cache(stream, text_col, label_col, label_budget, false_hit_budget, seed, emb
     """Estimated vs true precision of a semantic cache on a labelled query STREAM (rows in arrival order)."""
     from rich.console import Console
 
-    from ..evaluate.cache import evaluate_stream
+    from advisor.lab.evaluate.cache import evaluate_stream
 
     texts, labels = read_stream(stream, text_col, label_col)
     embedder = _load_embedder(embedding_model)
@@ -106,7 +106,7 @@ def cache(stream, text_col, label_col, label_budget, false_hit_budget, seed, emb
 @click.option("--seeds", type=int, default=3, show_default=True, help="Shuffles per dataset.")
 def cache_table(out, qqp, seeds) -> None:
     """Regenerate the cache evaluation table (CLINC150 and, when present, QQP streams)."""
-    from ..evaluate.cache_table import write_table
+    from advisor.lab.evaluate.cache_table import write_table
 
     messages = write_table(out, _load_embedder(), qqp_path=qqp, seeds=seeds)
     for m in messages:

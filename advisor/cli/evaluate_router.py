@@ -1,6 +1,6 @@
 """`advisor evaluate router LABELS.csv`: measure a router on labelled (text, weak, strong) rows.
 
-Parses options, calls advisor.evaluate.router, renders. No arithmetic here.
+Parses options, calls advisor.lab.evaluate.router, renders. No arithmetic here.
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ import click
 
 def _load_embedder():
     """The pipeline's embedder (tests replace this with a fake)."""
-    from ..config import Config
-    from ..embed import default_embedder
+    from advisor.core.config import Config
+    from advisor.embed import default_embedder
 
     return default_embedder(Config())
 
@@ -32,7 +32,7 @@ def _load_embedder():
 @click.pass_context
 def router(ctx: click.Context, labels, text_col, weak_col, strong_col, train_frac, seed, model, as_json) -> None:
     """Measure a router: AUC, APGR, CPT(50 %), CPT(80 %), ECE, and a random router's values."""
-    from ..evaluate.router import evaluate_shipped, evaluate_split, read_labelled_pairs
+    from advisor.lab.evaluate.router import evaluate_shipped, evaluate_split, read_labelled_pairs
 
     if model is not None and ctx.get_parameter_source("train_frac") == click.core.ParameterSource.COMMANDLINE:
         raise click.UsageError("--train-frac trains a new router; --model applies an existing one. Give one of them.")
@@ -42,7 +42,7 @@ def router(ctx: click.Context, labels, text_col, weak_col, strong_col, train_fra
     if model is None:
         result = evaluate_split(pairs, embeddings, train_frac=train_frac, seed=seed)
     else:
-        from ..router_model import load_router
+        from advisor.analyzers.routing.router.model import load_router
 
         shipped = load_router(None if model == "default" else model)
         result = evaluate_shipped(pairs, embeddings, shipped, embedder_id=getattr(embedder, "model_id", None), seed=seed)

@@ -14,7 +14,7 @@ import sys
 
 import click
 
-from ..errors import AdvisorError
+from advisor.core.errors import AdvisorError
 
 # (module under advisor.cli, attribute) for each top-level command or group.
 COMMANDS = [

@@ -18,9 +18,9 @@ def reconcile(invoice_path: str, run_id: str | None, as_json: bool) -> None:
     from rich.table import Table
     from rich.text import Text
 
-    from ..reconcile import load_invoice
-    from ..reconcile import reconcile as run_reconcile
-    from ..store import load_run
+    from advisor.history.reconcile import load_invoice
+    from advisor.history.reconcile import reconcile as run_reconcile
+    from advisor.history.store import load_run
 
     invoice = load_invoice(invoice_path)
     result = run_reconcile(invoice, load_run(run_id).result)

@@ -30,7 +30,7 @@ def list_cmd(as_json: bool) -> None:
     """List stored runs, oldest first."""
     from rich.table import Table
 
-    from ..store import list_runs
+    from advisor.history.store import list_runs
 
     summaries = list_runs()
     if as_json:
@@ -62,8 +62,8 @@ def list_cmd(as_json: bool) -> None:
 @click.option("--show-examples", is_flag=True, help="Include example query texts (redacted).")
 def show_cmd(run_id: str, as_json: bool, html_path: str | None, md_path: str | None, show_examples: bool) -> None:
     """Show one stored run (the report as it was)."""
-    from ..report import render_json, render_terminal, write_reports
-    from ..store import load_run
+    from advisor.report import render_json, render_terminal, write_reports
+    from advisor.history.store import load_run
 
     run = load_run(run_id)
     write_reports(run.result, html=html_path, markdown=md_path, show_examples=show_examples)
@@ -82,8 +82,8 @@ def compare_cmd(run_a: str, run_b: str, as_json: bool) -> None:
     from rich.table import Table
     from rich.text import Text
 
-    from ..run_compare import compare_runs
-    from ..store import load_run
+    from advisor.history.compare import compare_runs
+    from advisor.history.store import load_run
 
     comparison = compare_runs(load_run(run_a).result, load_run(run_b).result)
     if as_json:
@@ -119,10 +119,10 @@ def trend_cmd(as_json: bool, html_path: str | None) -> None:
     """Cost per conversation over all stored runs (table, and chart with --html)."""
     from rich.table import Table
 
-    from ..fileio import atomic_write
-    from ..report import render_trend_html
-    from ..report_data import cost_trend
-    from ..store import list_runs
+    from advisor.core.fileio import atomic_write
+    from advisor.report import render_trend_html
+    from advisor.report.data import cost_trend
+    from advisor.history.store import list_runs
 
     trend = cost_trend(list_runs())
     if html_path:

@@ -33,7 +33,7 @@ import click
 def sample(n_calls: int, out: str, seed: int, days: int, start: str, traffic: str, weekly_growth: float,
            step_factor: float, shadow_share: float, truth: str | None) -> None:
     """Generate a seeded customer-service log with known ground truth."""
-    from ..sample import generate_log, truth_paths, write_sample
+    from advisor.lab.synthetic import generate_log, truth_paths, write_sample
 
     truth_paths(out, truth)  # reject bad file names before spending time generating
     log = generate_log(n_calls, seed=seed, start=start, days=days, traffic=traffic, weekly_growth=weekly_growth,

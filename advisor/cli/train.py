@@ -3,7 +3,7 @@
     advisor train router --data ../shared/data/routellm-mmlu --ood-json ../shared/data/clinc150/data_full.json
     advisor train cache-calibration [--data data/clinc150/clinc150.csv] [--out DIR] [--seeds 5]
 
-Parses options, calls advisor.train_router.train / advisor.train_cache_calibration.train,
+Parses options, calls advisor.lab.train.router.train / advisor.lab.train.cache_calibration.train,
 prints the JSON summary. The defaults write where the shipped files live (models/, docs/,
 data/); pass --out (and --report, --subset-dir) to rebuild elsewhere and compare.
 """
@@ -22,7 +22,7 @@ _PATH = click.Path(path_type=Path)
 
 def _load_embedder(model_path=None):
     """The bundled all-MiniLM-L6-v2 (or another sentence-transformers folder); tests replace this."""
-    from ..embed import SentenceTransformerEmbedder
+    from advisor.embed import SentenceTransformerEmbedder
 
     return SentenceTransformerEmbedder(model_path)
 
@@ -52,8 +52,8 @@ def train() -> None:
               help="KMeans centroids of the training embeddings for the domain check.")
 def router(data, out, seed, cache_dir, ood_json, probes, subset, subset_dir, report, no_report, domain_centroids) -> None:
     """Train the default router on RouteLLM's MMLU data, measure it on the held-out half."""
-    from ..paths import data_dir, models_dir, package_root
-    from ..train_router import train as train_router
+    from advisor.core.paths import data_dir, models_dir, package_root
+    from advisor.lab.train.router import train as train_router
 
     # Tokenizers warn (and may deadlock) when they fork after use; nothing here needs their threads.
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
@@ -78,10 +78,10 @@ def router(data, out, seed, cache_dir, ood_json, probes, subset, subset_dir, rep
               help="A sentence-transformers model folder.  [default: the bundled all-MiniLM-L6-v2]")
 def cache_calibration(data, out, seeds, embedding_model) -> None:
     """Fit the cache's false-hit calibration (P(right answer | cosine)) on CLINC150 streams."""
-    from ..calibration import MODEL_SUBDIR
-    from ..evaluate.cache_streams import CLINC_FILE
-    from ..paths import data_dir, models_dir
-    from ..train_cache_calibration import train as train_calibration
+    from advisor.analyzers.cache.calibration import MODEL_SUBDIR
+    from advisor.lab.evaluate.cache_streams import CLINC_FILE
+    from advisor.core.paths import data_dir, models_dir
+    from advisor.lab.train.cache_calibration import train as train_calibration
 
     cal = train_calibration(data or data_dir() / CLINC_FILE, _load_embedder(embedding_model), seeds=seeds,
                             out_dir=out or models_dir() / MODEL_SUBDIR)

@@ -17,15 +17,22 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .. import schema
-from ..errors import InputError
-from ..schema import QueryLog, SkippedRows
-from ..tokens import DEFAULT_ENCODING
-from .mapping import ALIASES, IngestSettings, is_schema_column, mapping_from_config, parse_mapping, resolve_columns
-from .providers import infer_providers
-from .jsonl import first_object, read_jsonl
-from .readers import RawTable, format_of, list_files, read_bytes, read_csv, read_parquet
-from .validate import Problem, cast_ints, normalize
+from advisor.core import schema
+from advisor.core.errors import InputError
+from advisor.core.schema import QueryLog, SkippedRows
+from advisor.core.tokens import DEFAULT_ENCODING
+from advisor.ingest.mapping import (
+    ALIASES,
+    IngestSettings,
+    is_schema_column,
+    mapping_from_config,
+    parse_mapping,
+    resolve_columns,
+)
+from advisor.ingest.providers import infer_providers
+from advisor.ingest.jsonl import first_object, read_jsonl
+from advisor.ingest.readers import RawTable, format_of, list_files, read_bytes, read_csv, read_parquet
+from advisor.ingest.validate import Problem, cast_ints, normalize
 
 __all__ = ["load_log", "parse_mapping", "mapping_from_config", "IngestSettings", "ALIASES", "resolve_columns"]
 
@@ -45,7 +52,7 @@ def _read_one(path: Path, mapping: dict[str, str] | None, skip_bad_rows: bool) -
     data = read_bytes(path)
     head = first_object(data)
     if head is not None:
-        from .openai_chat import is_chat_record, read_openai_chat
+        from advisor.ingest.openai_chat import is_chat_record, read_openai_chat
 
         if is_chat_record(head):
             return read_openai_chat(path, data, skip_bad_rows)

@@ -17,9 +17,19 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .. import schema
-from ..errors import InputError
-from .readers import SKIP_FIX, RawTable, _no_rows, _not_utf8, _rename_for, _short, _text, is_blank, read_bytes
+from advisor.core import schema
+from advisor.core.errors import InputError
+from advisor.ingest.readers import (
+    SKIP_FIX,
+    RawTable,
+    _no_rows,
+    _not_utf8,
+    _rename_for,
+    _short,
+    _text,
+    is_blank,
+    read_bytes,
+)
 
 
 def _line_numbers(data: bytes) -> np.ndarray:

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .. import schema
-from ..config import Config, settings
-from ..errors import ConfigError, InputError
+from advisor.core import schema
+from advisor.core.config import Config, settings
+from advisor.core.errors import ConfigError, InputError
 
 # Schema column -> source names seen in real exports, most specific first.
 ALIASES: dict[str, tuple[str, ...]] = {

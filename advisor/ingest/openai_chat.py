@@ -19,10 +19,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .. import schema
-from ..tokens import DEFAULT_ENCODING, TokenCounter
-from .jsonl import iter_objects
-from .readers import RawTable
+from advisor.core import schema
+from advisor.core.tokens import DEFAULT_ENCODING, TokenCounter
+from advisor.ingest.jsonl import iter_objects
+from advisor.ingest.readers import RawTable
 
 SYSTEM_ROLES = ("system", "developer")
 

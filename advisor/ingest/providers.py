@@ -14,7 +14,7 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 
-from .. import schema
+from advisor.core import schema
 
 UNKNOWN = "unknown"
 

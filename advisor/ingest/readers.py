@@ -20,9 +20,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .. import schema
-from ..errors import InputError
-from .mapping import resolve_columns
+from advisor.core import schema
+from advisor.core.errors import InputError
+from advisor.ingest.mapping import resolve_columns
 
 FORMATS = {".csv": "csv", ".tsv": "tsv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl",
            ".parquet": "parquet", ".pq": "parquet"}

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .. import schema
-from .timestamps import parse_timestamps
+from advisor.core import schema
+from advisor.ingest.timestamps import parse_timestamps
 
 MAX_TOKENS_PER_CALL = 10_000_000  # no model takes 10 M tokens in one call: a unit or parse error
 # Token counts that may be derived from text when the log lacks them.
@@ -68,7 +68,7 @@ def _int_column(frame: pd.DataFrame, col: str, required: bool, problems: list[Pr
     values, missing, bad = _numbers(frame[col])
     filled = 0
     if fill_from is not None and fill_from in frame.columns:
-        from ..tokens import count_tokens
+        from advisor.core.tokens import count_tokens
 
         texts = frame[fill_from]
         fill = missing & texts.notna().to_numpy()  # text columns are typed before counts

@@ -1,16 +1,16 @@
 """Reports: AnalysisResult (or its JSON dict) -> terminal, Markdown, HTML and JSON.
 
 Report code renders what the pipeline computed; chart series are prepared in
-advisor/report_data.py. Query texts appear only with show_examples=True, redacted.
+advisor/report/data.py. Query texts appear only with show_examples=True, redacted.
 """
 
 from __future__ import annotations
 
-from .html import render_html, render_trend_html
-from .json_schema import SCHEMA_VERSION, render_json, result_schema, validate_result
-from .markdown import render_markdown
-from .redact import redact_text
-from .terminal import render_terminal
+from advisor.report.html import render_html, render_trend_html
+from advisor.result.schema import SCHEMA_VERSION, render_json, result_schema, validate_result
+from advisor.report.markdown import render_markdown
+from advisor.core.redact import redact_text
+from advisor.report.terminal import render_terminal
 
 __all__ = [
     "SCHEMA_VERSION",
@@ -28,7 +28,7 @@ __all__ = [
 
 def write_reports(result, *, html=None, markdown=None, json_path=None, show_examples: bool = False) -> list[str]:
     """Write the requested report files atomically; return the paths written."""
-    from ..fileio import atomic_write
+    from advisor.core.fileio import atomic_write
 
     written = []
     if html:

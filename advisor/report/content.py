@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from ..result_view import findings, get_path, recommendations, stability_verdict
-from .redact import report_examples
+from advisor.result.view import findings, get_path, recommendations, stability_verdict
+from advisor.core.redact import report_examples
 
 NA = "not available"
 ANALYZERS = ("cache", "routing", "batch", "prompt", "capacity")

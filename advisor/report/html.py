@@ -11,10 +11,10 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
-from ..report_data import Chart, Trend, report_charts
-from ..result_view import as_result_dict
-from .content import Table, build_report
-from .svg import render_svg
+from advisor.report.data import Chart, Trend, report_charts
+from advisor.result.view import as_result_dict
+from advisor.report.content import Table, build_report
+from advisor.report.svg import render_svg
 
 CSP = "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:"
 

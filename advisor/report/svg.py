@@ -1,6 +1,6 @@
 """Inline SVG for one chart: Chart spec -> <svg> markup (no scripts, no external files).
 
-This is drawing code only: it maps the values in a Chart (advisor/report_data.py) to pixel
+This is drawing code only: it maps the values in a Chart (advisor/report/data.py) to pixel
 positions and prints the labels; it does not derive any figure shown to the reader.
 """
 
@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from html import escape
 
-from ..report_data import Chart
+from advisor.report.data import Chart
 
 WIDTH, HEIGHT = 680, 320
 LEFT, RIGHT, TOP, BOTTOM = 70, 20, 34, 60

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..result_view import as_result_dict
-from .content import RECOMMENDATIONS_TITLE, RecommendationCard, Table, build_report
+from advisor.result.view import as_result_dict
+from advisor.report.content import RECOMMENDATIONS_TITLE, RecommendationCard, Table, build_report
 
 
 def _rich_table(table: Table):

@@ -18,7 +18,7 @@ this one uses no perturbation at all:
    EXACT_MAX_ROWS of work, the index above), the index forced (exact_max_rows=0) and the exact
    search forced (exact_max_rows=n). The exact replay is the reference for every row; an
    independent reference (max of v[:i] @ v[i]) for --sample rows checks it.
-4. The same measurements on the synthetic clusters of `advisor bench` (advisor.bench.worker.
+4. The same measurements on the synthetic clusters of `advisor bench` (advisor.lab.bench.worker.
    clustered_vectors) at the same size, and the quantiles of the exact best earlier cosine on
    both, so a reader can see whether the synthetic rows resemble real traffic.
 
@@ -44,8 +44,8 @@ from pathlib import Path
 
 import numpy as np
 
-from advisor.analyzers.cache_replay import EXACT_MAX_ROWS, IndexSettings, replay
-from advisor.analyzers.cache_sweep import DEFAULT_THRESHOLDS
+from advisor.analyzers.cache.replay import EXACT_MAX_ROWS, IndexSettings, replay
+from advisor.analyzers.cache.sweep import DEFAULT_THRESHOLDS
 
 SHARED_DEFAULT = Path("/work/shared/data")
 QUANTILES = (0.01, 0.05, 0.10, 0.25, 0.50, 0.75, 0.90, 0.95, 0.99)
@@ -63,7 +63,7 @@ class Corpus:
 
 def read_sources(shared: Path) -> dict[str, list[str]]:
     """Raw texts per source, in file order."""
-    from advisor.evaluate.cache_streams import read_qqp_pairs
+    from advisor.lab.evaluate.cache_streams import read_qqp_pairs
 
     pairs = read_qqp_pairs(shared / "qqp" / "similar_qqp_full.json.gz")
     qqp = [t for p in pairs for t in (p["text_a"], p["text_b"])]
@@ -280,7 +280,7 @@ def main(argv=None) -> None:
     if args.embed_only:
         print(f"{len(vectors):,} vectors ready ({w_emb:.0f} s)")
         return
-    from advisor.bench.worker import clustered_vectors
+    from advisor.lab.bench.worker import clustered_vectors
 
     m = len(vectors)
     sizes = sorted({int(x) for x in args.prefixes.split(",") if x != "none" and 1 < int(x) < m} | {m})

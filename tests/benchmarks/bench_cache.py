@@ -4,7 +4,7 @@
                                            [--switch 50000,100000] [--out docs/benchmarks-cache.md]
 
 1. Timing (issue 3: 100,000 unique queries in <= 30 s after embedding): N random
-   L2-normalized 384-d vectors, replayed as advisor.analyzers.cache replays them, with a
+   L2-normalized 384-d vectors, replayed as advisor.analyzers.cache.analyzer replays them, with a
    one-day TTL over 14 days of arrivals and with no TTL.
 2. Switch size: exact search against the index on the same vectors (--switch sizes); the
    replay's EXACT_MAX_ROWS is where they cost the same.
@@ -28,7 +28,7 @@ from pathlib import Path
 
 import numpy as np
 
-from advisor.analyzers.cache_replay import EXACT_MAX_ROWS, IndexSettings, replay
+from advisor.analyzers.cache.replay import EXACT_MAX_ROWS, IndexSettings, replay
 
 
 def random_unit(n: int, dim: int = 384, seed: int = 0) -> np.ndarray:
@@ -64,7 +64,7 @@ def timed(fn):
 
 def clinc_vectors() -> np.ndarray:
     from advisor.embed import SentenceTransformerEmbedder
-    from advisor.evaluate.cache_streams import clinc_frame
+    from advisor.lab.evaluate.cache_streams import clinc_frame
 
     return SentenceTransformerEmbedder().encode(clinc_frame()["text"].astype(str).tolist())
 

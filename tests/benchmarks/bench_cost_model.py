@@ -18,10 +18,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from advisor import schema as S
-from advisor.config import Config
-from advisor.cost_model import compute_baseline
-from advisor.prices import load_prices
+from advisor.core import schema as S
+from advisor.core.config import Config
+from advisor.cost.baseline import compute_baseline
+from advisor.prices.catalog import load_prices
 
 MODELS = [("gpt-4o-mini", "openai"), ("gpt-4o", "openai"), ("claude-sonnet-4-5", "anthropic"),
           ("gemini-2.5-pro", "google")]

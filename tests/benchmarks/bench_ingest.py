@@ -82,8 +82,8 @@ def write_chat_jsonl(path: Path, rows: int, seed: int = 2) -> None:
 
 def _has_cost_model() -> bool:
     try:
-        from advisor.cost_model import compute_baseline  # noqa: F401
-        from advisor.prices import load_prices  # noqa: F401
+        from advisor.cost.baseline import compute_baseline  # noqa: F401
+        from advisor.prices.catalog import load_prices  # noqa: F401
     except ImportError:
         return False
     return True
@@ -98,9 +98,9 @@ def run_case(case: str, path: str) -> dict:
     ingest_s = time.perf_counter() - t0
     result = {"case": case, "rows": log.n_calls, "ingest_s": ingest_s}
     if case == "csv+cost":
-        from advisor.config import Config
-        from advisor.cost_model import compute_baseline
-        from advisor.prices import load_prices
+        from advisor.core.config import Config
+        from advisor.cost.baseline import compute_baseline
+        from advisor.prices.catalog import load_prices
 
         config = Config(sections={"prices": {"as_of": "2026-11-20"}})
         t1 = time.perf_counter()
@@ -201,7 +201,7 @@ def main() -> None:
         lines.append(f"| {r['case']} | {r['rows']:,} | {r['ingest_s']:.2f} | {cost} | {r['total_s']:.2f} | "
                      f"{r['peak_rss_mb']:.0f} | {ok} |")
     if not _has_cost_model():
-        lines += ["", "advisor.cost_model is not installed in this tree: the cost-model case was not run."]
+        lines += ["", "advisor.cost.baseline is not installed in this tree: the cost-model case was not run."]
     text = "\n".join(lines) + "\n"
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(text)

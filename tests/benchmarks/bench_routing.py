@@ -44,12 +44,12 @@ class LookupEmbedder:
 
 
 def prepare(log_path: str, cache_dir: Path):
-    from advisor.config import Config
-    from advisor.cost_model import compute_baseline
+    from advisor.core.config import Config
+    from advisor.cost.baseline import compute_baseline
     from advisor.ingest import load_log
-    from advisor.prices import load_prices
-    from advisor.schema import QUERY
-    from advisor.train_router import embed_cached
+    from advisor.prices.catalog import load_prices
+    from advisor.core.schema import QUERY
+    from advisor.lab.train.router import embed_cached
 
     config = Config(seed=0)
     log = load_log([log_path])
@@ -62,7 +62,7 @@ def prepare(log_path: str, cache_dir: Path):
 
 def time_analyzer(config, log, prices, baseline, embedder, repeats: int):
     from advisor.analyzers import AnalysisContext
-    from advisor.analyzers.routing import analyze_routing
+    from advisor.analyzers.routing.analyzer import analyze_routing
 
     times, cpu, findings = [], [], None
     for _ in range(repeats):
@@ -77,8 +77,8 @@ def time_analyzer(config, log, prices, baseline, embedder, repeats: int):
 def accuracy_rows(log_path: str, log, findings) -> list[dict]:
     import pandas as pd
 
-    from advisor.analyzers.routing_metrics import auc_score
-    from advisor.schema import QUALITY_PREFIX
+    from advisor.analyzers.routing.router.metrics import auc_score
+    from advisor.core.schema import QUALITY_PREFIX
 
     sidecar = Path(str(log_path).rsplit(".csv", 1)[0] + ".truth.calls.parquet")  # advisor sample's naming
     if not sidecar.is_file():
@@ -142,7 +142,7 @@ def main(argv=None) -> None:
         load = os.getloadavg()[0]  # other processes on the machine: the wall time is only as good as this
         times, cpu, findings = time_analyzer(config, log, prices, baseline, embedder, args.repeats)
         labelled = [c.n_labelled for c in findings.candidates]
-        from advisor.schema import QUALITY_PREFIX, QUERY
+        from advisor.core.schema import QUALITY_PREFIX, QUERY
 
         cols = [c for c in log.frame.columns if c.startswith(QUALITY_PREFIX)]
         uniq_lab = log.frame.loc[log.frame[cols].notna().any(axis=1), QUERY].nunique() if cols else 0

@@ -19,7 +19,7 @@ from pathlib import Path
 _CASE = """
 import json, resource, sys, time
 from pathlib import Path
-from advisor.sample import generate_log, write_sample
+from advisor.lab.synthetic import generate_log, write_sample
 n, folder = int(sys.argv[1]), Path(sys.argv[2])
 t0 = time.perf_counter()
 log = generate_log(n, seed=0)

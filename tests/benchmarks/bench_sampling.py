@@ -1,4 +1,4 @@
-"""Benchmark: analysing a log through a conversation sample (advisor.sampling) vs reading it whole.
+"""Benchmark: analysing a log through a conversation sample (advisor.ingest.sampling) vs reading it whole.
 
     python -m tests.benchmarks.bench_sampling --rows 1000000 [--max-rows 100000] [--out docs/benchmarks-sampling.md]
 
@@ -26,9 +26,9 @@ from tests.benchmarks.bench_ingest import make_frame, peak_rss_mb
 
 def run_case(case: str, path: str, max_rows: int) -> dict:
     """One measurement, in this (fresh) process."""
-    from advisor.config import Config
-    from advisor.cost_model import compute_baseline
-    from advisor.prices import load_prices
+    from advisor.core.config import Config
+    from advisor.cost.baseline import compute_baseline
+    from advisor.prices.catalog import load_prices
 
     t0 = time.perf_counter()
     if case == "whole":
@@ -36,7 +36,7 @@ def run_case(case: str, path: str, max_rows: int) -> dict:
 
         log = load_log(path)
     else:
-        from advisor.sampling import load_sampled_log
+        from advisor.ingest.sampling import load_sampled_log
 
         kwargs = {"max_rows": max_rows} if case == "max_rows" else {"fraction": 0.1}
         log = load_sampled_log(path, seed=0, **kwargs)
@@ -90,7 +90,7 @@ def main() -> None:
         f"CSV {sizes['csv']:.0f} MB, Parquet {sizes['parquet']:.0f} MB (generation {gen_s:.1f} s, not counted).",
         "Each case runs in a fresh process; peak RSS is that process's maximum resident memory, interpreter",
         "and libraries included. `whole` is `load_log`; `max_rows` and `fraction` are",
-        "`advisor.sampling.load_sampled_log` (streamed in chunks of 100,000 rows, whole conversations kept).",
+        "`advisor.ingest.sampling.load_sampled_log` (streamed in chunks of 100,000 rows, whole conversations kept).",
         "All cases then run the cost model; the last column compares the sample's scaled monthly API cost",
         "with the whole log's.",
         "",

@@ -3,7 +3,7 @@
     python -m tests.benchmarks.projected_vs_realized [--calls 16000] [--days 28] [--seed 0]
         [--fake-embedder] [--out docs/projected-vs-realized.md]
 
-1. Generate `--days` of stable traffic (advisor.sample) with its per-call truth.
+1. Generate `--days` of stable traffic (advisor.lab.synthetic) with its per-call truth.
 2. Analyze the first half only (`run_analysis`, levers routing + batch + capacity: the ones
    whose outcome the generator's truth can replay; cache and prompt are left out, see below).
 3. Apply the plan to the held-back second half call by call: each call goes to the segment
@@ -24,10 +24,10 @@ from pathlib import Path
 
 import numpy as np
 
-from advisor.config import Config
+from advisor.core.config import Config
 from advisor.pipeline import run_analysis
-from advisor.sample import generate_log
-from advisor.schema import (
+from advisor.lab.synthetic import generate_log
+from advisor.core.schema import (
     CACHED_INPUT_TOKENS,
     CONVERSATION_ID,
     INPUT_TOKENS,
@@ -49,9 +49,9 @@ def _nearest_segment(train_emb, train_seg, test_emb, n_seg) -> np.ndarray:
 
 def realize(result, train, test, truth_test, embedder, catalog, seed: int) -> dict:
     """Replay the plan on the held-back calls; monthly figures scaled by the holdout's span."""
-    from advisor.analyzers.routing import _embed_unique
-    from advisor.infrastructure import InfrastructureSettings
-    from advisor.optimizer_inputs import OptimizerSettings
+    from advisor.analyzers.routing.analyzer import _embed_unique
+    from advisor.cost.infrastructure import InfrastructureSettings
+    from advisor.optimizer.inputs import OptimizerSettings
 
     plan = result.plan
     routing = result.findings.get("routing")
@@ -161,7 +161,7 @@ def main(argv=None) -> None:
     args = ap.parse_args(argv)
 
     from advisor.embed import FakeEmbedder, default_embedder
-    from advisor.prices import load_prices
+    from advisor.prices.catalog import load_prices
 
     sample = generate_log(args.calls, seed=args.seed, days=args.days)
     frame, truth = sample.frame, sample.truth.per_call

@@ -2,7 +2,7 @@
 
     python -m tests.benchmarks.traffic_accuracy [--out docs/traffic-accuracy.md] [--cases 20]
 
-1. Generated logs (advisor.sample, which records the truth): batch-eligible share of calls and
+1. Generated logs (advisor.lab.synthetic, which records the truth): batch-eligible share of calls and
    cost, and prompt-caching savings as a share of API cost, estimated vs true.
 2. Stability verdict on generated stable, growing and step-change traffic (seeds 1000+; the
    thresholds were set while looking at seeds 100-129 only).
@@ -21,17 +21,17 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from advisor import schema as S
+from advisor.core import schema as S
 from advisor.analyzers import AnalysisContext
 from advisor.analyzers.batch import analyze_batch
-from advisor.analyzers.capacity import analyze_capacity, brute_force_reserved_workers
-from advisor.analyzers.prompt import analyze_prompt
-from advisor.analyzers.prompt_caching import profile_for, replay_prompt_cache
-from advisor.config import Config
-from advisor.cost_model import compute_baseline
-from advisor.paths import data_dir
-from advisor.prices import load_prices
-from advisor.sample import generate_log
+from advisor.analyzers.capacity.analyzer import analyze_capacity, brute_force_reserved_workers
+from advisor.analyzers.prompt.analyzer import analyze_prompt
+from advisor.analyzers.prompt.caching import profile_for, replay_prompt_cache
+from advisor.core.config import Config
+from advisor.cost.baseline import compute_baseline
+from advisor.core.paths import data_dir
+from advisor.prices.catalog import load_prices
+from advisor.lab.synthetic import generate_log
 
 # (days in the log, calls, look-back days): calls per day set the sampling noise of daily volume.
 STABILITY_SETUPS = ((14, 10_000, 30), (28, 20_000, 30), (28, 60_000, 30), (42, 30_000, 60))
@@ -100,7 +100,7 @@ def random_sizing(cases: int) -> int:
     for _ in range(cases):
         workers = rng.poisson(rng.uniform(1, 30), size=rng.integers(24, 24 * 60)) + rng.integers(0, 3)
         d = float(rng.uniform(0.3, 0.6))
-        from advisor.analyzers.capacity import optimal_reserved_workers
+        from advisor.analyzers.capacity.analyzer import optimal_reserved_workers
 
         same += optimal_reserved_workers(workers, d) == brute_force_reserved_workers(workers, d)
     return same
@@ -176,7 +176,7 @@ def main() -> None:
              (f"Produced by `python -m tests.benchmarks.traffic_accuracy --cases {args.cases}` "
              f"({time.time() - t0:.0f} s on this machine). Prices: genai-prices as of 2026-10-01."), "",
              f"## Batch and prompt caching on generated logs ({args.cases} seeds, 5,000 calls, 14 days)", "",
-             ("Truth: `advisor.sample` (`SampleTruth`). Error columns are the worst case over the seeds; "
+             ("Truth: `advisor.lab.synthetic` (`SampleTruth`). Error columns are the worst case over the seeds; "
              "relative error is |estimate - truth| / truth."), "",
              "| quantity | mean estimate | mean truth | max abs error | max relative error |", "|---|---|---|---|---|"]
     names = {"batch_calls": "batch-eligible share of calls", "batch_cost": "batch-eligible share of cost",

@@ -1,0 +1,1 @@
+"""Semantic cache lever: replay, threshold sweep, precision calibration, pair labels."""

@@ -1,0 +1,171 @@
+"""Matched pairs for a person to label, and their labels back: the few-labels path.
+
+    select_pairs(match_cosine, thresholds, n, seed) -> row indices to show
+    write_pairs(path, rows) / load_pair_labels(path) -> PairLabels(cosine, same)
+
+Pairs are stratified around the candidate thresholds: the matches are cut into cosine
+bins between consecutive thresholds and an equal number is drawn from each bin, so the
+labels land where the threshold decision is made instead of where matches are most
+frequent. The update (advisor.analyzers.cache.calibration.update_with_labels) models P(same | cosine), so a
+stratified sample does not bias it.
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from itertools import pairwise
+from pathlib import Path
+
+import numpy as np
+
+from advisor.core.errors import InputError
+
+PAIR_COLUMNS = ("pair_id", "cosine", "query_a", "query_b", "response_a", "response_b", "same")
+_TRUE = {"1", "true", "yes", "y", "same", "s"}
+_FALSE = {"0", "false", "no", "n", "different", "diff", "d"}
+
+
+@dataclass(frozen=True)
+class PairLabels:
+    cosine: np.ndarray  # float64
+    same: np.ndarray    # bool
+    source: str = ""
+
+
+def label_bins(thresholds, width: float = 0.05) -> np.ndarray:
+    """Bin edges every `width` from the lowest candidate threshold: a few labels per bin.
+
+    Bins one threshold step wide (0.01) would hold three or four labels each out of a hundred.
+    The same bins carry the model-free half of the labelled interval (calibration.BinPosterior),
+    which needs enough labels per bin to say anything. Giving the end bins more labels, or none
+    to the bin below 0.75, changed the worst error by less than the label noise between draws.
+    """
+    t = np.asarray(thresholds, dtype=np.float64)
+    # A single candidate threshold still gets one bin (open above) instead of none.
+    return np.round(np.arange(t.min(), max(t.max(), t.min() + width / 2), width), 4)
+
+
+def select_pairs(match_cosine: np.ndarray, thresholds, n: int, seed: int = 0) -> np.ndarray:
+    """Up to `n` row indices of matched calls, stratified over the threshold bins."""
+    cos = np.asarray(match_cosine, dtype=np.float64)
+    t = np.sort(np.asarray(thresholds, dtype=np.float64))
+    edges = np.concatenate([t, [np.inf]])
+    rng = np.random.default_rng(seed)
+    bins = [np.flatnonzero((cos >= lo) & (cos < hi)) for lo, hi in pairwise(edges)]
+    bins = [b for b in bins if b.size]
+    chosen: list[int] = []
+    remaining = n
+    # Equal share per bin; what a small bin cannot use goes to the others.
+    while remaining > 0 and bins:
+        share = max(remaining // len(bins), 1)
+        next_bins = []
+        for b in bins:
+            if remaining <= 0:
+                break
+            take = min(share, b.size, remaining)
+            pick = rng.choice(b, size=take, replace=False)
+            chosen.extend(pick.tolist())
+            remaining -= take
+            rest = np.setdiff1d(b, pick)
+            if rest.size:
+                next_bins.append(rest)
+        bins = next_bins
+    return np.sort(np.asarray(chosen, dtype=np.int64))
+
+
+def write_pairs(path: str | Path, rows: list[dict]) -> None:
+    with open(path, "w", newline="", encoding="utf-8") as fh:
+        w = csv.DictWriter(fh, fieldnames=PAIR_COLUMNS)
+        w.writeheader()
+        for r in rows:
+            w.writerow({k: r.get(k, "") for k in PAIR_COLUMNS})
+
+
+def load_pair_labels(path: str | Path) -> PairLabels:
+    """Read a labelled pairs file (from `advisor cache label`); rows left blank are skipped."""
+    p = Path(path)
+    try:
+        fh = open(p, newline="", encoding="utf-8")
+    except FileNotFoundError:
+        raise InputError(f"{p}: pair labels file not found. Check the path in [cache] pair_labels.") from None
+    cos, same = [], []
+    with fh:
+        reader = csv.DictReader(fh)
+        missing = [c for c in ("cosine", "same") if c not in (reader.fieldnames or [])]
+        if missing:
+            raise InputError.at(str(p), line=1, column=missing[0], expected="the columns cosine and same",
+                                found=f"columns {reader.fieldnames}",
+                                fix="Use the file written by `advisor cache label` and fill in 'same'.")
+        for line, row in enumerate(reader, start=2):
+            mark = (row.get("same") or "").strip().lower()
+            if not mark:
+                continue
+            if mark not in _TRUE | _FALSE:
+                raise InputError.at(str(p), line=line, column="same", expected="1/0, yes/no or same/different",
+                                    found=repr(row["same"]), fix="Mark each pair same or different, or leave it blank.")
+            try:
+                c = float(row["cosine"])
+            except (TypeError, ValueError):
+                raise InputError.at(str(p), line=line, column="cosine", expected="a number",
+                                    found=repr(row["cosine"]), fix="Keep the cosine column as exported.") from None
+            cos.append(c)
+            same.append(mark in _TRUE)
+    if not cos:
+        raise InputError.at(str(p), column="same", expected="at least one labelled pair", found="none",
+                            fix="Fill in the 'same' column (1 = same answer, 0 = different) for some rows.")
+    return PairLabels(cosine=np.array(cos), same=np.array(same, dtype=bool), source=str(p))
+
+
+def pairs_for_labelling(log, config, embedder, n: int = 100, seed: int = 0, progress=None) -> list[dict]:
+    """QueryLog -> up to `n` matched pairs (rows of PAIR_COLUMNS, 'same' blank) to label.
+
+    The same cacheable calls and replay as the analyzer; identical texts (right by
+    construction) and entity-value conflicts (wrong by construction) are left out, so every
+    label is spent on a real decision.
+    """
+    from advisor.core import schema as S
+    from advisor.core.config import settings
+    from advisor.embed import normalize_text
+    from advisor.analyzers.cache.analyzer import CacheSettings, cacheable_mask
+    from advisor.analyzers.cache.replay import replay
+
+    s = settings(config, "cache", CacheSettings)
+    frame = log.frame
+    if not log.has(S.QUERY):
+        raise InputError.at(", ".join(log.sources), column="query", expected="a query text column",
+                            found="none", fix="Map the user's message column with --map query=<column>.")
+    rows = np.flatnonzero(cacheable_mask(frame, s))
+    texts = frame[S.QUERY].iloc[rows].astype(str).tolist()
+    times = frame[S.TIMESTAMP].iloc[rows].astype("int64").to_numpy() / 1e9
+    r = replay(embedder.encode(texts, progress=progress), times_s=times, ttl_s=s.ttl_s, capacity=s.capacity or None,
+               use_threshold=min(s.thresholds), seed=seed, index=s.index)
+    norm = np.asarray([normalize_text(t) for t in texts], dtype=object)
+    j = np.maximum(r.match_index, 0)
+    ok = (r.match_index >= 0) & (norm != norm[j]) & (r.match_cosine >= min(s.thresholds))
+    if s.entity_conflicts_are_false_hits:
+        # The analyzer already counts these as wrong; a label on them would teach the curve
+        # that close texts differ when the reason is an entity value it never sees.
+        from advisor.analyzers.cache.entities import entity_conflict, entity_signatures
+
+        sigs = entity_signatures(texts)
+        ok &= ~np.array([entity_conflict(sigs[i], sigs[k]) for i, k in enumerate(j)], dtype=bool)
+    candidates = np.flatnonzero(ok)
+    shown = candidates[select_pairs(r.match_cosine[candidates], label_bins(s.thresholds), n, seed=seed)]
+    has_resp = log.has(S.RESPONSE)
+    resp = frame[S.RESPONSE].iloc[rows].astype(object).to_numpy() if has_resp else None
+    out = []
+    for k, i in enumerate(shown, start=1):
+        out.append({
+            "pair_id": k, "cosine": f"{float(r.match_cosine[i]):.4f}",
+            "query_a": texts[j[i]], "query_b": texts[i],
+            "response_a": _text_or_blank(resp, j[i]), "response_b": _text_or_blank(resp, i),
+            "same": "",
+        })
+    return out
+
+
+def _text_or_blank(values, i) -> str:
+    import pandas as pd
+
+    return "" if values is None or pd.isna(values[i]) else str(values[i])

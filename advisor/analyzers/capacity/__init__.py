@@ -1,0 +1,1 @@
+"""Capacity lever: hourly demand, traffic stability verdict, reserved vs on-demand workers."""

@@ -1,0 +1,1 @@
+"""Prompt lever: token composition, history summarization, provider prompt caching."""

@@ -1,0 +1,341 @@
+"""Prompt analyzer: QueryLog + Baseline + [prompt] settings -> PromptFindings.
+
+1. Token composition of every call: system prompt, conversation history, user message and
+   output — from `system_tokens` / `history_tokens` when the log has them, otherwise derived
+   from conversation order (a turn's prompt repeats the previous prompt and its answer) and,
+   for the system prompt, from the first turn minus the counted user message.
+2. Summarizing history older than k turns into a summary of `summary_ratio` x its size,
+   net of the calls that write and update the summaries.
+3. Provider prompt caching of the static prefix, replayed with the provider's rules
+   (`prompt_caching.py`), priced at the catalog's cached-input price where it has one.
+4. The system prompt's share of input, reported without a savings claim.
+
+The two savings are alternatives, not a sum (a summary rewrites the prefix a cache would
+read), so `monthly_savings_usd` is the larger one and `recommended` names it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from advisor.core import schema as S
+from advisor.core.config import settings
+from advisor.core.errors import ConfigError
+from advisor.analyzers import AnalysisContext, register
+from advisor.analyzers.prompt.caching import PROFILES, profile_for, replay_prompt_cache
+from advisor.analyzers.resample import bootstrap_monthly_interval, resampling_units
+
+# Other providers get the Anthropic rules: paying for writes is the cautious assumption.
+_PROVIDER_PROFILE = {"anthropic": "anthropic", "openai": "openai", "azure": "openai"}
+
+
+@dataclass(frozen=True)
+class PromptSettings:
+    """Section [prompt]."""
+
+    summarize_after_turns: int = 4        # k: the last k turns stay verbatim, older ones are summarized
+    summary_ratio: float = 0.25           # summary tokens / tokens summarized
+    summary_model: str | None = None      # model that writes summaries; default: the call's own model
+    summary_provider: str | None = None
+    cache_profile: str = "auto"           # auto (by provider) | anthropic | openai
+    cache_ttl_s: float | None = None      # overrides of the profile's rules
+    cache_min_prefix_tokens: int | None = None
+    cache_write_multiplier: float | None = None
+    cache_read_multiplier: float | None = None
+    n_bootstrap: int = 1000
+
+    def validate(self) -> None:
+        if self.summarize_after_turns < 1:
+            raise ConfigError.setting("prompt.summarize_after_turns", "an integer >= 1", self.summarize_after_turns)
+        if not 0 < self.summary_ratio < 1:
+            raise ConfigError.setting("prompt.summary_ratio", "a fraction in (0, 1), e.g. 0.25", self.summary_ratio)
+        if self.cache_profile != "auto" and self.cache_profile not in PROFILES:
+            raise ConfigError.setting("prompt.cache_profile", f"one of auto, {', '.join(PROFILES)}",
+                                      self.cache_profile)
+        if self.cache_ttl_s is not None and not self.cache_ttl_s > 0:
+            raise ConfigError.setting("prompt.cache_ttl_s", "a number of seconds > 0", self.cache_ttl_s)
+        if self.cache_min_prefix_tokens is not None and self.cache_min_prefix_tokens < 0:
+            raise ConfigError.setting("prompt.cache_min_prefix_tokens", "an integer >= 0",
+                                      self.cache_min_prefix_tokens)
+        if self.cache_write_multiplier is not None and not 1 <= self.cache_write_multiplier < float("inf"):
+            raise ConfigError.setting("prompt.cache_write_multiplier", "a finite number >= 1", self.cache_write_multiplier)
+        if self.cache_read_multiplier is not None and not 0 <= self.cache_read_multiplier <= 1:
+            raise ConfigError.setting("prompt.cache_read_multiplier", "a fraction in [0, 1]",
+                                      self.cache_read_multiplier)
+        if self.n_bootstrap < 100:
+            raise ConfigError.setting("prompt.n_bootstrap", "an integer >= 100", self.n_bootstrap)
+
+
+@dataclass(frozen=True)
+class Composition:
+    """Token totals over the log and shares of all tokens (input + output)."""
+
+    source: str                   # "columns" | "derived from conversation order" | ...
+    system_tokens: int
+    history_tokens: int
+    user_tokens: int
+    output_tokens: int
+
+    def to_dict(self) -> dict[str, Any]:
+        total = self.system_tokens + self.history_tokens + self.user_tokens + self.output_tokens
+        d = dict(self.__dict__)
+        for k in ("system", "history", "user", "output"):
+            d[f"{k}_share"] = getattr(self, f"{k}_tokens") / total if total else 0.0
+        return d
+
+
+@dataclass(frozen=True)
+class PromptFindings:
+    name: str
+    monthly_savings_usd: float
+    savings_interval_usd: tuple[float, float]
+    recommended: str | None                 # "prompt_caching" | "history_summarization" | None
+    composition: Composition
+    system_share_of_input: float
+    summarization: dict[str, Any]
+    prompt_caching: dict[str, Any]
+    warnings: tuple[str, ...] = ()
+    skipped_reason: str | None = None
+    per_call_system_tokens: np.ndarray = field(default_factory=lambda: np.zeros(0), repr=False)
+    per_call_history_tokens: np.ndarray = field(default_factory=lambda: np.zeros(0), repr=False)
+    per_call_cache_read_tokens: np.ndarray = field(default_factory=lambda: np.zeros(0), repr=False)
+    per_call_cache_savings_usd: np.ndarray = field(default_factory=lambda: np.zeros(0), repr=False)
+    per_call_summary_savings_usd: np.ndarray = field(default_factory=lambda: np.zeros(0), repr=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name, "monthly_savings_usd": self.monthly_savings_usd,
+            "savings_interval_usd": list(self.savings_interval_usd), "recommended": self.recommended,
+            "composition": self.composition.to_dict(), "system_share_of_input": self.system_share_of_input,
+            "summarization": dict(self.summarization), "prompt_caching": dict(self.prompt_caching),
+            "warnings": list(self.warnings), "skipped_reason": self.skipped_reason,
+        }
+
+
+def _conversation_order(frame: pd.DataFrame) -> np.ndarray:
+    """Row positions ordered by conversation, then turn (when present), then time."""
+    keys = {"c": frame[S.CONVERSATION_ID].astype("string").fillna("").to_numpy(dtype=object),
+            # As naive UTC datetime64: a tz-aware column would become an object array of
+            # Timestamps (about 1 s per million rows to build and sort).
+            "t": frame[S.TIMESTAMP].to_numpy(dtype="datetime64[ns]"), "p": np.arange(len(frame))}
+    if S.TURN in frame.columns:
+        keys["u"] = frame[S.TURN].fillna(0).to_numpy(np.int64)
+    by = ["c", "u", "t", "p"] if "u" in keys else ["c", "t", "p"]
+    return pd.DataFrame(keys).sort_values(by, kind="stable")["p"].to_numpy()
+
+
+def token_composition(log: S.QueryLog, warnings: list[str]) -> tuple[np.ndarray, np.ndarray, str]:
+    """Per-call (system, history) tokens and where they came from (columns or derived)."""
+    frame = log.frame
+    n = log.n_calls
+    inp = frame[S.INPUT_TOKENS].to_numpy(np.int64)
+    out = frame[S.OUTPUT_TOKENS].to_numpy(np.int64)
+    if log.has(S.SYSTEM_TOKENS) and log.has(S.HISTORY_TOKENS):
+        system = frame[S.SYSTEM_TOKENS].fillna(0).to_numpy(np.int64)
+        history = frame[S.HISTORY_TOKENS].fillna(0).to_numpy(np.int64)
+        return np.minimum(system, inp), np.minimum(history, np.maximum(inp - system, 0)), "columns"
+    if not log.has(S.CONVERSATION_ID):
+        system = frame[S.SYSTEM_TOKENS].fillna(0).to_numpy(np.int64) if log.has(S.SYSTEM_TOKENS) else np.zeros(n, np.int64)
+        return np.minimum(system, inp), np.zeros(n, np.int64), "columns (no conversations: no history)"
+    order = _conversation_order(frame)
+    conv = frame[S.CONVERSATION_ID].astype("string").fillna("").to_numpy(dtype=object)[order]
+    first = np.r_[True, conv[1:] != conv[:-1]] | (conv == "")
+    # A turn's prompt repeats the previous prompt and its answer, so that is its static prefix.
+    prev_prompt = np.r_[0, inp[order][:-1] + out[order][:-1]]
+    prefix = np.where(first, 0, np.minimum(prev_prompt, inp[order]))
+    if log.has(S.SYSTEM_TOKENS):
+        system_o = frame[S.SYSTEM_TOKENS].fillna(0).to_numpy(np.int64)[order]
+        source = "system from column, history derived from conversation order"
+    elif log.has(S.QUERY):
+        from advisor.core.tokens import count_tokens
+
+        text = frame[S.QUERY].astype("string")[order]
+        user_first = count_tokens(text.fillna("").to_numpy(dtype=object))
+        # Without the message text the split is unknown: the whole prompt counts as user message.
+        sys_first = np.where(text.notna().to_numpy(), np.maximum(inp[order] - user_first, 0), 0)
+        start = np.flatnonzero(first)
+        system_o = np.repeat(sys_first[start], np.diff(np.r_[start, len(order)]))
+        source = "derived from conversation order and counted user messages"
+    else:
+        system_o = np.zeros(n, np.int64)
+        source = "derived from conversation order (system prompt not separable)"
+        warnings.append("The log has neither system_tokens nor query text, so the system prompt cannot be told "
+                        "from history; it is counted as history (and the first turn's prompt as user message).")
+    system_o = np.minimum(system_o, inp[order])
+    history_o = np.maximum(prefix - system_o, 0)
+    system, history = np.empty(n, np.int64), np.empty(n, np.int64)
+    system[order], history[order] = system_o, history_o
+    return system, history, source
+
+
+def _older_history(log: S.QueryLog, history: np.ndarray, system: np.ndarray, k: int) -> np.ndarray:
+    """Per call: history tokens older than the last k turns (what a summary would replace)."""
+    frame = log.frame
+    if not log.has(S.CONVERSATION_ID):
+        return np.zeros(log.n_calls, np.int64)
+    order = _conversation_order(frame)
+    inp = frame[S.INPUT_TOKENS].to_numpy(np.int64)[order]
+    out = frame[S.OUTPUT_TOKENS].to_numpy(np.int64)[order]
+    conv = frame[S.CONVERSATION_ID].astype("string").fillna("").to_numpy(dtype=object)[order]
+    first = np.r_[True, conv[1:] != conv[:-1]] | (conv == "")
+    user = np.maximum(inp - system[order] - history[order], 0)
+    turn_tokens = user + out                      # what each turn adds to later prompts
+    start_idx = np.maximum.accumulate(np.where(first, np.arange(len(order)), 0))
+    cum = np.cumsum(turn_tokens)
+    pos = np.arange(len(order))
+    # Tokens of the last k turns before this call: turns pos-k .. pos-1 of the same conversation.
+    lo = np.maximum(pos - k, start_idx)
+    recent = np.where(pos > start_idx, cum[pos - 1] - np.where(lo > 0, cum[lo - 1], 0), 0)
+    recent = np.where(lo > pos - 1, 0, recent)
+    older_o = np.maximum(history[order] - recent, 0)
+    older = np.empty(log.n_calls, np.int64)
+    older[order] = older_o
+    return older
+
+
+def _rates(ctx: AnalysisContext, frame: pd.DataFrame, inp: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per-call USD per input token: list, cached (catalog), and whether the catalog knows a cache price."""
+    provider = frame[S.PROVIDER] if S.PROVIDER in frame.columns else None
+    size = np.maximum(inp, 1).astype(np.float64)
+    full = ctx.prices.call_costs(frame[S.MODEL], provider, size, 0.0).input_usd / size
+    cached = ctx.prices.call_costs(frame[S.MODEL], provider, size, 0.0, size).input_usd / size
+    return full, cached, cached < full * (1 - 1e-9)
+
+
+def _cache_savings(log, baseline, ctx, s: PromptSettings, system, history, warnings):
+    frame = log.frame
+    n = log.n_calls
+    inp = frame[S.INPUT_TOKENS].to_numpy(np.int64)
+    if s.cache_profile == "auto":
+        prov = frame[S.PROVIDER].astype("string").fillna("").str.lower().to_numpy(dtype=object) \
+            if S.PROVIDER in frame.columns else np.full(n, "", dtype=object)
+        names = np.array([_PROVIDER_PROFILE.get(p, "anthropic") for p in prov], dtype=object)
+    else:
+        names = np.full(n, s.cache_profile, dtype=object)
+    read = np.zeros(n, np.int64)
+    write = np.zeros(n, np.int64)
+    write_mult = np.ones(n)
+    read_mult = np.ones(n)
+    used = {}
+    for name in sorted(set(names)):
+        prof = profile_for(name, ttl_s=s.cache_ttl_s, min_prefix_tokens=s.cache_min_prefix_tokens,
+                           write_multiplier=s.cache_write_multiplier, read_multiplier=s.cache_read_multiplier)
+        rep = replay_prompt_cache(frame, system, history, prof)
+        mask = names == name
+        read[mask], write[mask] = rep.read_tokens[mask], rep.write_tokens[mask]
+        write_mult[mask], read_mult[mask] = prof.write_multiplier, prof.read_multiplier
+        used[name] = {"calls": int(mask.sum()), **{k: getattr(prof, k) for k in (
+            "min_prefix_tokens", "ttl_s", "write_multiplier", "read_multiplier", "increment_tokens")}}
+    rate, cached_rate, known = _rates(ctx, frame, inp)
+    if (~known & (read > 0)).any():
+        warnings.append("No catalog cached-input price for some models; their cache reads use the profile's "
+                        "read multiplier.")
+    read_rate = np.where(known, cached_rate, rate * read_mult)
+    new_input = (inp - read) * rate + read * read_rate + write * (write_mult - 1.0) * rate
+    per_call = np.asarray(baseline.per_call_input_cost_usd, dtype=np.float64) - new_input
+    factor = float(baseline.monthly_factor)
+    total_in = float(inp.sum())
+    detail = {
+        "profiles": used,
+        "read_share_of_input": float(read.sum() / total_in) if total_in else 0.0,
+        "write_share_of_input": float(write.sum() / total_in) if total_in else 0.0,
+        "monthly_savings_usd": float(per_call.sum()) * factor,
+        "savings_share_of_api_cost": float(per_call.sum() / baseline.per_call_cost_usd.sum())
+        if baseline.per_call_cost_usd.sum() > 0 else 0.0,
+        "price_source": "catalog cached-input price" if known[read > 0].all() else "catalog where known, else profile",
+    }
+    return per_call, read, detail
+
+
+def _summary_savings(log, baseline, ctx, s: PromptSettings, system, history):
+    frame = log.frame
+    inp = frame[S.INPUT_TOKENS].to_numpy(np.int64)
+    older = _older_history(log, history, system, s.summarize_after_turns)
+    saved_tokens = older * (1.0 - s.summary_ratio)
+    rate, _, _ = _rates(ctx, frame, inp)
+    # Summaries are kept up to date: each call whose older history grew folds the new turns
+    # (and reads the previous summary) into a new summary of summary_ratio x older history.
+    prev_older = _previous_in_conversation(log, older)
+    grown = np.maximum(older - prev_older, 0)
+    s_in = np.where(grown > 0, grown + s.summary_ratio * prev_older, 0.0)
+    s_out = np.where(grown > 0, s.summary_ratio * older, 0.0)
+    model = s.summary_model or frame[S.MODEL]
+    provider = s.summary_provider if s.summary_model else (frame[S.PROVIDER] if S.PROVIDER in frame.columns else None)
+    summary_cost = ctx.prices.call_cost_usd(model, provider, s_in, s_out)
+    per_call = saved_tokens * rate - summary_cost
+    factor = float(baseline.monthly_factor)
+    total_in = float(inp.sum())
+    detail = {
+        "summarize_after_turns": s.summarize_after_turns, "summary_ratio": s.summary_ratio,
+        "calls_with_summarized_history_share": float((older > 0).mean()) if len(older) else 0.0,
+        "input_token_reduction_share": float(saved_tokens.sum() / total_in) if total_in else 0.0,
+        "summary_calls_per_month": float((grown > 0).sum()) * factor,
+        "summary_cost_per_month_usd": float(summary_cost.sum()) * factor,
+        "monthly_savings_usd": float(per_call.sum()) * factor,
+    }
+    return per_call, detail
+
+
+def _previous_in_conversation(log: S.QueryLog, values: np.ndarray) -> np.ndarray:
+    if not log.has(S.CONVERSATION_ID):
+        return np.zeros_like(values)
+    order = _conversation_order(log.frame)
+    conv = log.frame[S.CONVERSATION_ID].astype("string").fillna("").to_numpy(dtype=object)[order]
+    first = np.r_[True, conv[1:] != conv[:-1]] | (conv == "")
+    prev_o = np.where(first, 0, np.r_[0, values[order][:-1]])
+    out = np.empty_like(values)
+    out[order] = prev_o
+    return out
+
+
+@register("prompt")
+def analyze_prompt(log: S.QueryLog, baseline, ctx: AnalysisContext) -> PromptFindings:
+    """Token composition, history-summarization and prompt-caching savings (see the module docstring)."""
+    s = settings(ctx.config, "prompt", PromptSettings)
+    frame = log.frame
+    n = log.n_calls
+    warnings: list[str] = []
+    system, history, source = token_composition(log, warnings)
+    inp = frame[S.INPUT_TOKENS].to_numpy(np.int64)
+    out = frame[S.OUTPUT_TOKENS].to_numpy(np.int64)
+    user = np.maximum(inp - system - history, 0)
+    comp = Composition(source=source, system_tokens=int(system.sum()), history_tokens=int(history.sum()),
+                       user_tokens=int(user.sum()), output_tokens=int(out.sum()))
+    system_share = float(system.sum() / inp.sum()) if inp.sum() else 0.0
+    if not log.has(S.CONVERSATION_ID) and not log.has(S.SYSTEM_TOKENS):
+        zero = np.zeros(n)
+        return PromptFindings(
+            name="prompt", monthly_savings_usd=0.0, savings_interval_usd=(0.0, 0.0), recommended=None,
+            composition=comp, system_share_of_input=system_share, summarization={}, prompt_caching={},
+            skipped_reason="the log has no conversation_id and no system_tokens, so no call's prompt can be known "
+                           "to repeat another's; map a conversation or session column with --map conversation_id=...",
+            per_call_system_tokens=system, per_call_history_tokens=history,
+            per_call_cache_read_tokens=np.zeros(n, np.int64), per_call_cache_savings_usd=zero,
+            per_call_summary_savings_usd=zero)
+
+    cache_per_call, read, cache_detail = _cache_savings(log, baseline, ctx, s, system, history, warnings)
+    sum_per_call, sum_detail = _summary_savings(log, baseline, ctx, s, system, history)
+    options = {"prompt_caching": cache_per_call, "history_summarization": sum_per_call}
+    best = max(options, key=lambda k: options[k].sum())
+    factor = float(baseline.monthly_factor)
+    if options[best].sum() <= 0:
+        best = None
+        warnings.append("Neither prompt caching nor history summarization saves money on this log.")
+    chosen = options[best] if best else np.zeros(n)
+    units, unit_name = resampling_units(frame)
+    interval = bootstrap_monthly_interval(chosen, units, factor, seed=ctx.config.seed, n_boot=s.n_bootstrap)
+    if system_share > 0.3:
+        warnings.append(f"The system prompt is {system_share:.0%} of all input tokens: worth a review for "
+                        "instructions the model does not need (no savings are claimed for this).")
+    cache_detail["interval_unit"] = unit_name
+    return PromptFindings(
+        name="prompt", monthly_savings_usd=float(chosen.sum()) * factor, savings_interval_usd=interval,
+        recommended=best, composition=comp, system_share_of_input=system_share, summarization=sum_detail,
+        prompt_caching=cache_detail, warnings=tuple(warnings),
+        per_call_system_tokens=system, per_call_history_tokens=history, per_call_cache_read_tokens=read,
+        per_call_cache_savings_usd=cache_per_call, per_call_summary_savings_usd=sum_per_call,
+    )

@@ -1,0 +1,1 @@
+"""Routing lever: which calls a cheaper model handles well enough (segments, candidates, curves)."""

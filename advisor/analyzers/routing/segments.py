@@ -1,0 +1,84 @@
+"""Request segments: query embeddings + texts -> clusters of similar requests with readable names.
+
+KMeans on the (L2-normalised) embeddings groups requests that a router would treat alike; the
+optimizer assigns routing shares per segment and the report names them. A segment's name is
+its most distinctive words (class-based TF-IDF: each cluster's texts form one document, so
+words common to every cluster, like "please", score low; a factor log((1 + k) / segments
+containing the word) pushes them further down).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Clustering:
+    per_call_segment: np.ndarray  # int, segment id per request
+    names: tuple[str, ...]        # one per segment id
+    centroids: np.ndarray         # (n_segments, dim)
+
+
+def cluster_requests(embeddings: np.ndarray, texts: list[str], *, n_segments: int, seed: int, n_name_words: int = 3,
+                     weights: np.ndarray | None = None) -> Clustering:
+    """KMeans with a fixed seed; fewer segments than asked when there are few distinct requests.
+
+    `weights`: calls per row when the rows are a log's distinct texts (the analyzer clusters
+    those, then maps calls to their text's segment), so segment sizes and names count calls."""
+    from sklearn.cluster import KMeans, MiniBatchKMeans
+
+    from advisor.analyzers.routing.router.fitting import single_threaded, unique_rows
+
+    n = len(texts)
+    if n == 0:
+        return Clustering(np.zeros(0, dtype=int), (), np.zeros((0, embeddings.shape[1] if embeddings.ndim == 2 else 0)))
+    weights = np.ones(n) if weights is None else np.asarray(weights, dtype=np.float64)
+    n_distinct = len(unique_rows(np.asarray(embeddings, dtype=np.float32))[0])
+    k = max(1, min(n_segments, n_distinct))
+    with single_threaded():
+        if n > 20000:  # full KMeans passes over every row per iteration; mini-batches keep big logs fast
+            km = MiniBatchKMeans(n_clusters=k, n_init=3, random_state=seed, batch_size=4096).fit(embeddings,
+                                                                                                sample_weight=weights)
+        else:
+            km = KMeans(n_clusters=k, n_init=1, random_state=seed).fit(embeddings, sample_weight=weights)
+    labels = km.labels_.astype(int)
+    # Number segments by size in calls (largest first) so ids read naturally in reports.
+    sizes = np.bincount(labels, weights=weights, minlength=k)
+    order = np.argsort(-sizes, kind="stable")
+    remap = np.empty(k, dtype=int)
+    remap[order] = np.arange(k)
+    labels = remap[labels]
+    centroids = km.cluster_centers_[order]
+    names = name_segments(texts, labels, k, n_words=n_name_words, weights=weights)
+    return Clustering(labels, names, centroids)
+
+
+def name_segments(texts: list[str], labels: np.ndarray, k: int, *, n_words: int = 3,
+                  weights: np.ndarray | None = None) -> tuple[str, ...]:
+    """Top class-TF-IDF words per segment, joined with ' / '; a text's words count `weights` times."""
+    from scipy import sparse
+    from sklearn.feature_extraction.text import CountVectorizer
+
+    weights = np.ones(len(texts)) if weights is None else np.asarray(weights, dtype=np.float64)
+    try:
+        vec = CountVectorizer(stop_words="english", token_pattern=r"(?u)\b[^\W\d_]{3,}\b", max_features=20000)
+        per_text = vec.fit_transform(texts)
+    except ValueError:  # no usable words at all (e.g. only numbers)
+        return tuple(f"segment {s}" for s in range(k))
+    # Word counts per segment = the sum over its texts (one document per segment, as class-TF-IDF has it).
+    membership = sparse.csr_matrix((weights, (labels, np.arange(len(texts)))), shape=(k, len(texts)))
+    counts = np.asarray((membership @ per_text).todense(), dtype=float)
+    vocab = np.asarray(vec.get_feature_names_out())
+    tf = counts / np.maximum(counts.sum(axis=1, keepdims=True), 1.0)
+    avg_words = counts.sum() / max(k, 1)
+    idf = np.log(1.0 + avg_words / np.maximum(counts.sum(axis=0), 1.0))
+    # Words found in every segment (e.g. a prompt template's "Answer:") name none of them.
+    spread = np.log((1.0 + k) / np.maximum((counts > 0).sum(axis=0), 1.0))
+    scores = tf * idf * spread
+    names = []
+    for s in range(k):
+        top = [vocab[j] for j in np.argsort(-scores[s], kind="stable")[:n_words] if scores[s, j] > 0]
+        names.append(" / ".join(top) if top else f"segment {s}")
+    return tuple(names)

@@ -1,0 +1,1 @@
+"""Cost model: QueryLog + PriceCatalog + Config -> Baseline (API, infrastructure, operations); scenarios."""

@@ -1,0 +1,1 @@
+"""Run history: SQLite store with numbered migrations, run comparison, reconciliation with invoices."""

@@ -1,0 +1,1 @@
+"""Tooling the product never imports (only advisor.cli does): synthetic logs, evaluation, benchmarks, training."""

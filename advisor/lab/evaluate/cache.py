@@ -1,0 +1,135 @@
+"""Labelled query stream -> the cache estimator's estimated vs true precision per threshold.
+
+    evaluate_stream(texts, labels, embedder, label_budget=0, seed=0) -> CacheEvaluation
+    replay_stream(texts, embedder) -> StreamMatches            (embedding + replay, label-free)
+    evaluate_matches(matches, labels, label_budget=0, seed=0) -> CacheEvaluation
+    reveal_pairs(matches, thresholds, n, seed) -> rows whose labels a person would be shown
+
+Rows arrive in file order; two rows with the same label would be served by the same cached
+answer. The estimate runs exactly as in the analyzer (replay, shipped calibration, exact
+text = right) and never reads the labels, except for the `label_budget` pairs that the
+labelling workflow (advisor.analyzers.cache.labels.select_pairs) would show a person: their
+labels are revealed and update the calibration. `true_precision` is computed from the labels
+afterwards, only for the report. The replay is split from the estimate so that the
+evaluation table can draw many label samples from one replayed stream.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+
+import numpy as np
+
+from advisor.analyzers.cache.labels import label_bins, select_pairs
+from advisor.analyzers.cache.replay import replay
+from advisor.analyzers.cache.sweep import DEFAULT_THRESHOLDS, choose_threshold, sweep
+from advisor.analyzers.cache.calibration import load_calibration, update_with_labels
+from advisor.embed import normalize_text
+
+
+@dataclass(frozen=True)
+class ThresholdEvaluation:
+    threshold: float
+    hits: int
+    hit_rate: float
+    estimated_precision: float | None
+    precision_interval: tuple[float, float] | None
+    true_precision: float | None
+
+
+@dataclass(frozen=True)
+class CacheEvaluation:
+    n_queries: int
+    label_budget: int
+    labels_used: int
+    calibration: str
+    false_hit_budget: float
+    thresholds: tuple[ThresholdEvaluation, ...]
+    chosen: ThresholdEvaluation | None
+
+    def to_dict(self) -> dict:
+        return {
+            "n_queries": self.n_queries, "label_budget": self.label_budget, "labels_used": self.labels_used,
+            "calibration": self.calibration, "false_hit_budget": self.false_hit_budget,
+            "thresholds": [asdict(t) for t in self.thresholds],
+            "chosen": None if self.chosen is None else asdict(self.chosen),
+        }
+
+
+@dataclass(frozen=True)
+class StreamMatches:
+    """A replayed stream, before any label is read: each row's best earlier match."""
+
+    match_index: np.ndarray   # -1 = nothing earlier
+    match_cosine: np.ndarray  # float64, -1.0 where no match
+    same_text: np.ndarray     # bool: the match has the same normalized text (always right)
+
+    @property
+    def matched(self) -> np.ndarray:
+        return self.match_index >= 0
+
+    @property
+    def partner(self) -> np.ndarray:
+        return np.maximum(self.match_index, 0)
+
+
+def replay_stream(texts: Sequence[str], embedder, progress=None) -> StreamMatches:
+    texts = [str(t) for t in texts]
+    r = replay(embedder.encode(texts, progress=progress))
+    matched = r.match_index >= 0
+    j = np.maximum(r.match_index, 0)
+    norm = np.asarray([normalize_text(t) for t in texts], dtype=object)
+    return StreamMatches(match_index=np.asarray(r.match_index), same_text=matched & (norm == norm[j]),
+                         match_cosine=np.where(matched, r.match_cosine, -1.0).astype(np.float64))
+
+
+def reveal_pairs(m: StreamMatches, thresholds, n: int, seed: int) -> np.ndarray:
+    """Rows a person would label: matched, not identical text, stratified over the threshold bins."""
+    candidates = np.flatnonzero(m.matched & ~m.same_text)
+    return candidates[select_pairs(m.match_cosine[candidates], label_bins(thresholds), n, seed=seed)]
+
+
+def true_same(m: StreamMatches, labels: Sequence) -> np.ndarray:
+    """Per row: its match carries the same label (for reports and evaluation only)."""
+    lab = np.asarray([str(x) for x in labels], dtype=object)
+    return m.matched & (lab == lab[m.partner])
+
+
+def evaluate_stream(texts: Sequence[str], labels: Sequence, embedder, *, label_budget: int = 0,
+                    thresholds=DEFAULT_THRESHOLDS, false_hit_budget: float = 0.02, seed: int = 0,
+                    calibration_path=None, progress=None) -> CacheEvaluation:
+    return evaluate_matches(replay_stream(texts, embedder, progress=progress), labels, label_budget=label_budget,
+                            thresholds=thresholds, false_hit_budget=false_hit_budget, seed=seed,
+                            calibration_path=calibration_path)
+
+
+def evaluate_matches(m: StreamMatches, labels: Sequence, *, label_budget: int = 0, thresholds=DEFAULT_THRESHOLDS,
+                     false_hit_budget: float = 0.02, seed: int = 0, calibration_path=None) -> CacheEvaluation:
+    truth = true_same(m, labels)
+    cos = m.match_cosine
+    cal = load_calibration(calibration_path)
+    model, name, used = cal, "shipped (CLINC150)", 0
+    if label_budget > 0:
+        shown = reveal_pairs(m, thresholds, label_budget, seed)
+        if shown.size:
+            model = update_with_labels(cal, cos[shown], truth[shown], seed=seed, bin_edges=label_bins(thresholds))
+            name, used = f"shipped (CLINC150) + {shown.size} labelled pairs", int(shown.size)
+    p = np.where(m.same_text, 1.0, model.predict(cos))
+    draws = None
+    if used:
+        draws = np.where(m.same_text[None, :], 1.0, model.predict(cos, draws=400))
+    n = cos.size
+    est = sweep(cos, p, np.ones(n), thresholds, groups=np.arange(n) // 50,
+                seed=seed, p_right_draws=draws, precision_margin=cal.heldout_error)
+    rows = []
+    for e in est:
+        hit = cos >= e.threshold
+        rows.append(ThresholdEvaluation(
+            threshold=e.threshold, hits=e.hits, hit_rate=e.hit_rate,
+            estimated_precision=e.estimated_precision, precision_interval=e.precision_interval,
+            true_precision=float(truth[hit].mean()) if hit.any() else None))
+    chosen = choose_threshold(est, false_hit_budget)
+    chosen_row = None if chosen is None else next(x for x in rows if x.threshold == chosen.threshold)
+    return CacheEvaluation(n_queries=n, label_budget=label_budget, labels_used=used, calibration=name,
+                           false_hit_budget=false_hit_budget, thresholds=tuple(rows), chosen=chosen_row)

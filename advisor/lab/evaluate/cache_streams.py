@@ -1,0 +1,82 @@
+"""Labelled query streams for the cache evaluation: dataset -> frame(text, label) in arrival order.
+
+    clinc_stream(seed=0)                      CLINC150 test + out-of-scope test, seeded shuffle
+    qqp_stream(path, n_pairs=3000, seed=0)    Quora question pairs -> duplicate clusters, shuffled
+
+Two rows with the same label would be served by the same cached answer. CLINC150 ships in
+data/clinc150/ (CC BY 3.0). QQP is read from ../shared/data/qqp only when present: its terms
+do not allow shipping it, so it is evaluation data, never training data.
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+import json
+import tarfile
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from advisor.core.paths import data_dir
+
+CLINC_FILE = "clinc150/clinc150.csv"
+QQP_DEFAULT = Path("/work/shared/data/qqp/similar_qqp_full.json.gz")
+
+
+def clinc_frame() -> pd.DataFrame:
+    return pd.read_csv(data_dir() / CLINC_FILE)
+
+
+def clinc_stream(seed: int = 0, splits: tuple[str, ...] = ("test", "oos_test")) -> pd.DataFrame:
+    """CLINC150 rows of `splits` in file order, then shuffled with `seed`; columns text, label."""
+    df = clinc_frame()
+    d = df[df["split"].isin(splits)].reset_index(drop=True)
+    d = d.sample(frac=1.0, random_state=seed).reset_index(drop=True)
+    return pd.DataFrame({"text": d["text"].astype(str), "label": d["intent"].astype(str)})
+
+
+def read_qqp_pairs(path: Path) -> list[dict]:
+    """The GPTCache packaging: a gzipped tar holding one JSON list of {text_a, text_b, label}."""
+    raw = Path(path).read_bytes()
+    try:
+        with tarfile.open(fileobj=io.BytesIO(raw), mode="r:gz") as tar:
+            member = next(m for m in tar.getmembers() if m.name.endswith(".json"))
+            return json.load(tar.extractfile(member))
+    except tarfile.ReadError:
+        return json.loads(gzip.decompress(raw))
+
+
+def _components(pairs: list[dict]) -> dict[str, str]:
+    """Union-find over duplicate pairs: every text -> the id of its duplicate cluster."""
+    parent: dict[str, str] = {}
+
+    def find(x: str) -> str:
+        parent.setdefault(x, x)
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for p in pairs:
+        a, b = find(p["text_a"]), find(p["text_b"])
+        if p["label"] == 1 and a != b:
+            parent[a] = b
+    return {t: find(t) for t in list(parent)}
+
+
+def qqp_stream(path: Path = QQP_DEFAULT, n_pairs: int = 3000, seed: int = 0) -> pd.DataFrame:
+    """Both questions of `n_pairs` random pairs, shuffled; label = duplicate cluster over all pairs.
+
+    Non-duplicate pairs are hard negatives (same topic, different question), which is what
+    makes QQP a false-hit test.
+    """
+    pairs = read_qqp_pairs(path)
+    cluster = _components(pairs)
+    rng = np.random.default_rng(seed)
+    pick = rng.choice(len(pairs), size=min(n_pairs, len(pairs)), replace=False)
+    texts = [t for i in pick for t in (pairs[i]["text_a"], pairs[i]["text_b"])]
+    order = rng.permutation(len(texts))
+    texts = [texts[i] for i in order]
+    return pd.DataFrame({"text": texts, "label": [cluster[t] for t in texts]})

@@ -1,0 +1,1 @@
+"""Optimizer: findings -> OptimizerInputs -> PuLP program -> Plan (with sensitivity and frontier)."""

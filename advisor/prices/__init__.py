@@ -1,0 +1,1 @@
+"""Prices: Config (+ override file) -> PriceCatalog (genai-prices, user overrides)."""

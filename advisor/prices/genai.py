@@ -1,0 +1,110 @@
+"""List prices from the installed `genai-prices` package (never the network) -> ModelPrice.
+
+    price_from_genai(model, provider_id, as_of, source) -> ModelPrice | None
+    data_date(providers, as_of) -> ISO date the bundled price data was last checked
+
+Lookups always pass the provider id when one is known; without it genai-prices infers the
+provider from the model name.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any, Iterable
+
+from advisor.prices.types import BATCH_DISCOUNT_DEFAULT, ModelPrice, PriceTier
+
+
+def snapshot():
+    from genai_prices import data_snapshot
+
+    return data_snapshot.get_snapshot()
+
+
+def genai_version() -> str:
+    from importlib.metadata import version
+
+    return version("genai-prices")
+
+
+_CHECKED_DATE = re.compile(r"(?:checked|verified|as of|confirmed)[^.;]{0,60}?(20\d\d-\d\d-\d\d)", re.I)
+
+
+def data_date(providers: Iterable[Any], as_of: date) -> str:
+    """The latest date on which the bundled price data says it was checked, not after `as_of`.
+
+    genai-prices ships no snapshot date, but its notes record when prices were last checked
+    ("checked on 2026-11-03", "as of 2026-10-14"); the newest of those dates the data.
+    """
+    best: date | None = None
+    for p in providers:
+        texts = [p.price_comments or ""] + [m.price_comments or "" for m in p.models]
+        for text in texts:
+            for found in _CHECKED_DATE.findall(text):
+                try:
+                    d = date.fromisoformat(found)
+                except ValueError:
+                    continue
+                if d <= as_of and (best is None or d > best):
+                    best = d
+    return (best or as_of).isoformat()
+
+
+def _rate(value: Any) -> float | None:
+    """A genai-prices price (Decimal or TieredPrices) as the base float rate."""
+    if value is None:
+        return None
+    if isinstance(value, Decimal):
+        return float(value)
+    return float(value.base)
+
+
+def _tier_rate(value: Any, above: int) -> float | None:
+    """The rate of a (possibly tiered) price for a call with more than `above` input tokens."""
+    if value is None:
+        return None
+    if isinstance(value, Decimal):
+        return float(value)
+    rate = value.base
+    for tier in value.tiers:
+        if above >= tier.start:
+            rate = tier.price
+    return float(rate)
+
+
+def price_from_genai(model_ref: str, provider_id: str | None, as_of: datetime, source: str) -> ModelPrice | None:
+    snap = snapshot()
+    try:
+        provider, info = snap.find_provider_model(model_ref, None, provider_id, None)
+    except LookupError:
+        return None
+    std = info.get_prices(as_of)
+    batch = info.get_prices(as_of, {"processing": "batch"})
+    has_batch = any(v.when.get("processing") == "batch" and (v.constraint is None or v.constraint.active(as_of))
+                    for v in (info.price_variants or ()))
+    inp, out = _rate(std.input_mtok), _rate(std.output_mtok)
+    if inp is None or out is None:
+        return None  # priced per request/second only: not a token model advisor can cost
+    starts = sorted({t.start for key in ("input_mtok", "output_mtok", "cache_read_mtok")
+                     if (v := getattr(std, key)) is not None and not isinstance(v, Decimal) for t in v.tiers})
+
+    def rates(above: int | None) -> tuple[float, float, float, float, float]:
+        pick = _rate if above is None else (lambda v: _tier_rate(v, above))
+        i, o = pick(std.input_mtok), pick(std.output_mtok)
+        cached = pick(std.cache_read_mtok)
+        if has_batch:
+            bi, bo = pick(batch.input_mtok), pick(batch.output_mtok)
+        else:
+            bi, bo = i * BATCH_DISCOUNT_DEFAULT, o * BATCH_DISCOUNT_DEFAULT
+        # No cache-read price: cached tokens are billed as ordinary input.
+        return i, o, (i if cached is None else cached), bi, bo
+
+    i, o, c, bi, bo = rates(None)
+    tiers = tuple(PriceTier(s, *rates(s)) for s in starts)
+    return ModelPrice(
+        model=model_ref, provider=provider.id, input_per_mtok_usd=i, output_per_mtok_usd=o,
+        cached_input_per_mtok_usd=c, batch_input_per_mtok_usd=bi, batch_output_per_mtok_usd=bo,
+        batch_price_source="catalog" if has_batch else "default 50 %", source=source, tiers=tiers,
+    )

@@ -1,0 +1,256 @@
+"""Chart data for the reports: result dict -> Chart specs (the only report-side arithmetic).
+
+Report code renders, it does not compute; what a chart needs beyond the pipeline's numbers
+(waterfall steps from the lever attribution, false-hit rate from precision, a trend series
+over stored runs) is derived here, in one pure and tested place. A chart whose inputs are
+missing comes back with `unavailable` set to the reason, and the report says so.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from advisor.result.view import findings, get_path
+
+
+@dataclass(frozen=True)
+class Line:
+    name: str
+    points: tuple[tuple[float, float], ...]
+
+
+@dataclass(frozen=True)
+class Band:
+    name: str
+    points: tuple[tuple[float, float, float], ...]   # (x, low, high)
+
+
+@dataclass(frozen=True)
+class Bar:
+    label: str
+    low: float
+    high: float
+    role: str = "part"          # "total" | "decrease" | "increase" | "part"
+    value_label: str = ""
+
+
+@dataclass(frozen=True)
+class Rule:
+    axis: str                   # "x" (vertical line) | "y" (horizontal line)
+    value: float
+    label: str
+
+
+@dataclass(frozen=True)
+class Chart:
+    id: str
+    title: str
+    x_label: str = ""
+    y_label: str = ""
+    lines: tuple[Line, ...] = ()
+    bands: tuple[Band, ...] = ()
+    bars: tuple[Bar, ...] = ()
+    rules: tuple[Rule, ...] = ()
+    unavailable: str | None = None
+    note: str = ""
+    percent_x: bool = False
+    percent_y: bool = False
+    zero_based: bool = True
+
+
+def _num(value: Any) -> float | None:
+    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+
+
+def _pair(value: Any) -> tuple[float, float] | None:
+    if isinstance(value, (list, tuple)) and len(value) == 2 and all(_num(v) is not None for v in value):
+        return float(value[0]), float(value[1])
+    return None
+
+
+def usd(value: float) -> str:
+    return f"${value:,.0f}" if abs(value) >= 100 else f"${value:,.2f}"
+
+
+def cost_breakdown_chart(result: dict[str, Any]) -> Chart:
+    title = "Monthly cost: API, infrastructure, operations"
+    parts = [("API", "api_cost_per_month_usd"), ("Infrastructure", "infrastructure_cost_per_month_usd"),
+             ("Operations", "operations_cost_per_month_usd")]
+    bars = []
+    for label, key in parts:
+        value = _num(get_path(result, "baseline", key))
+        if value is not None:
+            bars.append(Bar(label, 0.0, value, "part", usd(value)))
+    if not bars:
+        return Chart("cost-breakdown", title, unavailable="the baseline has no cost breakdown")
+    return Chart("cost-breakdown", title, y_label="USD per month", bars=tuple(bars))
+
+
+def waterfall_chart(result: dict[str, Any]) -> Chart:
+    title = "Savings by lever (waterfall, USD per month)"
+    # The plan's own baseline, so the steps add up to the plan's cost exactly.
+    start = _num(get_path(result, "plan", "baseline_cost_per_month_usd"))
+    if start is None:
+        start = _num(get_path(result, "baseline", "total_cost_per_month_usd"))
+    steps = get_path(result, "plan", "lever_attribution")
+    if start is None or not isinstance(steps, list) or not steps:
+        return Chart("waterfall", title, unavailable="the plan has no per-lever savings attribution")
+    bars = [Bar("today", 0.0, start, "total", usd(start))]
+    level = start
+    for step in steps:
+        saving = _num(step.get("monthly_savings_usd")) if isinstance(step, dict) else None
+        if saving is None or saving == 0:
+            continue
+        after = level - saving
+        bars.append(Bar(str(step.get("lever", "?")), min(level, after), max(level, after),
+                        "decrease" if saving >= 0 else "increase", f"-{usd(saving)}" if saving >= 0 else f"+{usd(-saving)}"))
+        level = after
+    bars.append(Bar("plan", 0.0, level, "total", usd(level)))
+    note = str(get_path(result, "plan", "attribution_method", default=""))
+    return Chart("waterfall", title, y_label="USD per month", bars=tuple(bars),
+                 note=f"Attribution: {note}" if note else "")
+
+
+def _analyzer_findings(result: dict[str, Any], analyzer: str, kind: str, title: str) -> tuple[dict | None, Chart | None]:
+    """The analyzer's findings, or the 'unavailable' chart saying why there are none."""
+    found = findings(result, analyzer)
+    if found is None:
+        return None, Chart(kind, title, unavailable=f"the {analyzer} analyzer did not run")
+    if found.get("skipped_reason"):
+        return None, Chart(kind, title, unavailable=f"{analyzer} analysis skipped: {found['skipped_reason']}")
+    return found, None
+
+
+def cache_chart(result: dict[str, Any]) -> Chart:
+    title = "Semantic cache: hit rate and false-hit band versus similarity threshold"
+    cache, unavailable = _analyzer_findings(result, "cache", "cache", title)
+    if unavailable is not None:
+        return unavailable
+    rows = cache.get("thresholds") or cache.get("sweep") or []
+    sweep = [row for row in rows if isinstance(row, dict) and _num(row.get("threshold")) is not None]
+    if not sweep:
+        return Chart("cache", title, unavailable="the cache findings have no threshold sweep")
+    hits, false_hits, band = [], [], []
+    for row in sweep:
+        t = float(row["threshold"])
+        if _num(row.get("hit_rate")) is not None:
+            hits.append((t, float(row["hit_rate"])))
+        precision = _num(row.get("estimated_precision", row.get("precision")))
+        false_hit = _num(row.get("false_hit_rate"))
+        if false_hit is None and precision is not None:
+            false_hit = 1.0 - precision       # false hits are the share of hits that are wrong
+        if false_hit is not None:
+            false_hits.append((t, false_hit))
+        interval = _pair(row.get("false_hit_rate_interval"))
+        if interval is None and _pair(row.get("precision_interval")) is not None:
+            low_p, high_p = _pair(row.get("precision_interval"))
+            interval = (1.0 - high_p, 1.0 - low_p)
+        if interval is not None:
+            band.append((t, interval[0], interval[1]))
+    rules = []
+    chosen = _num(cache.get("chosen_threshold"))
+    if chosen is not None:
+        rules.append(Rule("x", chosen, f"chosen {chosen:.2f}"))
+    budget = _num(cache.get("false_hit_budget"))
+    if budget is not None:
+        rules.append(Rule("y", budget, f"false-hit budget {budget:.0%}"))
+    lines = tuple(line for line in (Line("hit rate", tuple(hits)), Line("false-hit rate", tuple(false_hits))) if line.points)
+    return Chart("cache", title, x_label="similarity threshold", y_label="share of calls / of hits", lines=lines,
+                 bands=(Band("false-hit 95 % band", tuple(band)),) if band else (), rules=tuple(rules),
+                 percent_y=True, zero_based=True)
+
+
+def routing_chart(result: dict[str, Any]) -> Chart:
+    title = "Routing: quality versus share of calls routed to a cheaper model"
+    routing, unavailable = _analyzer_findings(result, "routing", "routing", title)
+    if unavailable is not None:
+        return unavailable
+    lines = []
+    for cand in routing.get("candidates") or []:
+        curve = cand.get("curve") if isinstance(cand, dict) else None
+        xs = get_path(curve, "routed_share") or []
+        ys = get_path(curve, "relative_quality") or []
+        points = tuple((float(x), float(y)) for x, y in zip(xs, ys) if _num(x) is not None and _num(y) is not None)
+        if points:
+            lines.append(Line(str(cand.get("model", "candidate")), points))
+    if not lines:
+        return Chart("routing", title, unavailable="no candidate has a quality curve")
+    target = _num(routing.get("quality_target")) or _num(get_path(result, "plan", "quality_target"))
+    rules = (Rule("y", target, f"quality target {target:.2f}"),) if target is not None else ()
+    return Chart("routing", title, x_label="share of calls routed", y_label="quality relative to today",
+                 lines=tuple(lines), rules=rules, percent_x=True, zero_based=False)
+
+
+def frontier_chart(result: dict[str, Any]) -> Chart:
+    title = "Cost-quality frontier"
+    frontier = get_path(result, "plan", "frontier")
+    points = tuple((float(p["quality_target"]), float(p["monthly_cost_usd"])) for p in frontier or []
+                   if isinstance(p, dict) and _num(p.get("quality_target")) is not None
+                   and _num(p.get("monthly_cost_usd")) is not None)
+    if not points:
+        return Chart("frontier", title, unavailable="the plan has no cost-quality frontier")
+    target = _num(get_path(result, "plan", "quality_target"))
+    rules = (Rule("x", target, f"chosen target {target:.2f}"),) if target is not None else ()
+    price = _num(get_path(result, "plan", "shadow_price_usd_per_quality_point"))
+    note = f"Shadow price of quality: {usd(price)} per month per quality point." if price is not None else ""
+    return Chart("frontier", title, x_label="quality target", y_label="USD per month", lines=(Line("plan cost", points),),
+                 rules=rules, note=note, zero_based=False)
+
+
+def demand_chart(result: dict[str, Any]) -> Chart:
+    title = "Hourly demand and reserved capacity"
+    capacity, unavailable = _analyzer_findings(result, "capacity", "demand", title)
+    if unavailable is not None:
+        return unavailable
+    rows = [r for r in capacity.get("hourly_demand") or [] if isinstance(r, dict)]
+    key = "workers_needed" if any(_num(r.get("workers_needed")) is not None for r in rows) else "calls_per_hour"
+    bars = tuple(Bar(str(r.get("hour", i)), 0.0, float(r[key]), "part") for i, r in enumerate(rows) if _num(r.get(key)) is not None)
+    if not bars:
+        return Chart("demand", title, unavailable="the capacity findings have no hourly demand")
+    rules = []
+    reserved = _num(capacity.get("reserved_workers"))
+    if reserved is not None and key == "workers_needed":
+        rules.append(Rule("y", reserved, f"reserved {reserved:.0f}"))
+    verdict = get_path(capacity, "stability", "verdict")
+    reason = get_path(capacity, "stability", "reason", default="")
+    note = f"Stability: {verdict}. {reason}".strip() if verdict else ""
+    return Chart("demand", title, x_label="hour of day (UTC)",
+                 y_label="workers needed" if key == "workers_needed" else "calls per hour", bars=bars,
+                 rules=tuple(rules), note=note)
+
+
+def report_charts(result: dict[str, Any]) -> tuple[Chart, ...]:
+    return (cost_breakdown_chart(result), waterfall_chart(result), cache_chart(result), routing_chart(result),
+            frontier_chart(result), demand_chart(result))
+
+
+@dataclass(frozen=True)
+class TrendPoint:
+    run_id: int
+    created_utc: str
+    cost_per_conversation_usd: float | None
+    bar_cells: int = 0                       # terminal bar length, scaled to the largest value
+
+
+@dataclass(frozen=True)
+class Trend:
+    points: tuple[TrendPoint, ...]
+    metric: str
+    chart: Chart = field(default_factory=lambda: Chart("trend", "Cost per conversation over runs"))
+
+
+def cost_trend(runs: list[Any], *, bar_width: int = 30) -> Trend:
+    """Cost per conversation over stored runs (RunSummary objects), total cost where known, else API."""
+    use_total = any(getattr(r, "total_cost_per_conversation_usd", None) is not None for r in runs)
+    attr = "total_cost_per_conversation_usd" if use_total else "api_cost_per_conversation_usd"
+    values = [getattr(r, attr, None) for r in runs]
+    top = max((v for v in values if v is not None), default=0.0)
+    points = tuple(TrendPoint(r.id, r.created_utc, v, 0 if v is None or top <= 0 else max(1, round(v / top * bar_width)))
+                   for r, v in zip(runs, values))
+    metric = "total cost per conversation (USD)" if use_total else "API cost per conversation (USD)"
+    line = tuple((float(p.run_id), float(p.cost_per_conversation_usd)) for p in points if p.cost_per_conversation_usd is not None)
+    chart = (Chart("trend", "Cost per conversation over runs", x_label="run", y_label=metric,
+                   lines=(Line(metric, line),), zero_based=True) if line else
+             Chart("trend", "Cost per conversation over runs", unavailable="no stored run has conversation costs"))
+    return Trend(points, metric, chart)

@@ -1,0 +1,1 @@
+"""Result: AnalysisResult's JSON schema, read-only views of stored results, exports."""

@@ -1,0 +1,140 @@
+"""The JSON report and its versioned schema: AnalysisResult -> JSON text; dict -> schema errors.
+
+`result_schema()` is a JSON Schema (draft 2020-12) for `AnalysisResult.to_dict()`. It fixes
+the parts other tools read (recommendations, baseline money figures, plan, warnings, price
+date) and leaves room for additions (`additionalProperties` is allowed everywhere), so a
+minor version adds fields and only a major version removes or renames one. docs/json-schema.md
+documents it field by field.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from advisor.result.view import as_result_dict
+from advisor.core.redact import redact_text
+
+SCHEMA_VERSION = "1.0"
+
+_NUM = {"type": "number"}
+_NUM_OR_NULL = {"type": ["number", "null"]}
+_INTERVAL = {"type": "array", "items": _NUM, "minItems": 2, "maxItems": 2}
+_FINDINGS = {
+    "type": "object",
+    "required": ["monthly_savings_usd"],
+    "properties": {
+        "name": {"type": "string"},
+        "monthly_savings_usd": _NUM,
+        "savings_interval_usd": _INTERVAL,
+        "warnings": {"type": "array", "items": {"type": "string"}},
+        "skipped_reason": {"type": ["string", "null"]},
+        "examples": {"type": "array", "items": {"type": "object"}},
+    },
+}
+
+
+def result_schema() -> dict[str, Any]:
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": f"https://github.com/advisor/advisor/schema/result-{SCHEMA_VERSION}.json",
+        "title": "advisor analysis result",
+        "type": "object",
+        "required": ["schema_version", "baseline", "recommendations", "warnings", "price_date"],
+        "properties": {
+            "schema_version": {"type": "string", "pattern": r"^1\.\d+$"},
+            "advisor_version": {"type": "string"},
+            "config_hash": {"type": ["string", "null"]},
+            "input_hash": {"type": ["string", "null"]},
+            "price_date": {"type": "string"},
+            "log": {"type": ["object", "null"]},
+            "baseline": {
+                "type": "object",
+                "required": ["api_cost_per_month_usd", "total_cost_per_month_usd"],
+                "properties": {
+                    "api_cost_per_month_usd": _NUM,
+                    "infrastructure_cost_per_month_usd": _NUM,
+                    "operations_cost_per_month_usd": _NUM,
+                    "total_cost_per_month_usd": _NUM,
+                    "api_share": _NUM,
+                    "calls_per_month": _NUM,
+                    "api_cost_per_conversation_usd": _NUM_OR_NULL,
+                    "total_cost_per_conversation_usd": _NUM_OR_NULL,
+                    "total_cost_per_user_month_usd": _NUM_OR_NULL,
+                    "total_cost_per_business_unit_usd": _NUM_OR_NULL,
+                    "by_model": {"type": "array", "items": {"type": "object", "required": ["model"]}},
+                    "price_date": {"type": "string"},
+                },
+            },
+            "findings": {
+                "type": "object",
+                "properties": {name: _FINDINGS for name in ("cache", "routing", "batch", "prompt", "capacity")},
+            },
+            "plan": {
+                "type": ["object", "null"],
+                "properties": {
+                    "quality_target": _NUM,
+                    "monthly_cost_usd": _NUM,
+                    "monthly_savings_usd": _NUM,
+                    "shadow_price_usd_per_quality_point": _NUM_OR_NULL,
+                    "frontier": {"type": "array", "items": {"type": "object",
+                                                            "required": ["quality_target", "monthly_cost_usd"]}},
+                    "lever_attribution": {"type": "array", "items": {"type": "object",
+                                                                     "required": ["lever", "monthly_savings_usd"]}},
+                },
+            },
+            "recommendations": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["rank", "title", "lever", "monthly_savings_usd"],
+                    "properties": {
+                        "rank": {"type": "integer", "minimum": 1},
+                        "title": {"type": "string"},
+                        "lever": {"type": "string"},
+                        "monthly_savings_usd": _NUM,
+                        "savings_interval_usd": _INTERVAL,
+                        "quality_impact": {"type": ["string", "number", "null"]},
+                        "effort": {"type": ["string", "null"]},
+                        "prerequisites": {"type": "array", "items": {"type": "string"}},
+                        "confidence": {"type": ["string", "number", "null"]},
+                    },
+                },
+            },
+            "warnings": {"type": "array", "items": {"type": "string"}},
+        },
+    }
+
+
+def validate_result(data: dict[str, Any]) -> list[str]:
+    """Schema violations of a result dict as readable strings (empty list: valid).
+
+    Needs the `jsonschema` package (the `test` extra); reports are written without it.
+    """
+    import jsonschema
+
+    validator = jsonschema.Draft202012Validator(result_schema())
+    return [f"{'/'.join(str(p) for p in err.absolute_path) or '(root)'}: {err.message}"
+            for err in sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.absolute_path)))]
+
+
+def _without_examples(value: Any, show_examples: bool) -> Any:
+    """Drop `examples` lists unless asked; when kept, redact their texts."""
+    if isinstance(value, dict):
+        out = {}
+        for key, item in value.items():
+            if key == "examples" and isinstance(item, list):
+                if show_examples:
+                    out[key] = [{k: redact_text(v) if isinstance(v, str) else v for k, v in e.items()}
+                                if isinstance(e, dict) else e for e in item]
+                continue
+            out[key] = _without_examples(item, show_examples)
+        return out
+    if isinstance(value, list):
+        return [_without_examples(v, show_examples) for v in value]
+    return value
+
+
+def render_json(result: Any, *, show_examples: bool = False) -> str:
+    data = _without_examples(as_result_dict(result), show_examples)
+    return json.dumps(data, indent=2, sort_keys=True, allow_nan=False) + "\n"

@@ -1,8 +1,0 @@
-"""Realistic sample logs with known ground truth (see generator.py)."""
-
-from .generator import SampleLog, SampleSettings, generate_log
-from .io import truth_paths, write_sample
-from .truth import SampleTruth, prompt_cache_readable_tokens
-
-__all__ = ["SampleLog", "SampleSettings", "SampleTruth", "generate_log", "prompt_cache_readable_tokens",
-           "truth_paths", "write_sample"]

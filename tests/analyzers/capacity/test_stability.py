@@ -1,0 +1,70 @@
+"""Stability verdict on daily counts: stable, trend, level shift, volatility, seasonality, short logs."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from advisor.analyzers.capacity.stability import StabilityRules, assess_stability, daily_counts
+
+WEEK = np.array([1.0, 1.0, 1.0, 1.0, 0.95, 0.6, 0.5])  # Monday first: weekends are quiet
+
+
+def _series(values):
+    idx = pd.date_range("2026-10-05", periods=len(values), freq="D", tz="UTC")  # a Monday
+    return pd.Series(np.asarray(values, dtype=np.int64), index=idx)
+
+
+def _weekly(n, level=1000.0, noise=0.03, seed=0, trend=None):
+    rng = np.random.default_rng(seed)
+    t = np.arange(n)
+    base = level * WEEK[t % 7] * rng.lognormal(0, noise, n)
+    return base if trend is None else base * trend(t)
+
+
+def test_strong_weekly_pattern_without_trend_is_stable():
+    st = assess_stability(_series(_weekly(28)), StabilityRules())
+    assert st.verdict == "stable" and st.seasonality_removed
+    assert abs(st.weekly_change) < 0.03 and st.daily_cv < 0.1
+    assert st.reason.startswith("over 28 days the level holds")
+
+
+def test_growth_of_ten_percent_a_week_is_unstable_with_its_size():
+    st = assess_stability(_series(_weekly(28, trend=lambda t: 1.1 ** (t / 7))), StabilityRules())
+    assert st.verdict == "unstable" and st.wait_days == 14
+    assert st.weekly_change == pytest.approx(0.10, abs=0.02)
+    assert st.weekly_change_interval[0] > 0
+
+
+def test_mid_week_level_shift_is_found_on_its_day():
+    st = assess_stability(_series(_weekly(30, trend=lambda t: np.where(t >= 17, 1.5, 1.0))), StabilityRules())
+    assert st.verdict == "unstable"
+    assert st.step_day == "2026-10-22" and st.step_change == pytest.approx(0.5, abs=0.05)
+    assert st.wait_days == 14 - 13
+
+
+def test_volatile_daily_volume_is_unstable():
+    st = assess_stability(_series(_weekly(28, noise=0.5, seed=3)), StabilityRules(max_daily_cv=0.25))
+    assert st.verdict == "unstable"
+    assert st.daily_cv > 0.25
+
+
+def test_small_trend_below_the_threshold_still_counts_as_level():
+    st = assess_stability(_series(_weekly(56, noise=0.005, trend=lambda t: 1.01 ** (t / 7))), StabilityRules())
+    assert st.weekly_change == pytest.approx(0.01, abs=0.003)
+    assert st.verdict == "stable"
+
+
+def test_too_few_days_is_unstable_with_the_days_to_wait():
+    st = assess_stability(_series(_weekly(10)), StabilityRules(min_days=14))
+    assert st.verdict == "unstable" and st.wait_days == 4
+    assert "Rerun in 4 days" in st.reason
+
+
+def test_daily_counts_drop_a_first_day_covered_less_than_half():
+    ts = pd.Series(pd.to_datetime(["2026-10-01 20:00", "2026-10-02 01:00", "2026-10-02 13:00",
+                                   "2026-10-03 10:00"], utc=True))
+    counts = daily_counts(ts)
+    assert [str(d.date()) for d in counts.index] == ["2026-10-02"]
+    assert counts.tolist() == [2]
