@@ -15,12 +15,12 @@ from advisor.core.errors import AdvisorError, ConfigError, InfeasiblePlanError, 
 from advisor.core.schema import QueryLog
 
 __all__ = [
-    "__version__",
     "AdvisorError",
     "Config",
     "ConfigError",
     "InfeasiblePlanError",
     "InputError",
     "QueryLog",
+    "__version__",
     "load_config",
 ]

@@ -23,8 +23,8 @@ import numpy as np
 
 from advisor.analyzers import DEFAULT_ORDER, MODULES, REGISTRY, AnalysisContext
 from advisor.core.config import Config
-from advisor.embed.run import RunEmbedder
 from advisor.core.errors import ConfigError
+from advisor.embed.run import RunEmbedder
 
 Progress = Callable[[str, int, int], None]
 
@@ -47,10 +47,10 @@ class LogSummary:
 @dataclass(frozen=True)
 class AnalysisResult:
     log: LogSummary
-    baseline: Any                       # advisor.cost.baseline.Baseline
-    findings: dict[str, Any]            # analyzer name -> Findings, in run order
-    plan: Any                           # advisor.optimizer.plan.Plan
-    recommendations: tuple[Any, ...]    # advisor.recommend.Recommendation, ranked
+    baseline: Any  # advisor.cost.baseline.Baseline
+    findings: dict[str, Any]  # analyzer name -> Findings, in run order
+    plan: Any  # advisor.optimizer.plan.Plan
+    recommendations: tuple[Any, ...]  # advisor.recommend.Recommendation, ranked
     warnings: tuple[str, ...]
     price_date: str
     advisor_version: str
@@ -62,29 +62,34 @@ class AnalysisResult:
     def to_dict(self) -> dict[str, Any]:
         from advisor.result.schema import SCHEMA_VERSION
 
-        return plain({
-            "schema_version": SCHEMA_VERSION,
-            "advisor_version": self.advisor_version,
-            "input_hash": self.input_hash,
-            "config_hash": self.config_hash,
-            "price_date": self.price_date,
-            "quality_target": self.quality_target,
-            "inputs": list(self.log.files),
-            "log": self.log,
-            "baseline": self.baseline.to_dict(),
-            "findings": {name: f.to_dict() for name, f in self.findings.items()},
-            "plan": self.plan.to_dict() if self.plan is not None else None,
-            "recommendations": [r.to_dict() for r in self.recommendations],
-            "warnings": list(self.warnings),
-            "analyzers": list(self.analyzers),
-        })
+        return plain(
+            {
+                "schema_version": SCHEMA_VERSION,
+                "advisor_version": self.advisor_version,
+                "input_hash": self.input_hash,
+                "config_hash": self.config_hash,
+                "price_date": self.price_date,
+                "quality_target": self.quality_target,
+                "inputs": list(self.log.files),
+                "log": self.log,
+                "baseline": self.baseline.to_dict(),
+                "findings": {name: f.to_dict() for name, f in self.findings.items()},
+                "plan": self.plan.to_dict() if self.plan is not None else None,
+                "recommendations": [r.to_dict() for r in self.recommendations],
+                "warnings": list(self.warnings),
+                "analyzers": list(self.analyzers),
+            }
+        )
 
 
 def plain(value: Any) -> Any:
     """JSON-ready: dataclasses and tuples to dicts and lists, numpy scalars to Python, NaN to None."""
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: plain(getattr(value, f.name)) for f in dataclasses.fields(value)
-                if not f.name.startswith("per_call_")}
+        return {
+            f.name: plain(getattr(value, f.name))
+            for f in dataclasses.fields(value)
+            if not f.name.startswith("per_call_")
+        }
     if isinstance(value, dict):
         return {str(k): plain(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
@@ -124,8 +129,9 @@ def _load_analyzer(name: str) -> str | None:
     return None
 
 
-def _run_analyzers(log, baseline, ctx: AnalysisContext, names: Sequence[str],
-                   progress: Progress) -> tuple[dict[str, Any], list[str]]:
+def _run_analyzers(
+    log, baseline, ctx: AnalysisContext, names: Sequence[str], progress: Progress
+) -> tuple[dict[str, Any], list[str]]:
     """One after another. Side by side on threads was slower in a one-off measurement (100k
     calls, 2 cores: 5.1 s vs 4.5 s beside embedding): the routing analyzer already fits on
     every core, and the others only took turns with it for the GIL and the caches."""
@@ -141,7 +147,7 @@ def _run_analyzers(log, baseline, ctx: AnalysisContext, names: Sequence[str],
             result = REGISTRY[name](log, baseline, ctx)
         except ConfigError:
             raise
-        except Exception as exc:  # noqa: BLE001 - one analyzer's failure must not sink the others
+        except Exception as exc:
             warnings.append(f"The {name} analyzer failed and its lever is left out: {type(exc).__name__}: {exc}")
             continue
         findings[name] = result
@@ -163,20 +169,31 @@ def _embed_queries(log, embedder, analyzers: Sequence[str], progress: Progress) 
     progress("embedding", 0, 1)
     try:
         # Distinct raw texts first: a log repeats its queries, and normalizing is per text.
-        embedder.encode(log.frame[QUERY].fillna("").astype(str).unique().tolist(),
-                        progress=lambda d, t: progress("embedding queries", d, t))
+        embedder.encode(
+            log.frame[QUERY].fillna("").astype(str).unique().tolist(),
+            progress=lambda d, t: progress("embedding queries", d, t),
+        )
     except ConfigError:
         raise
-    except Exception:  # noqa: BLE001, S110 - each analyzer that needs vectors reports the error itself
+    except Exception:
         pass
     progress("embedding", 1, 1)
 
 
-def run_analysis(paths: Sequence[str | Path], config: Config, *, mapping: dict[str, str] | None = None,
-                 skip_bad_rows: bool = False, embedder: Any = None, labels: Any = None,
-                 analyzers: Sequence[str] = DEFAULT_ORDER, prices_file: str | Path | None = None,
-                 progress: Progress = _no_progress, sample_fraction: float | None = None,
-                 max_rows: int | None = None) -> AnalysisResult:
+def run_analysis(
+    paths: Sequence[str | Path],
+    config: Config,
+    *,
+    mapping: dict[str, str] | None = None,
+    skip_bad_rows: bool = False,
+    embedder: Any = None,
+    labels: Any = None,
+    analyzers: Sequence[str] = DEFAULT_ORDER,
+    prices_file: str | Path | None = None,
+    progress: Progress = _no_progress,
+    sample_fraction: float | None = None,
+    max_rows: int | None = None,
+) -> AnalysisResult:
     """Run every stage; raises InputError / ConfigError / InfeasiblePlanError for the user to fix.
 
     sample_fraction / max_rows analyze a conversation sample (logs larger than memory); the
@@ -186,8 +203,8 @@ def run_analysis(paths: Sequence[str | Path], config: Config, *, mapping: dict[s
     from advisor.core.config import settings
     from advisor.cost.baseline import compute_baseline
     from advisor.ingest.mapping import mapping_from_config
-    from advisor.optimizer.plan import solve_plan
     from advisor.optimizer.inputs import OptimizerSettings, prepare_inputs
+    from advisor.optimizer.plan import solve_plan
     from advisor.prices.catalog import load_prices
     from advisor.recommend import make_recommendations
 
@@ -197,8 +214,14 @@ def run_analysis(paths: Sequence[str | Path], config: Config, *, mapping: dict[s
     progress("ingest", 0, 1)
     from advisor.ingest.sampling import load_sampled_log
 
-    log = load_sampled_log([str(p) for p in paths], fraction=sample_fraction, max_rows=max_rows, seed=config.seed,
-                           mapping=mapping_from_config(config, mapping), skip_bad_rows=skip_bad_rows)
+    log = load_sampled_log(
+        [str(p) for p in paths],
+        fraction=sample_fraction,
+        max_rows=max_rows,
+        seed=config.seed,
+        mapping=mapping_from_config(config, mapping),
+        skip_bad_rows=skip_bad_rows,
+    )
     progress("ingest", 1, 1)
     prices = load_prices(config, prices_file)
     baseline = compute_baseline(log, prices, config)
@@ -214,11 +237,24 @@ def run_analysis(paths: Sequence[str | Path], config: Config, *, mapping: dict[s
     recs = make_recommendations(plan, findings, baseline, min_call_share=opt.min_recommended_call_share)
     all_warnings = tuple(dict.fromkeys([*log.warnings, *baseline.warnings, *warnings, *plan.warnings]))
     return AnalysisResult(
-        log=LogSummary(files=tuple(str(s) for s in log.sources), n_calls=log.n_calls, span_days=log.span_days,
-                       skipped_rows=log.skipped.count, skipped_by_reason=dict(log.skipped.by_reason),
-                       columns=tuple(str(c) for c in log.frame.columns if not str(c).startswith("_")),
-                       tokens_counted_from_text=log.tokens_counted_from_text),
-        baseline=baseline, findings=findings, plan=plan, recommendations=recs, warnings=all_warnings,
-        price_date=str(baseline.price_date), advisor_version=__version__, input_hash=input_hash(log.sources),
-        config_hash=config.digest(), quality_target=inputs.quality_target, analyzers=tuple(findings),
+        log=LogSummary(
+            files=tuple(str(s) for s in log.sources),
+            n_calls=log.n_calls,
+            span_days=log.span_days,
+            skipped_rows=log.skipped.count,
+            skipped_by_reason=dict(log.skipped.by_reason),
+            columns=tuple(str(c) for c in log.frame.columns if not str(c).startswith("_")),
+            tokens_counted_from_text=log.tokens_counted_from_text,
+        ),
+        baseline=baseline,
+        findings=findings,
+        plan=plan,
+        recommendations=recs,
+        warnings=all_warnings,
+        price_date=str(baseline.price_date),
+        advisor_version=__version__,
+        input_hash=input_hash(log.sources),
+        config_hash=config.digest(),
+        quality_target=inputs.quality_target,
+        analyzers=tuple(findings),
     )

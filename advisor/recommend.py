@@ -95,8 +95,9 @@ def _moved(seg: SegmentPlan) -> list[tuple[str, float]]:
 
 
 def _routing(plan: Plan, saving: float, found: Any, min_share: float) -> list[Recommendation]:
-    moved: list[tuple[SegmentPlan, float]] = [(s, s.routing_savings_per_month_usd) for s in plan.segments
-                                               if s.routing_savings_per_month_usd > 0 and _moved(s)]
+    moved: list[tuple[SegmentPlan, float]] = [
+        (s, s.routing_savings_per_month_usd) for s in plan.segments if s.routing_savings_per_month_usd > 0 and _moved(s)
+    ]
     total = sum(g for _, g in moved)
     if total <= 0 or saving <= 0:
         return []
@@ -109,20 +110,49 @@ def _routing(plan: Plan, saving: float, found: Any, min_share: float) -> list[Re
             rest.append((seg, gain))
             continue
         part = saving * gain / total
-        where = (f"the '{seg.name}' segment, {_pct(seg.call_share)} of calls," if share_in > 0.995 else
-                 f"{_pct(share_in)} of the '{seg.name}' segment ({_pct(share_in * seg.call_share)} of calls)")
-        to = targets[0][0] if len(targets) == 1 else (
-            " and ".join(m for m, _ in targets) + " (" + " and ".join(_pct(sh) for _, sh in targets) + " of the segment)")
+        where = (
+            f"the '{seg.name}' segment, {_pct(seg.call_share)} of calls,"
+            if share_in > 0.995
+            else f"{_pct(share_in)} of the '{seg.name}' segment ({_pct(share_in * seg.call_share)} of calls)"
+        )
+        to = (
+            targets[0][0]
+            if len(targets) == 1
+            else (
+                " and ".join(m for m, _ in targets)
+                + " ("
+                + " and ".join(_pct(sh) for _, sh in targets)
+                + " of the segment)"
+            )
+        )
         interval, source = _interval(part, found, "routing")
-        action = {"segment": seg.name, "segment_id": seg.segment_id, "segment_share_of_calls": seg.call_share,
-                  "share_of_segment": share_in, "share_of_calls": share_in * seg.call_share,
-                  "from_model": seg.current_model, "to_models": {m: sh for m, sh in targets},
-                  "segment_relative_quality": seg.relative_quality}
-        recs.append(Recommendation(0, "routing", f"Send {where} to {to}", part, interval, source,
-                                   f"this segment at {seg.relative_quality:.1%} of today's quality; all traffic at "
-                                   f"{plan.expected_relative_quality:.1%} (target {plan.quality_target:.1%})",
-                                   EFFORT["routing"], prereq, _confidence(found, interval, source, part), action,
-                                   f"routing:{seg.name}"))
+        action = {
+            "segment": seg.name,
+            "segment_id": seg.segment_id,
+            "segment_share_of_calls": seg.call_share,
+            "share_of_segment": share_in,
+            "share_of_calls": share_in * seg.call_share,
+            "from_model": seg.current_model,
+            "to_models": {m: sh for m, sh in targets},
+            "segment_relative_quality": seg.relative_quality,
+        }
+        recs.append(
+            Recommendation(
+                0,
+                "routing",
+                f"Send {where} to {to}",
+                part,
+                interval,
+                source,
+                f"this segment at {seg.relative_quality:.1%} of today's quality; all traffic at "
+                f"{plan.expected_relative_quality:.1%} (target {plan.quality_target:.1%})",
+                EFFORT["routing"],
+                prereq,
+                _confidence(found, interval, source, part),
+                action,
+                f"routing:{seg.name}",
+            )
+        )
     rest_saving = saving * sum(g for _, g in rest) / total
     if rest and rest_saving >= MIN_LINE_SAVINGS_USD:
         part = rest_saving
@@ -130,12 +160,23 @@ def _routing(plan: Plan, saving: float, found: Any, min_share: float) -> list[Re
         models = sorted({m for s, _ in rest for m, _ in _moved(s)})
         n = len(rest)
         interval, source = _interval(part, found, "routing")
-        recs.append(Recommendation(0, "routing", f"Send small parts of {n} other segment{'s' if n > 1 else ''} "
-                                   f"({_pct(share)} of calls) to {' and '.join(models)}", part, interval, source,
-                                   "within the plan's quality target", EFFORT["routing"], prereq,
-                                   _confidence(found, interval, source, part),
-                                   {"segments": [s.name for s, _ in rest], "share_of_calls": share, "to_models": models},
-                                   "routing:other segments"))
+        recs.append(
+            Recommendation(
+                0,
+                "routing",
+                f"Send small parts of {n} other segment{'s' if n > 1 else ''} "
+                f"({_pct(share)} of calls) to {' and '.join(models)}",
+                part,
+                interval,
+                source,
+                "within the plan's quality target",
+                EFFORT["routing"],
+                prereq,
+                _confidence(found, interval, source, part),
+                {"segments": [s.name for s, _ in rest], "share_of_calls": share, "to_models": models},
+                "routing:other segments",
+            )
+        )
     return recs
 
 
@@ -144,8 +185,12 @@ def _cache(plan: Plan, saving: float, found: Any) -> list[Recommendation]:
         return []
     scope = get_field(found, "scope", "cacheable calls") if is_usable(found) else "cacheable calls"
     interval, source = _interval(saving, found, "cache")
-    action = {"threshold": plan.cache_threshold, "scope": scope, "hit_share_of_calls": plan.cache_hit_share,
-              "precision": plan.cache_precision}
+    action = {
+        "threshold": plan.cache_threshold,
+        "scope": scope,
+        "hit_share_of_calls": plan.cache_hit_share,
+        "precision": plan.cache_precision,
+    }
     if plan.cache_precision is None:
         impact = "share of wrong cached answers not measured: check a sample of hits before relying on it"
     else:
@@ -153,9 +198,23 @@ def _cache(plan: Plan, saving: float, found: Any) -> list[Recommendation]:
         action["false_hit_share_of_calls"] = plan.cache_hit_share * wrong
         impact = f"about {wrong:.1%} of cached answers wrong ({plan.cache_hit_share * wrong:.2%} of calls)"
     prereq = tuple(str(p) for p in (get_field(found, "prerequisites", ()) or ()))
-    return [Recommendation(0, "cache", f"Semantic cache at cosine {plan.cache_threshold:.2f} on {scope} "
-                           f"(answers {_pct(plan.cache_hit_share)} of calls)", saving, interval, source,
-                           impact, EFFORT["cache"], prereq, _confidence(found, interval, source, saving), action, "cache")]
+    return [
+        Recommendation(
+            0,
+            "cache",
+            f"Semantic cache at cosine {plan.cache_threshold:.2f} on {scope} "
+            f"(answers {_pct(plan.cache_hit_share)} of calls)",
+            saving,
+            interval,
+            source,
+            impact,
+            EFFORT["cache"],
+            prereq,
+            _confidence(found, interval, source, saving),
+            action,
+            "cache",
+        )
+    ]
 
 
 def _and(words: list[str], limit: int = 3) -> str:
@@ -191,13 +250,28 @@ def _batch(plan: Plan, saving: float, found: Any) -> list[Recommendation]:
     hours = get_field(found, "added_latency_max_hours") if is_usable(found) else None
     hours = float(hours) if isinstance(hours, (int, float)) and hours > 0 else 24.0
     interval, source = _interval(saving, found, "batch")
-    action = {"share_of_calls": moved, "eligible_share_of_calls": eligible, "kinds": labels,
-              "completion_window_hours": hours}
-    return [Recommendation(0, "batch", title, saving, interval, source,
-                           f"none on answers; results arrive up to {hours:g} h later",
-                           f"low: submit these jobs through the provider's batch API (results within {hours:g} h)",
-                           (f"confirm these jobs tolerate results within {hours:g} hours",),
-                           _confidence(found, interval, source, saving), action, "batch")]
+    action = {
+        "share_of_calls": moved,
+        "eligible_share_of_calls": eligible,
+        "kinds": labels,
+        "completion_window_hours": hours,
+    }
+    return [
+        Recommendation(
+            0,
+            "batch",
+            title,
+            saving,
+            interval,
+            source,
+            f"none on answers; results arrive up to {hours:g} h later",
+            f"low: submit these jobs through the provider's batch API (results within {hours:g} h)",
+            (f"confirm these jobs tolerate results within {hours:g} hours",),
+            _confidence(found, interval, source, saving),
+            action,
+            "batch",
+        )
+    ]
 
 
 def _prompt(plan: Plan, saving: float, found: Any) -> list[Recommendation]:
@@ -209,8 +283,11 @@ def _prompt(plan: Plan, saving: float, found: Any) -> list[Recommendation]:
         turns = (get_field(found, "summarization") or {}).get("summarize_after_turns")
         action["keep_last_turns"] = turns
         # The setting keeps the last k turns verbatim and summarizes what is older.
-        title = (f"Summarize conversation history older than the last {turns} turns" if turns else
-                 "Summarize long conversation histories")
+        title = (
+            f"Summarize conversation history older than the last {turns} turns"
+            if turns
+            else "Summarize long conversation histories"
+        )
     elif recommended == "prompt_caching":
         title = "Put the fixed prompt first and turn on provider prompt caching"
     else:
@@ -219,12 +296,27 @@ def _prompt(plan: Plan, saving: float, found: Any) -> list[Recommendation]:
     # Provider prompt caching returns the same answers (the cached prefix is byte-identical);
     # a summary replaces what the model reads, so its effect on answers is unknown until checked.
     impact = get_field(found, "quality_impact") or (
-        "none: the provider reuses an identical prompt prefix, answers do not change" if recommended == "prompt_caching"
-        else "not measured: check answers on summarized histories")
+        "none: the provider reuses an identical prompt prefix, answers do not change"
+        if recommended == "prompt_caching"
+        else "not measured: check answers on summarized histories"
+    )
     prereq = tuple(str(p) for p in (get_field(found, "prerequisites", ()) or ()))
-    return [Recommendation(0, "prompt", str(title), saving, interval, source, str(impact),
-                           EFFORT.get(str(recommended), EFFORT["prompt"]), prereq,
-                           _confidence(found, interval, source, saving), action, f"prompt:{recommended or 'trim'}")]
+    return [
+        Recommendation(
+            0,
+            "prompt",
+            str(title),
+            saving,
+            interval,
+            source,
+            str(impact),
+            EFFORT.get(str(recommended), EFFORT["prompt"]),
+            prereq,
+            _confidence(found, interval, source, saving),
+            action,
+            f"prompt:{recommended or 'trim'}",
+        )
+    ]
 
 
 def _term(found: Any) -> tuple[int, str]:
@@ -245,8 +337,9 @@ def _capacity(plan: Plan, saving: float, found: Any) -> list[Recommendation]:
         wait = get_field(stability, "wait_days") or STABILITY_WAIT_DAYS
         reason = get_field(stability, "reason")
         state = "still changing" if verdict == "unstable" else verdict
-        prereq.append(f"traffic is {state}: {reason}" if reason else
-                      f"traffic is {state}: rerun in {wait} days before reserving")
+        prereq.append(
+            f"traffic is {state}: {reason}" if reason else f"traffic is {state}: rerun in {wait} days before reserving"
+        )
     interval, source = _interval(saving, found, "capacity")
     months, term = _term(found)
     title = f"Reserve {plan.reserved_workers} workers for {term}"
@@ -256,12 +349,27 @@ def _capacity(plan: Plan, saving: float, found: Any) -> list[Recommendation]:
     else:
         title += " (they cover every hour of the week)"
     action = {"reserved_workers": plan.reserved_workers, "peak_workers": plan.peak_workers, "term_months": months}
-    return [Recommendation(0, "capacity", title, saving, interval, source, "none", EFFORT["capacity"], tuple(prereq),
-                           "low" if prereq else _confidence(found, interval, source, saving), action, "capacity")]
+    return [
+        Recommendation(
+            0,
+            "capacity",
+            title,
+            saving,
+            interval,
+            source,
+            "none",
+            EFFORT["capacity"],
+            tuple(prereq),
+            "low" if prereq else _confidence(found, interval, source, saving),
+            action,
+            "capacity",
+        )
+    ]
 
 
-def make_recommendations(plan: Plan, findings: dict[str, Any], baseline: Baseline | None = None, *,
-                         min_call_share: float = 0.01) -> tuple[Recommendation, ...]:
+def make_recommendations(
+    plan: Plan, findings: dict[str, Any], baseline: Baseline | None = None, *, min_call_share: float = 0.01
+) -> tuple[Recommendation, ...]:
     """Ranked by monthly savings (ties by lever then title, so the order is deterministic)."""
     by_lever = {a.lever: a.monthly_savings_usd for a in plan.lever_attribution}
     recs: list[Recommendation] = []

@@ -57,16 +57,29 @@ class FakeCatalog:
 
     def call_cost_usd(self, model, provider, input_tokens, output_tokens, cached_input_tokens=0, batch=False):
         p = self.price(model, provider)
-        return (np.asarray(input_tokens, float) * p.input_per_mtok_usd + np.asarray(output_tokens, float) * p.output_per_mtok_usd) / 1e6
+        return (
+            np.asarray(input_tokens, float) * p.input_per_mtok_usd
+            + np.asarray(output_tokens, float) * p.output_per_mtok_usd
+        ) / 1e6
 
 
 EASY = ["where is my order {}", "track my package {}", "order status for {}", "when will order {} arrive"]
-HARD = ["draft a legal contract clause about indemnity for {}", "prove the convergence theorem for series {}",
-        "write a tax appeal letter citing regulation {}", "explain the derivation of equation {} in detail"]
+HARD = [
+    "draft a legal contract clause about indemnity for {}",
+    "prove the convergence theorem for series {}",
+    "write a tax appeal letter citing regulation {}",
+    "explain the derivation of equation {} in detail",
+]
 
 
-def make_log(n: int = 240, *, seed: int = 0, shadow: str | None = "gpt-4o-mini", with_quality: bool = True,
-             with_query: bool = True) -> QueryLog:
+def make_log(
+    n: int = 240,
+    *,
+    seed: int = 0,
+    shadow: str | None = "gpt-4o-mini",
+    with_quality: bool = True,
+    with_query: bool = True,
+) -> QueryLog:
     """Easy requests (the cheap model does as well) and hard ones (it fails), served by gpt-4o."""
     rng = np.random.default_rng(seed)
     rows = []
@@ -74,13 +87,18 @@ def make_log(n: int = 240, *, seed: int = 0, shadow: str | None = "gpt-4o-mini",
         hard = i % 3 == 0
         template = (HARD if hard else EASY)[rng.integers(0, 4)]
         cheap_ok = rng.random() < (0.15 if hard else 0.95)
-        rows.append({
-            "timestamp": pd.Timestamp("2025-01-01", tz="UTC") + pd.Timedelta(minutes=10 * i),
-            "model": "gpt-4o", "provider": "openai",
-            "input_tokens": (400 if hard else 120), "output_tokens": (300 if hard else 60),
-            "query": template.format(int(rng.integers(100, 999))),
-            "quality": 1.0, f"quality__{shadow}": 1.0 if cheap_ok else 0.0,
-        })
+        rows.append(
+            {
+                "timestamp": pd.Timestamp("2025-01-01", tz="UTC") + pd.Timedelta(minutes=10 * i),
+                "model": "gpt-4o",
+                "provider": "openai",
+                "input_tokens": (400 if hard else 120),
+                "output_tokens": (300 if hard else 60),
+                "query": template.format(int(rng.integers(100, 999))),
+                "quality": 1.0,
+                f"quality__{shadow}": 1.0 if cheap_ok else 0.0,
+            }
+        )
     frame = pd.DataFrame(rows)
     if shadow is None:
         frame = frame.drop(columns=[c for c in frame.columns if c.startswith("quality__")])
@@ -95,5 +113,9 @@ def make_baseline(log: QueryLog, monthly_factor: float = 10.0):
     f = log.frame
     inp = f["input_tokens"].to_numpy(float) * 2.5 / 1e6
     out = f["output_tokens"].to_numpy(float) * 10.0 / 1e6
-    return SimpleNamespace(per_call_cost_usd=inp + out, per_call_input_cost_usd=inp, per_call_output_cost_usd=out,
-                           monthly_factor=monthly_factor)
+    return SimpleNamespace(
+        per_call_cost_usd=inp + out,
+        per_call_input_cost_usd=inp,
+        per_call_output_cost_usd=out,
+        monthly_factor=monthly_factor,
+    )

@@ -19,9 +19,9 @@ from click.testing import CliRunner
 
 from advisor.cli.main import cli
 from advisor.core.config import Config
-from advisor.embed import FakeEmbedder
 from advisor.core.errors import InputError
 from advisor.core.paths import data_dir
+from advisor.embed import FakeEmbedder
 from advisor.pipeline import run_analysis
 
 SAMPLE = data_dir() / "sample" / "customer_service.csv"
@@ -45,11 +45,13 @@ _RESULTS: dict[str, object] = {}
 @pytest.fixture(scope="module")
 def analysed(base, tmp_path_factory):
     """case name -> AnalysisResult, each case analysed once for all the tests that look at it."""
+
     def get(case: str):
         if case not in _RESULTS:
             path = _write(CASES[case](base.copy()), tmp_path_factory.mktemp(case), case)
             _RESULTS[case] = run_analysis([path], Config(), embedder=FakeEmbedder())
         return _RESULTS[case]
+
     return get
 
 
@@ -115,6 +117,7 @@ CASES = {
     "zero_output_tokens": _zero_output,
 }
 
+
 def _write(frame: pd.DataFrame, tmp_path, name: str):
     path = tmp_path / f"{name}.csv"
     frame.to_csv(path, index=False)
@@ -140,10 +143,12 @@ def test_degenerate_log_gives_a_finite_non_negative_result(case, analysed):
 
     failed = [w for w in result.warnings if "analyzer failed" in w or "could not run" in w]
     assert failed == []
-    raw = {"baseline": result.baseline.to_dict(),
-           "findings": {n: f.to_dict() for n, f in result.findings.items()},
-           "plan": result.plan.to_dict() if result.plan is not None else None,
-           "recommendations": [r.to_dict() for r in result.recommendations]}
+    raw = {
+        "baseline": result.baseline.to_dict(),
+        "findings": {n: f.to_dict() for n, f in result.findings.items()},
+        "plan": result.plan.to_dict() if result.plan is not None else None,
+        "recommendations": [r.to_dict() for r in result.recommendations],
+    }
     assert _non_finite(raw) == []
     json.dumps(result.to_dict(), allow_nan=False)
 

@@ -7,10 +7,10 @@ import json
 import pytest
 
 from advisor.core.config import Config
-from advisor.embed import FakeEmbedder
 from advisor.core.errors import ConfigError, InfeasiblePlanError
-from advisor.pipeline import AnalysisResult, input_hash, run_analysis
+from advisor.embed import FakeEmbedder
 from advisor.lab.synthetic import generate_log, write_sample
+from advisor.pipeline import AnalysisResult, input_hash, run_analysis
 
 
 @pytest.fixture(scope="module")
@@ -56,11 +56,30 @@ def test_same_input_and_config_give_byte_identical_json(small_log, result):
 def test_json_has_the_versioned_contract_fields(result):
     data = result.to_dict()
     assert data["schema_version"].startswith("1.")
-    assert {"baseline", "findings", "plan", "recommendations", "warnings", "price_date", "input_hash",
-            "config_hash", "advisor_version", "log"} <= set(data)
+    assert {
+        "baseline",
+        "findings",
+        "plan",
+        "recommendations",
+        "warnings",
+        "price_date",
+        "input_hash",
+        "config_hash",
+        "advisor_version",
+        "log",
+    } <= set(data)
     for rec in data["recommendations"]:
-        assert {"rank", "title", "lever", "monthly_savings_usd", "savings_interval_usd", "quality_impact", "effort",
-                "prerequisites", "confidence"} <= set(rec)
+        assert {
+            "rank",
+            "title",
+            "lever",
+            "monthly_savings_usd",
+            "savings_interval_usd",
+            "quality_impact",
+            "effort",
+            "prerequisites",
+            "confidence",
+        } <= set(rec)
         low, high = rec["savings_interval_usd"]
         assert low <= high
     assert "per_call_segment" not in data["findings"]["routing"]
@@ -102,8 +121,8 @@ def test_prepared_inputs_reproduce_todays_cost_when_no_lever_is_used(small_log, 
     from advisor.analyzers import AnalysisContext
     from advisor.cost.baseline import compute_baseline
     from advisor.ingest import load_log
-    from advisor.optimizer.plan import solve_cost
     from advisor.optimizer.inputs import prepare_inputs
+    from advisor.optimizer.plan import solve_cost
     from advisor.prices.catalog import load_prices
 
     log = load_log([str(small_log)])
@@ -135,8 +154,9 @@ def test_recommendation_titles_state_the_plans_own_figures(result):
         if rec.lever == "routing" and "segment" in a:
             seg = segments[a["segment"]]
             assert a["segment_share_of_calls"] == pytest.approx(seg.call_share)
-            assert set(a["to_models"]) == {m.model for m in seg.shares if not m.is_current
-                                           and m.realtime_share + m.batch_share > 1e-9}
+            assert set(a["to_models"]) == {
+                m.model for m in seg.shares if not m.is_current and m.realtime_share + m.batch_share > 1e-9
+            }
             assert all(m in rec.title for m in a["to_models"]) and f"'{seg.name}'" in rec.title
         if rec.lever == "batch":
             assert a["share_of_calls"] == pytest.approx(plan.batch_share_of_calls)

@@ -11,35 +11,77 @@ from advisor.recommend import make_recommendations
 
 
 def _segment(sid, name, share, moved, gain, batch_gain=0.0):
-    return SegmentPlan(sid, name, 1000 * share, share, "big",
-                       (ModelShare("big", "openai", 1 - moved, 0.0, True), ModelShare("small", "openai", moved, 0.0, False)),
-                       0.0, 10.0, 5.0, 0.97, gain, batch_gain)
+    return SegmentPlan(
+        sid,
+        name,
+        1000 * share,
+        share,
+        "big",
+        (ModelShare("big", "openai", 1 - moved, 0.0, True), ModelShare("small", "openai", moved, 0.0, False)),
+        0.0,
+        10.0,
+        5.0,
+        0.97,
+        gain,
+        batch_gain,
+    )
 
 
 def _plan(**kw):
-    base = dict(status="optimal", solver="HiGHS", quality_target=0.95, quality_is_relative=False, today_quality=0.9,
-                expected_relative_quality=0.95, baseline_cost_per_month_usd=1000.0, monthly_cost_usd=700.0,
-                monthly_savings_usd=300.0, api_cost_per_month_usd=400.0, cache_threshold=0.86, cache_hit_share=0.1,
-                cache_precision=0.98, cache_cost_per_month_usd=20.0, batch_share_of_calls=0.12, reserved_workers=3,
-                on_demand_worker_hours_per_month=100.0, peak_workers=5.0, worker_cost_per_month_usd=300.0,
-                prompt_savings_share=0.0, levers=("cache", "routing", "batch", "capacity"),
-                segments=(_segment(0, "order status", 0.23, 1.0, 60.0), _segment(1, "refunds", 0.5, 0.4, 30.0, 8.0),
-                          _segment(2, "tiny", 0.004, 1.0, 10.0)),
-                lever_attribution=(LeverSaving("cache", 50.0, 60.0), LeverSaving("routing", 150.0, 170.0),
-                                   LeverSaving("batch", 40.0, 45.0), LeverSaving("capacity", 60.0, 60.0)))
+    base = dict(
+        status="optimal",
+        solver="HiGHS",
+        quality_target=0.95,
+        quality_is_relative=False,
+        today_quality=0.9,
+        expected_relative_quality=0.95,
+        baseline_cost_per_month_usd=1000.0,
+        monthly_cost_usd=700.0,
+        monthly_savings_usd=300.0,
+        api_cost_per_month_usd=400.0,
+        cache_threshold=0.86,
+        cache_hit_share=0.1,
+        cache_precision=0.98,
+        cache_cost_per_month_usd=20.0,
+        batch_share_of_calls=0.12,
+        reserved_workers=3,
+        on_demand_worker_hours_per_month=100.0,
+        peak_workers=5.0,
+        worker_cost_per_month_usd=300.0,
+        prompt_savings_share=0.0,
+        levers=("cache", "routing", "batch", "capacity"),
+        segments=(
+            _segment(0, "order status", 0.23, 1.0, 60.0),
+            _segment(1, "refunds", 0.5, 0.4, 30.0, 8.0),
+            _segment(2, "tiny", 0.004, 1.0, 10.0),
+        ),
+        lever_attribution=(
+            LeverSaving("cache", 50.0, 60.0),
+            LeverSaving("routing", 150.0, 170.0),
+            LeverSaving("batch", 40.0, 45.0),
+            LeverSaving("capacity", 60.0, 60.0),
+        ),
+    )
     base.update(kw)
     return Plan(**base)
 
 
 def _findings(verdict="stable"):
     return {
-        "routing": SimpleNamespace(monthly_savings_usd=200.0, savings_interval_usd=(150.0, 250.0), confidence="medium",
-                                   prerequisites=("collect 200 labelled shadow answers first",), skipped_reason=None),
-        "cache": SimpleNamespace(monthly_savings_usd=50.0, savings_interval_usd=(40.0, 60.0), skipped_reason=None,
-                                 scope="first turns"),
+        "routing": SimpleNamespace(
+            monthly_savings_usd=200.0,
+            savings_interval_usd=(150.0, 250.0),
+            confidence="medium",
+            prerequisites=("collect 200 labelled shadow answers first",),
+            skipped_reason=None,
+        ),
+        "cache": SimpleNamespace(
+            monthly_savings_usd=50.0, savings_interval_usd=(40.0, 60.0), skipped_reason=None, scope="first turns"
+        ),
         "batch": SimpleNamespace(monthly_savings_usd=40.0, savings_interval_usd=(36.0, 44.0), skipped_reason=None),
-        "capacity": SimpleNamespace(monthly_savings_usd=60.0, skipped_reason=None,
-                                    stability=SimpleNamespace(verdict=verdict)),
+        "capacity": SimpleNamespace(
+            monthly_savings_usd=60.0, skipped_reason=None, stability=SimpleNamespace(verdict=verdict)
+        ),
     }
 
 
@@ -89,10 +131,18 @@ def test_levers_that_save_nothing_are_not_recommended():
 
 
 def _batch_findings(**kw):
-    groups = [{"task": "nightly_summary", "latency_class": "background", "label": "nightly_summary"},
-              {"task": "analytics", "latency_class": "analytics", "label": "analytics"}]
-    base = {"monthly_savings_usd": 40.0, "savings_interval_usd": (36.0, 44.0), "skipped_reason": None,
-            "eligible_share_of_calls": 0.12, "added_latency_max_hours": 24.0, "eligible_groups": groups}
+    groups = [
+        {"task": "nightly_summary", "latency_class": "background", "label": "nightly_summary"},
+        {"task": "analytics", "latency_class": "analytics", "label": "analytics"},
+    ]
+    base = {
+        "monthly_savings_usd": 40.0,
+        "savings_interval_usd": (36.0, 44.0),
+        "skipped_reason": None,
+        "eligible_share_of_calls": 0.12,
+        "added_latency_max_hours": 24.0,
+        "eligible_groups": groups,
+    }
     return SimpleNamespace(**{**base, **kw})
 
 
@@ -116,8 +166,9 @@ def test_batch_recommendation_without_tasks_names_the_latency_classes():
 
 def test_batch_recommendation_says_when_the_plan_moves_only_part_of_the_eligible_calls():
     rec = _batch_rec(_plan(batch_share_of_calls=0.08))
-    assert rec.title == ("Move 8.0% of calls, from the nightly_summary and analytics jobs (12% of calls), "
-                         "to the batch API")
+    assert rec.title == (
+        "Move 8.0% of calls, from the nightly_summary and analytics jobs (12% of calls), to the batch API"
+    )
 
 
 def test_batch_recommendation_states_the_analyzers_completion_window():
@@ -133,9 +184,24 @@ def test_batch_recommendation_with_many_kinds_names_three_and_counts_the_rest():
 
 
 def test_routing_to_two_models_names_both_with_their_shares():
-    seg = SegmentPlan(0, "billing", 600.0, 0.6, "big",
-                      (ModelShare("big", "openai", 0.2, 0.0, True), ModelShare("small", "openai", 0.5, 0.0, False),
-                       ModelShare("mid", "openai", 0.3, 0.0, False)), 0.0, 10.0, 5.0, 0.96, 80.0, 0.0)
+    seg = SegmentPlan(
+        0,
+        "billing",
+        600.0,
+        0.6,
+        "big",
+        (
+            ModelShare("big", "openai", 0.2, 0.0, True),
+            ModelShare("small", "openai", 0.5, 0.0, False),
+            ModelShare("mid", "openai", 0.3, 0.0, False),
+        ),
+        0.0,
+        10.0,
+        5.0,
+        0.96,
+        80.0,
+        0.0,
+    )
     rec = next(r for r in make_recommendations(_plan(segments=(seg,)), _findings()) if r.lever == "routing")
     assert rec.title == "Send 80% of the 'billing' segment (48% of calls) to small and mid (50% and 30% of the segment)"
     assert rec.action["to_models"] == {"small": pytest.approx(0.5), "mid": pytest.approx(0.3)}
@@ -158,7 +224,9 @@ def test_every_title_states_the_numbers_its_action_carries():
             assert f"{share:.0%} of calls" in rec.title and all(m in rec.title for m in a["to_models"])
             assert f"{a['segment_relative_quality']:.1%}" in rec.quality_impact
         elif rec.lever == "cache":
-            assert f"cosine {a['threshold']:.2f}" in rec.title and f"{a['hit_share_of_calls']:.0%} of calls" in rec.title
+            assert (
+                f"cosine {a['threshold']:.2f}" in rec.title and f"{a['hit_share_of_calls']:.0%} of calls" in rec.title
+            )
             assert f"{1 - a['precision']:.1%} of cached answers" in rec.quality_impact
         elif rec.lever == "batch":
             assert f"{a['share_of_calls']:.0%} of calls" in rec.title
@@ -168,9 +236,16 @@ def test_every_title_states_the_numbers_its_action_carries():
 
 
 def test_summarization_title_says_which_turns_stay_verbatim():
-    findings = {**_findings(), "prompt": SimpleNamespace(
-        monthly_savings_usd=20.0, savings_interval_usd=(15.0, 25.0), skipped_reason=None,
-        recommended="history_summarization", summarization={"summarize_after_turns": 4})}
+    findings = {
+        **_findings(),
+        "prompt": SimpleNamespace(
+            monthly_savings_usd=20.0,
+            savings_interval_usd=(15.0, 25.0),
+            skipped_reason=None,
+            recommended="history_summarization",
+            summarization={"summarize_after_turns": 4},
+        ),
+    }
     plan = _plan(lever_attribution=(LeverSaving("prompt", 20.0, 20.0),))
     rec = next(r for r in make_recommendations(plan, findings) if r.lever == "prompt")
     assert rec.title == "Summarize conversation history older than the last 4 turns"
@@ -178,8 +253,15 @@ def test_summarization_title_says_which_turns_stay_verbatim():
 
 
 def test_prompt_caching_claims_no_quality_change_and_a_low_effort():
-    findings = {**_findings(), "prompt": SimpleNamespace(
-        monthly_savings_usd=20.0, savings_interval_usd=(15.0, 25.0), skipped_reason=None, recommended="prompt_caching")}
+    findings = {
+        **_findings(),
+        "prompt": SimpleNamespace(
+            monthly_savings_usd=20.0,
+            savings_interval_usd=(15.0, 25.0),
+            skipped_reason=None,
+            recommended="prompt_caching",
+        ),
+    }
     plan = _plan(lever_attribution=(LeverSaving("prompt", 20.0, 20.0),))
     rec = next(r for r in make_recommendations(plan, findings) if r.lever == "prompt")
     assert rec.quality_impact.startswith("none:") and "summarized" not in rec.quality_impact

@@ -22,7 +22,7 @@ SAMPLE = data_dir() / "sample" / "customer_service.csv"
 
 # Installed into the child interpreter through PYTHONPATH: any TCP/UDP connection or name
 # lookup is recorded in a file and refused. Unix sockets stay allowed (local IPC is not network).
-SITECUSTOMIZE = textwrap.dedent('''
+SITECUSTOMIZE = textwrap.dedent("""
     import os, socket
 
     _LOG = os.environ["ADVISOR_TEST_NET_LOG"]
@@ -51,11 +51,11 @@ SITECUSTOMIZE = textwrap.dedent('''
     socket.socket.connect_ex = connect_ex
     socket.getaddrinfo = getaddrinfo
     socket.create_connection = lambda address, *a, **k: _refuse("create_connection", address)
-''')
+""")
 
 # The analysis, as a user runs it: `advisor analyze` once that command exists; until then the
 # library's run_analysis (the same pipeline the command calls) with the default embedder.
-DRIVER = textwrap.dedent('''
+DRIVER = textwrap.dedent("""
     import json, sys
     from advisor.cli.main import cli
     names = set(cli.commands)
@@ -66,15 +66,18 @@ DRIVER = textwrap.dedent('''
         from advisor.pipeline import run_analysis
         result = run_analysis([sys.argv[1]], Config())
         print(json.dumps(result.to_dict()))
-''')
+""")
 
 
 def _child_env(tmp_path: Path) -> dict[str, str]:
     site = tmp_path / "site"
     site.mkdir()
     (site / "sitecustomize.py").write_text(SITECUSTOMIZE)
-    env = {k: v for k, v in os.environ.items()
-           if k not in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE", "HF_DATASETS_OFFLINE")}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE", "HF_DATASETS_OFFLINE")
+    }
     env["PYTHONPATH"] = os.pathsep.join([str(site), env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
     env["ADVISOR_TEST_NET_LOG"] = str(tmp_path / "net.log")
     env["ADVISOR_HOME"] = str(tmp_path / "home")
@@ -99,8 +102,13 @@ def test_the_socket_block_really_blocks(tmp_path):
 def test_cost_of_a_log_runs_with_the_network_blocked(tmp_path):
     env = _child_env(tmp_path)
     log = _small_sample(tmp_path)
-    r = subprocess.run([sys.executable, "-m", "advisor", "cost", str(log), "--json"], env=env,
-                       capture_output=True, text=True, timeout=300)
+    r = subprocess.run(
+        [sys.executable, "-m", "advisor", "cost", str(log), "--json"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert r.returncode == 0, r.stderr
     assert json.loads(r.stdout)["api_cost_per_month_usd"] > 0
     assert not (tmp_path / "net.log").exists()
@@ -111,8 +119,7 @@ def test_analysis_of_the_sample_runs_with_the_network_blocked(tmp_path):
     """The full pipeline, real embedding model included, with HF_HUB_OFFLINE unset by us."""
     env = _child_env(tmp_path)
     log = _small_sample(tmp_path, n=400)  # small: the real model embeds every distinct query
-    r = subprocess.run([sys.executable, "-c", DRIVER, str(log)], env=env, capture_output=True, text=True,
-                       timeout=900)
+    r = subprocess.run([sys.executable, "-c", DRIVER, str(log)], env=env, capture_output=True, text=True, timeout=900)
     assert r.returncode == 0, r.stderr[-3000:]
     result = json.loads(r.stdout)
     assert result["baseline"]["api_cost_per_month_usd"] > 0
@@ -145,9 +152,20 @@ def _dotted(node: ast.AST) -> str:
 
 
 UNSAFE_MODULES = {"pickle", "cPickle", "_pickle", "dill", "cloudpickle", "joblib", "shelve", "marshal"}
-UNSAFE_CALLS = {"torch.load", "pd.read_pickle", "pandas.read_pickle", "yaml.load", "yaml.unsafe_load",
-                "yaml.full_load", "yaml.load_all", "yaml.unsafe_load_all", "eval", "exec", "compile",
-                "np.lib.format.read_array"}
+UNSAFE_CALLS = {
+    "torch.load",
+    "pd.read_pickle",
+    "pandas.read_pickle",
+    "yaml.load",
+    "yaml.unsafe_load",
+    "yaml.full_load",
+    "yaml.load_all",
+    "yaml.unsafe_load_all",
+    "eval",
+    "exec",
+    "compile",
+    "np.lib.format.read_array",
+}
 
 
 def unsafe_uses(source: str, filename: str) -> list[str]:
@@ -155,8 +173,11 @@ def unsafe_uses(source: str, filename: str) -> list[str]:
     found = []
     for node in ast.walk(ast.parse(source, filename)):
         if isinstance(node, ast.Import):
-            found += [f"{filename}:{node.lineno} import {a.name}" for a in node.names
-                      if a.name.split(".")[0] in UNSAFE_MODULES]
+            found += [
+                f"{filename}:{node.lineno} import {a.name}"
+                for a in node.names
+                if a.name.split(".")[0] in UNSAFE_MODULES
+            ]
         elif isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] in UNSAFE_MODULES:
             found.append(f"{filename}:{node.lineno} from {node.module} import ...")
         elif isinstance(node, ast.Call):
@@ -165,13 +186,15 @@ def unsafe_uses(source: str, filename: str) -> list[str]:
                 found.append(f"{filename}:{node.lineno} {name}()")
             if name.endswith("load") and name.split(".")[0] in ("np", "numpy"):
                 for kw in node.keywords:
-                    if kw.arg == "allow_pickle" and not (isinstance(kw.value, ast.Constant) and kw.value.value is False):
+                    if kw.arg == "allow_pickle" and not (
+                        isinstance(kw.value, ast.Constant) and kw.value.value is False
+                    ):
                         found.append(f"{filename}:{node.lineno} {name}(allow_pickle=...)")
     return found
 
 
 def test_the_scanner_finds_each_unsafe_loader():
-    bad = textwrap.dedent('''
+    bad = textwrap.dedent("""
         import pickle
         from joblib import load
         import numpy as np, torch, yaml
@@ -180,14 +203,14 @@ def test_the_scanner_finds_each_unsafe_loader():
         yaml.load(open("c.yml"))
         eval("1")
         exec("x = 1")
-    ''')
+    """)
     assert len(unsafe_uses(bad, "bad.py")) == 7
-    fine = textwrap.dedent('''
+    fine = textwrap.dedent("""
         import numpy as np, yaml
         np.load("a.npz", allow_pickle=False)
         yaml.safe_dump({})
         model.eval()
-    ''')
+    """)
     assert unsafe_uses(fine, "fine.py") == []
 
 
@@ -233,8 +256,7 @@ def test_a_config_file_cannot_execute_code(tmp_path):
 
     marker = tmp_path / "pwned"
     cfg = tmp_path / "advisor.toml"
-    cfg.write_text(f'seed = 1\n[routing]\nnote = "!!python/object/apply:os.system [\'touch {marker}\']"\n')
+    cfg.write_text(f"seed = 1\n[routing]\nnote = \"!!python/object/apply:os.system ['touch {marker}']\"\n")
     config = load_config(cfg)
     assert config.section("routing")["note"].startswith("!!python")
     assert not marker.exists()
-

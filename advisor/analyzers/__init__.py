@@ -16,14 +16,15 @@ An analyzer that cannot run on this log (e.g. no text column) returns its findin
 from __future__ import annotations
 
 import importlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
     from advisor.core.config import Config
+    from advisor.core.schema import QueryLog
     from advisor.cost.baseline import Baseline
     from advisor.prices.catalog import PriceCatalog
-    from advisor.core.schema import QueryLog
 
 
 class Findings(Protocol):
@@ -43,8 +44,8 @@ def _no_progress(stage: str, done: int, total: int) -> None:
 class AnalysisContext:
     """What analyzers get besides the log and baseline: settings, prices, the embedder."""
 
-    config: "Config"
-    prices: "PriceCatalog"
+    config: Config
+    prices: PriceCatalog
     embedder: Any = None  # advisor.embed.Embedder; None means "load the default lazily"
     progress: Callable[[str, int, int], None] = _no_progress
     labels: Any = None  # optional user labels for routing (advisor.analyzers.routing.analyzer reads it)

@@ -17,11 +17,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from advisor.analyzers import AnalysisContext, register
+from advisor.analyzers.resample import bootstrap_monthly_interval, resampling_units
 from advisor.core import schema as S
 from advisor.core.config import settings
 from advisor.core.errors import ConfigError
-from advisor.analyzers import AnalysisContext, register
-from advisor.analyzers.resample import bootstrap_monthly_interval, resampling_units
 
 
 @dataclass(frozen=True)
@@ -30,9 +30,9 @@ class BatchSettings:
 
     # latency_class values that do not need an answer while a user waits.
     tolerant_classes: tuple[str, ...] = ("background", "analytics", "batch", "offline", "async", "nightly")
-    tasks: tuple[str, ...] = ()          # task names that tolerate the delay (exact, case-insensitive)
-    task_pattern: str | None = None      # regex on task (e.g. endpoint paths such as "^/jobs/")
-    hours: tuple[int, ...] = ()          # UTC hours whose calls all tolerate the delay (off-hours jobs)
+    tasks: tuple[str, ...] = ()  # task names that tolerate the delay (exact, case-insensitive)
+    task_pattern: str | None = None  # regex on task (e.g. endpoint paths such as "^/jobs/")
+    hours: tuple[int, ...] = ()  # UTC hours whose calls all tolerate the delay (off-hours jobs)
     completion_window_hours: float = 24.0  # the provider's promise; the delay users must accept
     n_bootstrap: int = 1000
 
@@ -41,14 +41,16 @@ class BatchSettings:
             try:
                 re.compile(self.task_pattern)
             except re.error as exc:
-                raise ConfigError.setting("batch.task_pattern", f"a valid regular expression ({exc})",
-                                          self.task_pattern) from None
+                raise ConfigError.setting(
+                    "batch.task_pattern", f"a valid regular expression ({exc})", self.task_pattern
+                ) from None
         bad = [h for h in self.hours if not 0 <= h <= 23]
         if bad:
             raise ConfigError.setting("batch.hours", "a list of UTC hours from 0 to 23", bad[0])
         if not 0 < self.completion_window_hours <= 24 * 7:
-            raise ConfigError.setting("batch.completion_window_hours", "a number of hours in (0, 168]",
-                                      self.completion_window_hours)
+            raise ConfigError.setting(
+                "batch.completion_window_hours", "a number of hours in (0, 168]", self.completion_window_hours
+            )
         if self.n_bootstrap < 100:
             raise ConfigError.setting("batch.n_bootstrap", "an integer >= 100", self.n_bootstrap)
 
@@ -57,7 +59,7 @@ class BatchSettings:
 class BatchRule:
     """One reason a call was found eligible, with how many calls it matched."""
 
-    rule: str    # e.g. "latency_class = background"
+    rule: str  # e.g. "latency_class = background"
     n_calls: int
 
 
@@ -65,11 +67,11 @@ class BatchRule:
 class BatchGroup:
     """Eligible calls of one kind (task and latency class), so advice can say what to move."""
 
-    task: str | None             # the log's task value, None when the log has no task column
-    latency_class: str | None    # the log's latency_class value, None when absent
+    task: str | None  # the log's task value, None when the log has no task column
+    latency_class: str | None  # the log's latency_class value, None when absent
     n_calls: int
-    share_of_calls: float        # of all calls in the log
-    share_of_eligible: float     # of the eligible calls
+    share_of_calls: float  # of all calls in the log
+    share_of_eligible: float  # of the eligible calls
 
     @property
     def label(self) -> str:
@@ -87,11 +89,11 @@ class BatchFindings:
     eligible_calls_per_month: float
     eligible_cost_per_month_usd: float
     already_batched_share_of_calls: float
-    added_latency_max_hours: float          # the completion window eligible calls accept
+    added_latency_max_hours: float  # the completion window eligible calls accept
     rules: tuple[BatchRule, ...]
     eligible_groups: tuple[BatchGroup, ...]  # eligible calls by task / latency class, largest first
-    price_sources: dict[str, str]           # model -> "catalog" | "override" | "default 50 %"
-    interval_unit: str                      # what the bootstrap resampled: day | conversation | call
+    price_sources: dict[str, str]  # model -> "catalog" | "override" | "default 50 %"
+    interval_unit: str  # what the bootstrap resampled: day | conversation | call
     warnings: tuple[str, ...] = ()
     skipped_reason: str | None = None
     per_call_eligible: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool), repr=False)
@@ -119,11 +121,23 @@ class BatchFindings:
 
 def _skipped(reason: str, n: int, s: BatchSettings) -> BatchFindings:
     return BatchFindings(
-        name="batch", monthly_savings_usd=0.0, savings_interval_usd=(0.0, 0.0), eligible_share_of_calls=0.0,
-        eligible_share_of_cost=0.0, eligible_calls_per_month=0.0, eligible_cost_per_month_usd=0.0,
-        already_batched_share_of_calls=0.0, added_latency_max_hours=s.completion_window_hours, rules=(),
-        eligible_groups=(), price_sources={}, interval_unit="", skipped_reason=reason,
-        per_call_eligible=np.zeros(n, dtype=bool), per_call_savings_usd=np.zeros(n))
+        name="batch",
+        monthly_savings_usd=0.0,
+        savings_interval_usd=(0.0, 0.0),
+        eligible_share_of_calls=0.0,
+        eligible_share_of_cost=0.0,
+        eligible_calls_per_month=0.0,
+        eligible_cost_per_month_usd=0.0,
+        already_batched_share_of_calls=0.0,
+        added_latency_max_hours=s.completion_window_hours,
+        rules=(),
+        eligible_groups=(),
+        price_sources={},
+        interval_unit="",
+        skipped_reason=reason,
+        per_call_eligible=np.zeros(n, dtype=bool),
+        per_call_savings_usd=np.zeros(n),
+    )
 
 
 def eligible_calls(log: S.QueryLog, s: BatchSettings) -> tuple[np.ndarray, tuple[BatchRule, ...]]:
@@ -168,8 +182,15 @@ def eligible_groups(log: S.QueryLog, eligible: np.ndarray) -> tuple[BatchGroup, 
     groups = []
     for key, count in counts.items():
         values = dict(zip(columns, key if isinstance(key, tuple) else (key,)))
-        groups.append(BatchGroup(task=values.get(S.TASK) or None, latency_class=values.get(S.LATENCY_CLASS) or None,
-                                 n_calls=int(count), share_of_calls=int(count) / n, share_of_eligible=int(count) / total))
+        groups.append(
+            BatchGroup(
+                task=values.get(S.TASK) or None,
+                latency_class=values.get(S.LATENCY_CLASS) or None,
+                n_calls=int(count),
+                share_of_calls=int(count) / n,
+                share_of_eligible=int(count) / total,
+            )
+        )
     return tuple(sorted(groups, key=lambda g: (-g.n_calls, g.label, g.latency_class or "")))
 
 
@@ -181,22 +202,31 @@ def analyze_batch(log: S.QueryLog, baseline, ctx: AnalysisContext) -> BatchFindi
     n = log.n_calls
     has_rules = bool(s.tasks or s.task_pattern or s.hours)
     if not log.has(S.LATENCY_CLASS) and not has_rules:
-        return _skipped("the log has no latency_class column and [batch] names no tasks, task_pattern or "
-                        "hours; map a latency or task column, or add rules under [batch]", n, s)
+        return _skipped(
+            "the log has no latency_class column and [batch] names no tasks, task_pattern or "
+            "hours; map a latency or task column, or add rules under [batch]",
+            n,
+            s,
+        )
     if (s.tasks or s.task_pattern) and not log.has(S.TASK):
         return _skipped("[batch] names tasks but the log has no task column; map one with --map task=...", n, s)
     eligible, rules = eligible_calls(log, s)
     warnings: list[str] = []
     already = frame[S.IS_BATCH].fillna(False).to_numpy(dtype=bool) if S.IS_BATCH in frame.columns else np.zeros(n, bool)
     if (eligible & already).any():
-        warnings.append(f"{int((eligible & already).sum())} eligible calls already went through a batch API; "
-                        "they are not counted again.")
+        warnings.append(
+            f"{int((eligible & already).sum())} eligible calls already went through a batch API; "
+            "they are not counted again."
+        )
     eligible = eligible & ~already
 
     inp = frame[S.INPUT_TOKENS].to_numpy(np.float64)
     out = frame[S.OUTPUT_TOKENS].to_numpy(np.float64)
-    cached = frame[S.CACHED_INPUT_TOKENS].fillna(0).to_numpy(np.float64) if S.CACHED_INPUT_TOKENS in frame.columns \
+    cached = (
+        frame[S.CACHED_INPUT_TOKENS].fillna(0).to_numpy(np.float64)
+        if S.CACHED_INPUT_TOKENS in frame.columns
         else np.zeros(n)
+    )
     provider = frame[S.PROVIDER] if S.PROVIDER in frame.columns else None
     today = np.asarray(baseline.per_call_cost_usd, dtype=np.float64)
     batch_cost = ctx.prices.call_cost_usd(frame[S.MODEL], provider, inp, out, np.minimum(cached, inp), batch=True)
@@ -210,11 +240,15 @@ def analyze_batch(log: S.QueryLog, baseline, ctx: AnalysisContext) -> BatchFindi
         sources[mp.model] = mp.batch_price_source
     defaulted = sorted(m for m, src in sources.items() if src == "default 50 %")
     if defaulted:
-        warnings.append(f"No catalog batch price for {', '.join(defaulted)}: savings assume the usual 50 % "
-                        "batch discount. Add batch_input / batch_output under [prices] if yours differs.")
+        warnings.append(
+            f"No catalog batch price for {', '.join(defaulted)}: savings assume the usual 50 % "
+            "batch discount. Add batch_input / batch_output under [prices] if yours differs."
+        )
     if not eligible.any():
-        warnings.append("No call matched a batch rule: every call looks latency-sensitive. If some are "
-                        "background work, add their task names under [batch] tasks.")
+        warnings.append(
+            "No call matched a batch rule: every call looks latency-sensitive. If some are "
+            "background work, add their task names under [batch] tasks."
+        )
 
     factor = float(baseline.monthly_factor)
     total_cost = float(today.sum())
@@ -230,7 +264,11 @@ def analyze_batch(log: S.QueryLog, baseline, ctx: AnalysisContext) -> BatchFindi
         eligible_cost_per_month_usd=float(today[eligible].sum()) * factor,
         already_batched_share_of_calls=float(already.mean()) if n else 0.0,
         added_latency_max_hours=s.completion_window_hours,
-        rules=rules, eligible_groups=eligible_groups(log, eligible), price_sources=sources, interval_unit=unit_name,
+        rules=rules,
+        eligible_groups=eligible_groups(log, eligible),
+        price_sources=sources,
+        interval_unit=unit_name,
         warnings=tuple(warnings),
-        per_call_eligible=eligible, per_call_savings_usd=savings,
+        per_call_eligible=eligible,
+        per_call_savings_usd=savings,
     )

@@ -29,8 +29,9 @@ def resampling_units(frame: pd.DataFrame) -> tuple[np.ndarray, str]:
     return np.arange(len(frame)), "call"
 
 
-def bootstrap_monthly_interval(values: np.ndarray, units: np.ndarray, monthly_factor: float, *,
-                               seed: int, n_boot: int = 1000, level: float = 0.95) -> tuple[float, float]:
+def bootstrap_monthly_interval(
+    values: np.ndarray, units: np.ndarray, monthly_factor: float, *, seed: int, n_boot: int = 1000, level: float = 0.95
+) -> tuple[float, float]:
     """Percentile interval of `values.sum() * monthly_factor`, resampling whole units."""
     if len(values) == 0:
         return 0.0, 0.0
@@ -39,8 +40,15 @@ def bootstrap_monthly_interval(values: np.ndarray, units: np.ndarray, monthly_fa
     rng = np.random.default_rng(seed)
     # Chunks keep the (boots x units) index matrix to a few million entries on large logs.
     chunk = max(1, 4_000_000 // k)
-    totals = np.concatenate([per_unit[rng.integers(0, k, size=(min(chunk, n_boot - i), k))].sum(axis=1)
-                             for i in range(0, n_boot, chunk)]) * monthly_factor
+    totals = (
+        np.concatenate(
+            [
+                per_unit[rng.integers(0, k, size=(min(chunk, n_boot - i), k))].sum(axis=1)
+                for i in range(0, n_boot, chunk)
+            ]
+        )
+        * monthly_factor
+    )
     tail = (1.0 - level) / 2.0
     low, high = np.quantile(totals, [tail, 1.0 - tail])
     return float(low), float(high)

@@ -16,8 +16,14 @@ def _progress_callback(console):
     """A (stage, done, total) callback drawing one rich progress bar per stage on stderr."""
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-    bars = Progress(TextColumn("{task.description:<12}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
-                    TimeElapsedColumn(), console=console, transient=True)
+    bars = Progress(
+        TextColumn("{task.description:<12}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total}"),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    )
     tasks: dict[str, int] = {}
 
     def update(stage: str, done: int, total: int) -> None:
@@ -37,8 +43,14 @@ def _fallback_terminal(result, console) -> None:
         table.add_column(col)
     for rec in result.recommendations:
         low, high = rec.savings_interval_usd
-        table.add_row(str(rec.rank), rec.title, f"{rec.monthly_savings_usd:,.0f}", f"{low:,.0f} - {high:,.0f}",
-                      rec.effort, "; ".join(rec.prerequisites))
+        table.add_row(
+            str(rec.rank),
+            rec.title,
+            f"{rec.monthly_savings_usd:,.0f}",
+            f"{low:,.0f} - {high:,.0f}",
+            rec.effort,
+            "; ".join(rec.prerequisites),
+        )
     console.print(table)
     for warning in result.warnings:
         console.print(f"warning: {warning}", style="yellow")
@@ -52,8 +64,9 @@ def _config(config_file, quality_target):
     if quality_target is None:
         return config
     if not 0 < quality_target <= 1.5:
-        raise ConfigError.setting("--quality-target", "a number in (0, 1.5], e.g. 0.95 for 95 % of today's quality",
-                                  quality_target)
+        raise ConfigError.setting(
+            "--quality-target", "a number in (0, 1.5], e.g. 0.95 for 95 % of today's quality", quality_target
+        )
     config = dataclasses.replace(config, quality_target=float(quality_target))
     if "quality_target" in config.section("optimizer"):
         config = config.with_section("optimizer", quality_target=float(quality_target))
@@ -75,14 +88,37 @@ def _config(config_file, quality_target):
 @click.option("--markdown", "markdown_file", type=click.Path(path_type=Path), help="Also write a Markdown report here.")
 @click.option("--show-examples", is_flag=True, help="Include (redacted) example calls in the reports.")
 @click.option("--no-store", is_flag=True, help="Do not save this run in the run history.")
-@click.option("--pair-labels", "pair_labels", type=click.Path(path_type=Path),
-              help="Cache pairs marked same/different (from `advisor cache label`).")
-@click.option("--sample-fraction", type=float,
-              help="Analyze this share of conversations (for logs larger than memory); figures are scaled back.")
+@click.option(
+    "--pair-labels",
+    "pair_labels",
+    type=click.Path(path_type=Path),
+    help="Cache pairs marked same/different (from `advisor cache label`).",
+)
+@click.option(
+    "--sample-fraction",
+    type=float,
+    help="Analyze this share of conversations (for logs larger than memory); figures are scaled back.",
+)
 @click.option("--max-rows", type=int, help="Analyze a conversation sample of at most this many rows.")
-def analyze(logs, as_json, config_file, prices_file, mapping, skip_bad_rows, quality_target, embedding_model,
-            labels_file, analyzers, html_file, markdown_file, show_examples, no_store, pair_labels,
-            sample_fraction, max_rows):
+def analyze(
+    logs,
+    as_json,
+    config_file,
+    prices_file,
+    mapping,
+    skip_bad_rows,
+    quality_target,
+    embedding_model,
+    labels_file,
+    analyzers,
+    html_file,
+    markdown_file,
+    show_examples,
+    no_store,
+    pair_labels,
+    sample_fraction,
+    max_rows,
+):
     """Analyze LLM query logs and print ranked savings recommendations."""
     from rich.console import Console
 
@@ -112,9 +148,19 @@ def analyze(logs, as_json, config_file, prices_file, mapping, skip_bad_rows, qua
     err = Console(stderr=True)
     bars, update = _progress_callback(err)
     with bars:
-        result = run_analysis(list(logs), config, mapping=cli_mapping, skip_bad_rows=skip_bad_rows,
-                              embedder=embedder, labels=labels, analyzers=names, prices_file=prices_file,
-                              progress=update, sample_fraction=sample_fraction, max_rows=max_rows)
+        result = run_analysis(
+            list(logs),
+            config,
+            mapping=cli_mapping,
+            skip_bad_rows=skip_bad_rows,
+            embedder=embedder,
+            labels=labels,
+            analyzers=names,
+            prices_file=prices_file,
+            progress=update,
+            sample_fraction=sample_fraction,
+            max_rows=max_rows,
+        )
     if not no_store:
         from advisor.history.store import save_run
 

@@ -30,20 +30,54 @@ def _int_list(name: str, value: str) -> tuple[int, ...]:
 @click.option("--sizes", default="10000,100000", show_default=True, help="Log sizes (calls) to generate and analyze.")
 @click.option("--with-1m", "with_1m", is_flag=True, help="Add a 1,000,000-call log to the growth table (slow).")
 @click.option("--repeats", default=3, show_default=True, type=int, help="Runs per measurement; medians are reported.")
-@click.option("--embedder", default="minilm", show_default=True,
-              type=click.Choice(["minilm", "onnx-int8", "onnx-fp32", "fake"]), help="Embedding backend for the pipeline rows.")
+@click.option(
+    "--embedder",
+    default="minilm",
+    show_default=True,
+    type=click.Choice(["minilm", "onnx-int8", "onnx-fp32", "fake"]),
+    help="Embedding backend for the pipeline rows.",
+)
 @click.option("--batch-size", default=64, show_default=True, type=int)
-@click.option("--threshold", default=0.80, show_default=True, type=float, help="Cosine threshold for the GPTCache and ANN rows.")
-@click.option("--gptcache-calls", default=2000, show_default=True, type=int, help="Cacheable calls replayed through GPTCache.")
+@click.option(
+    "--threshold", default=0.80, show_default=True, type=float, help="Cosine threshold for the GPTCache and ANN rows."
+)
+@click.option(
+    "--gptcache-calls", default=2000, show_default=True, type=int, help="Cacheable calls replayed through GPTCache."
+)
 @click.option("--no-onnx", is_flag=True, help="Skip the ONNX int8 vs torch fp32 row.")
 @click.option("--onnx-texts", default=2000, show_default=True, type=int, help="Unique texts timed in the ONNX row.")
-@click.option("--ann-sizes", default="200000", show_default=True, help="Vector counts for the ANN vs exact row ('none' skips).")
-@click.option("--ann-exact-max", default=200000, show_default=True, type=int, help="Largest size that also runs the full exact replay.")
-@click.option("--analyzers", default="cache,routing,batch,prompt,capacity", show_default=True,
-              help="Analyzers the analyze rows run.")
+@click.option(
+    "--ann-sizes", default="200000", show_default=True, help="Vector counts for the ANN vs exact row ('none' skips)."
+)
+@click.option(
+    "--ann-exact-max",
+    default=200000,
+    show_default=True,
+    type=int,
+    help="Largest size that also runs the full exact replay.",
+)
+@click.option(
+    "--analyzers",
+    default="cache,routing,batch,prompt,capacity",
+    show_default=True,
+    help="Analyzers the analyze rows run.",
+)
 @click.option("--out", "out", default="BENCHMARKS.md", show_default=True, type=click.Path(dir_okay=False))
-def bench(sizes: str, with_1m: bool, repeats: int, embedder: str, batch_size: int, threshold: float,
-          gptcache_calls: int, no_onnx: bool, onnx_texts: int, ann_sizes: str, ann_exact_max: int, analyzers: str, out: str) -> None:
+def bench(
+    sizes: str,
+    with_1m: bool,
+    repeats: int,
+    embedder: str,
+    batch_size: int,
+    threshold: float,
+    gptcache_calls: int,
+    no_onnx: bool,
+    onnx_texts: int,
+    ann_sizes: str,
+    ann_exact_max: int,
+    analyzers: str,
+    out: str,
+) -> None:
     """Time advisor's stages against embedding alone, GPTCache, ONNX and ANN; write a Markdown table."""
     from rich.console import Console
 
@@ -57,13 +91,23 @@ def bench(sizes: str, with_1m: bool, repeats: int, embedder: str, batch_size: in
     out_path = Path(out)
     if not out_path.parent.exists():
         raise ConfigError.setting("out", "a file in an existing folder", out)
-    settings = BenchSettings(sizes=size_list, repeats=repeats, embedder=embedder, batch_size=batch_size,
-                             threshold=threshold, gptcache_calls=gptcache_calls, onnx=not no_onnx,
-                             onnx_texts=onnx_texts, ann_sizes=_int_list("ann-sizes", ann_sizes),
-                             ann_exact_max=ann_exact_max,
-                             analyzers=tuple(a.strip() for a in analyzers.split(",") if a.strip()))
+    settings = BenchSettings(
+        sizes=size_list,
+        repeats=repeats,
+        embedder=embedder,
+        batch_size=batch_size,
+        threshold=threshold,
+        gptcache_calls=gptcache_calls,
+        onnx=not no_onnx,
+        onnx_texts=onnx_texts,
+        ann_sizes=_int_list("ann-sizes", ann_sizes),
+        ann_exact_max=ann_exact_max,
+        analyzers=tuple(a.strip() for a in analyzers.split(",") if a.strip()),
+    )
     console = Console(stderr=True)
     report = run_benchmarks(settings, progress=lambda msg: console.print(f"[dim]bench:[/dim] {msg}"))
-    command = "advisor bench " + " ".join(shlex.quote(a) for a in sys.argv[2:]) if len(sys.argv) > 1 else "advisor bench"
+    command = (
+        "advisor bench " + " ".join(shlex.quote(a) for a in sys.argv[2:]) if len(sys.argv) > 1 else "advisor bench"
+    )
     out_path.write_text(render_markdown(report, command.strip()) + "\n", encoding="utf-8")
     console.print(f"wrote {out_path}")

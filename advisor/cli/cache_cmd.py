@@ -51,8 +51,11 @@ def label(logs, out, n_pairs, config_file, mapping, embedding_model, seed) -> No
 
     bars, update = _progress(Console(stderr=True))
     with bars:
-        rows = pairs_for_labelling(log, config, _load_embedder(config, embedding_model), n=n_pairs, seed=seed,
-                                   progress=update)
+        rows = pairs_for_labelling(
+            log, config, _load_embedder(config, embedding_model), n=n_pairs, seed=seed, progress=update
+        )
     write_pairs(out, rows)
-    click.echo(f"Wrote {len(rows)} pairs to {out}. Fill in 'same' (1 = same answer, 0 = different), "
-               f"then rerun advisor analyze with --pair-labels {out}.")
+    click.echo(
+        f"Wrote {len(rows)} pairs to {out}. Fill in 'same' (1 = same answer, 0 = different), "
+        f"then rerun advisor analyze with --pair-labels {out}."
+    )

@@ -29,17 +29,23 @@ def _render_scenario(d: dict, console) -> None:
     t.add_column("figure")
     t.add_column("value", justify="right")
     t.add_row("input tokens / conversation (stated)", _tokens(d["stated_input_tokens_per_conversation"]))
-    t.add_row("input tokens / conversation (turn structure)", _tokens(d["turn_structure_input_tokens_per_conversation"]))
+    t.add_row(
+        "input tokens / conversation (turn structure)", _tokens(d["turn_structure_input_tokens_per_conversation"])
+    )
     t.add_row("output tokens / conversation (stated)", _tokens(d["stated_output_tokens_per_conversation"]))
-    t.add_row("output tokens / conversation (turn structure)", _tokens(d["turn_structure_output_tokens_per_conversation"]))
+    t.add_row(
+        "output tokens / conversation (turn structure)", _tokens(d["turn_structure_output_tokens_per_conversation"])
+    )
     t.add_row("tokens priced", d["tokens_priced"])
     t.add_row(f"input cost / day ({d['model']})", _usd(d["input_cost_per_day_usd"]))
     t.add_row(f"output cost / day ({d['model']})", _usd(d["output_cost_per_day_usd"]))
     t.add_row("API cost / day", _usd(d["api_cost_per_day_usd"]))
     t.add_row("API cost / 30-day month", _usd(d["api_cost_per_month_usd"]))
     t.add_row("API cost / conversation", _usd(d["api_cost_per_conversation_usd"], 4))
-    t.add_row(f"infrastructure / conversation ({d['infrastructure_basis']})",
-              _usd(d["infrastructure_cost_per_conversation_usd"], 4))
+    t.add_row(
+        f"infrastructure / conversation ({d['infrastructure_basis']})",
+        _usd(d["infrastructure_cost_per_conversation_usd"], 4),
+    )
     t.add_row("total / conversation", _usd(d["total_cost_per_conversation_usd"], 4))
     t.add_row("total / day", _usd(d["total_cost_per_day_usd"]))
     t.add_row("infrastructure / month (modelled by component)", _usd(d["modelled_infrastructure_cost_per_month_usd"]))
@@ -50,8 +56,14 @@ def _render_scenario(d: dict, console) -> None:
     for col in ("model", "$ / M input", "$ / M output", "API / day", "API / month", "API / conversation"):
         m.add_column(col, justify="right" if col != "model" else "left")
     for name, v in d["models"].items():
-        m.add_row(name, _usd(v["input_per_mtok_usd"]), _usd(v["output_per_mtok_usd"]), _usd(v["api_cost_per_day_usd"]),
-                  _usd(v["api_cost_per_month_usd"]), _usd(v["api_cost_per_conversation_usd"], 4))
+        m.add_row(
+            name,
+            _usd(v["input_per_mtok_usd"]),
+            _usd(v["output_per_mtok_usd"]),
+            _usd(v["api_cost_per_day_usd"]),
+            _usd(v["api_cost_per_month_usd"]),
+            _usd(v["api_cost_per_conversation_usd"], 4),
+        )
     console.print(m)
     console.print(f"Prices: {d['price_date']}")
 
@@ -63,11 +75,15 @@ def render_baseline(d: dict, console) -> None:
     t = Table(title=f"Baseline ({d['n_calls']:,} calls over {d['span_days']:.2f} days; {d['scaling']})")
     t.add_column("cost")
     t.add_column("per 30-day month", justify="right")
-    for label, key in (("API", "api_cost_per_month_usd"), ("  input (incl. cached)", "input_cost_per_month_usd"),
-                       ("  of which cached input", "cached_input_cost_per_month_usd"),
-                       ("  output", "output_cost_per_month_usd"),
-                       ("infrastructure", "infrastructure_cost_per_month_usd"),
-                       ("operations", "operations_cost_per_month_usd"), ("total", "total_cost_per_month_usd")):
+    for label, key in (
+        ("API", "api_cost_per_month_usd"),
+        ("  input (incl. cached)", "input_cost_per_month_usd"),
+        ("  of which cached input", "cached_input_cost_per_month_usd"),
+        ("  output", "output_cost_per_month_usd"),
+        ("infrastructure", "infrastructure_cost_per_month_usd"),
+        ("operations", "operations_cost_per_month_usd"),
+        ("total", "total_cost_per_month_usd"),
+    ):
         t.add_row(label, _usd(d[key]))
     t.add_row("API per day", _usd(d["api_cost_per_day_usd"]))
     t.add_row("total per day", _usd(d["total_cost_per_day_usd"]))
@@ -77,23 +93,33 @@ def render_baseline(d: dict, console) -> None:
     u.add_column("value", justify="right")
     c = d["conversation"]
     if c:
-        u.add_row("API / conversation mean · p50 · p95",
-                  f"{_usd(c['api_mean_usd'], 4)} · {_usd(c['api_p50_usd'], 4)} · {_usd(c['api_p95_usd'], 4)}")
+        u.add_row(
+            "API / conversation mean · p50 · p95",
+            f"{_usd(c['api_mean_usd'], 4)} · {_usd(c['api_p50_usd'], 4)} · {_usd(c['api_p95_usd'], 4)}",
+        )
         u.add_row("total / conversation (mean)", _usd(c["total_mean_usd"], 4))
     u.add_row("API / user-month", _usd(d["api_cost_per_user_month_usd"]))
     u.add_row("total / user-month", _usd(d["total_cost_per_user_month_usd"]))
     u.add_row(f"total / {d['business_unit_name']}", _usd(d["total_cost_per_business_unit_usd"], 4))
     u.add_row("API share of total", f"{d['api_share']:.0%}")
     if d["billed_cost_usd"] is not None:
-        u.add_row("billed vs modelled (log rows with cost_usd)",
-                  f"{_usd(d['billed_cost_usd'])} vs {_usd(d['modelled_cost_usd'])}")
+        u.add_row(
+            "billed vs modelled (log rows with cost_usd)",
+            f"{_usd(d['billed_cost_usd'])} vs {_usd(d['modelled_cost_usd'])}",
+        )
     console.print(u)
     m = Table(title="By model")
     for col in ("model", "provider", "calls", "API / month", "share", "batch price"):
         m.add_column(col, justify="left" if col in ("model", "provider", "batch price") else "right")
     for r in d["by_model"]:
-        m.add_row(r["model"], r["provider"], f"{r['calls']:,}", _usd(r["api_cost_per_month_usd"]),
-                  f"{r['api_cost_share']:.0%}", r["batch_price_source"])
+        m.add_row(
+            r["model"],
+            r["provider"],
+            f"{r['calls']:,}",
+            _usd(r["api_cost_per_month_usd"]),
+            f"{r['api_cost_share']:.0%}",
+            r["batch_price_source"],
+        )
     console.print(m)
     console.print(f"Prices: {d['price_source']}, data dated {d['price_date']}")
     for w in d.get("log_warnings", []) + d["warnings"]:
@@ -102,22 +128,40 @@ def render_baseline(d: dict, console) -> None:
 
 @click.command("cost")
 @click.argument("logs", nargs=-1, type=click.Path())
-@click.option("--scenario", "scenario_path", type=click.Path(dir_okay=False),
-              help="A scenario TOML file (see data/scenarios/seed_customer_service.toml).")
+@click.option(
+    "--scenario",
+    "scenario_path",
+    type=click.Path(dir_okay=False),
+    help="A scenario TOML file (see data/scenarios/seed_customer_service.toml).",
+)
 @click.option("--config", "config_path", type=click.Path(dir_okay=False), help="advisor config TOML.")
-@click.option("--prices", "prices_path", type=click.Path(dir_okay=False),
-              help="Price overrides, TOML or CSV (model, provider, input, output, cached_input, batch_input, batch_output).")
-@click.option("--tokens", type=click.Choice(["stated", "turn-structure"]),
-              help="Scenario only: price the stated tokens per conversation or those its turn structure implies.")
-@click.option("--map", "map_text", help="Logs only: column mapping, e.g. timestamp=created_at,input_tokens=prompt_tokens.")
+@click.option(
+    "--prices",
+    "prices_path",
+    type=click.Path(dir_okay=False),
+    help="Price overrides, TOML or CSV (model, provider, input, output, cached_input, batch_input, batch_output).",
+)
+@click.option(
+    "--tokens",
+    type=click.Choice(["stated", "turn-structure"]),
+    help="Scenario only: price the stated tokens per conversation or those its turn structure implies.",
+)
+@click.option(
+    "--map", "map_text", help="Logs only: column mapping, e.g. timestamp=created_at,input_tokens=prompt_tokens."
+)
 @click.option("--skip-bad-rows", is_flag=True, help="Logs only: skip invalid rows (counted in the warnings).")
-@click.option("--sample-fraction", type=float,
-              help="Logs only: analyse this share of conversations (0-1]; monthly figures are scaled back up.")
-@click.option("--max-rows", type=int,
-              help="Logs only: stream the logs and keep at most this many rows (a conversation sample).")
+@click.option(
+    "--sample-fraction",
+    type=float,
+    help="Logs only: analyse this share of conversations (0-1]; monthly figures are scaled back up.",
+)
+@click.option(
+    "--max-rows", type=int, help="Logs only: stream the logs and keep at most this many rows (a conversation sample)."
+)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of tables.")
-def cost(logs, scenario_path, config_path, prices_path, tokens, map_text, skip_bad_rows, sample_fraction, max_rows,
-         as_json):
+def cost(
+    logs, scenario_path, config_path, prices_path, tokens, map_text, skip_bad_rows, sample_fraction, max_rows, as_json
+):
     """Cost of a scenario (--scenario FILE) or the baseline cost of LOGS."""
     from advisor.core.config import load_config
     from advisor.prices.catalog import load_prices
@@ -133,8 +177,9 @@ def cost(logs, scenario_path, config_path, prices_path, tokens, map_text, skip_b
     if scenario_path:
         from advisor.cost.scenario import cost_scenario, load_scenario
 
-        result = cost_scenario(load_scenario(scenario_path, prices=catalog),
-                               tokens_priced=tokens.replace("-", " ") if tokens else None)
+        result = cost_scenario(
+            load_scenario(scenario_path, prices=catalog), tokens_priced=tokens.replace("-", " ") if tokens else None
+        )
         data = result.to_dict()
         render = _render_scenario
     else:
@@ -145,8 +190,14 @@ def cost(logs, scenario_path, config_path, prices_path, tokens, map_text, skip_b
         from advisor.ingest.sampling import load_sampled_log
 
         mapping = mapping_from_config(config, parse_mapping(map_text) if map_text else None)
-        log = load_sampled_log(list(logs), fraction=sample_fraction, max_rows=max_rows, seed=config.seed,
-                               mapping=mapping or None, skip_bad_rows=skip_bad_rows)
+        log = load_sampled_log(
+            list(logs),
+            fraction=sample_fraction,
+            max_rows=max_rows,
+            seed=config.seed,
+            mapping=mapping or None,
+            skip_bad_rows=skip_bad_rows,
+        )
         data = compute_baseline(log, catalog, config).to_dict()
         data["log_warnings"] = list(log.warnings)
         render = render_baseline

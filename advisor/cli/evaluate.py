@@ -36,8 +36,14 @@ def _load_embedder(model_path=None):
 def _progress(console):
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-    bars = Progress(TextColumn("embedding"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
-                    TimeElapsedColumn(), console=console, transient=True)
+    bars = Progress(
+        TextColumn("embedding"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total}"),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    )
     task = bars.add_task("embedding", total=1)
     return bars, lambda done, total: bars.update(task, completed=done, total=max(total, 1))
 
@@ -53,17 +59,33 @@ def read_stream(path: Path, text_col: str, label_col: str):
     except FileNotFoundError:
         raise InputError(f"{path}: stream file not found. Check the path.") from None
     except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as exc:
-        raise InputError.at(str(path), expected="a CSV file with a header row", found=f"unreadable data ({exc})",
-                            fix="Save the stream as UTF-8 CSV.") from None
+        raise InputError.at(
+            str(path),
+            expected="a CSV file with a header row",
+            found=f"unreadable data ({exc})",
+            fix="Save the stream as UTF-8 CSV.",
+        ) from None
     for col, opt in ((text_col, "--text-col"), (label_col, "--label-col")):
         if col not in df.columns:
-            raise InputError.at(str(path), line=1, column=col, expected=f"a column named '{col}'",
-                                found=f"columns {list(df.columns)}", fix=f"Name the right column with {opt}.")
+            raise InputError.at(
+                str(path),
+                line=1,
+                column=col,
+                expected=f"a column named '{col}'",
+                found=f"columns {list(df.columns)}",
+                fix=f"Name the right column with {opt}.",
+            )
     empty = df[text_col].str.strip() == ""
     if empty.any():
         row = int(empty.to_numpy().argmax()) + 1
-        raise InputError.at(str(path), row=row, column=text_col, expected="query text", found="an empty cell",
-                            fix="Remove the row or fill in its text.")
+        raise InputError.at(
+            str(path),
+            row=row,
+            column=text_col,
+            expected="query text",
+            found="an empty cell",
+            fix="Remove the row or fill in its text.",
+        )
     if len(df) < 2:
         raise InputError.at(str(path), expected="at least two rows", found=f"{len(df)}", fix="Give a longer stream.")
     return df[text_col].tolist(), df[label_col].tolist()
@@ -72,10 +94,19 @@ def read_stream(path: Path, text_col: str, label_col: str):
 @evaluate.command("cache")
 @click.argument("stream", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--text-col", default="text", show_default=True, help="Column with the query text.")
-@click.option("--label-col", default="label", show_default=True,
-              help="Column with the answer label: rows with the same label share a cached answer.")
-@click.option("--label-budget", type=click.IntRange(min=0), default=0, show_default=True,
-              help="Reveal this many matched pairs' labels, as a person would label them with `advisor cache label`.")
+@click.option(
+    "--label-col",
+    default="label",
+    show_default=True,
+    help="Column with the answer label: rows with the same label share a cached answer.",
+)
+@click.option(
+    "--label-budget",
+    type=click.IntRange(min=0),
+    default=0,
+    show_default=True,
+    help="Reveal this many matched pairs' labels, as a person would label them with `advisor cache label`.",
+)
 @click.option("--false-hit-budget", type=click.FloatRange(0, 1, max_open=True), default=0.02, show_default=True)
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--embedding-model", type=click.Path(path_type=Path), help="A sentence-transformers model folder.")
@@ -90,8 +121,15 @@ def cache(stream, text_col, label_col, label_budget, false_hit_budget, seed, emb
     embedder = _load_embedder(embedding_model)
     bars, update = _progress(Console(stderr=True))
     with bars:
-        result = evaluate_stream(texts, labels, embedder, label_budget=label_budget,
-                                 false_hit_budget=false_hit_budget, seed=seed, progress=update)
+        result = evaluate_stream(
+            texts,
+            labels,
+            embedder,
+            label_budget=label_budget,
+            false_hit_budget=false_hit_budget,
+            seed=seed,
+            progress=update,
+        )
     if as_json:
         click.echo(json.dumps(result.to_dict(), indent=2))
         return
@@ -99,10 +137,18 @@ def cache(stream, text_col, label_col, label_budget, false_hit_budget, seed, emb
 
 
 @evaluate.command("cache-table")
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=Path("docs/cache-evaluation.md"),
-              show_default=True)
-@click.option("--qqp", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="QQP file (GPTCache packaging); default ../shared/data/qqp if present, else QQP is skipped.")
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=Path("docs/cache-evaluation.md"),
+    show_default=True,
+)
+@click.option(
+    "--qqp",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="QQP file (GPTCache packaging); default ../shared/data/qqp if present, else QQP is skipped.",
+)
 @click.option("--seeds", type=int, default=3, show_default=True, help="Shuffles per dataset.")
 def cache_table(out, qqp, seeds) -> None:
     """Regenerate the cache evaluation table (CLINC150 and, when present, QQP streams)."""
@@ -126,9 +172,13 @@ def _render(result) -> None:
     for t in result.thresholds:
         iv = "n/a" if t.precision_interval is None else f"{t.precision_interval[0]:.3f} - {t.precision_interval[1]:.3f}"
         mark = " *" if result.chosen is not None and t.threshold == result.chosen.threshold else ""
-        table.add_row(f"{t.threshold:.2f}{mark}", fmt(t.hit_rate), fmt(t.estimated_precision), iv, fmt(t.true_precision))
+        table.add_row(
+            f"{t.threshold:.2f}{mark}", fmt(t.hit_rate), fmt(t.estimated_precision), iv, fmt(t.true_precision)
+        )
     console.print(table)
     if result.chosen is None:
         console.print(f"No threshold keeps the expected false-hit rate within {result.false_hit_budget:.0%}.")
     else:
-        console.print(f"* chosen threshold {result.chosen.threshold:.2f} (false-hit budget {result.false_hit_budget:.0%})")
+        console.print(
+            f"* chosen threshold {result.chosen.threshold:.2f} (false-hit budget {result.false_hit_budget:.0%})"
+        )

@@ -23,11 +23,20 @@ def _load_embedder():
 @click.option("--text-col", default="prompt", show_default=True, help="Column with the request text.")
 @click.option("--weak-col", required=True, help="Column with the cheaper model's score (0..1 or pass/fail).")
 @click.option("--strong-col", required=True, help="Column with the stronger model's score (0..1 or pass/fail).")
-@click.option("--train-frac", type=float, default=0.5, show_default=True,
-              help="Share of rows that train a router; the rest measure it.")
+@click.option(
+    "--train-frac",
+    type=float,
+    default=0.5,
+    show_default=True,
+    help="Share of rows that train a router; the rest measure it.",
+)
 @click.option("--seed", type=int, default=0, show_default=True)
-@click.option("--model", "model", default=None,
-              help="'default' applies the shipped router (with its domain check) to every row; or a router directory.")
+@click.option(
+    "--model",
+    "model",
+    default=None,
+    help="'default' applies the shipped router (with its domain check) to every row; or a router directory.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @click.pass_context
 def router(ctx: click.Context, labels, text_col, weak_col, strong_col, train_frac, seed, model, as_json) -> None:
@@ -45,7 +54,9 @@ def router(ctx: click.Context, labels, text_col, weak_col, strong_col, train_fra
         from advisor.analyzers.routing.router.model import load_router
 
         shipped = load_router(None if model == "default" else model)
-        result = evaluate_shipped(pairs, embeddings, shipped, embedder_id=getattr(embedder, "model_id", None), seed=seed)
+        result = evaluate_shipped(
+            pairs, embeddings, shipped, embedder_id=getattr(embedder, "model_id", None), seed=seed
+        )
     if as_json:
         click.echo(json.dumps(result.to_dict(), indent=2))
         return
@@ -62,7 +73,9 @@ def _render(result) -> None:
     for column in ("metric", "router", "random router"):
         table.add_column(column, justify="right" if column != "metric" else "left")
     fmt = lambda x, pct=False: "n/a" if x is None else (f"{100 * x:.1f} %" if pct else f"{x:.3f}")
-    auc = fmt(m.auc) + ("" if result.auc_interval is None else f" [{fmt(result.auc_interval[0])}, {fmt(result.auc_interval[1])}]")
+    auc = fmt(m.auc) + (
+        "" if result.auc_interval is None else f" [{fmt(result.auc_interval[0])}, {fmt(result.auc_interval[1])}]"
+    )
     table.add_row("AUC (good enough)", auc, fmt(r.auc))
     table.add_row("APGR", fmt(m.apgr), fmt(r.apgr))
     table.add_row("CPT(50 %)", fmt(m.cpt50, True), fmt(r.cpt50, True))

@@ -25,8 +25,8 @@ def _write(text: str, out: str | None) -> None:
 @click.option("--out", type=click.Path(dir_okay=False), help="Write the YAML here (default: stdout).")
 def litellm_cmd(run_id: str | None, out: str | None) -> None:
     """LiteLLM proxy config.yaml: model list, routing weights and semantic-cache settings of the plan."""
-    from advisor.result.export import litellm_yaml
     from advisor.history.store import load_run
+    from advisor.result.export import litellm_yaml
 
     _write(litellm_yaml(load_run(run_id).result), out)
 
@@ -36,7 +36,7 @@ def litellm_cmd(run_id: str | None, out: str | None) -> None:
 @click.option("--out", type=click.Path(dir_okay=False), help="Write the JSON here (default: stdout).")
 def json_cmd(run_id: str | None, out: str | None) -> None:
     """The plan and its ranked recommendations as JSON."""
-    from advisor.result.export import plan_json
     from advisor.history.store import load_run
+    from advisor.result.export import plan_json
 
     _write(plan_json(load_run(run_id).result), out)

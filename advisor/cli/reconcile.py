@@ -8,8 +8,13 @@ import click
 
 
 @click.command()
-@click.option("--invoice", "invoice_path", required=True, type=click.Path(dir_okay=False),
-              help="Invoice CSV: period, model, amount_usd [, calls, input_tokens, output_tokens] (docs/reconcile.md).")
+@click.option(
+    "--invoice",
+    "invoice_path",
+    required=True,
+    type=click.Path(dir_okay=False),
+    help="Invoice CSV: period, model, amount_usd [, calls, input_tokens, output_tokens] (docs/reconcile.md).",
+)
 @click.option("--run", "run_id", default=None, help="Stored run to compare with (default: the latest).")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 def reconcile(invoice_path: str, run_id: str | None, as_json: bool) -> None:
@@ -31,10 +36,15 @@ def reconcile(invoice_path: str, run_id: str | None, as_json: bool) -> None:
     for column in ("period", "model", "invoice", "model projection", "difference", "flag", "likely cause"):
         table.add_column(column, justify="right" if column in ("invoice", "model projection", "difference") else "left")
     for line in result.lines:
-        table.add_row(line.period, line.model, f"${line.invoice_usd:,.2f}",
-                      "not available" if line.projected_usd is None else f"${line.projected_usd:,.2f}",
-                      "not available" if line.difference_share is None else f"{line.difference_share:+.1%}",
-                      "OVER 10 %" if line.flagged else "ok", line.likely_cause)
+        table.add_row(
+            line.period,
+            line.model,
+            f"${line.invoice_usd:,.2f}",
+            "not available" if line.projected_usd is None else f"${line.projected_usd:,.2f}",
+            "not available" if line.difference_share is None else f"{line.difference_share:+.1%}",
+            "OVER 10 %" if line.flagged else "ok",
+            line.likely_cause,
+        )
     console = Console()
     console.print(table)
     for i, line in enumerate(result.lines, start=1):

@@ -44,13 +44,22 @@ def list_cmd(as_json: bool) -> None:
     show_status = any(s.status != "complete" for s in summaries)
     columns = ("ID", "created (UTC)", "prices", "calls/mo", "total/mo", "total/conv.", "recs")
     for column in columns + (("status",) if show_status else ()):
-        table.add_column(column, justify="right" if column in ("ID", "calls/mo", "total/mo", "total/conv.", "recs")
-                         else "left", no_wrap=column in ("created (UTC)", "prices"))
+        table.add_column(
+            column,
+            justify="right" if column in ("ID", "calls/mo", "total/mo", "total/conv.", "recs") else "left",
+            no_wrap=column in ("created (UTC)", "prices"),
+        )
     for s in summaries:
-        table.add_row(str(s.id), s.created_utc[:16].replace("T", " "), s.price_date or "not available",
-                      _fmt(s.calls_per_month, 0), _fmt(s.total_cost_per_month_usd, 0, "$"),
-                      _fmt(s.total_cost_per_conversation_usd, 4, "$"), str(s.n_recommendations),
-                      *((s.status,) if show_status else ()))
+        table.add_row(
+            str(s.id),
+            s.created_utc[:16].replace("T", " "),
+            s.price_date or "not available",
+            _fmt(s.calls_per_month, 0),
+            _fmt(s.total_cost_per_month_usd, 0, "$"),
+            _fmt(s.total_cost_per_conversation_usd, 4, "$"),
+            str(s.n_recommendations),
+            *((s.status,) if show_status else ()),
+        )
     _console().print(table)
 
 
@@ -62,8 +71,8 @@ def list_cmd(as_json: bool) -> None:
 @click.option("--show-examples", is_flag=True, help="Include example query texts (redacted).")
 def show_cmd(run_id: str, as_json: bool, html_path: str | None, md_path: str | None, show_examples: bool) -> None:
     """Show one stored run (the report as it was)."""
-    from advisor.report import render_json, render_terminal, write_reports
     from advisor.history.store import load_run
+    from advisor.report import render_json, render_terminal, write_reports
 
     run = load_run(run_id)
     write_reports(run.result, html=html_path, markdown=md_path, show_examples=show_examples)
@@ -95,19 +104,37 @@ def compare_cmd(run_a: str, run_b: str, as_json: bool) -> None:
         metrics.add_column(column, justify="left" if column == "figure" else "right")
     for m in comparison.metrics:
         digits = 0 if "per month" in m.label else 4
-        metrics.add_row(m.label, _fmt(m.value_a, digits), _fmt(m.value_b, digits),
-                        "not available" if m.change_share is None else f"{m.change_share:+.1%}")
+        metrics.add_row(
+            m.label,
+            _fmt(m.value_a, digits),
+            _fmt(m.value_b, digits),
+            "not available" if m.change_share is None else f"{m.change_share:+.1%}",
+        )
     console.print(metrics)
     recs = Table(title="Recommendations")
-    for column in ("recommendation", "status", f"savings run {comparison.run_a}", f"savings run {comparison.run_b}", "what changed"):
+    for column in (
+        "recommendation",
+        "status",
+        f"savings run {comparison.run_a}",
+        f"savings run {comparison.run_b}",
+        "what changed",
+    ):
         recs.add_column(column)
     for r in comparison.recommendations:
-        recs.add_row(Text(r.title), r.status, _fmt(r.savings_a_usd, 2, "$"), _fmt(r.savings_b_usd, 2, "$"),
-                     Text("; ".join(r.details)))
+        recs.add_row(
+            Text(r.title),
+            r.status,
+            _fmt(r.savings_a_usd, 2, "$"),
+            _fmt(r.savings_b_usd, 2, "$"),
+            Text("; ".join(r.details)),
+        )
     console.print(recs)
-    verdict = ("changed" if comparison.stability_changed else "unchanged")
-    console.print(f"Stability verdict: {comparison.stability_a or 'not available'} → "
-                  f"{comparison.stability_b or 'not available'} ({verdict})", markup=False)
+    verdict = "changed" if comparison.stability_changed else "unchanged"
+    console.print(
+        f"Stability verdict: {comparison.stability_a or 'not available'} → "
+        f"{comparison.stability_b or 'not available'} ({verdict})",
+        markup=False,
+    )
     for note in comparison.notes:
         console.print(f"Note: {note}", markup=False)
 
@@ -120,17 +147,31 @@ def trend_cmd(as_json: bool, html_path: str | None) -> None:
     from rich.table import Table
 
     from advisor.core.fileio import atomic_write
+    from advisor.history.store import list_runs
     from advisor.report import render_trend_html
     from advisor.report.data import cost_trend
-    from advisor.history.store import list_runs
 
     trend = cost_trend(list_runs())
     if html_path:
         atomic_write(html_path, render_trend_html(trend))
     if as_json:
-        click.echo(json.dumps({"metric": trend.metric, "points": [
-            {"run_id": p.run_id, "created_utc": p.created_utc, "cost_per_conversation_usd": p.cost_per_conversation_usd}
-            for p in trend.points]}, indent=2, sort_keys=True))
+        click.echo(
+            json.dumps(
+                {
+                    "metric": trend.metric,
+                    "points": [
+                        {
+                            "run_id": p.run_id,
+                            "created_utc": p.created_utc,
+                            "cost_per_conversation_usd": p.cost_per_conversation_usd,
+                        }
+                        for p in trend.points
+                    ],
+                },
+                indent=2,
+                sort_keys=True,
+            )
+        )
         return
     if not trend.points:
         click.echo("No stored runs yet. Run `advisor analyze LOGS` to store one.")

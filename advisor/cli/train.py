@@ -33,24 +33,52 @@ def train() -> None:
 
 
 @train.command("router")
-@click.option("--data", required=True, type=_PATH,
-              help="Folder with RouteLLM's mmlu_*.csv and contaminated_prompts.jsonl.")
+@click.option(
+    "--data", required=True, type=_PATH, help="Folder with RouteLLM's mmlu_*.csv and contaminated_prompts.jsonl."
+)
 @click.option("--out", type=_PATH, default=None, help="Model folder to write.  [default: models/router]")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the split, the fits and the checks.")
-@click.option("--cache-dir", type=_PATH, default=Path(tempfile.gettempdir()) / "advisor-router-cache",
-              show_default=True, help="Folder for .npy embedding caches keyed by model and texts.")
-@click.option("--ood-json", type=_PATH, default=None,
-              help="CLINC150 data_full.json: out-of-domain queries for the domain-check table.")
-@click.option("--probes", type=_PATH, default=None,
-              help="CSV (kind, prompt) of out-of-domain probes.  [default: data/routellm-mmlu/out_of_domain_probes.csv if present]")
-@click.option("--subset", type=click.IntRange(min=0), default=400, show_default=True,
-              help="Held-out rows to write to --subset-dir (0: none).")
+@click.option(
+    "--cache-dir",
+    type=_PATH,
+    default=Path(tempfile.gettempdir()) / "advisor-router-cache",
+    show_default=True,
+    help="Folder for .npy embedding caches keyed by model and texts.",
+)
+@click.option(
+    "--ood-json",
+    type=_PATH,
+    default=None,
+    help="CLINC150 data_full.json: out-of-domain queries for the domain-check table.",
+)
+@click.option(
+    "--probes",
+    type=_PATH,
+    default=None,
+    help="CSV (kind, prompt) of out-of-domain probes.  [default: data/routellm-mmlu/out_of_domain_probes.csv if present]",
+)
+@click.option(
+    "--subset",
+    type=click.IntRange(min=0),
+    default=400,
+    show_default=True,
+    help="Held-out rows to write to --subset-dir (0: none).",
+)
 @click.option("--subset-dir", type=_PATH, default=None, help="[default: data/routellm-mmlu]")
-@click.option("--report", type=_PATH, default=None, help="Evaluation page to write.  [default: docs/router-evaluation.md]")
+@click.option(
+    "--report", type=_PATH, default=None, help="Evaluation page to write.  [default: docs/router-evaluation.md]"
+)
 @click.option("--no-report", is_flag=True, help="Write no evaluation page (skips the learning curve).")
-@click.option("--domain-centroids", type=click.IntRange(min=1), default=256, show_default=True,
-              help="KMeans centroids of the training embeddings for the domain check.")
-def router(data, out, seed, cache_dir, ood_json, probes, subset, subset_dir, report, no_report, domain_centroids) -> None:
+@click.option(
+    "--domain-centroids",
+    type=click.IntRange(min=1),
+    default=256,
+    show_default=True,
+    help="KMeans centroids of the training embeddings for the domain check.",
+)
+def router(
+    data, out, seed, cache_dir, ood_json, probes, subset, subset_dir, report, no_report, domain_centroids
+) -> None:
     """Train the default router on RouteLLM's MMLU data, measure it on the held-out half."""
     from advisor.core.paths import data_dir, models_dir, package_root
     from advisor.lab.train.router import train as train_router
@@ -59,30 +87,53 @@ def router(data, out, seed, cache_dir, ood_json, probes, subset, subset_dir, rep
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     default_probes = data_dir() / "routellm-mmlu" / "out_of_domain_probes.csv"
     result = train_router(
-        data, out or models_dir() / "router", seed=seed, embedder=_load_embedder(), cache_dir=cache_dir,
-        ood_json=ood_json, probes_csv=probes or (default_probes if default_probes.is_file() else None),
+        data,
+        out or models_dir() / "router",
+        seed=seed,
+        embedder=_load_embedder(),
+        cache_dir=cache_dir,
+        ood_json=ood_json,
+        probes_csv=probes or (default_probes if default_probes.is_file() else None),
         report_path=None if no_report else (report or package_root() / "docs" / "router-evaluation.md"),
-        subset_dir=subset_dir or data_dir() / "routellm-mmlu", subset_rows=subset,
+        subset_dir=subset_dir or data_dir() / "routellm-mmlu",
+        subset_rows=subset,
         domain_centroids=domain_centroids,
     )
     click.echo(json.dumps(result.to_dict(), indent=2))
 
 
 @train.command("cache-calibration")
-@click.option("--data", type=_PATH, default=None,
-              help="CLINC150 as one CSV (text, intent, split).  [default: data/clinc150/clinc150.csv]")
+@click.option(
+    "--data",
+    type=_PATH,
+    default=None,
+    help="CLINC150 as one CSV (text, intent, split).  [default: data/clinc150/clinc150.csv]",
+)
 @click.option("--out", type=_PATH, default=None, help="Model folder to write.  [default: models/cache_calibration]")
-@click.option("--seeds", type=click.IntRange(min=1), default=5, show_default=True,
-              help="Shuffled replays of the training utterances (seeds 0..N-1).")
-@click.option("--embedding-model", type=_PATH, default=None,
-              help="A sentence-transformers model folder.  [default: the bundled all-MiniLM-L6-v2]")
+@click.option(
+    "--seeds",
+    type=click.IntRange(min=1),
+    default=5,
+    show_default=True,
+    help="Shuffled replays of the training utterances (seeds 0..N-1).",
+)
+@click.option(
+    "--embedding-model",
+    type=_PATH,
+    default=None,
+    help="A sentence-transformers model folder.  [default: the bundled all-MiniLM-L6-v2]",
+)
 def cache_calibration(data, out, seeds, embedding_model) -> None:
     """Fit the cache's false-hit calibration (P(right answer | cosine)) on CLINC150 streams."""
     from advisor.analyzers.cache.calibration import MODEL_SUBDIR
-    from advisor.lab.evaluate.cache_streams import CLINC_FILE
     from advisor.core.paths import data_dir, models_dir
+    from advisor.lab.evaluate.cache_streams import CLINC_FILE
     from advisor.lab.train.cache_calibration import train as train_calibration
 
-    cal = train_calibration(data or data_dir() / CLINC_FILE, _load_embedder(embedding_model), seeds=seeds,
-                            out_dir=out or models_dir() / MODEL_SUBDIR)
+    cal = train_calibration(
+        data or data_dir() / CLINC_FILE,
+        _load_embedder(embedding_model),
+        seeds=seeds,
+        out_dir=out or models_dir() / MODEL_SUBDIR,
+    )
     click.echo(json.dumps(cal.meta, indent=2))

@@ -46,7 +46,7 @@ class Config:
             raise ConfigError.setting(name, "a table ([%s])" % name, value, self.source)
         return value
 
-    def with_section(self, name: str, **values: Any) -> "Config":
+    def with_section(self, name: str, **values: Any) -> Config:
         merged = dict(self.sections)
         merged[name] = {**self.section(name), **values}
         return dataclasses.replace(self, sections=merged)
@@ -55,7 +55,8 @@ class Config:
         """Stable hash of the configuration, stored with every run."""
         payload = json.dumps(
             {"quality_target": self.quality_target, "seed": self.seed, "sections": self.sections},
-            sort_keys=True, default=str,
+            sort_keys=True,
+            default=str,
         )
         return hashlib.sha256(payload.encode()).hexdigest()[:16]
 
@@ -70,12 +71,18 @@ def load_config(path: str | Path | None) -> Config:
     except FileNotFoundError:
         raise InputError(f"{p}: config file not found. Check the path given to --config.") from None
     except UnicodeDecodeError as exc:
-        raise InputError(f"{p}: expected UTF-8 text, found undecodable bytes ({exc.reason}). Save the file as UTF-8.") from None
+        raise InputError(
+            f"{p}: expected UTF-8 text, found undecodable bytes ({exc.reason}). Save the file as UTF-8."
+        ) from None
     except tomllib.TOMLDecodeError as exc:
         raise InputError(f"{p}: expected valid TOML, found a syntax error ({exc}). Fix the file and retry.") from None
     quality_target = raw.pop("quality_target", 0.95)
     seed = raw.pop("seed", 0)
-    if not isinstance(quality_target, (int, float)) or isinstance(quality_target, bool) or not 0 < quality_target <= 1.5:
+    if (
+        not isinstance(quality_target, (int, float))
+        or isinstance(quality_target, bool)
+        or not 0 < quality_target <= 1.5
+    ):
         raise ConfigError.setting("quality_target", "a number in (0, 1.5]", quality_target, str(p))
     if not isinstance(seed, int) or isinstance(seed, bool):
         raise ConfigError.setting("seed", "an integer", seed, str(p))

@@ -32,7 +32,7 @@ class InputError(AdvisorError, ValueError):
         expected: str,
         found: str,
         fix: str,
-    ) -> "InputError":
+    ) -> InputError:
         """Build the one-line message: where, what was expected, what was found, what to do."""
         where = [str(file)]
         if line is not None:
@@ -51,7 +51,7 @@ class ConfigError(InputError):
     """
 
     @classmethod
-    def setting(cls, name: str, must_be: str, got: object, source: str | None = None) -> "ConfigError":
+    def setting(cls, name: str, must_be: str, got: object, source: str | None = None) -> ConfigError:
         where = f"{source}: " if source else ""
         return cls(f"{where}The '{name}' setting must be {must_be}. Got {got!r} instead.")
 

@@ -24,8 +24,12 @@ def atomic_write(path: str | os.PathLike, data: str | bytes) -> Path:
     target = Path(path)
     folder = target.parent if str(target.parent) else Path(".")
     if not folder.is_dir():
-        raise InputError.at(str(target), expected="an existing folder to write into",
-                            found=f"no folder '{folder}'", fix="Create the folder or choose another path.")
+        raise InputError.at(
+            str(target),
+            expected="an existing folder to write into",
+            found=f"no folder '{folder}'",
+            fix="Create the folder or choose another path.",
+        )
     payload = data.encode("utf-8") if isinstance(data, str) else data
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
     try:

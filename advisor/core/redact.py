@@ -44,7 +44,9 @@ def report_examples(result: dict[str, Any], *, show_examples: bool, redact: bool
         for example in (found or {}).get("examples") or []:
             if not isinstance(example, dict):
                 continue
-            fields = {key: (redact_text(value) if redact and isinstance(value, str) else value)
-                      for key, value in example.items()}
+            fields = {
+                key: (redact_text(value) if redact and isinstance(value, str) else value)
+                for key, value in example.items()
+            }
             rows.append({"analyzer": name, "fields": fields})
     return rows

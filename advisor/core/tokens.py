@@ -69,13 +69,14 @@ def _compiled_tokenizer(name: str):
                 path = f"{folder}/_bindings{suffix}"
                 try:
                     loader = importlib.machinery.ExtensionFileLoader("bpe_openai._bindings", path)
-                    module = importlib.util.module_from_spec(importlib.util.spec_from_file_location(
-                        "bpe_openai._bindings", path, loader=loader))
+                    module = importlib.util.module_from_spec(
+                        importlib.util.spec_from_file_location("bpe_openai._bindings", path, loader=loader)
+                    )
                 except (ImportError, OSError):
                     continue
                 loader.exec_module(module)
                 return module.tokenizer_for_encoding(name)
-    except Exception:  # noqa: BLE001 - an optimisation only: the public API below always works
+    except Exception:
         return None
     return None
 

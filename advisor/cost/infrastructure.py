@@ -67,15 +67,27 @@ class InfrastructureSettings:
     storage_cost_per_gb_month_usd: float = 0.10
 
     def validate(self) -> None:
-        for name in ("worker_cost_per_month_usd", "worker_calls_per_hour", "worker_conversations_per_hour",
-                     "peak_to_mean_ratio", "worker_memory_gb"):
+        for name in (
+            "worker_cost_per_month_usd",
+            "worker_calls_per_hour",
+            "worker_conversations_per_hour",
+            "peak_to_mean_ratio",
+            "worker_memory_gb",
+        ):
             _positive(f"infrastructure.{name}", getattr(self, name))
         for name in ("cache_single_max_calls_per_hour", "database_single_max_calls_per_hour"):
             _positive(f"infrastructure.{name}", getattr(self, name), allow_zero=True, allow_inf=True)
-        for name in ("cache_single_cost_per_month_usd", "cache_cluster_cost_per_month_usd",
-                     "database_single_cost_per_month_usd", "database_replicas_cost_per_month_usd",
-                     "networking_min_cost_per_month_usd", "networking_cost_per_million_calls_usd",
-                     "storage_gb_per_million_calls", "storage_retention_months", "storage_cost_per_gb_month_usd"):
+        for name in (
+            "cache_single_cost_per_month_usd",
+            "cache_cluster_cost_per_month_usd",
+            "database_single_cost_per_month_usd",
+            "database_replicas_cost_per_month_usd",
+            "networking_min_cost_per_month_usd",
+            "networking_cost_per_million_calls_usd",
+            "storage_gb_per_million_calls",
+            "storage_retention_months",
+            "storage_cost_per_gb_month_usd",
+        ):
             _positive(f"infrastructure.{name}", getattr(self, name), allow_zero=True)
         _fraction("infrastructure.utilization_ceiling", self.utilization_ceiling)
         if self.min_workers < 0:
@@ -103,13 +115,19 @@ class OperationsSettings:
     security_compliance_cost_per_month_usd: float = 500.0
 
     def validate(self) -> None:
-        for name in ("observability_min_cost_per_month_usd", "observability_gb_per_million_calls",
-                     "observability_cost_per_gb_usd", "engineer_cost_per_year_usd",
-                     "incident_tooling_cost_per_month_usd", "security_compliance_cost_per_month_usd"):
+        for name in (
+            "observability_min_cost_per_month_usd",
+            "observability_gb_per_million_calls",
+            "observability_cost_per_gb_usd",
+            "engineer_cost_per_year_usd",
+            "incident_tooling_cost_per_month_usd",
+            "security_compliance_cost_per_month_usd",
+        ):
             _positive(f"operations.{name}", getattr(self, name), allow_zero=True)
         if not 0 <= self.on_call_engineer_share <= 1:
-            raise ConfigError.setting("operations.on_call_engineer_share", "a fraction in [0, 1]",
-                                      self.on_call_engineer_share)
+            raise ConfigError.setting(
+                "operations.on_call_engineer_share", "a fraction in [0, 1]", self.on_call_engineer_share
+            )
 
 
 @dataclass(frozen=True)
@@ -142,8 +160,13 @@ class InfrastructureCost:
 
     @property
     def total_cost_per_month_usd(self) -> float:
-        return (self.worker_cost_per_month_usd + self.cache_cost_per_month_usd + self.database_cost_per_month_usd
-                + self.networking_cost_per_month_usd + self.storage_cost_per_month_usd)
+        return (
+            self.worker_cost_per_month_usd
+            + self.cache_cost_per_month_usd
+            + self.database_cost_per_month_usd
+            + self.networking_cost_per_month_usd
+            + self.storage_cost_per_month_usd
+        )
 
     def to_dict(self) -> dict[str, Any]:
         d = dict(self.__dict__)
@@ -163,8 +186,12 @@ class OperationsCost:
 
     @property
     def total_cost_per_month_usd(self) -> float:
-        return (self.observability_cost_per_month_usd + self.on_call_cost_per_month_usd
-                + self.incident_tooling_cost_per_month_usd + self.security_compliance_cost_per_month_usd)
+        return (
+            self.observability_cost_per_month_usd
+            + self.on_call_cost_per_month_usd
+            + self.incident_tooling_cost_per_month_usd
+            + self.security_compliance_cost_per_month_usd
+        )
 
     def to_dict(self) -> dict[str, Any]:
         d = dict(self.__dict__)
@@ -172,8 +199,7 @@ class OperationsCost:
         return d
 
 
-def workers_needed(calls_per_hour: float, settings: InfrastructureSettings,
-                   conversations_per_hour: float = 0.0) -> int:
+def workers_needed(calls_per_hour: float, settings: InfrastructureSettings, conversations_per_hour: float = 0.0) -> int:
     """Workers to serve an hour's load with every worker at most `utilization_ceiling` busy.
 
     The binding resource is whichever of calls or conversations per worker-hour runs out first;
@@ -206,7 +232,8 @@ def database_tier(peak_calls_per_hour: float, settings: InfrastructureSettings) 
 
 def networking_cost_per_month_usd(calls_per_month: float, settings: InfrastructureSettings) -> float:
     return settings.networking_min_cost_per_month_usd + (
-        calls_per_month / 1e6 * settings.networking_cost_per_million_calls_usd)
+        calls_per_month / 1e6 * settings.networking_cost_per_million_calls_usd
+    )
 
 
 def infrastructure_cost(demand: Demand, settings: InfrastructureSettings) -> InfrastructureCost:
@@ -215,14 +242,19 @@ def infrastructure_cost(demand: Demand, settings: InfrastructureSettings) -> Inf
     cache_tier, cache_cost = state_store_tier(demand.peak_calls_per_hour, settings)
     db_tier, db_cost = database_tier(demand.peak_calls_per_hour, settings)
     # Steady state: a retention window's worth of months is on disk.
-    storage_gb = demand.calls_per_month / 1e6 * settings.storage_gb_per_million_calls * settings.storage_retention_months
+    storage_gb = (
+        demand.calls_per_month / 1e6 * settings.storage_gb_per_million_calls * settings.storage_retention_months
+    )
     return InfrastructureCost(
         workers=workers,
         worker_cost_per_month_usd=worker_cost_per_month_usd(workers, settings),
-        cache_tier=cache_tier, cache_cost_per_month_usd=cache_cost,
-        database_tier=db_tier, database_cost_per_month_usd=db_cost,
+        cache_tier=cache_tier,
+        cache_cost_per_month_usd=cache_cost,
+        database_tier=db_tier,
+        database_cost_per_month_usd=db_cost,
         networking_cost_per_month_usd=networking_cost_per_month_usd(demand.calls_per_month, settings),
-        storage_gb=storage_gb, storage_cost_per_month_usd=storage_gb * settings.storage_cost_per_gb_month_usd,
+        storage_gb=storage_gb,
+        storage_cost_per_month_usd=storage_gb * settings.storage_cost_per_gb_month_usd,
     )
 
 

@@ -60,11 +60,17 @@ def conversation_tokens(structure: TurnStructure) -> ConversationTokens:
     s = structure
     if s.turns < 1:
         raise ConfigError.setting("scenario.turns_per_conversation", "an integer >= 1", s.turns)
-    history = np.linspace(s.history_first_turn_tokens, s.history_last_turn_tokens, s.turns) if s.turns > 1 \
+    history = (
+        np.linspace(s.history_first_turn_tokens, s.history_last_turn_tokens, s.turns)
+        if s.turns > 1
         else np.array([s.history_first_turn_tokens], dtype=float)
+    )
     per_turn = s.system_prompt_tokens + history + s.user_message_tokens
-    return ConversationTokens(per_turn_input_tokens=tuple(float(x) for x in per_turn),
-                              input_tokens=float(per_turn.sum()), output_tokens=float(s.turns * s.response_tokens))
+    return ConversationTokens(
+        per_turn_input_tokens=tuple(float(x) for x in per_turn),
+        input_tokens=float(per_turn.sum()),
+        output_tokens=float(s.turns * s.response_tokens),
+    )
 
 
 @dataclass(frozen=True)
@@ -139,9 +145,15 @@ class ScenarioResult:
             "output_tokens_per_conversation": self.output_tokens_per_conversation,
             "stated_input_tokens_per_conversation": sc.stated_input_tokens_per_conversation,
             "stated_output_tokens_per_conversation": sc.stated_output_tokens_per_conversation,
-            "turn_structure_input_tokens_per_conversation": self.turn_structure.input_tokens if self.turn_structure else None,
-            "turn_structure_output_tokens_per_conversation": self.turn_structure.output_tokens if self.turn_structure else None,
-            "turn_structure_input_tokens_per_turn": list(self.turn_structure.per_turn_input_tokens) if self.turn_structure else None,
+            "turn_structure_input_tokens_per_conversation": self.turn_structure.input_tokens
+            if self.turn_structure
+            else None,
+            "turn_structure_output_tokens_per_conversation": self.turn_structure.output_tokens
+            if self.turn_structure
+            else None,
+            "turn_structure_input_tokens_per_turn": list(self.turn_structure.per_turn_input_tokens)
+            if self.turn_structure
+            else None,
             "input_tokens_per_day": self.input_tokens_per_conversation * convs,
             "output_tokens_per_day": self.output_tokens_per_conversation * convs,
             "model": primary.model,
@@ -160,8 +172,9 @@ class ScenarioResult:
             "total_cost_per_month_usd": total_day * DAYS_PER_MONTH,
             "total_cost_per_conversation_usd": total_day / convs,
             "modelled_infrastructure_cost_per_month_usd": self.modelled_infrastructure.total_cost_per_month_usd,
-            "modelled_infrastructure_cost_per_conversation_usd":
-                self.modelled_infrastructure.total_cost_per_month_usd / DAYS_PER_MONTH / convs,
+            "modelled_infrastructure_cost_per_conversation_usd": self.modelled_infrastructure.total_cost_per_month_usd
+            / DAYS_PER_MONTH
+            / convs,
             "modelled_infrastructure": self.modelled_infrastructure.to_dict(),
             "operations_cost_per_month_usd": self.operations.total_cost_per_month_usd,
             "operations": self.operations.to_dict(),
@@ -172,12 +185,16 @@ class ScenarioResult:
         if self.turn_structure is not None:
             d["turn_structure_api_cost_per_conversation_usd"] = (
                 self.turn_structure.input_tokens * primary.input_per_mtok_usd
-                + self.turn_structure.output_tokens * primary.output_per_mtok_usd) / _MTOK
+                + self.turn_structure.output_tokens * primary.output_per_mtok_usd
+            ) / _MTOK
         for m in self.by_model:
             d["models"][m.model] = {
-                "input_per_mtok_usd": m.input_per_mtok_usd, "output_per_mtok_usd": m.output_per_mtok_usd,
-                "input_cost_per_day_usd": m.input_cost_per_day_usd, "output_cost_per_day_usd": m.output_cost_per_day_usd,
-                "api_cost_per_day_usd": m.api_cost_per_day_usd, "api_cost_per_month_usd": m.api_cost_per_month_usd,
+                "input_per_mtok_usd": m.input_per_mtok_usd,
+                "output_per_mtok_usd": m.output_per_mtok_usd,
+                "input_cost_per_day_usd": m.input_cost_per_day_usd,
+                "output_cost_per_day_usd": m.output_cost_per_day_usd,
+                "api_cost_per_day_usd": m.api_cost_per_day_usd,
+                "api_cost_per_month_usd": m.api_cost_per_month_usd,
                 "api_cost_per_conversation_usd": m.api_cost_per_day_usd / convs,
             }
             if m is not primary:
@@ -217,11 +234,16 @@ def load_scenario(path: str | Path, prices=None) -> Scenario:
     try:
         raw = tomllib.loads(p.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise InputError.at(src, expected="a scenario TOML file", found="no such file",
-                            fix="Check the path given to --scenario.") from None
+        raise InputError.at(
+            src, expected="a scenario TOML file", found="no such file", fix="Check the path given to --scenario."
+        ) from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise InputError.at(src, expected="valid UTF-8 TOML", found=f"a syntax error ({exc})",
-                            fix="Fix the file (see data/scenarios/seed_customer_service.toml).") from None
+        raise InputError.at(
+            src,
+            expected="valid UTF-8 TOML",
+            found=f"a syntax error ({exc})",
+            fix="Fix the file (see data/scenarios/seed_customer_service.toml).",
+        ) from None
     try:
         return _parse(raw, src, prices)
     except ConfigError as exc:
@@ -231,9 +253,25 @@ def load_scenario(path: str | Path, prices=None) -> Scenario:
 
 def _parse(raw: dict, src: str, prices) -> Scenario:
     _check_keys(raw, ("scenario", "infrastructure", "operations"), "", src)
-    sc = _check_keys(raw.get("scenario"), ("name", "conversations_per_day", "turns_per_conversation", "price_date",
-                                           "tokens_priced", "turn", "stated", "models"), "scenario", src) \
-        if "scenario" in raw else None
+    sc = (
+        _check_keys(
+            raw.get("scenario"),
+            (
+                "name",
+                "conversations_per_day",
+                "turns_per_conversation",
+                "price_date",
+                "tokens_priced",
+                "turn",
+                "stated",
+                "models",
+            ),
+            "scenario",
+            src,
+        )
+        if "scenario" in raw
+        else None
+    )
     if sc is None:
         raise ConfigError.setting("scenario", "a [scenario] table", None, src)
     convs = _num(sc, "conversations_per_day", "scenario", required=True, positive=True)
@@ -242,23 +280,54 @@ def _parse(raw: dict, src: str, prices) -> Scenario:
     if "turn" in sc:
         if isinstance(turns, bool) or not isinstance(turns, int) or turns < 1:
             raise ConfigError.setting("scenario.turns_per_conversation", "an integer >= 1", turns)
-        t = _check_keys(sc["turn"], ("system_prompt_tokens", "history_first_turn_tokens", "history_last_turn_tokens",
-                                     "user_message_tokens", "response_tokens"), "scenario.turn", src)
-        structure = TurnStructure(turns=turns, **{k: _num(t, k, "scenario.turn", required=True) for k in (
-            "system_prompt_tokens", "history_first_turn_tokens", "history_last_turn_tokens",
-            "user_message_tokens", "response_tokens")})
-    stated = _check_keys(sc.get("stated", {}), ("input_tokens_per_conversation", "output_tokens_per_conversation",
-                                                "infrastructure_cost_per_conversation_usd"), "scenario.stated", src)
-    if structure is None and ("input_tokens_per_conversation" not in stated or "output_tokens_per_conversation" not in stated):
-        raise ConfigError.setting("scenario.stated", "input_tokens_per_conversation and output_tokens_per_conversation "
-                                  "(or a [scenario.turn] structure)", stated)
+        t = _check_keys(
+            sc["turn"],
+            (
+                "system_prompt_tokens",
+                "history_first_turn_tokens",
+                "history_last_turn_tokens",
+                "user_message_tokens",
+                "response_tokens",
+            ),
+            "scenario.turn",
+            src,
+        )
+        structure = TurnStructure(
+            turns=turns,
+            **{
+                k: _num(t, k, "scenario.turn", required=True)
+                for k in (
+                    "system_prompt_tokens",
+                    "history_first_turn_tokens",
+                    "history_last_turn_tokens",
+                    "user_message_tokens",
+                    "response_tokens",
+                )
+            },
+        )
+    stated = _check_keys(
+        sc.get("stated", {}),
+        ("input_tokens_per_conversation", "output_tokens_per_conversation", "infrastructure_cost_per_conversation_usd"),
+        "scenario.stated",
+        src,
+    )
+    if structure is None and (
+        "input_tokens_per_conversation" not in stated or "output_tokens_per_conversation" not in stated
+    ):
+        raise ConfigError.setting(
+            "scenario.stated",
+            "input_tokens_per_conversation and output_tokens_per_conversation (or a [scenario.turn] structure)",
+            stated,
+        )
     models_raw = sc.get("models")
     if not isinstance(models_raw, dict) or not models_raw:
         raise ConfigError.setting("scenario.models", "at least one [scenario.models.<name>] table", models_raw)
     models = []
     price_date = str(sc.get("price_date", ""))
     for name, m in models_raw.items():
-        m = _check_keys(m, ("input_per_mtok_usd", "output_per_mtok_usd", "model", "provider"), f"scenario.models.{name}", src)
+        m = _check_keys(
+            m, ("input_per_mtok_usd", "output_per_mtok_usd", "model", "provider"), f"scenario.models.{name}", src
+        )
         if "model" in m:
             if prices is None:
                 raise ConfigError.setting(f"scenario.models.{name}.model", "used with a price catalog", m["model"])
@@ -267,28 +336,45 @@ def _parse(raw: dict, src: str, prices) -> Scenario:
             price_date = price_date or prices.price_date
         else:
             where = f"scenario.models.{name}"
-            models.append(ScenarioModel(name, _num(m, "input_per_mtok_usd", where, required=True),
-                                        _num(m, "output_per_mtok_usd", where, required=True), "scenario file"))
+            models.append(
+                ScenarioModel(
+                    name,
+                    _num(m, "input_per_mtok_usd", where, required=True),
+                    _num(m, "output_per_mtok_usd", where, required=True),
+                    "scenario file",
+                )
+            )
     tokens_priced = sc.get("tokens_priced", "stated" if "input_tokens_per_conversation" in stated else "turn structure")
     if tokens_priced not in ("stated", "turn structure"):
-        raise ConfigError.setting("scenario.tokens_priced", "\"stated\" or \"turn structure\"", tokens_priced)
-    if tokens_priced == "stated" and ("input_tokens_per_conversation" not in stated
-                                      or "output_tokens_per_conversation" not in stated):
-        raise ConfigError.setting("scenario.stated", "input_tokens_per_conversation and "
-                                  "output_tokens_per_conversation when tokens_priced = \"stated\"", stated)
+        raise ConfigError.setting("scenario.tokens_priced", '"stated" or "turn structure"', tokens_priced)
+    if tokens_priced == "stated" and (
+        "input_tokens_per_conversation" not in stated or "output_tokens_per_conversation" not in stated
+    ):
+        raise ConfigError.setting(
+            "scenario.stated",
+            'input_tokens_per_conversation and output_tokens_per_conversation when tokens_priced = "stated"',
+            stated,
+        )
     if tokens_priced == "turn structure" and structure is None:
-        raise ConfigError.setting("scenario.tokens_priced", "\"stated\" when there is no [scenario.turn] table",
-                                  tokens_priced)
+        raise ConfigError.setting(
+            "scenario.tokens_priced", '"stated" when there is no [scenario.turn] table', tokens_priced
+        )
     cfg = Config(sections={k: raw.get(k, {}) for k in ("infrastructure", "operations")}, source=src)
     return Scenario(
-        name=str(sc.get("name", Path(src).stem)), source=src, conversations_per_day=convs, structure=structure,
+        name=str(sc.get("name", Path(src).stem)),
+        source=src,
+        conversations_per_day=convs,
+        structure=structure,
         stated_input_tokens_per_conversation=_num(stated, "input_tokens_per_conversation", "scenario.stated"),
         stated_output_tokens_per_conversation=_num(stated, "output_tokens_per_conversation", "scenario.stated"),
-        stated_infrastructure_cost_per_conversation_usd=_num(stated, "infrastructure_cost_per_conversation_usd",
-                                                             "scenario.stated"),
-        models=tuple(models), price_date=price_date or "not stated",
+        stated_infrastructure_cost_per_conversation_usd=_num(
+            stated, "infrastructure_cost_per_conversation_usd", "scenario.stated"
+        ),
+        models=tuple(models),
+        price_date=price_date or "not stated",
         infrastructure=settings(cfg, "infrastructure", InfrastructureSettings),
-        operations=settings(cfg, "operations", OperationsSettings), tokens_priced=tokens_priced,
+        operations=settings(cfg, "operations", OperationsSettings),
+        tokens_priced=tokens_priced,
     )
 
 
@@ -305,17 +391,26 @@ def cost_scenario(scenario: Scenario, tokens_priced: str | None = None) -> Scena
     else:
         in_tok, out_tok = implied.input_tokens, implied.output_tokens
     in_day, out_day = in_tok * sc.conversations_per_day, out_tok * sc.conversations_per_day
-    by_model = tuple(ScenarioModelCost(
-        model=m.name, input_per_mtok_usd=m.input_per_mtok_usd, output_per_mtok_usd=m.output_per_mtok_usd,
-        input_cost_per_day_usd=in_day * m.input_per_mtok_usd / _MTOK,
-        output_cost_per_day_usd=out_day * m.output_per_mtok_usd / _MTOK) for m in sc.models)
+    by_model = tuple(
+        ScenarioModelCost(
+            model=m.name,
+            input_per_mtok_usd=m.input_per_mtok_usd,
+            output_per_mtok_usd=m.output_per_mtok_usd,
+            input_cost_per_day_usd=in_day * m.input_per_mtok_usd / _MTOK,
+            output_cost_per_day_usd=out_day * m.output_per_mtok_usd / _MTOK,
+        )
+        for m in sc.models
+    )
 
     turns = sc.structure.turns if sc.structure is not None else 1
     convs_pm = sc.conversations_per_day * DAYS_PER_MONTH
     ratio = sc.infrastructure.peak_to_mean_ratio
-    demand = Demand(calls_per_month=convs_pm * turns, conversations_per_month=convs_pm,
-                    peak_calls_per_hour=convs_pm * turns / (24 * DAYS_PER_MONTH) * ratio,
-                    peak_conversations_per_hour=convs_pm / (24 * DAYS_PER_MONTH) * ratio)
+    demand = Demand(
+        calls_per_month=convs_pm * turns,
+        conversations_per_month=convs_pm,
+        peak_calls_per_hour=convs_pm * turns / (24 * DAYS_PER_MONTH) * ratio,
+        peak_conversations_per_hour=convs_pm / (24 * DAYS_PER_MONTH) * ratio,
+    )
     modelled = infrastructure_cost(demand, sc.infrastructure)
     if sc.stated_infrastructure_cost_per_conversation_usd is not None:
         infra_day = sc.stated_infrastructure_cost_per_conversation_usd * sc.conversations_per_day
@@ -324,8 +419,14 @@ def cost_scenario(scenario: Scenario, tokens_priced: str | None = None) -> Scena
         infra_day = modelled.total_cost_per_month_usd / DAYS_PER_MONTH
         basis = "modelled from [infrastructure]"
     return ScenarioResult(
-        scenario=sc, tokens_priced=use, input_tokens_per_conversation=in_tok, output_tokens_per_conversation=out_tok,
-        turn_structure=implied, by_model=by_model, infrastructure_cost_per_day_usd=infra_day,
-        infrastructure_basis=basis, modelled_infrastructure=modelled,
+        scenario=sc,
+        tokens_priced=use,
+        input_tokens_per_conversation=in_tok,
+        output_tokens_per_conversation=out_tok,
+        turn_structure=implied,
+        by_model=by_model,
+        infrastructure_cost_per_day_usd=infra_day,
+        infrastructure_basis=basis,
+        modelled_infrastructure=modelled,
         operations=operations_cost(demand, sc.operations),
     )

@@ -71,7 +71,7 @@ class FakeEmbedder:
     def _vector(self, text: str) -> np.ndarray:
         v = np.zeros(self.dim, dtype=np.float64)
         norm = normalize_text(text)
-        grams = norm.split() + [norm[i:i + 3] for i in range(max(len(norm) - 2, 0))]
+        grams = norm.split() + [norm[i : i + 3] for i in range(max(len(norm) - 2, 0))]
         for g in grams:
             h = hashlib.blake2b(g.encode("utf-8"), digest_size=8).digest()
             idx = int.from_bytes(h[:4], "little") % self.dim
@@ -136,7 +136,7 @@ class VectorCache:
         found: dict[bytes, np.ndarray] = {}
         with self._connect() as con:
             for start in range(0, len(hashes), 900):  # SQLite's bound-parameter limit
-                chunk = hashes[start:start + 900]
+                chunk = hashes[start : start + 900]
                 rows = con.execute(
                     f"SELECT hash, vec FROM vectors WHERE hash IN ({','.join('?' * len(chunk))})", chunk
                 ).fetchall()
@@ -160,8 +160,13 @@ def _token_lengths(model, texts: list[str]) -> np.ndarray:
     tokenizer = getattr(model, "tokenizer", None)
     if tokenizer is None:
         return np.array([len(t) for t in texts], dtype=np.int64)
-    ids = tokenizer(texts, truncation=True, max_length=model.get_max_seq_length(),
-                    return_attention_mask=False, return_token_type_ids=False)["input_ids"]
+    ids = tokenizer(
+        texts,
+        truncation=True,
+        max_length=model.get_max_seq_length(),
+        return_attention_mask=False,
+        return_token_type_ids=False,
+    )["input_ids"]
     return np.array([len(x) for x in ids], dtype=np.int64)
 
 
@@ -216,9 +221,10 @@ class SentenceTransformerEmbedder:
         # Batch by batch for progress.
         order = np.argsort(-_token_lengths(model, texts), kind="stable")
         for start in range(0, len(texts), self.batch_size):
-            idx = order[start:start + self.batch_size]
-            out[idx] = model.encode([texts[i] for i in idx], batch_size=self.batch_size,
-                                    normalize_embeddings=True, show_progress_bar=False)
+            idx = order[start : start + self.batch_size]
+            out[idx] = model.encode(
+                [texts[i] for i in idx], batch_size=self.batch_size, normalize_embeddings=True, show_progress_bar=False
+            )
             if progress:
                 progress(start + len(idx), len(texts))
         return _l2_normalize(out)

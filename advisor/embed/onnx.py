@@ -44,6 +44,7 @@ from pathlib import Path
 import numpy as np
 
 from advisor.core.errors import ConfigError, InputError
+from advisor.core.paths import advisor_home
 from advisor.embed.onnx_quantize import CALIBRATION_FILE as _CALIBRATION_FILE
 from advisor.embed.onnx_quantize import CALIBRATION_SEED as _CALIBRATION_SEED
 from advisor.embed.onnx_quantize import CALIBRATION_TEXTS as _CALIBRATION_TEXTS
@@ -51,7 +52,6 @@ from advisor.embed.onnx_quantize import QUANT_OPTIONS as _QUANT_OPTIONS
 from advisor.embed.onnx_quantize import SMOOTH_ALPHA as _SMOOTH_ALPHA
 from advisor.embed.onnx_quantize import load_tokenizer as _tokenizer
 from advisor.embed.onnx_quantize import quantize_int8 as _quantize_int8
-from advisor.core.paths import advisor_home
 
 FP32_FILE = "model_fp32.onnx"
 INT8_FILE = "model_int8.onnx"
@@ -62,7 +62,6 @@ _INPUTS = ("input_ids", "attention_mask", "token_type_ids")
 # Part of the export folder's name and of its card: bump it whenever the recipe below
 # changes, so exports (and the int8 vectors cached under their model_id) are rebuilt.
 EXPORT_VERSION = 2
-
 
 
 @dataclass(frozen=True)
@@ -88,8 +87,12 @@ def _weights_file(model_path: Path) -> Path:
     for name in ("model.safetensors", "pytorch_model.bin"):
         if (model_path / name).is_file():
             return model_path / name
-    raise InputError.at(str(model_path), expected="a sentence-transformers model folder with model.safetensors",
-                        found="no weights file", fix="Pass the folder that holds the model's config.json and weights.")
+    raise InputError.at(
+        str(model_path),
+        expected="a sentence-transformers model folder with model.safetensors",
+        found="no weights file",
+        fix="Pass the folder that holds the model's config.json and weights.",
+    )
 
 
 def _sha256(path: Path) -> str:
@@ -112,10 +115,15 @@ def _read_settings(model_path: Path) -> tuple[int, int]:
         pool = json.loads(pooling.read_text())
         # The numpy pooling below is mean pooling only; refuse a model that asks for another.
         if not pool.get("pooling_mode_mean_tokens", False) or any(
-                pool.get(k) for k in ("pooling_mode_cls_token", "pooling_mode_max_tokens",
-                                      "pooling_mode_mean_sqrt_len_tokens")):
-            raise InputError.at(str(pooling), expected="mean-token pooling (as in all-MiniLM-L6-v2)",
-                                found=f"pooling settings {pool}", fix="Use the torch embedding backend for this model.")
+            pool.get(k)
+            for k in ("pooling_mode_cls_token", "pooling_mode_max_tokens", "pooling_mode_mean_sqrt_len_tokens")
+        ):
+            raise InputError.at(
+                str(pooling),
+                expected="mean-token pooling (as in all-MiniLM-L6-v2)",
+                found=f"pooling settings {pool}",
+                fix="Use the torch embedding backend for this model.",
+            )
     return max_len, int(cfg["hidden_size"])
 
 
@@ -126,8 +134,9 @@ def _require_onnx(export: bool) -> None:
         if export:  # the onnx package only writes and quantizes the graph; running needs onnxruntime
             import onnx  # noqa: F401
     except ImportError:
-        raise ConfigError.setting("embedding.backend", "'torch' unless the onnx extra is installed "
-                                  "(pip install 'advisor[onnx]')", "onnx") from None
+        raise ConfigError.setting(
+            "embedding.backend", "'torch' unless the onnx extra is installed (pip install 'advisor[onnx]')", "onnx"
+        ) from None
 
 
 def export_dir_for(model_path: Path, sha: str) -> Path:
@@ -142,8 +151,12 @@ def export_onnx(model_path: str | Path | None = None, *, force: bool = False) ->
     _require_onnx(export=False)
     src = Path(model_path) if model_path is not None else _default_model_path()
     if not (src / "config.json").is_file():
-        raise InputError.at(str(src), expected="a sentence-transformers model folder with config.json",
-                            found="no config.json", fix="Pass the folder of a downloaded sentence-transformers model.")
+        raise InputError.at(
+            str(src),
+            expected="a sentence-transformers model folder with config.json",
+            found="no config.json",
+            fix="Pass the folder of a downloaded sentence-transformers model.",
+        )
     sha = _sha256(_weights_file(src))
     max_len, dim = _read_settings(src)
     out = export_dir_for(src, sha)
@@ -157,8 +170,7 @@ def export_onnx(model_path: str | Path | None = None, *, force: bool = False) ->
     try:
         _export_fp32(src, tmp / FP32_FILE)
         shutil.copyfile(src / TOKENIZER_FILE, tmp / TOKENIZER_FILE)
-        quant = _quantize_int8(tmp / FP32_FILE, tmp / INT8_FILE, tmp / TOKENIZER_FILE, max_len,
-                               _intermediate_size(src))
+        quant = _quantize_int8(tmp / FP32_FILE, tmp / INT8_FILE, tmp / TOKENIZER_FILE, max_len, _intermediate_size(src))
         card = _model_card(src, sha, max_len, dim)
         card["quantization"].update(quant)
         (tmp / CARD_FILE).write_text(json.dumps(card, indent=2) + "\n")
@@ -196,8 +208,9 @@ def _export_fp32(src: Path, dest: Path) -> None:
             self.inner = inner
 
         def forward(self, input_ids, attention_mask, token_type_ids):
-            return self.inner(input_ids=input_ids, attention_mask=attention_mask,
-                              token_type_ids=token_type_ids).last_hidden_state
+            return self.inner(
+                input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids
+            ).last_hidden_state
 
     dummy = torch.ones((2, 8), dtype=torch.long)
     axes = {name: {0: "batch", 1: "tokens"} for name in (*_INPUTS, "last_hidden_state")}
@@ -205,9 +218,16 @@ def _export_fp32(src: Path, dest: Path) -> None:
 
     with torch.no_grad(), warnings.catch_warnings():
         warnings.simplefilter("ignore")  # tracer chatter about shape-dependent Python branches
-        torch.onnx.export(_Hidden(model), (dummy, dummy, torch.zeros_like(dummy)), str(dest),
-                          input_names=list(_INPUTS), output_names=["last_hidden_state"],
-                          dynamic_axes=axes, opset_version=_OPSET, dynamo=False)
+        torch.onnx.export(
+            _Hidden(model),
+            (dummy, dummy, torch.zeros_like(dummy)),
+            str(dest),
+            input_names=list(_INPUTS),
+            output_names=["last_hidden_state"],
+            dynamic_axes=axes,
+            opset_version=_OPSET,
+            dynamo=False,
+        )
 
 
 def _model_card(src: Path, sha: str, max_len: int, dim: int) -> dict:
@@ -216,17 +236,20 @@ def _model_card(src: Path, sha: str, max_len: int, dim: int) -> dict:
 
     return {
         "what": "ONNX export of a sentence-transformers transformer (last_hidden_state); pooling and "
-                "normalization are done by advisor.embed.onnx",
+        "normalization are done by advisor.embed.onnx",
         "source_model_folder": str(src),
         "source_weights_sha256": sha,
         "files": {"fp32": FP32_FILE, "int8": INT8_FILE, "tokenizer": TOKENIZER_FILE},
         "export_version": EXPORT_VERSION,
         "opset": _OPSET,
-        "quantization": {"method": "onnxruntime.quantization.quantize_dynamic after SmoothQuant-style "
-                                   "rescaling of each quantized MatMul input (exact in fp32)",
-                         "smooth_alpha": _SMOOTH_ALPHA, "calibration": f"data/{_CALIBRATION_FILE} split train, "
-                         f"{_CALIBRATION_TEXTS} utterances drawn with seed {_CALIBRATION_SEED} (CC BY 3.0)",
-                         **_QUANT_OPTIONS},
+        "quantization": {
+            "method": "onnxruntime.quantization.quantize_dynamic after SmoothQuant-style "
+            "rescaling of each quantized MatMul input (exact in fp32)",
+            "smooth_alpha": _SMOOTH_ALPHA,
+            "calibration": f"data/{_CALIBRATION_FILE} split train, "
+            f"{_CALIBRATION_TEXTS} utterances drawn with seed {_CALIBRATION_SEED} (CC BY 3.0)",
+            **_QUANT_OPTIONS,
+        },
         "max_seq_length": max_len,
         "dim": dim,
         "pooling": "attention-masked mean, then L2 normalization",
@@ -238,8 +261,15 @@ def _model_card(src: Path, sha: str, max_len: int, dim: int) -> dict:
 class OnnxEmbedder:
     """Embedder backed by an ONNX export (int8 by default); same contract as advisor.embed."""
 
-    def __init__(self, model_path: str | Path | None = None, *, quantized: bool = True, batch_size: int = 64,
-                 threads: int | None = None, cache: bool = True):
+    def __init__(
+        self,
+        model_path: str | Path | None = None,
+        *,
+        quantized: bool = True,
+        batch_size: int = 64,
+        threads: int | None = None,
+        cache: bool = True,
+    ):
         if not isinstance(batch_size, int) or batch_size < 1:
             raise ConfigError.setting("embedding.batch_size", "an integer >= 1", batch_size)
         self.model_path = model_path
@@ -278,8 +308,9 @@ class OnnxEmbedder:
             self._tokenizer = _tokenizer(exp.tokenizer_path, exp.max_seq_length)
         return self._session, self._tokenizer
 
-    def encode(self, texts: Sequence[str] | Iterable[str],
-               progress: Callable[[int, int], None] | None = None) -> np.ndarray:
+    def encode(
+        self, texts: Sequence[str] | Iterable[str], progress: Callable[[int, int], None] | None = None
+    ) -> np.ndarray:
         """float32 (len(texts), dim), rows L2-normalized.
 
         As advisor.embed does: texts are normalized (NFKC, lower case, collapsed spaces),
@@ -318,10 +349,10 @@ class OnnxEmbedder:
         lengths = np.array([len(x) for x in ids_of], dtype=np.int64)
         order = np.argsort(-lengths, kind="stable")
         for start in range(0, len(texts), self.batch_size):
-            idx = order[start:start + self.batch_size]
+            idx = order[start : start + self.batch_size]
             ids = np.full((len(idx), int(lengths[idx].max())), pad_id, dtype=np.int64)
             for row, i in enumerate(idx):
-                ids[row, :lengths[i]] = ids_of[i]
+                ids[row, : lengths[i]] = ids_of[i]
             mask = (np.arange(ids.shape[1]) < lengths[idx, None]).astype(np.int64)
             feeds = {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
             hidden = session.run(None, feeds)[0]

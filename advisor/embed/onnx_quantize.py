@@ -21,7 +21,7 @@ QUANT_OPTIONS = {"per_channel": True, "op_types_to_quantize": ["MatMul"], "weigh
 # Chosen in a one-off sweep (2026-11-29, all MatMuls int8, mean cosine to fp32 on CLINC150: alpha 0.5
 # 0.988, 0.85 0.998, 0.95-1.0 0.997); no repo command reruns that sweep, `advisor bench` checks the result.
 SMOOTH_ALPHA = 0.85
-CALIBRATION_TEXTS = 500    # CLINC150 training utterances (data/clinc150, CC BY 3.0)
+CALIBRATION_TEXTS = 500  # CLINC150 training utterances (data/clinc150, CC BY 3.0)
 CALIBRATION_SEED = 1
 CALIBRATION_FILE = "clinc150/clinc150.csv"
 
@@ -50,14 +50,14 @@ def quantize_int8(fp32: Path, dest: Path, tokenizer: Path, max_len: int, interme
     for i, (tensor, nodes) in enumerate(groups.items()):
         ws = [numpy_helper.to_array(weights[n.input[1]]) for n in nodes]
         w_max = np.max([np.abs(w).max(axis=1) for w in ws], axis=0)
-        scale = (np.maximum(maxima[tensor], 1e-5) ** SMOOTH_ALPHA
-                 / np.maximum(w_max, 1e-5) ** (1 - SMOOTH_ALPHA)).astype(np.float32)
+        scale = (
+            np.maximum(maxima[tensor], 1e-5) ** SMOOTH_ALPHA / np.maximum(w_max, 1e-5) ** (1 - SMOOTH_ALPHA)
+        ).astype(np.float32)
         inv_name, out_name = f"smooth_{i}_inv", f"smooth_{i}_out"
         model.graph.initializer.append(numpy_helper.from_array((1.0 / scale).astype(np.float32), inv_name))
         mul = onnx.helper.make_node("Mul", [tensor, inv_name], [out_name], name=f"smooth_{i}")
         for n, w in zip(nodes, ws):
-            weights[n.input[1]].CopyFrom(numpy_helper.from_array((w * scale[:, None]).astype(np.float32),
-                                                                  n.input[1]))
+            weights[n.input[1]].CopyFrom(numpy_helper.from_array((w * scale[:, None]).astype(np.float32), n.input[1]))
             n.input[0] = out_name
         # ONNX wants nodes in topological order: the Mul goes right before its first consumer.
         nodes_list = list(model.graph.node)
@@ -82,19 +82,27 @@ def calibration_texts() -> list[str]:
     """A fixed sample of CLINC150 training utterances, normalized as the embedder does."""
     import csv
 
-    from advisor.embed import normalize_text
     from advisor.core.paths import data_dir
+    from advisor.embed import normalize_text
 
     path = data_dir() / CALIBRATION_FILE
     try:
         with path.open(newline="", encoding="utf-8") as fh:
             train = [row["text"] for row in csv.DictReader(fh) if row.get("split") == "train"]
     except (OSError, KeyError) as exc:
-        raise InputError.at(str(path), expected="the CLINC150 CSV with text and split columns",
-                            found=str(exc), fix="Reinstall advisor with its data folder.") from None
+        raise InputError.at(
+            str(path),
+            expected="the CLINC150 CSV with text and split columns",
+            found=str(exc),
+            fix="Reinstall advisor with its data folder.",
+        ) from None
     if len(train) < CALIBRATION_TEXTS:
-        raise InputError.at(str(path), expected=f"at least {CALIBRATION_TEXTS} rows with split 'train'",
-                            found=f"{len(train)}", fix="Reinstall advisor with its data folder.")
+        raise InputError.at(
+            str(path),
+            expected=f"at least {CALIBRATION_TEXTS} rows with split 'train'",
+            found=f"{len(train)}",
+            fix="Reinstall advisor with its data folder.",
+        )
     pick = np.random.default_rng(CALIBRATION_SEED).permutation(len(train))[:CALIBRATION_TEXTS]
     return [normalize_text(train[i]) for i in pick]
 
@@ -114,7 +122,7 @@ def _activation_maxima(model, tensors: list[str], texts: list[str], tokenizer: P
     tok = load_tokenizer(tokenizer, max_len)
     maxima: dict[str, np.ndarray] = {}
     for start in range(0, len(texts), 64):
-        enc = tok.encode_batch(texts[start:start + 64])
+        enc = tok.encode_batch(texts[start : start + 64])
         ids = np.asarray([e.ids for e in enc], dtype=np.int64)
         mask = np.asarray([e.attention_mask for e in enc], dtype=np.int64)
         outs = session.run(tensors, {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)})

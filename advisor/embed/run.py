@@ -27,7 +27,7 @@ class RunEmbedder:
         self._inner = inner
         self._config = config
         self._vectors: dict[str, np.ndarray] = {}  # normalized text -> vector
-        self._raw: dict[str, np.ndarray] = {}      # text as given -> vector
+        self._raw: dict[str, np.ndarray] = {}  # text as given -> vector
         self._lock = threading.RLock()  # inner (first use) is built under it too
 
     @property

@@ -37,14 +37,14 @@ class MetricChange:
     key: str
     value_a: float | None
     value_b: float | None
-    change_share: float | None      # (b - a) / a; None when either is missing or a is 0
+    change_share: float | None  # (b - a) / a; None when either is missing or a is 0
 
 
 @dataclass(frozen=True)
 class RecommendationChange:
     key: str
     title: str
-    status: str                      # "appeared" | "vanished" | "changed" | "unchanged"
+    status: str  # "appeared" | "vanished" | "changed" | "unchanged"
     savings_a_usd: float | None
     savings_b_usd: float | None
     details: tuple[str, ...] = ()
@@ -63,11 +63,14 @@ class RunComparison:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "run_a": self.run_a, "run_b": self.run_b,
+            "run_a": self.run_a,
+            "run_b": self.run_b,
             "metrics": [m.__dict__ for m in self.metrics],
             "recommendations": [{**r.__dict__, "details": list(r.details)} for r in self.recommendations],
-            "stability_a": self.stability_a, "stability_b": self.stability_b,
-            "stability_changed": self.stability_changed, "notes": list(self.notes),
+            "stability_a": self.stability_a,
+            "stability_b": self.stability_b,
+            "stability_changed": self.stability_changed,
+            "notes": list(self.notes),
         }
 
 
@@ -128,19 +131,31 @@ def _rec_change(key: str, a: dict | None, b: dict | None) -> RecommendationChang
 
 def compare_runs(a: dict[str, Any], b: dict[str, Any]) -> RunComparison:
     metrics = tuple(
-        MetricChange(label, key, get_path(a, "baseline", key), get_path(b, "baseline", key),
-                     _share(get_path(a, "baseline", key), get_path(b, "baseline", key)))
+        MetricChange(
+            label,
+            key,
+            get_path(a, "baseline", key),
+            get_path(b, "baseline", key),
+            _share(get_path(a, "baseline", key), get_path(b, "baseline", key)),
+        )
         for label, key in METRICS
     )
     changes = tuple(_rec_change(k, ra, rb) for k, ra, rb in _pair(recommendations(a), recommendations(b)))
     va, vb = stability_verdict(a), stability_verdict(b)
     notes = []
     if a.get("price_date") != b.get("price_date"):
-        notes.append(f"Price data differ ({a.get('price_date')} vs {b.get('price_date')}): part of any cost change is price.")
+        notes.append(
+            f"Price data differ ({a.get('price_date')} vs {b.get('price_date')}): part of any cost change is price."
+        )
     if a.get("config_hash") and b.get("config_hash") and a.get("config_hash") != b.get("config_hash"):
         notes.append("The runs used different configurations.")
     return RunComparison(
-        run_a=get_path(a, "run", "id"), run_b=get_path(b, "run", "id"), metrics=metrics, recommendations=changes,
-        stability_a=va, stability_b=vb, stability_changed=(va is not None and vb is not None and va != vb),
+        run_a=get_path(a, "run", "id"),
+        run_b=get_path(b, "run", "id"),
+        metrics=metrics,
+        recommendations=changes,
+        stability_a=va,
+        stability_b=vb,
+        stability_changed=(va is not None and vb is not None and va != vb),
         notes=tuple(notes),
     )

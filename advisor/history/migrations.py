@@ -79,8 +79,10 @@ def migrate(db: sqlite3.Connection, *, upto: str | None = None) -> list[str]:
                     db.execute("ROLLBACK")
                     continue
                 fn(db)
-                db.execute("INSERT INTO _advisor_migrations (name, applied_utc) VALUES (?, ?)",
-                           (fn.__name__, datetime.now(UTC).isoformat(timespec="seconds")))
+                db.execute(
+                    "INSERT INTO _advisor_migrations (name, applied_utc) VALUES (?, ?)",
+                    (fn.__name__, datetime.now(UTC).isoformat(timespec="seconds")),
+                )
                 db.execute("COMMIT")
             except BaseException:
                 db.execute("ROLLBACK")

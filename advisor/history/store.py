@@ -17,8 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from advisor.core.errors import InputError
-from advisor.history.migrations import migrate
 from advisor.core.paths import advisor_home
+from advisor.history.migrations import migrate
 from advisor.result.view import as_result_dict, get_path, recommendations
 
 DB_NAME = "runs.db"
@@ -40,8 +40,12 @@ def open_store(path: str | os.PathLike | None = None) -> sqlite3.Connection:
         db.execute("PRAGMA synchronous = FULL")
         migrate(db)
     except sqlite3.DatabaseError as exc:
-        raise InputError.at(str(db_path), expected="an advisor run database (SQLite)", found=f"'{exc}'",
-                            fix="Move the file away (advisor starts a new history) or set ADVISOR_HOME elsewhere.") from exc
+        raise InputError.at(
+            str(db_path),
+            expected="an advisor run database (SQLite)",
+            found=f"'{exc}'",
+            fix="Move the file away (advisor starts a new history) or set ADVISOR_HOME elsewhere.",
+        ) from exc
     db.row_factory = sqlite3.Row
     return db
 
@@ -68,7 +72,7 @@ class StoredRun:
     id: int
     created_utc: str
     status: str
-    result: dict[str, Any]     # the stored parts in the AnalysisResult.to_dict() layout
+    result: dict[str, Any]  # the stored parts in the AnalysisResult.to_dict() layout
 
 
 def _dumps(value: Any) -> str:
@@ -101,8 +105,9 @@ def save_run(result: Any, *, path: str | os.PathLike | None = None, created_utc:
     try:
         db.execute("BEGIN IMMEDIATE")
         try:
-            cursor = db.execute(f"INSERT INTO runs ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})",
-                                tuple(row.values()))
+            cursor = db.execute(
+                f"INSERT INTO runs ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})", tuple(row.values())
+            )
             db.execute("COMMIT")
         except BaseException:
             db.execute("ROLLBACK")
@@ -142,20 +147,30 @@ def load_run(run_id: int | str | None = None, *, path: str | os.PathLike | None 
         if run_id is None:
             row = db.execute("SELECT * FROM runs WHERE status = 'complete' ORDER BY id DESC LIMIT 1").fetchone()
             if row is None:
-                raise InputError(f"{db_path_of(path)}: no stored runs yet. Run `advisor analyze LOGS` first "
-                                 "(without --no-store).")
+                raise InputError(
+                    f"{db_path_of(path)}: no stored runs yet. Run `advisor analyze LOGS` first (without --no-store)."
+                )
         else:
             try:
                 wanted = int(run_id)
             except (TypeError, ValueError):
-                raise InputError.at("run id", expected="a run number from `advisor runs list`", found=repr(run_id),
-                                    fix="Pass the number shown in the ID column.") from None
+                raise InputError.at(
+                    "run id",
+                    expected="a run number from `advisor runs list`",
+                    found=repr(run_id),
+                    fix="Pass the number shown in the ID column.",
+                ) from None
             row = db.execute("SELECT * FROM runs WHERE id = ?", (wanted,)).fetchone()
             if row is None:
-                raise InputError.at(str(db_path_of(path)), expected=f"a stored run {wanted}", found="no such run",
-                                    fix="List the stored runs with `advisor runs list`.")
-        return StoredRun(id=row["id"], created_utc=row["created_utc"], status=row["status"],
-                         result=_result_from_row(row))
+                raise InputError.at(
+                    str(db_path_of(path)),
+                    expected=f"a stored run {wanted}",
+                    found="no such run",
+                    fix="List the stored runs with `advisor runs list`.",
+                )
+        return StoredRun(
+            id=row["id"], created_utc=row["created_utc"], status=row["status"], result=_result_from_row(row)
+        )
     finally:
         db.close()
 
@@ -168,20 +183,27 @@ def list_runs(*, path: str | os.PathLike | None = None) -> list[RunSummary]:
     """All stored runs, oldest first."""
     db = open_store(path)
     try:
-        rows = db.execute("SELECT id, created_utc, advisor_version, price_date, status, baseline_json, "
-                          "recommendations_json FROM runs ORDER BY id").fetchall()
+        rows = db.execute(
+            "SELECT id, created_utc, advisor_version, price_date, status, baseline_json, "
+            "recommendations_json FROM runs ORDER BY id"
+        ).fetchall()
     finally:
         db.close()
     summaries = []
     for row in rows:
         baseline = _loads(row["baseline_json"]) or {}
-        summaries.append(RunSummary(
-            id=row["id"], created_utc=row["created_utc"], advisor_version=row["advisor_version"],
-            price_date=row["price_date"], status=row["status"],
-            calls_per_month=baseline.get("calls_per_month"),
-            total_cost_per_month_usd=baseline.get("total_cost_per_month_usd"),
-            api_cost_per_conversation_usd=baseline.get("api_cost_per_conversation_usd"),
-            total_cost_per_conversation_usd=baseline.get("total_cost_per_conversation_usd"),
-            n_recommendations=len(_loads(row["recommendations_json"]) or []),
-        ))
+        summaries.append(
+            RunSummary(
+                id=row["id"],
+                created_utc=row["created_utc"],
+                advisor_version=row["advisor_version"],
+                price_date=row["price_date"],
+                status=row["status"],
+                calls_per_month=baseline.get("calls_per_month"),
+                total_cost_per_month_usd=baseline.get("total_cost_per_month_usd"),
+                api_cost_per_conversation_usd=baseline.get("api_cost_per_conversation_usd"),
+                total_cost_per_conversation_usd=baseline.get("total_cost_per_conversation_usd"),
+                n_recommendations=len(_loads(row["recommendations_json"]) or []),
+            )
+        )
     return summaries

@@ -21,6 +21,7 @@ from advisor.core import schema
 from advisor.core.errors import InputError
 from advisor.core.schema import QueryLog, SkippedRows
 from advisor.core.tokens import DEFAULT_ENCODING
+from advisor.ingest.jsonl import first_object, read_jsonl
 from advisor.ingest.mapping import (
     ALIASES,
     IngestSettings,
@@ -30,11 +31,10 @@ from advisor.ingest.mapping import (
     resolve_columns,
 )
 from advisor.ingest.providers import infer_providers
-from advisor.ingest.jsonl import first_object, read_jsonl
 from advisor.ingest.readers import RawTable, format_of, list_files, read_bytes, read_csv, read_parquet
 from advisor.ingest.validate import Problem, cast_ints, normalize
 
-__all__ = ["load_log", "parse_mapping", "mapping_from_config", "IngestSettings", "ALIASES", "resolve_columns"]
+__all__ = ["ALIASES", "IngestSettings", "load_log", "mapping_from_config", "parse_mapping", "resolve_columns"]
 
 _TEXT_SOURCE = {schema.INPUT_TOKENS: schema.QUERY, schema.OUTPUT_TOKENS: schema.RESPONSE}
 
@@ -42,9 +42,12 @@ _TEXT_SOURCE = {schema.INPUT_TOKENS: schema.QUERY, schema.OUTPUT_TOKENS: schema.
 def _read_one(path: Path, mapping: dict[str, str] | None, skip_bad_rows: bool) -> RawTable:
     fmt = format_of(path)
     if fmt is None:
-        raise InputError.at(str(path), expected="a .csv, .tsv, .jsonl, .ndjson, .json or .parquet file (optionally .gz)",
-                            found=f"the extension {''.join(path.suffixes) or '(none)'!r}",
-                            fix="Rename the file to the extension of its format, or convert it to CSV.")
+        raise InputError.at(
+            str(path),
+            expected="a .csv, .tsv, .jsonl, .ndjson, .json or .parquet file (optionally .gz)",
+            found=f"the extension {''.join(path.suffixes) or '(none)'!r}",
+            fix="Rename the file to the extension of its format, or convert it to CSV.",
+        )
     if fmt in ("csv", "tsv"):
         return read_csv(path, mapping, skip_bad_rows, sep="\t" if fmt == "tsv" else ",")
     if fmt == "parquet":
@@ -66,21 +69,31 @@ def _check_required(table: RawTable) -> None:
             continue
         found = [c for c in table.ignored] or sorted(present)
         hint = f" or a {_TEXT_SOURCE[col]} text column to count from" if col in _TEXT_SOURCE else ""
-        raise InputError.at(table.file, column=col, expected=f"a {col} column{hint}",
-                            found=f"no such column (unmapped columns: {', '.join(repr(c) for c in found[:12]) or 'none'})",
-                            fix=f"Map the column with --map {col}=<your column>.")
+        raise InputError.at(
+            table.file,
+            column=col,
+            expected=f"a {col} column{hint}",
+            found=f"no such column (unmapped columns: {', '.join(repr(c) for c in found[:12]) or 'none'})",
+            fix=f"Map the column with --map {col}=<your column>.",
+        )
 
 
 def _found(value: object) -> str:
-    if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA or value is pd.NaT \
-            or (isinstance(value, str) and not value.strip()):
+    if (
+        value is None
+        or (isinstance(value, float) and np.isnan(value))
+        or value is pd.NA
+        or value is pd.NaT
+        or (isinstance(value, str) and not value.strip())
+    ):
         return "an empty value"
     text = repr(value.item() if isinstance(value, np.generic) else value)
     return text if len(text) <= 40 else text[:37] + "..."
 
 
-def _first_error(problems: tuple[Problem, ...], raw: pd.DataFrame, units: dict[str, str],
-                 every_row_bad: bool = False) -> InputError:
+def _first_error(
+    problems: tuple[Problem, ...], raw: pd.DataFrame, units: dict[str, str], every_row_bad: bool = False
+) -> InputError:
     """The error for the earliest bad row in file order (the one a user would look at first)."""
     best = None
     for p in problems:
@@ -95,8 +108,9 @@ def _first_error(problems: tuple[Problem, ...], raw: pd.DataFrame, units: dict[s
         fix = "Every row has a problem like this one: check the file's format and the --map column mapping."
     else:
         fix = "Fix the value, or use --skip-bad-rows to skip such rows."
-    return InputError.at(file, **where, column=p.column, expected=p.expected, found=_found(raw[p.column].iat[pos]),
-                         fix=fix)
+    return InputError.at(
+        file, **where, column=p.column, expected=p.expected, found=_found(raw[p.column].iat[pos]), fix=fix
+    )
 
 
 def _warnings(tables: list[RawTable], norm, skipped: Counter[str], total_rows: int) -> list[str]:
@@ -106,19 +120,26 @@ def _warnings(tables: list[RawTable], norm, skipped: Counter[str], total_rows: i
         warnings.extend(t.warnings)
         if t.ignored:
             shown = ", ".join(repr(c) for c in t.ignored[:8]) + (", ..." if len(t.ignored) > 8 else "")
-            warnings.append(f"{t.file}: ignored {len(t.ignored)} column(s) that map to no schema column: {shown} "
-                            f"(map one with --map <schema column>=<your column>).")
+            warnings.append(
+                f"{t.file}: ignored {len(t.ignored)} column(s) that map to no schema column: {shown} "
+                f"(map one with --map <schema column>=<your column>)."
+            )
     tokenizer = f"the offline {DEFAULT_ENCODING} tokenizer (bpe-openai)"
     for t in tables:
         if t.counted_rows:
-            warnings.append(f"{t.file}: token counts missing from usage in {t.counted_rows} row(s) were counted "
-                            f"from the message text with {tokenizer}.")
+            warnings.append(
+                f"{t.file}: token counts missing from usage in {t.counted_rows} row(s) were counted "
+                f"from the message text with {tokenizer}."
+            )
     if norm.counted_input_rows:
-        warnings.append(f"input_tokens counted from the query text in {norm.counted_input_rows} row(s) with "
-                        f"{tokenizer}; system prompt and history are not in the log, so these undercount input.")
+        warnings.append(
+            f"input_tokens counted from the query text in {norm.counted_input_rows} row(s) with "
+            f"{tokenizer}; system prompt and history are not in the log, so these undercount input."
+        )
     if norm.counted_output_rows:
-        warnings.append(f"output_tokens counted from the response text in {norm.counted_output_rows} row(s) "
-                        f"with {tokenizer}.")
+        warnings.append(
+            f"output_tokens counted from the response text in {norm.counted_output_rows} row(s) with {tokenizer}."
+        )
     if norm.naive_timestamps:
         warnings.append(f"{norm.naive_timestamps} timestamp(s) had no time zone and were read as UTC.")
     if skipped:
@@ -137,8 +158,10 @@ def load_log(paths, *, mapping: dict[str, str] | None = None, skip_bad_rows: boo
     """
     for target in mapping or {}:
         if not is_schema_column(target):
-            raise InputError(f"mapping: expected a schema column as key ({', '.join(schema.KNOWN)}, or "
-                             f"quality__<model>), found {target!r}. Use e.g. {{'timestamp': 'created_at'}}.")
+            raise InputError(
+                f"mapping: expected a schema column as key ({', '.join(schema.KNOWN)}, or "
+                f"quality__<model>), found {target!r}. Use e.g. {{'timestamp': 'created_at'}}."
+            )
     files = list_files(paths)
     tables: list[RawTable] = []
     for path in files:
@@ -192,6 +215,7 @@ def load_log(paths, *, mapping: dict[str, str] | None = None, skip_bad_rows: boo
         sources=tuple(t.file for t in tables),
         warnings=tuple(warnings),
         skipped=SkippedRows(count=sum(skipped.values()), by_reason=dict(skipped)),
-        tokens_counted_from_text=bool(norm.counted_input_rows or norm.counted_output_rows
-                                      or any(t.counted_rows for t in tables)),
+        tokens_counted_from_text=bool(
+            norm.counted_input_rows or norm.counted_output_rows or any(t.counted_rows for t in tables)
+        ),
     )

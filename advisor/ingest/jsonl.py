@@ -47,7 +47,7 @@ def _line_numbers(data: bytes) -> np.ndarray:
     first[nonempty] = buf[starts[nonempty]]
     content = nonempty & ~np.isin(first, (9, 13, 32))
     for i in np.flatnonzero(nonempty & ~content):
-        content[i] = bool(data[starts[i]:ends[i]].strip())
+        content[i] = bool(data[starts[i] : ends[i]].strip())
     return np.flatnonzero(content).astype(np.int64) + 1
 
 
@@ -71,8 +71,13 @@ class _DuplicateKey(ValueError):
     pass
 
 
-def iter_objects(file: str, data: bytes, skip_bad_rows: bool, skipped: Counter[str],
-                 check: Callable[[dict], str | None] | None = None) -> Iterator[tuple[int, dict]]:
+def iter_objects(
+    file: str,
+    data: bytes,
+    skip_bad_rows: bool,
+    skipped: Counter[str],
+    check: Callable[[dict], str | None] | None = None,
+) -> Iterator[tuple[int, dict]]:
     """(line number, object) for each readable line; the slow path, one json.loads per line.
 
     A bad line raises InputError, or under skip_bad_rows is counted in `skipped` by reason.
@@ -90,7 +95,7 @@ def iter_objects(file: str, data: bytes, skip_bad_rows: bool, skipped: Counter[s
         try:
             obj = json.loads(raw.decode("utf-8"), object_pairs_hook=_no_duplicate_keys)
         except UnicodeDecodeError as exc:
-            problem, found = "not UTF-8", f"undecodable bytes ({raw[exc.start:exc.start + 4].hex(' ')})"
+            problem, found = "not UTF-8", f"undecodable bytes ({raw[exc.start : exc.start + 4].hex(' ')})"
         except _DuplicateKey as exc:
             problem, found = "duplicated key", f"the key {exc.args[0]!r} twice"
         except ValueError as exc:
@@ -108,8 +113,16 @@ def iter_objects(file: str, data: bytes, skip_bad_rows: bool, skipped: Counter[s
         found_any = True
         yield number, obj
     if not found_any:
-        raise _no_rows(file, skipped) if skipped else InputError.at(
-            file, expected="one JSON object per line", found="only blank lines", fix="Check that the export finished.")
+        raise (
+            _no_rows(file, skipped)
+            if skipped
+            else InputError.at(
+                file,
+                expected="one JSON object per line",
+                found="only blank lines",
+                fix="Check that the export finished.",
+            )
+        )
 
 
 def parse_lines(file: str, data: bytes, skip_bad_rows: bool) -> tuple[list[dict], np.ndarray, Counter[str]]:
@@ -147,8 +160,9 @@ def read_jsonl(path: Path, mapping: dict[str, str] | None, skip_bad_rows: bool, 
     file = str(path)
     data = read_bytes(path) if data is None else data
     if is_blank(data):
-        raise InputError.at(file, expected="one JSON object per line", found="an empty file",
-                            fix="Check that the export finished.")
+        raise InputError.at(
+            file, expected="one JSON object per line", found="an empty file", fix="Check that the export finished."
+        )
     if data[: 1 << 16].lstrip()[:1] == b"[":
         return read_json_array(file, data, mapping, skip_bad_rows)
     skipped: Counter[str] = Counter()
@@ -173,8 +187,15 @@ def read_jsonl(path: Path, mapping: dict[str, str] | None, skip_bad_rows: bool, 
     return _typed_table(file, frame, rename, lines, "line", ignored, skipped)
 
 
-def _typed_table(file: str, frame: pd.DataFrame, rename: dict[str, str], rows: np.ndarray, unit: str,
-                 ignored: tuple[str, ...], skipped: Counter[str]) -> RawTable:
+def _typed_table(
+    file: str,
+    frame: pd.DataFrame,
+    rename: dict[str, str],
+    rows: np.ndarray,
+    unit: str,
+    ignored: tuple[str, ...],
+    skipped: Counter[str],
+) -> RawTable:
     frame = frame.rename(columns=rename)
     for dst in rename.values():
         if dst in schema.STR_COLUMNS and not pd.api.types.is_string_dtype(frame[dst]):
@@ -192,18 +213,32 @@ def read_json_array(file: str, data: bytes, mapping: dict[str, str] | None, skip
     except UnicodeDecodeError:
         raise _not_utf8(file, data) from None
     except json.JSONDecodeError as exc:
-        raise InputError.at(file, line=exc.lineno, expected="a JSON array of objects", found=f"broken JSON ({exc.msg})",
-                            fix="Fix the file, or export it again as JSONL.") from None
+        raise InputError.at(
+            file,
+            line=exc.lineno,
+            expected="a JSON array of objects",
+            found=f"broken JSON ({exc.msg})",
+            fix="Fix the file, or export it again as JSONL.",
+        ) from None
     if not isinstance(records, list):
-        raise InputError.at(file, expected="a JSON array of objects", found=f"a JSON {type(records).__name__}",
-                            fix="Export one JSON object per line (JSONL) or an array of objects.")
+        raise InputError.at(
+            file,
+            expected="a JSON array of objects",
+            found=f"a JSON {type(records).__name__}",
+            fix="Export one JSON object per line (JSONL) or an array of objects.",
+        )
     keep = [isinstance(r, dict) for r in records]
     skipped: Counter[str] = Counter()
     if not all(keep):
         first = keep.index(False)
         if not skip_bad_rows:
-            raise InputError.at(file, row=first + 1, expected="a JSON object per array element",
-                                found=f"a JSON {type(records[first]).__name__}", fix=SKIP_FIX)
+            raise InputError.at(
+                file,
+                row=first + 1,
+                expected="a JSON object per array element",
+                found=f"a JSON {type(records[first]).__name__}",
+                fix=SKIP_FIX,
+            )
         skipped["not a JSON object"] = keep.count(False)
     rows = np.flatnonzero(keep).astype(np.int64) + 1
     records = [r for r, k in zip(records, keep) if k]

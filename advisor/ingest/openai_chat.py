@@ -75,10 +75,22 @@ def read_openai_chat(path: Path, data: bytes, skip_bad_rows: bool) -> RawTable:
     file = str(path)
     skipped: Counter[str] = Counter()
     count = TokenCounter()
-    cols: dict[str, list] = {c: [] for c in (
-        schema.TIMESTAMP, schema.MODEL, schema.INPUT_TOKENS, schema.OUTPUT_TOKENS, schema.CACHED_INPUT_TOKENS,
-        schema.QUERY, schema.RESPONSE, schema.USER_ID, schema.CONVERSATION_ID, schema.SYSTEM_TOKENS,
-        schema.HISTORY_TOKENS)}
+    cols: dict[str, list] = {
+        c: []
+        for c in (
+            schema.TIMESTAMP,
+            schema.MODEL,
+            schema.INPUT_TOKENS,
+            schema.OUTPUT_TOKENS,
+            schema.CACHED_INPUT_TOKENS,
+            schema.QUERY,
+            schema.RESPONSE,
+            schema.USER_ID,
+            schema.CONVERSATION_ID,
+            schema.SYSTEM_TOKENS,
+            schema.HISTORY_TOKENS,
+        )
+    }
     lines: list[int] = []
     counted = 0
     # Streamed: each line's texts are counted and dropped at once, so a big log does not
@@ -122,7 +134,9 @@ def read_openai_chat(path: Path, data: bytes, skip_bad_rows: bool) -> RawTable:
         frame[c] = frame[c].map(lambda v: v if isinstance(v, str) else str(v), na_action="ignore")
     warnings: tuple[str, ...] = ()
     if frame[schema.SYSTEM_TOKENS].notna().any():
-        warnings = (f"{file}: system_tokens and history_tokens were counted from message text with "
-                    f"{DEFAULT_ENCODING} (without per-message overhead).",)
+        warnings = (
+            f"{file}: system_tokens and history_tokens were counted from message text with "
+            f"{DEFAULT_ENCODING} (without per-message overhead).",
+        )
     frame = frame.dropna(axis=1, how="all")
     return RawTable(file, frame, np.asarray(lines, dtype=np.int64), "line", (), dict(skipped), counted, warnings)

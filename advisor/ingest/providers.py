@@ -57,8 +57,10 @@ def infer_providers(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
     split = [split_prefixed(str(m)) for m in cats]
     prefixed = [m for m, (p, _) in zip(cats, split) if p is not None]
     if prefixed:
-        warnings.append(f"Model names with a provider prefix were split into provider and model: "
-                        f"{', '.join(repr(m) for m in prefixed[:5])}{', ...' if len(prefixed) > 5 else ''}.")
+        warnings.append(
+            f"Model names with a provider prefix were split into provider and model: "
+            f"{', '.join(repr(m) for m in prefixed[:5])}{', ...' if len(prefixed) > 5 else ''}."
+        )
     bare = [b for _, b in split]
     inferred = [p if p is not None else infer_provider(b) for p, b in split]
     codes = models.cat.codes.to_numpy()
@@ -73,10 +75,14 @@ def infer_providers(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
         frame[schema.PROVIDER] = given.fillna(guess)
     else:
         frame[schema.PROVIDER] = guess
-    unknown = sorted({b for b, p in zip(bare, inferred) if p == UNKNOWN}
-                     & set(frame.loc[frame[schema.PROVIDER] == UNKNOWN, schema.MODEL].unique()))
+    unknown = sorted(
+        {b for b, p in zip(bare, inferred) if p == UNKNOWN}
+        & set(frame.loc[frame[schema.PROVIDER] == UNKNOWN, schema.MODEL].unique())
+    )
     if unknown:
-        warnings.append(f"Provider unknown for model(s) {', '.join(repr(m) for m in unknown[:5])}"
-                        f"{', ...' if len(unknown) > 5 else ''}: add a provider column, or prices for them "
-                        f"in the config ([prices.\"<model>\"] provider = ...).")
+        warnings.append(
+            f"Provider unknown for model(s) {', '.join(repr(m) for m in unknown[:5])}"
+            f"{', ...' if len(unknown) > 5 else ''}: add a provider column, or prices for them "
+            f'in the config ([prices."<model>"] provider = ...).'
+        )
     return frame, warnings

@@ -28,8 +28,9 @@ import json
 import math
 import re
 import tempfile
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -70,7 +71,7 @@ def has_conversation(conversation_ids: np.ndarray | None, n: int) -> np.ndarray:
 
 
 def sample_keys(conversation_ids: np.ndarray | None, file: str, rows: np.ndarray) -> np.ndarray:
-    """"c:<conversation id>" where there is one, else "r:<file>:<row>" (the row on its own)."""
+    """ "c:<conversation id>" where there is one, else "r:<file>:<row>" (the row on its own)."""
     out = (f"r:{file}:" + pd.Series(rows, dtype=np.int64).astype(str)).to_numpy(dtype=object)
     has = has_conversation(conversation_ids, len(rows))
     if has.any():
@@ -92,7 +93,7 @@ def bottom_k_threshold(points: np.ndarray, max_rows: int) -> float:
 @dataclasses.dataclass
 class _Part:
     file_index: int
-    payload: Any          # DataFrame (CSV), pyarrow RecordBatch (Parquet) or object array of lines (JSONL)
+    payload: Any  # DataFrame (CSV), pyarrow RecordBatch (Parquet) or object array of lines (JSONL)
     points: np.ndarray
     rows: np.ndarray
     take: Callable[[Any, np.ndarray], Any]
@@ -113,16 +114,18 @@ class _Kept:
             self.parts.append(_filtered(part, mask))
             self.n += int(mask.sum())
         if self.max_rows is not None and self.n > self.max_rows:
-            self.threshold = min(self.threshold,
-                                 bottom_k_threshold(np.concatenate([p.points for p in self.parts]), self.max_rows))
+            self.threshold = min(
+                self.threshold, bottom_k_threshold(np.concatenate([p.points for p in self.parts]), self.max_rows)
+            )
             self.parts = [_filtered(p, p.points < self.threshold) for p in self.parts]
             self.parts = [p for p in self.parts if len(p.rows)]
             self.n = sum(len(p.rows) for p in self.parts)
 
 
 def _filtered(part: _Part, mask: np.ndarray) -> _Part:
-    return dataclasses.replace(part, payload=part.take(part.payload, mask), points=part.points[mask],
-                               rows=part.rows[mask])
+    return dataclasses.replace(
+        part, payload=part.take(part.payload, mask), points=part.points[mask], rows=part.rows[mask]
+    )
 
 
 def _is_gzip(path: Path) -> bool:
@@ -142,9 +145,15 @@ def _conversation_source(columns: list[str], mapping: dict[str, str] | None) -> 
 
 def _csv_chunks(path: Path, sep: str, mapping, skip_bad_rows: bool) -> Iterator[tuple[Any, Any, np.ndarray]]:
     # Every value as the exact text of the file, so the sample file says what the log said.
-    kwargs: dict[str, Any] = dict(sep=sep, dtype=str, keep_default_na=False, na_filter=False,
-                                  encoding="utf-8-sig", chunksize=CHUNK_ROWS,
-                                  compression="gzip" if _is_gzip(path) else None)
+    kwargs: dict[str, Any] = dict(
+        sep=sep,
+        dtype=str,
+        keep_default_na=False,
+        na_filter=False,
+        encoding="utf-8-sig",
+        chunksize=CHUNK_ROWS,
+        compression="gzip" if _is_gzip(path) else None,
+    )
     if skip_bad_rows:
         kwargs.update(engine="python", on_bad_lines="skip")
     start = 0
@@ -161,9 +170,13 @@ def _csv_chunks(path: Path, sep: str, mapping, skip_bad_rows: bool) -> Iterator[
         return  # load_log names the empty file when nothing is sampled from it
     except (pd.errors.ParserError, UnicodeDecodeError) as exc:
         m = re.search(r"line (\d+)", str(exc))
-        raise InputError.at(str(path), line=int(m.group(1)) if m else None, expected="well-formed CSV",
-                            found=" ".join(str(exc).split())[:160],
-                            fix="Fix the file, or use --skip-bad-rows to skip such lines.") from None
+        raise InputError.at(
+            str(path),
+            line=int(m.group(1)) if m else None,
+            expected="well-formed CSV",
+            found=" ".join(str(exc).split())[:160],
+            fix="Fix the file, or use --skip-bad-rows to skip such lines.",
+        ) from None
 
 
 def _flat_get(obj: Any, dotted: str) -> Any:
@@ -227,9 +240,12 @@ def _parquet_chunks(path: Path, mapping) -> Iterator[tuple[Any, Any, np.ndarray]
     try:
         pf = pq.ParquetFile(source)
     except (pa.ArrowException, OSError, ValueError) as exc:
-        raise InputError.at(str(path), expected="a readable Parquet file",
-                            found=f"a damaged or different file ({' '.join(str(exc).split())[:120]})",
-                            fix="Re-export the file, or give it the extension of its real format.") from None
+        raise InputError.at(
+            str(path),
+            expected="a readable Parquet file",
+            found=f"a damaged or different file ({' '.join(str(exc).split())[:120]})",
+            fix="Re-export the file, or give it the extension of its real format.",
+        ) from None
     conv = _conversation_source(pf.schema_arrow.names, mapping)
     start = 0
     for batch in pf.iter_batches(batch_size=CHUNK_ROWS):
@@ -278,15 +294,23 @@ def _write(fmt: str, parts: list[_Part], out: Path, sep: str) -> None:
 
 
 def check_sample_options(fraction: float | None, max_rows: int | None) -> None:
-    if fraction is not None and (isinstance(fraction, bool) or not isinstance(fraction, (int, float))
-                                 or not 0 < fraction <= 1):
+    if fraction is not None and (
+        isinstance(fraction, bool) or not isinstance(fraction, (int, float)) or not 0 < fraction <= 1
+    ):
         raise ConfigError.setting("sample_fraction", "a number in (0, 1]", fraction)
     if max_rows is not None and (isinstance(max_rows, bool) or not isinstance(max_rows, int) or max_rows < 1):
         raise ConfigError.setting("max_rows", "an integer >= 1", max_rows)
 
 
-def load_sampled_log(paths, *, fraction: float | None = None, max_rows: int | None = None, seed: int = 0,
-                     mapping: dict[str, str] | None = None, skip_bad_rows: bool = False) -> QueryLog:
+def load_sampled_log(
+    paths,
+    *,
+    fraction: float | None = None,
+    max_rows: int | None = None,
+    seed: int = 0,
+    mapping: dict[str, str] | None = None,
+    skip_bad_rows: bool = False,
+) -> QueryLog:
     """Stream the log files and load a conversation sample of them as a QueryLog.
 
     fraction: keep this share of conversations. max_rows: keep at most this many rows
@@ -324,16 +348,26 @@ def load_sampled_log(paths, *, fraction: float | None = None, max_rows: int | No
     if kept.threshold >= 1.0:
         return load_log(files, mapping=mapping, skip_bad_rows=skip_bad_rows)
     if kept.n == 0:
-        raise InputError.at(", ".join(map(str, files)), expected="at least one call in the sample",
-                            found=f"none of {n_seen:,} rows at a sample fraction of {kept.threshold:.3g}",
-                            fix="Raise --sample-fraction or --max-rows.")
+        raise InputError.at(
+            ", ".join(map(str, files)),
+            expected="at least one call in the sample",
+            found=f"none of {n_seen:,} rows at a sample fraction of {kept.threshold:.3g}",
+            fix="Raise --sample-fraction or --max-rows.",
+        )
     log = _load_kept(files, formats, kept, mapping, skip_bad_rows)
-    by = ("by conversation" if n_with_conv == n_seen else "by row (no conversation_id)" if n_with_conv == 0
-          else "by conversation; rows without conversation_id by row")
+    by = (
+        "by conversation"
+        if n_with_conv == n_seen
+        else "by row (no conversation_id)"
+        if n_with_conv == 0
+        else "by conversation; rows without conversation_id by row"
+    )
     f = kept.threshold
-    note = (f"Analysed a {f:.1%} sample ({log.n_calls:,} of {n_seen:,} calls, {by}, seed {seed}): monthly figures "
-            f"are scaled by 1/{f:.4g}, and intervals of volume-driven figures widen by about 1/sqrt(f) = "
-            f"{1 / math.sqrt(f):.2f}x compared with analysing the whole log.")
+    note = (
+        f"Analysed a {f:.1%} sample ({log.n_calls:,} of {n_seen:,} calls, {by}, seed {seed}): monthly figures "
+        f"are scaled by 1/{f:.4g}, and intervals of volume-driven figures widen by about 1/sqrt(f) = "
+        f"{1 / math.sqrt(f):.2f}x compared with analysing the whole log."
+    )
     return dataclasses.replace(log, warnings=(note,) + log.warnings, sample_fraction=f)
 
 
@@ -374,6 +408,7 @@ def _load_kept(files: list[Path], formats: list, kept: _Kept, mapping, skip_bad_
 def _translate(message: str, origin: dict[str, tuple[Path, np.ndarray, str]]) -> str:
     """Name the original file and row in a message about a sample file."""
     for tmp_name, (path, rows, fmt) in origin.items():
+
         def where(m: re.Match) -> str:
             out = str(path)
             for unit, n in re.findall(r", (line|row) (\d+)", m.group(1) or ""):
@@ -385,5 +420,6 @@ def _translate(message: str, origin: dict[str, tuple[Path, np.ndarray, str]]) ->
                     orig = rows[n - 1] if 1 <= n <= len(rows) else None
                 out += f", {unit} {orig}" if orig is not None else ""
             return out
+
         message = re.sub(re.escape(tmp_name) + r"((?:, (?:line|row) \d+)*)", where, message)
     return message

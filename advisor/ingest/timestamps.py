@@ -26,10 +26,10 @@ _LATEST = pd.Timestamp("2100-01-01", tz="UTC")
 
 @dataclass(frozen=True)
 class ParsedTimestamps:
-    values: pd.Series          # datetime64[ns, UTC]; NaT where missing or bad
-    missing: np.ndarray        # bool: no value at all
-    bad: np.ndarray            # bool: a value that is not a readable time
-    naive_rows: int            # rows read as UTC because they had no zone
+    values: pd.Series  # datetime64[ns, UTC]; NaT where missing or bad
+    missing: np.ndarray  # bool: no value at all
+    bad: np.ndarray  # bool: a value that is not a readable time
+    naive_rows: int  # rows read as UTC because they had no zone
 
 
 def _from_epoch(numbers: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -26,9 +26,9 @@ _FALSE = {"false", "f", "no", "n", "0", "0.0"}
 class Problem:
     """Rows of one column that fail one check."""
 
-    reason: str          # short, for the skipped-rows summary ("negative input_tokens")
+    reason: str  # short, for the skipped-rows summary ("negative input_tokens")
     column: str
-    mask: np.ndarray     # bool over the frame's rows
+    mask: np.ndarray  # bool over the frame's rows
     expected: str
 
 
@@ -36,9 +36,9 @@ class Problem:
 class Normalized:
     frame: pd.DataFrame
     problems: tuple[Problem, ...]
-    naive_timestamps: int       # rows whose timestamp had no zone (read as UTC)
-    counted_input_rows: int     # rows whose input_tokens were counted from `query`
-    counted_output_rows: int    # rows whose output_tokens were counted from `response`
+    naive_timestamps: int  # rows whose timestamp had no zone (read as UTC)
+    counted_input_rows: int  # rows whose input_tokens were counted from `query`
+    counted_output_rows: int  # rows whose output_tokens were counted from `response`
 
 
 def _numbers(raw: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -50,8 +50,11 @@ def _numbers(raw: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         text = raw.astype("string").str.strip()
         missing = (text.isna() | (text == "")).to_numpy(dtype=bool, na_value=True)
         # Booleans inside object columns would read as 0/1; they are not counts.
-        is_bool = raw.map(lambda v: isinstance(v, (bool, np.bool_)), na_action="ignore").to_numpy(dtype=bool, na_value=False) \
-            if raw.dtype == object else np.zeros(len(raw), dtype=bool)
+        is_bool = (
+            raw.map(lambda v: isinstance(v, (bool, np.bool_)), na_action="ignore").to_numpy(dtype=bool, na_value=False)
+            if raw.dtype == object
+            else np.zeros(len(raw), dtype=bool)
+        )
         values = pd.to_numeric(text.mask(missing), errors="coerce").to_numpy(dtype=float, na_value=np.nan)
         values[is_bool] = np.nan
     else:
@@ -62,8 +65,9 @@ def _numbers(raw: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return values, missing, bad
 
 
-def _int_column(frame: pd.DataFrame, col: str, required: bool, problems: list[Problem],
-                fill_from: str | None = None) -> int:
+def _int_column(
+    frame: pd.DataFrame, col: str, required: bool, problems: list[Problem], fill_from: str | None = None
+) -> int:
     """Check a count column; fill missing counts from `fill_from` text. Returns rows filled."""
     values, missing, bad = _numbers(frame[col])
     filled = 0
@@ -83,8 +87,14 @@ def _int_column(frame: pd.DataFrame, col: str, required: bool, problems: list[Pr
         problems.append(Problem(f"{col} not finite", col, np.isinf(values), "a finite whole number"))
         problems.append(Problem(f"negative {col}", col, values < 0, "a number >= 0"))
         if col != schema.TURN:
-            problems.append(Problem(f"{col} above 10 M", col, values > MAX_TOKENS_PER_CALL,
-                                    f"at most {MAX_TOKENS_PER_CALL:,} tokens per call"))
+            problems.append(
+                Problem(
+                    f"{col} above 10 M",
+                    col,
+                    values > MAX_TOKENS_PER_CALL,
+                    f"at most {MAX_TOKENS_PER_CALL:,} tokens per call",
+                )
+            )
         fractional = np.isfinite(values) & (values != np.round(values))
     problems.append(Problem(f"{col} not whole", col, fractional, "a whole number"))
     # Floats until bad rows are gone; cast_ints() makes them int64 afterwards.
@@ -137,7 +147,7 @@ _TEXT_DTYPE = "str" if int(pd.__version__.split(".")[0]) >= 3 else object
 
 def _str_column(frame: pd.DataFrame, col: str, required: bool, problems: list[Problem]) -> None:
     raw = frame[col]
-    text = raw.astype(_TEXT_DTYPE) if _TEXT_DTYPE != object else raw.astype(object).where(raw.notna())
+    text = raw.astype(_TEXT_DTYPE) if object != _TEXT_DTYPE else raw.astype(object).where(raw.notna())
     if required:
         stripped = text.astype("string").str.strip()
         missing = (stripped.isna() | (stripped == "")).to_numpy(dtype=bool, na_value=True)
@@ -152,8 +162,14 @@ def normalize(frame: pd.DataFrame) -> Normalized:
     out = frame.copy(deep=False)  # columns are replaced, not written into: raw stays intact
     ts = parse_timestamps(out[schema.TIMESTAMP])
     problems.append(Problem(f"missing {schema.TIMESTAMP}", schema.TIMESTAMP, ts.missing, "a date and time"))
-    problems.append(Problem(f"unreadable {schema.TIMESTAMP}", schema.TIMESTAMP, ts.bad,
-                            "an ISO 8601 time or epoch seconds/milliseconds between 2000 and 2100"))
+    problems.append(
+        Problem(
+            f"unreadable {schema.TIMESTAMP}",
+            schema.TIMESTAMP,
+            ts.bad,
+            "an ISO 8601 time or epoch seconds/milliseconds between 2000 and 2100",
+        )
+    )
     out[schema.TIMESTAMP] = ts.values  # same RangeIndex; to_numpy() would box 1 M Timestamps
     counted = {schema.INPUT_TOKENS: 0, schema.OUTPUT_TOKENS: 0}
     # Text columns are typed first: token counts may be filled from them.
@@ -171,5 +187,10 @@ def normalize(frame: pd.DataFrame) -> Normalized:
             _bool_column(out, col, problems)
         elif col in schema.STR_COLUMNS:
             _str_column(out, col, col in schema.REQUIRED, problems)
-    return Normalized(out, tuple(p for p in problems if p.mask.any()), ts.naive_rows,
-                      counted[schema.INPUT_TOKENS], counted[schema.OUTPUT_TOKENS])
+    return Normalized(
+        out,
+        tuple(p for p in problems if p.mask.any()),
+        ts.naive_rows,
+        counted[schema.INPUT_TOKENS],
+        counted[schema.OUTPUT_TOKENS],
+    )

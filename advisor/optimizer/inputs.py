@@ -33,8 +33,8 @@ from advisor.core.errors import ConfigError
 
 if TYPE_CHECKING:
     from advisor.analyzers import AnalysisContext
-    from advisor.cost.baseline import Baseline
     from advisor.core.schema import QueryLog
+    from advisor.cost.baseline import Baseline
 
 LEVERS = ("cache", "routing", "batch", "prompt", "capacity")  # also the attribution order
 HOURS_PER_WEEK = 168
@@ -61,20 +61,23 @@ class OptimizerSettings:
 
     def validate(self) -> None:
         if not 0.5 <= self.quality_confidence < 1.0:
-            raise ConfigError.setting("optimizer.quality_confidence", "a probability from 0.5 to below 1",
-                                      self.quality_confidence)
+            raise ConfigError.setting(
+                "optimizer.quality_confidence", "a probability from 0.5 to below 1", self.quality_confidence
+            )
         if self.quality_target is not None and not 0 < self.quality_target <= 1.5:
             raise ConfigError.setting("optimizer.quality_target", "a number in (0, 1.5]", self.quality_target)
         if self.quality_target_kind not in ("relative", "absolute"):
-            raise ConfigError.setting("optimizer.quality_target_kind", '"relative" or "absolute"',
-                                      self.quality_target_kind)
+            raise ConfigError.setting(
+                "optimizer.quality_target_kind", '"relative" or "absolute"', self.quality_target_kind
+            )
         for name in ("false_hit_budget", "false_hit_quality", "reserved_discount", "min_recommended_call_share"):
             value = getattr(self, name)
             if value is not None and not 0.0 <= value < 1.0 + (name == "false_hit_quality"):
                 raise ConfigError.setting(f"optimizer.{name}", "a share from 0 to 1", value)
         if self.min_segment_relative_quality is not None and not 0 < self.min_segment_relative_quality <= 1.5:
-            raise ConfigError.setting("optimizer.min_segment_relative_quality", "a number in (0, 1.5]",
-                                      self.min_segment_relative_quality)
+            raise ConfigError.setting(
+                "optimizer.min_segment_relative_quality", "a number in (0, 1.5]", self.min_segment_relative_quality
+            )
         cost = self.cache_cost_per_month_usd
         if cost is not None and not 0 <= cost < float("inf"):
             raise ConfigError.setting("optimizer.cache_cost_per_month_usd", "a finite number >= 0", cost)
@@ -93,11 +96,11 @@ class OptimizerSettings:
 class ModelOption:
     model: str
     provider: str
-    quality: float                 # expected quality of one call (the segment's quality scale)
-    cost_per_call_usd: float       # real-time, priced over the segment's own token counts
+    quality: float  # expected quality of one call (the segment's quality scale)
+    cost_per_call_usd: float  # real-time, priced over the segment's own token counts
     batch_cost_per_call_usd: float
     is_current: bool
-    quality_se: float = 0.0        # standard error of `quality` (from how many labels it rests on)
+    quality_se: float = 0.0  # standard error of `quality` (from how many labels it rests on)
 
 
 @dataclass(frozen=True)
@@ -108,21 +111,21 @@ class SegmentInput:
     current_quality: float
     options: tuple[ModelOption, ...]
     batch_tolerant_share: float
-    hit_share_by_step: tuple[float, ...]   # share of this segment's calls the cache answers, per sweep step
+    hit_share_by_step: tuple[float, ...]  # share of this segment's calls the cache answers, per sweep step
     relative_floor: float | None = None
 
 
 @dataclass(frozen=True)
 class CacheStep:
     threshold: float
-    hit_rate: float      # share of all calls answered from the cache
-    precision: float     # share of cached answers that are right
+    hit_rate: float  # share of all calls answered from the cache
+    precision: float  # share of cached answers that are right
 
 
 @dataclass(frozen=True)
 class CapacityInput:
-    calls_per_hour: tuple[float, ...]          # 168 hours of an average week, real-time calls today
-    calls_per_worker_hour: float               # throughput x utilization ceiling
+    calls_per_hour: tuple[float, ...]  # 168 hours of an average week, real-time calls today
+    calls_per_worker_hour: float  # throughput x utilization ceiling
     min_workers: int
     on_demand_cost_per_worker_hour_usd: float
     reserved_cost_per_worker_month_usd: float
@@ -133,21 +136,21 @@ class CapacityInput:
 @dataclass(frozen=True)
 class OptimizerInputs:
     segments: tuple[SegmentInput, ...]
-    quality_target: float                      # relative to today's volume-weighted quality
+    quality_target: float  # relative to today's volume-weighted quality
     cache_steps: tuple[CacheStep, ...] = ()
     cache_cost_per_month_usd: float = 0.0
     false_hit_budget: float = 0.02
     false_hit_quality: float = 0.0
     capacity: CapacityInput | None = None
-    prompt_savings_share: float = 0.0          # share of API cost the prompt lever removes
-    fixed_cost_per_month_usd: float = 0.0      # infrastructure besides workers + operations
+    prompt_savings_share: float = 0.0  # share of API cost the prompt lever removes
+    fixed_cost_per_month_usd: float = 0.0  # infrastructure besides workers + operations
     baseline_cost_per_month_usd: float = 0.0
     levers: frozenset[str] = frozenset(LEVERS)
-    quality_is_relative: bool = False          # True when no label gave an absolute scale
+    quality_is_relative: bool = False  # True when no label gave an absolute scale
     frontier_targets: tuple[float, ...] = ()
     min_recommended_call_share: float = 0.01
-    quality_z: float = 0.0                     # one-sided normal quantile of quality_confidence
-    quality_margin: float = 0.0                # added to the target to cover estimation error
+    quality_z: float = 0.0  # one-sided normal quantile of quality_confidence
+    quality_margin: float = 0.0  # added to the target to cover estimation error
 
     @property
     def calls_per_month(self) -> float:
@@ -234,8 +237,9 @@ def _capacity(log, baseline, config, weight, found=None) -> CapacityInput | None
     )
 
 
-def prepare_inputs(log: QueryLog, baseline: Baseline, findings: dict[str, Any],
-                   ctx: AnalysisContext) -> OptimizerInputs:
+def prepare_inputs(
+    log: QueryLog, baseline: Baseline, findings: dict[str, Any], ctx: AnalysisContext
+) -> OptimizerInputs:
     """Gather the program's inputs from the log, the baseline and whatever analyzers ran."""
     from advisor.core.schema import CACHED_INPUT_TOKENS, INPUT_TOKENS, MODEL, OUTPUT_TOKENS, PROVIDER, QUALITY
 
@@ -269,8 +273,10 @@ def prepare_inputs(log: QueryLog, baseline: Baseline, findings: dict[str, Any],
     cand_cost = {}
     for model, provider in candidates:
         kw = {"input_tokens": inp, "output_tokens": out, "cached_input_tokens": cached}
-        cand_cost[model] = (per_segment_mean(prices.call_cost_usd(model, provider or None, **kw)),
-                            per_segment_mean(prices.call_cost_usd(model, provider or None, batch=True, **kw)))
+        cand_cost[model] = (
+            per_segment_mean(prices.call_cost_usd(model, provider or None, **kw)),
+            per_segment_mean(prices.call_cost_usd(model, provider or None, batch=True, **kw)),
+        )
     models = frame[MODEL].astype(str).to_numpy()
     provs = frame[PROVIDER].astype(str).to_numpy() if log.has(PROVIDER) else np.full(n, "")
     today_batch = per_segment_mean(prices.call_cost_usd(models, provs, inp, out, cached, batch=True))
@@ -303,8 +309,11 @@ def prepare_inputs(log: QueryLog, baseline: Baseline, findings: dict[str, Any],
         all_relative &= not absolute
         options = []
         current_model = str(get_field(seg, "main_current_model")) if is_routing else str(seg)
-        options.append(ModelOption(current_model, "", float(cur_q) if absolute else 1.0, float(today_cost[i]),
-                                   float(today_batch[i]), True))
+        options.append(
+            ModelOption(
+                current_model, "", float(cur_q) if absolute else 1.0, float(today_cost[i]), float(today_batch[i]), True
+            )
+        )
         if is_routing:
             for model, provider in candidates:
                 if model == current_model:
@@ -324,20 +333,30 @@ def prepare_inputs(log: QueryLog, baseline: Baseline, findings: dict[str, Any],
             # Hits fall on cacheable calls: spread each step's hit volume by the segment's cacheable calls.
             hit_shares = tuple(
                 float(min(cacheable_share[i], st.hit_rate * n * cacheable_share[i] / cacheable_calls))
-                if cacheable_calls > 0 else 0.0
+                if cacheable_calls > 0
+                else 0.0
                 for st in steps
             )
         floor = opt.segment_floors.get(name, opt.min_segment_relative_quality)
-        seg_inputs.append(SegmentInput(
-            id=int(get_field(seg, "id")) if is_routing else i, name=name,
-            calls_per_month=float(counts[i] * factor), current_quality=float(cur_q) if absolute else 1.0,
-            options=tuple(options), batch_tolerant_share=float(np.clip(tolerant_share[i], 0, 1)),
-            hit_share_by_step=hit_shares, relative_floor=None if floor is None else float(floor),
-        ))
+        seg_inputs.append(
+            SegmentInput(
+                id=int(get_field(seg, "id")) if is_routing else i,
+                name=name,
+                calls_per_month=float(counts[i] * factor),
+                current_quality=float(cur_q) if absolute else 1.0,
+                options=tuple(options),
+                batch_tolerant_share=float(np.clip(tolerant_share[i], 0, 1)),
+                hit_share_by_step=hit_shares,
+                relative_floor=None if floor is None else float(floor),
+            )
+        )
     unknown_floors = sorted(set(opt.segment_floors) - {s.name for s in seg_inputs})
     if unknown_floors:
-        raise ConfigError.setting(f"optimizer.segment_floors.{unknown_floors[0]}",
-                                  f"the name of a segment ({', '.join(s.name for s in seg_inputs)})", unknown_floors[0])
+        raise ConfigError.setting(
+            f"optimizer.segment_floors.{unknown_floors[0]}",
+            f"the name of a segment ({', '.join(s.name for s in seg_inputs)})",
+            unknown_floors[0],
+        )
 
     target = opt.quality_target if opt.quality_target is not None else config.quality_target
     provisional = OptimizerInputs(segments=tuple(seg_inputs), quality_target=1.0)
@@ -346,8 +365,11 @@ def prepare_inputs(log: QueryLog, baseline: Baseline, findings: dict[str, Any],
         target = 0.0
     if opt.quality_target_kind == "absolute":
         if all_relative:
-            raise ConfigError.setting("optimizer.quality_target_kind",
-                                      '"relative" (the log has no quality labels to set an absolute scale)', "absolute")
+            raise ConfigError.setting(
+                "optimizer.quality_target_kind",
+                '"relative" (the log has no quality labels to set an absolute scale)',
+                "absolute",
+            )
         target = target / provisional.today_quality
 
     from advisor.cost.infrastructure import InfrastructureSettings
@@ -355,8 +377,11 @@ def prepare_inputs(log: QueryLog, baseline: Baseline, findings: dict[str, Any],
     infra = settings(config, "infrastructure", InfrastructureSettings)
     cache_cost = opt.cache_cost_per_month_usd
     if cache_cost is None:
-        cache_cost = (get_field(cache, "monthly_cache_cost_usd", get_field(cache, "cache_cost_per_month_usd"))
-                      if is_usable(cache) else None)
+        cache_cost = (
+            get_field(cache, "monthly_cache_cost_usd", get_field(cache, "cache_cost_per_month_usd"))
+            if is_usable(cache)
+            else None
+        )
     if cache_cost is None:
         cache_cost = infra.cache_single_cost_per_month_usd
     budget = opt.false_hit_budget
@@ -366,11 +391,16 @@ def prepare_inputs(log: QueryLog, baseline: Baseline, findings: dict[str, Any],
     prompt = findings.get("prompt")
     prompt_share = 0.0
     if is_usable(prompt) and baseline.api_cost_per_month_usd > 0:
-        prompt_share = float(np.clip(get_field(prompt, "monthly_savings_usd", 0.0) / baseline.api_cost_per_month_usd, 0, 0.95))
+        prompt_share = float(
+            np.clip(get_field(prompt, "monthly_savings_usd", 0.0) / baseline.api_cost_per_month_usd, 0, 0.95)
+        )
 
     capacity = _capacity(log, baseline, config, np.ones(n), findings.get("capacity"))
-    fixed = (baseline.infrastructure_cost_per_month_usd - capacity.baseline_worker_cost_per_month_usd
-             + baseline.operations_cost_per_month_usd)
+    fixed = (
+        baseline.infrastructure_cost_per_month_usd
+        - capacity.baseline_worker_cost_per_month_usd
+        + baseline.operations_cost_per_month_usd
+    )
     levers = set(opt.levers)
     # A lever with nothing to act on stays out of the attribution and the report.
     if not steps:
@@ -382,11 +412,18 @@ def prepare_inputs(log: QueryLog, baseline: Baseline, findings: dict[str, Any],
     if not any(s.batch_tolerant_share > 0 for s in seg_inputs):
         levers.discard("batch")
     return OptimizerInputs(
-        segments=tuple(seg_inputs), quality_target=float(target), cache_steps=steps,
-        cache_cost_per_month_usd=float(cache_cost), false_hit_budget=float(budget),
-        false_hit_quality=float(opt.false_hit_quality), capacity=capacity, prompt_savings_share=prompt_share,
-        fixed_cost_per_month_usd=float(fixed), baseline_cost_per_month_usd=float(baseline.total_cost_per_month_usd),
-        levers=frozenset(levers), quality_is_relative=all_relative,
+        segments=tuple(seg_inputs),
+        quality_target=float(target),
+        cache_steps=steps,
+        cache_cost_per_month_usd=float(cache_cost),
+        false_hit_budget=float(budget),
+        false_hit_quality=float(opt.false_hit_quality),
+        capacity=capacity,
+        prompt_savings_share=prompt_share,
+        fixed_cost_per_month_usd=float(fixed),
+        baseline_cost_per_month_usd=float(baseline.total_cost_per_month_usd),
+        levers=frozenset(levers),
+        quality_is_relative=all_relative,
         frontier_targets=tuple(float(t) for t in opt.frontier_targets),
         quality_z=float(NormalDist().inv_cdf(opt.quality_confidence)),
         min_recommended_call_share=float(opt.min_recommended_call_share),

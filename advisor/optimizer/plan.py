@@ -49,7 +49,7 @@ MARGIN_TOLERANCE = 1e-4  # tight, so the per-lever attribution is not blurred by
 class ModelShare:
     model: str
     provider: str
-    realtime_share: float   # of the segment's calls
+    realtime_share: float  # of the segment's calls
     batch_share: float
     is_current: bool
 
@@ -64,10 +64,10 @@ class SegmentPlan:
     shares: tuple[ModelShare, ...]
     cached_share: float
     today_api_cost_per_month_usd: float
-    plan_api_cost_per_month_usd: float    # before the prompt lever's factor
-    relative_quality: float               # expected quality / today's, this segment
+    plan_api_cost_per_month_usd: float  # before the prompt lever's factor
+    relative_quality: float  # expected quality / today's, this segment
     routing_savings_per_month_usd: float  # real-time price difference of the calls moved off today's model
-    batch_savings_per_month_usd: float    # real-time minus batch price of the calls sent to batch
+    batch_savings_per_month_usd: float  # real-time minus batch price of the calls sent to batch
 
 
 @dataclass(frozen=True)
@@ -81,16 +81,16 @@ class FrontierPoint:
 @dataclass(frozen=True)
 class LeverSaving:
     lever: str
-    monthly_savings_usd: float          # sequential: with the levers before it applied
-    alone_monthly_savings_usd: float    # this lever only, the others off
+    monthly_savings_usd: float  # sequential: with the levers before it applied
+    alone_monthly_savings_usd: float  # this lever only, the others off
 
 
 @dataclass(frozen=True)
 class Plan:
     status: str
     solver: str
-    quality_target: float                 # relative to today's volume-weighted quality
-    quality_is_relative: bool             # True: no labels gave an absolute quality scale
+    quality_target: float  # relative to today's volume-weighted quality
+    quality_is_relative: bool  # True: no labels gave an absolute quality scale
     today_quality: float
     expected_relative_quality: float
     baseline_cost_per_month_usd: float
@@ -98,7 +98,7 @@ class Plan:
     monthly_savings_usd: float
     api_cost_per_month_usd: float
     cache_threshold: float | None
-    cache_hit_share: float                # of all calls
+    cache_hit_share: float  # of all calls
     cache_precision: float | None
     cache_cost_per_month_usd: float
     batch_share_of_calls: float
@@ -109,8 +109,8 @@ class Plan:
     prompt_savings_share: float
     levers: tuple[str, ...]
     segments: tuple[SegmentPlan, ...]
-    quality_margin: float = 0.0           # planned above the target to cover the labels' sampling error
-    quality_se: float = 0.0               # standard error of expected_relative_quality
+    quality_margin: float = 0.0  # planned above the target to cover the labels' sampling error
+    quality_se: float = 0.0  # standard error of expected_relative_quality
     shadow_price_usd_per_quality_point: float | None = None
     frontier: tuple[FrontierPoint, ...] = ()
     lever_attribution: tuple[LeverSaving, ...] = ()
@@ -160,8 +160,9 @@ def _run(prob) -> str:
     return pulp.LpStatus[prob.status].lower()
 
 
-def solve_cost(inputs: OptimizerInputs, *, quality_target: float | None = None,
-               levers: frozenset[str] | None = None) -> tuple[float, float] | None:
+def solve_cost(
+    inputs: OptimizerInputs, *, quality_target: float | None = None, levers: frozenset[str] | None = None
+) -> tuple[float, float] | None:
     """Optimal monthly cost and its relative quality for a target / lever subset; None if infeasible."""
     import pulp
 
@@ -184,8 +185,9 @@ def solve_costs(inputs: OptimizerInputs, targets: Sequence[float]) -> list[tuple
     out = []
     for target in targets:
         row.constant = own - (target + inputs.quality_margin)
-        out.append((float(pulp.value(prob.objective)), float(pulp.value(v.quality_expr)))
-                   if _run(prob) == "optimal" else None)
+        out.append(
+            (float(pulp.value(prob.objective)), float(pulp.value(v.quality_expr))) if _run(prob) == "optimal" else None
+        )
     return out
 
 
@@ -193,7 +195,9 @@ def _describe_models(inputs: OptimizerInputs, v: ProblemVars) -> str:
     volume: dict[str, float] = {}
     for (i, j, _mode), var in v.x.items():
         seg = inputs.segments[i]
-        volume[seg.options[j].model] = volume.get(seg.options[j].model, 0.0) + (var.value() or 0.0) * seg.calls_per_month
+        volume[seg.options[j].model] = (
+            volume.get(seg.options[j].model, 0.0) + (var.value() or 0.0) * seg.calls_per_month
+        )
     total = sum(volume.values()) or 1.0
     ranked = sorted(volume.items(), key=lambda kv: (-kv[1], kv[0]))
     if ranked and ranked[0][1] / total > 0.995:
@@ -215,17 +219,24 @@ def _diagnose(inputs: OptimizerInputs) -> InfeasiblePlanError:
                 f"the quality floor {seg.relative_floor:.2f} for segment '{seg.name}' is unreachable: its best "
                 f"model {model} reaches {best:.3f} of today's quality. Lower [optimizer] segment_floors or "
                 "min_segment_relative_quality, or add a stronger candidate model.",
-                constraint=f"floor:{seg.name}", best_value=best)
+                constraint=f"floor:{seg.name}",
+                best_value=best,
+            )
     prob, v = build_problem(inputs, maximize_quality=True)
     _run(prob)
     best = float(pulp.value(v.quality_expr) or 0.0)
-    scale = "of today's quality" if inputs.quality_is_relative else (
-        f"of today's quality ({inputs.quality_target * inputs.today_quality:.3f} absolute)")
+    scale = (
+        "of today's quality"
+        if inputs.quality_is_relative
+        else (f"of today's quality ({inputs.quality_target * inputs.today_quality:.3f} absolute)")
+    )
     return InfeasiblePlanError(
         f"quality >= {inputs.quality_target:.2f} {scale} is unreachable: the best plan reaches {best:.3f} with "
         f"{_describe_models(inputs, v)}. Lower --quality-target to at most {best:.3f}, or add a stronger "
         "candidate model to [routing] candidates.",
-        constraint="quality", best_value=best)
+        constraint="quality",
+        best_value=best,
+    )
 
 
 def _shadow_price(prob, v: ProblemVars) -> float | None:
@@ -263,45 +274,65 @@ def _read_plan(inputs: OptimizerInputs, v: ProblemVars, cost: float, solver: str
             quality += (rt + b) * opt.quality
         cached = sum(val(v.c.get((i, k))) for k in range(len(inputs.cache_steps)))
         for k, step in enumerate(inputs.cache_steps):
-            quality += val(v.c.get((i, k))) * (step.precision * seg.current_quality
-                                                + (1 - step.precision) * inputs.false_hit_quality)
-        segments.append(SegmentPlan(
-            segment_id=seg.id, name=seg.name, calls_per_month=seg.calls_per_month,
-            call_share=seg.calls_per_month / total if total else 0.0, current_model=today.model,
-            shares=tuple(shares), cached_share=cached,
-            today_api_cost_per_month_usd=seg.calls_per_month * today.cost_per_call_usd,
-            plan_api_cost_per_month_usd=api,
-            relative_quality=quality / seg.current_quality if seg.current_quality else 0.0,
-            routing_savings_per_month_usd=routed, batch_savings_per_month_usd=batched,
-        ))
+            quality += val(v.c.get((i, k))) * (
+                step.precision * seg.current_quality + (1 - step.precision) * inputs.false_hit_quality
+            )
+        segments.append(
+            SegmentPlan(
+                segment_id=seg.id,
+                name=seg.name,
+                calls_per_month=seg.calls_per_month,
+                call_share=seg.calls_per_month / total if total else 0.0,
+                current_model=today.model,
+                shares=tuple(shares),
+                cached_share=cached,
+                today_api_cost_per_month_usd=seg.calls_per_month * today.cost_per_call_usd,
+                plan_api_cost_per_month_usd=api,
+                relative_quality=quality / seg.current_quality if seg.current_quality else 0.0,
+                routing_savings_per_month_usd=routed,
+                batch_savings_per_month_usd=batched,
+            )
+        )
     chosen = [k for k, var in v.z.items() if val(var) > 0.5]
     step = inputs.cache_steps[chosen[0]] if chosen else None
-    hit_share = sum(val(var) * inputs.segments[i].calls_per_month for (i, _k), var in v.c.items()) / total if total else 0.0
+    hit_share = (
+        sum(val(var) * inputs.segments[i].calls_per_month for (i, _k), var in v.c.items()) / total if total else 0.0
+    )
     batch = sum(val(var) * inputs.segments[i].calls_per_month for (i, _j, m), var in v.x.items() if m == "b")
     cap = inputs.capacity
     if v.reserved is not None and cap is not None:
         reserved = round(val(v.reserved))
         od_hours = sum(val(o) for o in v.on_demand.values()) * WEEKS_PER_MONTH
         peak = max((reserved + val(o) for o in v.on_demand.values()), default=float(reserved))
-        workers_cost = reserved * cap.reserved_cost_per_worker_month_usd + od_hours * cap.on_demand_cost_per_worker_hour_usd
+        workers_cost = (
+            reserved * cap.reserved_cost_per_worker_month_usd + od_hours * cap.on_demand_cost_per_worker_hour_usd
+        )
     else:
         reserved, od_hours, peak = None, None, None
         workers_cost = cap.baseline_worker_cost_per_month_usd if cap is not None else 0.0
     return Plan(
-        status="optimal", solver=solver, quality_target=inputs.quality_target,
-        quality_is_relative=inputs.quality_is_relative, today_quality=inputs.today_quality,
+        status="optimal",
+        solver=solver,
+        quality_target=inputs.quality_target,
+        quality_is_relative=inputs.quality_is_relative,
+        today_quality=inputs.today_quality,
         expected_relative_quality=float(pulp.value(v.quality_expr)),
-        baseline_cost_per_month_usd=inputs.baseline_cost_per_month_usd, monthly_cost_usd=cost,
+        baseline_cost_per_month_usd=inputs.baseline_cost_per_month_usd,
+        monthly_cost_usd=cost,
         monthly_savings_usd=inputs.baseline_cost_per_month_usd - cost,
         api_cost_per_month_usd=float(pulp.value(v.api_expr) or 0.0),
-        cache_threshold=step.threshold if step else None, cache_hit_share=hit_share,
+        cache_threshold=step.threshold if step else None,
+        cache_hit_share=hit_share,
         cache_precision=step.precision if step else None,
         cache_cost_per_month_usd=inputs.cache_cost_per_month_usd if step else 0.0,
         batch_share_of_calls=batch / total if total else 0.0,
-        reserved_workers=reserved, on_demand_worker_hours_per_month=od_hours, peak_workers=peak,
+        reserved_workers=reserved,
+        on_demand_worker_hours_per_month=od_hours,
+        peak_workers=peak,
         worker_cost_per_month_usd=workers_cost,
         prompt_savings_share=inputs.prompt_savings_share if "prompt" in inputs.levers else 0.0,
-        levers=tuple(lv for lv in LEVERS if lv in inputs.levers), segments=tuple(segments),
+        levers=tuple(lv for lv in LEVERS if lv in inputs.levers),
+        segments=tuple(segments),
     )
 
 
@@ -312,7 +343,7 @@ def _quality_se(inputs: OptimizerInputs, v: ProblemVars) -> float:
     for (i, j, _mode), x in v.x.items():
         seg = inputs.segments[i]
         var += (seg.calls_per_month / (total * q0) * (x.value() or 0.0) * seg.options[j].quality_se) ** 2
-    return var ** 0.5
+    return var**0.5
 
 
 def solve_plan(inputs: OptimizerInputs, *, sensitivity: bool = True) -> Plan:
@@ -341,8 +372,10 @@ def solve_plan(inputs: OptimizerInputs, *, sensitivity: bool = True) -> Plan:
         row = prob.get_constraint_by_name("quality")
         row.constant = -(inputs.quality_target + step)
         if _run(prob) != "optimal":
-            warnings.append(f"No plan keeps a {step:.3f} safety margin above the quality target; the plan "
-                            "meets the target on the point estimates only.")
+            warnings.append(
+                f"No plan keeps a {step:.3f} safety margin above the quality target; the plan "
+                "meets the target on the point estimates only."
+            )
             row.constant = -(inputs.quality_target + margin)
             _run(prob)
             break
@@ -350,13 +383,19 @@ def solve_plan(inputs: OptimizerInputs, *, sensitivity: bool = True) -> Plan:
     inputs = replace(inputs, quality_margin=margin)
     _, solver = _solver()
     plan = _read_plan(inputs, v, float(pulp.value(prob.objective)), solver)
-    plan = replace(plan, quality_margin=inputs.quality_margin, quality_se=_quality_se(inputs, v),
-                   warnings=tuple(warnings))
+    plan = replace(
+        plan, quality_margin=inputs.quality_margin, quality_se=_quality_se(inputs, v), warnings=tuple(warnings)
+    )
     if not sensitivity:
         return plan
     from advisor.optimizer.sensitivity import attribute_levers, cost_quality_frontier
 
     price = _shadow_price(prob, v)
     attribution, method = attribute_levers(inputs, plan.monthly_cost_usd)
-    return replace(plan, shadow_price_usd_per_quality_point=price, frontier=cost_quality_frontier(inputs),
-                   lever_attribution=attribution, attribution_method=method)
+    return replace(
+        plan,
+        shadow_price_usd_per_quality_point=price,
+        frontier=cost_quality_frontier(inputs),
+        lever_attribution=attribution,
+        attribution_method=method,
+    )

@@ -52,8 +52,13 @@ def _quality_terms(inputs: OptimizerInputs, x, c):
     return pulp.LpAffineExpression(terms)
 
 
-def build_problem(inputs: OptimizerInputs, *, quality_target: float | None = None,
-                  levers: frozenset[str] | None = None, maximize_quality: bool = False):
+def build_problem(
+    inputs: OptimizerInputs,
+    *,
+    quality_target: float | None = None,
+    levers: frozenset[str] | None = None,
+    maximize_quality: bool = False,
+):
     """The MILP for `inputs` (optionally another target or lever subset); returns (problem, vars)."""
     import pulp
 
@@ -97,10 +102,16 @@ def build_problem(inputs: OptimizerInputs, *, quality_target: float | None = Non
     if use_cache:
         prob += pulp.lpSum(z.values()) <= 1, "one_threshold"
         # wrong cached answers <= budget x cached answers, both in calls per month
-        prob += pulp.lpSum(
-            c[i, k] * inputs.segments[i].calls_per_month * ((1 - inputs.cache_steps[k].precision) - inputs.false_hit_budget)
-            for (i, k) in c
-        ) <= 0, "false_hits"
+        prob += (
+            pulp.lpSum(
+                c[i, k]
+                * inputs.segments[i].calls_per_month
+                * ((1 - inputs.cache_steps[k].precision) - inputs.false_hit_budget)
+                for (i, k) in c
+            )
+            <= 0,
+            "false_hits",
+        )
         cost_terms.append(inputs.cache_cost_per_month_usd * pulp.lpSum(z.values()))
 
     reserved = None
@@ -131,8 +142,16 @@ def build_problem(inputs: OptimizerInputs, *, quality_target: float | None = Non
         if seg.relative_floor is None:
             continue
         own = [(x[key], seg.options[key[1]].quality) for key in x if key[0] == i]
-        own += [(c[key], inputs.cache_steps[key[1]].precision * seg.current_quality
-                 + (1 - inputs.cache_steps[key[1]].precision) * inputs.false_hit_quality) for key in c if key[0] == i]
+        own += [
+            (
+                c[key],
+                inputs.cache_steps[key[1]].precision * seg.current_quality
+                + (1 - inputs.cache_steps[key[1]].precision) * inputs.false_hit_quality,
+            )
+            for key in c
+            if key[0] == i
+        ]
         prob += pulp.LpAffineExpression(own) >= seg.relative_floor * seg.current_quality, f"floor_s{i}"
-    return prob, ProblemVars(x=x, c=c, z=z, reserved=reserved, on_demand=on_demand, quality_expr=quality,
-                             api_expr=api_expr)
+    return prob, ProblemVars(
+        x=x, c=c, z=z, reserved=reserved, on_demand=on_demand, quality_expr=quality, api_expr=api_expr
+    )

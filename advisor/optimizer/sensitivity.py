@@ -23,9 +23,12 @@ def cost_quality_frontier(inputs: OptimizerInputs):
     from advisor.optimizer.plan import FrontierPoint, solve_costs
 
     targets = sorted(set(inputs.frontier_targets) | {inputs.quality_target})
-    return tuple(FrontierPoint(target, solved is not None, None if solved is None else solved[0],
-                               None if solved is None else solved[1])
-                 for target, solved in zip(targets, solve_costs(inputs, targets)))
+    return tuple(
+        FrontierPoint(
+            target, solved is not None, None if solved is None else solved[0], None if solved is None else solved[1]
+        )
+        for target, solved in zip(targets, solve_costs(inputs, targets))
+    )
 
 
 def attribute_levers(inputs: OptimizerInputs, plan_cost_usd: float):

@@ -11,22 +11,30 @@ is resolved once, and the per-row costs are numpy arithmetic on the group's rate
 from __future__ import annotations
 
 import difflib
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Callable, Iterable
 
 import numpy as np
 
 from advisor.core.errors import ConfigError, InputError
-from advisor.prices.overrides import PriceOverride, parse_override, read_override_file
 from advisor.prices.genai import data_date, genai_version, price_from_genai, snapshot
+from advisor.prices.overrides import PriceOverride, parse_override, read_override_file
 from advisor.prices.types import BATCH_DISCOUNT_DEFAULT, CallCosts, ModelPrice, PriceTier, price_rates
 
 # The values (prices_types) and the genai-prices lookup (prices_genai) live in their own
 # modules; callers keep importing these names from advisor.prices.catalog.
-__all__ = ["BATCH_DISCOUNT_DEFAULT", "UNKNOWN_PROVIDER", "CallCosts", "ModelPrice", "PriceCatalog", "PriceTier",
-           "load_prices", "unknown_model_error"]
+__all__ = [
+    "BATCH_DISCOUNT_DEFAULT",
+    "UNKNOWN_PROVIDER",
+    "CallCosts",
+    "ModelPrice",
+    "PriceCatalog",
+    "PriceTier",
+    "load_prices",
+    "unknown_model_error",
+]
 
 _MTOK = 1_000_000.0
 UNKNOWN_PROVIDER = "unknown"  # advisor.ingest.providers.UNKNOWN
@@ -36,19 +44,24 @@ _data_date = data_date  # the name tests/test_prices.py imports
 # --------------------------------------------------------------------------- the catalog
 
 
-def unknown_model_error(model: str, provider: str | None, known: list[str], *, file: str = "<log>",
-                        row: int | None = None) -> InputError:
+def unknown_model_error(
+    model: str, provider: str | None, known: list[str], *, file: str = "<log>", row: int | None = None
+) -> InputError:
     """InputError naming the model, where it was first seen, close names and how to add a price."""
     close = difflib.get_close_matches(model.lower(), known, n=5, cutoff=0.5)
     hint = f" Close known names: {', '.join(close)}." if close else ""
     prov_line = f'provider = "{provider}" ' if provider else ""
     return InputError.at(
-        file, row=row, column="model",
+        file,
+        row=row,
+        column="model",
         expected=f"a model with a known price{f' at provider {provider!r}' if provider else ''}",
         found=repr(model),
-        fix=(f"{hint.strip()} If the name is right, add its price (USD per million tokens) to your config: "
-             f"[prices.\"{model}\"] {prov_line}input = 1.0 output = 2.0, "
-             f"or pass a file with --prices.").strip(),
+        fix=(
+            f"{hint.strip()} If the name is right, add its price (USD per million tokens) to your config: "
+            f'[prices."{model}"] {prov_line}input = 1.0 output = 2.0, '
+            f"or pass a file with --prices."
+        ).strip(),
     )
 
 
@@ -57,9 +70,9 @@ class PriceCatalog:
     """Prices by (model, provider): user overrides first, then genai-prices."""
 
     overrides: tuple[PriceOverride, ...] = ()
-    as_of: str = ""           # ISO date at which dated catalog prices are resolved
-    price_date: str = ""      # ISO date of the price data (see data_date)
-    source: str = ""          # "genai-prices <version>"
+    as_of: str = ""  # ISO date at which dated catalog prices are resolved
+    price_date: str = ""  # ISO date of the price data (see data_date)
+    source: str = ""  # "genai-prices <version>"
     _cache: dict[tuple[str, str | None], ModelPrice | None] = field(default_factory=dict, repr=False, compare=False)
 
     def _as_of_dt(self) -> datetime:
@@ -104,14 +117,28 @@ class PriceCatalog:
             bsrc = base.batch_price_source
         else:
             bsrc = "default 50 %"
-        bi = over.batch_input if over.batch_input is not None else (
-            base.batch_input_per_mtok_usd if bsrc == "catalog" else i * BATCH_DISCOUNT_DEFAULT)
-        bo = over.batch_output if over.batch_output is not None else (
-            base.batch_output_per_mtok_usd if bsrc == "catalog" else o * BATCH_DISCOUNT_DEFAULT)
+        bi = (
+            over.batch_input
+            if over.batch_input is not None
+            else (base.batch_input_per_mtok_usd if bsrc == "catalog" else i * BATCH_DISCOUNT_DEFAULT)
+        )
+        bo = (
+            over.batch_output
+            if over.batch_output is not None
+            else (base.batch_output_per_mtok_usd if bsrc == "catalog" else o * BATCH_DISCOUNT_DEFAULT)
+        )
         # A user price replaces the whole schedule: catalog tiers no longer apply.
-        return ModelPrice(model=model, provider=prov or "custom", input_per_mtok_usd=i, output_per_mtok_usd=o,
-                          cached_input_per_mtok_usd=cached, batch_input_per_mtok_usd=bi,
-                          batch_output_per_mtok_usd=bo, batch_price_source=bsrc, source=over.source)
+        return ModelPrice(
+            model=model,
+            provider=prov or "custom",
+            input_per_mtok_usd=i,
+            output_per_mtok_usd=o,
+            cached_input_per_mtok_usd=cached,
+            batch_input_per_mtok_usd=bi,
+            batch_output_per_mtok_usd=bo,
+            batch_price_source=bsrc,
+            source=over.source,
+        )
 
     def known_names(self, provider: str | None = None) -> list[str]:
         names = {o.model for o in self.overrides}
@@ -120,8 +147,9 @@ class PriceCatalog:
                 names.update(m.id for m in p.models)
         return sorted(names)
 
-    def price(self, model: str, provider: str | None = None, *, file: str = "<log>",
-              row: int | None = None) -> ModelPrice:
+    def price(
+        self, model: str, provider: str | None = None, *, file: str = "<log>", row: int | None = None
+    ) -> ModelPrice:
         """The price of `model` at `provider`; InputError naming close names when unknown."""
         provider = _provider_or_none(provider)
         found = self.find(model, provider)
@@ -152,8 +180,16 @@ class PriceCatalog:
                     out[(mp.model, mp.provider)] = mp
         return sorted(out.values(), key=lambda mp: (mp.blended_per_mtok_usd, mp.model, mp.provider))
 
-    def call_costs(self, model, provider, input_tokens, output_tokens, cached_input_tokens=0, batch=False,
-                   locate: Callable[[int], tuple[str, int | None]] | None = None) -> CallCosts:
+    def call_costs(
+        self,
+        model,
+        provider,
+        input_tokens,
+        output_tokens,
+        cached_input_tokens=0,
+        batch=False,
+        locate: Callable[[int], tuple[str, int | None]] | None = None,
+    ) -> CallCosts:
         """Per-call input / cached-input / output cost in USD over numpy arrays.
 
         `model` and `provider` are arrays (or scalars) aligned with the token arrays; rows are
@@ -173,9 +209,13 @@ class PriceCatalog:
         m_codes, m_names = _factorize(model, n, na_sentinel=False)
         p_codes, p_names = _factorize(provider, n, na_sentinel=True)
         codes, pair_ids = pd.factorize(m_codes.astype(np.int64) * (len(p_names) + 1) + (p_codes + 1))
-        uniques = [(str(m_names[i // (len(p_names) + 1)]),
-                    "" if i % (len(p_names) + 1) == 0 else str(p_names[i % (len(p_names) + 1) - 1]))
-                   for i in pair_ids]
+        uniques = [
+            (
+                str(m_names[i // (len(p_names) + 1)]),
+                "" if i % (len(p_names) + 1) == 0 else str(p_names[i % (len(p_names) + 1) - 1]),
+            )
+            for i in pair_ids
+        ]
         k = len(uniques)
         rates = np.zeros((5, k))  # input, output, cached, batch input, batch output
         tiered: list[tuple[int, PriceTier]] = []
@@ -206,12 +246,13 @@ class PriceCatalog:
             output_usd=out * out_rate / _MTOK,
         )
 
-    def call_cost_usd(self, model, provider, input_tokens, output_tokens, cached_input_tokens=0,
-                      batch=False) -> np.ndarray:
+    def call_cost_usd(
+        self, model, provider, input_tokens, output_tokens, cached_input_tokens=0, batch=False
+    ) -> np.ndarray:
         """Total cost per call in USD (see `call_costs` for the parts)."""
         return self.call_costs(model, provider, input_tokens, output_tokens, cached_input_tokens, batch).total_usd
 
-    def with_overrides(self, extra: Iterable[PriceOverride]) -> "PriceCatalog":
+    def with_overrides(self, extra: Iterable[PriceOverride]) -> PriceCatalog:
         return replace(self, overrides=self.overrides + tuple(extra), _cache={})
 
 
@@ -228,7 +269,6 @@ def _factorize(values, n: int, *, na_sentinel: bool):
     if isinstance(values, (pd.Series, pd.Categorical, pd.Index)) and len(values) == n:
         return pd.factorize(values, use_na_sentinel=na_sentinel)
     return pd.factorize(np.broadcast_to(np.asarray(values, dtype=object), (n,)), use_na_sentinel=na_sentinel)
-
 
 
 def load_prices(config, override_file: str | Path | None = None) -> PriceCatalog:
@@ -248,11 +288,13 @@ def load_prices(config, override_file: str | Path | None = None) -> PriceCatalog
         try:
             as_of = date.fromisoformat(str(as_of_raw))
         except ValueError:
-            raise ConfigError.setting("prices.as_of", "an ISO date such as \"2026-11-01\"", as_of_raw, source) from None
+            raise ConfigError.setting("prices.as_of", 'an ISO date such as "2026-11-01"', as_of_raw, source) from None
     overrides = [parse_override(m, t, source) for m, t in section.items()]
     if override_file is not None:
         overrides.extend(read_override_file(override_file))
     return PriceCatalog(
-        overrides=tuple(overrides), as_of=as_of.isoformat(),
-        price_date=data_date(snapshot().providers, as_of), source=f"genai-prices {genai_version()}",
+        overrides=tuple(overrides),
+        as_of=as_of.isoformat(),
+        price_date=data_date(snapshot().providers, as_of),
+        source=f"genai-prices {genai_version()}",
     )

@@ -10,9 +10,10 @@ provider from the model name.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, Iterable
+from typing import Any
 
 from advisor.prices.types import BATCH_DISCOUNT_DEFAULT, ModelPrice, PriceTier
 
@@ -82,13 +83,21 @@ def price_from_genai(model_ref: str, provider_id: str | None, as_of: datetime, s
         return None
     std = info.get_prices(as_of)
     batch = info.get_prices(as_of, {"processing": "batch"})
-    has_batch = any(v.when.get("processing") == "batch" and (v.constraint is None or v.constraint.active(as_of))
-                    for v in (info.price_variants or ()))
+    has_batch = any(
+        v.when.get("processing") == "batch" and (v.constraint is None or v.constraint.active(as_of))
+        for v in (info.price_variants or ())
+    )
     inp, out = _rate(std.input_mtok), _rate(std.output_mtok)
     if inp is None or out is None:
         return None  # priced per request/second only: not a token model advisor can cost
-    starts = sorted({t.start for key in ("input_mtok", "output_mtok", "cache_read_mtok")
-                     if (v := getattr(std, key)) is not None and not isinstance(v, Decimal) for t in v.tiers})
+    starts = sorted(
+        {
+            t.start
+            for key in ("input_mtok", "output_mtok", "cache_read_mtok")
+            if (v := getattr(std, key)) is not None and not isinstance(v, Decimal)
+            for t in v.tiers
+        }
+    )
 
     def rates(above: int | None) -> tuple[float, float, float, float, float]:
         pick = _rate if above is None else (lambda v: _tier_rate(v, above))
@@ -104,7 +113,14 @@ def price_from_genai(model_ref: str, provider_id: str | None, as_of: datetime, s
     i, o, c, bi, bo = rates(None)
     tiers = tuple(PriceTier(s, *rates(s)) for s in starts)
     return ModelPrice(
-        model=model_ref, provider=provider.id, input_per_mtok_usd=i, output_per_mtok_usd=o,
-        cached_input_per_mtok_usd=c, batch_input_per_mtok_usd=bi, batch_output_per_mtok_usd=bo,
-        batch_price_source="catalog" if has_batch else "default 50 %", source=source, tiers=tiers,
+        model=model_ref,
+        provider=provider.id,
+        input_per_mtok_usd=i,
+        output_per_mtok_usd=o,
+        cached_input_per_mtok_usd=c,
+        batch_input_per_mtok_usd=bi,
+        batch_output_per_mtok_usd=bo,
+        batch_price_source="catalog" if has_batch else "default 50 %",
+        source=source,
+        tiers=tiers,
     )

@@ -38,7 +38,9 @@ def _number(value: Any, name: str, source: str) -> float | None:
         try:
             value = float(value)
         except ValueError:
-            raise ConfigError.setting(name, "a price in USD per million tokens (a number >= 0)", value, source) from None
+            raise ConfigError.setting(
+                name, "a price in USD per million tokens (a number >= 0)", value, source
+            ) from None
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not value >= 0 or value == float("inf"):
         raise ConfigError.setting(name, "a price in USD per million tokens (a number >= 0)", value, source)
     return float(value)
@@ -50,11 +52,13 @@ def parse_override(model: str, table: Any, source: str, prefix: str = "prices.")
         raise ConfigError.setting(f"{prefix}{model}", "a table with input, output, ... prices", table, source)
     unknown = sorted(set(table) - set(OVERRIDE_KEYS))
     if unknown:
-        raise ConfigError(f"{source}: The '{prefix}{model}.{unknown[0]}' setting is unknown. "
-                          f"Known settings: {', '.join(OVERRIDE_KEYS)}.")
+        raise ConfigError(
+            f"{source}: The '{prefix}{model}.{unknown[0]}' setting is unknown. "
+            f"Known settings: {', '.join(OVERRIDE_KEYS)}."
+        )
     provider = table.get("provider")
     if provider is not None and (not isinstance(provider, str) or not provider):
-        raise ConfigError.setting(f"{prefix}{model}.provider", "a provider id such as \"openai\"", provider, source)
+        raise ConfigError.setting(f"{prefix}{model}.provider", 'a provider id such as "openai"', provider, source)
     nums = {k: _number(table.get(k), f"{prefix}{model}.{k}", source) for k in OVERRIDE_KEYS[1:]}
     return PriceOverride(model=model, provider=provider or None, source=source, **nums)
 
@@ -64,15 +68,23 @@ def read_override_file(path: str | Path) -> tuple[PriceOverride, ...]:
     or a CSV file with columns model, provider, input, output, cached_input, batch_input, batch_output."""
     p = Path(path)
     if not p.is_file():
-        raise InputError.at(str(p), expected="a price override file (.toml or .csv)", found="no such file",
-                            fix="Check the path given to --prices.")
+        raise InputError.at(
+            str(p),
+            expected="a price override file (.toml or .csv)",
+            found="no such file",
+            fix="Check the path given to --prices.",
+        )
     if p.suffix.lower() == ".csv":
         return _read_override_csv(p)
     try:
         raw = tomllib.loads(p.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise InputError.at(str(p), expected="valid UTF-8 TOML", found=f"a syntax error ({exc})",
-                            fix="Fix the file, or use a CSV with columns model,input,output.") from None
+        raise InputError.at(
+            str(p),
+            expected="valid UTF-8 TOML",
+            found=f"a syntax error ({exc})",
+            fix="Fix the file, or use a CSV with columns model,input,output.",
+        ) from None
     tables = raw.get("prices", raw)
     return tuple(parse_override(m, t, str(p)) for m, t in tables.items())
 
@@ -83,19 +95,37 @@ def _read_override_csv(p: Path) -> tuple[PriceOverride, ...]:
         cols = reader.fieldnames or []
         for needed in ("model",):
             if needed not in cols:
-                raise InputError.at(str(p), line=1, column=needed, expected="a header with columns model, "
-                                    "provider, input, output, cached_input, batch_input, batch_output",
-                                    found=f"columns {cols}", fix="Add a 'model' column.")
+                raise InputError.at(
+                    str(p),
+                    line=1,
+                    column=needed,
+                    expected="a header with columns model, "
+                    "provider, input, output, cached_input, batch_input, batch_output",
+                    found=f"columns {cols}",
+                    fix="Add a 'model' column.",
+                )
         unknown = [c for c in cols if c not in ("model",) + OVERRIDE_KEYS]
         if unknown:
-            raise InputError.at(str(p), line=1, column=unknown[0], expected=f"one of model, {', '.join(OVERRIDE_KEYS)}",
-                                found=repr(unknown[0]), fix="Rename or remove the column.")
+            raise InputError.at(
+                str(p),
+                line=1,
+                column=unknown[0],
+                expected=f"one of model, {', '.join(OVERRIDE_KEYS)}",
+                found=repr(unknown[0]),
+                fix="Rename or remove the column.",
+            )
         out = []
         for line, row in enumerate(reader, start=2):
             model = (row.get("model") or "").strip()
             if not model:
-                raise InputError.at(str(p), line=line, column="model", expected="a model name", found="an empty cell",
-                                    fix="Fill in the model name or delete the line.")
+                raise InputError.at(
+                    str(p),
+                    line=line,
+                    column="model",
+                    expected="a model name",
+                    found="an empty cell",
+                    fix="Fill in the model name or delete the line.",
+                )
             table = {k: v.strip() for k, v in row.items() if k != "model" and v is not None and v.strip() != ""}
             out.append(parse_override(model, table, f"{p} line {line}"))
         return tuple(out)

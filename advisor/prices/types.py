@@ -50,10 +50,20 @@ class ModelPrice:
         return (3 * self.input_per_mtok_usd + self.output_per_mtok_usd) / 4
 
     def to_dict(self) -> dict[str, Any]:
-        d = {k: getattr(self, k) for k in (
-            "model", "provider", "input_per_mtok_usd", "output_per_mtok_usd",
-            "cached_input_per_mtok_usd", "batch_input_per_mtok_usd", "batch_output_per_mtok_usd",
-            "batch_price_source", "source")}
+        d = {
+            k: getattr(self, k)
+            for k in (
+                "model",
+                "provider",
+                "input_per_mtok_usd",
+                "output_per_mtok_usd",
+                "cached_input_per_mtok_usd",
+                "batch_input_per_mtok_usd",
+                "batch_output_per_mtok_usd",
+                "batch_price_source",
+                "source",
+            )
+        }
         d["tiers"] = [t.__dict__.copy() for t in self.tiers]
         return d
 
@@ -74,5 +84,10 @@ class CallCosts:
 
 def price_rates(p: ModelPrice | PriceTier) -> tuple[float, float, float, float, float]:
     """(input, output, cached input, batch input, batch output) rates, the catalog's array order."""
-    return (p.input_per_mtok_usd, p.output_per_mtok_usd, p.cached_input_per_mtok_usd,
-            p.batch_input_per_mtok_usd, p.batch_output_per_mtok_usd)
+    return (
+        p.input_per_mtok_usd,
+        p.output_per_mtok_usd,
+        p.cached_input_per_mtok_usd,
+        p.batch_input_per_mtok_usd,
+        p.batch_output_per_mtok_usd,
+    )

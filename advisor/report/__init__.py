@@ -6,11 +6,11 @@ advisor/report/data.py. Query texts appear only with show_examples=True, redacte
 
 from __future__ import annotations
 
-from advisor.report.html import render_html, render_trend_html
-from advisor.result.schema import SCHEMA_VERSION, render_json, result_schema, validate_result
-from advisor.report.markdown import render_markdown
 from advisor.core.redact import redact_text
+from advisor.report.html import render_html, render_trend_html
+from advisor.report.markdown import render_markdown
 from advisor.report.terminal import render_terminal
+from advisor.result.schema import SCHEMA_VERSION, render_json, result_schema, validate_result
 
 __all__ = [
     "SCHEMA_VERSION",

@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from advisor.result.view import findings, get_path, recommendations, stability_verdict
 from advisor.core.redact import report_examples
+from advisor.result.view import findings, get_path, recommendations, stability_verdict
 
 NA = "not available"
 ANALYZERS = ("cache", "routing", "batch", "prompt", "capacity")
@@ -25,7 +25,7 @@ class Table:
     columns: tuple[str, ...]
     rows: tuple[tuple[str, ...], ...]
     empty_text: str = "none"
-    note: str = ""          # prose shown under the table (too long for a cell)
+    note: str = ""  # prose shown under the table (too long for a cell)
 
 
 @dataclass(frozen=True)
@@ -37,13 +37,13 @@ class RecommendationCard:
     savings: str
     interval: str
     confidence: str
-    details: tuple[tuple[str, str], ...]        # (label, text): lever, quality impact, effort, ...
+    details: tuple[tuple[str, str], ...]  # (label, text): lever, quality impact, effort, ...
 
 
 @dataclass(frozen=True)
 class Report:
     title: str
-    facts: tuple[tuple[str, str], ...]          # header key/value lines
+    facts: tuple[tuple[str, str], ...]  # header key/value lines
     tables: tuple[Table, ...]
     warnings: tuple[str, ...]
     examples: Table | None
@@ -102,8 +102,10 @@ def _baseline_table(result: dict[str, Any]) -> Table:
         ("API share of total", share(b.get("api_share"))),
         ("Calls per month", number(b.get("calls_per_month"))),
         ("Conversations per month", number(b.get("conversations_per_month"))),
-        ("API cost per conversation (mean / p50 / p95)",
-         " / ".join(usd(get_path(b, "conversation", k)) for k in ("api_mean_usd", "api_p50_usd", "api_p95_usd"))),
+        (
+            "API cost per conversation (mean / p50 / p95)",
+            " / ".join(usd(get_path(b, "conversation", k)) for k in ("api_mean_usd", "api_p50_usd", "api_p95_usd")),
+        ),
         ("Total cost per conversation", usd(b.get("total_cost_per_conversation_usd"))),
         ("Total cost per user-month", usd(b.get("total_cost_per_user_month_usd"))),
         (f"Total cost per {unit}", usd(b.get("total_cost_per_business_unit_usd"))),
@@ -129,8 +131,12 @@ def _plan_table(result: dict[str, Any]) -> Table:
         ("Cache similarity threshold", "no cache" if no_cache else number(plan.get("cache_threshold"), 2)),
         ("Calls answered by the cache", "none (no cache)" if no_cache else share(plan.get("cache_hit_share"))),
         ("Calls sent to the batch API", share(plan.get("batch_share_of_calls"))),
-        ("Reserved workers", "none" if "reserved_workers" in plan and plan["reserved_workers"] is None
-         else number(plan.get("reserved_workers"))),
+        (
+            "Reserved workers",
+            "none"
+            if "reserved_workers" in plan and plan["reserved_workers"] is None
+            else number(plan.get("reserved_workers")),
+        ),
         ("Shadow price of quality (USD/month per quality point)", usd(plan.get("shadow_price_usd_per_quality_point"))),
     )
     return Table("Plan", ("figure", "value"), rows, note=f"Lever attribution: {text(plan.get('attribution_method'))}")
@@ -146,27 +152,59 @@ def _rec_interval(r: dict[str, Any]) -> str:
 
 def _recommendations_table(result: dict[str, Any]) -> Table:
     rows = tuple(
-        (text(r.get("rank")), text(r.get("title")), text(r.get("lever")), usd(r.get("monthly_savings_usd")),
-         _rec_interval(r), text(r.get("quality_impact")), text(r.get("effort")),
-         text(r.get("confidence")), prerequisites(r.get("prerequisites")))
+        (
+            text(r.get("rank")),
+            text(r.get("title")),
+            text(r.get("lever")),
+            usd(r.get("monthly_savings_usd")),
+            _rec_interval(r),
+            text(r.get("quality_impact")),
+            text(r.get("effort")),
+            text(r.get("confidence")),
+            prerequisites(r.get("prerequisites")),
+        )
         for r in recommendations(result)
     )
-    return Table(RECOMMENDATIONS_TITLE, ("#", "recommendation", "lever", "savings / month", "95 % interval",
-                                     "quality impact", "effort", "confidence", "prerequisites"),
-                 rows, empty_text=RECOMMENDATIONS_EMPTY)
+    return Table(
+        RECOMMENDATIONS_TITLE,
+        (
+            "#",
+            "recommendation",
+            "lever",
+            "savings / month",
+            "95 % interval",
+            "quality impact",
+            "effort",
+            "confidence",
+            "prerequisites",
+        ),
+        rows,
+        empty_text=RECOMMENDATIONS_EMPTY,
+    )
 
 
 def _recommendation_cards(result: dict[str, Any]) -> tuple[RecommendationCard, ...]:
     cards = []
     for r in recommendations(result):
-        details = [("lever", text(r.get("lever"))), ("quality impact", text(r.get("quality_impact"))),
-                   ("effort", text(r.get("effort"))), ("prerequisites", prerequisites(r.get("prerequisites")))]
+        details = [
+            ("lever", text(r.get("lever"))),
+            ("quality impact", text(r.get("quality_impact"))),
+            ("effort", text(r.get("effort"))),
+            ("prerequisites", prerequisites(r.get("prerequisites"))),
+        ]
         shown = _rec_interval(r)
         if shown == "not estimated":
             details.append(("interval", text(r.get("interval_source"))))
-        cards.append(RecommendationCard(
-            rank=text(r.get("rank")), title=text(r.get("title")), savings=usd(r.get("monthly_savings_usd")),
-            interval=shown, confidence=text(r.get("confidence")), details=tuple(details)))
+        cards.append(
+            RecommendationCard(
+                rank=text(r.get("rank")),
+                title=text(r.get("title")),
+                savings=usd(r.get("monthly_savings_usd")),
+                interval=shown,
+                confidence=text(r.get("confidence")),
+                details=tuple(details),
+            )
+        )
     return tuple(cards)
 
 
@@ -183,8 +221,12 @@ def _findings_table(result: dict[str, Any]) -> Table:
     note = ""
     if verdict is not None:
         note = f"Traffic stability: {verdict}: {text(get_path(result, 'findings', 'capacity', 'stability', 'reason'))}"
-    return Table("Analyzer estimates (each lever alone)", ("analyzer", "savings / month", "95 % interval", "status"),
-                 tuple(rows), note=note)
+    return Table(
+        "Analyzer estimates (each lever alone)",
+        ("analyzer", "savings / month", "95 % interval", "status"),
+        tuple(rows),
+        note=note,
+    )
 
 
 def _examples_table(result: dict[str, Any], show_examples: bool) -> Table | None:

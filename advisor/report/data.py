@@ -23,7 +23,7 @@ class Line:
 @dataclass(frozen=True)
 class Band:
     name: str
-    points: tuple[tuple[float, float, float], ...]   # (x, low, high)
+    points: tuple[tuple[float, float, float], ...]  # (x, low, high)
 
 
 @dataclass(frozen=True)
@@ -31,13 +31,13 @@ class Bar:
     label: str
     low: float
     high: float
-    role: str = "part"          # "total" | "decrease" | "increase" | "part"
+    role: str = "part"  # "total" | "decrease" | "increase" | "part"
     value_label: str = ""
 
 
 @dataclass(frozen=True)
 class Rule:
-    axis: str                   # "x" (vertical line) | "y" (horizontal line)
+    axis: str  # "x" (vertical line) | "y" (horizontal line)
     value: float
     label: str
 
@@ -75,8 +75,11 @@ def usd(value: float) -> str:
 
 def cost_breakdown_chart(result: dict[str, Any]) -> Chart:
     title = "Monthly cost: API, infrastructure, operations"
-    parts = [("API", "api_cost_per_month_usd"), ("Infrastructure", "infrastructure_cost_per_month_usd"),
-             ("Operations", "operations_cost_per_month_usd")]
+    parts = [
+        ("API", "api_cost_per_month_usd"),
+        ("Infrastructure", "infrastructure_cost_per_month_usd"),
+        ("Operations", "operations_cost_per_month_usd"),
+    ]
     bars = []
     for label, key in parts:
         value = _num(get_path(result, "baseline", key))
@@ -103,16 +106,26 @@ def waterfall_chart(result: dict[str, Any]) -> Chart:
         if saving is None or saving == 0:
             continue
         after = level - saving
-        bars.append(Bar(str(step.get("lever", "?")), min(level, after), max(level, after),
-                        "decrease" if saving >= 0 else "increase", f"-{usd(saving)}" if saving >= 0 else f"+{usd(-saving)}"))
+        bars.append(
+            Bar(
+                str(step.get("lever", "?")),
+                min(level, after),
+                max(level, after),
+                "decrease" if saving >= 0 else "increase",
+                f"-{usd(saving)}" if saving >= 0 else f"+{usd(-saving)}",
+            )
+        )
         level = after
     bars.append(Bar("plan", 0.0, level, "total", usd(level)))
     note = str(get_path(result, "plan", "attribution_method", default=""))
-    return Chart("waterfall", title, y_label="USD per month", bars=tuple(bars),
-                 note=f"Attribution: {note}" if note else "")
+    return Chart(
+        "waterfall", title, y_label="USD per month", bars=tuple(bars), note=f"Attribution: {note}" if note else ""
+    )
 
 
-def _analyzer_findings(result: dict[str, Any], analyzer: str, kind: str, title: str) -> tuple[dict | None, Chart | None]:
+def _analyzer_findings(
+    result: dict[str, Any], analyzer: str, kind: str, title: str
+) -> tuple[dict | None, Chart | None]:
     """The analyzer's findings, or the 'unavailable' chart saying why there are none."""
     found = findings(result, analyzer)
     if found is None:
@@ -139,7 +152,7 @@ def cache_chart(result: dict[str, Any]) -> Chart:
         precision = _num(row.get("estimated_precision", row.get("precision")))
         false_hit = _num(row.get("false_hit_rate"))
         if false_hit is None and precision is not None:
-            false_hit = 1.0 - precision       # false hits are the share of hits that are wrong
+            false_hit = 1.0 - precision  # false hits are the share of hits that are wrong
         if false_hit is not None:
             false_hits.append((t, false_hit))
         interval = _pair(row.get("false_hit_rate_interval"))
@@ -155,10 +168,20 @@ def cache_chart(result: dict[str, Any]) -> Chart:
     budget = _num(cache.get("false_hit_budget"))
     if budget is not None:
         rules.append(Rule("y", budget, f"false-hit budget {budget:.0%}"))
-    lines = tuple(line for line in (Line("hit rate", tuple(hits)), Line("false-hit rate", tuple(false_hits))) if line.points)
-    return Chart("cache", title, x_label="similarity threshold", y_label="share of calls / of hits", lines=lines,
-                 bands=(Band("false-hit 95 % band", tuple(band)),) if band else (), rules=tuple(rules),
-                 percent_y=True, zero_based=True)
+    lines = tuple(
+        line for line in (Line("hit rate", tuple(hits)), Line("false-hit rate", tuple(false_hits))) if line.points
+    )
+    return Chart(
+        "cache",
+        title,
+        x_label="similarity threshold",
+        y_label="share of calls / of hits",
+        lines=lines,
+        bands=(Band("false-hit 95 % band", tuple(band)),) if band else (),
+        rules=tuple(rules),
+        percent_y=True,
+        zero_based=True,
+    )
 
 
 def routing_chart(result: dict[str, Any]) -> Chart:
@@ -178,24 +201,44 @@ def routing_chart(result: dict[str, Any]) -> Chart:
         return Chart("routing", title, unavailable="no candidate has a quality curve")
     target = _num(routing.get("quality_target")) or _num(get_path(result, "plan", "quality_target"))
     rules = (Rule("y", target, f"quality target {target:.2f}"),) if target is not None else ()
-    return Chart("routing", title, x_label="share of calls routed", y_label="quality relative to today",
-                 lines=tuple(lines), rules=rules, percent_x=True, zero_based=False)
+    return Chart(
+        "routing",
+        title,
+        x_label="share of calls routed",
+        y_label="quality relative to today",
+        lines=tuple(lines),
+        rules=rules,
+        percent_x=True,
+        zero_based=False,
+    )
 
 
 def frontier_chart(result: dict[str, Any]) -> Chart:
     title = "Cost-quality frontier"
     frontier = get_path(result, "plan", "frontier")
-    points = tuple((float(p["quality_target"]), float(p["monthly_cost_usd"])) for p in frontier or []
-                   if isinstance(p, dict) and _num(p.get("quality_target")) is not None
-                   and _num(p.get("monthly_cost_usd")) is not None)
+    points = tuple(
+        (float(p["quality_target"]), float(p["monthly_cost_usd"]))
+        for p in frontier or []
+        if isinstance(p, dict)
+        and _num(p.get("quality_target")) is not None
+        and _num(p.get("monthly_cost_usd")) is not None
+    )
     if not points:
         return Chart("frontier", title, unavailable="the plan has no cost-quality frontier")
     target = _num(get_path(result, "plan", "quality_target"))
     rules = (Rule("x", target, f"chosen target {target:.2f}"),) if target is not None else ()
     price = _num(get_path(result, "plan", "shadow_price_usd_per_quality_point"))
     note = f"Shadow price of quality: {usd(price)} per month per quality point." if price is not None else ""
-    return Chart("frontier", title, x_label="quality target", y_label="USD per month", lines=(Line("plan cost", points),),
-                 rules=rules, note=note, zero_based=False)
+    return Chart(
+        "frontier",
+        title,
+        x_label="quality target",
+        y_label="USD per month",
+        lines=(Line("plan cost", points),),
+        rules=rules,
+        note=note,
+        zero_based=False,
+    )
 
 
 def demand_chart(result: dict[str, Any]) -> Chart:
@@ -205,7 +248,11 @@ def demand_chart(result: dict[str, Any]) -> Chart:
         return unavailable
     rows = [r for r in capacity.get("hourly_demand") or [] if isinstance(r, dict)]
     key = "workers_needed" if any(_num(r.get("workers_needed")) is not None for r in rows) else "calls_per_hour"
-    bars = tuple(Bar(str(r.get("hour", i)), 0.0, float(r[key]), "part") for i, r in enumerate(rows) if _num(r.get(key)) is not None)
+    bars = tuple(
+        Bar(str(r.get("hour", i)), 0.0, float(r[key]), "part")
+        for i, r in enumerate(rows)
+        if _num(r.get(key)) is not None
+    )
     if not bars:
         return Chart("demand", title, unavailable="the capacity findings have no hourly demand")
     rules = []
@@ -215,14 +262,26 @@ def demand_chart(result: dict[str, Any]) -> Chart:
     verdict = get_path(capacity, "stability", "verdict")
     reason = get_path(capacity, "stability", "reason", default="")
     note = f"Stability: {verdict}. {reason}".strip() if verdict else ""
-    return Chart("demand", title, x_label="hour of day (UTC)",
-                 y_label="workers needed" if key == "workers_needed" else "calls per hour", bars=bars,
-                 rules=tuple(rules), note=note)
+    return Chart(
+        "demand",
+        title,
+        x_label="hour of day (UTC)",
+        y_label="workers needed" if key == "workers_needed" else "calls per hour",
+        bars=bars,
+        rules=tuple(rules),
+        note=note,
+    )
 
 
 def report_charts(result: dict[str, Any]) -> tuple[Chart, ...]:
-    return (cost_breakdown_chart(result), waterfall_chart(result), cache_chart(result), routing_chart(result),
-            frontier_chart(result), demand_chart(result))
+    return (
+        cost_breakdown_chart(result),
+        waterfall_chart(result),
+        cache_chart(result),
+        routing_chart(result),
+        frontier_chart(result),
+        demand_chart(result),
+    )
 
 
 @dataclass(frozen=True)
@@ -230,7 +289,7 @@ class TrendPoint:
     run_id: int
     created_utc: str
     cost_per_conversation_usd: float | None
-    bar_cells: int = 0                       # terminal bar length, scaled to the largest value
+    bar_cells: int = 0  # terminal bar length, scaled to the largest value
 
 
 @dataclass(frozen=True)
@@ -246,11 +305,24 @@ def cost_trend(runs: list[Any], *, bar_width: int = 30) -> Trend:
     attr = "total_cost_per_conversation_usd" if use_total else "api_cost_per_conversation_usd"
     values = [getattr(r, attr, None) for r in runs]
     top = max((v for v in values if v is not None), default=0.0)
-    points = tuple(TrendPoint(r.id, r.created_utc, v, 0 if v is None or top <= 0 else max(1, round(v / top * bar_width)))
-                   for r, v in zip(runs, values))
+    points = tuple(
+        TrendPoint(r.id, r.created_utc, v, 0 if v is None or top <= 0 else max(1, round(v / top * bar_width)))
+        for r, v in zip(runs, values)
+    )
     metric = "total cost per conversation (USD)" if use_total else "API cost per conversation (USD)"
-    line = tuple((float(p.run_id), float(p.cost_per_conversation_usd)) for p in points if p.cost_per_conversation_usd is not None)
-    chart = (Chart("trend", "Cost per conversation over runs", x_label="run", y_label=metric,
-                   lines=(Line(metric, line),), zero_based=True) if line else
-             Chart("trend", "Cost per conversation over runs", unavailable="no stored run has conversation costs"))
+    line = tuple(
+        (float(p.run_id), float(p.cost_per_conversation_usd)) for p in points if p.cost_per_conversation_usd is not None
+    )
+    chart = (
+        Chart(
+            "trend",
+            "Cost per conversation over runs",
+            x_label="run",
+            y_label=metric,
+            lines=(Line(metric, line),),
+            zero_based=True,
+        )
+        if line
+        else Chart("trend", "Cost per conversation over runs", unavailable="no stored run has conversation costs")
+    )
     return Trend(points, metric, chart)

@@ -11,10 +11,10 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
-from advisor.report.data import Chart, Trend, report_charts
-from advisor.result.view import as_result_dict
 from advisor.report.content import Table, build_report
+from advisor.report.data import Chart, Trend, report_charts
 from advisor.report.svg import render_svg
+from advisor.result.view import as_result_dict
 
 CSP = "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:"
 
@@ -53,28 +53,32 @@ def _table(table: Table) -> str:
 
 def _figure(chart: Chart) -> str:
     if chart.unavailable:
-        return (f'<figure data-chart-missing="{escape(chart.id)}"><figcaption>{escape(chart.title)}</figcaption>'
-                f'<p class="unavailable">Not available: {escape(chart.unavailable)}.</p></figure>')
+        return (
+            f'<figure data-chart-missing="{escape(chart.id)}"><figcaption>{escape(chart.title)}</figcaption>'
+            f'<p class="unavailable">Not available: {escape(chart.unavailable)}.</p></figure>'
+        )
     note = f'<p class="note">{escape(chart.note)}</p>' if chart.note else ""
     return f"<figure><figcaption>{escape(chart.title)}</figcaption>{render_svg(chart)}{note}</figure>"
 
 
 def _page(title: str, body: str) -> str:
-    return (f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
-            f'<meta http-equiv="Content-Security-Policy" content="{CSP}">'
-            f'<meta name="viewport" content="width=device-width, initial-scale=1">'
-            f"<title>{escape(title)}</title><style>{STYLE}</style><script>{SCRIPT_HEAD}</script></head>"
-            f"<body>{body}<script>{SCRIPT_TAIL}</script></body></html>\n")
+    return (
+        f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
+        f'<meta http-equiv="Content-Security-Policy" content="{CSP}">'
+        f'<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>{escape(title)}</title><style>{STYLE}</style><script>{SCRIPT_HEAD}</script></head>"
+        f"<body>{body}<script>{SCRIPT_TAIL}</script></body></html>\n"
+    )
 
 
 def render_html(result: Any, *, show_examples: bool = False) -> str:
     data = as_result_dict(result)
     report = build_report(data, show_examples=show_examples)
-    parts = [f"<h1>{escape(report.title)}</h1><ul class=\"facts\">"]
+    parts = [f'<h1>{escape(report.title)}</h1><ul class="facts">']
     parts += [f"<li><b>{escape(k)}:</b> {escape(v)}</li>" for k, v in report.facts]
     parts.append("</ul>")
     tables = list(report.tables)
-    parts += [_table(t) for t in tables[:2]]          # baseline, then the ranked advice
+    parts += [_table(t) for t in tables[:2]]  # baseline, then the ranked advice
     parts.append('<h2>Charts</h2><div class="charts">' + "".join(_figure(c) for c in report_charts(data)) + "</div>")
     parts += [_table(t) for t in tables[2:]]
     parts.append("<h2>Warnings</h2>")
@@ -89,10 +93,15 @@ def render_html(result: Any, *, show_examples: bool = False) -> str:
 
 
 def render_trend_html(trend: Trend) -> str:
-    rows = "".join(f"<tr><td>{p.run_id}</td><td>{escape(p.created_utc)}</td><td>"
-                   f"{'not available' if p.cost_per_conversation_usd is None else f'${p.cost_per_conversation_usd:,.4f}'}"
-                   f"</td></tr>" for p in trend.points)
-    body = (f"<h1>Cost per conversation over runs</h1>{_figure(trend.chart)}"
-            f"<table><thead><tr><th>run</th><th>created (UTC)</th><th>{escape(trend.metric)}</th></tr></thead>"
-            f"<tbody>{rows}</tbody></table>")
+    rows = "".join(
+        f"<tr><td>{p.run_id}</td><td>{escape(p.created_utc)}</td><td>"
+        f"{'not available' if p.cost_per_conversation_usd is None else f'${p.cost_per_conversation_usd:,.4f}'}"
+        f"</td></tr>"
+        for p in trend.points
+    )
+    body = (
+        f"<h1>Cost per conversation over runs</h1>{_figure(trend.chart)}"
+        f"<table><thead><tr><th>run</th><th>created (UTC)</th><th>{escape(trend.metric)}</th></tr></thead>"
+        f"<tbody>{rows}</tbody></table>"
+    )
     return _page("advisor: cost trend", body)

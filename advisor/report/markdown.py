@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from advisor.report.content import Table, build_report
 from advisor.report.data import report_charts
 from advisor.result.view import as_result_dict
-from advisor.report.content import Table, build_report
 
 
 def _cell(value: str) -> str:

@@ -60,33 +60,49 @@ def render_svg(chart: Chart) -> str:
     def py(v: float) -> float:
         return TOP + plot_h - (v - y_low) / (y_high - y_low) * plot_h
 
-    out = [(f'<svg class="chart" data-chart="{escape(chart.id)}" xmlns="http://www.w3.org/2000/svg" '
+    out = [
+        (
+            f'<svg class="chart" data-chart="{escape(chart.id)}" xmlns="http://www.w3.org/2000/svg" '
             f'viewBox="0 0 {WIDTH} {HEIGHT}" width="{WIDTH}" height="{HEIGHT}" role="img" '
-            f'aria-label="{escape(chart.title)}">')]
+            f'aria-label="{escape(chart.title)}">'
+        )
+    ]
     for t in yt:
-        out.append(f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{py(t):.1f}" y2="{py(t):.1f}" stroke="#e5e7eb"/>'
-                   f'<text x="{LEFT - 6}" y="{py(t) + 4:.1f}" text-anchor="end" class="tick">'
-                   f'{escape(_fmt(t, chart.percent_y))}</text>')
+        out.append(
+            f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{py(t):.1f}" y2="{py(t):.1f}" stroke="#e5e7eb"/>'
+            f'<text x="{LEFT - 6}" y="{py(t) + 4:.1f}" text-anchor="end" class="tick">'
+            f"{escape(_fmt(t, chart.percent_y))}</text>"
+        )
     if chart.bars:
         slot = plot_w / len(chart.bars)
         for i, bar in enumerate(chart.bars):
             x = LEFT + i * slot + slot * 0.15
             top, bottom = py(bar.high), py(bar.low)
-            out.append(f'<rect class="bar" x="{x:.1f}" y="{top:.1f}" width="{slot * 0.7:.1f}" '
-                       f'height="{max(bottom - top, 1):.1f}" fill="{ROLE_COLORS.get(bar.role, COLORS[0])}">'
-                       f'<title>{escape(bar.label)}: {escape(bar.value_label or _fmt(bar.high, chart.percent_y))}</title></rect>')
+            out.append(
+                f'<rect class="bar" x="{x:.1f}" y="{top:.1f}" width="{slot * 0.7:.1f}" '
+                f'height="{max(bottom - top, 1):.1f}" fill="{ROLE_COLORS.get(bar.role, COLORS[0])}">'
+                f"<title>{escape(bar.label)}: {escape(bar.value_label or _fmt(bar.high, chart.percent_y))}</title></rect>"
+            )
             if len(chart.bars) <= 12:
-                out.append(f'<text x="{x + slot * 0.35:.1f}" y="{HEIGHT - BOTTOM + 16}" text-anchor="middle" class="tick">'
-                           f'{escape(bar.label)}</text>')
+                out.append(
+                    f'<text x="{x + slot * 0.35:.1f}" y="{HEIGHT - BOTTOM + 16}" text-anchor="middle" class="tick">'
+                    f"{escape(bar.label)}</text>"
+                )
                 if bar.value_label:
-                    out.append(f'<text x="{x + slot * 0.35:.1f}" y="{top - 4:.1f}" text-anchor="middle" class="value">'
-                               f'{escape(bar.value_label)}</text>')
+                    out.append(
+                        f'<text x="{x + slot * 0.35:.1f}" y="{top - 4:.1f}" text-anchor="middle" class="value">'
+                        f"{escape(bar.value_label)}</text>"
+                    )
             elif i % 3 == 0:
-                out.append(f'<text x="{x + slot * 0.35:.1f}" y="{HEIGHT - BOTTOM + 16}" text-anchor="middle" class="tick">'
-                           f'{escape(bar.label)}</text>')
+                out.append(
+                    f'<text x="{x + slot * 0.35:.1f}" y="{HEIGHT - BOTTOM + 16}" text-anchor="middle" class="tick">'
+                    f"{escape(bar.label)}</text>"
+                )
         x_of = None
     else:
-        xs = [x for line in chart.lines for x, _ in line.points] + [x for band in chart.bands for x, _, _ in band.points]
+        xs = [x for line in chart.lines for x, _ in line.points] + [
+            x for band in chart.bands for x, _, _ in band.points
+        ]
         xs += [r.value for r in chart.rules if r.axis == "x"]
         x_low, x_high = min(xs), max(xs)
         if x_high == x_low:
@@ -97,40 +113,58 @@ def render_svg(chart: Chart) -> str:
 
         for t in _ticks(x_low, x_high):
             if x_low - 1e-9 <= t <= x_high + 1e-9:
-                out.append(f'<text x="{x_of(t):.1f}" y="{HEIGHT - BOTTOM + 16}" text-anchor="middle" class="tick">'
-                           f'{escape(_fmt(t, chart.percent_x))}</text>')
+                out.append(
+                    f'<text x="{x_of(t):.1f}" y="{HEIGHT - BOTTOM + 16}" text-anchor="middle" class="tick">'
+                    f"{escape(_fmt(t, chart.percent_x))}</text>"
+                )
         for band in chart.bands:
             upper = " ".join(f"{x_of(x):.1f},{py(hi):.1f}" for x, _, hi in band.points)
             lower = " ".join(f"{x_of(x):.1f},{py(lo):.1f}" for x, lo, _ in reversed(band.points))
-            out.append(f'<polygon class="band" points="{upper} {lower}" fill="{COLORS[1]}" fill-opacity="0.15">'
-                       f'<title>{escape(band.name)}</title></polygon>')
+            out.append(
+                f'<polygon class="band" points="{upper} {lower}" fill="{COLORS[1]}" fill-opacity="0.15">'
+                f"<title>{escape(band.name)}</title></polygon>"
+            )
         for i, line in enumerate(chart.lines):
             color = COLORS[i % len(COLORS)]
             pts = " ".join(f"{x_of(x):.1f},{py(y):.1f}" for x, y in line.points)
             out.append(f'<polyline class="series" points="{pts}" fill="none" stroke="{color}" stroke-width="2"/>')
             for x, y in line.points:
-                out.append(f'<circle cx="{x_of(x):.1f}" cy="{py(y):.1f}" r="2.5" fill="{color}">'
-                           f'<title>{escape(line.name)}: {escape(_fmt(x, chart.percent_x))}, '
-                           f'{escape(_fmt(y, chart.percent_y))}</title></circle>')
-            out.append(f'<text x="{LEFT + 8 + 160 * i}" y="{TOP - 14}" class="legend" fill="{color}">'
-                       f'\u25a0 {escape(line.name)}</text>')
+                out.append(
+                    f'<circle cx="{x_of(x):.1f}" cy="{py(y):.1f}" r="2.5" fill="{color}">'
+                    f"<title>{escape(line.name)}: {escape(_fmt(x, chart.percent_x))}, "
+                    f"{escape(_fmt(y, chart.percent_y))}</title></circle>"
+                )
+            out.append(
+                f'<text x="{LEFT + 8 + 160 * i}" y="{TOP - 14}" class="legend" fill="{color}">'
+                f"\u25a0 {escape(line.name)}</text>"
+            )
     for rule in chart.rules:
         if rule.axis == "y":
             y = py(rule.value)
-            out.append(f'<line class="rule" x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y:.1f}" y2="{y:.1f}" '
-                       f'stroke="#111827" stroke-dasharray="5,4"/>'
-                       f'<text x="{WIDTH - RIGHT - 4}" y="{y - 5:.1f}" text-anchor="end" class="rule-label">'
-                       f'{escape(rule.label)}</text>')
+            out.append(
+                f'<line class="rule" x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y:.1f}" y2="{y:.1f}" '
+                f'stroke="#111827" stroke-dasharray="5,4"/>'
+                f'<text x="{WIDTH - RIGHT - 4}" y="{y - 5:.1f}" text-anchor="end" class="rule-label">'
+                f"{escape(rule.label)}</text>"
+            )
         elif x_of is not None:
             x = x_of(rule.value)
-            out.append(f'<line class="rule" x1="{x:.1f}" x2="{x:.1f}" y1="{TOP}" y2="{TOP + plot_h}" '
-                       f'stroke="#111827" stroke-dasharray="5,4"/>'
-                       f'<text x="{x + 4:.1f}" y="{TOP + 12}" class="rule-label">{escape(rule.label)}</text>')
-    out.append(f'<line x1="{LEFT}" x2="{LEFT}" y1="{TOP}" y2="{TOP + plot_h}" stroke="#6b7280"/>'
-               f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{TOP + plot_h}" y2="{TOP + plot_h}" stroke="#6b7280"/>')
-    out.append(f'<text x="{LEFT + plot_w / 2:.1f}" y="{HEIGHT - 14}" text-anchor="middle" class="axis">'
-               f'{escape(chart.x_label)}</text>')
-    out.append(f'<text x="16" y="{TOP + plot_h / 2:.1f}" text-anchor="middle" class="axis" '
-               f'transform="rotate(-90 16 {TOP + plot_h / 2:.1f})">{escape(chart.y_label)}</text>')
+            out.append(
+                f'<line class="rule" x1="{x:.1f}" x2="{x:.1f}" y1="{TOP}" y2="{TOP + plot_h}" '
+                f'stroke="#111827" stroke-dasharray="5,4"/>'
+                f'<text x="{x + 4:.1f}" y="{TOP + 12}" class="rule-label">{escape(rule.label)}</text>'
+            )
+    out.append(
+        f'<line x1="{LEFT}" x2="{LEFT}" y1="{TOP}" y2="{TOP + plot_h}" stroke="#6b7280"/>'
+        f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{TOP + plot_h}" y2="{TOP + plot_h}" stroke="#6b7280"/>'
+    )
+    out.append(
+        f'<text x="{LEFT + plot_w / 2:.1f}" y="{HEIGHT - 14}" text-anchor="middle" class="axis">'
+        f"{escape(chart.x_label)}</text>"
+    )
+    out.append(
+        f'<text x="16" y="{TOP + plot_h / 2:.1f}" text-anchor="middle" class="axis" '
+        f'transform="rotate(-90 16 {TOP + plot_h / 2:.1f})">{escape(chart.y_label)}</text>'
+    )
     out.append("</svg>")
     return "".join(out)

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from advisor.result.view import as_result_dict
 from advisor.report.content import RECOMMENDATIONS_TITLE, RecommendationCard, Table, build_report
+from advisor.result.view import as_result_dict
 
 
 def _rich_table(table: Table):
@@ -31,8 +31,13 @@ def _ranked_table(cards: tuple[RecommendationCard, ...]):
     from rich.table import Table as RichTable
     from rich.text import Text
 
-    rich = RichTable(title=f"{RECOMMENDATIONS_TITLE} (USD per month)", title_justify="left", box=box.SIMPLE_HEAD,
-                     pad_edge=False, collapse_padding=True)
+    rich = RichTable(
+        title=f"{RECOMMENDATIONS_TITLE} (USD per month)",
+        title_justify="left",
+        box=box.SIMPLE_HEAD,
+        pad_edge=False,
+        collapse_padding=True,
+    )
     rich.add_column("#", justify="right", no_wrap=True)
     # The only column that wraps; the figures never do, so they stay readable at 80 columns.
     rich.add_column("what to do", ratio=1, overflow="fold")

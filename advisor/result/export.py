@@ -19,9 +19,17 @@ from typing import Any
 
 from advisor.result.view import findings, get_path
 
-PROVIDER_KEYS = {"openai": "OPENAI_API_KEY", "anthropic": "ANTHROPIC_API_KEY", "google": "GEMINI_API_KEY",
-                 "gemini": "GEMINI_API_KEY", "mistral": "MISTRAL_API_KEY", "groq": "GROQ_API_KEY",
-                 "deepseek": "DEEPSEEK_API_KEY", "cohere": "COHERE_API_KEY", "together": "TOGETHERAI_API_KEY"}
+PROVIDER_KEYS = {
+    "openai": "OPENAI_API_KEY",
+    "anthropic": "ANTHROPIC_API_KEY",
+    "google": "GEMINI_API_KEY",
+    "gemini": "GEMINI_API_KEY",
+    "mistral": "MISTRAL_API_KEY",
+    "groq": "GROQ_API_KEY",
+    "deepseek": "DEEPSEEK_API_KEY",
+    "cohere": "COHERE_API_KEY",
+    "together": "TOGETHERAI_API_KEY",
+}
 # LiteLLM's provider prefixes where they differ from genai-prices' provider ids.
 LITELLM_PREFIX = {"google": "gemini"}
 EMBEDDING_MODEL_NAME = "advisor-cache-embedding"
@@ -58,8 +66,11 @@ def routed_shares(result: dict[str, Any]) -> dict[str, dict[str, tuple[float, st
             providers[model] = str(share.get("provider") or "")
             groups.setdefault(current, {})
             groups[current][model] = groups[current].get(model, 0.0) + float(seg["call_share"]) * part
-    return {current: {m: (v / totals[current], providers.get(m, "")) for m, v in models.items() if v > 0}
-            for current, models in groups.items() if totals[current] > 0}
+    return {
+        current: {m: (v / totals[current], providers.get(m, "")) for m, v in models.items() if v > 0}
+        for current, models in groups.items()
+        if totals[current] > 0
+    }
 
 
 def litellm_config(result: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
@@ -81,17 +92,27 @@ def litellm_config(result: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
         else:
             model_list.append(_deployment(name, name, provider, None))
     if split:
-        notes.append("Weights are the plan's shares of each model's calls; LiteLLM's simple-shuffle splits at "
-                     "random, so put the advisor router (per-segment routing) in front to route the right calls.")
+        notes.append(
+            "Weights are the plan's shares of each model's calls; LiteLLM's simple-shuffle splits at "
+            "random, so put the advisor router (per-segment routing) in front to route the right calls."
+        )
     elif get_path(result, "plan"):
         notes.append("The plan routes no traffic to a cheaper model.")
-    config: dict[str, Any] = {"model_list": model_list,
-                              "router_settings": {"routing_strategy": "simple-shuffle", "num_retries": 2}}
+    config: dict[str, Any] = {
+        "model_list": model_list,
+        "router_settings": {"routing_strategy": "simple-shuffle", "num_retries": 2},
+    }
     cache = _cache_settings(result, notes)
     if cache is not None:
-        model_list.append({"model_name": EMBEDDING_MODEL_NAME,
-                           "litellm_params": {"model": f"openai/{cache.pop('_embedding_model')}",
-                                              "api_base": "os.environ/ADVISOR_EMBEDDING_API_BASE"}})
+        model_list.append(
+            {
+                "model_name": EMBEDDING_MODEL_NAME,
+                "litellm_params": {
+                    "model": f"openai/{cache.pop('_embedding_model')}",
+                    "api_base": "os.environ/ADVISOR_EMBEDDING_API_BASE",
+                },
+            }
+        )
         config["litellm_settings"] = {"cache": True, "cache_params": cache}
     return config, notes
 
@@ -108,12 +129,19 @@ def _cache_settings(result: dict[str, Any], notes: list[str]) -> dict[str, Any] 
     model = found.get("embedding_model") or "sentence-transformers/all-MiniLM-L6-v2"
     if "/" not in model:
         model = f"sentence-transformers/{model}"
-    notes.append(f"The similarity threshold was calibrated with {model}; serve that same model at "
-                 "ADVISOR_EMBEDDING_API_BASE (an OpenAI-compatible embeddings server) or recalibrate.")
-    params: dict[str, Any] = {"type": "redis-semantic", "host": "os.environ/REDIS_HOST", "port": "os.environ/REDIS_PORT",
-                              "password": "os.environ/REDIS_PASSWORD", "similarity_threshold": threshold,
-                              "redis_semantic_cache_embedding_model": EMBEDDING_MODEL_NAME,
-                              "_embedding_model": model}
+    notes.append(
+        f"The similarity threshold was calibrated with {model}; serve that same model at "
+        "ADVISOR_EMBEDDING_API_BASE (an OpenAI-compatible embeddings server) or recalibrate."
+    )
+    params: dict[str, Any] = {
+        "type": "redis-semantic",
+        "host": "os.environ/REDIS_HOST",
+        "port": "os.environ/REDIS_PORT",
+        "password": "os.environ/REDIS_PASSWORD",
+        "similarity_threshold": threshold,
+        "redis_semantic_cache_embedding_model": EMBEDDING_MODEL_NAME,
+        "_embedding_model": model,
+    }
     if ttl is not None:
         params["ttl"] = ttl
     else:
@@ -127,14 +155,29 @@ def litellm_yaml(result: dict[str, Any]) -> str:
     config, notes = litellm_config(result)
     run = get_path(result, "run", "id")
     source = f" from run {run}" if run is not None else ""
-    header = [(f"# LiteLLM proxy config written by advisor {result.get('advisor_version', '')}{source}; "
-              f"prices as of {result.get('price_date')}.")]
+    header = [
+        (
+            f"# LiteLLM proxy config written by advisor {result.get('advisor_version', '')}{source}; "
+            f"prices as of {result.get('price_date')}."
+        )
+    ]
     header += [f"# {note}" for note in notes]
     return "\n".join(header) + "\n" + yaml.safe_dump(config, sort_keys=False, default_flow_style=False)
 
 
 def plan_json(result: dict[str, Any]) -> str:
     """The plan and its ranked recommendations, with what identifies the run they came from."""
-    payload = {key: result.get(key) for key in ("schema_version", "advisor_version", "config_hash", "input_hash",
-                                                "price_date", "run", "plan", "recommendations")}
+    payload = {
+        key: result.get(key)
+        for key in (
+            "schema_version",
+            "advisor_version",
+            "config_hash",
+            "input_hash",
+            "price_date",
+            "run",
+            "plan",
+            "recommendations",
+        )
+    }
     return json.dumps(payload, indent=2, sort_keys=True, allow_nan=False) + "\n"

@@ -12,8 +12,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from advisor.result.view import as_result_dict
 from advisor.core.redact import redact_text
+from advisor.result.view import as_result_dict
 
 SCHEMA_VERSION = "1.0"
 
@@ -68,7 +68,7 @@ def result_schema() -> dict[str, Any]:
             },
             "findings": {
                 "type": "object",
-                "properties": {name: _FINDINGS for name in ("cache", "routing", "batch", "prompt", "capacity")},
+                "properties": dict.fromkeys(("cache", "routing", "batch", "prompt", "capacity"), _FINDINGS),
             },
             "plan": {
                 "type": ["object", "null"],
@@ -77,10 +77,14 @@ def result_schema() -> dict[str, Any]:
                     "monthly_cost_usd": _NUM,
                     "monthly_savings_usd": _NUM,
                     "shadow_price_usd_per_quality_point": _NUM_OR_NULL,
-                    "frontier": {"type": "array", "items": {"type": "object",
-                                                            "required": ["quality_target", "monthly_cost_usd"]}},
-                    "lever_attribution": {"type": "array", "items": {"type": "object",
-                                                                     "required": ["lever", "monthly_savings_usd"]}},
+                    "frontier": {
+                        "type": "array",
+                        "items": {"type": "object", "required": ["quality_target", "monthly_cost_usd"]},
+                    },
+                    "lever_attribution": {
+                        "type": "array",
+                        "items": {"type": "object", "required": ["lever", "monthly_savings_usd"]},
+                    },
                 },
             },
             "recommendations": {
@@ -114,8 +118,10 @@ def validate_result(data: dict[str, Any]) -> list[str]:
     import jsonschema
 
     validator = jsonschema.Draft202012Validator(result_schema())
-    return [f"{'/'.join(str(p) for p in err.absolute_path) or '(root)'}: {err.message}"
-            for err in sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.absolute_path)))]
+    return [
+        f"{'/'.join(str(p) for p in err.absolute_path) or '(root)'}: {err.message}"
+        for err in sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.absolute_path)))
+    ]
 
 
 def _without_examples(value: Any, show_examples: bool) -> Any:
@@ -125,8 +131,12 @@ def _without_examples(value: Any, show_examples: bool) -> Any:
         for key, item in value.items():
             if key == "examples" and isinstance(item, list):
                 if show_examples:
-                    out[key] = [{k: redact_text(v) if isinstance(v, str) else v for k, v in e.items()}
-                                if isinstance(e, dict) else e for e in item]
+                    out[key] = [
+                        {k: redact_text(v) if isinstance(v, str) else v for k, v in e.items()}
+                        if isinstance(e, dict)
+                        else e
+                        for e in item
+                    ]
                 continue
             out[key] = _without_examples(item, show_examples)
         return out

@@ -26,7 +26,9 @@ def get_path(data: Any, *keys: str | int, default: Any = None) -> Any:
     """data[k1][k2]... or `default` when any step is missing or None."""
     current = data
     for key in keys:
-        if isinstance(current, dict) and key in current or isinstance(current, list) and isinstance(key, int) and -len(current) <= key < len(current):
+        if (isinstance(current, dict) and key in current) or (
+            isinstance(current, list) and isinstance(key, int) and -len(current) <= key < len(current)
+        ):
             current = current[key]
         else:
             return default
@@ -66,7 +68,7 @@ def to_jsonable(value: Any) -> Any:
         return value if math.isfinite(value) else None
     if isinstance(value, (str, int, bool)) or value is None:
         return value
-    tolist = getattr(value, "tolist", None)      # numpy scalar or array
+    tolist = getattr(value, "tolist", None)  # numpy scalar or array
     if callable(tolist):
         return to_jsonable(tolist())
     return str(value)

@@ -7,12 +7,12 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from advisor.core import schema as S
 from advisor.analyzers import AnalysisContext
 from advisor.analyzers.batch import BatchSettings, analyze_batch
+from advisor.core import schema as S
 from advisor.core.config import Config, load_config, settings
-from advisor.cost.baseline import compute_baseline
 from advisor.core.errors import ConfigError
+from advisor.cost.baseline import compute_baseline
 from advisor.prices.catalog import load_prices
 
 AS_OF = {"prices": {"as_of": "2026-10-01"}}
@@ -21,11 +21,16 @@ AS_OF = {"prices": {"as_of": "2026-10-01"}}
 def _log(classes, tasks=None, *, days=8, model="gpt-4o", provider="openai", is_batch=None):
     n = len(classes)
     ts = pd.Timestamp("2026-10-01", tz="UTC") + pd.to_timedelta(np.linspace(0, days * 86400 - 1, n), unit="s")
-    frame = pd.DataFrame({
-        S.TIMESTAMP: ts, S.MODEL: model, S.PROVIDER: provider,
-        S.INPUT_TOKENS: np.full(n, 1000, dtype=np.int64), S.OUTPUT_TOKENS: np.full(n, 200, dtype=np.int64),
-        S.LATENCY_CLASS: pd.array(classes, dtype="string"),
-    })
+    frame = pd.DataFrame(
+        {
+            S.TIMESTAMP: ts,
+            S.MODEL: model,
+            S.PROVIDER: provider,
+            S.INPUT_TOKENS: np.full(n, 1000, dtype=np.int64),
+            S.OUTPUT_TOKENS: np.full(n, 200, dtype=np.int64),
+            S.LATENCY_CLASS: pd.array(classes, dtype="string"),
+        }
+    )
     if tasks is not None:
         frame[S.TASK] = pd.array(tasks, dtype="string")
     if is_batch is not None:
@@ -55,8 +60,11 @@ def test_latency_class_background_calls_are_eligible_and_priced_at_catalog_batch
 
 def test_batch_prices_from_overrides_are_used_and_named():
     log = _log(["background"] * 4)
-    config = Config(sections={"prices": {"as_of": "2026-10-01", "gpt-4o": {
-        "provider": "openai", "batch_input": 0.5, "batch_output": 2.0}}})
+    config = Config(
+        sections={
+            "prices": {"as_of": "2026-10-01", "gpt-4o": {"provider": "openai", "batch_input": 0.5, "batch_output": 2.0}}
+        }
+    )
     prices = load_prices(config)
     f = analyze_batch(log, compute_baseline(log, prices, config), AnalysisContext(config=config, prices=prices))
     assert f.price_sources == {"gpt-4o": "override"}
@@ -88,8 +96,12 @@ def test_calls_already_batched_are_not_counted_again():
 
 def test_model_without_catalog_batch_price_uses_default_half_price_and_says_so():
     log = _log(["background"] * 4, model="my-model", provider="custom")
-    config = Config(sections={**AS_OF, "prices": {"as_of": "2026-10-01",
-                                                   "my-model": {"provider": "custom", "input": 2.0, "output": 8.0}}})
+    config = Config(
+        sections={
+            **AS_OF,
+            "prices": {"as_of": "2026-10-01", "my-model": {"provider": "custom", "input": 2.0, "output": 8.0}},
+        }
+    )
     prices = load_prices(config)
     f = analyze_batch(log, compute_baseline(log, prices, config), AnalysisContext(config=config, prices=prices))
     assert f.price_sources == {"my-model": "default 50 %"}
@@ -125,12 +137,15 @@ def test_to_dict_is_json_ready():
     json.dumps(f.to_dict())
 
 
-@pytest.mark.parametrize("raw, text", [
-    ({"hours": [25]}, "The 'batch.hours' setting must be a list of UTC hours from 0 to 23. Got 25 instead."),
-    ({"task_pattern": "("}, "The 'batch.task_pattern' setting must be a valid regular expression"),
-    ({"completion_window_hours": 0}, "The 'batch.completion_window_hours' setting must be"),
-    ({"tolerant": ["x"]}, "The 'batch.tolerant' setting is unknown."),
-])
+@pytest.mark.parametrize(
+    "raw, text",
+    [
+        ({"hours": [25]}, "The 'batch.hours' setting must be a list of UTC hours from 0 to 23. Got 25 instead."),
+        ({"task_pattern": "("}, "The 'batch.task_pattern' setting must be a valid regular expression"),
+        ({"completion_window_hours": 0}, "The 'batch.completion_window_hours' setting must be"),
+        ({"tolerant": ["x"]}, "The 'batch.tolerant' setting is unknown."),
+    ],
+)
 def test_bad_batch_settings_are_config_errors(raw, text):
     with pytest.raises(ConfigError, match=None) as exc:
         settings(Config(sections={"batch": raw}), "batch", BatchSettings)
@@ -187,16 +202,25 @@ def test_missing_provider_values_fall_back_to_the_model_name():
 
 
 def test_eligible_calls_are_grouped_by_task_and_latency_class_largest_first():
-    log = _log(["realtime"] * 5 + ["background"] * 3 + ["analytics"] * 2,
-               tasks=["chat"] * 5 + ["nightly_summary"] * 3 + ["analytics"] * 2)
+    log = _log(
+        ["realtime"] * 5 + ["background"] * 3 + ["analytics"] * 2,
+        tasks=["chat"] * 5 + ["nightly_summary"] * 3 + ["analytics"] * 2,
+    )
     f = _run(log)
     assert [(g.task, g.latency_class, g.n_calls) for g in f.eligible_groups] == [
-        ("nightly_summary", "background", 3), ("analytics", "analytics", 2)]
+        ("nightly_summary", "background", 3),
+        ("analytics", "analytics", 2),
+    ]
     assert [g.share_of_calls for g in f.eligible_groups] == pytest.approx([0.3, 0.2])
     assert [g.share_of_eligible for g in f.eligible_groups] == pytest.approx([0.6, 0.4])
-    assert f.to_dict()["eligible_groups"][0] == {"task": "nightly_summary", "latency_class": "background", "n_calls": 3,
-                                                 "share_of_calls": pytest.approx(0.3),
-                                                 "share_of_eligible": pytest.approx(0.6), "label": "nightly_summary"}
+    assert f.to_dict()["eligible_groups"][0] == {
+        "task": "nightly_summary",
+        "latency_class": "background",
+        "n_calls": 3,
+        "share_of_calls": pytest.approx(0.3),
+        "share_of_eligible": pytest.approx(0.6),
+        "label": "nightly_summary",
+    }
 
 
 def test_eligible_groups_without_a_task_column_are_labelled_by_latency_class():

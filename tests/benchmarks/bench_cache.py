@@ -43,7 +43,9 @@ def perturbed(base: np.ndarray, n: int, seed: int = 0, low: float = 0.1, high: f
     out = np.empty((n, base.shape[1]), dtype=np.float32)
     for a in range(0, n, 100_000):  # chunks keep the temporaries small at 1M rows
         b = min(a + 100_000, n)
-        noise = (rng.standard_normal((b - a, len(s))) * (s / np.sqrt(len(base)))).astype(np.float32) @ vt.astype(np.float32)
+        noise = (rng.standard_normal((b - a, len(s))) * (s / np.sqrt(len(base)))).astype(np.float32) @ vt.astype(
+            np.float32
+        )
         noise *= (rng.uniform(low, high, b - a) / np.linalg.norm(noise, axis=1)).astype(np.float32)[:, None]
         x = base[rng.integers(0, len(base), b - a)] + noise
         out[a:b] = x / np.linalg.norm(x, axis=1, keepdims=True)
@@ -77,8 +79,10 @@ def recall_row(v: np.ndarray, seed: int, threshold: float = 0.8) -> str:
     got = r.match_cosine[rows]
     found = got >= ref - 1e-5
     agree = np.mean((got >= threshold) == (ref >= threshold))
-    return (f"| {len(v):,} | {r.method} | {wall:.1f} | {cpu:.1f} | {found.mean():.4f} | {agree:.4f} | "
-            f"{np.median(ref):.3f} |")
+    return (
+        f"| {len(v):,} | {r.method} | {wall:.1f} | {cpu:.1f} | {found.mean():.4f} | {agree:.4f} | "
+        f"{np.median(ref):.3f} |"
+    )
 
 
 def parse_sizes(text: str) -> list[int]:
@@ -98,24 +102,38 @@ def main(argv=None) -> None:
     r_all, w_all, c_all = timed(lambda: replay(v))
     s = IndexSettings()
     lines = [
-        "# Cache replay benchmark", "",
-        (f"`python -m tests.benchmarks.bench_cache --n {args.n} --switch {args.switch} --ann-sizes {args.ann_sizes}` "
-        f"on {platform.machine()}, {os.cpu_count()} CPUs (shared by other jobs: load average "
-        f"{os.getloadavg()[0]:.1f} at the end of the timing). Wall time suffers from the other jobs; CPU seconds "
-        "(all threads of this process) are the steadier measure. Target (issue 3): 100,000 unique queries "
-        "replayed in <= 30 s after embedding."), "",
-        (f"Replay: exact blocked matrix products while the exact work is at most that of {EXACT_MAX_ROWS:,} "
-        f"queries without TTL, else an inverted-file index (spherical k-means, one list per {s.rows_per_list:,} "
-        f"rows, {s.probes} lists probed, up to {s.max_probes} when the centroid cosines are within {s.flat_margin} of the nearest; each list scanned with one matrix product per block of queries, ~{s.queries_per_list:,} per list)."), "",
-        "| case | method | wall seconds | CPU seconds |", "|---|---|---:|---:|",
+        "# Cache replay benchmark",
+        "",
+        (
+            f"`python -m tests.benchmarks.bench_cache --n {args.n} --switch {args.switch} --ann-sizes {args.ann_sizes}` "
+            f"on {platform.machine()}, {os.cpu_count()} CPUs (shared by other jobs: load average "
+            f"{os.getloadavg()[0]:.1f} at the end of the timing). Wall time suffers from the other jobs; CPU seconds "
+            "(all threads of this process) are the steadier measure. Target (issue 3): 100,000 unique queries "
+            "replayed in <= 30 s after embedding."
+        ),
+        "",
+        (
+            f"Replay: exact blocked matrix products while the exact work is at most that of {EXACT_MAX_ROWS:,} "
+            f"queries without TTL, else an inverted-file index (spherical k-means, one list per {s.rows_per_list:,} "
+            f"rows, {s.probes} lists probed, up to {s.max_probes} when the centroid cosines are within {s.flat_margin} of the nearest; each list scanned with one matrix product per block of queries, ~{s.queries_per_list:,} per list)."
+        ),
+        "",
+        "| case | method | wall seconds | CPU seconds |",
+        "|---|---|---:|---:|",
         f"| {args.n:,} random unit vectors, TTL 1 day over 14 days | {r_ttl.method} | {w_ttl:.1f} | {c_ttl:.1f} |",
         f"| {args.n:,} random unit vectors, no TTL | {r_all.method} | {w_all:.1f} | {c_all:.1f} |",
     ]
     switch = parse_sizes(args.switch)
     if switch:
-        lines += ["", "## Exact search vs the index (sets EXACT_MAX_ROWS)", "",
-                  "Random unit vectors, no TTL.", "",
-                  "| vectors | exact wall s | exact CPU s | index wall s | index CPU s |", "|---:|---:|---:|---:|---:|"]
+        lines += [
+            "",
+            "## Exact search vs the index (sets EXACT_MAX_ROWS)",
+            "",
+            "Random unit vectors, no TTL.",
+            "",
+            "| vectors | exact wall s | exact CPU s | index wall s | index CPU s |",
+            "|---:|---:|---:|---:|---:|",
+        ]
         for n in switch:
             w = random_unit(n, seed=3)
             _, we, ce = timed(lambda w=w, n=n: replay(w, exact_max_rows=n))
@@ -124,14 +142,21 @@ def main(argv=None) -> None:
     ann = parse_sizes(args.ann_sizes)
     if ann:
         base = clinc_vectors()
-        lines += ["", "## Index vs exact on perturbed real embeddings", "",
-                  (f"{len(base):,} CLINC150 utterances (all splits) embedded with all-MiniLM-L6-v2; each row one "
-                  "utterance plus noise from the embeddings' covariance with norm uniform in 0.1..0.6, renormalized "
-                  "(seed 0). The index path at every size (the replay itself is exact up to its switch size). "
-                  "Recall@1 and hit-decision agreement (cosine 0.8) on 1,000 sampled rows against "
-                  "their exact best earlier match."), "",
-                  "| vectors | method | wall s | CPU s | recall@1 | hit agreement at 0.8 | median best cosine |",
-                  "|---:|---|---:|---:|---:|---:|---:|"]
+        lines += [
+            "",
+            "## Index vs exact on perturbed real embeddings",
+            "",
+            (
+                f"{len(base):,} CLINC150 utterances (all splits) embedded with all-MiniLM-L6-v2; each row one "
+                "utterance plus noise from the embeddings' covariance with norm uniform in 0.1..0.6, renormalized "
+                "(seed 0). The index path at every size (the replay itself is exact up to its switch size). "
+                "Recall@1 and hit-decision agreement (cosine 0.8) on 1,000 sampled rows against "
+                "their exact best earlier match."
+            ),
+            "",
+            "| vectors | method | wall s | CPU s | recall@1 | hit agreement at 0.8 | median best cosine |",
+            "|---:|---|---:|---:|---:|---:|---:|",
+        ]
         for n in ann:
             lines.append(recall_row(perturbed(base, n, seed=0), seed=0))
     Path(args.out).write_text("\n".join(lines) + "\n", encoding="utf-8")

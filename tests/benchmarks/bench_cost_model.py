@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import argparse
 import platform
-import time
 import resource
+import time
 from pathlib import Path
 
 import numpy as np
@@ -23,8 +23,12 @@ from advisor.core.config import Config
 from advisor.cost.baseline import compute_baseline
 from advisor.prices.catalog import load_prices
 
-MODELS = [("gpt-4o-mini", "openai"), ("gpt-4o", "openai"), ("claude-sonnet-4-5", "anthropic"),
-          ("gemini-2.5-pro", "google")]
+MODELS = [
+    ("gpt-4o-mini", "openai"),
+    ("gpt-4o", "openai"),
+    ("claude-sonnet-4-5", "anthropic"),
+    ("gemini-2.5-pro", "google"),
+]
 
 
 def make_log(n: int, seed: int = 0) -> S.QueryLog:
@@ -33,18 +37,20 @@ def make_log(n: int, seed: int = 0) -> S.QueryLog:
     start = pd.Timestamp("2026-11-01", tz="UTC")
     ts = start + pd.to_timedelta(np.sort(rng.uniform(0, 14 * 86400, n)), unit="s")
     inp = rng.integers(300, 8000, n)
-    frame = pd.DataFrame({
-        S.TIMESTAMP: ts,
-        S.MODEL: np.array([m for m, _ in MODELS], dtype=object)[pick],
-        S.PROVIDER: np.array([p for _, p in MODELS], dtype=object)[pick],
-        S.INPUT_TOKENS: inp,
-        S.OUTPUT_TOKENS: rng.integers(20, 800, n),
-        S.CACHED_INPUT_TOKENS: (inp * rng.uniform(0, 0.5, n)).astype(np.int64),
-        S.IS_BATCH: rng.random(n) < 0.1,
-        S.CONVERSATION_ID: rng.integers(0, n // 6 + 1, n).astype(str).astype(object),
-        S.USER_ID: rng.integers(0, n // 50 + 1, n).astype(str).astype(object),
-        S.BUSINESS_UNIT: (rng.random(n) < 0.15).astype(float),
-    })
+    frame = pd.DataFrame(
+        {
+            S.TIMESTAMP: ts,
+            S.MODEL: np.array([m for m, _ in MODELS], dtype=object)[pick],
+            S.PROVIDER: np.array([p for _, p in MODELS], dtype=object)[pick],
+            S.INPUT_TOKENS: inp,
+            S.OUTPUT_TOKENS: rng.integers(20, 800, n),
+            S.CACHED_INPUT_TOKENS: (inp * rng.uniform(0, 0.5, n)).astype(np.int64),
+            S.IS_BATCH: rng.random(n) < 0.1,
+            S.CONVERSATION_ID: rng.integers(0, n // 6 + 1, n).astype(str).astype(object),
+            S.USER_ID: rng.integers(0, n // 50 + 1, n).astype(str).astype(object),
+            S.BUSINESS_UNIT: (rng.random(n) < 0.15).astype(float),
+        }
+    )
     return S.QueryLog(frame=frame, sources=("generated",))
 
 

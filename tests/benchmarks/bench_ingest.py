@@ -35,32 +35,80 @@ def make_frame(rows: int, seed: int = 0) -> pd.DataFrame:
     offsets_ms = np.sort(rng.integers(0, 14 * 86400 * 1000, rows))
     stamps = np.datetime_as_string(start + offsets_ms.astype("timedelta64[ms]"), unit="ms", timezone="UTC")
     inp = rng.integers(300, 8000, rows)
-    return pd.DataFrame({
-        "timestamp": stamps,
-        "model": MODELS[rng.integers(0, len(MODELS), rows)],
-        "input_tokens": inp,
-        "output_tokens": rng.integers(20, 800, rows),
-        "cached_input_tokens": (inp * rng.uniform(0, 0.5, rows)).astype(np.int64),
-        "conversation_id": np.char.add("c", rng.integers(0, rows // 6 + 1, rows).astype(str)),
-        "user_id": np.char.add("u", rng.integers(0, rows // 50 + 1, rows).astype(str)),
-        "quality": rng.random(rows).round(3),
-    })
+    return pd.DataFrame(
+        {
+            "timestamp": stamps,
+            "model": MODELS[rng.integers(0, len(MODELS), rows)],
+            "input_tokens": inp,
+            "output_tokens": rng.integers(20, 800, rows),
+            "cached_input_tokens": (inp * rng.uniform(0, 0.5, rows)).astype(np.int64),
+            "conversation_id": np.char.add("c", rng.integers(0, rows // 6 + 1, rows).astype(str)),
+            "user_id": np.char.add("u", rng.integers(0, rows // 50 + 1, rows).astype(str)),
+            "quality": rng.random(rows).round(3),
+        }
+    )
 
 
-WORDS = np.array("where is my order refund card balance account password reset the a to of for please help "
-                 "with cancel subscription invoice delivery late charge twice why can I change address email "
-                 "thanks hello status payment failed update plan upgrade".split())
+WORDS = np.array(
+    [
+        "where",
+        "is",
+        "my",
+        "order",
+        "refund",
+        "card",
+        "balance",
+        "account",
+        "password",
+        "reset",
+        "the",
+        "a",
+        "to",
+        "of",
+        "for",
+        "please",
+        "help",
+        "with",
+        "cancel",
+        "subscription",
+        "invoice",
+        "delivery",
+        "late",
+        "charge",
+        "twice",
+        "why",
+        "can",
+        "I",
+        "change",
+        "address",
+        "email",
+        "thanks",
+        "hello",
+        "status",
+        "payment",
+        "failed",
+        "update",
+        "plan",
+        "upgrade",
+    ]
+)
 
 
 def make_text_frame(rows: int, seed: int = 1) -> pd.DataFrame:
     """Calls with query and response text but no token counts: ingest must count them."""
     rng = np.random.default_rng(seed)
+
     def sentences(n_words: int) -> list[str]:
         idx = rng.integers(0, len(WORDS), (rows, n_words))
         return [" ".join(r) for r in WORDS[idx]]
+
     start = np.datetime64("2026-11-01T00:00:00", "s")
-    stamps = np.datetime_as_string(start + np.sort(rng.integers(0, 86400, rows)).astype("timedelta64[s]"), timezone="UTC")
-    return pd.DataFrame({"timestamp": stamps, "model": "gpt-4o-mini", "query": sentences(15), "response": sentences(40)})
+    stamps = np.datetime_as_string(
+        start + np.sort(rng.integers(0, 86400, rows)).astype("timedelta64[s]"), timezone="UTC"
+    )
+    return pd.DataFrame(
+        {"timestamp": stamps, "model": "gpt-4o-mini", "query": sentences(15), "response": sentences(40)}
+    )
 
 
 def write_chat_jsonl(path: Path, rows: int, seed: int = 2) -> None:
@@ -70,14 +118,24 @@ def write_chat_jsonl(path: Path, rows: int, seed: int = 2) -> None:
     with path.open("w") as out:
         for i in range(rows):
             msg = " ".join(words[i])
-            out.write(json.dumps({
-                "id": f"chatcmpl-{i}", "created": 1793577600 + i, "model": "gpt-4o-mini",
-                "messages": [{"role": "system", "content": "You are a support agent for ACME."},
-                             {"role": "user", "content": "hello"}, {"role": "assistant", "content": "Hi! How can I help?"},
-                             {"role": "user", "content": msg}],
-                "choices": [{"message": {"role": "assistant", "content": "Sure, " + msg}}],
-                "usage": {"prompt_tokens": 40 + i % 50, "completion_tokens": 15},
-            }) + "\n")
+            out.write(
+                json.dumps(
+                    {
+                        "id": f"chatcmpl-{i}",
+                        "created": 1793577600 + i,
+                        "model": "gpt-4o-mini",
+                        "messages": [
+                            {"role": "system", "content": "You are a support agent for ACME."},
+                            {"role": "user", "content": "hello"},
+                            {"role": "assistant", "content": "Hi! How can I help?"},
+                            {"role": "user", "content": msg},
+                        ],
+                        "choices": [{"message": {"role": "assistant", "content": "Sure, " + msg}}],
+                        "usage": {"prompt_tokens": 40 + i % 50, "completion_tokens": 15},
+                    }
+                )
+                + "\n"
+            )
 
 
 def _has_cost_model() -> bool:
@@ -131,10 +189,18 @@ def peak_rss_mb() -> float:
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--rows", type=int, default=1_000_000)
-    ap.add_argument("--text-rows", type=int, default=100_000,
-                    help="rows of the text-only log whose token counts ingest derives with the tokenizer")
-    ap.add_argument("--chat-rows", type=int, default=100_000,
-                    help="rows of the OpenAI chat-completions JSONL log (parsed line by line)")
+    ap.add_argument(
+        "--text-rows",
+        type=int,
+        default=100_000,
+        help="rows of the text-only log whose token counts ingest derives with the tokenizer",
+    )
+    ap.add_argument(
+        "--chat-rows",
+        type=int,
+        default=100_000,
+        help="rows of the OpenAI chat-completions JSONL log (parsed line by line)",
+    )
     ap.add_argument("--out", default="docs/benchmarks-ingest.md")
     ap.add_argument("--case", help=argparse.SUPPRESS)
     ap.add_argument("--file", help=argparse.SUPPRESS)
@@ -157,14 +223,24 @@ def main() -> None:
         gen_s = time.perf_counter() - t0
         sizes = {"csv": csv_path.stat().st_size, "parquet": pq_path.stat().st_size, "jsonl": jsonl_path.stat().st_size}
         del frame
-        cases = [("csv", csv_path), ("parquet", pq_path), ("jsonl", jsonl_path), ("csv text-only", text_path),
-                 ("openai chat jsonl", chat_path)]
+        cases = [
+            ("csv", csv_path),
+            ("parquet", pq_path),
+            ("jsonl", jsonl_path),
+            ("csv text-only", text_path),
+            ("openai chat jsonl", chat_path),
+        ]
         if _has_cost_model():
             cases.append(("csv+cost", csv_path))
         results = []
         for case, path in cases:
-            out = subprocess.run([sys.executable, "-m", "tests.benchmarks.bench_ingest", "--case", case, "--file", str(path)],
-                                 capture_output=True, text=True, check=True, env=dict(os.environ))
+            out = subprocess.run(
+                [sys.executable, "-m", "tests.benchmarks.bench_ingest", "--case", case, "--file", str(path)],
+                capture_output=True,
+                text=True,
+                check=True,
+                env=dict(os.environ),
+            )
             results.append(json.loads(out.stdout.strip().splitlines()[-1]))
             print(results[-1], flush=True)
 
@@ -198,8 +274,10 @@ def main() -> None:
             ok = f"n/a: {2 * r['rows'] / r['ingest_s']:,.0f} texts counted per second"
         elif r["case"] == "openai chat jsonl":
             ok = f"n/a: {r['rows'] / r['ingest_s']:,.0f} lines per second"
-        lines.append(f"| {r['case']} | {r['rows']:,} | {r['ingest_s']:.2f} | {cost} | {r['total_s']:.2f} | "
-                     f"{r['peak_rss_mb']:.0f} | {ok} |")
+        lines.append(
+            f"| {r['case']} | {r['rows']:,} | {r['ingest_s']:.2f} | {cost} | {r['total_s']:.2f} | "
+            f"{r['peak_rss_mb']:.0f} | {ok} |"
+        )
     if not _has_cost_model():
         lines += ["", "advisor.cost.baseline is not installed in this tree: the cost-model case was not run."]
     text = "\n".join(lines) + "\n"

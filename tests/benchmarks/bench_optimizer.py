@@ -18,17 +18,22 @@ from pathlib import Path
 
 import numpy as np
 
-from advisor.optimizer.plan import build_problem, solve_plan
 from advisor.optimizer.inputs import CacheStep, CapacityInput, ModelOption, OptimizerInputs, SegmentInput
+from advisor.optimizer.plan import build_problem, solve_plan
 
 MODELS = ("gpt-4o", "gpt-4o-mini", "claude-haiku-4-5", "gemini-2.0-flash", "mistral-small-latest")
 
 
-def synthetic_inputs(n_segments: int = 100, n_models: int = 5, n_hours: int = 168, n_steps: int = 10,
-                     seed: int = 0) -> OptimizerInputs:
+def synthetic_inputs(
+    n_segments: int = 100, n_models: int = 5, n_hours: int = 168, n_steps: int = 10, seed: int = 0
+) -> OptimizerInputs:
     rng = np.random.default_rng(seed)
-    steps = tuple(CacheStep(float(t), float(h), float(p)) for t, h, p in
-                  zip(np.linspace(0.75, 0.98, n_steps), np.linspace(0.25, 0.03, n_steps), np.linspace(0.80, 0.995, n_steps)))
+    steps = tuple(
+        CacheStep(float(t), float(h), float(p))
+        for t, h, p in zip(
+            np.linspace(0.75, 0.98, n_steps), np.linspace(0.25, 0.03, n_steps), np.linspace(0.80, 0.995, n_steps)
+        )
+    )
     segments = []
     for i in range(n_segments):
         calls = float(rng.lognormal(9, 1))
@@ -37,22 +42,47 @@ def synthetic_inputs(n_segments: int = 100, n_models: int = 5, n_hours: int = 16
         options = [ModelOption(MODELS[0], "openai", q_cur, cost, cost / 2, True)]
         for m in range(1, n_models):
             ratio = float(rng.uniform(0.05, 0.4))
-            options.append(ModelOption(MODELS[m % len(MODELS)] + ("" if m < len(MODELS) else f"-{m}"), "x",
-                                       q_cur * float(rng.uniform(0.7, 1.02)), cost * ratio, cost * ratio / 2, False,
-                                       float(rng.uniform(0.005, 0.03))))
+            options.append(
+                ModelOption(
+                    MODELS[m % len(MODELS)] + ("" if m < len(MODELS) else f"-{m}"),
+                    "x",
+                    q_cur * float(rng.uniform(0.7, 1.02)),
+                    cost * ratio,
+                    cost * ratio / 2,
+                    False,
+                    float(rng.uniform(0.005, 0.03)),
+                )
+            )
         cacheable = float(rng.uniform(0, 0.5))
-        segments.append(SegmentInput(i, f"segment {i}", calls, q_cur, tuple(options),
-                                     float(rng.choice([0.0, rng.uniform(0, 1)])),
-                                     tuple(cacheable * s.hit_rate / 0.25 for s in steps)))
+        segments.append(
+            SegmentInput(
+                i,
+                f"segment {i}",
+                calls,
+                q_cur,
+                tuple(options),
+                float(rng.choice([0.0, rng.uniform(0, 1)])),
+                tuple(cacheable * s.hit_rate / 0.25 for s in steps),
+            )
+        )
     profile = 1 + 0.8 * np.sin(np.arange(n_hours) / 24 * 2 * np.pi) ** 2
     total = sum(s.calls_per_month for s in segments)
     demand = tuple(float(v) for v in profile / profile.sum() * total / (30 / 7))
     cap = CapacityInput(demand, 840.0, 2, 150 / 720, 90.0, 10, 1500.0)
     base = sum(s.calls_per_month * s.options[0].cost_per_call_usd for s in segments) + 1500 + 3000
-    return OptimizerInputs(segments=tuple(segments), quality_target=0.95, cache_steps=steps,
-                           cache_cost_per_month_usd=50.0, false_hit_budget=0.02, capacity=cap,
-                           prompt_savings_share=0.05, fixed_cost_per_month_usd=3000.0,
-                           baseline_cost_per_month_usd=base, frontier_targets=(0.9, 0.95, 1.0), quality_z=1.2816)
+    return OptimizerInputs(
+        segments=tuple(segments),
+        quality_target=0.95,
+        cache_steps=steps,
+        cache_cost_per_month_usd=50.0,
+        false_hit_budget=0.02,
+        capacity=cap,
+        prompt_savings_share=0.05,
+        fixed_cost_per_month_usd=3000.0,
+        baseline_cost_per_month_usd=base,
+        frontier_targets=(0.9, 0.95, 1.0),
+        quality_z=1.2816,
+    )
 
 
 def _time(fn, repeats: int) -> list[float]:
@@ -78,9 +108,12 @@ def main(argv=None) -> None:
     solve = _time(lambda: solve_plan(inputs, sensitivity=False), args.repeats)
     full = _time(lambda: solve_plan(inputs), max(1, args.repeats // 2))
     plan = solve_plan(inputs, sensitivity=False)
-    rows = [("build_problem", build), ("build + one solve (no confidence margin)", single),
-            ("build + solve with the confidence-margin re-solves (solve_plan, sensitivity=False)", solve),
-            ("solve_plan with shadow price, frontier (3 targets), lever attribution", full)]
+    rows = [
+        ("build_problem", build),
+        ("build + one solve (no confidence margin)", single),
+        ("build + solve with the confidence-margin re-solves (solve_plan, sensitivity=False)", solve),
+        ("solve_plan with shadow price, frontier (3 targets), lever attribution", full),
+    ]
     lines = [
         "# Optimizer benchmark",
         "",
@@ -95,10 +128,16 @@ def main(argv=None) -> None:
         "|---|---|---|---|---|",
     ]
     for name, times in rows:
-        lines.append(f"| {name} | {statistics.median(times):.3f} | {min(times):.3f} | {max(times):.3f} | {len(times)} |")
-    lines += ["", f"Target: build + solve <= 2 s. Plan saves {plan.monthly_savings_usd:,.0f} USD/month of "
-              f"{plan.baseline_cost_per_month_usd:,.0f}; cache threshold {plan.cache_threshold}; reserved workers "
-              f"{plan.reserved_workers}; quality margin {plan.quality_margin:.4f}.", ""]
+        lines.append(
+            f"| {name} | {statistics.median(times):.3f} | {min(times):.3f} | {max(times):.3f} | {len(times)} |"
+        )
+    lines += [
+        "",
+        f"Target: build + solve <= 2 s. Plan saves {plan.monthly_savings_usd:,.0f} USD/month of "
+        f"{plan.baseline_cost_per_month_usd:,.0f}; cache threshold {plan.cache_threshold}; reserved workers "
+        f"{plan.reserved_workers}; quality margin {plan.quality_margin:.4f}.",
+        "",
+    ]
     Path(args.out).write_text("\n".join(lines), encoding="utf-8")
     print("\n".join(lines))
 

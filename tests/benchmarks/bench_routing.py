@@ -45,11 +45,11 @@ class LookupEmbedder:
 
 def prepare(log_path: str, cache_dir: Path):
     from advisor.core.config import Config
+    from advisor.core.schema import QUERY
     from advisor.cost.baseline import compute_baseline
     from advisor.ingest import load_log
-    from advisor.prices.catalog import load_prices
-    from advisor.core.schema import QUERY
     from advisor.lab.train.router import embed_cached
+    from advisor.prices.catalog import load_prices
 
     config = Config(seed=0)
     log = load_log([log_path])
@@ -92,21 +92,30 @@ def accuracy_rows(log_path: str, log, findings) -> list[dict]:
         if c.per_call_p_good_enough is None or f"routable__{c.model}" not in truth.columns:
             continue
         routable = truth[f"routable__{c.model}"].to_numpy(bool)
-        unlabelled = ~log.frame[QUALITY_PREFIX + c.model].notna().to_numpy() if QUALITY_PREFIX + c.model in log.frame \
+        unlabelled = (
+            ~log.frame[QUALITY_PREFIX + c.model].notna().to_numpy()
+            if QUALITY_PREFIX + c.model in log.frame
             else np.ones(len(truth), bool)
+        )
         current = log.frame["quality"].to_numpy(float)
         cand_true = served[f"quality_true__{c.model}"].to_numpy(float)
         k = round(c.max_share_at_target * len(truth))
         new = current.copy()
         new[c.per_call_routable_order[:k]] = cand_true[c.per_call_routable_order[:k]]
-        rows.append({
-            "model": c.model, "n_labelled": c.n_labelled,
-            "auc_unlabelled": auc_score(c.per_call_p_good_enough[unlabelled], routable[unlabelled]),
-            "mean_p": float(c.per_call_p_good_enough.mean()), "true_share": float(routable.mean()),
-            "share": c.max_share_at_target, "realized_quality": float(new.sum() / current.sum()),
-            "oof_auc": c.metrics.auc if c.metrics else None, "oof_ece": c.metrics.ece if c.metrics else None,
-            "stable_at": c.learning.n_needed_for_stable_auc if c.learning else None,
-        })
+        rows.append(
+            {
+                "model": c.model,
+                "n_labelled": c.n_labelled,
+                "auc_unlabelled": auc_score(c.per_call_p_good_enough[unlabelled], routable[unlabelled]),
+                "mean_p": float(c.per_call_p_good_enough.mean()),
+                "true_share": float(routable.mean()),
+                "share": c.max_share_at_target,
+                "realized_quality": float(new.sum() / current.sum()),
+                "oof_auc": c.metrics.auc if c.metrics else None,
+                "oof_ece": c.metrics.ece if c.metrics else None,
+                "stable_at": c.learning.n_needed_for_stable_auc if c.learning else None,
+            }
+        )
     return rows
 
 
@@ -120,23 +129,40 @@ def main(argv=None) -> None:
     ap.add_argument("--out", default="docs/benchmarks-routing.md")
     args = ap.parse_args(argv)
 
-    command = f"python -m tests.benchmarks.bench_routing {' '.join(Path(p).name for p in args.logs)} --repeats {args.repeats}"
-    intro = (f"Written by `{command}` on {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} "
-             f"(Python {platform.python_version()}, {os.cpu_count()} CPUs). Logs from `advisor sample --calls N` "
-             "(seed 0). Embeddings precomputed (MiniLM), so the time is the analyzer's own work. CPU is the "
-             "process's CPU time over all its threads (the candidates' fits and learning-curve draws run on "
-             "one thread per core, each with one BLAS thread), so CPU above wall means the cores were shared "
-             "out; wall time also counts waiting for other processes (see the load average).")
-    table = ("| calls | unique texts | labelled rows per candidate | unique labelled texts | analyzer wall (s, median) "
-             "| analyzer CPU (s, median) | wall per run (s) | load average at start |")
+    command = (
+        f"python -m tests.benchmarks.bench_routing {' '.join(Path(p).name for p in args.logs)} --repeats {args.repeats}"
+    )
+    intro = (
+        f"Written by `{command}` on {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} "
+        f"(Python {platform.python_version()}, {os.cpu_count()} CPUs). Logs from `advisor sample --calls N` "
+        "(seed 0). Embeddings precomputed (MiniLM), so the time is the analyzer's own work. CPU is the "
+        "process's CPU time over all its threads (the candidates' fits and learning-curve draws run on "
+        "one thread per core, each with one BLAS thread), so CPU above wall means the cores were shared "
+        "out; wall time also counts waiting for other processes (see the load average)."
+    )
+    table = (
+        "| calls | unique texts | labelled rows per candidate | unique labelled texts | analyzer wall (s, median) "
+        "| analyzer CPU (s, median) | wall per run (s) | load average at start |"
+    )
     lines = ["# Routing analyzer benchmark", "", intro, "", table, "|---:|---:|---:|---:|---:|---:|---|---:|"]
-    truth_intro = ("AUC on unlabelled calls: per-call P(good enough) vs the realized truth (candidate's true score >= "
-                   "served model's). Realized quality: relative quality when the analyzer's chosen share is routed in "
-                   "its order, scored with the true outcomes (target 0.95).")
-    truth_table = ("| calls | candidate | labelled | out-of-fold AUC | out-of-fold ECE | AUC on unlabelled calls | mean P "
-                   "| true routable share | chosen share | realized quality | stable AUC at |")
-    acc_lines = ["", "## Estimates against the generator's truth", "", truth_intro, "", truth_table,
-                 "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    truth_intro = (
+        "AUC on unlabelled calls: per-call P(good enough) vs the realized truth (candidate's true score >= "
+        "served model's). Realized quality: relative quality when the analyzer's chosen share is routed in "
+        "its order, scored with the true outcomes (target 0.95)."
+    )
+    truth_table = (
+        "| calls | candidate | labelled | out-of-fold AUC | out-of-fold ECE | AUC on unlabelled calls | mean P "
+        "| true routable share | chosen share | realized quality | stable AUC at |"
+    )
+    acc_lines = [
+        "",
+        "## Estimates against the generator's truth",
+        "",
+        truth_intro,
+        "",
+        truth_table,
+        "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
     for path in args.logs:
         config, log, prices, baseline, embedder = prepare(path, args.cache_dir)
         load = os.getloadavg()[0]  # other processes on the machine: the wall time is only as good as this
@@ -146,15 +172,19 @@ def main(argv=None) -> None:
 
         cols = [c for c in log.frame.columns if c.startswith(QUALITY_PREFIX)]
         uniq_lab = log.frame.loc[log.frame[cols].notna().any(axis=1), QUERY].nunique() if cols else 0
-        lines.append(f"| {log.n_calls:,} | {len(embedder.index):,} | {', '.join(map(str, labelled))} | {uniq_lab:,} | "
-                     f"{statistics.median(times):.2f} | {statistics.median(cpu):.2f} | {', '.join(f'{t:.2f}' for t in times)} | "
-                     f"{load:.1f} |")
+        lines.append(
+            f"| {log.n_calls:,} | {len(embedder.index):,} | {', '.join(map(str, labelled))} | {uniq_lab:,} | "
+            f"{statistics.median(times):.2f} | {statistics.median(cpu):.2f} | {', '.join(f'{t:.2f}' for t in times)} | "
+            f"{load:.1f} |"
+        )
         for r in accuracy_rows(path, log, findings):
             fmt = lambda v, f=".3f": "–" if v is None else format(v, f)
-            acc_lines.append(f"| {log.n_calls:,} | {r['model']} | {r['n_labelled']:,} | {fmt(r['oof_auc'])} | "
-                             f"{fmt(r['oof_ece'])} | {fmt(r['auc_unlabelled'])} | {r['mean_p']:.3f} | "
-                             f"{r['true_share']:.3f} | {r['share']:.3f} | {r['realized_quality']:.3f} | "
-                             f"{'–' if r['stable_at'] is None else r['stable_at']} |")
+            acc_lines.append(
+                f"| {log.n_calls:,} | {r['model']} | {r['n_labelled']:,} | {fmt(r['oof_auc'])} | "
+                f"{fmt(r['oof_ece'])} | {fmt(r['auc_unlabelled'])} | {r['mean_p']:.3f} | "
+                f"{r['true_share']:.3f} | {r['share']:.3f} | {r['realized_quality']:.3f} | "
+                f"{'–' if r['stable_at'] is None else r['stable_at']} |"
+            )
         print(lines[-1], flush=True)
     text = "\n".join(lines + acc_lines) + "\n"
     Path(args.out).write_text(text)

@@ -34,8 +34,9 @@ print(json.dumps({"calls": n, "generate_s": t1 - t0, "write_s": t2 - t1,
 
 def run_case(n: int) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
-        out = subprocess.run([sys.executable, "-W", "ignore", "-c", _CASE, str(n), tmp],
-                             check=True, capture_output=True, text=True)
+        out = subprocess.run(
+            [sys.executable, "-W", "ignore", "-c", _CASE, str(n), tmp], check=True, capture_output=True, text=True
+        )
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
@@ -50,16 +51,20 @@ def main() -> None:
         "",
         f"Command: `python -m tests.benchmarks.bench_sample --calls {' '.join(map(str, args.calls))}`",
         "",
-        (f"Machine: {platform.machine()}, CPython {platform.python_version()}; each size in a fresh process "
-         "(peak RSS includes the interpreter and imported libraries). Seed 0, 14 days, stable traffic."),
+        (
+            f"Machine: {platform.machine()}, CPython {platform.python_version()}; each size in a fresh process "
+            "(peak RSS includes the interpreter and imported libraries). Seed 0, 14 days, stable traffic."
+        ),
         "",
         "| calls | generate_log (s) | write CSV + truth (s) | CSV (MB) | peak RSS (MB) | 1 M goal (< 60 s) |",
         "|---|---|---|---|---|---|",
     ]
     for r in rows:
         ok = "yes" if r["generate_s"] < 60 else "no"
-        lines.append(f"| {r['calls']:,} | {r['generate_s']:.2f} | {r['write_s']:.2f} | {r['csv_mb']:.1f} | "
-                     f"{r['peak_rss_mb']:,.0f} | {ok} |")
+        lines.append(
+            f"| {r['calls']:,} | {r['generate_s']:.2f} | {r['write_s']:.2f} | {r['csv_mb']:.1f} | "
+            f"{r['peak_rss_mb']:,.0f} | {ok} |"
+        )
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text("\n".join(lines) + "\n", encoding="utf-8")
     print("\n".join(lines))

@@ -43,9 +43,15 @@ def run_case(case: str, path: str, max_rows: int) -> dict:
     load_s = time.perf_counter() - t0
     config = Config(sections={"prices": {"as_of": "2026-11-20"}})
     baseline = compute_baseline(log, load_prices(config), config)
-    return {"case": case, "rows": log.n_calls, "fraction": log.sample_fraction, "load_s": load_s,
-            "total_s": time.perf_counter() - t0, "peak_rss_mb": peak_rss_mb(),
-            "api_cost_per_month_usd": float(baseline.api_cost_per_month_usd)}
+    return {
+        "case": case,
+        "rows": log.n_calls,
+        "fraction": log.sample_fraction,
+        "load_s": load_s,
+        "total_s": time.perf_counter() - t0,
+        "peak_rss_mb": peak_rss_mb(),
+        "api_cost_per_month_usd": float(baseline.api_cost_per_month_usd),
+    }
 
 
 def main() -> None:
@@ -72,9 +78,23 @@ def main() -> None:
         sizes = {k: p.stat().st_size / 1e6 for k, p in files.items()}
         for fmt, path in files.items():
             for case in ("whole", "max_rows", "fraction"):
-                out = subprocess.run([sys.executable, "-m", "tests.benchmarks.bench_sampling", "--case", case,
-                                      "--path", str(path), "--max-rows", str(args.max_rows)],
-                                     capture_output=True, text=True, check=True, env={**os.environ})
+                out = subprocess.run(
+                    [
+                        sys.executable,
+                        "-m",
+                        "tests.benchmarks.bench_sampling",
+                        "--case",
+                        case,
+                        "--path",
+                        str(path),
+                        "--max-rows",
+                        str(args.max_rows),
+                    ],
+                    capture_output=True,
+                    text=True,
+                    check=True,
+                    env={**os.environ},
+                )
                 results.append({"format": fmt, **json.loads(out.stdout.strip().splitlines()[-1])})
                 print(results[-1], file=sys.stderr)
 
@@ -102,14 +122,19 @@ def main() -> None:
     for r in results:
         label = {"whole": "whole log", "max_rows": f"--max-rows {args.max_rows:,}", "fraction": "--sample-fraction 0.1"}
         diff = r["api_cost_per_month_usd"] / whole[r["format"]] - 1
-        lines.append(f"| {r['format']} | {label[r['case']]} | {r['rows']:,} | {r['fraction']:.4f} | {r['load_s']:.2f} "
-                     f"| {r['total_s']:.2f} | {r['peak_rss_mb']:.0f} | {r['api_cost_per_month_usd']:,.0f} "
-                     f"| {diff:+.2%} |")
+        lines.append(
+            f"| {r['format']} | {label[r['case']]} | {r['rows']:,} | {r['fraction']:.4f} | {r['load_s']:.2f} "
+            f"| {r['total_s']:.2f} | {r['peak_rss_mb']:.0f} | {r['api_cost_per_month_usd']:,.0f} "
+            f"| {diff:+.2%} |"
+        )
     peak = {(r["format"], r["case"]): r["peak_rss_mb"] for r in results}
     ratios = ", ".join(f"{fmt} {peak[(fmt, 'max_rows')] / peak[(fmt, 'whole')]:.2f}" for fmt in files)
-    lines += ["", f"Peak RSS of the `--max-rows` sample / peak RSS of the whole log: {ratios}. By construction the",
-              "sample holds at most `max_rows` rows plus one chunk, whatever the file's size; the whole log",
-              "holds every row. Both read every row once, so time is not reduced."]
+    lines += [
+        "",
+        f"Peak RSS of the `--max-rows` sample / peak RSS of the whole log: {ratios}. By construction the",
+        "sample holds at most `max_rows` rows plus one chunk, whatever the file's size; the whole log",
+        "holds every row. Both read every row once, so time is not reduced.",
+    ]
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text("\n".join(lines) + "\n")
     print("\n".join(lines))

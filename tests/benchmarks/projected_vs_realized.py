@@ -25,8 +25,6 @@ from pathlib import Path
 import numpy as np
 
 from advisor.core.config import Config
-from advisor.pipeline import run_analysis
-from advisor.lab.synthetic import generate_log
 from advisor.core.schema import (
     CACHED_INPUT_TOKENS,
     CONVERSATION_ID,
@@ -37,14 +35,20 @@ from advisor.core.schema import (
     QUERY,
     TIMESTAMP,
 )
+from advisor.lab.synthetic import generate_log
+from advisor.pipeline import run_analysis
 
 
 def _nearest_segment(train_emb, train_seg, test_emb, n_seg) -> np.ndarray:
-    centroids = np.stack([train_emb[train_seg == s].mean(axis=0) if (train_seg == s).any()
-                          else np.full(train_emb.shape[1], 1e6) for s in range(n_seg)])
+    centroids = np.stack(
+        [
+            train_emb[train_seg == s].mean(axis=0) if (train_seg == s).any() else np.full(train_emb.shape[1], 1e6)
+            for s in range(n_seg)
+        ]
+    )
     # KMeans' own rule: the nearest centroid in Euclidean distance (a dot product would favour
     # the larger-norm centroids of small clusters).
-    return np.argmax(2 * test_emb @ centroids.T - (centroids ** 2).sum(axis=1), axis=1)
+    return np.argmax(2 * test_emb @ centroids.T - (centroids**2).sum(axis=1), axis=1)
 
 
 def realize(result, train, test, truth_test, embedder, catalog, seed: int) -> dict:
@@ -93,8 +97,11 @@ def realize(result, train, test, truth_test, embedder, catalog, seed: int) -> di
             pick = np.minimum(np.searchsorted(cum, u_model[mode_rows], side="right"), len(cum) - 1)
             model[mode_rows] = np.array([m.model for m in sp.shares])[pick]
     providers = np.array([_provider(m, test, result) for m in model])
-    kw = dict(input_tokens=test[INPUT_TOKENS].to_numpy(float), output_tokens=test[OUTPUT_TOKENS].to_numpy(float),
-              cached_input_tokens=test[CACHED_INPUT_TOKENS].fillna(0).to_numpy(float))
+    kw = dict(
+        input_tokens=test[INPUT_TOKENS].to_numpy(float),
+        output_tokens=test[OUTPUT_TOKENS].to_numpy(float),
+        cached_input_tokens=test[CACHED_INPUT_TOKENS].fillna(0).to_numpy(float),
+    )
     today = catalog.call_cost_usd(test[MODEL].astype(str).to_numpy(), test[PROVIDER].astype(str).to_numpy(), **kw)
     planned = catalog.call_cost_usd(model, providers, batch=is_batch, **kw)
     realtime = catalog.call_cost_usd(model, providers, **kw)
@@ -114,9 +121,13 @@ def realize(result, train, test, truth_test, embedder, catalog, seed: int) -> di
         need = np.maximum(rt_calls / (infra.worker_calls_per_hour * infra.utilization_ceiling), infra.min_workers)
         # hours without any call still keep min_workers running
         idle_hours = max(0.0, n_hours - len(rt_calls))
-        on_demand_hours = np.maximum(need - plan.reserved_workers, 0).sum() + idle_hours * max(0, infra.min_workers - plan.reserved_workers)
-        workers_plan = (plan.reserved_workers * infra.worker_cost_per_month_usd * (1 - OptimizerSettings().reserved_discount)
-                        + on_demand_hours * factor * infra.worker_cost_per_month_usd / 720)
+        on_demand_hours = np.maximum(need - plan.reserved_workers, 0).sum() + idle_hours * max(
+            0, infra.min_workers - plan.reserved_workers
+        )
+        workers_plan = (
+            plan.reserved_workers * infra.worker_cost_per_month_usd * (1 - OptimizerSettings().reserved_discount)
+            + on_demand_hours * factor * infra.worker_cost_per_month_usd / 720
+        )
     else:
         workers_plan = workers_today
     conv = test[CONVERSATION_ID].astype(str).factorize()[0]
@@ -137,7 +148,8 @@ def realize(result, train, test, truth_test, embedder, catalog, seed: int) -> di
         "routed_price_ratio": float(today[routed].sum() / realtime[routed].sum()) if routed.any() else None,
         "routing_saving_share_of_api": float((today[routed] - realtime[routed]).sum() / today.sum()),
         "batch_discount": float(1 - planned[is_batch].sum() / realtime[is_batch].sum()) if is_batch.any() else None,
-        "n_calls": n, "span_days": float(span_days),
+        "n_calls": n,
+        "span_days": float(span_days),
     }
 
 
@@ -156,7 +168,11 @@ def main(argv=None) -> None:
     ap.add_argument("--days", type=int, default=28)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--quality-target", type=float, default=0.95)
-    ap.add_argument("--fake-embedder", action="store_true", help="hash-based vectors instead of MiniLM (fast, segments carry no meaning)")
+    ap.add_argument(
+        "--fake-embedder",
+        action="store_true",
+        help="hash-based vectors instead of MiniLM (fast, segments carry no meaning)",
+    )
     ap.add_argument("--out", default="docs/projected-vs-realized.md")
     args = ap.parse_args(argv)
 
@@ -169,8 +185,11 @@ def main(argv=None) -> None:
     first = (frame[TIMESTAMP] < mid).to_numpy()
     train, test = frame[first].reset_index(drop=True), frame[~first].reset_index(drop=True)
     truth_test = truth[~first].reset_index(drop=True)
-    config = Config(quality_target=args.quality_target, seed=args.seed,
-                    sections={"optimizer": {"levers": ["routing", "batch", "capacity"]}})
+    config = Config(
+        quality_target=args.quality_target,
+        seed=args.seed,
+        sections={"optimizer": {"levers": ["routing", "batch", "capacity"]}},
+    )
     embedder = FakeEmbedder() if args.fake_embedder else default_embedder(config)
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "first_half.csv"
@@ -214,14 +233,20 @@ def main(argv=None) -> None:
         f"- routing moved {real['routed_share']:.1%} of calls to models "
         f"{real['routed_price_ratio'] or float('nan'):.1f}x cheaper for those calls, saving "
         f"{real['routing_saving_share_of_api']:.1%} of API cost. "
-        + ("This is within the notes' range." if real['routing_saving_share_of_api'] >= 0.5 else
-           "This is below the notes' 50 %, for two measured reasons: "
-           + (f"the sample's cheaper models are only {real['routed_price_ratio']:.1f}x cheaper, not 5-10x; "
-              if (real['routed_price_ratio'] or 0) < 5 else "")
-           + f"and the quality target binds (shadow price {plan.shadow_price_usd_per_quality_point or 0:,.2f} "
-           f"USD/month per quality point; planned quality {plan.expected_relative_quality:.3f} = target "
-           f"{plan.quality_target:.2f} + margin {plan.quality_margin:.3f}), so the optimizer stops moving calls "
-           "well before 60-70 %."),
+        + (
+            "This is within the notes' range."
+            if real["routing_saving_share_of_api"] >= 0.5
+            else "This is below the notes' 50 %, for two measured reasons: "
+            + (
+                f"the sample's cheaper models are only {real['routed_price_ratio']:.1f}x cheaper, not 5-10x; "
+                if (real["routed_price_ratio"] or 0) < 5
+                else ""
+            )
+            + f"and the quality target binds (shadow price {plan.shadow_price_usd_per_quality_point or 0:,.2f} "
+            f"USD/month per quality point; planned quality {plan.expected_relative_quality:.3f} = target "
+            f"{plan.quality_target:.2f} + margin {plan.quality_margin:.3f}), so the optimizer stops moving calls "
+            "well before 60-70 %."
+        ),
         f"- batch: calls sent to the batch API cost {real['batch_discount'] or 0:.1%} less than in real time "
         "(the catalog's batch price or the 50 % default); the notes say 50 %.",
         "",

@@ -73,10 +73,10 @@ def test_missing_log_file_exits_2(tmp_path):
 
 def test_bad_optimizer_setting_exits_2(log_file, tmp_path):
     cfg = tmp_path / "c.toml"
-    cfg.write_text("[optimizer]\nquality_target_kind = \"sideways\"\n")
+    cfg.write_text('[optimizer]\nquality_target_kind = "sideways"\n')
     res = _invoke(log_file, "--no-store", "--analyzers", "batch", "--config", str(cfg))
     assert res.exit_code == 2
-    assert "The 'optimizer.quality_target_kind' setting must be \"relative\" or \"absolute\"" in res.stderr
+    assert 'The \'optimizer.quality_target_kind\' setting must be "relative" or "absolute"' in res.stderr
 
 
 def test_bad_map_exits_2_with_an_example(log_file):
@@ -99,8 +99,9 @@ def test_missing_labels_file_exits_2(log_file, tmp_path):
 
 @pytest.mark.parametrize("columns", ["80", "120"])
 def test_terminal_report_fits_the_terminal_width(log_file, columns):
-    res = CliRunner(env={"COLUMNS": columns}).invoke(cli, ["analyze", log_file, "--analyzers", "batch", "--no-store"],
-                                                     catch_exceptions=False)
+    res = CliRunner(env={"COLUMNS": columns}).invoke(
+        cli, ["analyze", log_file, "--analyzers", "batch", "--no-store"], catch_exceptions=False
+    )
     assert res.exit_code == 0, res.output
     assert max(len(line.rstrip()) for line in res.stdout.splitlines()) <= int(columns)
     assert "Details" in res.stdout
@@ -111,10 +112,14 @@ def test_batch_recommendation_names_the_eligible_tasks_in_text_and_json(log_file
     data = json.loads(res.stdout)
     rec = next(r for r in data["recommendations"] if r["lever"] == "batch")
     assert rec["action"]["kinds"] == ["nightly_summary", "analytics"]
-    assert rec["title"] == f"Move the nightly_summary and analytics jobs ({rec['action']['share_of_calls']:.0%} of calls) " \
-                           "to the batch API"
+    assert (
+        rec["title"] == f"Move the nightly_summary and analytics jobs ({rec['action']['share_of_calls']:.0%} of calls) "
+        "to the batch API"
+    )
     groups = data["findings"]["batch"]["eligible_groups"]
-    assert sum(g["share_of_calls"] for g in groups) == pytest.approx(data["findings"]["batch"]["eligible_share_of_calls"])
+    assert sum(g["share_of_calls"] for g in groups) == pytest.approx(
+        data["findings"]["batch"]["eligible_share_of_calls"]
+    )
 
 
 def test_analyze_a_conversation_sample_scales_figures_back_and_says_so(tmp_path):
@@ -139,11 +144,11 @@ def test_analyze_a_conversation_sample_scales_figures_back_and_says_so(tmp_path)
 
 
 def test_analyze_rejects_a_sample_fraction_outside_zero_one():
+    from pathlib import Path as _Path
+
     from click.testing import CliRunner as _Runner
 
     from advisor.cli.main import cli as _cli
-
-    from pathlib import Path as _Path
 
     log = _Path(__file__).resolve().parents[2] / "data" / "sample" / "customer_service.csv"
     result = _Runner().invoke(_cli, ["analyze", str(log), "--sample-fraction", "1.5"])

@@ -12,8 +12,8 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from advisor.core import schema as S
 from advisor.cli.main import cli
+from advisor.core import schema as S
 
 SEED = str(Path(__file__).resolve().parents[2] / "data" / "scenarios" / "seed_customer_service.toml")
 
@@ -59,7 +59,10 @@ def test_cost_without_scenario_or_logs_is_a_usage_error():
 def test_cost_missing_scenario_file_exits_2_with_one_line():
     r = _run("cost", "--scenario", "no/such.toml")
     assert r.exit_code == 2
-    assert "no/such.toml: expected a scenario TOML file, found no such file. Check the path given to --scenario." in r.output
+    assert (
+        "no/such.toml: expected a scenario TOML file, found no such file. Check the path given to --scenario."
+        in r.output
+    )
     assert "Traceback" not in r.output
 
 
@@ -100,8 +103,16 @@ def _fake_ingest(monkeypatch, frame):
 
 def _frame(model="small"):
     ts = pd.Timestamp("2026-11-01", tz="UTC") + pd.to_timedelta(np.arange(4), unit="h")
-    return pd.DataFrame({S.TIMESTAMP: ts, S.MODEL: model, S.PROVIDER: "acme", S.INPUT_TOKENS: 1_000_000,
-                         S.OUTPUT_TOKENS: 0, S.CONVERSATION_ID: ["a", "a", "b", "b"]})
+    return pd.DataFrame(
+        {
+            S.TIMESTAMP: ts,
+            S.MODEL: model,
+            S.PROVIDER: "acme",
+            S.INPUT_TOKENS: 1_000_000,
+            S.OUTPUT_TOKENS: 0,
+            S.CONVERSATION_ID: ["a", "a", "b", "b"],
+        }
+    )
 
 
 def _config(tmp_path):
@@ -139,9 +150,11 @@ def test_cost_of_a_log_with_an_unknown_model_exits_2(monkeypatch, tmp_path):
 def test_cost_of_a_real_csv_log_through_ingest(tmp_path):
     pytest.importorskip("advisor.ingest")
     log = tmp_path / "calls.csv"
-    log.write_text("timestamp,model,provider,input_tokens,output_tokens,conversation_id\n"
-                   "2026-11-01T00:00:00Z,small,acme,1000000,0,a\n"
-                   "2026-11-01T06:00:00Z,small,acme,0,1000000,b\n")
+    log.write_text(
+        "timestamp,model,provider,input_tokens,output_tokens,conversation_id\n"
+        "2026-11-01T00:00:00Z,small,acme,1000000,0,a\n"
+        "2026-11-01T06:00:00Z,small,acme,0,1000000,b\n"
+    )
     r = _run("cost", str(log), "--config", _config(tmp_path), "--json")
     assert r.exit_code == 0, r.output
     d = json.loads(r.output)
@@ -152,11 +165,20 @@ def test_cost_of_a_real_csv_log_through_ingest(tmp_path):
 def test_cost_of_a_real_log_with_a_column_mapping(tmp_path):
     pytest.importorskip("advisor.ingest")
     log = tmp_path / "export.csv"
-    log.write_text("created_at,model,provider,prompt_tokens,output_tokens\n"
-                   "2026-11-01T00:00:00Z,small,acme,1000000,0\n"
-                   "2026-11-01T06:00:00Z,small,acme,1000000,0\n")
-    r = _run("cost", str(log), "--config", _config(tmp_path), "--json",
-             "--map", "timestamp=created_at,input_tokens=prompt_tokens")
+    log.write_text(
+        "created_at,model,provider,prompt_tokens,output_tokens\n"
+        "2026-11-01T00:00:00Z,small,acme,1000000,0\n"
+        "2026-11-01T06:00:00Z,small,acme,1000000,0\n"
+    )
+    r = _run(
+        "cost",
+        str(log),
+        "--config",
+        _config(tmp_path),
+        "--json",
+        "--map",
+        "timestamp=created_at,input_tokens=prompt_tokens",
+    )
     assert r.exit_code == 0, r.output
     assert json.loads(r.output)["api_cost_per_month_usd"] == pytest.approx(2.0 * 120)
 

@@ -35,16 +35,26 @@ def _registered() -> dict[str, set[type]]:
     found: dict[str, set[type]] = {}
     for path in sorted(PACKAGE.rglob("*.py")):
         tree = ast.parse(path.read_text(encoding="utf-8"))
-        calls = [n for n in ast.walk(tree) if isinstance(n, ast.Call)
-                 and getattr(n.func, "id", getattr(n.func, "attr", None)) == "settings" and len(n.args) == 3
-                 and isinstance(n.args[1], ast.Constant) and isinstance(n.args[2], ast.Name)]
+        calls = [
+            n
+            for n in ast.walk(tree)
+            if isinstance(n, ast.Call)
+            and getattr(n.func, "id", getattr(n.func, "attr", None)) == "settings"
+            and len(n.args) == 3
+            and isinstance(n.args[1], ast.Constant)
+            and isinstance(n.args[2], ast.Name)
+        ]
         if not calls:
             continue
         modname = ".".join(path.relative_to(PACKAGE.parent).with_suffix("").parts)
         module = importlib.import_module(modname)
         # Names imported inside functions (lazy imports) are not module attributes: resolve them.
-        imported = {a.asname or a.name: (n.module, n.level) for n in ast.walk(tree)
-                    if isinstance(n, ast.ImportFrom) for a in n.names}
+        imported = {
+            a.asname or a.name: (n.module, n.level)
+            for n in ast.walk(tree)
+            if isinstance(n, ast.ImportFrom)
+            for a in n.names
+        }
         for call in calls:
             name = call.args[2].id
             if hasattr(module, name):
@@ -52,8 +62,7 @@ def _registered() -> dict[str, set[type]]:
             else:
                 source, level = imported[name]
                 package = modname if path.name == "__init__.py" else modname.rpartition(".")[0]
-                cls = getattr(importlib.import_module("." * level + (source or ""), package if level else None),
-                              name)
+                cls = getattr(importlib.import_module("." * level + (source or ""), package if level else None), name)
             assert dataclasses.is_dataclass(cls), f"{path}: {cls} is not a dataclass"
             found.setdefault(call.args[1].value, set()).add(cls)
     return found
@@ -130,9 +139,11 @@ def test_a_wrong_type_has_the_fixed_shape_and_names_the_setting(section, cls):
 
 
 # Names that carry a unit or a share: negative values make no sense for any of them.
-NON_NEGATIVE = re.compile(r"(_usd|_per_hour|_per_day|_per_month|_tokens|_gb|_s|_share|_ratio|_fraction|_rate|"
-                          r"_discount|_months|_workers|_vcpus|_calls|_per_million_calls|ceiling|threshold|"
-                          r"_budget)$")
+NON_NEGATIVE = re.compile(
+    r"(_usd|_per_hour|_per_day|_per_month|_tokens|_gb|_s|_share|_ratio|_fraction|_rate|"
+    r"_discount|_months|_workers|_vcpus|_calls|_per_million_calls|ceiling|threshold|"
+    r"_budget)$"
+)
 
 
 def _numeric(tp) -> bool:
@@ -144,15 +155,28 @@ KNOWN_GAPS: dict = {}
 
 
 def _param(section, cls, name, value, **kw):
-    reason = next((r for (s, n, v), r in KNOWN_GAPS.items()
-                   if s == section and n == name and (v == value or (v != v and value != value))), None)
+    reason = next(
+        (
+            r
+            for (s, n, v), r in KNOWN_GAPS.items()
+            if s == section and n == name and (v == value or (v != v and value != value))
+        ),
+        None,
+    )
     marks = [pytest.mark.xfail(strict=True, reason=reason)] if reason else []
-    return pytest.param(section, cls, name, *([value] if kw.get("with_value") else []), marks=marks,
-                        id=f"{section}.{name}" + (f"={value}" if kw.get("with_value") else ""))
+    return pytest.param(
+        section,
+        cls,
+        name,
+        *([value] if kw.get("with_value") else []),
+        marks=marks,
+        id=f"{section}.{name}" + (f"={value}" if kw.get("with_value") else ""),
+    )
 
 
-NUMERIC_FIELDS = [_param(s, c, n, -1.0) for s, c in SECTIONS for n, tp in _fields(c)
-                  if _numeric(tp) and NON_NEGATIVE.search(n)]
+NUMERIC_FIELDS = [
+    _param(s, c, n, -1.0) for s, c in SECTIONS for n, tp in _fields(c) if _numeric(tp) and NON_NEGATIVE.search(n)
+]
 
 
 @pytest.mark.parametrize("section, cls, name", NUMERIC_FIELDS)
@@ -166,9 +190,14 @@ def test_negative_amounts_and_shares_are_rejected_with_the_fixed_shape(section, 
 
 
 # inf is a meaningful "no limit" for a ceiling ("max_") or an expiry ("ttl"); nan never means anything.
-FLOAT_FIELDS = [_param(s, c, n, v, with_value=True) for s, c in SECTIONS for n, tp in _fields(c)
-                if float in _base(tp) and not (_base(tp) - {int, float})
-                for v in (math.nan, math.inf) if not (v == math.inf and ("max_" in n or "ttl" in n))]
+FLOAT_FIELDS = [
+    _param(s, c, n, v, with_value=True)
+    for s, c in SECTIONS
+    for n, tp in _fields(c)
+    if float in _base(tp) and not (_base(tp) - {int, float})
+    for v in (math.nan, math.inf)
+    if not (v == math.inf and ("max_" in n or "ttl" in n))
+]
 
 
 @pytest.mark.parametrize("section, cls, name, value", FLOAT_FIELDS)
@@ -182,12 +211,15 @@ def test_nan_and_infinity_are_rejected(section, cls, name, value):
 # ------------------------------------------------------------------------------ the config file
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("quality_target = 2\n", "The 'quality_target' setting must be a number in (0, 1.5]. Got 2 instead."),
-    ('quality_target = "high"\n', "The 'quality_target' setting must be a number in (0, 1.5]. Got 'high' instead."),
-    ("seed = 1.5\n", "The 'seed' setting must be an integer. Got 1.5 instead."),
-    ("routing = 3\n", "The 'routing' setting must be a table ([routing]). Got 3 instead."),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("quality_target = 2\n", "The 'quality_target' setting must be a number in (0, 1.5]. Got 2 instead."),
+        ('quality_target = "high"\n', "The 'quality_target' setting must be a number in (0, 1.5]. Got 'high' instead."),
+        ("seed = 1.5\n", "The 'seed' setting must be an integer. Got 1.5 instead."),
+        ("routing = 3\n", "The 'routing' setting must be a table ([routing]). Got 3 instead."),
+    ],
+)
 def test_top_level_settings_have_the_fixed_shape(tmp_path, text, expected):
     path = tmp_path / "advisor.toml"
     path.write_text(text)
@@ -202,8 +234,10 @@ def test_a_bad_setting_in_a_config_file_is_exit_2_naming_file_and_setting(tmp_pa
     log = Path(advisor.__file__).resolve().parent.parent / "data" / "sample" / "customer_service.csv"
     r = CliRunner().invoke(cli, ["cost", str(log), "--config", str(path)])
     assert r.exit_code == 2
-    assert (f"Error: {path}: The 'infrastructure.utilization_ceiling' setting must be a fraction in (0, 1]. "
-            "Got 1.7 instead.") in r.output
+    assert (
+        f"Error: {path}: The 'infrastructure.utilization_ceiling' setting must be a fraction in (0, 1]. "
+        "Got 1.7 instead."
+    ) in r.output
 
 
 def test_a_toml_syntax_error_is_a_clean_input_error(tmp_path):
@@ -227,8 +261,9 @@ def _prices(tmp_path, name, text):
 PRICE = "a price in USD per million tokens (a number >= 0)"
 
 
-@pytest.mark.parametrize("value, shown", [('"cheap"', "'cheap'"), ("-1.0", "-1.0"), ("nan", "nan"), ("inf", "inf"),
-                                          ("true", "True")])
+@pytest.mark.parametrize(
+    "value, shown", [('"cheap"', "'cheap'"), ("-1.0", "-1.0"), ("nan", "nan"), ("inf", "inf"), ("true", "True")]
+)
 def test_a_bad_price_in_a_toml_override_has_the_fixed_shape(tmp_path, value, shown):
     path, read = _prices(tmp_path, "prices.toml", f'[prices."acme-1"]\ninput = {value}\noutput = 1\n')
     with pytest.raises(ConfigError) as exc:
@@ -244,11 +279,16 @@ def test_an_unknown_key_in_a_toml_override_names_the_known_keys(tmp_path):
     assert "The 'prices.acme-1.outptu' setting is unknown." in str(exc.value)
 
 
-@pytest.mark.parametrize("table, expected", [
-    ('"acme-1" = 5', "The 'prices.acme-1' setting must be a table with input, output, ... prices. Got 5 instead."),
-    ('[prices."acme-1"]\nprovider = 3', "The 'prices.acme-1.provider' setting must be a provider id such as "
-                                        "\"openai\". Got 3 instead."),
-])
+@pytest.mark.parametrize(
+    "table, expected",
+    [
+        ('"acme-1" = 5', "The 'prices.acme-1' setting must be a table with input, output, ... prices. Got 5 instead."),
+        (
+            '[prices."acme-1"]\nprovider = 3',
+            "The 'prices.acme-1.provider' setting must be a provider id such as \"openai\". Got 3 instead.",
+        ),
+    ],
+)
 def test_malformed_toml_override_tables_have_the_fixed_shape(tmp_path, table, expected):
     text = table if table.startswith("[") else "[prices]\n" + table
     path, read = _prices(tmp_path, "prices.toml", text + "\n")
@@ -270,11 +310,14 @@ def test_a_negative_price_in_a_csv_override_is_rejected(tmp_path):
         read()
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("name,input\nx,1\n", "line 1, column 'model': expected a header with columns model"),
-    ("model,input,colour\nx,1,red\n", "line 1, column 'colour': expected one of model, provider"),
-    ("model,input\n,1\n", "line 2, column 'model': expected a model name, found an empty cell."),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("name,input\nx,1\n", "line 1, column 'model': expected a header with columns model"),
+        ("model,input,colour\nx,1,red\n", "line 1, column 'colour': expected one of model, provider"),
+        ("model,input\n,1\n", "line 2, column 'model': expected a model name, found an empty cell."),
+    ],
+)
 def test_csv_override_layout_errors_name_line_and_column(tmp_path, text, expected):
     path, read = _prices(tmp_path, "prices.csv", text)
     with pytest.raises(InputError) as exc:
@@ -285,9 +328,16 @@ def test_csv_override_layout_errors_name_line_and_column(tmp_path, text, expecte
 def test_a_bad_price_override_file_is_exit_2_on_the_command_line(tmp_path):
     path = tmp_path / "prices.toml"
     path.write_text('[prices."claude-sonnet-4-5"]\nprovider = "anthropic"\ninput = -3\n')
-    r = CliRunner().invoke(cli, ["cost", "--scenario", str(Path(advisor.__file__).resolve().parent.parent / "data" /
-                                                             "scenarios" / "seed_customer_service.toml"),
-                                 "--prices", str(path)])
+    r = CliRunner().invoke(
+        cli,
+        [
+            "cost",
+            "--scenario",
+            str(Path(advisor.__file__).resolve().parent.parent / "data" / "scenarios" / "seed_customer_service.toml"),
+            "--prices",
+            str(path),
+        ],
+    )
     assert r.exit_code == 2
     assert f"The 'prices.claude-sonnet-4-5.input' setting must be {PRICE}. Got -3 instead." in r.output
 
@@ -308,5 +358,7 @@ def test_a_wrong_type_in_a_config_file_is_exit_2_naming_file_and_setting(tmp_pat
     log = Path(advisor.__file__).resolve().parent.parent / "data" / "sample" / "customer_service.csv"
     r = CliRunner().invoke(cli, ["cost", str(log), "--config", str(path)])
     assert r.exit_code == 2
-    assert f"Error: {path}: The 'infrastructure.utilization_ceiling' setting must be a number. Got 'high' instead." \
+    assert (
+        f"Error: {path}: The 'infrastructure.utilization_ceiling' setting must be a number. Got 'high' instead."
         in r.output
+    )

@@ -49,8 +49,16 @@ def test_compiled_tokenizer_counts_as_the_public_api_does(name):
     from advisor.core.tokens import _Compiled, _encoding
 
     assert isinstance(_encoding(name), _Compiled)  # the fast path is the one taken here
-    texts = ["What's the refund policy for order #1234?", "<|endoftext|> and <|fim_prefix|>", "lone \ud800 surrogate",
-             "", "emoji 🎉 ünïcödé 中文", "  spaces\n\n\ttabs  ", "x" * 5000, "def f(x):\n    return x ** 2\n"]
+    texts = [
+        "What's the refund policy for order #1234?",
+        "<|endoftext|> and <|fim_prefix|>",
+        "lone \ud800 surrogate",
+        "",
+        "emoji 🎉 ünïcödé 中文",
+        "  spaces\n\n\ttabs  ",
+        "x" * 5000,
+        "def f(x):\n    return x ** 2\n",
+    ]
     public = bpe_openai.get_encoding(name)
     assert [len(_encoding(name).encode_ordinary(t)) for t in texts] == [len(public.encode_ordinary(t)) for t in texts]
 

@@ -10,8 +10,8 @@ import pytest
 
 from advisor.core import schema as S
 from advisor.core.config import Config, settings
-from advisor.cost.baseline import compute_baseline
 from advisor.core.errors import ConfigError, InputError
+from advisor.cost.baseline import compute_baseline
 from advisor.cost.infrastructure import (
     Demand,
     InfrastructureSettings,
@@ -52,7 +52,13 @@ def _log(rows: list[dict], span_hours: float = 48.0) -> S.QueryLog:
 def _rows() -> list[dict]:
     # Two conversations: c1 = 2 calls of small, c2 = 1 call of big.
     return [
-        {S.MODEL: "small", S.INPUT_TOKENS: 1_000_000, S.OUTPUT_TOKENS: 500_000, S.CONVERSATION_ID: "c1", S.USER_ID: "u1"},
+        {
+            S.MODEL: "small",
+            S.INPUT_TOKENS: 1_000_000,
+            S.OUTPUT_TOKENS: 500_000,
+            S.CONVERSATION_ID: "c1",
+            S.USER_ID: "u1",
+        },
         {S.MODEL: "small", S.INPUT_TOKENS: 2_000_000, S.OUTPUT_TOKENS: 0, S.CONVERSATION_ID: "c1", S.USER_ID: "u1"},
         {S.MODEL: "big", S.INPUT_TOKENS: 100_000, S.OUTPUT_TOKENS: 100_000, S.CONVERSATION_ID: "c2", S.USER_ID: "u2"},
     ]
@@ -98,8 +104,11 @@ def test_projection_by_calls_per_day():
 
 def test_projection_by_conversations_needs_conversation_ids():
     rows = [{k: v for k, v in r.items() if k != S.CONVERSATION_ID} for r in _rows()]
-    with pytest.raises(InputError, match=r"calls.csv, column 'conversation_id': expected conversation ids .* "
-                                         r"found no conversation_id column\. .*calls_per_day"):
+    with pytest.raises(
+        InputError,
+        match=r"calls.csv, column 'conversation_id': expected conversation ids .* "
+        r"found no conversation_id column\. .*calls_per_day",
+    ):
         _baseline(rows, projection={"conversations_per_day": 100})
 
 
@@ -130,8 +139,10 @@ def test_cached_input_tokens_are_billed_at_the_cached_price():
 
 
 def test_batch_calls_are_billed_at_the_batch_price():
-    rows = [{S.MODEL: "big", S.INPUT_TOKENS: 1_000_000, S.OUTPUT_TOKENS: 1_000_000, S.IS_BATCH: True},
-            {S.MODEL: "big", S.INPUT_TOKENS: 1_000_000, S.OUTPUT_TOKENS: 1_000_000, S.IS_BATCH: False}]
+    rows = [
+        {S.MODEL: "big", S.INPUT_TOKENS: 1_000_000, S.OUTPUT_TOKENS: 1_000_000, S.IS_BATCH: True},
+        {S.MODEL: "big", S.INPUT_TOKENS: 1_000_000, S.OUTPUT_TOKENS: 1_000_000, S.IS_BATCH: False},
+    ]
     b = _baseline(rows)
     np.testing.assert_allclose(b.per_call_cost_usd, [15.0, 30.0])
     assert b.by_model[0].batch_price_source == "default 50 %"
@@ -214,8 +225,9 @@ def test_long_log_measures_the_peak_hour():
     # 48 calls: one per hour for 47 hours, except that hour 10 gets a second call.
     ts = [pd.Timestamp("2026-11-01", tz="UTC") + pd.Timedelta(hours=h) for h in range(47)]
     ts.append(ts[10] + pd.Timedelta(minutes=30))
-    frame = pd.DataFrame({S.TIMESTAMP: sorted(ts), S.MODEL: "small", S.PROVIDER: "acme",
-                          S.INPUT_TOKENS: 10, S.OUTPUT_TOKENS: 10})
+    frame = pd.DataFrame(
+        {S.TIMESTAMP: sorted(ts), S.MODEL: "small", S.PROVIDER: "acme", S.INPUT_TOKENS: 10, S.OUTPUT_TOKENS: 10}
+    )
     config = _config()
     b = compute_baseline(S.QueryLog(frame=frame, sources=("x.csv",)), load_prices(config), config)
     mean_per_hour = 48 / 46.0
@@ -242,10 +254,14 @@ def test_state_stores_step_at_their_capacity_thresholds():
 
 
 def test_infrastructure_and_operations_breakdown_by_hand():
-    demand = Demand(calls_per_month=3_000_000, conversations_per_month=500_000, peak_calls_per_hour=8_400,
-                    peak_conversations_per_hour=1_000)
+    demand = Demand(
+        calls_per_month=3_000_000,
+        conversations_per_month=500_000,
+        peak_calls_per_hour=8_400,
+        peak_conversations_per_hour=1_000,
+    )
     infra = infrastructure_cost(demand, InfrastructureSettings())
-    assert infra.workers == 10                              # 8,400 / (1,200 x 0.7)
+    assert infra.workers == 10  # 8,400 / (1,200 x 0.7)
     assert infra.worker_cost_per_month_usd == 1500.0
     assert infra.networking_cost_per_month_usd == pytest.approx(100 + 3 * 100)
     assert infra.storage_gb == pytest.approx(3 * 10 * 12)
@@ -259,8 +275,9 @@ def test_infrastructure_and_operations_breakdown_by_hand():
 
 def test_infrastructure_settings_are_validated():
     with pytest.raises(ConfigError, match=r"The 'infrastructure.utilization_ceiling' setting must be a fraction"):
-        settings(Config(sections={"infrastructure": {"utilization_ceiling": 1.5}}), "infrastructure",
-                 InfrastructureSettings)
+        settings(
+            Config(sections={"infrastructure": {"utilization_ceiling": 1.5}}), "infrastructure", InfrastructureSettings
+        )
     with pytest.raises(ConfigError, match=r"The 'operations.on_call_engineer_share' setting must be a fraction"):
         settings(Config(sections={"operations": {"on_call_engineer_share": 2}}), "operations", OperationsSettings)
     with pytest.raises(ConfigError, match=r"The 'infrastructure.worker_cost' setting is unknown"):

@@ -8,8 +8,8 @@ import pytest
 
 from advisor.core.config import Config
 from advisor.core.errors import ConfigError, InputError
-from advisor.prices.catalog import load_prices
 from advisor.cost.scenario import TurnStructure, conversation_tokens, cost_scenario, load_scenario
+from advisor.prices.catalog import load_prices
 
 SEED = Path(__file__).resolve().parents[2] / "data" / "scenarios" / "seed_customer_service.toml"
 
@@ -45,7 +45,9 @@ def test_seed_scenario_shows_stated_and_turn_structure_tokens_side_by_side(seed)
     # 6 x (500 + 100) + (200 + 560 + 920 + 1280 + 1640 + 2000)
     assert seed["turn_structure_input_tokens_per_conversation"] == 10_200
     assert seed["turn_structure_input_tokens_per_turn"] == [800, 1160, 1520, 1880, 2240, 2600]
-    assert seed["stated_output_tokens_per_conversation"] == seed["turn_structure_output_tokens_per_conversation"] == 1800
+    assert (
+        seed["stated_output_tokens_per_conversation"] == seed["turn_structure_output_tokens_per_conversation"] == 1800
+    )
     assert seed["tokens_priced"] == "stated"
 
 
@@ -62,8 +64,16 @@ def test_pricing_the_turn_structure_instead_of_the_stated_tokens():
 
 
 def test_conversation_tokens_grow_history_linearly():
-    t = conversation_tokens(TurnStructure(turns=3, system_prompt_tokens=10, history_first_turn_tokens=0,
-                                          history_last_turn_tokens=100, user_message_tokens=5, response_tokens=7))
+    t = conversation_tokens(
+        TurnStructure(
+            turns=3,
+            system_prompt_tokens=10,
+            history_first_turn_tokens=0,
+            history_last_turn_tokens=100,
+            user_message_tokens=5,
+            response_tokens=7,
+        )
+    )
     assert t.per_turn_input_tokens == (15.0, 65.0, 115.0)
     assert (t.input_tokens, t.output_tokens) == (195.0, 21.0)
 
@@ -100,13 +110,17 @@ def test_without_stated_infrastructure_the_modelled_one_is_used(tmp_path):
 
 
 def test_scenario_infrastructure_section_is_applied(tmp_path):
-    d = cost_scenario(load_scenario(_write(tmp_path, MINIMAL + "[infrastructure]\nworker_cost_per_month_usd = 1000\n"))).to_dict()
+    d = cost_scenario(
+        load_scenario(_write(tmp_path, MINIMAL + "[infrastructure]\nworker_cost_per_month_usd = 1000\n"))
+    ).to_dict()
     assert d["modelled_infrastructure"]["worker_cost_per_month_usd"] == 2000.0  # min_workers = 2
 
 
 def test_scenario_model_can_name_a_catalog_model(tmp_path):
-    text = MINIMAL.replace("[scenario.models.m]\ninput_per_mtok_usd = 1.0\noutput_per_mtok_usd = 2.0",
-                           '[scenario.models.mini]\nmodel = "gpt-4o-mini"\nprovider = "openai"')
+    text = MINIMAL.replace(
+        "[scenario.models.m]\ninput_per_mtok_usd = 1.0\noutput_per_mtok_usd = 2.0",
+        '[scenario.models.mini]\nmodel = "gpt-4o-mini"\nprovider = "openai"',
+    )
     prices = load_prices(Config(sections={"prices": {"as_of": "2026-11-20"}}))
     d = cost_scenario(load_scenario(_write(tmp_path, text), prices=prices)).to_dict()
     assert d["input_per_mtok_usd"] == 0.15
@@ -114,8 +128,11 @@ def test_scenario_model_can_name_a_catalog_model(tmp_path):
 
 
 def test_missing_conversations_per_day_is_a_config_error(tmp_path):
-    with pytest.raises(ConfigError, match=r"s.toml: The 'scenario.conversations_per_day' setting must be a number "
-                                          r"\(it is required\)\. Got None instead\."):
+    with pytest.raises(
+        ConfigError,
+        match=r"s.toml: The 'scenario.conversations_per_day' setting must be a number "
+        r"\(it is required\)\. Got None instead\.",
+    ):
         load_scenario(_write(tmp_path, MINIMAL.replace("conversations_per_day = 100", "")))
 
 
@@ -131,8 +148,14 @@ def test_negative_price_in_scenario_is_a_config_error(tmp_path):
 
 def test_turn_structure_pricing_without_a_structure_is_a_config_error(tmp_path):
     with pytest.raises(ConfigError, match=r"The 'scenario.tokens_priced' setting must be \"stated\" when there is no"):
-        load_scenario(_write(tmp_path, MINIMAL.replace("conversations_per_day = 100",
-                                                       'conversations_per_day = 100\ntokens_priced = "turn structure"')))
+        load_scenario(
+            _write(
+                tmp_path,
+                MINIMAL.replace(
+                    "conversations_per_day = 100", 'conversations_per_day = 100\ntokens_priced = "turn structure"'
+                ),
+            )
+        )
 
 
 def test_scenario_toml_syntax_error_is_an_input_error(tmp_path):

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from advisor.core.config import Config
+from advisor.core.errors import ConfigError
 from advisor.embed import (
     FakeEmbedder,
     SentenceTransformerEmbedder,
@@ -15,7 +16,6 @@ from advisor.embed import (
     default_embedder,
     normalize_text,
 )
-from advisor.core.errors import ConfigError
 
 
 def test_fake_embedder_returns_normalized_float32_rows():
@@ -166,8 +166,9 @@ def test_bad_batch_size_is_a_config_error():
 @pytest.mark.integration
 def test_real_model_embeds_paraphrases_close_and_reuses_its_cache():
     emb = SentenceTransformerEmbedder()
-    v = emb.encode(["How do I reset my password?", "I forgot my password, how can I reset it?",
-                    "What is the capital of France?"])
+    v = emb.encode(
+        ["How do I reset my password?", "I forgot my password, how can I reset it?", "What is the capital of France?"]
+    )
     assert v.shape == (3, 384) and v.dtype == np.float32
     assert v[0] @ v[1] > 0.7 > v[0] @ v[2]
     again = SentenceTransformerEmbedder()
@@ -179,10 +180,12 @@ def test_an_unknown_embedding_backend_is_a_config_error(tmp_path):
     import pytest as _pytest
 
     from advisor.core.config import load_config
-    from advisor.embed import default_embedder
     from advisor.core.errors import ConfigError
+    from advisor.embed import default_embedder
 
     path = tmp_path / "c.toml"
     path.write_text('[embedding]\nbackend = "tpu"\n')
-    with _pytest.raises(ConfigError, match=r"The 'embedding.backend' setting must be 'torch' or 'onnx'. Got 'tpu' instead."):
+    with _pytest.raises(
+        ConfigError, match=r"The 'embedding.backend' setting must be 'torch' or 'onnx'. Got 'tpu' instead."
+    ):
         default_embedder(load_config(path))

@@ -8,9 +8,10 @@ import sys
 import numpy as np
 import pytest
 
-from advisor.embed import onnx as embed_onnx, onnx_quantize
-from advisor.embed.onnx import EXPORT_VERSION, OnnxEmbedder, export_dir_for, export_onnx, mean_pool_normalize
 from advisor.core.errors import ConfigError, InputError
+from advisor.embed import onnx as embed_onnx
+from advisor.embed import onnx_quantize
+from advisor.embed.onnx import EXPORT_VERSION, OnnxEmbedder, export_dir_for, export_onnx, mean_pool_normalize
 
 
 def test_mean_pooling_ignores_padding_and_normalizes():
@@ -18,7 +19,7 @@ def test_mean_pooling_ignores_padding_and_normalizes():
     mask = np.array([[1, 1, 0]])
     got = mean_pool_normalize(hidden, mask)
     # mean of the two real tokens is (2, 2); the padded (100, 100) must not count
-    np.testing.assert_allclose(got, [[2 ** -0.5, 2 ** -0.5]], rtol=1e-6)
+    np.testing.assert_allclose(got, [[2**-0.5, 2**-0.5]], rtol=1e-6)
     assert got.dtype == np.float32
 
 
@@ -29,7 +30,9 @@ def test_mean_pooling_of_an_all_padding_row_does_not_divide_by_zero():
 
 def test_a_folder_without_config_is_an_input_error_naming_the_file(tmp_path):
     pytest.importorskip("onnxruntime")
-    with pytest.raises(InputError, match=r"expected a sentence-transformers model folder with config.json, found no config.json"):
+    with pytest.raises(
+        InputError, match=r"expected a sentence-transformers model folder with config.json, found no config.json"
+    ):
         export_onnx(tmp_path)
 
 
@@ -40,7 +43,9 @@ def test_without_onnxruntime_the_error_says_which_extra_to_install(monkeypatch, 
 
 
 def test_batch_size_below_one_is_a_config_error():
-    with pytest.raises(ConfigError, match=r"The 'embedding.batch_size' setting must be an integer >= 1. Got 0 instead."):
+    with pytest.raises(
+        ConfigError, match=r"The 'embedding.batch_size' setting must be an integer >= 1. Got 0 instead."
+    ):
         OnnxEmbedder(batch_size=0)
 
 
@@ -57,7 +62,9 @@ def _count_exports(monkeypatch):
     pytest.importorskip("onnxruntime")
     calls = []
     monkeypatch.setattr(embed_onnx, "_export_fp32", lambda src, dest: (calls.append("fp32"), dest.write_bytes(b"f")))
-    monkeypatch.setattr(embed_onnx, "_quantize_int8", lambda src, dest, *a: (calls.append("int8"), dest.write_bytes(b"i"), {})[2])
+    monkeypatch.setattr(
+        embed_onnx, "_quantize_int8", lambda src, dest, *a: (calls.append("int8"), dest.write_bytes(b"i"), {})[2]
+    )
     return calls
 
 
@@ -126,8 +133,14 @@ def exported(tmp_path_factory):
             os.environ["ADVISOR_HOME"] = old
 
 
-TEXTS = ["How do I reset my PIN?", "how do i reset my pin?", "Cancel order 1135 please",
-         "what's the weather like in Paris tomorrow", "a", "transfer " * 300]
+TEXTS = [
+    "How do I reset my PIN?",
+    "how do i reset my pin?",
+    "Cancel order 1135 please",
+    "what's the weather like in Paris tomorrow",
+    "a",
+    "transfer " * 300,
+]
 
 
 @pytest.mark.integration
@@ -183,8 +196,8 @@ def test_int8_vectors_of_clinc150_test_queries_stay_close_to_torch_fp32(exported
     monkeypatch.setenv("ADVISOR_HOME", str(exported.directory.parent.parent))
     import csv
 
-    from advisor.embed import SentenceTransformerEmbedder
     from advisor.core.paths import data_dir
+    from advisor.embed import SentenceTransformerEmbedder
 
     with (data_dir() / "clinc150" / "clinc150.csv").open(newline="") as fh:
         texts = [r["text"] for r in csv.DictReader(fh) if r["split"] == "test"][::45]  # 100 queries, all intents

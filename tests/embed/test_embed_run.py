@@ -24,7 +24,7 @@ def test_threads_asking_for_overlapping_texts_embed_each_text_once():
     out = {}
 
     def ask(k):
-        out[k] = run.encode(texts[k * 20:k * 20 + 60])
+        out[k] = run.encode(texts[k * 20 : k * 20 + 60])
 
     threads = [threading.Thread(target=ask, args=(k,)) for k in range(8)]
     for t in threads:

@@ -12,10 +12,10 @@ import pytest
 from click.testing import CliRunner
 
 from advisor.cli.main import cli
-from advisor.history.migrations import MIGRATIONS, applied
-from advisor.report import render_html
 from advisor.history.compare import compare_runs
+from advisor.history.migrations import MIGRATIONS, applied
 from advisor.history.store import default_db_path, list_runs, load_run, open_store, save_run
+from advisor.report import render_html
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 
@@ -29,8 +29,18 @@ def test_save_and_load_round_trips_the_stored_parts(result):
     run_id = save_run(result)
     run = load_run(run_id)
     assert run.status == "complete"
-    for key in ("advisor_version", "config_hash", "input_hash", "price_date", "baseline", "plan", "recommendations",
-                "warnings", "findings", "log"):
+    for key in (
+        "advisor_version",
+        "config_hash",
+        "input_hash",
+        "price_date",
+        "baseline",
+        "plan",
+        "recommendations",
+        "warnings",
+        "findings",
+        "log",
+    ):
         assert run.result[key] == result[key], key
     assert run.result["run"]["id"] == run_id
 
@@ -66,7 +76,7 @@ def test_database_written_by_the_first_schema_is_upgraded_and_keeps_its_run(tmp_
     before = sqlite3.connect(path)
     assert applied(before) == ["m001_initial"]
     before.close()
-    old = load_run(1, path=path)            # opening upgrades it
+    old = load_run(1, path=path)  # opening upgrades it
     assert old.status == "complete"
     assert old.result["advisor_version"] == "0.0.9"
     assert old.result["findings"] is None
@@ -87,15 +97,19 @@ def test_compare_reports_appeared_vanished_changed_and_stability(result):
     later["findings"]["capacity"]["stability"]["verdict"] = "stable"
     later["recommendations"] = [r for r in later["recommendations"] if r["lever"] != "batch"]
     later["recommendations"][0]["monthly_savings_usd"] = 200.0
-    later["recommendations"].append({"rank": 4, "title": "Reserve 2 workers", "lever": "capacity",
-                                     "monthly_savings_usd": 90.0})
+    later["recommendations"].append(
+        {"rank": 4, "title": "Reserve 2 workers", "lever": "capacity", "monthly_savings_usd": 90.0}
+    )
     later["baseline"]["calls_per_month"] = result["baseline"]["calls_per_month"] * 1.5
     comparison = compare_runs(result, later)
     status = {r.title: r.status for r in comparison.recommendations}
-    assert status == {"Route 62 % of calls to claude-haiku-4-5": "changed",
-                      "Summarize conversation history after turn 4": "unchanged",
-                      "Semantic cache for first turns at similarity 0.86": "unchanged",
-                      "Send analytics calls to the batch API": "vanished", "Reserve 2 workers": "appeared"}
+    assert status == {
+        "Route 62 % of calls to claude-haiku-4-5": "changed",
+        "Summarize conversation history after turn 4": "unchanged",
+        "Semantic cache for first turns at similarity 0.86": "unchanged",
+        "Send analytics calls to the batch API": "vanished",
+        "Reserve 2 workers": "appeared",
+    }
     assert comparison.stability_a == "unstable" and comparison.stability_b == "stable"
     assert comparison.stability_changed
     calls = next(m for m in comparison.metrics if m.key == "calls_per_month")
@@ -130,7 +144,9 @@ def test_runs_cli_list_show_compare_and_trend(result):
     assert conv["value_b"] == 0.25
     trend = runner.invoke(cli, ["runs", "trend", "--json"])
     assert [p["cost_per_conversation_usd"] for p in json.loads(trend.output)["points"]] == [
-        result["baseline"]["total_cost_per_conversation_usd"], 0.25]
+        result["baseline"]["total_cost_per_conversation_usd"],
+        0.25,
+    ]
 
 
 def test_runs_trend_writes_an_html_chart(tmp_path, result):

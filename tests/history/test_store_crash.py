@@ -34,8 +34,13 @@ FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "result_v1.json"
 
 def _spawn(db: Path, count: int) -> subprocess.Popen:
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
-    return subprocess.Popen([sys.executable, "-c", WRITER, str(db), str(FIXTURE), str(count)],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    return subprocess.Popen(
+        [sys.executable, "-c", WRITER, str(db), str(FIXTURE), str(count)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
 
 
 def _check_intact(db: Path) -> list[int]:
@@ -58,8 +63,8 @@ def test_sigkill_mid_write_leaves_earlier_runs_intact_and_no_partial_run(tmp_pat
     reported: list[int] = []
     for _ in range(6):
         child = _spawn(db, 1000)
-        first = child.stdout.readline()      # the writer is in its loop: start-up time varies with load
-        time.sleep(rng.uniform(0.0, 0.5))    # then kill at a random point of a later write
+        first = child.stdout.readline()  # the writer is in its loop: start-up time varies with load
+        time.sleep(rng.uniform(0.0, 0.5))  # then kill at a random point of a later write
         child.send_signal(signal.SIGKILL)
         out, _ = child.communicate()
         assert child.returncode == -signal.SIGKILL

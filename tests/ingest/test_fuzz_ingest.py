@@ -28,28 +28,85 @@ from advisor.core.errors import InputError
 from advisor.ingest import load_log
 from advisor.ingest.validate import MAX_TOKENS_PER_CALL
 
-FUZZ = settings(max_examples=90, deadline=None, derandomize=True,
-                suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+FUZZ = settings(
+    max_examples=90,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 _counter = itertools.count()
 
 COLUMNS = ["timestamp", "model", "input_tokens", "output_tokens", "conversation_id", "quality", "query"]
-BAD_VALUES = ["", "abc", "NaN", "-5", "-1e3", "1e30", "99999999999999999999999", "inf", "-inf", "3.5", "true",
-              "2026-13-45", "yesterday", "1e-300", "0x10", " ", "None", "null", "\u00e9t\u00e9", "1,000"]
-TIME_FORMS = ["2026-11-02T10:00:0{s}Z", "2026-11-02T15:30:0{s}+05:30", "2026-11-02 10:00:0{s}",
-              "17936136{s}0", "17936136{s}0000", "2026-11-02T10:00:0{s}.123-08:00", "11/02/2026 10:00:0{s}"]
-MUTATIONS = ["none", "drop_column", "duplicate_column", "bad_value", "bad_values_column", "mixed_time_zones",
-             "rename_column"]
-BYTE_MUTATIONS = ["none", "truncate", "bad_utf8", "utf8_bom", "utf16_bom", "empty", "header_only", "gzip",
-                  "gzip_truncated", "latin1", "crlf", "nul_byte"]
+BAD_VALUES = [
+    "",
+    "abc",
+    "NaN",
+    "-5",
+    "-1e3",
+    "1e30",
+    "99999999999999999999999",
+    "inf",
+    "-inf",
+    "3.5",
+    "true",
+    "2026-13-45",
+    "yesterday",
+    "1e-300",
+    "0x10",
+    " ",
+    "None",
+    "null",
+    "\u00e9t\u00e9",
+    "1,000",
+]
+TIME_FORMS = [
+    "2026-11-02T10:00:0{s}Z",
+    "2026-11-02T15:30:0{s}+05:30",
+    "2026-11-02 10:00:0{s}",
+    "17936136{s}0",
+    "17936136{s}0000",
+    "2026-11-02T10:00:0{s}.123-08:00",
+    "11/02/2026 10:00:0{s}",
+]
+MUTATIONS = [
+    "none",
+    "drop_column",
+    "duplicate_column",
+    "bad_value",
+    "bad_values_column",
+    "mixed_time_zones",
+    "rename_column",
+]
+BYTE_MUTATIONS = [
+    "none",
+    "truncate",
+    "bad_utf8",
+    "utf8_bom",
+    "utf16_bom",
+    "empty",
+    "header_only",
+    "gzip",
+    "gzip_truncated",
+    "latin1",
+    "crlf",
+    "nul_byte",
+]
 
 
 def base_rows(n: int) -> list[dict]:
     models = ["gpt-4o", "gpt-4o-mini", "claude-3-5-haiku-20241022", "gemini-1.5-flash"]
-    return [{
-        "timestamp": f"2026-11-02T10:00:{i % 60:02d}Z", "model": models[i % 4], "input_tokens": 100 + i,
-        "output_tokens": 10 + i, "conversation_id": f"c{i // 2}", "quality": round((i % 5) / 4, 2),
-        "query": f"question number {i}",
-    } for i in range(n)]
+    return [
+        {
+            "timestamp": f"2026-11-02T10:00:{i % 60:02d}Z",
+            "model": models[i % 4],
+            "input_tokens": 100 + i,
+            "output_tokens": 10 + i,
+            "conversation_id": f"c{i // 2}",
+            "quality": round((i % 5) / 4, 2),
+            "query": f"question number {i}",
+        }
+        for i in range(n)
+    ]
 
 
 @st.composite
@@ -86,6 +143,7 @@ def to_csv(rows, cols) -> bytes:
             return ""
         s = str(v)
         return '"' + s.replace('"', '""') + '"' if any(c in s for c in ',"\n') else s
+
     lines = [",".join(cols)] + [",".join(cell(r.get(c)) for c in cols) for r in rows]
     return ("\n".join(lines) + "\n").encode()
 
@@ -206,20 +264,35 @@ def test_fuzzed_parquet_logs_load_or_fail_cleanly(tmp_path, data):
 
 
 def chat_record(i: int) -> dict:
-    return {"id": f"c{i}", "created": 1793613600 + i, "model": "gpt-4o-mini",
-            "messages": [{"role": "system", "content": "Be brief."}, {"role": "user", "content": f"q{i}"}],
-            "choices": [{"message": {"role": "assistant", "content": "ok"}}],
-            "usage": {"prompt_tokens": 20 + i, "completion_tokens": 2}}
+    return {
+        "id": f"c{i}",
+        "created": 1793613600 + i,
+        "model": "gpt-4o-mini",
+        "messages": [{"role": "system", "content": "Be brief."}, {"role": "user", "content": f"q{i}"}],
+        "choices": [{"message": {"role": "assistant", "content": "ok"}}],
+        "usage": {"prompt_tokens": 20 + i, "completion_tokens": 2},
+    }
 
 
-@settings(max_examples=40, deadline=None, derandomize=True,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=40, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=st.data())
 def test_fuzzed_openai_chat_logs_load_or_fail_cleanly(tmp_path, data):
     records = [chat_record(i) for i in range(data.draw(st.integers(1, 4)))]
     rec = data.draw(st.sampled_from(records))
-    path_ = data.draw(st.sampled_from(["created", "model", "usage", "messages", "choices", "usage.prompt_tokens",
-                                       "messages.0.content", "usage.completion_tokens"]))
+    path_ = data.draw(
+        st.sampled_from(
+            [
+                "created",
+                "model",
+                "usage",
+                "messages",
+                "choices",
+                "usage.prompt_tokens",
+                "messages.0.content",
+                "usage.completion_tokens",
+            ]
+        )
+    )
     value = data.draw(st.sampled_from([None, "abc", -3, 1e30, [], {}, True, "", 3.5]))
     target = rec
     keys = path_.split(".")
@@ -231,7 +304,9 @@ def test_fuzzed_openai_chat_logs_load_or_fail_cleanly(tmp_path, data):
     else:
         target[int(last) if last.isdigit() else last] = value
     payload = ("\n".join(json.dumps(r) for r in records) + "\n").encode()
-    payload = mutate_bytes(payload, data.draw(st.sampled_from(["none", "truncate", "bad_utf8", "utf8_bom", "gzip"])), data.draw)
+    payload = mutate_bytes(
+        payload, data.draw(st.sampled_from(["none", "truncate", "bad_utf8", "utf8_bom", "gzip"])), data.draw
+    )
     path = tmp_path / f"chat{next(_counter)}.jsonl"
     path.write_bytes(payload)
     check_outcome(path, skip_bad_rows=data.draw(st.booleans()))
@@ -253,19 +328,23 @@ def valid_log(draw):
     rows = []
     for sec, form, ti, to in zip(seconds, forms, tokens_in, tokens_out):
         t = pd.Timestamp(EPOCH_2026_11_02 + sec, unit="s", tz="UTC")
-        stamp = {"iso_z": t.strftime("%Y-%m-%dT%H:%M:%SZ"),
-                 "iso_offset": t.tz_convert("Asia/Kolkata").isoformat(),
-                 "epoch_s": str(EPOCH_2026_11_02 + sec),
-                 "epoch_ms": str((EPOCH_2026_11_02 + sec) * 1000)}[form]
+        stamp = {
+            "iso_z": t.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "iso_offset": t.tz_convert("Asia/Kolkata").isoformat(),
+            "epoch_s": str(EPOCH_2026_11_02 + sec),
+            "epoch_ms": str((EPOCH_2026_11_02 + sec) * 1000),
+        }[form]
         rows.append({"timestamp": stamp, "model": "gpt-4o-mini", "input_tokens": ti, "output_tokens": to})
     instants = sorted(pd.Timestamp(EPOCH_2026_11_02 + s, unit="s", tz="UTC") for s in seconds)
     return rows, instants, sum(tokens_in), sum(tokens_out)
 
 
-@settings(max_examples=60, deadline=None, derandomize=True,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(log=valid_log(), fmt=st.sampled_from([".csv", ".jsonl", ".parquet"]),
-       shape=st.sampled_from(["plain", "gzip", "utf8_bom", "crlf"]))
+@settings(max_examples=60, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    log=valid_log(),
+    fmt=st.sampled_from([".csv", ".jsonl", ".parquet"]),
+    shape=st.sampled_from(["plain", "gzip", "utf8_bom", "crlf"]),
+)
 def test_valid_logs_in_any_shape_keep_every_number(tmp_path, log, fmt, shape):
     rows, instants, total_in, total_out = log
     cols = list(rows[0])
@@ -303,8 +382,12 @@ def test_fuzzed_logs_through_the_cli_exit_0_or_2_with_one_line(tmp_path, monkeyp
     # The real model would make 200 runs slow; the embedder is not what is tested here.
     monkeypatch.setattr(advisor.embed, "default_embedder", lambda *a, **k: advisor.embed.FakeEmbedder(dim=64))
 
-    @settings(max_examples=200, deadline=None, derandomize=True,
-              suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+    @settings(
+        max_examples=200,
+        deadline=None,
+        derandomize=True,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+    )
     @given(data=st.data())
     def run(data):
         fmt = data.draw(st.sampled_from([(to_csv, ".csv"), (to_jsonl, ".jsonl"), (to_parquet, ".parquet")]))

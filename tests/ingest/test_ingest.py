@@ -12,8 +12,8 @@ import pytest
 from advisor.core import schema
 from advisor.core.config import Config
 from advisor.core.errors import ConfigError
-from advisor.ingest import IngestSettings, load_log, mapping_from_config, parse_mapping
 from advisor.core.tokens import count_tokens
+from advisor.ingest import IngestSettings, load_log, mapping_from_config, parse_mapping
 
 # Hand-computable: 3 calls, 2 conversations, 1,100 input and 210 output tokens in all.
 TINY_CSV = """timestamp,model,input_tokens,output_tokens,conversation_id,user_id,quality,query
@@ -66,10 +66,14 @@ def test_provider_is_inferred_from_model_names(tiny_csv):
 
 
 def test_provider_from_log_wins_and_gaps_are_inferred(tmp_path):
-    p = write(tmp_path, "p.csv", "timestamp,model,provider,input_tokens,output_tokens\n"
-                                 "2026-11-02T10:00:00Z,gpt-4o,Azure,1,1\n"
-                                 "2026-11-02T10:00:01Z,gemini-1.5-flash,,1,1\n"
-                                 "2026-11-02T10:00:02Z,mistral-large-latest,,1,1\n")
+    p = write(
+        tmp_path,
+        "p.csv",
+        "timestamp,model,provider,input_tokens,output_tokens\n"
+        "2026-11-02T10:00:00Z,gpt-4o,Azure,1,1\n"
+        "2026-11-02T10:00:01Z,gemini-1.5-flash,,1,1\n"
+        "2026-11-02T10:00:02Z,mistral-large-latest,,1,1\n",
+    )
     assert load_log(p).frame[schema.PROVIDER].tolist() == ["azure", "google", "mistral"]
 
 
@@ -81,38 +85,52 @@ def test_unknown_model_gets_unknown_provider_and_a_warning(tmp_path):
 
 
 def test_provider_prefix_is_split_off_the_model_name(tmp_path):
-    p = write(tmp_path, "x.csv", "timestamp,model,input_tokens,output_tokens\n2026-11-02T10:00:00Z,anthropic/claude-3-5-haiku,1,1\n")
+    p = write(
+        tmp_path,
+        "x.csv",
+        "timestamp,model,input_tokens,output_tokens\n2026-11-02T10:00:00Z,anthropic/claude-3-5-haiku,1,1\n",
+    )
     log = load_log(p)
     assert log.frame[schema.MODEL].tolist() == ["claude-3-5-haiku"]
     assert log.frame[schema.PROVIDER].tolist() == ["anthropic"]
     assert any("provider prefix" in w for w in log.warnings)
 
 
-@pytest.mark.parametrize("value, expected", [
-    ("2026-11-02T10:00:00Z", "2026-11-02 10:00:00"),
-    ("2026-11-02T12:00:00+02:00", "2026-11-02 10:00:00"),
-    ("2026-11-02 10:00:00", "2026-11-02 10:00:00"),             # naive: read as UTC
-    ("2026-11-02T10:00:00.250Z", "2026-11-02 10:00:00.250000"),
-    ("1793613600", "2026-11-02 10:00:00"),                      # epoch seconds
-    ("1793613600000", "2026-11-02 10:00:00"),                   # epoch milliseconds
-    ("1793613600.5", "2026-11-02 10:00:00.500000"),             # fractional seconds
-    ("1793613600000000", "2026-11-02 10:00:00"),                # epoch microseconds
-    ("11/02/2026 10:00", "2026-11-02 10:00:00"),                # non-ISO, via the mixed parser
-])
+@pytest.mark.parametrize(
+    "value, expected",
+    [
+        ("2026-11-02T10:00:00Z", "2026-11-02 10:00:00"),
+        ("2026-11-02T12:00:00+02:00", "2026-11-02 10:00:00"),
+        ("2026-11-02 10:00:00", "2026-11-02 10:00:00"),  # naive: read as UTC
+        ("2026-11-02T10:00:00.250Z", "2026-11-02 10:00:00.250000"),
+        ("1793613600", "2026-11-02 10:00:00"),  # epoch seconds
+        ("1793613600000", "2026-11-02 10:00:00"),  # epoch milliseconds
+        ("1793613600.5", "2026-11-02 10:00:00.500000"),  # fractional seconds
+        ("1793613600000000", "2026-11-02 10:00:00"),  # epoch microseconds
+        ("11/02/2026 10:00", "2026-11-02 10:00:00"),  # non-ISO, via the mixed parser
+    ],
+)
 def test_timestamps_in_every_format_become_utc(tmp_path, value, expected):
-    p = write(tmp_path, "t.csv", f"timestamp,model,input_tokens,output_tokens\n\"{value}\",gpt-4o,1,1\n")
+    p = write(tmp_path, "t.csv", f'timestamp,model,input_tokens,output_tokens\n"{value}",gpt-4o,1,1\n')
     ts = load_log(p).frame[schema.TIMESTAMP].iloc[0]
     assert ts == pd.Timestamp(expected, tz="UTC")
 
 
 def test_mixed_time_zones_in_one_column(tmp_path):
-    p = write(tmp_path, "t.csv", "timestamp,model,input_tokens,output_tokens\n"
-                                 "2026-11-02T10:00:00Z,gpt-4o,1,1\n"
-                                 "2026-11-02T10:30:00+01:00,gpt-4o,1,1\n"
-                                 "1793613600000,gpt-4o,1,1\n")
+    p = write(
+        tmp_path,
+        "t.csv",
+        "timestamp,model,input_tokens,output_tokens\n"
+        "2026-11-02T10:00:00Z,gpt-4o,1,1\n"
+        "2026-11-02T10:30:00+01:00,gpt-4o,1,1\n"
+        "1793613600000,gpt-4o,1,1\n",
+    )
     ts = load_log(p).frame[schema.TIMESTAMP]
-    assert ts.tolist() == [pd.Timestamp("2026-11-02T09:30Z"), pd.Timestamp("2026-11-02T10:00Z"),
-                           pd.Timestamp("2026-11-02T10:00Z")]
+    assert ts.tolist() == [
+        pd.Timestamp("2026-11-02T09:30Z"),
+        pd.Timestamp("2026-11-02T10:00Z"),
+        pd.Timestamp("2026-11-02T10:00Z"),
+    ]
 
 
 def test_naive_timestamps_are_reported_as_read_as_utc(tmp_path):
@@ -121,7 +139,9 @@ def test_naive_timestamps_are_reported_as_read_as_utc(tmp_path):
 
 
 def test_numeric_epoch_column_in_jsonl(tmp_path):
-    p = write(tmp_path, "t.jsonl", '{"timestamp": 1793613600000, "model": "gpt-4o", "input_tokens": 3, "output_tokens": 4}\n')
+    p = write(
+        tmp_path, "t.jsonl", '{"timestamp": 1793613600000, "model": "gpt-4o", "input_tokens": 3, "output_tokens": 4}\n'
+    )
     assert load_log(p).frame[schema.TIMESTAMP].iloc[0] == pd.Timestamp("2026-11-02T10:00Z")
 
 
@@ -132,15 +152,23 @@ def test_jsonl_with_blank_lines_keeps_line_numbers(tmp_path):
 
 
 def test_jsonl_nested_usage_is_flattened_and_mapped(tmp_path):
-    p = write(tmp_path, "t.jsonl", '{"created_at": "2026-11-02T10:00:00Z", "model": "gpt-4o", '
-                                   '"usage": {"prompt_tokens": 12, "completion_tokens": 5}}\n')
+    p = write(
+        tmp_path,
+        "t.jsonl",
+        '{"created_at": "2026-11-02T10:00:00Z", "model": "gpt-4o", '
+        '"usage": {"prompt_tokens": 12, "completion_tokens": 5}}\n',
+    )
     f = load_log(p).frame
     assert (f[schema.INPUT_TOKENS].iloc[0], f[schema.OUTPUT_TOKENS].iloc[0]) == (12, 5)
 
 
 def test_jsonl_with_mixed_value_types_uses_the_slow_path_and_still_types_columns(tmp_path):
-    p = write(tmp_path, "t.jsonl", '{"timestamp": "2026-11-02T10:00:00Z", "model": "gpt-4o", "input_tokens": 3, "output_tokens": 4}\n'
-                                   '{"timestamp": "2026-11-02T10:00:01Z", "model": "gpt-4o", "input_tokens": "7", "output_tokens": 4}\n')
+    p = write(
+        tmp_path,
+        "t.jsonl",
+        '{"timestamp": "2026-11-02T10:00:00Z", "model": "gpt-4o", "input_tokens": 3, "output_tokens": 4}\n'
+        '{"timestamp": "2026-11-02T10:00:01Z", "model": "gpt-4o", "input_tokens": "7", "output_tokens": 4}\n',
+    )
     assert load_log(p).frame[schema.INPUT_TOKENS].tolist() == [3, 7]
 
 
@@ -197,7 +225,9 @@ def test_tab_separated_files(tmp_path):
 
 def test_parse_mapping_reads_pairs():
     assert parse_mapping("timestamp=created_at, input_tokens = prompt_tokens,") == {
-        "timestamp": "created_at", "input_tokens": "prompt_tokens"}
+        "timestamp": "created_at",
+        "input_tokens": "prompt_tokens",
+    }
 
 
 def test_user_mapping_renames_columns(tmp_path):
@@ -208,15 +238,20 @@ def test_user_mapping_renames_columns(tmp_path):
 
 
 def test_user_mapping_overrides_the_alias_table(tmp_path):
-    p = write(tmp_path, "m.csv", "timestamp,model,prompt_tokens,billed_in,output_tokens\n2026-11-02T10:00:00Z,gpt-4o,5,9,6\n")
+    p = write(
+        tmp_path, "m.csv", "timestamp,model,prompt_tokens,billed_in,output_tokens\n2026-11-02T10:00:00Z,gpt-4o,5,9,6\n"
+    )
     assert load_log(p).frame[schema.INPUT_TOKENS].tolist() == [5]
     assert load_log(p, mapping={"input_tokens": "billed_in"}).frame[schema.INPUT_TOKENS].tolist() == [9]
 
 
 def test_litellm_spend_log_columns_work_out_of_the_box(tmp_path):
-    p = write(tmp_path, "spend.csv",
-              "request_id,startTime,endTime,model,custom_llm_provider,prompt_tokens,completion_tokens,spend,session_id,user,api_key\n"
-              "r1,2026-11-02T10:00:00Z,2026-11-02T10:00:02Z,gpt-4o,openai,100,20,0.00045,s1,alice,sk-hash\n")
+    p = write(
+        tmp_path,
+        "spend.csv",
+        "request_id,startTime,endTime,model,custom_llm_provider,prompt_tokens,completion_tokens,spend,session_id,user,api_key\n"
+        "r1,2026-11-02T10:00:00Z,2026-11-02T10:00:02Z,gpt-4o,openai,100,20,0.00045,s1,alice,sk-hash\n",
+    )
     log = load_log(p)
     row = log.frame.iloc[0]
     assert (row[schema.INPUT_TOKENS], row[schema.OUTPUT_TOKENS]) == (100, 20)
@@ -226,17 +261,24 @@ def test_litellm_spend_log_columns_work_out_of_the_box(tmp_path):
 
 
 def test_opentelemetry_genai_attributes_work_out_of_the_box(tmp_path):
-    p = write(tmp_path, "otel.jsonl",
-              '{"time_unix_nano": 1793613600000000000, "gen_ai.request.model": "gpt-4o", "gen_ai.system": "openai", '
-              '"gen_ai.usage.input_tokens": 40, "gen_ai.usage.output_tokens": 8}\n')
+    p = write(
+        tmp_path,
+        "otel.jsonl",
+        '{"time_unix_nano": 1793613600000000000, "gen_ai.request.model": "gpt-4o", "gen_ai.system": "openai", '
+        '"gen_ai.usage.input_tokens": 40, "gen_ai.usage.output_tokens": 8}\n',
+    )
     row = load_log(p).frame.iloc[0]
     assert row[schema.TIMESTAMP] == pd.Timestamp("2026-11-02T10:00Z")
     assert (row[schema.MODEL], row[schema.INPUT_TOKENS], row[schema.OUTPUT_TOKENS]) == ("gpt-4o", 40, 8)
 
 
 def test_langfuse_export_columns_work_out_of_the_box(tmp_path):
-    p = write(tmp_path, "lf.csv", "startTime,model,promptTokens,completionTokens,calculatedTotalCost,sessionId,userId\n"
-                                  "2026-11-02T10:00:00Z,gpt-4o-mini,7,3,0.00001,s9,u9\n")
+    p = write(
+        tmp_path,
+        "lf.csv",
+        "startTime,model,promptTokens,completionTokens,calculatedTotalCost,sessionId,userId\n"
+        "2026-11-02T10:00:00Z,gpt-4o-mini,7,3,0.00001,s9,u9\n",
+    )
     row = load_log(p).frame.iloc[0]
     assert (row[schema.INPUT_TOKENS], row[schema.CONVERSATION_ID], row[schema.USER_ID]) == (7, "s9", "u9")
 
@@ -264,14 +306,22 @@ def test_ingest_settings_default_is_empty_mapping():
 
 
 def test_text_columns_keep_leading_zeros(tmp_path):
-    p = write(tmp_path, "z.csv", "timestamp,model,input_tokens,output_tokens,conversation_id\n2026-11-02T10:00:00Z,gpt-4o,1,1,007\n")
+    p = write(
+        tmp_path,
+        "z.csv",
+        "timestamp,model,input_tokens,output_tokens,conversation_id\n2026-11-02T10:00:00Z,gpt-4o,1,1,007\n",
+    )
     assert load_log(p).frame[schema.CONVERSATION_ID].tolist() == ["007"]
 
 
 def test_optional_columns_are_typed(tmp_path):
-    p = write(tmp_path, "o.csv", "timestamp,model,input_tokens,output_tokens,is_batch,turn,cost_usd,quality__gpt-4o-mini\n"
-                                 "2026-11-02T10:00:00Z,gpt-4o,1,1,yes,2,0.5,0.75\n"
-                                 "2026-11-02T10:00:01Z,gpt-4o,1,1,false,,0.25,\n")
+    p = write(
+        tmp_path,
+        "o.csv",
+        "timestamp,model,input_tokens,output_tokens,is_batch,turn,cost_usd,quality__gpt-4o-mini\n"
+        "2026-11-02T10:00:00Z,gpt-4o,1,1,yes,2,0.5,0.75\n"
+        "2026-11-02T10:00:01Z,gpt-4o,1,1,false,,0.25,\n",
+    )
     f = load_log(p).frame
     assert f[schema.IS_BATCH].tolist() == [True, False]
     assert f[schema.TURN].tolist()[0] == 2 and pd.isna(f[schema.TURN].iloc[1])
@@ -283,17 +333,25 @@ def test_optional_columns_are_typed(tmp_path):
 
 
 def test_missing_tokens_are_counted_from_text_with_a_warning(tmp_path):
-    p = write(tmp_path, "q.csv", "timestamp,model,query,response,output_tokens\n"
-                                 "2026-11-02T10:00:00Z,gpt-4o,hello world,Hi,\n"
-                                 "2026-11-02T10:00:01Z,gpt-4o,hello world,Hi,7\n")
+    p = write(
+        tmp_path,
+        "q.csv",
+        "timestamp,model,query,response,output_tokens\n"
+        "2026-11-02T10:00:00Z,gpt-4o,hello world,Hi,\n"
+        "2026-11-02T10:00:01Z,gpt-4o,hello world,Hi,7\n",
+    )
     log = load_log(p)
     assert log.tokens_counted_from_text
     assert log.frame[schema.INPUT_TOKENS].tolist() == [2, 2]
     assert log.frame[schema.OUTPUT_TOKENS].tolist() == [count_tokens(["Hi"])[0], 7]
-    assert ("input_tokens counted from the query text in 2 row(s) with the offline o200k_base tokenizer (bpe-openai); "
-            "system prompt and history are not in the log, so these undercount input.") in log.warnings
-    assert "output_tokens counted from the response text in 1 row(s) with the offline o200k_base tokenizer (bpe-openai)." \
+    assert (
+        "input_tokens counted from the query text in 2 row(s) with the offline o200k_base tokenizer (bpe-openai); "
+        "system prompt and history are not in the log, so these undercount input."
+    ) in log.warnings
+    assert (
+        "output_tokens counted from the response text in 1 row(s) with the offline o200k_base tokenizer (bpe-openai)."
         in log.warnings
+    )
 
 
 def test_logs_with_token_counts_do_not_claim_text_counting(tiny_csv):
@@ -305,7 +363,10 @@ def test_logs_with_token_counts_do_not_claim_text_counting(tiny_csv):
 
 def chat_line(**over):
     obj = {
-        "id": "chatcmpl-1", "object": "chat.completion", "created": 1793613600, "model": "gpt-4o-2024-08-06",
+        "id": "chatcmpl-1",
+        "object": "chat.completion",
+        "created": 1793613600,
+        "model": "gpt-4o-2024-08-06",
         "messages": [
             {"role": "system", "content": "You are helpful."},
             {"role": "user", "content": "hello world"},
@@ -334,28 +395,44 @@ def test_openai_chat_jsonl_takes_usage_and_last_user_message(tmp_path):
 
 
 def test_openai_chat_wrapped_request_response_without_usage_counts_text(tmp_path):
-    line = json.dumps({
-        "request": {"model": "gpt-4o-mini", "user": "u7",
-                    "messages": [{"role": "user", "content": [{"type": "text", "text": "hello world"}]}]},
-        "response": {"created": 1793613600, "model": "gpt-4o-mini", "choices": [{"message": {"content": "Hi"}}]},
-    })
+    line = json.dumps(
+        {
+            "request": {
+                "model": "gpt-4o-mini",
+                "user": "u7",
+                "messages": [{"role": "user", "content": [{"type": "text", "text": "hello world"}]}],
+            },
+            "response": {"created": 1793613600, "model": "gpt-4o-mini", "choices": [{"message": {"content": "Hi"}}]},
+        }
+    )
     p = write(tmp_path, "wrapped.jsonl", line + "\n")
     log = load_log(p)
     row = log.frame.iloc[0]
     assert (row[schema.INPUT_TOKENS], row[schema.QUERY], row[schema.USER_ID]) == (2, "hello world", "u7")
     assert row[schema.OUTPUT_TOKENS] == count_tokens(["Hi"])[0]
     assert log.tokens_counted_from_text
-    assert f"{p}: token counts missing from usage in 1 row(s) were counted from the message text with the offline " \
-           "o200k_base tokenizer (bpe-openai)." in log.warnings
+    assert (
+        f"{p}: token counts missing from usage in 1 row(s) were counted from the message text with the offline "
+        "o200k_base tokenizer (bpe-openai)." in log.warnings
+    )
 
 
 def test_openai_batch_layout_with_body(tmp_path):
-    line = json.dumps({
-        "custom_id": "r1", "body": {"model": "gpt-4o", "messages": [{"role": "user", "content": "hi"}]},
-        "response": {"status_code": 200, "body": {"created": 1793613600, "model": "gpt-4o",
-                                                   "usage": {"prompt_tokens": 8, "completion_tokens": 2},
-                                                   "choices": [{"message": {"content": "yo"}}]}},
-    })
+    line = json.dumps(
+        {
+            "custom_id": "r1",
+            "body": {"model": "gpt-4o", "messages": [{"role": "user", "content": "hi"}]},
+            "response": {
+                "status_code": 200,
+                "body": {
+                    "created": 1793613600,
+                    "model": "gpt-4o",
+                    "usage": {"prompt_tokens": 8, "completion_tokens": 2},
+                    "choices": [{"message": {"content": "yo"}}],
+                },
+            },
+        }
+    )
     row = load_log(write(tmp_path, "batch.jsonl", line + "\n")).frame.iloc[0]
     assert (row[schema.INPUT_TOKENS], row[schema.OUTPUT_TOKENS], row[schema.QUERY]) == (8, 2, "hi")
 
@@ -368,32 +445,57 @@ def test_utf16_with_bom_is_decoded(tmp_path):
 
 def test_schema_names_match_in_any_case(tmp_path):
     # The Azure LLM inference trace's header (CC BY 4.0) with a model column added.
-    p = write(tmp_path, "azure.csv", "TIMESTAMP,ContextTokens,GeneratedTokens,Model\n"
-                                     "2023-11-16 18:15:46.6805900,374,44,gpt-4o\n")
+    p = write(
+        tmp_path,
+        "azure.csv",
+        "TIMESTAMP,ContextTokens,GeneratedTokens,Model\n2023-11-16 18:15:46.6805900,374,44,gpt-4o\n",
+    )
     row = load_log(p).frame.iloc[0]
     assert (row[schema.INPUT_TOKENS], row[schema.OUTPUT_TOKENS], row[schema.MODEL]) == (374, 44, "gpt-4o")
     assert row[schema.TIMESTAMP] == pd.Timestamp("2023-11-16 18:15:46.6805900", tz="UTC")
 
 
 def test_langfuse_api_observations_jsonl_work_out_of_the_box(tmp_path):
-    line = json.dumps({"id": "o1", "traceId": "t1", "type": "GENERATION", "startTime": "2026-11-02T10:00:00.000Z",
-                       "model": "gpt-4o", "usage": {"input": 30, "output": 9, "total": 39}, "calculatedTotalCost": 0.0002})
+    line = json.dumps(
+        {
+            "id": "o1",
+            "traceId": "t1",
+            "type": "GENERATION",
+            "startTime": "2026-11-02T10:00:00.000Z",
+            "model": "gpt-4o",
+            "usage": {"input": 30, "output": 9, "total": 39},
+            "calculatedTotalCost": 0.0002,
+        }
+    )
     row = load_log(write(tmp_path, "lf.jsonl", line + "\n")).frame.iloc[0]
     assert (row[schema.INPUT_TOKENS], row[schema.OUTPUT_TOKENS]) == (30, 9)
     assert row[schema.COST_USD] == pytest.approx(0.0002)
 
 
 def test_json_array_export_is_read_with_record_numbers(tmp_path):
-    records = [{"startTime": "2026-11-02T10:00:00Z", "model": "gpt-4o", "promptTokens": 3, "completionTokens": 1,
-                "sessionId": 17}] * 2
+    records = [
+        {
+            "startTime": "2026-11-02T10:00:00Z",
+            "model": "gpt-4o",
+            "promptTokens": 3,
+            "completionTokens": 1,
+            "sessionId": 17,
+        }
+    ] * 2
     log = load_log(write(tmp_path, "export.json", json.dumps(records, indent=2)))
     assert log.frame[schema.SOURCE_ROW].tolist() == [1, 2]
     assert log.frame[schema.CONVERSATION_ID].tolist() == ["17", "17"]
 
 
 def test_parquet_datetime_columns_naive_and_zoned(tmp_path):
-    df = pd.DataFrame({"timestamp": pd.to_datetime(["2026-11-02 10:00", "2026-11-02 11:00"]),
-                       "model": ["gpt-4o"] * 2, "input_tokens": [1, 2], "output_tokens": [3, 4]})
+    df = pd.DataFrame(
+        {
+            "timestamp": pd.to_datetime(["2026-11-02 10:00", "2026-11-02 11:00"]),
+            "model": ["gpt-4o"] * 2,
+            "input_tokens": [1, 2],
+            "output_tokens": [3, 4],
+        }
+    )
     df.to_parquet(tmp_path / "naive.parquet")
     log = load_log(tmp_path / "naive.parquet")
     assert log.frame[schema.TIMESTAMP].iloc[0] == pd.Timestamp("2026-11-02T10:00Z")
@@ -407,5 +509,8 @@ def test_parquet_datetime_columns_naive_and_zoned(tmp_path):
 
 def test_config_ingest_map_with_a_non_text_column_is_a_config_error():
     config = Config(sections={"ingest": {"map": {"timestamp": 5}}})
-    with pytest.raises(ConfigError, match=r"The 'ingest.map.timestamp' setting must be a column name \(a non-empty string\)\. Got 5 instead\."):
+    with pytest.raises(
+        ConfigError,
+        match=r"The 'ingest.map.timestamp' setting must be a column name \(a non-empty string\)\. Got 5 instead\.",
+    ):
         mapping_from_config(config)

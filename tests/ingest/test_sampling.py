@@ -10,15 +10,15 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from advisor.core import schema as S
 from advisor.cli.main import cli
+from advisor.core import schema as S
 from advisor.core.config import Config
-from advisor.cost.baseline import compute_baseline
 from advisor.core.errors import ConfigError, InputError
-from advisor.ingest import load_log
 from advisor.core.paths import data_dir
-from advisor.prices.catalog import load_prices
+from advisor.cost.baseline import compute_baseline
+from advisor.ingest import load_log
 from advisor.ingest.sampling import bottom_k_threshold, load_sampled_log, sample_keys, sample_points
+from advisor.prices.catalog import load_prices
 
 SAMPLE = data_dir() / "sample" / "customer_service.csv"
 
@@ -120,7 +120,7 @@ def test_scaled_monthly_totals_match_the_full_log_within_sampling_error(full_log
     for seed in (0, 1, 2):
         est = compute_baseline(load_sampled_log(SAMPLE, fraction=fraction, seed=seed), catalog, config)
         for figure, y in (("api_cost_per_month_usd", per_conv["cost"]), ("calls_per_month", per_conv["one"])):
-            se = math.sqrt((1 - fraction) / fraction * float((y ** 2).sum())) * truth.monthly_factor
+            se = math.sqrt((1 - fraction) / fraction * float((y**2).sum())) * truth.monthly_factor
             assert abs(getattr(est, figure) - getattr(truth, figure)) < 4 * se, (figure, seed)
         assert est.sample_fraction == fraction
         # Per-conversation figures need no scaling and agree directly.
@@ -154,8 +154,9 @@ def test_jsonl_and_parquet_logs_are_sampled_like_csv(tmp_path, small_csv, fmt):
     frame = pd.read_csv(small_csv, dtype={"conversation_id": str, "user_id": str, "query": str})
     path = tmp_path / f"log.{fmt}"
     if fmt == "jsonl":
-        path.write_text("\n".join(json.dumps({k: v for k, v in r.items() if v == v}) for r in
-                                  frame.to_dict("records")) + "\n")
+        path.write_text(
+            "\n".join(json.dumps({k: v for k, v in r.items() if v == v}) for r in frame.to_dict("records")) + "\n"
+        )
     elif fmt == "parquet":
         frame.to_parquet(path)
     elif fmt == "tsv":
@@ -207,11 +208,14 @@ def test_skipped_bad_rows_in_a_sample_are_counted(tmp_path, small_csv):
     assert conv not in set(log.frame[S.CONVERSATION_ID])
 
 
-@pytest.mark.parametrize("kwargs, text", [
-    ({"fraction": 0.0}, "The 'sample_fraction' setting must be a number in (0, 1]. Got 0.0 instead."),
-    ({"fraction": 1.5}, "The 'sample_fraction' setting must be a number in (0, 1]. Got 1.5 instead."),
-    ({"max_rows": 0}, "The 'max_rows' setting must be an integer >= 1. Got 0 instead."),
-])
+@pytest.mark.parametrize(
+    "kwargs, text",
+    [
+        ({"fraction": 0.0}, "The 'sample_fraction' setting must be a number in (0, 1]. Got 0.0 instead."),
+        ({"fraction": 1.5}, "The 'sample_fraction' setting must be a number in (0, 1]. Got 1.5 instead."),
+        ({"max_rows": 0}, "The 'max_rows' setting must be an integer >= 1. Got 0 instead."),
+    ],
+)
 def test_sample_options_out_of_range_are_config_errors(kwargs, text):
     with pytest.raises(ConfigError) as exc:
         load_sampled_log(SAMPLE, **kwargs)
@@ -219,8 +223,11 @@ def test_sample_options_out_of_range_are_config_errors(kwargs, text):
 
 
 def test_an_empty_sample_is_a_clean_error(small_csv):
-    with pytest.raises(InputError, match=r"expected at least one call in the sample, found none of 2,000 rows.*"
-                                         r"Raise --sample-fraction or --max-rows\."):
+    with pytest.raises(
+        InputError,
+        match=r"expected at least one call in the sample, found none of 2,000 rows.*"
+        r"Raise --sample-fraction or --max-rows\.",
+    ):
         load_sampled_log(small_csv, fraction=1e-9)
 
 
@@ -262,11 +269,20 @@ def test_cost_cli_bad_sample_fraction_is_exit_2(small_csv):
 
 
 def test_openai_chat_logs_are_sampled_by_line(tmp_path):
-    records = [{"id": f"chatcmpl-{i}", "created": 1793577600 + 60 * i, "model": "gpt-4o-mini",
-                "messages": [{"role": "system", "content": "You are a support agent."},
-                             {"role": "user", "content": f"where is order {i}"}],
-                "choices": [{"message": {"role": "assistant", "content": "It ships today."}}],
-                "usage": {"prompt_tokens": 20 + i, "completion_tokens": 5}} for i in range(400)]
+    records = [
+        {
+            "id": f"chatcmpl-{i}",
+            "created": 1793577600 + 60 * i,
+            "model": "gpt-4o-mini",
+            "messages": [
+                {"role": "system", "content": "You are a support agent."},
+                {"role": "user", "content": f"where is order {i}"},
+            ],
+            "choices": [{"message": {"role": "assistant", "content": "It ships today."}}],
+            "usage": {"prompt_tokens": 20 + i, "completion_tokens": 5},
+        }
+        for i in range(400)
+    ]
     path = tmp_path / "chat.jsonl"
     path.write_text("\n".join(json.dumps(r) for r in records) + "\n")
     log = load_sampled_log(path, fraction=0.3, seed=0)

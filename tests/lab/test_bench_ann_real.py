@@ -8,7 +8,9 @@ import numpy as np
 import pytest
 
 # tests/ is not a package under pytest's import mode: load the benchmark module by path.
-_spec = importlib.util.spec_from_file_location("bench_ann_real", Path(__file__).resolve().parents[1] / "benchmarks" / "bench_ann_real.py")
+_spec = importlib.util.spec_from_file_location(
+    "bench_ann_real", Path(__file__).resolve().parents[1] / "benchmarks" / "bench_ann_real.py"
+)
 bench = importlib.util.module_from_spec(_spec)
 sys.modules["bench_ann_real"] = bench  # dataclasses look their module up there
 _spec.loader.exec_module(bench)

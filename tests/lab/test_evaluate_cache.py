@@ -14,11 +14,16 @@ from advisor.embed import FakeEmbedder
 from advisor.lab.evaluate.cache import evaluate_stream
 
 STREAM = [
-    ("how do i reset my password", "pw"), ("what time do you open", "hours"),
-    ("how can i reset my password", "pw"), ("reset my password please", "pw"),
-    ("when do you open today", "hours"), ("what time do you open", "hours"),
-    ("cancel my subscription", "cancel"), ("how do i cancel my subscription", "cancel"),
-    ("what is the weather", "oos1"), ("what is the weather like", "oos2"),
+    ("how do i reset my password", "pw"),
+    ("what time do you open", "hours"),
+    ("how can i reset my password", "pw"),
+    ("reset my password please", "pw"),
+    ("when do you open today", "hours"),
+    ("what time do you open", "hours"),
+    ("cancel my subscription", "cancel"),
+    ("how do i cancel my subscription", "cancel"),
+    ("what is the weather", "oos1"),
+    ("what is the weather like", "oos2"),
 ] * 3
 
 
@@ -44,7 +49,9 @@ def test_json_lists_thresholds_and_the_chosen_one(tmp_path):
     row = out["thresholds"][0]
     assert {"threshold", "hit_rate", "estimated_precision", "true_precision"} <= set(row)
     assert [r["threshold"] for r in out["thresholds"]][:2] == [0.7, 0.71]
-    assert out["chosen"] is None or {"threshold", "hit_rate", "estimated_precision", "true_precision"} <= set(out["chosen"])
+    assert out["chosen"] is None or {"threshold", "hit_rate", "estimated_precision", "true_precision"} <= set(
+        out["chosen"]
+    )
     assert out["labels_used"] == 0
 
 
@@ -132,8 +139,11 @@ def test_ranking_auc_is_one_for_a_perfect_ranking_and_zero_for_a_reversed_one():
     truth = true_same(m, labels)
     auc = ranking_auc(m, truth)
     assert 0.6 < auc < 0.95
-    perfect = m.__class__(match_index=m.match_index, same_text=m.same_text,
-                          match_cosine=np.where(truth, 0.99, 0.76) * (m.match_index >= 0) - (m.match_index < 0))
+    perfect = m.__class__(
+        match_index=m.match_index,
+        same_text=m.same_text,
+        match_cosine=np.where(truth, 0.99, 0.76) * (m.match_index >= 0) - (m.match_index < 0),
+    )
     assert ranking_auc(perfect, truth) == 1.0
     assert ranking_auc(perfect, ~truth & (m.match_index >= 0)) == 0.0
 
@@ -169,14 +179,18 @@ def test_cache_table_writes_summary_budget_and_detail_sections(tmp_path, monkeyp
     from advisor.lab.evaluate import cache_table
 
     stream = pd.DataFrame({"text": [t for t, _ in STREAM], "label": [l for _, l in STREAM]})
-    monkeypatch.setattr(cache_table, "clinc_stream", lambda seed, splits=None: stream.sample(frac=1.0, random_state=seed))
+    monkeypatch.setattr(
+        cache_table, "clinc_stream", lambda seed, splits=None: stream.sample(frac=1.0, random_state=seed)
+    )
     monkeypatch.setattr(cache_table, "LABEL_DRAWS", 3)
     out = tmp_path / "t.md"
     messages = cache_table.write_table(out, FakeEmbedder(), qqp_path=tmp_path / "no-qqp.json.gz", seeds=1)
     text = out.read_text()
     assert any("QQP skipped" in m for m in messages)
     assert "## How many labels? (seed 0)" in text and "| CLINC150 test+oos | 0 | 30 | 100 |" in text
-    assert "## Can the log alone tell? (no labels)" in text and "(the calibration's training data) seed 0 | 30 |" in text
+    assert (
+        "## Can the log alone tell? (no labels)" in text and "(the calibration's training data) seed 0 | 30 |" in text
+    )
     assert "## Does anything rank better than cosine? (seed 0)" in text
     assert text.count("| CLINC150 test+oos |") >= 2 + len(cache_table.BUDGET_CURVE)
 
@@ -186,8 +200,9 @@ def test_pair_features_are_oriented_so_that_higher_means_more_alike():
     from advisor.lab.evaluate.cache_ranking import FEATURES, pair_features
 
     texts = ["reset my password", "reset my password now", "book a flight to paris tomorrow morning"]
-    m = StreamMatches(match_index=np.array([-1, 0, 0]), match_cosine=np.array([-1.0, 0.9, 0.8]),
-                      same_text=np.zeros(3, bool))
+    m = StreamMatches(
+        match_index=np.array([-1, 0, 0]), match_cosine=np.array([-1.0, 0.9, 0.8]), same_text=np.zeros(3, bool)
+    )
     x = pair_features(texts, m, np.array([1, 2]))
     assert x.shape == (2, len(FEATURES))
     assert np.all(x[0] > x[1])  # the near-paraphrase wins on every feature

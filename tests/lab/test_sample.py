@@ -9,14 +9,14 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from advisor.core import schema as S
 from advisor.cli.main import cli
+from advisor.core import schema as S
 from advisor.core.errors import ConfigError
 from advisor.core.paths import data_dir
-from advisor.prices.catalog import load_prices
 from advisor.lab.synthetic import generate_log, prompt_cache_readable_tokens
 from advisor.lab.synthetic.io import read_truth_calls
 from advisor.lab.synthetic.traffic import azure_burst_ratios
+from advisor.prices.catalog import load_prices
 
 SERVED = "claude-sonnet-4-5"
 CHEAP = ("claude-haiku-4-5", "gpt-4.1-mini")
@@ -35,6 +35,7 @@ def _weekly_volumes(frame: pd.DataFrame) -> np.ndarray:
 
 # --- determinism and shape -------------------------------------------------------------------
 
+
 def test_same_seed_gives_identical_log_and_truth():
     a, b = generate_log(1500, seed=3), generate_log(1500, seed=3)
     pd.testing.assert_frame_equal(a.frame, b.frame)
@@ -52,9 +53,20 @@ def test_log_has_exactly_the_requested_calls_in_schema_columns_sorted_by_time(lo
     assert len(f) == 4000
     assert isinstance(f.index, pd.RangeIndex)
     assert all(c in S.KNOWN or c.startswith(S.QUALITY_PREFIX) for c in f.columns)
-    for col in S.REQUIRED + (S.PROVIDER, S.CONVERSATION_ID, S.TURN, S.USER_ID, S.QUERY, S.SYSTEM_TOKENS,
-                             S.HISTORY_TOKENS, S.CACHED_INPUT_TOKENS, S.LATENCY_CLASS, S.TASK, S.QUALITY,
-                             S.BUSINESS_UNIT):
+    for col in S.REQUIRED + (
+        S.PROVIDER,
+        S.CONVERSATION_ID,
+        S.TURN,
+        S.USER_ID,
+        S.QUERY,
+        S.SYSTEM_TOKENS,
+        S.HISTORY_TOKENS,
+        S.CACHED_INPUT_TOKENS,
+        S.LATENCY_CLASS,
+        S.TASK,
+        S.QUALITY,
+        S.BUSINESS_UNIT,
+    ):
         assert col in f.columns, col
     assert str(f[S.TIMESTAMP].dtype) == "datetime64[ns, UTC]"
     for col in S.INT_COLUMNS:
@@ -82,7 +94,8 @@ def test_conversations_have_consecutive_turns_and_growing_history(log):
     user = chat[S.INPUT_TOKENS] - chat[S.SYSTEM_TOKENS] - chat[S.HISTORY_TOKENS]
     assert (user > 0).all()
     expected_history = (user + chat[S.OUTPUT_TOKENS]).groupby(chat[S.CONVERSATION_ID]).cumsum() - (
-        user + chat[S.OUTPUT_TOKENS])
+        user + chat[S.OUTPUT_TOKENS]
+    )
     assert (chat[S.HISTORY_TOKENS] == expected_history).all()
     assert (chat.loc[chat[S.TURN] == 1, S.HISTORY_TOKENS] == 0).all()
     # Turns of a conversation come in time order, and its system prompt is fixed.
@@ -100,6 +113,7 @@ def test_business_unit_only_on_last_call_of_a_chat(log):
 
 
 # --- texts ------------------------------------------------------------------------------------
+
 
 def test_openings_are_real_clinc150_utterances_or_carry_an_entity(log):
     clinc = set(pd.read_csv(data_dir() / "clinc150" / "clinc150.csv")["text"])
@@ -120,6 +134,7 @@ def test_background_calls_have_no_query_text_and_chats_always_do(log):
 
 
 # --- truth consistent with the frame ---------------------------------------------------------
+
 
 def test_repeat_truth_matches_a_plain_recount(log):
     f, h = log.frame, log.truth.per_call
@@ -210,6 +225,7 @@ def test_prompt_cache_share_in_truth_is_readable_over_input_tokens(log):
 
 # --- traffic ----------------------------------------------------------------------------------
 
+
 def test_growing_traffic_grows_week_over_week_and_stable_does_not():
     # Enough calls that week-to-week Poisson noise (~2 %) is well below the 8 % trend.
     growing = _weekly_volumes(generate_log(100_000, seed=1, days=21, traffic="growing", weekly_growth=0.08).frame)
@@ -261,13 +277,17 @@ def test_azure_burst_ratios_have_mean_one_and_real_dispersion():
 
 # --- errors -----------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("kwargs,text", [
-    ({"n_calls": 0}, "The 'n_calls' setting must be an integer >= 1. Got 0 instead."),
-    ({"n_calls": 10, "traffic": "wavy"}, "The 'traffic' setting must be one of stable, growing, step."),
-    ({"n_calls": 10, "start": "soon"}, "The 'start' setting must be an ISO date"),
-    ({"n_calls": 10, "shadow_share": 1.5}, "The 'shadow_share' setting must be a share from 0 to 1."),
-    ({"n_calls": 10, "colour": "red"}, "The 'colour' setting must be one of n_calls"),
-])
+
+@pytest.mark.parametrize(
+    "kwargs,text",
+    [
+        ({"n_calls": 0}, "The 'n_calls' setting must be an integer >= 1. Got 0 instead."),
+        ({"n_calls": 10, "traffic": "wavy"}, "The 'traffic' setting must be one of stable, growing, step."),
+        ({"n_calls": 10, "start": "soon"}, "The 'start' setting must be an ISO date"),
+        ({"n_calls": 10, "shadow_share": 1.5}, "The 'shadow_share' setting must be a share from 0 to 1."),
+        ({"n_calls": 10, "colour": "red"}, "The 'colour' setting must be one of n_calls"),
+    ],
+)
 def test_bad_settings_raise_config_error_naming_the_setting(kwargs, text):
     n = kwargs.pop("n_calls")
     with pytest.raises(ConfigError, match=text.replace("(", r"\(").replace(")", r"\)")):
@@ -280,6 +300,7 @@ def test_tiny_logs_still_have_exact_counts():
 
 
 # --- CLI --------------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("name", ["log.csv", "log.jsonl.gz", "log.parquet", "log.csv.gz"])
 def test_cli_writes_log_and_truth_that_read_back_equal(tmp_path, name):
@@ -306,23 +327,45 @@ def test_cli_writes_log_and_truth_that_read_back_equal(tmp_path, name):
 
 
 def test_cli_truth_option_names_the_truth_files(tmp_path):
-    result = CliRunner().invoke(cli, ["sample", "--calls", "200", "--out", str(tmp_path / "a.csv"),
-                                      "--truth", str(tmp_path / "t.json"), "--traffic", "growing",
-                                      "--weekly-growth", "0.09"])
+    result = CliRunner().invoke(
+        cli,
+        [
+            "sample",
+            "--calls",
+            "200",
+            "--out",
+            str(tmp_path / "a.csv"),
+            "--truth",
+            str(tmp_path / "t.json"),
+            "--traffic",
+            "growing",
+            "--weekly-growth",
+            "0.09",
+        ],
+    )
     assert result.exit_code == 0, result.output
     assert (tmp_path / "t.json").exists() and (tmp_path / "t.calls.parquet").exists()
     settings = json.loads((tmp_path / "t.json").read_text())["settings"]
     assert (settings["traffic"], settings["weekly_growth"]) == ("growing", 0.09)
 
 
-@pytest.mark.parametrize("args,text", [
-    (["--calls", "0"], "Invalid value for '--calls': 0 is not in the range x>=1."),
-    (["--calls", "10", "--days", "0"], "Invalid value for '--days'"),
-    (["--calls", "10", "--traffic", "wavy"], "Invalid value for '--traffic'"),
-    (["--calls", "10", "--shadow-share", "2"], "Invalid value for '--shadow-share'"),
-    (["--calls", "10", "--step-factor", "0"], "The 'step_factor' setting must be a number above 0 and below 100. Got 0.0"),
-    (["--calls", "10", "--start", "soon"], "The 'start' setting must be an ISO date such as \"2026-10-01\". Got 'soon'"),
-])
+@pytest.mark.parametrize(
+    "args,text",
+    [
+        (["--calls", "0"], "Invalid value for '--calls': 0 is not in the range x>=1."),
+        (["--calls", "10", "--days", "0"], "Invalid value for '--days'"),
+        (["--calls", "10", "--traffic", "wavy"], "Invalid value for '--traffic'"),
+        (["--calls", "10", "--shadow-share", "2"], "Invalid value for '--shadow-share'"),
+        (
+            ["--calls", "10", "--step-factor", "0"],
+            "The 'step_factor' setting must be a number above 0 and below 100. Got 0.0",
+        ),
+        (
+            ["--calls", "10", "--start", "soon"],
+            "The 'start' setting must be an ISO date such as \"2026-10-01\". Got 'soon'",
+        ),
+    ],
+)
 def test_cli_bad_arguments_exit_2_with_a_clear_message(tmp_path, args, text):
     result = CliRunner().invoke(cli, ["sample", "--out", str(tmp_path / "a.csv"), *args])
     assert result.exit_code == 2
@@ -332,20 +375,24 @@ def test_cli_bad_arguments_exit_2_with_a_clear_message(tmp_path, args, text):
 def test_cli_unknown_extension_exits_2_naming_the_file(tmp_path):
     result = CliRunner().invoke(cli, ["sample", "--calls", "10", "--out", str(tmp_path / "a.txt")])
     assert result.exit_code == 2
-    assert "a.txt: expected a file name ending in .csv, .csv.gz, .jsonl, .jsonl.gz, .parquet, found 'a.txt'" \
+    assert (
+        "a.txt: expected a file name ending in .csv, .csv.gz, .jsonl, .jsonl.gz, .parquet, found 'a.txt'"
         in result.output
+    )
     assert not (tmp_path / "a.txt").exists()
 
 
 def test_cli_missing_folder_and_bad_truth_name_exit_2(tmp_path):
     result = CliRunner().invoke(cli, ["sample", "--calls", "10", "--out", str(tmp_path / "no" / "a.csv")])
     assert result.exit_code == 2 and "expected an existing folder" in result.output
-    result = CliRunner().invoke(cli, ["sample", "--calls", "10", "--out", str(tmp_path / "a.csv"),
-                                      "--truth", str(tmp_path / "t.txt")])
+    result = CliRunner().invoke(
+        cli, ["sample", "--calls", "10", "--out", str(tmp_path / "a.csv"), "--truth", str(tmp_path / "t.txt")]
+    )
     assert result.exit_code == 2 and "expected a truth file name ending in .json, found 't.txt'" in result.output
 
 
 # --- shipped data -----------------------------------------------------------------------------
+
 
 def test_shipped_sample_is_the_seed_0_log_with_its_truth():
     path = data_dir() / "sample" / "customer_service.csv"
@@ -358,7 +405,8 @@ def test_shipped_sample_is_the_seed_0_log_with_its_truth():
     assert truth["batchable_share_of_calls"] == pytest.approx(fresh.truth.batchable_share_of_calls)
     assert truth["routable_share"] == pytest.approx(fresh.truth.routable_share)
     assert truth["prompt_cache_readable_share_of_input"] == pytest.approx(
-        fresh.truth.prompt_cache_readable_share_of_input)
+        fresh.truth.prompt_cache_readable_share_of_input
+    )
 
 
 @pytest.mark.parametrize("name", ["log.csv.gz", "log.jsonl", "log.parquet"])

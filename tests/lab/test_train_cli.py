@@ -8,13 +8,15 @@ import numpy as np
 import pandas as pd
 import pytest
 from click.testing import CliRunner
-from routing_helpers import HashEmbedder
-from routing_helpers import single_thread_blas  # noqa: F401  (autouse fixture)
+from routing_helpers import (
+    HashEmbedder,
+    single_thread_blas,  # noqa: F401  (autouse fixture)
+)
 
 import advisor.cli.train as train_cli
 from advisor.analyzers.cache.calibration import load_calibration
-from advisor.cli.main import cli
 from advisor.analyzers.routing.router.model import load_router
+from advisor.cli.main import cli
 from advisor.lab.train.router import STRONG, WEAK
 
 TOPICS = {
@@ -47,7 +49,9 @@ def _mmlu_folder(path, n_per_subject=120, seed=0):
             rows.append({"prompt": prompt, WEAK: weak, STRONG: int(rng.random() < 0.85)})
             prompts.append(prompt)
         pd.DataFrame(rows).to_csv(path / f"mmlu_{subject}.csv", index=False)
-    pd.DataFrame({"eval_prompt": prompts[:3]}).to_json(path / "contaminated_prompts.jsonl", orient="records", lines=True)
+    pd.DataFrame({"eval_prompt": prompts[:3]}).to_json(
+        path / "contaminated_prompts.jsonl", orient="records", lines=True
+    )
     return path
 
 
@@ -58,8 +62,21 @@ def _clinc_json(path):
 
 
 def _router_args(tmp_path, data, *extra):
-    return ("router", "--data", data, "--out", tmp_path / "router", "--cache-dir", tmp_path / "cache",
-            "--domain-centroids", 8, "--no-report", "--subset", 0, *extra)
+    return (
+        "router",
+        "--data",
+        data,
+        "--out",
+        tmp_path / "router",
+        "--cache-dir",
+        tmp_path / "cache",
+        "--domain-centroids",
+        8,
+        "--no-report",
+        "--subset",
+        0,
+        *extra,
+    )
 
 
 def test_train_router_saves_a_loadable_router_and_prints_its_held_out_metrics(fake_embedder, tmp_path):
@@ -96,8 +113,22 @@ def test_train_router_reproduces_byte_identical_model_files_for_a_seed(fake_embe
     data = _mmlu_folder(tmp_path / "mmlu")
     outs = []
     for name in ("a", "b"):
-        r = _run("router", "--data", data, "--out", tmp_path / name, "--cache-dir", tmp_path / f"cache_{name}",
-                 "--domain-centroids", 8, "--no-report", "--subset", 0, "--seed", 3)
+        r = _run(
+            "router",
+            "--data",
+            data,
+            "--out",
+            tmp_path / name,
+            "--cache-dir",
+            tmp_path / f"cache_{name}",
+            "--domain-centroids",
+            8,
+            "--no-report",
+            "--subset",
+            0,
+            "--seed",
+            3,
+        )
         assert r.exit_code == 0, r.output
         outs.append(tmp_path / name)
     for f in ("router.npz", "router.json", "MODEL_CARD.md"):
@@ -131,7 +162,9 @@ def test_train_router_without_the_contaminated_list_is_a_clean_error(fake_embedd
     (data / "contaminated_prompts.jsonl").unlink()
     r = _run(*_router_args(tmp_path, data))
     assert r.exit_code == 2
-    assert "contaminated_prompts.jsonl: expected RouteLLM's list of contaminated prompts, found no such file" in r.output
+    assert (
+        "contaminated_prompts.jsonl: expected RouteLLM's list of contaminated prompts, found no such file" in r.output
+    )
 
 
 def test_train_router_bad_ood_json_fails_before_training(fake_embedder, tmp_path):
@@ -158,7 +191,9 @@ def test_train_router_missing_ood_json_and_probes_files_are_clean_errors(fake_em
     r = _run(*_router_args(tmp_path, data, "--ood-json", tmp_path / "none.json"))
     assert r.exit_code == 2 and "none.json: expected CLINC150's data_full.json, found no such file" in r.output
     r = _run(*_router_args(tmp_path, data, "--probes", tmp_path / "none.csv"))
-    assert r.exit_code == 2 and "none.csv: expected a CSV of out-of-domain probe prompts, found no such file" in r.output
+    assert (
+        r.exit_code == 2 and "none.csv: expected a CSV of out-of-domain probe prompts, found no such file" in r.output
+    )
 
 
 # ---------------------------------------------------------------------------- cache calibration
@@ -166,14 +201,31 @@ def test_train_router_missing_ood_json_and_probes_files_are_clean_errors(fake_em
 
 def _clinc_csv(path, per_intent=12):
     rows = []
-    intents = {"balance": "how much money is in my {} account",
-               "weather": "what is the weather like in {} today",
-               "alarm": "set an alarm for {} in the morning"}
-    fill = ["checking", "savings", "paris", "london", "seven", "eight", "joint", "berlin", "six", "rome", "main", "nine"]
+    intents = {
+        "balance": "how much money is in my {} account",
+        "weather": "what is the weather like in {} today",
+        "alarm": "set an alarm for {} in the morning",
+    }
+    fill = [
+        "checking",
+        "savings",
+        "paris",
+        "london",
+        "seven",
+        "eight",
+        "joint",
+        "berlin",
+        "six",
+        "rome",
+        "main",
+        "nine",
+    ]
     for split, n in (("train", per_intent), ("val", per_intent // 2)):
         for intent, template in intents.items():
-            rows += [{"text": template.format(fill[i % len(fill)]) + f" number {i}", "intent": intent, "split": split}
-                     for i in range(n)]
+            rows += [
+                {"text": template.format(fill[i % len(fill)]) + f" number {i}", "intent": intent, "split": split}
+                for i in range(n)
+            ]
         rows += [{"text": f"tell me a joke about {w}", "intent": "oos", "split": f"oos_{split}"} for w in fill[:3]]
     pd.DataFrame(rows).to_csv(path, index=False)
     return path
@@ -214,12 +266,16 @@ def test_train_cache_calibration_file_without_an_intent_column_names_it(fake_emb
     pd.DataFrame({"text": ["a"], "label": ["x"], "split": ["train"]}).to_csv(bad, index=False)
     r = _run("cache-calibration", "--data", bad, "--out", tmp_path / "cal")
     assert r.exit_code == 2
-    assert "clinc.csv, column 'intent': expected columns text, intent, split, found columns text, label, split" in r.output
+    assert (
+        "clinc.csv, column 'intent': expected columns text, intent, split, found columns text, label, split" in r.output
+    )
 
 
 def test_train_cache_calibration_without_held_out_rows_is_a_clean_error(fake_embedder, tmp_path):
     only_train = tmp_path / "clinc.csv"
-    pd.DataFrame({"text": ["a", "b"], "intent": ["x", "y"], "split": ["train", "train"]}).to_csv(only_train, index=False)
+    pd.DataFrame({"text": ["a", "b"], "intent": ["x", "y"], "split": ["train", "train"]}).to_csv(
+        only_train, index=False
+    )
     r = _run("cache-calibration", "--data", only_train, "--out", tmp_path / "cal")
     assert r.exit_code == 2
     assert "column 'split': expected rows in val or oos_val, found none" in r.output

@@ -8,21 +8,34 @@ import pulp
 import pytest
 
 from advisor.core.errors import InfeasiblePlanError
-from advisor.optimizer.plan import build_problem, solve_cost, solve_plan
 from advisor.optimizer.inputs import CacheStep, CapacityInput, ModelOption, OptimizerInputs, SegmentInput
+from advisor.optimizer.plan import build_problem, solve_cost, solve_plan
 
 
 def _seg(i, name, small_q, *, batch=0.0, hits=(), floor=None, calls=1000.0):
     return SegmentInput(
-        id=i, name=name, calls_per_month=calls, current_quality=0.9,
-        options=(ModelOption("big", "openai", 0.9, 0.01, 0.005, True),
-                 ModelOption("small", "openai", small_q, 0.001, 0.0005, False)),
-        batch_tolerant_share=batch, hit_share_by_step=hits, relative_floor=floor)
+        id=i,
+        name=name,
+        calls_per_month=calls,
+        current_quality=0.9,
+        options=(
+            ModelOption("big", "openai", 0.9, 0.01, 0.005, True),
+            ModelOption("small", "openai", small_q, 0.001, 0.0005, False),
+        ),
+        batch_tolerant_share=batch,
+        hit_share_by_step=hits,
+        relative_floor=floor,
+    )
 
 
 def _inputs(**kw):
-    base = dict(segments=(_seg(0, "easy", 0.85), _seg(1, "hard", 0.5)), quality_target=0.95,
-                baseline_cost_per_month_usd=20.0, levers=frozenset({"routing"}), frontier_targets=(0.9, 1.0))
+    base = dict(
+        segments=(_seg(0, "easy", 0.85), _seg(1, "hard", 0.5)),
+        quality_target=0.95,
+        baseline_cost_per_month_usd=20.0,
+        levers=frozenset({"routing"}),
+        frontier_targets=(0.9, 1.0),
+    )
     base.update(kw)
     return OptimizerInputs(**base)
 
@@ -77,8 +90,12 @@ def test_segment_floor_keeps_a_segment_on_its_model():
 
 
 def test_batch_only_takes_the_tolerant_share_at_half_price():
-    inputs = _inputs(segments=(_seg(0, "easy", 0.85, batch=0.3),), quality_target=1.0,
-                     baseline_cost_per_month_usd=10.0, levers=frozenset({"batch"}))
+    inputs = _inputs(
+        segments=(_seg(0, "easy", 0.85, batch=0.3),),
+        quality_target=1.0,
+        baseline_cost_per_month_usd=10.0,
+        levers=frozenset({"batch"}),
+    )
     plan = solve_plan(inputs)
     assert plan.batch_share_of_calls == pytest.approx(0.3)
     assert plan.api_cost_per_month_usd == pytest.approx(0.7 * 10 + 0.3 * 5)
@@ -86,9 +103,15 @@ def test_batch_only_takes_the_tolerant_share_at_half_price():
 
 def _cache_inputs(budget, cost=1.0):
     steps = (CacheStep(0.8, 0.4, 0.90), CacheStep(0.9, 0.2, 0.99))
-    return _inputs(segments=(_seg(0, "easy", 0.85, hits=(0.4, 0.2)),), quality_target=0.9,
-                   baseline_cost_per_month_usd=10.0, levers=frozenset({"cache"}), cache_steps=steps,
-                   cache_cost_per_month_usd=cost, false_hit_budget=budget)
+    return _inputs(
+        segments=(_seg(0, "easy", 0.85, hits=(0.4, 0.2)),),
+        quality_target=0.9,
+        baseline_cost_per_month_usd=10.0,
+        levers=frozenset({"cache"}),
+        cache_steps=steps,
+        cache_cost_per_month_usd=cost,
+        false_hit_budget=budget,
+    )
 
 
 def test_false_hit_budget_picks_the_stricter_threshold():
@@ -106,12 +129,22 @@ def test_cache_is_left_off_when_it_costs_more_than_it_saves():
 def test_reserved_workers_cover_the_base_and_on_demand_the_peaks():
     # 24 busy hours need 10 workers, the other 144 need 2: reserving a worker costs 60 a month,
     # an on-demand worker running all week 150 (all hours) — reserve 2, rent the rest at the peak.
-    cap = CapacityInput(calls_per_hour=(10_000.0,) * 24 + (2_000.0,) * 144, calls_per_worker_hour=1000.0,
-                        min_workers=2, on_demand_cost_per_worker_hour_usd=150 / 720,
-                        reserved_cost_per_worker_month_usd=90.0, baseline_workers=10,
-                        baseline_worker_cost_per_month_usd=1500.0)
-    inputs = _inputs(segments=(_seg(0, "easy", 0.85),), quality_target=1.0, capacity=cap,
-                     baseline_cost_per_month_usd=1510.0, levers=frozenset({"capacity"}))
+    cap = CapacityInput(
+        calls_per_hour=(10_000.0,) * 24 + (2_000.0,) * 144,
+        calls_per_worker_hour=1000.0,
+        min_workers=2,
+        on_demand_cost_per_worker_hour_usd=150 / 720,
+        reserved_cost_per_worker_month_usd=90.0,
+        baseline_workers=10,
+        baseline_worker_cost_per_month_usd=1500.0,
+    )
+    inputs = _inputs(
+        segments=(_seg(0, "easy", 0.85),),
+        quality_target=1.0,
+        capacity=cap,
+        baseline_cost_per_month_usd=1510.0,
+        levers=frozenset({"capacity"}),
+    )
     plan = solve_plan(inputs)
     assert plan.reserved_workers == 2
     assert plan.on_demand_worker_hours_per_month == pytest.approx(8 * 24 * 30 / 7)
@@ -119,13 +152,24 @@ def test_reserved_workers_cover_the_base_and_on_demand_the_peaks():
 
 
 def test_lever_attribution_adds_up_to_the_total():
-    cap = CapacityInput(calls_per_hour=(3000.0,) * 168, calls_per_worker_hour=1000.0, min_workers=1,
-                        on_demand_cost_per_worker_hour_usd=0.2, reserved_cost_per_worker_month_usd=80.0,
-                        baseline_workers=3, baseline_worker_cost_per_month_usd=450.0)
-    inputs = _inputs(segments=(_seg(0, "easy", 0.85, batch=0.5, hits=(0.3,)), _seg(1, "hard", 0.5)),
-                     cache_steps=(CacheStep(0.85, 0.15, 0.97),), cache_cost_per_month_usd=0.5, capacity=cap,
-                     baseline_cost_per_month_usd=470.0, prompt_savings_share=0.1,
-                     levers=frozenset({"cache", "routing", "batch", "prompt", "capacity"}))
+    cap = CapacityInput(
+        calls_per_hour=(3000.0,) * 168,
+        calls_per_worker_hour=1000.0,
+        min_workers=1,
+        on_demand_cost_per_worker_hour_usd=0.2,
+        reserved_cost_per_worker_month_usd=80.0,
+        baseline_workers=3,
+        baseline_worker_cost_per_month_usd=450.0,
+    )
+    inputs = _inputs(
+        segments=(_seg(0, "easy", 0.85, batch=0.5, hits=(0.3,)), _seg(1, "hard", 0.5)),
+        cache_steps=(CacheStep(0.85, 0.15, 0.97),),
+        cache_cost_per_month_usd=0.5,
+        capacity=cap,
+        baseline_cost_per_month_usd=470.0,
+        prompt_savings_share=0.1,
+        levers=frozenset({"cache", "routing", "batch", "prompt", "capacity"}),
+    )
     plan = solve_plan(inputs)
     parts = {a.lever: a.monthly_savings_usd for a in plan.lever_attribution}
     assert list(parts) == ["cache", "routing", "batch", "prompt", "capacity"]
@@ -149,8 +193,9 @@ def test_confidence_margin_raises_the_planned_quality_by_z_standard_errors():
     seg = _seg(0, "easy", 0.85)
     noisy = dataclasses.replace(seg, options=(seg.options[0], dataclasses.replace(seg.options[1], quality_se=0.02)))
     plain = solve_plan(_inputs(segments=(noisy,), baseline_cost_per_month_usd=10.0), sensitivity=False)
-    careful = solve_plan(_inputs(segments=(noisy,), baseline_cost_per_month_usd=10.0, quality_z=1.2816),
-                         sensitivity=False)
+    careful = solve_plan(
+        _inputs(segments=(noisy,), baseline_cost_per_month_usd=10.0, quality_z=1.2816), sensitivity=False
+    )
     assert plain.quality_margin == 0.0
     assert careful.quality_margin > 0
     assert careful.expected_relative_quality == pytest.approx(0.95 + careful.quality_margin)
@@ -166,13 +211,18 @@ def test_a_log_whose_every_outcome_is_zero_gets_a_plan_not_a_division_by_zero(tm
     from advisor.cli.main import cli
 
     path = tmp_path / "zero.csv"
-    pd.DataFrame({
-        "timestamp": ["2026-10-01T10:00:00Z", "2026-10-01T11:00:00Z"],
-        "model": ["gpt-4o", "gpt-4o"], "input_tokens": [100, 200], "output_tokens": [10, 20],
-        "quality": [0.0, 0.0],
-    }).to_csv(path, index=False)
-    result = CliRunner().invoke(cli, ["analyze", str(path), "--no-store", "--json",
-                                      "--analyzers", "batch,prompt,capacity"])
+    pd.DataFrame(
+        {
+            "timestamp": ["2026-10-01T10:00:00Z", "2026-10-01T11:00:00Z"],
+            "model": ["gpt-4o", "gpt-4o"],
+            "input_tokens": [100, 200],
+            "output_tokens": [10, 20],
+            "quality": [0.0, 0.0],
+        }
+    ).to_csv(path, index=False)
+    result = CliRunner().invoke(
+        cli, ["analyze", str(path), "--no-store", "--json", "--analyzers", "batch,prompt,capacity"]
+    )
     assert result.exit_code == 0, result.output
 
 

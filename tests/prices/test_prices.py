@@ -7,12 +7,14 @@ from types import SimpleNamespace
 
 import numpy as np
 import pytest
-from hypothesis import given, settings as hsettings, strategies as st
+from hypothesis import given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
 
 from advisor.core.config import Config
 from advisor.core.errors import ConfigError, InputError
-from advisor.prices.overrides import read_override_file
 from advisor.prices.catalog import _data_date, load_prices
+from advisor.prices.overrides import read_override_file
 
 AS_OF = "2026-11-20"
 
@@ -56,9 +58,14 @@ def test_data_date_is_the_latest_checked_date_in_the_price_notes():
 
 def test_call_costs_price_input_cached_output_and_batch_per_row():
     cat = _catalog({"acme-small": {"provider": "acme", "input": 1.0, "output": 2.0, "cached_input": 0.5}})
-    c = cat.call_costs(np.array(["acme-small"] * 3, dtype=object), np.array(["acme"] * 3, dtype=object),
-                       input_tokens=[1_000_000, 1_000_000, 2_000_000], output_tokens=[1_000_000, 0, 1_000_000],
-                       cached_input_tokens=[0, 400_000, 0], batch=[False, False, True])
+    c = cat.call_costs(
+        np.array(["acme-small"] * 3, dtype=object),
+        np.array(["acme"] * 3, dtype=object),
+        input_tokens=[1_000_000, 1_000_000, 2_000_000],
+        output_tokens=[1_000_000, 0, 1_000_000],
+        cached_input_tokens=[0, 400_000, 0],
+        batch=[False, False, True],
+    )
     # row 1: 1 M input at $1 + 1 M output at $2; row 2: 0.6 M at $1 + 0.4 M cached at $0.5;
     # row 3 (batch, default 50 %): 2 M at $0.5 + 1 M at $1.
     np.testing.assert_allclose(c.input_usd, [1.0, 0.8, 1.0])
@@ -79,13 +86,18 @@ def test_tiered_catalog_price_applies_above_its_threshold_to_the_whole_call():
 
 
 def test_call_costs_match_genai_prices_calc_price():
+    from datetime import UTC, datetime
+
     from genai_prices import Usage, calc_price
-    from datetime import datetime, UTC
 
     cat = _catalog()
     ours = cat.call_cost_usd("gpt-4o", "openai", [12_345], [678], [2_000])
-    theirs = calc_price(Usage(input_tokens=12_345, output_tokens=678, cache_read_tokens=2_000), "gpt-4o",
-                        provider_id="openai", genai_request_timestamp=datetime(2026, 11, 20, tzinfo=UTC))
+    theirs = calc_price(
+        Usage(input_tokens=12_345, output_tokens=678, cache_read_tokens=2_000),
+        "gpt-4o",
+        provider_id="openai",
+        genai_request_timestamp=datetime(2026, 11, 20, tzinfo=UTC),
+    )
     assert ours[0] == pytest.approx(float(theirs.total_price))
 
 
@@ -123,8 +135,11 @@ def test_override_file_wins_over_config_override(tmp_path):
 
 
 def test_negative_override_price_is_a_config_error():
-    with pytest.raises(ConfigError, match=r"advisor.toml: The 'prices.acme.input' setting must be a price in USD "
-                                          r"per million tokens \(a number >= 0\). Got -1 instead."):
+    with pytest.raises(
+        ConfigError,
+        match=r"advisor.toml: The 'prices.acme.input' setting must be a price in USD "
+        r"per million tokens \(a number >= 0\). Got -1 instead.",
+    ):
         _catalog({"acme": {"input": -1, "output": 1}})
 
 
@@ -157,8 +172,13 @@ def test_unknown_model_error_lists_close_names_and_how_to_add_a_price():
 def test_unknown_model_in_call_costs_names_file_and_row():
     cat = _catalog()
     with pytest.raises(InputError, match=r"calls.csv, row 7, column 'model': .*found 'no-such-model'"):
-        cat.call_costs(np.array(["gpt-4o", "no-such-model"], dtype=object), np.array(["openai"] * 2, dtype=object),
-                       [1, 1], [1, 1], locate=lambda i: ("calls.csv", 6 + i))
+        cat.call_costs(
+            np.array(["gpt-4o", "no-such-model"], dtype=object),
+            np.array(["openai"] * 2, dtype=object),
+            [1, 1],
+            [1, 1],
+            locate=lambda i: ("calls.csv", 6 + i),
+        )
 
 
 def test_override_of_unknown_model_needs_input_and_output():
@@ -214,8 +234,10 @@ def _shared_catalog():
 
 
 @hsettings(max_examples=60, deadline=None)
-@given(st.lists(st.tuples(st.integers(0, 10**7), st.integers(0, 10**6), st.floats(0, 1)), min_size=1, max_size=20),
-       st.sampled_from([("acme", None), ("gpt-4o", "openai"), ("claude-sonnet-4-5", "anthropic")]))
+@given(
+    st.lists(st.tuples(st.integers(0, 10**7), st.integers(0, 10**6), st.floats(0, 1)), min_size=1, max_size=20),
+    st.sampled_from([("acme", None), ("gpt-4o", "openai"), ("claude-sonnet-4-5", "anthropic")]),
+)
 def test_call_costs_are_non_negative_and_batch_or_cache_never_costs_more(rows, model):
     cat = _shared_catalog()
     inp = np.array([r[0] for r in rows], dtype=float)

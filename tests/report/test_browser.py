@@ -26,9 +26,19 @@ pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Chromium not installed
 def _chromium(tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
     profile = tmp_path / "profile"
     profile.mkdir(exist_ok=True)
-    cmd = [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-           "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-extensions",
-           f"--user-data-dir={profile}", *args]
+    cmd = [
+        CHROMIUM,
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        "--disable-extensions",
+        f"--user-data-dir={profile}",
+        *args,
+    ]
     return subprocess.run(cmd, capture_output=True, text=True, timeout=90, check=False)
 
 
@@ -54,7 +64,7 @@ def test_html_report_renders_in_chromium_with_charts_and_no_script_errors(tmp_pa
     assert taken.returncode == 0, taken.stderr[-2000:]
     data = shot.read_bytes()
     assert data[:8] == b"\x89PNG\r\n\x1a\n"
-    assert len(data) > 50_000          # a blank 1200x2400 page compresses to a few kB
+    assert len(data) > 50_000  # a blank 1200x2400 page compresses to a few kB
 
 
 def test_a_script_error_would_be_caught_by_the_check(tmp_path):

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
+from advisor.core.redact import redact_text, report_examples
 from advisor.report import (
     render_html,
     render_json,
@@ -17,11 +18,15 @@ from advisor.report import (
     validate_result,
     write_reports,
 )
-from advisor.core.redact import redact_text, report_examples
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
-MINIMAL = {"schema_version": "1.0", "price_date": "2026-11-03", "warnings": [], "recommendations": [],
-           "baseline": {"api_cost_per_month_usd": 10.0, "total_cost_per_month_usd": 10.0}}
+MINIMAL = {
+    "schema_version": "1.0",
+    "price_date": "2026-11-03",
+    "warnings": [],
+    "recommendations": [],
+    "baseline": {"api_cost_per_month_usd": 10.0, "total_cost_per_month_usd": 10.0},
+}
 
 
 @pytest.fixture
@@ -37,7 +42,7 @@ def _terminal(result, **kw) -> str:
 
 def test_terminal_shows_baseline_ranked_recommendations_warnings_and_price_date(result):
     text = _terminal(result)
-    assert "$4,097" in text                       # total cost per month
+    assert "$4,097" in text  # total cost per month
     assert text.index("Route 62 % of calls") < text.index("Summarize conversation history")
     assert "$160" in text and "$140 – $178" in text
     assert "not stable yet" in text
@@ -95,7 +100,8 @@ def test_json_report_matches_its_schema_and_drops_examples_by_default(result):
     assert "examples" not in data["findings"]["cache"]
     shown = json.loads(render_json(result, show_examples=True))
     assert shown["findings"]["cache"]["examples"][0]["query"] == (
-        "my card [card] was charged twice, mail me at [email]")
+        "my card [card] was charged twice, mail me at [email]"
+    )
 
 
 def test_schema_names_the_field_that_is_wrong(result):
@@ -112,19 +118,22 @@ def test_write_reports_writes_each_requested_file(tmp_path, result):
     assert len(paths) == 3
     assert (tmp_path / "r.html").read_text().startswith("<!DOCTYPE html>")
     assert json.loads((tmp_path / "r.json").read_text())["schema_version"] == "1.0"
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["r.html", "r.json", "r.md"]   # no temp files left
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["r.html", "r.json", "r.md"]  # no temp files left
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("mail jo.x@example.com now", "mail [email] now"),
-    ("card 4111 1111 1111 1111 ok", "card [card] ok"),
-    ("4111-1111-1111-1111", "[card]"),
-    ("call +1 415 555 0100", "call [phone]"),
-    ("call (415) 555-0100", "call [phone]"),
-    ("order 12345678 is late", "order [number] is late"),
-    ("what is the apr 5.5 on 2 cards", "what is the apr 5.5 on 2 cards"),
-    ("since 2026-10-01", "since 2026-10-01"),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("mail jo.x@example.com now", "mail [email] now"),
+        ("card 4111 1111 1111 1111 ok", "card [card] ok"),
+        ("4111-1111-1111-1111", "[card]"),
+        ("call +1 415 555 0100", "call [phone]"),
+        ("call (415) 555-0100", "call [phone]"),
+        ("order 12345678 is late", "order [number] is late"),
+        ("what is the apr 5.5 on 2 cards", "what is the apr 5.5 on 2 cards"),
+        ("since 2026-10-01", "since 2026-10-01"),
+    ],
+)
 def test_redaction_masks_private_values_and_keeps_ordinary_text(text, expected):
     assert redact_text(text) == expected
 
@@ -137,8 +146,19 @@ def test_report_examples_empty_unless_asked(result):
 def test_numpy_values_and_nan_in_a_result_become_plain_json():
     import numpy as np
 
-    data = dict(MINIMAL, baseline={"api_cost_per_month_usd": np.float64(10.0), "total_cost_per_month_usd": 10.0,
-                                   "api_share": float("nan"), "by_model": (np.int64(3),)})
+    data = dict(
+        MINIMAL,
+        baseline={
+            "api_cost_per_month_usd": np.float64(10.0),
+            "total_cost_per_month_usd": 10.0,
+            "api_share": float("nan"),
+            "by_model": (np.int64(3),),
+        },
+    )
     out = json.loads(render_json(data))
-    assert out["baseline"] == {"api_cost_per_month_usd": 10.0, "total_cost_per_month_usd": 10.0, "api_share": None,
-                               "by_model": [3]}
+    assert out["baseline"] == {
+        "api_cost_per_month_usd": 10.0,
+        "total_cost_per_month_usd": 10.0,
+        "api_share": None,
+        "by_model": [3],
+    }

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from advisor.report.data import cache_chart, cost_trend, demand_chart, report_charts, waterfall_chart
 from advisor.history.store import RunSummary
+from advisor.report.data import cache_chart, cost_trend, demand_chart, report_charts, waterfall_chart
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 

@@ -19,36 +19,84 @@ FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 
 
 def _segment(sid, name, share, moved, gain, batch_gain=0.0):
-    return SegmentPlan(sid, name, 1000 * share, share, "claude-sonnet-4-5",
-                       (ModelShare("claude-sonnet-4-5", "anthropic", 1 - moved, 0.0, True),
-                        ModelShare("claude-haiku-4-5", "anthropic", moved, 0.0, False)),
-                       0.0, 10.0, 5.0, 0.97, gain, batch_gain)
+    return SegmentPlan(
+        sid,
+        name,
+        1000 * share,
+        share,
+        "claude-sonnet-4-5",
+        (
+            ModelShare("claude-sonnet-4-5", "anthropic", 1 - moved, 0.0, True),
+            ModelShare("claude-haiku-4-5", "anthropic", moved, 0.0, False),
+        ),
+        0.0,
+        10.0,
+        5.0,
+        0.97,
+        gain,
+        batch_gain,
+    )
 
 
 def _result_with_real_recommendations() -> dict:
     """The fixture result with recommendations made by advisor.recommend (real wording and lengths)."""
-    plan = Plan(status="optimal", solver="HiGHS", quality_target=0.95, quality_is_relative=True, today_quality=1.0,
-                expected_relative_quality=0.95, baseline_cost_per_month_usd=40000.0, monthly_cost_usd=30000.0,
-                monthly_savings_usd=10000.0, api_cost_per_month_usd=20000.0, cache_threshold=0.86,
-                cache_hit_share=0.031, cache_precision=0.986, cache_cost_per_month_usd=20.0,
-                batch_share_of_calls=0.12, reserved_workers=3, on_demand_worker_hours_per_month=100.0,
-                peak_workers=5.4, worker_cost_per_month_usd=300.0, prompt_savings_share=0.0,
-                levers=("cache", "routing", "batch", "capacity"),
-                segments=(_segment(0, "card apr and interest rates", 0.23, 1.0, 6000.0, 900.0),
-                          _segment(1, "refunds", 0.5, 0.4, 3000.0, 300.0)),
-                lever_attribution=(LeverSaving("cache", 500.0, 600.0), LeverSaving("routing", 8000.0, 8500.0),
-                                   LeverSaving("batch", 1200.0, 1300.0), LeverSaving("capacity", 300.0, 300.0)))
+    plan = Plan(
+        status="optimal",
+        solver="HiGHS",
+        quality_target=0.95,
+        quality_is_relative=True,
+        today_quality=1.0,
+        expected_relative_quality=0.95,
+        baseline_cost_per_month_usd=40000.0,
+        monthly_cost_usd=30000.0,
+        monthly_savings_usd=10000.0,
+        api_cost_per_month_usd=20000.0,
+        cache_threshold=0.86,
+        cache_hit_share=0.031,
+        cache_precision=0.986,
+        cache_cost_per_month_usd=20.0,
+        batch_share_of_calls=0.12,
+        reserved_workers=3,
+        on_demand_worker_hours_per_month=100.0,
+        peak_workers=5.4,
+        worker_cost_per_month_usd=300.0,
+        prompt_savings_share=0.0,
+        levers=("cache", "routing", "batch", "capacity"),
+        segments=(
+            _segment(0, "card apr and interest rates", 0.23, 1.0, 6000.0, 900.0),
+            _segment(1, "refunds", 0.5, 0.4, 3000.0, 300.0),
+        ),
+        lever_attribution=(
+            LeverSaving("cache", 500.0, 600.0),
+            LeverSaving("routing", 8000.0, 8500.0),
+            LeverSaving("batch", 1200.0, 1300.0),
+            LeverSaving("capacity", 300.0, 300.0),
+        ),
+    )
     findings = {
-        "routing": SimpleNamespace(monthly_savings_usd=8500.0, savings_interval_usd=(7000.0, 9900.0), skipped_reason=None,
-                                   prerequisites=("collect 200 labelled shadow answers per segment first",)),
-        "cache": SimpleNamespace(monthly_savings_usd=600.0, savings_interval_usd=(450.0, 750.0), skipped_reason=None,
-                                 scope="first turns"),
-        "batch": SimpleNamespace(monthly_savings_usd=1300.0, savings_interval_usd=(1100.0, 1500.0), skipped_reason=None,
-                                 eligible_share_of_calls=0.12, added_latency_max_hours=24.0,
-                                 eligible_groups=[{"task": "nightly_summary", "label": "nightly_summary"},
-                                                  {"task": "analytics", "label": "analytics"}]),
-        "capacity": SimpleNamespace(monthly_savings_usd=300.0, skipped_reason=None, term_months=12,
-                                    stability=SimpleNamespace(verdict="stable")),
+        "routing": SimpleNamespace(
+            monthly_savings_usd=8500.0,
+            savings_interval_usd=(7000.0, 9900.0),
+            skipped_reason=None,
+            prerequisites=("collect 200 labelled shadow answers per segment first",),
+        ),
+        "cache": SimpleNamespace(
+            monthly_savings_usd=600.0, savings_interval_usd=(450.0, 750.0), skipped_reason=None, scope="first turns"
+        ),
+        "batch": SimpleNamespace(
+            monthly_savings_usd=1300.0,
+            savings_interval_usd=(1100.0, 1500.0),
+            skipped_reason=None,
+            eligible_share_of_calls=0.12,
+            added_latency_max_hours=24.0,
+            eligible_groups=[
+                {"task": "nightly_summary", "label": "nightly_summary"},
+                {"task": "analytics", "label": "analytics"},
+            ],
+        ),
+        "capacity": SimpleNamespace(
+            monthly_savings_usd=300.0, skipped_reason=None, term_months=12, stability=SimpleNamespace(verdict="stable")
+        ),
     }
     result = json.loads((FIXTURES / "result_v1.json").read_text())
     result["recommendations"] = [r.to_dict() for r in make_recommendations(plan, findings)]
@@ -81,10 +129,12 @@ def test_each_ranked_line_carries_its_savings_interval_and_confidence_on_the_ran
     lines = _render(result, width).splitlines()
     for rec in result["recommendations"]:
         if rec["interval_source"].startswith("none"):
-            continue                # shown as "not estimated", tested below
+            continue  # shown as "not estimated", tested below
         low, high = rec["savings_interval_usd"]
-        pattern = re.compile(rf"^\s*{rec['rank']}\s.*\${rec['monthly_savings_usd']:,.0f}\s+\${low:,.0f} – \${high:,.0f}\s+"
-                             rf"{rec['confidence']}\s*$")
+        pattern = re.compile(
+            rf"^\s*{rec['rank']}\s.*\${rec['monthly_savings_usd']:,.0f}\s+\${low:,.0f} – \${high:,.0f}\s+"
+            rf"{rec['confidence']}\s*$"
+        )
         assert any(pattern.match(line) for line in lines), f"no ranked line for #{rec['rank']}"
 
 
@@ -99,9 +149,9 @@ def test_at_120_columns_titles_up_to_70_characters_stay_on_one_line():
 def test_details_block_gives_lever_quality_effort_and_prerequisites_per_recommendation():
     result = _result_with_real_recommendations()
     text = _render(result, 80)
-    details = text[text.index("Details"):text.index("Plan")]
+    details = text[text.index("Details") : text.index("Plan")]
     for rec in result["recommendations"]:
-        block = details[details.index(f"#{rec['rank']} "):]
+        block = details[details.index(f"#{rec['rank']} ") :]
         assert re.match(rf"#{rec['rank']}\s+lever\s+{rec['lever']}", block)
         assert "quality impact" in block and "effort" in block and "prerequisites" in block
 
@@ -142,7 +192,7 @@ def test_attribution_and_stability_prose_sit_under_their_tables_not_in_a_cell():
     result = _result_with_real_recommendations()
     result["plan"]["attribution_method"] = "sequential in the order cache -> routing -> batch -> prompt -> capacity"
     text = _render(result, 80)
-    plan = text[text.index("\nPlan"):text.index("Analyzer estimates")]
+    plan = text[text.index("\nPlan") : text.index("Analyzer estimates")]
     assert "│ Lever attribution" not in plan
     assert "\nLever attribution: sequential in the order cache -> routing" in plan
     assert "\nTraffic stability: unstable: week-over-week volume rose 18 %" in text

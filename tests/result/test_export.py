@@ -12,15 +12,24 @@ from click.testing import CliRunner
 
 from advisor.cli.main import cli
 from advisor.core.errors import InputError
-from advisor.result.export import litellm_config, litellm_yaml
 from advisor.core.fileio import atomic_write
 from advisor.history.store import save_run
+from advisor.result.export import litellm_config, litellm_yaml
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 # Top-level sections and cache_params keys documented for the LiteLLM proxy config.yaml.
 LITELLM_SECTIONS = {"model_list", "router_settings", "litellm_settings", "general_settings", "environment_variables"}
-LITELLM_CACHE_KEYS = {"type", "host", "port", "password", "ttl", "similarity_threshold",
-                      "redis_semantic_cache_embedding_model", "namespace", "supported_call_types"}
+LITELLM_CACHE_KEYS = {
+    "type",
+    "host",
+    "port",
+    "password",
+    "ttl",
+    "similarity_threshold",
+    "redis_semantic_cache_embedding_model",
+    "namespace",
+    "supported_call_types",
+}
 
 
 @pytest.fixture

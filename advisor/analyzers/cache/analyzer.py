@@ -19,13 +19,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from advisor.core import schema as S
-from advisor.core.config import settings
-from advisor.core.errors import ConfigError
 from advisor.analyzers import AnalysisContext, register
 from advisor.analyzers.cache.entities import entity_conflict, entity_signatures
 from advisor.analyzers.cache.replay import IndexSettings, replay
 from advisor.analyzers.cache.sweep import DEFAULT_THRESHOLDS, ThresholdEstimate, choose_threshold, sweep
+from advisor.core import schema as S
+from advisor.core.config import settings
+from advisor.core.errors import ConfigError
 
 
 @dataclass(frozen=True)
@@ -33,10 +33,10 @@ class CacheSettings:
     """Section [cache]."""
 
     thresholds: tuple[float, ...] = DEFAULT_THRESHOLDS
-    false_hit_budget: float = 0.02          # highest acceptable expected share of wrong cached answers
-    ttl_s: float = 86_400.0                 # entries expire a day after insertion
-    capacity: int = 0                       # max entries (LRU); 0 = unlimited
-    first_turns_only: bool = True           # later turns depend on the conversation so far
+    false_hit_budget: float = 0.02  # highest acceptable expected share of wrong cached answers
+    ttl_s: float = 86_400.0  # entries expire a day after insertion
+    capacity: int = 0  # max entries (LRU); 0 = unlimited
+    first_turns_only: bool = True  # later turns depend on the conversation so far
     context_free_tasks: tuple[str, ...] = ()  # tasks whose answer never depends on history
     entity_conflicts_are_false_hits: bool = True
     # The vector store's own monthly cost; None = the single-node state store tier of the
@@ -44,16 +44,18 @@ class CacheSettings:
     monthly_cost_usd: float | None = None
     # Embedding each cacheable query: OpenAI text-embedding-3-small list price, $0.02 / 1M tokens.
     embedding_cost_per_mtok_usd: float = 0.02
-    pair_labels: str | None = None          # a labelled pairs CSV (advisor cache label)
-    calibration_path: str | None = None     # another calibration folder; None = the shipped one
+    pair_labels: str | None = None  # a labelled pairs CSV (advisor cache label)
+    calibration_path: str | None = None  # another calibration folder; None = the shipped one
     bootstrap_samples: int = 200
-    block_hours: float = 24.0               # time block resampled by the bootstrap without conversations
+    block_hours: float = 24.0  # time block resampled by the bootstrap without conversations
     # [cache.index]: the nearest-earlier search above the exact size (advisor/analyzers/cache/replay.py).
     index: IndexSettings = field(default_factory=IndexSettings)
 
     def validate(self) -> None:
         if not self.thresholds or any(not 0 < t <= 1 for t in self.thresholds):
-            raise ConfigError.setting("cache.thresholds", "a non-empty list of numbers in (0, 1]", list(self.thresholds))
+            raise ConfigError.setting(
+                "cache.thresholds", "a non-empty list of numbers in (0, 1]", list(self.thresholds)
+            )
         if not 0 <= self.false_hit_budget < 1:
             raise ConfigError.setting("cache.false_hit_budget", "a fraction in [0, 1)", self.false_hit_budget)
         if not self.ttl_s > 0:  # inf is fine (entries never expire); nan is not
@@ -73,18 +75,18 @@ class CacheSettings:
 @dataclass(frozen=True)
 class CacheFindings:
     name: str = "cache"
-    monthly_savings_usd: float = 0.0                     # net, at the chosen threshold
+    monthly_savings_usd: float = 0.0  # net, at the chosen threshold
     savings_interval_usd: tuple[float, float] = (0.0, 0.0)
     warnings: tuple[str, ...] = ()
     skipped_reason: str | None = None
     thresholds: tuple[ThresholdEstimate, ...] = ()
     chosen: ThresholdEstimate | None = None
     false_hit_budget: float = 0.02
-    cacheable_share: float = 0.0                          # of all calls
-    exact_hit_rate: float = 0.0                           # of all calls
-    exact_monthly_savings_usd: float = 0.0                # net of the store cost (no embeddings needed)
-    monthly_cache_cost_usd: float = 0.0                   # store + query embeddings
-    calibration: str = ""                                 # "shipped" or "shipped + N labelled pairs"
+    cacheable_share: float = 0.0  # of all calls
+    exact_hit_rate: float = 0.0  # of all calls
+    exact_monthly_savings_usd: float = 0.0  # net of the store cost (no embeddings needed)
+    monthly_cache_cost_usd: float = 0.0  # store + query embeddings
+    calibration: str = ""  # "shipped" or "shipped + N labelled pairs"
     replay_method: str = ""
     per_call_cacheable: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))
     per_call_hit: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))
@@ -93,15 +95,20 @@ class CacheFindings:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "name": self.name, "monthly_savings_usd": self.monthly_savings_usd,
-            "savings_interval_usd": list(self.savings_interval_usd), "warnings": list(self.warnings),
+            "name": self.name,
+            "monthly_savings_usd": self.monthly_savings_usd,
+            "savings_interval_usd": list(self.savings_interval_usd),
+            "warnings": list(self.warnings),
             "skipped_reason": self.skipped_reason,
             "chosen_threshold": None if self.chosen is None else self.chosen.threshold,
             "chosen": None if self.chosen is None else self.chosen.to_dict(),
             "thresholds": [t.to_dict() for t in self.thresholds],
-            "false_hit_budget": self.false_hit_budget, "cacheable_share": self.cacheable_share,
-            "exact_hit_rate": self.exact_hit_rate, "exact_monthly_savings_usd": self.exact_monthly_savings_usd,
-            "monthly_cache_cost_usd": self.monthly_cache_cost_usd, "calibration": self.calibration,
+            "false_hit_budget": self.false_hit_budget,
+            "cacheable_share": self.cacheable_share,
+            "exact_hit_rate": self.exact_hit_rate,
+            "exact_monthly_savings_usd": self.exact_monthly_savings_usd,
+            "monthly_cache_cost_usd": self.monthly_cache_cost_usd,
+            "calibration": self.calibration,
             "replay_method": self.replay_method,
         }
 
@@ -112,7 +119,7 @@ def cacheable_mask(frame: pd.DataFrame, s: CacheSettings) -> np.ndarray:
     if not s.first_turns_only:
         ok = np.ones(len(frame), bool)
     elif S.TURN in frame:
-        ok = (frame[S.TURN].fillna(1).to_numpy() == 1)
+        ok = frame[S.TURN].fillna(1).to_numpy() == 1
     else:
         ok = np.ones(len(frame), bool)  # no turn column: every call stands alone
     if s.context_free_tasks and S.TASK in frame:
@@ -127,9 +134,14 @@ def exact_matches(norm_texts: pd.Series, times_s: np.ndarray, ttl_s: float) -> n
 
 
 def _skipped(reason: str, s: CacheSettings, n: int) -> CacheFindings:
-    return CacheFindings(skipped_reason=reason, false_hit_budget=s.false_hit_budget,
-                         per_call_cacheable=np.zeros(n, bool), per_call_hit=np.zeros(n, bool),
-                         per_call_match_cosine=np.full(n, np.nan), per_call_p_right=np.full(n, np.nan))
+    return CacheFindings(
+        skipped_reason=reason,
+        false_hit_budget=s.false_hit_budget,
+        per_call_cacheable=np.zeros(n, bool),
+        per_call_hit=np.zeros(n, bool),
+        per_call_match_cosine=np.full(n, np.nan),
+        per_call_p_right=np.full(n, np.nan),
+    )
 
 
 def _monthly_cache_cost(baseline, ctx: AnalysisContext, s: CacheSettings, texts: list[str]) -> tuple[float, float]:
@@ -155,8 +167,7 @@ def _p_right_model(ctx: AnalysisContext, s: CacheSettings):
     labels = ctx.extra.get("cache_pair_labels") or (load_pair_labels(s.pair_labels) if s.pair_labels else None)
     if labels is None:
         return cal, "shipped (CLINC150)"
-    rec = update_with_labels(cal, labels.cosine, labels.same, seed=ctx.config.seed,
-                             bin_edges=label_bins(s.thresholds))
+    rec = update_with_labels(cal, labels.cosine, labels.same, seed=ctx.config.seed, bin_edges=label_bins(s.thresholds))
     return rec, f"shipped (CLINC150) + {rec.n_labels} labelled pairs"
 
 
@@ -176,8 +187,15 @@ def analyze_cache(log, baseline, ctx: AnalysisContext) -> CacheFindings:
     texts = frame[S.QUERY].iloc[rows].astype(str).tolist()
     times = frame[S.TIMESTAMP].iloc[rows].astype("int64").to_numpy() / 1e9
     vectors = ctx.get_embedder().encode(texts, progress=lambda d, t: ctx.progress("embedding queries", d, t))
-    r = replay(vectors, times_s=times, ttl_s=s.ttl_s, capacity=s.capacity or None,
-               use_threshold=min(s.thresholds), seed=ctx.config.seed, index=s.index)
+    r = replay(
+        vectors,
+        times_s=times,
+        ttl_s=s.ttl_s,
+        capacity=s.capacity or None,
+        use_threshold=min(s.thresholds),
+        seed=ctx.config.seed,
+        index=s.index,
+    )
     model, calibration_name = _p_right_model(ctx, s)
     cos = r.match_cosine.astype(np.float64)
     p = model.predict(cos)
@@ -199,37 +217,58 @@ def analyze_cache(log, baseline, ctx: AnalysisContext) -> CacheFindings:
     if draws is not None:
         draws = np.where(same_text[None, :], 1.0, draws)
     if S.RESPONSE in frame and log.has(S.RESPONSE):
-        p, draws = _with_response_evidence(frame, rows, r.match_index, p, draws, ctx,
-                                           getattr(model, "base", model))
+        p, draws = _with_response_evidence(frame, rows, r.match_index, p, draws, ctx, getattr(model, "base", model))
     cost = np.asarray(baseline.per_call_cost_usd, dtype=np.float64)[rows]
     store_cost, embedding_cost = _monthly_cache_cost(baseline, ctx, s, texts)
     monthly_cache_cost = store_cost + embedding_cost
     groups = _bootstrap_groups(frame, rows, times, s)
-    estimates = sweep(cos, p, cost, s.thresholds, groups=groups, has_entities=has_ent,
-                      monthly_factor=baseline.monthly_factor, monthly_cache_cost_usd=monthly_cache_cost,
-                      n_boot=s.bootstrap_samples, seed=ctx.config.seed, p_right_draws=draws, n_total=n,
-                      precision_margin=getattr(model, "heldout_error", 0.0))
+    estimates = sweep(
+        cos,
+        p,
+        cost,
+        s.thresholds,
+        groups=groups,
+        has_entities=has_ent,
+        monthly_factor=baseline.monthly_factor,
+        monthly_cache_cost_usd=monthly_cache_cost,
+        n_boot=s.bootstrap_samples,
+        seed=ctx.config.seed,
+        p_right_draws=draws,
+        n_total=n,
+        precision_margin=getattr(model, "heldout_error", 0.0),
+    )
     chosen = choose_threshold(estimates, s.false_hit_budget)
     if draws is None:
         # Measured in docs/cache-evaluation.md: within 0.02 on CLINC150, 0.37 too high on QQP.
-        warnings.append("false-hit rates come from a calibration trained on CLINC150 intents, without "
-                        "labels from this log; where near-identical questions need different answers they "
-                        "can be far too low: label ~100 pairs (`advisor cache label`) and pass them with --pair-labels")
-    elif chosen is not None and chosen.precision_interval is not None \
-            and 1 - chosen.precision_interval[0] > 2 * s.false_hit_budget:
+        warnings.append(
+            "false-hit rates come from a calibration trained on CLINC150 intents, without "
+            "labels from this log; where near-identical questions need different answers they "
+            "can be far too low: label ~100 pairs (`advisor cache label`) and pass them with --pair-labels"
+        )
+    elif (
+        chosen is not None
+        and chosen.precision_interval is not None
+        and 1 - chosen.precision_interval[0] > 2 * s.false_hit_budget
+    ):
         # A hundred labels leave about +-0.05 on the precision where right and wrong matches
         # are hard to tell apart (docs/cache-evaluation.md): say so instead of implying certainty.
-        warnings.append(f"the false-hit rate at the chosen threshold could still be as high as "
-                        f"{1 - chosen.precision_interval[0]:.0%} (95 % interval, {getattr(model, 'n_labels', 0)} "
-                        "labelled pairs): label more pairs to narrow it")
+        warnings.append(
+            f"the false-hit rate at the chosen threshold could still be as high as "
+            f"{1 - chosen.precision_interval[0]:.0%} (95 % interval, {getattr(model, 'n_labels', 0)} "
+            "labelled pairs): label more pairs to narrow it"
+        )
     if chosen is None:
-        warnings.append(f"no threshold keeps the expected false-hit rate within {s.false_hit_budget:.0%}; "
-                        "no semantic cache recommended")
+        warnings.append(
+            f"no threshold keeps the expected false-hit rate within {s.false_hit_budget:.0%}; "
+            "no semantic cache recommended"
+        )
     elif chosen.monthly_net_savings_usd <= 0:
         warnings.append("the cache's own cost exceeds what it saves at every acceptable threshold")
     if chosen is not None and chosen.entity_hit_share and chosen.entity_hit_share > 0.05:
-        warnings.append(f"{chosen.entity_hit_share:.0%} of the estimated hits carry entity values (order "
-                        "numbers, e-mails, amounts, dates): key the cache on them or exclude those calls")
+        warnings.append(
+            f"{chosen.entity_hit_share:.0%} of the estimated hits carry entity values (order "
+            "numbers, e-mails, amounts, dates): key the cache on them or exclude those calls"
+        )
     per_call_hit = np.zeros(n, bool)
     per_cos = np.full(n, np.nan)
     per_p = np.full(n, np.nan)
@@ -239,14 +278,26 @@ def analyze_cache(log, baseline, ctx: AnalysisContext) -> CacheFindings:
         per_call_hit[rows] = cos >= chosen.threshold
     exact_monthly = float(cost[exact].sum()) * baseline.monthly_factor
     net = max(chosen.monthly_net_savings_usd, 0.0) if chosen is not None else 0.0
-    interval = (max(chosen.savings_interval_usd[0], 0.0), max(chosen.savings_interval_usd[1], 0.0)) if chosen else (0.0, 0.0)
+    interval = (
+        (max(chosen.savings_interval_usd[0], 0.0), max(chosen.savings_interval_usd[1], 0.0)) if chosen else (0.0, 0.0)
+    )
     return CacheFindings(
-        monthly_savings_usd=net, savings_interval_usd=interval, warnings=tuple(warnings),
-        thresholds=estimates, chosen=chosen, false_hit_budget=s.false_hit_budget,
-        cacheable_share=rows.size / n, exact_hit_rate=float(exact.sum()) / n,
-        exact_monthly_savings_usd=exact_monthly - store_cost, monthly_cache_cost_usd=monthly_cache_cost,
-        calibration=calibration_name, replay_method=r.method,
-        per_call_cacheable=cacheable, per_call_hit=per_call_hit, per_call_match_cosine=per_cos, per_call_p_right=per_p,
+        monthly_savings_usd=net,
+        savings_interval_usd=interval,
+        warnings=tuple(warnings),
+        thresholds=estimates,
+        chosen=chosen,
+        false_hit_budget=s.false_hit_budget,
+        cacheable_share=rows.size / n,
+        exact_hit_rate=float(exact.sum()) / n,
+        exact_monthly_savings_usd=exact_monthly - store_cost,
+        monthly_cache_cost_usd=monthly_cache_cost,
+        calibration=calibration_name,
+        replay_method=r.method,
+        per_call_cacheable=cacheable,
+        per_call_hit=per_call_hit,
+        per_call_match_cosine=per_cos,
+        per_call_p_right=per_p,
     )
 
 

@@ -71,8 +71,11 @@ class Calibration:
         a floor on its error elsewhere (it cannot include a shift to another kind of traffic).
         """
         rows = self.meta.get("heldout", {}).get("by_threshold", [])
-        errs = [abs(r["estimated_precision"] - r["true_precision"]) for r in rows
-                if r.get("estimated_precision") is not None and r.get("true_precision") is not None]
+        errs = [
+            abs(r["estimated_precision"] - r["true_precision"])
+            for r in rows
+            if r.get("estimated_precision") is not None and r.get("true_precision") is not None
+        ]
         return float(max(errs)) if errs else 0.0
 
     def save(self, directory: Path) -> None:
@@ -85,8 +88,12 @@ def load_calibration(path: str | Path | None = None) -> Calibration:
     directory = Path(path) if path else models_dir() / MODEL_SUBDIR
     knots = directory / KNOTS_FILE
     if not knots.exists():
-        raise InputError.at(str(directory), expected=f"a calibration model ({KNOTS_FILE}, {META_FILE})",
-                            found="no such file", fix="Reinstall advisor or run `advisor train cache-calibration`.")
+        raise InputError.at(
+            str(directory),
+            expected=f"a calibration model ({KNOTS_FILE}, {META_FILE})",
+            found="no such file",
+            fix="Reinstall advisor or run `advisor train cache-calibration`.",
+        )
     with np.load(knots, allow_pickle=False) as z:
         x, y = z["cosine_knots"].astype(np.float64), z["p_same_knots"].astype(np.float64)
     meta_path = directory / META_FILE
@@ -101,11 +108,11 @@ BIN_PRIOR_LABELS = 2.0  # weight of the curve in each bin's Beta prior, in label
 class BinPosterior:
     """Per cosine bin: Beta posterior of P(right) and the curve's mean over the bin's labels."""
 
-    edges: np.ndarray        # bin lower edges, increasing; the last bin is open above
+    edges: np.ndarray  # bin lower edges, increasing; the last bin is open above
     alpha: np.ndarray
     beta: np.ndarray
-    curve_mean: np.ndarray   # the updated curve's mean prediction over the bin's labelled pairs
-    n_labels: np.ndarray     # labelled pairs per bin
+    curve_mean: np.ndarray  # the updated curve's mean prediction over the bin's labelled pairs
+    n_labels: np.ndarray  # labelled pairs per bin
 
     def bin_of(self, cosine: np.ndarray) -> np.ndarray:
         """Bin index per cosine; -1 below the first edge or in a bin without labels."""
@@ -118,8 +125,8 @@ class Recalibration:
     """The shipped curve after a Bayesian logistic update on labelled pairs."""
 
     base: Calibration
-    mean_ab: np.ndarray     # posterior mean of (a, b)
-    cov_ab: np.ndarray      # Laplace posterior covariance
+    mean_ab: np.ndarray  # posterior mean of (a, b)
+    cov_ab: np.ndarray  # Laplace posterior covariance
     n_labels: int
     seed: int = 0
     bins: BinPosterior | None = None
@@ -142,12 +149,13 @@ class Recalibration:
         share = rng.beta(self.bins.alpha, self.bins.beta, size=(k, self.bins.alpha.size))
         # Keep the curve's shape inside a bin and move its level to the bin's sampled share.
         shift = share[:, b[inside]] - self.bins.curve_mean[b[inside]][None, :]
-        out[draws - k:, inside] = np.clip(mean[inside][None, :] + shift, 0.0, 1.0)
+        out[draws - k :, inside] = np.clip(mean[inside][None, :] + shift, 0.0, 1.0)
         return out
 
 
-def update_with_labels(cal: Calibration, cosine, same, *, prior_sd: tuple[float, float] = (3.0, 1.0),
-                       seed: int = 0, bin_edges=None) -> Recalibration:
+def update_with_labels(
+    cal: Calibration, cosine, same, *, prior_sd: tuple[float, float] = (3.0, 1.0), seed: int = 0, bin_edges=None
+) -> Recalibration:
     """MAP + Laplace fit of logit p' = a + b logit p on labelled pairs.
 
     `prior_sd`: how far (a, b) may plausibly be from (0, 1) before seeing labels. Wide on
@@ -187,7 +195,7 @@ def _bin_posterior(cosine: np.ndarray, y: np.ndarray, curve: np.ndarray, edges) 
     edges = np.sort(np.asarray(edges, dtype=np.float64))
     b = np.searchsorted(edges, cosine, side="right") - 1
     alpha, beta, curve_mean = np.ones(edges.size), np.ones(edges.size), np.zeros(edges.size)
-    counts = np.bincount(b[b >= 0], minlength=edges.size)[:edges.size]
+    counts = np.bincount(b[b >= 0], minlength=edges.size)[: edges.size]
     for k in range(edges.size):
         inb = b == k
         if not inb.any():

@@ -19,15 +19,23 @@ from collections.abc import Iterable
 # as an order number.
 _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("email", re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")),
-    ("date", re.compile(
-        r"\b(?:\d{4}-\d{1,2}-\d{1,2}|\d{1,2}[/.]\d{1,2}[/.]\d{2,4}|"
-        r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.? \d{1,2}(?:st|nd|rd|th)?(?:,? \d{4})?|"
-        r"\d{1,2}(?:st|nd|rd|th)? (?:of )?(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*(?:,? \d{4})?)\b",
-        re.IGNORECASE)),
+    (
+        "date",
+        re.compile(
+            r"\b(?:\d{4}-\d{1,2}-\d{1,2}|\d{1,2}[/.]\d{1,2}[/.]\d{2,4}|"
+            r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.? \d{1,2}(?:st|nd|rd|th)?(?:,? \d{4})?|"
+            r"\d{1,2}(?:st|nd|rd|th)? (?:of )?(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*(?:,? \d{4})?)\b",
+            re.IGNORECASE,
+        ),
+    ),
     ("phone", re.compile(r"(?<![\w+])(?:\+\d{1,3}[ -]?)?\(?\d{3}\)?[ -]?\d{3}[ -]\d{4}\b")),
-    ("amount", re.compile(
-        r"(?:[$€£¥]\s?\d[\d,]*(?:\.\d+)?|\b\d[\d,]*(?:\.\d+)?\s?(?:usd|eur|gbp|dollars?|euros?|pounds?|bucks)\b)",
-        re.IGNORECASE)),
+    (
+        "amount",
+        re.compile(
+            r"(?:[$€£¥]\s?\d[\d,]*(?:\.\d+)?|\b\d[\d,]*(?:\.\d+)?\s?(?:usd|eur|gbp|dollars?|euros?|pounds?|bucks)\b)",
+            re.IGNORECASE,
+        ),
+    ),
     # An identifier: a run of 3+ digits, possibly with letters and dashes (order #A-1135).
     ("id", re.compile(r"\b(?=[\w-]*\d{3})[A-Za-z]{0,4}[-#]?\d[\w-]*\b")),
 )
@@ -68,4 +76,3 @@ def entity_conflict(a: frozenset[str], b: frozenset[str]) -> bool:
     """True when the two texts carry different entity values (one having none counts too:
     the answer to "cancel my order" is not the answer to "cancel order 2290")."""
     return a != b
-

@@ -29,7 +29,7 @@ _FALSE = {"0", "false", "no", "n", "different", "diff", "d"}
 @dataclass(frozen=True)
 class PairLabels:
     cosine: np.ndarray  # float64
-    same: np.ndarray    # bool
+    same: np.ndarray  # bool
     source: str = ""
 
 
@@ -94,26 +94,48 @@ def load_pair_labels(path: str | Path) -> PairLabels:
         reader = csv.DictReader(fh)
         missing = [c for c in ("cosine", "same") if c not in (reader.fieldnames or [])]
         if missing:
-            raise InputError.at(str(p), line=1, column=missing[0], expected="the columns cosine and same",
-                                found=f"columns {reader.fieldnames}",
-                                fix="Use the file written by `advisor cache label` and fill in 'same'.")
+            raise InputError.at(
+                str(p),
+                line=1,
+                column=missing[0],
+                expected="the columns cosine and same",
+                found=f"columns {reader.fieldnames}",
+                fix="Use the file written by `advisor cache label` and fill in 'same'.",
+            )
         for line, row in enumerate(reader, start=2):
             mark = (row.get("same") or "").strip().lower()
             if not mark:
                 continue
             if mark not in _TRUE | _FALSE:
-                raise InputError.at(str(p), line=line, column="same", expected="1/0, yes/no or same/different",
-                                    found=repr(row["same"]), fix="Mark each pair same or different, or leave it blank.")
+                raise InputError.at(
+                    str(p),
+                    line=line,
+                    column="same",
+                    expected="1/0, yes/no or same/different",
+                    found=repr(row["same"]),
+                    fix="Mark each pair same or different, or leave it blank.",
+                )
             try:
                 c = float(row["cosine"])
             except (TypeError, ValueError):
-                raise InputError.at(str(p), line=line, column="cosine", expected="a number",
-                                    found=repr(row["cosine"]), fix="Keep the cosine column as exported.") from None
+                raise InputError.at(
+                    str(p),
+                    line=line,
+                    column="cosine",
+                    expected="a number",
+                    found=repr(row["cosine"]),
+                    fix="Keep the cosine column as exported.",
+                ) from None
             cos.append(c)
             same.append(mark in _TRUE)
     if not cos:
-        raise InputError.at(str(p), column="same", expected="at least one labelled pair", found="none",
-                            fix="Fill in the 'same' column (1 = same answer, 0 = different) for some rows.")
+        raise InputError.at(
+            str(p),
+            column="same",
+            expected="at least one labelled pair",
+            found="none",
+            fix="Fill in the 'same' column (1 = same answer, 0 = different) for some rows.",
+        )
     return PairLabels(cosine=np.array(cos), same=np.array(same, dtype=bool), source=str(p))
 
 
@@ -124,22 +146,34 @@ def pairs_for_labelling(log, config, embedder, n: int = 100, seed: int = 0, prog
     construction) and entity-value conflicts (wrong by construction) are left out, so every
     label is spent on a real decision.
     """
+    from advisor.analyzers.cache.analyzer import CacheSettings, cacheable_mask
+    from advisor.analyzers.cache.replay import replay
     from advisor.core import schema as S
     from advisor.core.config import settings
     from advisor.embed import normalize_text
-    from advisor.analyzers.cache.analyzer import CacheSettings, cacheable_mask
-    from advisor.analyzers.cache.replay import replay
 
     s = settings(config, "cache", CacheSettings)
     frame = log.frame
     if not log.has(S.QUERY):
-        raise InputError.at(", ".join(log.sources), column="query", expected="a query text column",
-                            found="none", fix="Map the user's message column with --map query=<column>.")
+        raise InputError.at(
+            ", ".join(log.sources),
+            column="query",
+            expected="a query text column",
+            found="none",
+            fix="Map the user's message column with --map query=<column>.",
+        )
     rows = np.flatnonzero(cacheable_mask(frame, s))
     texts = frame[S.QUERY].iloc[rows].astype(str).tolist()
     times = frame[S.TIMESTAMP].iloc[rows].astype("int64").to_numpy() / 1e9
-    r = replay(embedder.encode(texts, progress=progress), times_s=times, ttl_s=s.ttl_s, capacity=s.capacity or None,
-               use_threshold=min(s.thresholds), seed=seed, index=s.index)
+    r = replay(
+        embedder.encode(texts, progress=progress),
+        times_s=times,
+        ttl_s=s.ttl_s,
+        capacity=s.capacity or None,
+        use_threshold=min(s.thresholds),
+        seed=seed,
+        index=s.index,
+    )
     norm = np.asarray([normalize_text(t) for t in texts], dtype=object)
     j = np.maximum(r.match_index, 0)
     ok = (r.match_index >= 0) & (norm != norm[j]) & (r.match_cosine >= min(s.thresholds))
@@ -156,12 +190,17 @@ def pairs_for_labelling(log, config, embedder, n: int = 100, seed: int = 0, prog
     resp = frame[S.RESPONSE].iloc[rows].astype(object).to_numpy() if has_resp else None
     out = []
     for k, i in enumerate(shown, start=1):
-        out.append({
-            "pair_id": k, "cosine": f"{float(r.match_cosine[i]):.4f}",
-            "query_a": texts[j[i]], "query_b": texts[i],
-            "response_a": _text_or_blank(resp, j[i]), "response_b": _text_or_blank(resp, i),
-            "same": "",
-        })
+        out.append(
+            {
+                "pair_id": k,
+                "cosine": f"{float(r.match_cosine[i]):.4f}",
+                "query_a": texts[j[i]],
+                "query_b": texts[i],
+                "response_a": _text_or_blank(resp, j[i]),
+                "response_b": _text_or_blank(resp, i),
+                "same": "",
+            }
+        )
     return out
 
 

@@ -50,17 +50,23 @@ class IndexSettings:
     traffic has many rows; 48 still costs 0.39x exact search's CPU there. flat_margin 0.1 took
     synthetic random-direction clusters at 200k from 0.93 to 1.00 recall on close matches."""
 
-    rows_per_list: int = 1000     # list count = rows / this: per-query probe cost stays small
-    probes: int = 48              # lists each call scans at least
-    max_probes: int = 64          # ... and at most, when its centroid cosines are flat:
-    flat_margin: float = 0.1      # also scan lists whose centroid is within this of its nearest one
+    rows_per_list: int = 1000  # list count = rows / this: per-query probe cost stays small
+    probes: int = 48  # lists each call scans at least
+    max_probes: int = 64  # ... and at most, when its centroid cosines are flat:
+    flat_margin: float = 0.1  # also scan lists whose centroid is within this of its nearest one
     queries_per_list: int = 1024  # calls per list and block: the products stay large enough for BLAS
     kmeans_iterations: int = 10
     kmeans_points_per_list: int = 64  # training sample per list; centroids only route the search
 
     def validate(self) -> IndexSettings:
-        for name, low in (("rows_per_list", 2), ("probes", 1), ("max_probes", 1), ("queries_per_list", 1),
-                          ("kmeans_iterations", 1), ("kmeans_points_per_list", 39)):
+        for name, low in (
+            ("rows_per_list", 2),
+            ("probes", 1),
+            ("max_probes", 1),
+            ("queries_per_list", 1),
+            ("kmeans_iterations", 1),
+            ("kmeans_points_per_list", 39),
+        ):
             value = getattr(self, name)
             if not isinstance(value, int) or isinstance(value, bool) or value < low:
                 raise ConfigError.setting(f"cache.index.{name}", f"an integer >= {low}", value)
@@ -78,9 +84,18 @@ class Replay:
     method: str  # "exact" | "ivf"
 
 
-def replay(vectors: np.ndarray, *, times_s: np.ndarray | None = None, ttl_s: float | None = None,
-           capacity: int | None = None, block: int = 1024, exact_max_rows: int = EXACT_MAX_ROWS,
-           index: IndexSettings | None = None, use_threshold: float = 0.7, seed: int = 0) -> Replay:
+def replay(
+    vectors: np.ndarray,
+    *,
+    times_s: np.ndarray | None = None,
+    ttl_s: float | None = None,
+    capacity: int | None = None,
+    block: int = 1024,
+    exact_max_rows: int = EXACT_MAX_ROWS,
+    index: IndexSettings | None = None,
+    use_threshold: float = 0.7,
+    seed: int = 0,
+) -> Replay:
     """Nearest earlier alive neighbour of every row (rows in arrival order, L2-normalized).
 
     `use_threshold`: a match at or above it counts as a use for LRU recency.
@@ -89,12 +104,20 @@ def replay(vectors: np.ndarray, *, times_s: np.ndarray | None = None, ttl_s: flo
     """
     v = np.ascontiguousarray(vectors, dtype=np.float32)
     if v.ndim != 2:
-        raise InputError.at("embeddings", expected="a 2-d array (rows, dim)", found=f"shape {v.shape}",
-                            fix="Pass one embedding per row.")
+        raise InputError.at(
+            "embeddings",
+            expected="a 2-d array (rows, dim)",
+            found=f"shape {v.shape}",
+            fix="Pass one embedding per row.",
+        )
     times = None if times_s is None or ttl_s is None else np.asarray(times_s, dtype=np.float64)
     if times is not None and len(times) != len(v):
-        raise InputError.at("embeddings", expected=f"{len(v)} timestamps (one per vector)",
-                            found=f"{len(times)}", fix="Pass times_s in the same row order as the vectors.")
+        raise InputError.at(
+            "embeddings",
+            expected=f"{len(v)} timestamps (one per vector)",
+            found=f"{len(times)}",
+            fix="Pass times_s in the same row order as the vectors.",
+        )
     window = _ttl_window_starts(times, ttl_s, len(v))
     copy_of = _earliest_alive_copy(v, times, ttl_s, capacity)
     search = copy_of < 0
@@ -106,13 +129,15 @@ def replay(vectors: np.ndarray, *, times_s: np.ndarray | None = None, ttl_s: flo
         except ImportError:
             pass
         else:
-            return _with_copies(_replay_ivf(v, times, ttl_s, window, capacity, use_threshold, s, seed, search),
-                                v, copy_of)
+            return _with_copies(
+                _replay_ivf(v, times, ttl_s, window, capacity, use_threshold, s, seed, search), v, copy_of
+            )
     return _with_copies(_replay_exact(v, times, ttl_s, window, capacity, block, use_threshold, search), v, copy_of)
 
 
-def _earliest_alive_copy(v: np.ndarray, times: np.ndarray | None, ttl_s: float | None,
-                         capacity: int | None) -> np.ndarray:
+def _earliest_alive_copy(
+    v: np.ndarray, times: np.ndarray | None, ttl_s: float | None, capacity: int | None
+) -> np.ndarray:
     """Per row, the earliest earlier row holding the same vector (bytes) that is still alive for
     it, else -1. That copy is the row's answer: no other entry can score above a vector's
     cosine with itself (bar float rounding between vectors that agree to ~1e-7), and among
@@ -125,7 +150,7 @@ def _earliest_alive_copy(v: np.ndarray, times: np.ndarray | None, ttl_s: float |
     none = np.full(m, NO_MATCH, dtype=np.int64)
     if capacity is not None or m < 2 or (times is not None and np.any(np.diff(times) < 0)):
         return none
-    from advisor.analyzers.routing.router.fitting import unique_rows  # the router groups calls' vectors the same way
+    from advisor.core.rows import unique_rows
 
     group = unique_rows(v)[1]  # equal ids: byte-identical vectors
     rows = np.arange(m, dtype=np.int64)
@@ -182,8 +207,7 @@ def _alive_lru(cand: np.ndarray, first_row: int, last_use: np.ndarray, capacity:
     return (first_row - last_use[cand]) <= capacity
 
 
-def _update_lru(last_use: np.ndarray, rows: np.ndarray, idx: np.ndarray, cos: np.ndarray,
-                use_threshold: float) -> None:
+def _update_lru(last_use: np.ndarray, rows: np.ndarray, idx: np.ndarray, cos: np.ndarray, use_threshold: float) -> None:
     used = (idx >= 0) & (cos >= use_threshold)
     np.maximum.at(last_use, idx[used], rows[used])
 
@@ -196,7 +220,7 @@ def _replay_exact(v, times, ttl_s, window, capacity, block, use_threshold, searc
     last_use = np.arange(m, dtype=np.int64)
     queries = np.flatnonzero(search)
     for k in range(0, queries.size, block):
-        rows = queries[k:k + block]
+        rows = queries[k : k + block]
         a, b = int(rows[0]), int(rows[-1]) + 1
         lo = 0 if window is None else int(window[a])
         cand = np.arange(lo, b, dtype=np.int64)
@@ -237,8 +261,9 @@ def _best(sims: np.ndarray, cand: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return np.where(ok, cand[j], NO_MATCH), np.where(ok, c, -1.0).astype(np.float32)
 
 
-def _replay_ivf(v, times, ttl_s, window, capacity, use_threshold, s: IndexSettings, seed: int,
-                search: np.ndarray) -> Replay:
+def _replay_ivf(
+    v, times, ttl_s, window, capacity, use_threshold, s: IndexSettings, seed: int, search: np.ndarray
+) -> Replay:
     """Rows not in `search` probe no list (their answer is known); every row is an entry."""
     m = len(v)
     lists = _InvertedLists.build(v, s, seed, search)
@@ -246,8 +271,9 @@ def _replay_ivf(v, times, ttl_s, window, capacity, use_threshold, s: IndexSettin
     # 1,000, measured at 400k rows). LRU recency is refreshed per block, so a capacity caps it.
     nlist = len(lists.starts) - 1
     per_row = max(1.0, float((lists.probes >= 0).sum()) / max(int(search.sum()), 1))
-    block = max(1, min(int(s.queries_per_list * nlist / per_row * m / max(int(search.sum()), 1)), 1 << 18,
-                       capacity or m))
+    block = max(
+        1, min(int(s.queries_per_list * nlist / per_row * m / max(int(search.sum()), 1)), 1 << 18, capacity or m)
+    )
     match_index = np.full(m, NO_MATCH, dtype=np.int64)
     match_cosine = np.full(m, -1.0, dtype=np.float32)
     last_use = np.arange(m, dtype=np.int64)
@@ -256,9 +282,9 @@ def _replay_ivf(v, times, ttl_s, window, capacity, use_threshold, s: IndexSettin
         rows = np.arange(a, b, dtype=np.int64)
         q_rows, q_idx, q_cos = [], [], []
         for c, qs in lists.queries_by_list(a, b):
-            mem = lists.members(c, int(qs[-1]))           # entries inserted before the last query
+            mem = lists.members(c, int(qs[-1]))  # entries inserted before the last query
             if window is not None:
-                mem = mem[np.searchsorted(mem, window[qs[0]]):]
+                mem = mem[np.searchsorted(mem, window[qs[0]]) :]
             if capacity is not None:
                 mem = mem[_alive_lru(mem, a, last_use, capacity)]
             if mem.size == 0:
@@ -267,7 +293,7 @@ def _replay_ivf(v, times, ttl_s, window, capacity, use_threshold, s: IndexSettin
             step = max(1, (1 << 22) // mem.size)
             vm = v[mem]
             for k in range(0, qs.size, step):
-                qk = qs[k:k + step]
+                qk = qs[k : k + step]
                 sims = v[qk] @ vm.T
                 _mask_later_and_expired(sims, qk, mem, times, ttl_s)
                 idx, cos = _best(sims, mem)
@@ -301,9 +327,9 @@ def _merge_per_row(rows, q_rows, q_idx, q_cos) -> tuple[np.ndarray, np.ndarray]:
 class _InvertedLists:
     """Rows grouped by their nearest centroid (each list in arrival order) and each row's probes."""
 
-    order: np.ndarray    # row ids sorted by (list, row)
-    starts: np.ndarray   # list c holds order[starts[c]:starts[c + 1]]
-    probes: np.ndarray   # (m, max probes) lists each row scans, nearest first; -1: none
+    order: np.ndarray  # row ids sorted by (list, row)
+    starts: np.ndarray  # list c holds order[starts[c]:starts[c + 1]]
+    probes: np.ndarray  # (m, max probes) lists each row scans, nearest first; -1: none
 
     @classmethod
     def build(cls, v: np.ndarray, s: IndexSettings, seed: int, search: np.ndarray | None = None) -> _InvertedLists:
@@ -312,18 +338,25 @@ class _InvertedLists:
 
         m, d = v.shape
         nlist = max(1, min(m // s.rows_per_list, m // s.kmeans_points_per_list))
-        km = faiss.Kmeans(d, nlist, niter=s.kmeans_iterations, seed=seed, spherical=True,
-                          max_points_per_centroid=s.kmeans_points_per_list, verbose=False)
+        km = faiss.Kmeans(
+            d,
+            nlist,
+            niter=s.kmeans_iterations,
+            seed=seed,
+            spherical=True,
+            max_points_per_centroid=s.kmeans_points_per_list,
+            verbose=False,
+        )
         km.train(v)  # faiss samples max_points_per_centroid · nlist rows with `seed`
         quantizer = faiss.IndexFlatIP(d)
         quantizer.add(km.centroids)
         k = min(max(s.probes, s.max_probes if s.flat_margin > 0 else s.probes), nlist)
         probes = np.empty((m, k), dtype=np.int32)
         for a in range(0, m, 65536):  # chunks keep the (rows, k) scores small
-            score, lists = quantizer.search(v[a:a + 65536], k)
+            score, lists = quantizer.search(v[a : a + 65536], k)
             far = score < score[:, :1] - s.flat_margin
-            far[:, :s.probes] = False
-            probes[a:a + 65536] = np.where(far, -1, lists)
+            far[:, : s.probes] = False
+            probes[a : a + 65536] = np.where(far, -1, lists)
         home = probes[:, 0].astype(np.int64)  # every row is an entry in its nearest list
         if search is not None:
             probes[~search] = -1
@@ -332,8 +365,8 @@ class _InvertedLists:
         return cls(order=order.astype(np.int64), starts=starts, probes=probes)
 
     def members(self, c: int, before: int) -> np.ndarray:
-        mem = self.order[self.starts[c]:self.starts[c + 1]]
-        return mem[:np.searchsorted(mem, before)]
+        mem = self.order[self.starts[c] : self.starts[c + 1]]
+        return mem[: np.searchsorted(mem, before)]
 
     def queries_by_list(self, a: int, b: int):
         """(list, rows in a..b-1 probing it, ascending) for every list probed by the block."""

@@ -25,13 +25,13 @@ class ThresholdEstimate:
 
     threshold: float
     hits: int
-    hit_rate: float                      # hits / all calls considered
-    estimated_precision: float | None    # expected share of hits whose cached answer is right
+    hit_rate: float  # hits / all calls considered
+    estimated_precision: float | None  # expected share of hits whose cached answer is right
     precision_interval: tuple[float, float] | None
-    entity_hit_share: float | None       # share of hits whose texts carry entity values
-    avoided_cost_usd: float              # over the log (not per month)
+    entity_hit_share: float | None  # share of hits whose texts carry entity values
+    avoided_cost_usd: float  # over the log (not per month)
     monthly_avoided_cost_usd: float
-    monthly_net_savings_usd: float       # avoided cost minus the cache's own monthly cost
+    monthly_net_savings_usd: float  # avoided cost minus the cache's own monthly cost
     savings_interval_usd: tuple[float, float]
 
     @property
@@ -53,12 +53,22 @@ def _group_sums(values: np.ndarray, group_codes: np.ndarray, n_groups: int) -> n
     return out
 
 
-def sweep(match_cosine: np.ndarray, p_right: np.ndarray, cost_usd: np.ndarray,
-          thresholds=DEFAULT_THRESHOLDS, *, groups: np.ndarray | None = None,
-          has_entities: np.ndarray | None = None, monthly_factor: float = 1.0,
-          monthly_cache_cost_usd: float = 0.0, n_boot: int = 200, seed: int = 0,
-          p_right_draws: np.ndarray | None = None, n_total: int | None = None,
-          precision_margin: float = 0.0) -> tuple[ThresholdEstimate, ...]:
+def sweep(
+    match_cosine: np.ndarray,
+    p_right: np.ndarray,
+    cost_usd: np.ndarray,
+    thresholds=DEFAULT_THRESHOLDS,
+    *,
+    groups: np.ndarray | None = None,
+    has_entities: np.ndarray | None = None,
+    monthly_factor: float = 1.0,
+    monthly_cache_cost_usd: float = 0.0,
+    n_boot: int = 200,
+    seed: int = 0,
+    p_right_draws: np.ndarray | None = None,
+    n_total: int | None = None,
+    precision_margin: float = 0.0,
+) -> tuple[ThresholdEstimate, ...]:
     """Estimates for each threshold over the calls given (one row per call, NaN/-1 = no match).
 
     `p_right_draws` (draws, n): posterior samples of p_right (after labelled pairs); their
@@ -73,7 +83,7 @@ def sweep(match_cosine: np.ndarray, p_right: np.ndarray, cost_usd: np.ndarray,
     n_total = n if n_total is None else n_total
     ent = np.zeros(n, bool) if has_entities is None else np.asarray(has_entities, bool)
     t = np.asarray(thresholds, dtype=np.float64)
-    hit = cos[:, None] >= t[None, :]                       # (n, k)
+    hit = cos[:, None] >= t[None, :]  # (n, k)
     codes = np.zeros(n, np.int64) if groups is None else np.unique(groups, return_inverse=True)[1]
     n_groups = int(codes.max()) + 1 if n else 1
     if n_groups > MAX_BOOT_GROUPS:
@@ -92,7 +102,7 @@ def sweep(match_cosine: np.ndarray, p_right: np.ndarray, cost_usd: np.ndarray,
     boot_prec = np.divide(weights @ sums["p"], boot_hits, out=np.full_like(boot_hits, np.nan), where=boot_hits > 0)
     boot_cost = weights @ sums["cost"]
     if p_right_draws is not None:
-        draw_prec = (p_right_draws @ hit) / np.maximum(hit.sum(axis=0), 1)   # (draws, k)
+        draw_prec = (p_right_draws @ hit) / np.maximum(hit.sum(axis=0), 1)  # (draws, k)
     out = []
     for k, thr in enumerate(t):
         h = hit[:, k]
@@ -105,8 +115,11 @@ def sweep(match_cosine: np.ndarray, p_right: np.ndarray, cost_usd: np.ndarray,
             spread = boot_prec[:, k] - np.nanmean(boot_prec[:, k])
             if p_right_draws is not None:
                 # Model uncertainty (posterior draws) plus the stream's own sampling spread.
-                spread = np.random.default_rng(seed + k).choice(spread[np.isfinite(spread)], draw_prec.shape[0]) \
-                    + draw_prec[:, k] - prec
+                spread = (
+                    np.random.default_rng(seed + k).choice(spread[np.isfinite(spread)], draw_prec.shape[0])
+                    + draw_prec[:, k]
+                    - prec
+                )
             lo, hi = np.nanpercentile(prec + spread, [2.5, 97.5])
             if p_right_draws is None:
                 lo, hi = lo - precision_margin, hi + precision_margin
@@ -114,13 +127,20 @@ def sweep(match_cosine: np.ndarray, p_right: np.ndarray, cost_usd: np.ndarray,
             ent_share = float(ent[h].mean())
         else:
             prec, interval, ent_share = None, None, None
-        out.append(ThresholdEstimate(
-            threshold=float(thr), hits=n_hit, hit_rate=n_hit / n_total if n_total else 0.0,
-            estimated_precision=prec, precision_interval=interval, entity_hit_share=ent_share,
-            avoided_cost_usd=avoided, monthly_avoided_cost_usd=monthly,
-            monthly_net_savings_usd=monthly - monthly_cache_cost_usd,
-            savings_interval_usd=(float(lo_s) - monthly_cache_cost_usd, float(hi_s) - monthly_cache_cost_usd),
-        ))
+        out.append(
+            ThresholdEstimate(
+                threshold=float(thr),
+                hits=n_hit,
+                hit_rate=n_hit / n_total if n_total else 0.0,
+                estimated_precision=prec,
+                precision_interval=interval,
+                entity_hit_share=ent_share,
+                avoided_cost_usd=avoided,
+                monthly_avoided_cost_usd=monthly,
+                monthly_net_savings_usd=monthly - monthly_cache_cost_usd,
+                savings_interval_usd=(float(lo_s) - monthly_cache_cost_usd, float(hi_s) - monthly_cache_cost_usd),
+            )
+        )
     return tuple(out)
 
 

@@ -30,28 +30,28 @@ MIN_SEGMENT_DAYS = 7  # a full week on each side: weekdays balance and one bad d
 class StabilityRules:
     """Thresholds of the verdict (set under [capacity], see CapacitySettings)."""
 
-    min_days: int = 14                 # full days needed; also the calm stretch wanted after a change
-    max_weekly_change: float = 0.03    # a significant trend smaller than this still counts as level
-    min_step_change: float = 0.15      # a level shift smaller than this is noise for sizing
-    max_daily_cv: float = 0.25         # deseasonalized daily volume more variable than this: too volatile
-    alpha: float = 0.05                # significance level of the trend and shift tests
+    min_days: int = 14  # full days needed; also the calm stretch wanted after a change
+    max_weekly_change: float = 0.03  # a significant trend smaller than this still counts as level
+    min_step_change: float = 0.15  # a level shift smaller than this is noise for sizing
+    max_daily_cv: float = 0.25  # deseasonalized daily volume more variable than this: too volatile
+    alpha: float = 0.05  # significance level of the trend and shift tests
 
 
 @dataclass(frozen=True)
 class Stability:
-    verdict: str                       # "stable" | "unstable"
+    verdict: str  # "stable" | "unstable"
     reason: str
-    wait_days: int                     # rerun advice when unstable (0 when stable)
+    wait_days: int  # rerun advice when unstable (0 when stable)
     n_days: int
     first_day: str | None
     last_day: str | None
-    weekly_change: float | None        # trend, relative change per week
+    weekly_change: float | None  # trend, relative change per week
     weekly_change_interval: tuple[float, float] | None
-    trend_p_value: float | None        # Mann-Kendall
+    trend_p_value: float | None  # Mann-Kendall
     week_over_week_change: float | None  # last 7 days vs the 7 before
     daily_cv: float | None
-    step_change: float | None          # best level shift, relative (after / before - 1)
-    step_day: str | None               # first day at the new level
+    step_change: float | None  # best level shift, relative (after / before - 1)
+    step_day: str | None  # first day at the new level
     step_p_value: float | None
     seasonality_removed: bool
 
@@ -128,11 +128,25 @@ def assess_stability(counts: pd.Series, rules: StabilityRules) -> Stability:
     last = str(counts.index[-1].date()) if n else None
     if n < rules.min_days:
         return Stability(
-            verdict="unstable", wait_days=rules.min_days - n, n_days=n, first_day=first, last_day=last,
-            reason=(f"the log holds {n} full days; {rules.min_days} are needed to tell a trend from the weekly "
-                    f"pattern. Rerun in {rules.min_days - n} days with a longer log before reserving capacity."),
-            weekly_change=None, weekly_change_interval=None, trend_p_value=None, week_over_week_change=None,
-            daily_cv=None, step_change=None, step_day=None, step_p_value=None, seasonality_removed=False)
+            verdict="unstable",
+            wait_days=rules.min_days - n,
+            n_days=n,
+            first_day=first,
+            last_day=last,
+            reason=(
+                f"the log holds {n} full days; {rules.min_days} are needed to tell a trend from the weekly "
+                f"pattern. Rerun in {rules.min_days - n} days with a longer log before reserving capacity."
+            ),
+            weekly_change=None,
+            weekly_change_interval=None,
+            trend_p_value=None,
+            week_over_week_change=None,
+            daily_cv=None,
+            step_change=None,
+            step_day=None,
+            step_p_value=None,
+            seasonality_removed=False,
+        )
 
     y = counts.to_numpy(dtype=np.float64)
     z = np.log1p(y)
@@ -160,28 +174,65 @@ def assess_stability(counts: pd.Series, rules: StabilityRules) -> Stability:
     # Either test may carry the trend: Kendall is robust to odd days, the slope CI uses their size.
     trend_hit = (tau_p < rules.alpha or lo > 0 or hi < 0) and abs(weekly) >= rules.max_weekly_change
     step_hit = sse_step < sse_line and abs(step) >= rules.min_step_change and step_p < rules.alpha
-    common = {"n_days": n, "first_day": first, "last_day": last, "weekly_change": weekly,
-              "weekly_change_interval": interval, "trend_p_value": tau_p, "week_over_week_change": wow,
-              "daily_cv": cv, "step_change": step, "step_day": step_day, "step_p_value": step_p,
-              "seasonality_removed": seasonal}
+    common = {
+        "n_days": n,
+        "first_day": first,
+        "last_day": last,
+        "weekly_change": weekly,
+        "weekly_change_interval": interval,
+        "trend_p_value": tau_p,
+        "week_over_week_change": wow,
+        "daily_cv": cv,
+        "step_change": step,
+        "step_day": step_day,
+        "step_p_value": step_p,
+        "seasonality_removed": seasonal,
+    }
     if step_hit:
         since = n - k
         wait = max(rules.min_days - since, 0)
-        then = (f"rerun in {wait} days, when {rules.min_days} days at the new level are in the log" if wait
-                else f"rerun with the log cut to calls from {step_day} on")
-        return Stability(verdict="unstable", wait_days=wait, **common, reason=(
-            f"daily volume shifted by {step:+.0%} around {step_day} (t-test {_p(step_p)}); reserving on a mix of "
-            f"the old and new level would mis-size it: {then}."))
+        then = (
+            f"rerun in {wait} days, when {rules.min_days} days at the new level are in the log"
+            if wait
+            else f"rerun with the log cut to calls from {step_day} on"
+        )
+        return Stability(
+            verdict="unstable",
+            wait_days=wait,
+            **common,
+            reason=(
+                f"daily volume shifted by {step:+.0%} around {step_day} (t-test {_p(step_p)}); reserving on a mix of "
+                f"the old and new level would mis-size it: {then}."
+            ),
+        )
     if trend_hit:
-        return Stability(verdict="unstable", wait_days=rules.min_days, **common, reason=(
-            f"daily volume is trending {weekly:+.1%} per week (95 % CI {interval[0]:+.1%} to {interval[1]:+.1%}, "
-            f"Mann-Kendall {_p(tau_p)}) with the weekly pattern removed: rerun in {rules.min_days} days to see "
-            "whether it levels off before reserving."))
+        return Stability(
+            verdict="unstable",
+            wait_days=rules.min_days,
+            **common,
+            reason=(
+                f"daily volume is trending {weekly:+.1%} per week (95 % CI {interval[0]:+.1%} to {interval[1]:+.1%}, "
+                f"Mann-Kendall {_p(tau_p)}) with the weekly pattern removed: rerun in {rules.min_days} days to see "
+                "whether it levels off before reserving."
+            ),
+        )
     if cv > rules.max_daily_cv:
-        return Stability(verdict="unstable", wait_days=rules.min_days, **common, reason=(
-            f"daily volume varies too much (coefficient of variation {cv:.0%} after removing the weekly pattern, "
-            f"limit {rules.max_daily_cv:.0%}): rerun in {rules.min_days} days."))
-    return Stability(verdict="stable", wait_days=0, **common, reason=(
-        f"over {n} days the level holds: trend {weekly:+.1%} per week (95 % CI {interval[0]:+.1%} to "
-        f"{interval[1]:+.1%}, Mann-Kendall {_p(tau_p)}), no level shift of {rules.min_step_change:.0%} or more, "
-        f"daily coefficient of variation {cv:.0%}."))
+        return Stability(
+            verdict="unstable",
+            wait_days=rules.min_days,
+            **common,
+            reason=(
+                f"daily volume varies too much (coefficient of variation {cv:.0%} after removing the weekly pattern, "
+                f"limit {rules.max_daily_cv:.0%}): rerun in {rules.min_days} days."
+            ),
+        )
+    return Stability(
+        verdict="stable",
+        wait_days=0,
+        **common,
+        reason=(
+            f"over {n} days the level holds: trend {weekly:+.1%} per week (95 % CI {interval[0]:+.1%} to "
+            f"{interval[1]:+.1%}, Mann-Kendall {_p(tau_p)}), no level shift of {rules.min_step_change:.0%} or more, "
+            f"daily coefficient of variation {cv:.0%}."
+        ),
+    )

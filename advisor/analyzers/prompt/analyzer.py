@@ -22,12 +22,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from advisor.core import schema as S
-from advisor.core.config import settings
-from advisor.core.errors import ConfigError
 from advisor.analyzers import AnalysisContext, register
 from advisor.analyzers.prompt.caching import PROFILES, profile_for, replay_prompt_cache
 from advisor.analyzers.resample import bootstrap_monthly_interval, resampling_units
+from advisor.core import schema as S
+from advisor.core.config import settings
+from advisor.core.errors import ConfigError
 
 # Other providers get the Anthropic rules: paying for writes is the cautious assumption.
 _PROVIDER_PROFILE = {"anthropic": "anthropic", "openai": "openai", "azure": "openai"}
@@ -37,12 +37,12 @@ _PROVIDER_PROFILE = {"anthropic": "anthropic", "openai": "openai", "azure": "ope
 class PromptSettings:
     """Section [prompt]."""
 
-    summarize_after_turns: int = 4        # k: the last k turns stay verbatim, older ones are summarized
-    summary_ratio: float = 0.25           # summary tokens / tokens summarized
-    summary_model: str | None = None      # model that writes summaries; default: the call's own model
+    summarize_after_turns: int = 4  # k: the last k turns stay verbatim, older ones are summarized
+    summary_ratio: float = 0.25  # summary tokens / tokens summarized
+    summary_model: str | None = None  # model that writes summaries; default: the call's own model
     summary_provider: str | None = None
-    cache_profile: str = "auto"           # auto (by provider) | anthropic | openai
-    cache_ttl_s: float | None = None      # overrides of the profile's rules
+    cache_profile: str = "auto"  # auto (by provider) | anthropic | openai
+    cache_ttl_s: float | None = None  # overrides of the profile's rules
     cache_min_prefix_tokens: int | None = None
     cache_write_multiplier: float | None = None
     cache_read_multiplier: float | None = None
@@ -54,18 +54,19 @@ class PromptSettings:
         if not 0 < self.summary_ratio < 1:
             raise ConfigError.setting("prompt.summary_ratio", "a fraction in (0, 1), e.g. 0.25", self.summary_ratio)
         if self.cache_profile != "auto" and self.cache_profile not in PROFILES:
-            raise ConfigError.setting("prompt.cache_profile", f"one of auto, {', '.join(PROFILES)}",
-                                      self.cache_profile)
+            raise ConfigError.setting("prompt.cache_profile", f"one of auto, {', '.join(PROFILES)}", self.cache_profile)
         if self.cache_ttl_s is not None and not self.cache_ttl_s > 0:
             raise ConfigError.setting("prompt.cache_ttl_s", "a number of seconds > 0", self.cache_ttl_s)
         if self.cache_min_prefix_tokens is not None and self.cache_min_prefix_tokens < 0:
-            raise ConfigError.setting("prompt.cache_min_prefix_tokens", "an integer >= 0",
-                                      self.cache_min_prefix_tokens)
+            raise ConfigError.setting("prompt.cache_min_prefix_tokens", "an integer >= 0", self.cache_min_prefix_tokens)
         if self.cache_write_multiplier is not None and not 1 <= self.cache_write_multiplier < float("inf"):
-            raise ConfigError.setting("prompt.cache_write_multiplier", "a finite number >= 1", self.cache_write_multiplier)
+            raise ConfigError.setting(
+                "prompt.cache_write_multiplier", "a finite number >= 1", self.cache_write_multiplier
+            )
         if self.cache_read_multiplier is not None and not 0 <= self.cache_read_multiplier <= 1:
-            raise ConfigError.setting("prompt.cache_read_multiplier", "a fraction in [0, 1]",
-                                      self.cache_read_multiplier)
+            raise ConfigError.setting(
+                "prompt.cache_read_multiplier", "a fraction in [0, 1]", self.cache_read_multiplier
+            )
         if self.n_bootstrap < 100:
             raise ConfigError.setting("prompt.n_bootstrap", "an integer >= 100", self.n_bootstrap)
 
@@ -74,7 +75,7 @@ class PromptSettings:
 class Composition:
     """Token totals over the log and shares of all tokens (input + output)."""
 
-    source: str                   # "columns" | "derived from conversation order" | ...
+    source: str  # "columns" | "derived from conversation order" | ...
     system_tokens: int
     history_tokens: int
     user_tokens: int
@@ -93,7 +94,7 @@ class PromptFindings:
     name: str
     monthly_savings_usd: float
     savings_interval_usd: tuple[float, float]
-    recommended: str | None                 # "prompt_caching" | "history_summarization" | None
+    recommended: str | None  # "prompt_caching" | "history_summarization" | None
     composition: Composition
     system_share_of_input: float
     summarization: dict[str, Any]
@@ -108,20 +109,28 @@ class PromptFindings:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "name": self.name, "monthly_savings_usd": self.monthly_savings_usd,
-            "savings_interval_usd": list(self.savings_interval_usd), "recommended": self.recommended,
-            "composition": self.composition.to_dict(), "system_share_of_input": self.system_share_of_input,
-            "summarization": dict(self.summarization), "prompt_caching": dict(self.prompt_caching),
-            "warnings": list(self.warnings), "skipped_reason": self.skipped_reason,
+            "name": self.name,
+            "monthly_savings_usd": self.monthly_savings_usd,
+            "savings_interval_usd": list(self.savings_interval_usd),
+            "recommended": self.recommended,
+            "composition": self.composition.to_dict(),
+            "system_share_of_input": self.system_share_of_input,
+            "summarization": dict(self.summarization),
+            "prompt_caching": dict(self.prompt_caching),
+            "warnings": list(self.warnings),
+            "skipped_reason": self.skipped_reason,
         }
 
 
 def _conversation_order(frame: pd.DataFrame) -> np.ndarray:
     """Row positions ordered by conversation, then turn (when present), then time."""
-    keys = {"c": frame[S.CONVERSATION_ID].astype("string").fillna("").to_numpy(dtype=object),
-            # As naive UTC datetime64: a tz-aware column would become an object array of
-            # Timestamps (about 1 s per million rows to build and sort).
-            "t": frame[S.TIMESTAMP].to_numpy(dtype="datetime64[ns]"), "p": np.arange(len(frame))}
+    keys = {
+        "c": frame[S.CONVERSATION_ID].astype("string").fillna("").to_numpy(dtype=object),
+        # As naive UTC datetime64: a tz-aware column would become an object array of
+        # Timestamps (about 1 s per million rows to build and sort).
+        "t": frame[S.TIMESTAMP].to_numpy(dtype="datetime64[ns]"),
+        "p": np.arange(len(frame)),
+    }
     if S.TURN in frame.columns:
         keys["u"] = frame[S.TURN].fillna(0).to_numpy(np.int64)
     by = ["c", "u", "t", "p"] if "u" in keys else ["c", "t", "p"]
@@ -139,7 +148,9 @@ def token_composition(log: S.QueryLog, warnings: list[str]) -> tuple[np.ndarray,
         history = frame[S.HISTORY_TOKENS].fillna(0).to_numpy(np.int64)
         return np.minimum(system, inp), np.minimum(history, np.maximum(inp - system, 0)), "columns"
     if not log.has(S.CONVERSATION_ID):
-        system = frame[S.SYSTEM_TOKENS].fillna(0).to_numpy(np.int64) if log.has(S.SYSTEM_TOKENS) else np.zeros(n, np.int64)
+        system = (
+            frame[S.SYSTEM_TOKENS].fillna(0).to_numpy(np.int64) if log.has(S.SYSTEM_TOKENS) else np.zeros(n, np.int64)
+        )
         return np.minimum(system, inp), np.zeros(n, np.int64), "columns (no conversations: no history)"
     order = _conversation_order(frame)
     conv = frame[S.CONVERSATION_ID].astype("string").fillna("").to_numpy(dtype=object)[order]
@@ -163,8 +174,10 @@ def token_composition(log: S.QueryLog, warnings: list[str]) -> tuple[np.ndarray,
     else:
         system_o = np.zeros(n, np.int64)
         source = "derived from conversation order (system prompt not separable)"
-        warnings.append("The log has neither system_tokens nor query text, so the system prompt cannot be told "
-                        "from history; it is counted as history (and the first turn's prompt as user message).")
+        warnings.append(
+            "The log has neither system_tokens nor query text, so the system prompt cannot be told "
+            "from history; it is counted as history (and the first turn's prompt as user message)."
+        )
     system_o = np.minimum(system_o, inp[order])
     history_o = np.maximum(prefix - system_o, 0)
     system, history = np.empty(n, np.int64), np.empty(n, np.int64)
@@ -183,7 +196,7 @@ def _older_history(log: S.QueryLog, history: np.ndarray, system: np.ndarray, k: 
     conv = frame[S.CONVERSATION_ID].astype("string").fillna("").to_numpy(dtype=object)[order]
     first = np.r_[True, conv[1:] != conv[:-1]] | (conv == "")
     user = np.maximum(inp - system[order] - history[order], 0)
-    turn_tokens = user + out                      # what each turn adds to later prompts
+    turn_tokens = user + out  # what each turn adds to later prompts
     start_idx = np.maximum.accumulate(np.where(first, np.arange(len(order)), 0))
     cum = np.cumsum(turn_tokens)
     pos = np.arange(len(order))
@@ -211,8 +224,11 @@ def _cache_savings(log, baseline, ctx, s: PromptSettings, system, history, warni
     n = log.n_calls
     inp = frame[S.INPUT_TOKENS].to_numpy(np.int64)
     if s.cache_profile == "auto":
-        prov = frame[S.PROVIDER].astype("string").fillna("").str.lower().to_numpy(dtype=object) \
-            if S.PROVIDER in frame.columns else np.full(n, "", dtype=object)
+        prov = (
+            frame[S.PROVIDER].astype("string").fillna("").str.lower().to_numpy(dtype=object)
+            if S.PROVIDER in frame.columns
+            else np.full(n, "", dtype=object)
+        )
         names = np.array([_PROVIDER_PROFILE.get(p, "anthropic") for p in prov], dtype=object)
     else:
         names = np.full(n, s.cache_profile, dtype=object)
@@ -222,18 +238,29 @@ def _cache_savings(log, baseline, ctx, s: PromptSettings, system, history, warni
     read_mult = np.ones(n)
     used = {}
     for name in sorted(set(names)):
-        prof = profile_for(name, ttl_s=s.cache_ttl_s, min_prefix_tokens=s.cache_min_prefix_tokens,
-                           write_multiplier=s.cache_write_multiplier, read_multiplier=s.cache_read_multiplier)
+        prof = profile_for(
+            name,
+            ttl_s=s.cache_ttl_s,
+            min_prefix_tokens=s.cache_min_prefix_tokens,
+            write_multiplier=s.cache_write_multiplier,
+            read_multiplier=s.cache_read_multiplier,
+        )
         rep = replay_prompt_cache(frame, system, history, prof)
         mask = names == name
         read[mask], write[mask] = rep.read_tokens[mask], rep.write_tokens[mask]
         write_mult[mask], read_mult[mask] = prof.write_multiplier, prof.read_multiplier
-        used[name] = {"calls": int(mask.sum()), **{k: getattr(prof, k) for k in (
-            "min_prefix_tokens", "ttl_s", "write_multiplier", "read_multiplier", "increment_tokens")}}
+        used[name] = {
+            "calls": int(mask.sum()),
+            **{
+                k: getattr(prof, k)
+                for k in ("min_prefix_tokens", "ttl_s", "write_multiplier", "read_multiplier", "increment_tokens")
+            },
+        }
     rate, cached_rate, known = _rates(ctx, frame, inp)
     if (~known & (read > 0)).any():
-        warnings.append("No catalog cached-input price for some models; their cache reads use the profile's "
-                        "read multiplier.")
+        warnings.append(
+            "No catalog cached-input price for some models; their cache reads use the profile's read multiplier."
+        )
     read_rate = np.where(known, cached_rate, rate * read_mult)
     new_input = (inp - read) * rate + read * read_rate + write * (write_mult - 1.0) * rate
     per_call = np.asarray(baseline.per_call_input_cost_usd, dtype=np.float64) - new_input
@@ -245,7 +272,8 @@ def _cache_savings(log, baseline, ctx, s: PromptSettings, system, history, warni
         "write_share_of_input": float(write.sum() / total_in) if total_in else 0.0,
         "monthly_savings_usd": float(per_call.sum()) * factor,
         "savings_share_of_api_cost": float(per_call.sum() / baseline.per_call_cost_usd.sum())
-        if baseline.per_call_cost_usd.sum() > 0 else 0.0,
+        if baseline.per_call_cost_usd.sum() > 0
+        else 0.0,
         "price_source": "catalog cached-input price" if known[read > 0].all() else "catalog where known, else profile",
     }
     return per_call, read, detail
@@ -270,7 +298,8 @@ def _summary_savings(log, baseline, ctx, s: PromptSettings, system, history):
     factor = float(baseline.monthly_factor)
     total_in = float(inp.sum())
     detail = {
-        "summarize_after_turns": s.summarize_after_turns, "summary_ratio": s.summary_ratio,
+        "summarize_after_turns": s.summarize_after_turns,
+        "summary_ratio": s.summary_ratio,
         "calls_with_summarized_history_share": float((older > 0).mean()) if len(older) else 0.0,
         "input_token_reduction_share": float(saved_tokens.sum() / total_in) if total_in else 0.0,
         "summary_calls_per_month": float((grown > 0).sum()) * factor,
@@ -303,19 +332,33 @@ def analyze_prompt(log: S.QueryLog, baseline, ctx: AnalysisContext) -> PromptFin
     inp = frame[S.INPUT_TOKENS].to_numpy(np.int64)
     out = frame[S.OUTPUT_TOKENS].to_numpy(np.int64)
     user = np.maximum(inp - system - history, 0)
-    comp = Composition(source=source, system_tokens=int(system.sum()), history_tokens=int(history.sum()),
-                       user_tokens=int(user.sum()), output_tokens=int(out.sum()))
+    comp = Composition(
+        source=source,
+        system_tokens=int(system.sum()),
+        history_tokens=int(history.sum()),
+        user_tokens=int(user.sum()),
+        output_tokens=int(out.sum()),
+    )
     system_share = float(system.sum() / inp.sum()) if inp.sum() else 0.0
     if not log.has(S.CONVERSATION_ID) and not log.has(S.SYSTEM_TOKENS):
         zero = np.zeros(n)
         return PromptFindings(
-            name="prompt", monthly_savings_usd=0.0, savings_interval_usd=(0.0, 0.0), recommended=None,
-            composition=comp, system_share_of_input=system_share, summarization={}, prompt_caching={},
+            name="prompt",
+            monthly_savings_usd=0.0,
+            savings_interval_usd=(0.0, 0.0),
+            recommended=None,
+            composition=comp,
+            system_share_of_input=system_share,
+            summarization={},
+            prompt_caching={},
             skipped_reason="the log has no conversation_id and no system_tokens, so no call's prompt can be known "
-                           "to repeat another's; map a conversation or session column with --map conversation_id=...",
-            per_call_system_tokens=system, per_call_history_tokens=history,
-            per_call_cache_read_tokens=np.zeros(n, np.int64), per_call_cache_savings_usd=zero,
-            per_call_summary_savings_usd=zero)
+            "to repeat another's; map a conversation or session column with --map conversation_id=...",
+            per_call_system_tokens=system,
+            per_call_history_tokens=history,
+            per_call_cache_read_tokens=np.zeros(n, np.int64),
+            per_call_cache_savings_usd=zero,
+            per_call_summary_savings_usd=zero,
+        )
 
     cache_per_call, read, cache_detail = _cache_savings(log, baseline, ctx, s, system, history, warnings)
     sum_per_call, sum_detail = _summary_savings(log, baseline, ctx, s, system, history)
@@ -329,13 +372,24 @@ def analyze_prompt(log: S.QueryLog, baseline, ctx: AnalysisContext) -> PromptFin
     units, unit_name = resampling_units(frame)
     interval = bootstrap_monthly_interval(chosen, units, factor, seed=ctx.config.seed, n_boot=s.n_bootstrap)
     if system_share > 0.3:
-        warnings.append(f"The system prompt is {system_share:.0%} of all input tokens: worth a review for "
-                        "instructions the model does not need (no savings are claimed for this).")
+        warnings.append(
+            f"The system prompt is {system_share:.0%} of all input tokens: worth a review for "
+            "instructions the model does not need (no savings are claimed for this)."
+        )
     cache_detail["interval_unit"] = unit_name
     return PromptFindings(
-        name="prompt", monthly_savings_usd=float(chosen.sum()) * factor, savings_interval_usd=interval,
-        recommended=best, composition=comp, system_share_of_input=system_share, summarization=sum_detail,
-        prompt_caching=cache_detail, warnings=tuple(warnings),
-        per_call_system_tokens=system, per_call_history_tokens=history, per_call_cache_read_tokens=read,
-        per_call_cache_savings_usd=cache_per_call, per_call_summary_savings_usd=sum_per_call,
+        name="prompt",
+        monthly_savings_usd=float(chosen.sum()) * factor,
+        savings_interval_usd=interval,
+        recommended=best,
+        composition=comp,
+        system_share_of_input=system_share,
+        summarization=sum_detail,
+        prompt_caching=cache_detail,
+        warnings=tuple(warnings),
+        per_call_system_tokens=system,
+        per_call_history_tokens=history,
+        per_call_cache_read_tokens=read,
+        per_call_cache_savings_usd=cache_per_call,
+        per_call_summary_savings_usd=sum_per_call,
     )

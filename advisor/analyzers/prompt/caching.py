@@ -33,9 +33,9 @@ class CacheProfile:
     name: str
     min_prefix_tokens: int
     ttl_s: float
-    write_multiplier: float     # 1.25: writes cost 25 % more; 1.0: writes are free of premium
-    read_multiplier: float      # used only when the catalog has no cached-input price for the model
-    increment_tokens: int = 1   # cached prefixes are counted in steps of this many tokens above the minimum
+    write_multiplier: float  # 1.25: writes cost 25 % more; 1.0: writes are free of premium
+    read_multiplier: float  # used only when the catalog has no cached-input price for the model
+    increment_tokens: int = 1  # cached prefixes are counted in steps of this many tokens above the minimum
 
 
 PROFILES = {
@@ -48,8 +48,14 @@ PROFILES = {
 }
 
 
-def profile_for(name: str, *, ttl_s: float | None = None, min_prefix_tokens: int | None = None,
-                write_multiplier: float | None = None, read_multiplier: float | None = None) -> CacheProfile:
+def profile_for(
+    name: str,
+    *,
+    ttl_s: float | None = None,
+    min_prefix_tokens: int | None = None,
+    write_multiplier: float | None = None,
+    read_multiplier: float | None = None,
+) -> CacheProfile:
     """A named profile with any of its rules overridden (settings of [prompt])."""
     if name not in PROFILES:
         raise ConfigError.setting("prompt.cache_profile", f"one of auto, {', '.join(PROFILES)}", name)
@@ -72,18 +78,25 @@ class Replay:
     write_tokens: np.ndarray
 
 
-def replay_prompt_cache(frame: pd.DataFrame, system_tokens: np.ndarray, history_tokens: np.ndarray,
-                        profile: CacheProfile) -> Replay:
+def replay_prompt_cache(
+    frame: pd.DataFrame, system_tokens: np.ndarray, history_tokens: np.ndarray, profile: CacheProfile
+) -> Replay:
     """Replay the cache over a time-sorted frame (see the module docstring)."""
     n = len(frame)
     ts = frame[S.TIMESTAMP].to_numpy(dtype="datetime64[ns]").astype(np.int64) / 1e9
     inp = frame[S.INPUT_TOKENS].to_numpy(np.int64)
     static = np.minimum(system_tokens + history_tokens, inp)
-    conv = frame[S.CONVERSATION_ID].astype("string").fillna("").to_numpy(dtype=object) \
-        if S.CONVERSATION_ID in frame.columns else np.full(n, "", dtype=object)
-    model = frame[S.MODEL].astype(str).to_numpy(dtype=object)
-    task = frame[S.TASK].astype("string").fillna("").to_numpy(dtype=object) if S.TASK in frame.columns \
+    conv = (
+        frame[S.CONVERSATION_ID].astype("string").fillna("").to_numpy(dtype=object)
+        if S.CONVERSATION_ID in frame.columns
         else np.full(n, "", dtype=object)
+    )
+    model = frame[S.MODEL].astype(str).to_numpy(dtype=object)
+    task = (
+        frame[S.TASK].astype("string").fillna("").to_numpy(dtype=object)
+        if S.TASK in frame.columns
+        else np.full(n, "", dtype=object)
+    )
     m = profile.min_prefix_tokens
     ttl = profile.ttl_s
     sys_tok = np.asarray(system_tokens).astype(np.int64)

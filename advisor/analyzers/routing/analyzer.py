@@ -29,6 +29,13 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from advisor.analyzers import AnalysisContext, register
+from advisor.analyzers.routing.candidates import CandidateEstimate, CandidateInputs, estimate_from_labels
+from advisor.analyzers.routing.router.domain import DomainCheck
+from advisor.analyzers.routing.router.features import text_features
+from advisor.analyzers.routing.router.fitting import FitCache, cores
+from advisor.analyzers.routing.segments import cluster_requests
+from advisor.analyzers.routing.shipped import ShippedFallback
 from advisor.core.config import settings
 from advisor.core.errors import ConfigError, InputError
 from advisor.core.schema import (
@@ -41,23 +48,20 @@ from advisor.core.schema import (
     QUERY,
     TURN,
 )
-from advisor.analyzers import AnalysisContext, register
-from advisor.analyzers.routing.candidates import CandidateEstimate, CandidateInputs, estimate_from_labels
-from advisor.analyzers.routing.router.domain import DomainCheck
-from advisor.analyzers.routing.router.features import text_features
-from advisor.analyzers.routing.router.fitting import FitCache, cores
-from advisor.analyzers.routing.segments import cluster_requests
-from advisor.analyzers.routing.shipped import ShippedFallback
 
 if TYPE_CHECKING:
-    from advisor.cost.baseline import Baseline
     from advisor.core.schema import QueryLog
+    from advisor.cost.baseline import Baseline
 
 MAX_ECE = 0.05  # calibration error above which probabilities get a warning
 
 # Cheaper model per provider when the user names none and has no shadow labels.
-DEFAULT_CANDIDATES = {"openai": "gpt-4o-mini", "anthropic": "claude-haiku-4-5", "google": "gemini-2.0-flash",
-                      "mistral": "mistral-small-latest"}
+DEFAULT_CANDIDATES = {
+    "openai": "gpt-4o-mini",
+    "anthropic": "claude-haiku-4-5",
+    "google": "gemini-2.0-flash",
+    "mistral": "mistral-small-latest",
+}
 
 
 @dataclass(frozen=True)
@@ -79,8 +83,9 @@ class RoutingSettings:
         if self.min_labels < 20:
             raise ConfigError.setting("routing.min_labels", "an integer >= 20", self.min_labels)
         if not 0.0 < self.max_out_of_domain_share < 1.0:
-            raise ConfigError.setting("routing.max_out_of_domain_share", "a number strictly between 0 and 1",
-                                      self.max_out_of_domain_share)
+            raise ConfigError.setting(
+                "routing.max_out_of_domain_share", "a number strictly between 0 and 1", self.max_out_of_domain_share
+            )
 
 
 @dataclass(frozen=True)
@@ -92,10 +97,10 @@ class RoutingSegment:
     mean_input_tokens: float
     mean_output_tokens: float
     main_current_model: str
-    current_quality: float | None                  # absolute 0..1; None when nothing is labelled
-    candidate_quality: dict[str, float | None]     # expected absolute quality on each candidate
-    relative_quality: dict[str, float | None]      # candidate / current
-    n_labelled: dict[str, int]                     # "current" and each candidate
+    current_quality: float | None  # absolute 0..1; None when nothing is labelled
+    candidate_quality: dict[str, float | None]  # expected absolute quality on each candidate
+    relative_quality: dict[str, float | None]  # candidate / current
+    n_labelled: dict[str, int]  # "current" and each candidate
 
 
 @dataclass(frozen=True)
@@ -121,7 +126,11 @@ class RoutingFindings:
 
 def _plain(value):
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value) if not f.name.startswith("per_call_")}
+        return {
+            f.name: _plain(getattr(value, f.name))
+            for f in dataclasses.fields(value)
+            if not f.name.startswith("per_call_")
+        }
     if isinstance(value, dict):
         return {str(k): _plain(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
@@ -210,8 +219,11 @@ def analyze_routing(log: QueryLog, baseline: Baseline, ctx: AnalysisContext) -> 
     target = float(ctx.config.quality_target)
     frame = log.frame
     if not log.has(QUERY):
-        return RoutingFindings(quality_target=target, skipped_reason="the log has no query text (column 'query'); "
-                               "routing needs the request text to tell which requests a cheaper model can take.")
+        return RoutingFindings(
+            quality_target=target,
+            skipped_reason="the log has no query text (column 'query'); "
+            "routing needs the request text to tell which requests a cheaper model can take.",
+        )
     warnings: list[str] = []
     ctx_labels = ctx.labels
     if ctx_labels is not None:
@@ -219,7 +231,9 @@ def analyze_routing(log: QueryLog, baseline: Baseline, ctx: AnalysisContext) -> 
     texts = frame[QUERY].fillna("").astype(str).tolist()
     served = frame[MODEL].astype(str).to_numpy()
     served_models, served_code = _sorted_distinct(served)
-    served_providers = frame[PROVIDER].astype(str).to_numpy() if PROVIDER in frame.columns else np.array(["unknown"] * len(frame))
+    served_providers = (
+        frame[PROVIDER].astype(str).to_numpy() if PROVIDER in frame.columns else np.array(["unknown"] * len(frame))
+    )
     n = len(frame)
 
     ctx.progress("routing: embedding queries", 0, n)
@@ -233,15 +247,25 @@ def analyze_routing(log: QueryLog, baseline: Baseline, ctx: AnalysisContext) -> 
 
     current_labels, current_from_file = _labels_for(frame, ctx_labels, None, texts, served)
     known_current = current_labels[np.isfinite(current_labels)]
-    current_quality = np.where(np.isfinite(current_labels), current_labels, known_current.mean() if len(known_current) else 1.0)
+    current_quality = np.where(
+        np.isfinite(current_labels), current_labels, known_current.mean() if len(known_current) else 1.0
+    )
 
     per_call_cost = np.asarray(baseline.per_call_cost_usd, dtype=float)
     in_tok = frame[INPUT_TOKENS].to_numpy(dtype=float)
     out_tok = frame[OUTPUT_TOKENS].to_numpy(dtype=float)
     fallback_provider = str(served_providers[0]) if n else "openai"
 
-    fallback = ShippedFallback(cfg, distinct_vectors, text_of_call, texts, features, ctx.config.seed,
-                                lambda: getattr(ctx.get_embedder(), "model_id", None), target)
+    fallback = ShippedFallback(
+        cfg,
+        distinct_vectors,
+        text_of_call,
+        texts,
+        features,
+        ctx.config.seed,
+        lambda: getattr(ctx.get_embedder(), "model_id", None),
+        target,
+    )
     fit_cache = FitCache()  # candidates labelled on the same calls share their label-free work
     estimates: list[CandidateEstimate] = []
     labelled_masks: dict[str, np.ndarray] = {}
@@ -268,23 +292,53 @@ def analyze_routing(log: QueryLog, baseline: Baseline, ctx: AnalysisContext) -> 
             eligible = (served != name) & (cand_cost < per_call_cost)
             candidate_labels, candidate_from_file = _labels_for(frame, ctx_labels, name, texts, served)
             inputs = CandidateInputs(
-                model=name, provider=provider, eligible=eligible,
-                per_call_saving_usd=np.where(eligible, per_call_cost - cand_cost, 0.0), cost_ratio=ratio,
-                current_quality=current_quality, candidate_labels=candidate_labels, current_labels=current_labels,
-                monthly_factor=float(baseline.monthly_factor), labels_per_text=current_from_file | candidate_from_file,
+                model=name,
+                provider=provider,
+                eligible=eligible,
+                per_call_saving_usd=np.where(eligible, per_call_cost - cand_cost, 0.0),
+                cost_ratio=ratio,
+                current_quality=current_quality,
+                candidate_labels=candidate_labels,
+                current_labels=current_labels,
+                monthly_factor=float(baseline.monthly_factor),
+                labels_per_text=current_from_file | candidate_from_file,
             )
             labelled = np.isfinite(inputs.candidate_labels) & np.isfinite(current_labels)
-            good = inputs.candidate_labels[labelled] >= (current_labels[labelled] if cfg.quality_threshold is None else cfg.quality_threshold)
+            good = inputs.candidate_labels[labelled] >= (
+                current_labels[labelled] if cfg.quality_threshold is None else cfg.quality_threshold
+            )
             trainable = bool(labelled.sum() >= cfg.min_labels and 0 < good.sum() < len(good))
-            job = executor.submit(estimate_from_labels, inputs, distinct_vectors, user_features, target=target,
-                                  threshold=cfg.quality_threshold, seed=ctx.config.seed,
-                                  with_learning_curve=cfg.learning_curve, text_ids=text_of_call,
-                                  cache=fit_cache) if trainable else None
+            job = (
+                executor.submit(
+                    estimate_from_labels,
+                    inputs,
+                    distinct_vectors,
+                    user_features,
+                    target=target,
+                    threshold=cfg.quality_threshold,
+                    seed=ctx.config.seed,
+                    with_learning_curve=cfg.learning_curve,
+                    text_ids=text_of_call,
+                    cache=fit_cache,
+                )
+                if trainable
+                else None
+            )
             planned.append((name, None, inputs, labelled, job))
         # Cluster distinct texts weighted by their calls: the same segments, a fraction of the work.
         calls_per_text = np.bincount(text_of_call, minlength=len(distinct_texts))
-        clustering = executor.submit(cluster_requests, distinct_vectors, distinct_texts, n_segments=min(cfg.n_segments, n),
-                                     seed=ctx.config.seed, weights=calls_per_text) if any(p[1] is None for p in planned) else None
+        clustering = (
+            executor.submit(
+                cluster_requests,
+                distinct_vectors,
+                distinct_texts,
+                n_segments=min(cfg.n_segments, n),
+                seed=ctx.config.seed,
+                weights=calls_per_text,
+            )
+            if any(p[1] is None for p in planned)
+            else None
+        )
 
         for name, price_error, inputs, labelled, job in planned:
             if price_error is not None:
@@ -301,17 +355,30 @@ def analyze_routing(log: QueryLog, baseline: Baseline, ctx: AnalysisContext) -> 
             ctx.progress(f"routing: {name}", 1, 1)
 
         if not estimates:
-            return RoutingFindings(quality_target=target, warnings=tuple(warnings), domain=fallback.domain,
-                                   skipped_reason="no candidate model with a known price is cheaper than the current one; "
-                                   "name candidates in [routing] candidates.")
+            return RoutingFindings(
+                quality_target=target,
+                warnings=tuple(warnings),
+                domain=fallback.domain,
+                skipped_reason="no candidate model with a known price is cheaper than the current one; "
+                "name candidates in [routing] candidates.",
+            )
 
         ctx.progress("routing: segments", 0, 1)
         clusters = clustering.result()
     finally:
         executor.shutdown(wait=True, cancel_futures=True)
     clusters = dataclasses.replace(clusters, per_call_segment=clusters.per_call_segment[text_of_call])
-    segments = _segments(clusters, frame, (served_models, served_code), current_labels, current_quality, estimates,
-                         labelled_masks, in_tok, out_tok)
+    segments = _segments(
+        clusters,
+        frame,
+        (served_models, served_code),
+        current_labels,
+        current_quality,
+        estimates,
+        labelled_masks,
+        in_tok,
+        out_tok,
+    )
     ctx.progress("routing: segments", 1, 1)
 
     best = max(estimates, key=lambda e: e.monthly_savings_usd)
@@ -319,20 +386,31 @@ def analyze_routing(log: QueryLog, baseline: Baseline, ctx: AnalysisContext) -> 
         best = max(estimates, key=lambda e: e.savings_interval_usd[1])
     prerequisites = tuple(dict.fromkeys(p for e in estimates for p in e.prerequisites))
     return RoutingFindings(
-        monthly_savings_usd=best.monthly_savings_usd, savings_interval_usd=best.savings_interval_usd,
-        confidence=best.confidence, quality_target=target, best_candidate=best.model,
-        current_models=tuple(served_models.tolist()), candidates=tuple(estimates), segments=segments,
-        domain=fallback.domain, prerequisites=prerequisites, warnings=tuple(warnings),
+        monthly_savings_usd=best.monthly_savings_usd,
+        savings_interval_usd=best.savings_interval_usd,
+        confidence=best.confidence,
+        quality_target=target,
+        best_candidate=best.model,
+        current_models=tuple(served_models.tolist()),
+        candidates=tuple(estimates),
+        segments=segments,
+        domain=fallback.domain,
+        prerequisites=prerequisites,
+        warnings=tuple(warnings),
         per_call_segment=clusters.per_call_segment,
     )
 
 
-def _labels_estimate(name: str, job, labelled: np.ndarray, min_labels: int) -> tuple[CandidateEstimate | None, list[str]]:
+def _labels_estimate(
+    name: str, job, labelled: np.ndarray, min_labels: int
+) -> tuple[CandidateEstimate | None, list[str]]:
     """(the estimate from the user's labels or None, warnings) for one candidate's fit `job`."""
     if job is None:
         if labelled.any():
-            return None, [f"routing: only {int(labelled.sum())} calls have labels for both the current model and "
-                          f"{name} (need {min_labels} with both outcomes); not training on them."]
+            return None, [
+                f"routing: only {int(labelled.sum())} calls have labels for both the current model and "
+                f"{name} (need {min_labels} with both outcomes); not training on them."
+            ]
         return None, []
     try:
         estimate = job.result()
@@ -340,14 +418,25 @@ def _labels_estimate(name: str, job, labelled: np.ndarray, min_labels: int) -> t
         return None, [f"routing: not training on {name}'s labels: {exc}"]
     notes = []
     if estimate.metrics.ece is not None and estimate.metrics.ece > MAX_ECE:
-        notes.append(f"routing: {name}'s probabilities are off by {estimate.metrics.ece:.2f} on average "
-                     f"(expected calibration error, out of fold; aim <= {MAX_ECE}); its share interval is "
-                     "widened by that much. More labels usually fix this.")
+        notes.append(
+            f"routing: {name}'s probabilities are off by {estimate.metrics.ece:.2f} on average "
+            f"(expected calibration error, out of fold; aim <= {MAX_ECE}); its share interval is "
+            "widened by that much. More labels usually fix this."
+        )
     return estimate, notes
 
 
-def _segments(clusters, frame, served: tuple[np.ndarray, np.ndarray], current_labels, current_quality, estimates,
-              labelled_masks, in_tok, out_tok) -> tuple[RoutingSegment, ...]:
+def _segments(
+    clusters,
+    frame,
+    served: tuple[np.ndarray, np.ndarray],
+    current_labels,
+    current_quality,
+    estimates,
+    labelled_masks,
+    in_tok,
+    out_tok,
+) -> tuple[RoutingSegment, ...]:
     """served: (served model names, sorted; each call's index among them)."""
     n = len(frame)
     served_models, served_code = served
@@ -371,11 +460,19 @@ def _segments(clusters, frame, served: tuple[np.ndarray, np.ndarray], current_la
             expected = p * base + (1.0 - p) * np.minimum(e.fail_quality, base)
             rel_q[e.model] = float(expected.sum() / base.sum()) if base.sum() > 0 else None
             cand_q[e.model] = float(expected.mean()) if any_current else None
-        out.append(RoutingSegment(
-            id=sid, name=seg_name, n_calls=len(rows), call_share=len(rows) / n,
-            mean_input_tokens=float(in_tok[rows].mean()), mean_output_tokens=float(out_tok[rows].mean()),
-            main_current_model=str(served_models[np.argmax(counts)]), current_quality=cur,
-            candidate_quality=cand_q, relative_quality=rel_q, n_labelled=n_lab,
-        ))
+        out.append(
+            RoutingSegment(
+                id=sid,
+                name=seg_name,
+                n_calls=len(rows),
+                call_share=len(rows) / n,
+                mean_input_tokens=float(in_tok[rows].mean()),
+                mean_output_tokens=float(out_tok[rows].mean()),
+                main_current_model=str(served_models[np.argmax(counts)]),
+                current_quality=cur,
+                candidate_quality=cand_q,
+                relative_quality=rel_q,
+                n_labelled=n_lab,
+            )
+        )
     return tuple(out)
-

@@ -19,7 +19,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from advisor.analyzers.routing.router.classifier import RoutingClassifier
 from advisor.analyzers.routing.curves import (
     QualityCurve,
     max_routed_calls,
@@ -27,6 +26,7 @@ from advisor.analyzers.routing.curves import (
     routing_order,
     savings_usd,
 )
+from advisor.analyzers.routing.router.classifier import RoutingClassifier
 from advisor.analyzers.routing.router.fitting import FitCache
 from advisor.analyzers.routing.router.learning import LearningCurve, learning_curve
 from advisor.analyzers.routing.router.metrics import RouterMetrics, bootstrap_auc_interval, evaluate_scores
@@ -41,21 +41,21 @@ LABELS_TO_COLLECT = 500
 class CandidateEstimate:
     model: str
     provider: str
-    mode: str                               # labels | default_router | none
-    confidence: str                         # medium | low
+    mode: str  # labels | default_router | none
+    confidence: str  # medium | low
     n_labelled: int
-    eligible_share: float                   # calls the candidate is cheaper for
-    mean_cost_ratio: float                  # candidate cost / current cost over eligible calls
+    eligible_share: float  # calls the candidate is cheaper for
+    mean_cost_ratio: float  # candidate cost / current cost over eligible calls
     curve: QualityCurve | None
     max_share_at_target: float
     share_interval: tuple[float, float]
     monthly_savings_usd: float
     savings_interval_usd: tuple[float, float]
-    metrics: RouterMetrics | None = None    # out-of-fold, on the labelled calls
+    metrics: RouterMetrics | None = None  # out-of-fold, on the labelled calls
     auc_interval: tuple[float, float] | None = None
     learning: LearningCurve | None = None
     prerequisites: tuple[str, ...] = field(default=())
-    fail_quality: float = 0.0               # candidate's score when not good enough (0 for pass/fail)
+    fail_quality: float = 0.0  # candidate's score when not good enough (0 for pass/fail)
     per_call_p_good_enough: np.ndarray | None = None
     per_call_routable_order: np.ndarray | None = None
 
@@ -66,18 +66,31 @@ class CandidateInputs:
 
     model: str
     provider: str
-    eligible: np.ndarray              # bool per call
-    per_call_saving_usd: np.ndarray   # over the log (not yet monthly)
-    cost_ratio: np.ndarray            # candidate / current cost per call
-    current_quality: np.ndarray       # per call, filled (labelled value, else the labelled mean, else 1)
-    candidate_labels: np.ndarray      # per call, NaN where unknown
-    current_labels: np.ndarray        # per call, NaN where unknown
+    eligible: np.ndarray  # bool per call
+    per_call_saving_usd: np.ndarray  # over the log (not yet monthly)
+    cost_ratio: np.ndarray  # candidate / current cost per call
+    current_quality: np.ndarray  # per call, filled (labelled value, else the labelled mean, else 1)
+    candidate_labels: np.ndarray  # per call, NaN where unknown
+    current_labels: np.ndarray  # per call, NaN where unknown
     monthly_factor: float
     labels_per_text: np.ndarray | None = None  # per call: its label is one per text (--labels), copied to each call
 
 
-def _finish(inp: CandidateInputs, mode, confidence, strong_score, p_good, fail_quality, margin, target, n_labelled,
-            metrics=None, auc_interval=None, learning=None, prerequisites=()) -> CandidateEstimate:
+def _finish(
+    inp: CandidateInputs,
+    mode,
+    confidence,
+    strong_score,
+    p_good,
+    fail_quality,
+    margin,
+    target,
+    n_labelled,
+    metrics=None,
+    auc_interval=None,
+    learning=None,
+    prerequisites=(),
+) -> CandidateEstimate:
     n = len(inp.eligible)
     order = routing_order(strong_score, inp.eligible)
     curve = quality_curve(order, p_good, inp.current_quality, fail_quality, n)
@@ -86,14 +99,25 @@ def _finish(inp: CandidateInputs, mode, confidence, strong_score, p_good, fail_q
     n_hi = max_routed_calls(order, np.clip(p_good + margin, 0, 1), inp.current_quality, fail_quality, target)
     money = lambda k: savings_usd(order, k, inp.per_call_saving_usd) * inp.monthly_factor
     return CandidateEstimate(
-        model=inp.model, provider=inp.provider, mode=mode, confidence=confidence, n_labelled=n_labelled,
+        model=inp.model,
+        provider=inp.provider,
+        mode=mode,
+        confidence=confidence,
+        n_labelled=n_labelled,
         eligible_share=float(inp.eligible.mean()) if n else 0.0,
         mean_cost_ratio=float(inp.cost_ratio[inp.eligible].mean()) if inp.eligible.any() else 1.0,
-        curve=curve, max_share_at_target=n_mid / n if n else 0.0,
+        curve=curve,
+        max_share_at_target=n_mid / n if n else 0.0,
         share_interval=(n_lo / n if n else 0.0, n_hi / n if n else 0.0),
-        monthly_savings_usd=money(n_mid), savings_interval_usd=(money(n_lo), money(n_hi)),
-        metrics=metrics, auc_interval=auc_interval, learning=learning, prerequisites=tuple(prerequisites),
-        fail_quality=float(fail_quality), per_call_p_good_enough=p_good, per_call_routable_order=order,
+        monthly_savings_usd=money(n_mid),
+        savings_interval_usd=(money(n_lo), money(n_hi)),
+        metrics=metrics,
+        auc_interval=auc_interval,
+        learning=learning,
+        prerequisites=tuple(prerequisites),
+        fail_quality=float(fail_quality),
+        per_call_p_good_enough=p_good,
+        per_call_routable_order=order,
     )
 
 
@@ -115,9 +139,18 @@ def _training_rows(labelled: np.ndarray, text_ids: np.ndarray, labels_per_text: 
     return train, where[rep]
 
 
-def estimate_from_labels(inp: CandidateInputs, vectors, features, *, target: float, threshold: float | None,
-                         seed: int, with_learning_curve: bool, text_ids: np.ndarray,
-                         cache: FitCache | None = None) -> CandidateEstimate:
+def estimate_from_labels(
+    inp: CandidateInputs,
+    vectors,
+    features,
+    *,
+    target: float,
+    threshold: float | None,
+    seed: int,
+    with_learning_curve: bool,
+    text_ids: np.ndarray,
+    cache: FitCache | None = None,
+) -> CandidateEstimate:
     """vectors: one row per distinct text; text_ids: each call's row in `vectors` (calls of a text
     share it, and the per-call matrix is never built: 1.5 GB on a million calls); cache: one
     FitCache for all candidates of an analysis (they share label-free work)."""
@@ -128,8 +161,9 @@ def estimate_from_labels(inp: CandidateInputs, vectors, features, *, target: flo
     rows = labelled[train]
     weak, strong = inp.candidate_labels[rows], inp.current_labels[rows]
     good = weak >= (strong if threshold is None else threshold)
-    model = RoutingClassifier(seed=seed).fit(of(rows), features[rows], weak, strong, threshold, text_ids=text_ids[rows],
-                                             cache=cache)
+    model = RoutingClassifier(seed=seed).fit(
+        of(rows), features[rows], weak, strong, threshold, text_ids=text_ids[rows], cache=cache
+    )
     out = model.predict_by_text(vectors, text_ids, features, cache=cache)
     strong_score, p_good = out.strong_score.copy(), out.p_good_enough.copy()
     # Labelled calls: the fit's out-of-fold predictions, so metrics and curves are not fitted to themselves.
@@ -139,35 +173,85 @@ def estimate_from_labels(inp: CandidateInputs, vectors, features, *, target: flo
     interval = bootstrap_auc_interval(oof_p, good, seed=seed)
     learning = None
     if with_learning_curve and len(rows) >= 200:
-        learning = learning_curve(of(rows), features[rows], weak, strong, seed=seed, threshold=threshold,
-                                  stop_when_stable=True, text_ids=text_ids[rows], cache=cache)
+        learning = learning_curve(
+            of(rows),
+            features[rows],
+            weak,
+            strong,
+            seed=seed,
+            threshold=threshold,
+            stop_when_stable=True,
+            text_ids=text_ids[rows],
+            cache=cache,
+        )
     fail_quality = float(weak[~good].mean()) if (~good).any() else 0.0
     margin = (metrics.ece or 0.0) + 1.0 / np.sqrt(len(rows))
     stable = learning is not None and learning.n_needed_for_stable_auc is not None
-    prerequisites = [] if stable else [
-        f"Label more shadow answers of {inp.model}: {len(labelled)} so far; the estimate is not yet stable."
-    ]
-    return _finish(inp, LABELS, "medium" if stable else "low", strong_score, p_good, fail_quality, margin, target,
-                   len(labelled), metrics, interval, learning, prerequisites)
+    prerequisites = (
+        []
+        if stable
+        else [f"Label more shadow answers of {inp.model}: {len(labelled)} so far; the estimate is not yet stable."]
+    )
+    return _finish(
+        inp,
+        LABELS,
+        "medium" if stable else "low",
+        strong_score,
+        p_good,
+        fail_quality,
+        margin,
+        target,
+        len(labelled),
+        metrics,
+        interval,
+        learning,
+        prerequisites,
+    )
 
 
 def estimate_from_router(inp: CandidateInputs, scores, router_ece: float, *, target: float) -> CandidateEstimate:
     # The shipped router knows one model pair (Mixtral vs GPT-4); widen its band for transfer.
     margin = router_ece + 0.05
-    return _finish(inp, DEFAULT_ROUTER, "low", scores.strong_score, scores.p_good_enough, 0.0, margin, target, 0,
-                   prerequisites=[(f"Collect about {LABELS_TO_COLLECT} shadow answers of {inp.model} (quality__{inp.model} "
-                                   "or --labels) to replace the default router's estimate with your own.")])
+    return _finish(
+        inp,
+        DEFAULT_ROUTER,
+        "low",
+        scores.strong_score,
+        scores.p_good_enough,
+        0.0,
+        margin,
+        target,
+        0,
+        prerequisites=[
+            (
+                f"Collect about {LABELS_TO_COLLECT} shadow answers of {inp.model} (quality__{inp.model} "
+                "or --labels) to replace the default router's estimate with your own."
+            )
+        ],
+    )
 
 
 def estimate_unsupported(inp: CandidateInputs, reason: str) -> CandidateEstimate:
     n = len(inp.eligible)
     everything = float(inp.per_call_saving_usd[inp.eligible].sum()) * inp.monthly_factor
     return CandidateEstimate(
-        model=inp.model, provider=inp.provider, mode=NONE, confidence="low", n_labelled=0,
+        model=inp.model,
+        provider=inp.provider,
+        mode=NONE,
+        confidence="low",
+        n_labelled=0,
         eligible_share=float(inp.eligible.mean()) if n else 0.0,
         mean_cost_ratio=float(inp.cost_ratio[inp.eligible].mean()) if inp.eligible.any() else 1.0,
-        curve=None, max_share_at_target=0.0, share_interval=(0.0, float(inp.eligible.mean()) if n else 0.0),
-        monthly_savings_usd=0.0, savings_interval_usd=(0.0, everything),
-        prerequisites=(reason, (f"Collect about {LABELS_TO_COLLECT} shadow answers of {inp.model} (quality__{inp.model} "
-                                "column or --labels FILE) so advisor can measure which requests it can take.")),
+        curve=None,
+        max_share_at_target=0.0,
+        share_interval=(0.0, float(inp.eligible.mean()) if n else 0.0),
+        monthly_savings_usd=0.0,
+        savings_interval_usd=(0.0, everything),
+        prerequisites=(
+            reason,
+            (
+                f"Collect about {LABELS_TO_COLLECT} shadow answers of {inp.model} (quality__{inp.model} "
+                "column or --labels FILE) so advisor can measure which requests it can take."
+            ),
+        ),
     )

@@ -22,7 +22,7 @@ SHARE_GRID = tuple(np.round(np.linspace(0.0, 1.0, 21), 2))
 
 @dataclass(frozen=True)
 class QualityCurve:
-    routed_share: tuple[float, ...]      # share of all calls sent to the candidate
+    routed_share: tuple[float, ...]  # share of all calls sent to the candidate
     relative_quality: tuple[float, ...]  # vs today's quality (1.0 = unchanged)
 
 
@@ -32,8 +32,9 @@ def routing_order(strong_score: np.ndarray, eligible: np.ndarray) -> np.ndarray:
     return idx[np.argsort(strong_score[idx], kind="stable")]
 
 
-def relative_quality_at(order: np.ndarray, p_good: np.ndarray, current_quality: np.ndarray, fail_quality: float,
-                        n_routed: int) -> float:
+def relative_quality_at(
+    order: np.ndarray, p_good: np.ndarray, current_quality: np.ndarray, fail_quality: float, n_routed: int
+) -> float:
     total = float(current_quality.sum())
     if total <= 0:
         return 1.0
@@ -71,7 +72,8 @@ def savings_usd(order: np.ndarray, n_routed: int, per_call_saving_usd: np.ndarra
     return float(per_call_saving_usd[order[:n_routed]].sum())
 
 
-def per_call_saving(input_cost_usd: np.ndarray, output_cost_usd: np.ndarray, input_ratio: np.ndarray,
-                    output_ratio: np.ndarray) -> np.ndarray:
+def per_call_saving(
+    input_cost_usd: np.ndarray, output_cost_usd: np.ndarray, input_ratio: np.ndarray, output_ratio: np.ndarray
+) -> np.ndarray:
     """What each call would save on the candidate: its cost minus the same tokens at the candidate's prices."""
     return input_cost_usd * (1.0 - input_ratio) + output_cost_usd * (1.0 - output_ratio)

@@ -27,8 +27,16 @@ SCORE_COLUMN = "score"
 REQUIRED_COLUMNS = (TEXT_COLUMN, MODEL_COLUMN, SCORE_COLUMN)
 
 _VERDICTS = {
-    "pass": 1.0, "fail": 0.0, "true": 1.0, "false": 0.0, "yes": 1.0, "no": 0.0,
-    "correct": 1.0, "incorrect": 0.0, "good": 1.0, "bad": 0.0,
+    "pass": 1.0,
+    "fail": 0.0,
+    "true": 1.0,
+    "false": 0.0,
+    "yes": 1.0,
+    "no": 0.0,
+    "correct": 1.0,
+    "incorrect": 0.0,
+    "good": 1.0,
+    "bad": 0.0,
 }
 
 
@@ -73,12 +81,20 @@ def parse_score(value, *, file: str, row: int, column: str = SCORE_COLUMN) -> fl
             number = float(text)
         except ValueError:
             raise InputError.at(
-                file, row=row, column=column, expected="a score in 0..1 or pass/fail",
-                found=repr(value), fix="Write scores as numbers between 0 and 1, or pass/fail.",
+                file,
+                row=row,
+                column=column,
+                expected="a score in 0..1 or pass/fail",
+                found=repr(value),
+                fix="Write scores as numbers between 0 and 1, or pass/fail.",
             ) from None
     if not np.isfinite(number) or not 0.0 <= number <= 1.0:
         raise InputError.at(
-            file, row=row, column=column, expected="a score in 0..1", found=repr(value),
+            file,
+            row=row,
+            column=column,
+            expected="a score in 0..1",
+            found=repr(value),
             fix="Rescale scores to 0..1 (e.g. divide a 1-10 rating by 10).",
         )
     return number
@@ -98,7 +114,9 @@ def read_label_table(path: str | Path, *, missing_fix: str, format_fix: str):
         return pd.read_csv(p, dtype=str, keep_default_na=False)
     except (ValueError, UnicodeDecodeError, pd.errors.ParserError) as exc:
         raise InputError.at(
-            name, expected="a CSV or JSON Lines labels file", found=f"unreadable content ({str(exc).splitlines()[0]})",
+            name,
+            expected="a CSV or JSON Lines labels file",
+            found=f"unreadable content ({str(exc).splitlines()[0]})",
             fix=format_fix,
         ) from None
 
@@ -108,31 +126,42 @@ def load_labels(path: str | Path) -> RoutingLabels:
     import pandas as pd
 
     name = str(Path(path))
-    frame = read_label_table(path, missing_fix="Check the path given to --labels.",
-                             format_fix="See docs/routing-labels.md for the format.")
+    frame = read_label_table(
+        path, missing_fix="Check the path given to --labels.", format_fix="See docs/routing-labels.md for the format."
+    )
     missing = [c for c in REQUIRED_COLUMNS if c not in frame.columns]
     if missing:
         raise InputError.at(
-            name, column=missing[0], expected=f"columns {', '.join(REQUIRED_COLUMNS)}",
+            name,
+            column=missing[0],
+            expected=f"columns {', '.join(REQUIRED_COLUMNS)}",
             found=f"columns {', '.join(map(str, frame.columns)) or 'none'}",
             fix="Rename your columns (query = the user's message, model, score 0..1 or pass/fail).",
         )
     if frame.empty:
-        raise InputError.at(name, expected="at least one labelled row", found="no rows", fix="Add labels or drop --labels.")
+        raise InputError.at(
+            name, expected="at least one labelled row", found="no rows", fix="Add labels or drop --labels."
+        )
     # Header is line 1 in CSV, so data row k (1-based) is what a user sees as row k.
     scores = [parse_score(v, file=name, row=i + 1) for i, v in enumerate(frame[SCORE_COLUMN].tolist())]
     for i, (text, model) in enumerate(zip(frame[TEXT_COLUMN].tolist(), frame[MODEL_COLUMN].tolist())):
         for column, value in ((TEXT_COLUMN, text), (MODEL_COLUMN, model)):
             if value is None or (isinstance(value, float) and np.isnan(value)) or not str(value).strip():
                 raise InputError.at(
-                    name, row=i + 1, column=column, expected="a non-empty value", found="an empty cell",
+                    name,
+                    row=i + 1,
+                    column=column,
+                    expected="a non-empty value",
+                    found="an empty cell",
                     fix="Fill it in or delete the row.",
                 )
-    long = pd.DataFrame({
-        "text": frame[TEXT_COLUMN].astype(str).tolist(),
-        "model": frame[MODEL_COLUMN].astype(str).str.strip().tolist(),
-        "score": scores,
-    })
+    long = pd.DataFrame(
+        {
+            "text": frame[TEXT_COLUMN].astype(str).tolist(),
+            "model": frame[MODEL_COLUMN].astype(str).str.strip().tolist(),
+            "score": scores,
+        }
+    )
     wide = long.pivot_table(index="text", columns="model", values="score", aggfunc="mean", sort=True)
     warnings = []
     n_dupes = int(long.duplicated(["text", "model"]).sum())

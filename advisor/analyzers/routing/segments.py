@@ -17,19 +17,27 @@ import numpy as np
 @dataclass(frozen=True)
 class Clustering:
     per_call_segment: np.ndarray  # int, segment id per request
-    names: tuple[str, ...]        # one per segment id
-    centroids: np.ndarray         # (n_segments, dim)
+    names: tuple[str, ...]  # one per segment id
+    centroids: np.ndarray  # (n_segments, dim)
 
 
-def cluster_requests(embeddings: np.ndarray, texts: list[str], *, n_segments: int, seed: int, n_name_words: int = 3,
-                     weights: np.ndarray | None = None) -> Clustering:
+def cluster_requests(
+    embeddings: np.ndarray,
+    texts: list[str],
+    *,
+    n_segments: int,
+    seed: int,
+    n_name_words: int = 3,
+    weights: np.ndarray | None = None,
+) -> Clustering:
     """KMeans with a fixed seed; fewer segments than asked when there are few distinct requests.
 
     `weights`: calls per row when the rows are a log's distinct texts (the analyzer clusters
     those, then maps calls to their text's segment), so segment sizes and names count calls."""
     from sklearn.cluster import KMeans, MiniBatchKMeans
 
-    from advisor.analyzers.routing.router.fitting import single_threaded, unique_rows
+    from advisor.analyzers.routing.router.fitting import single_threaded
+    from advisor.core.rows import unique_rows
 
     n = len(texts)
     if n == 0:
@@ -39,8 +47,9 @@ def cluster_requests(embeddings: np.ndarray, texts: list[str], *, n_segments: in
     k = max(1, min(n_segments, n_distinct))
     with single_threaded():
         if n > 20000:  # full KMeans passes over every row per iteration; mini-batches keep big logs fast
-            km = MiniBatchKMeans(n_clusters=k, n_init=3, random_state=seed, batch_size=4096).fit(embeddings,
-                                                                                                sample_weight=weights)
+            km = MiniBatchKMeans(n_clusters=k, n_init=3, random_state=seed, batch_size=4096).fit(
+                embeddings, sample_weight=weights
+            )
         else:
             km = KMeans(n_clusters=k, n_init=1, random_state=seed).fit(embeddings, sample_weight=weights)
     labels = km.labels_.astype(int)
@@ -55,8 +64,9 @@ def cluster_requests(embeddings: np.ndarray, texts: list[str], *, n_segments: in
     return Clustering(labels, names, centroids)
 
 
-def name_segments(texts: list[str], labels: np.ndarray, k: int, *, n_words: int = 3,
-                  weights: np.ndarray | None = None) -> tuple[str, ...]:
+def name_segments(
+    texts: list[str], labels: np.ndarray, k: int, *, n_words: int = 3, weights: np.ndarray | None = None
+) -> tuple[str, ...]:
     """Top class-TF-IDF words per segment, joined with ' / '; a text's words count `weights` times."""
     from scipy import sparse
     from sklearn.feature_extraction.text import CountVectorizer

@@ -25,8 +25,17 @@ class ShippedFallback:
     """The estimate for candidates without labels of their own: the shipped default router,
     loaded and checked against the log's domain once, on the first candidate that needs it."""
 
-    def __init__(self, cfg: RoutingSettings, vectors: np.ndarray, text_ids: np.ndarray, texts: list[str],
-                 features: np.ndarray, seed: int, embedder_id: Callable[[], str | None], target: float):
+    def __init__(
+        self,
+        cfg: RoutingSettings,
+        vectors: np.ndarray,
+        text_ids: np.ndarray,
+        texts: list[str],
+        features: np.ndarray,
+        seed: int,
+        embedder_id: Callable[[], str | None],
+        target: float,
+    ):
         self._args = (cfg, vectors, text_ids, texts, features, seed)
         self._cfg, self._embedder_id, self._target = cfg, embedder_id, target
         self._applied = False
@@ -34,15 +43,19 @@ class ShippedFallback:
 
     def estimate(self, inputs: CandidateInputs) -> tuple[CandidateEstimate, list[str]]:
         if self._cfg.router == "none":
-            return estimate_unsupported(inputs, "No labels and the default router is disabled ([routing] router = \"none\")."), []
+            return estimate_unsupported(
+                inputs, 'No labels and the default router is disabled ([routing] router = "none").'
+            ), []
         notes = []
         if not self._applied:
             self._applied = True
             self.router, self.domain, self.scores, note = _apply_shipped_router(*self._args)
             embedder_id = self._embedder_id()
             if self.scores is not None and embedder_id != self.router.embedding_model_id:
-                notes.append(f"routing: the default router was trained on {self.router.embedding_model} "
-                             f"embeddings; the configured embedder is '{embedder_id}'.")
+                notes.append(
+                    f"routing: the default router was trained on {self.router.embedding_model} "
+                    f"embeddings; the configured embedder is '{embedder_id}'."
+                )
             if note:
                 notes.append(note)
         if self.scores is None:
@@ -51,8 +64,14 @@ class ShippedFallback:
         return estimate_from_router(inputs, self.scores, ece, target=self._target), notes
 
 
-def _apply_shipped_router(cfg: RoutingSettings, embeddings: np.ndarray, text_ids: np.ndarray, texts: list[str],
-                          features: np.ndarray, seed: int):
+def _apply_shipped_router(
+    cfg: RoutingSettings,
+    embeddings: np.ndarray,
+    text_ids: np.ndarray,
+    texts: list[str],
+    features: np.ndarray,
+    seed: int,
+):
     """(router, domain check, scores or None, warning or None): scores only for in-domain traffic.
     embeddings: one row per distinct text; text_ids: each call's row; features: per call."""
     from advisor.analyzers.routing.router.model import load_router
@@ -60,13 +79,26 @@ def _apply_shipped_router(cfg: RoutingSettings, embeddings: np.ndarray, text_ids
     shipped = load_router(None if cfg.router == "default" else cfg.router)
     expected_dim = shipped.classifier.pca_mean_.shape[0]
     if embeddings.shape[1] != expected_dim:
-        return shipped, None, None, (
-            f"ROUTING: the default router needs {shipped.embedding_model} embeddings ({expected_dim} dimensions); "
-            f"the configured embedder gives {embeddings.shape[1]}. No routing savings are claimed without your own labels.")
-    domain = shipped.check_domain(embeddings, texts, max_share_below=cfg.max_out_of_domain_share, seed=seed,
-                                  features=features, text_ids=text_ids)
+        return (
+            shipped,
+            None,
+            None,
+            (
+                f"ROUTING: the default router needs {shipped.embedding_model} embeddings ({expected_dim} dimensions); "
+                f"the configured embedder gives {embeddings.shape[1]}. No routing savings are claimed without your own labels."
+            ),
+        )
+    domain = shipped.check_domain(
+        embeddings, texts, max_share_below=cfg.max_out_of_domain_share, seed=seed, features=features, text_ids=text_ids
+    )
     if not domain.in_domain:
-        return shipped, domain, None, (
-            f"ROUTING: OUT OF DOMAIN. The default router was trained on {shipped.training.get('data', 'other data')}; "
-            f"{domain.describe()}. No routing savings are claimed without your own labels.")
+        return (
+            shipped,
+            domain,
+            None,
+            (
+                f"ROUTING: OUT OF DOMAIN. The default router was trained on {shipped.training.get('data', 'other data')}; "
+                f"{domain.describe()}. No routing savings are claimed without your own labels."
+            ),
+        )
     return shipped, domain, shipped.predict(embeddings, texts, features=features, text_ids=text_ids), None

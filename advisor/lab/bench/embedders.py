@@ -8,7 +8,7 @@ off unless asked for, so every run really embeds.
 from __future__ import annotations
 
 import time
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 

@@ -17,17 +17,17 @@ advisor's replay decides, so the two can be compared call by call:
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
 
 import numpy as np
 
 
 @dataclass(frozen=True)
 class GptCacheRun:
-    hits: np.ndarray   # bool per call: GPTCache returned a cached answer
-    seconds: float     # the put/get loop only (set-up excluded)
+    hits: np.ndarray  # bool per call: GPTCache returned a cached answer
+    seconds: float  # the put/get loop only (set-up excluded)
     version: str
 
 
@@ -37,6 +37,7 @@ def gptcache_threshold(cosine_threshold: float) -> float:
 
 
 def gptcache_hits(texts: Sequence[str], vectors: np.ndarray, threshold: float, workdir: Path) -> GptCacheRun:
+    import faiss
     import gptcache
     from gptcache import Cache, Config
     from gptcache.adapter.api import get, put
@@ -44,8 +45,6 @@ def gptcache_hits(texts: Sequence[str], vectors: np.ndarray, threshold: float, w
     from gptcache.processor.post import first
     from gptcache.processor.pre import get_prompt
     from gptcache.similarity_evaluation.distance import SearchDistanceEvaluation
-
-    import faiss
 
     # One query vector per call: OpenMP threads cannot help a 1-row search and, on a busy
     # 2-core machine, their spin-waits made each search ~2x-3x slower (measured). One thread
@@ -63,10 +62,14 @@ def gptcache_hits(texts: Sequence[str], vectors: np.ndarray, threshold: float, w
         max_size=len(texts) + 10,
     )
     cache = Cache()
-    cache.init(pre_embedding_func=get_prompt, embedding_func=embed, data_manager=manager,
-               similarity_evaluation=SearchDistanceEvaluation(max_distance=4.0),
-               post_process_messages_func=first,
-               config=Config(similarity_threshold=gptcache_threshold(threshold)))
+    cache.init(
+        pre_embedding_func=get_prompt,
+        embedding_func=embed,
+        data_manager=manager,
+        similarity_evaluation=SearchDistanceEvaluation(max_distance=4.0),
+        post_process_messages_func=first,
+        config=Config(similarity_threshold=gptcache_threshold(threshold)),
+    )
     hits = np.zeros(len(texts), dtype=bool)
     t0 = time.perf_counter()
     for i, text in enumerate(texts):

@@ -29,8 +29,8 @@ def peak_rss_mb() -> float:
 def task_analyze(t: dict) -> dict:
     from advisor.core.config import Config
     from advisor.embed import normalize_text
-    from advisor.pipeline import run_analysis
     from advisor.lab.bench.embedders import TimedEmbedder, make_embedder
+    from advisor.pipeline import run_analysis
 
     # As a user runs it: the vector cache on (ADVISOR_HOME is fresh, so it starts cold); the
     # cache and routing analyzers both embed first-turn texts, and the second asks the cache.
@@ -49,9 +49,16 @@ def task_analyze(t: dict) -> dict:
     stages = _stage_table(marks, t0, time.perf_counter(), analyzers, result)
     texts = sorted({normalize_text(x) for x in emb.texts})
     Path(t["texts_out"]).write_text(json.dumps(texts))
-    return {"total_s": total, "embedding_s": emb.seconds, "unique_texts": len(texts), "stages": stages,
-            "n_calls": result.log.n_calls, "analyzers_run": list(result.analyzers),
-            "warnings": list(result.warnings)[:10], "peak_rss_mb": peak_rss_mb()}
+    return {
+        "total_s": total,
+        "embedding_s": emb.seconds,
+        "unique_texts": len(texts),
+        "stages": stages,
+        "n_calls": result.log.n_calls,
+        "analyzers_run": list(result.analyzers),
+        "warnings": list(result.warnings)[:10],
+        "peak_rss_mb": peak_rss_mb(),
+    }
 
 
 def _stage_table(marks, t0: float, t_end: float, analyzers, result) -> list[dict]:
@@ -61,8 +68,14 @@ def _stage_table(marks, t0: float, t_end: float, analyzers, result) -> list[dict
     rows = []
 
     def add(name, start, end):
-        rows.append({"stage": name, "seconds": end[2] - start[2] - (end[3] - start[3]),
-                     "embedding_s": end[3] - start[3], "peak_rss_mb": end[4]})
+        rows.append(
+            {
+                "stage": name,
+                "seconds": end[2] - start[2] - (end[3] - start[3]),
+                "embedding_s": end[3] - start[3],
+                "peak_rss_mb": end[4],
+            }
+        )
 
     ingest0, ingest1 = at.get(("ingest", 0)), at.get(("ingest", 1))
     emb0, emb1 = at.get(("embedding", 0)), at.get(("embedding", 1))
@@ -81,11 +94,16 @@ def _stage_table(marks, t0: float, t_end: float, analyzers, result) -> list[dict
     if opt0 and opt1:
         add("optimizer", opt0, opt1)
     if opt1:
-        rows.append({"stage": "recommendations + result", "seconds": t_end - opt1[2], "embedding_s": 0.0,
-                     "peak_rss_mb": peak_rss_mb()})
+        rows.append(
+            {
+                "stage": "recommendations + result",
+                "seconds": t_end - opt1[2],
+                "embedding_s": 0.0,
+                "peak_rss_mb": peak_rss_mb(),
+            }
+        )
     emb_total = sum(r["embedding_s"] for r in rows)
-    rows.append({"stage": "embedding (the model)", "seconds": emb_total, "embedding_s": emb_total,
-                 "peak_rss_mb": None})
+    rows.append({"stage": "embedding (the model)", "seconds": emb_total, "embedding_s": emb_total, "peak_rss_mb": None})
     return rows
 
 
@@ -110,15 +128,21 @@ def task_embed(t: dict) -> dict:
     t1 = time.perf_counter()
     encode(texts)
     t2 = time.perf_counter()
-    return {"load_s": t1 - t0, "encode_s": t2 - t1, "total_s": t2 - t0, "n_texts": len(texts),
-            "texts_per_s": len(texts) / max(t2 - t1, 1e-9), "peak_rss_mb": peak_rss_mb()}
+    return {
+        "load_s": t1 - t0,
+        "encode_s": t2 - t1,
+        "total_s": t2 - t0,
+        "n_texts": len(texts),
+        "texts_per_s": len(texts) / max(t2 - t1, 1e-9),
+        "peak_rss_mb": peak_rss_mb(),
+    }
 
 
 def _cacheable_stream(log_path: str, limit: int | None):
     from advisor.analyzers.cache.analyzer import CacheSettings, cacheable_mask
+    from advisor.core.schema import QUERY, TIMESTAMP
     from advisor.embed import normalize_text
     from advisor.ingest import load_log
-    from advisor.core.schema import QUERY, TIMESTAMP
 
     frame = load_log([log_path]).frame
     rows = np.flatnonzero(cacheable_mask(frame, CacheSettings()))
@@ -143,15 +167,26 @@ def task_gptcache(t: dict) -> dict:
     r = replay(vectors, ttl_s=None, capacity=None)
     ours_s = time.perf_counter() - t0
     ours = r.match_cosine >= thr
-    out = {"n_calls": len(texts), "threshold": thr, "advisor_s": ours_s, "advisor_hit_rate": float(ours.mean()),
-           "advisor_method": r.method}
+    out = {
+        "n_calls": len(texts),
+        "threshold": thr,
+        "advisor_s": ours_s,
+        "advisor_hit_rate": float(ours.mean()),
+        "advisor_method": r.method,
+    }
     try:
         g = gptcache_hits(texts, vectors, thr, Path(t["workdir"]))
     except ImportError as exc:
         out["gptcache_error"] = f"gptcache could not be imported: {exc}"
         return out
-    out.update({"gptcache_s": g.seconds, "gptcache_hit_rate": float(g.hits.mean()),
-                "agreement": float((g.hits == ours).mean()), "gptcache_version": g.version})
+    out.update(
+        {
+            "gptcache_s": g.seconds,
+            "gptcache_hit_rate": float(g.hits.mean()),
+            "agreement": float((g.hits == ours).mean()),
+            "gptcache_version": g.version,
+        }
+    )
     return out
 
 
@@ -165,8 +200,13 @@ def task_onnx(t: dict) -> dict:
     texts, times = _cacheable_stream(t["log"], None)
     uniq = sorted(set(texts))[: t["max_texts"]] if t["max_texts"] else sorted(set(texts))
     names = ("minilm", "onnx-int8")
-    out: dict = {"n_texts": len(uniq), "n_calls": len(texts), "batch_size": t["batch_size"], "rates": {},
-                 "hit_rates": {}}
+    out: dict = {
+        "n_texts": len(uniq),
+        "n_calls": len(texts),
+        "batch_size": t["batch_size"],
+        "rates": {},
+        "hit_rates": {},
+    }
     embs = {name: make_embedder(name, t["batch_size"]) for name in names}
     for emb in embs.values():
         emb.encode(uniq[:8])  # model load and export outside the timing
@@ -194,16 +234,20 @@ def task_onnx(t: dict) -> dict:
             out["hit_rates"] = rates
             out["vector_cosine_mean"], out["vector_cosine_min"] = float(agree.mean()), float(agree.min())
         else:
-            out[stream] = {"n_texts": len(xs), "hit_rates": rates, "vector_cosine_mean": float(agree.mean()),
-                           "vector_cosine_min": float(agree.min())}
+            out[stream] = {
+                "n_texts": len(xs),
+                "hit_rates": rates,
+                "vector_cosine_mean": float(agree.mean()),
+                "vector_cosine_min": float(agree.min()),
+            }
     return out
 
 
 def _clinc_test_stream() -> list[str]:
     import csv
 
-    from advisor.embed import normalize_text
     from advisor.core.paths import data_dir
+    from advisor.embed import normalize_text
 
     with (data_dir() / "clinc150" / "clinc150.csv").open(newline="", encoding="utf-8") as fh:
         rows = [r["text"] for r in csv.DictReader(fh) if r["split"] in ("test", "oos_test")]
@@ -236,17 +280,26 @@ def task_ann(t: dict) -> dict:
     # finds those in 384-d random directions, and no cache threshold is that low.
     close = ref >= 0.5
     lowest = float(min(DEFAULT_THRESHOLDS))
-    out: dict = {"n": n, "threshold": thr, "recall_sample": len(sample), "share_best_below_0_5": float(1 - close.mean())}
+    out: dict = {
+        "n": n,
+        "threshold": thr,
+        "recall_sample": len(sample),
+        "share_best_below_0_5": float(1 - close.mean()),
+    }
 
     def score(name: str, r, seconds: float, cpu_s: float) -> None:
         cos = r.match_cosine[sample]
         found = cos >= ref - 1e-5
-        out[name] = {"seconds": seconds, "cpu_seconds": cpu_s, "method": f"advisor cache replay ({r.method})",
-                     "recall_at_1": float(found.mean()),
-                     "recall_at_1_best_ge_0_5": float(found[close].mean()) if close.any() else 1.0,
-                     # The cache's question: the best entry at or above the lowest threshold swept, or none.
-                     "recall_cache_question": float((found | (ref < lowest)).mean()),
-                     "hit_agreement": float(((cos >= thr) == (ref >= thr)).mean())}
+        out[name] = {
+            "seconds": seconds,
+            "cpu_seconds": cpu_s,
+            "method": f"advisor cache replay ({r.method})",
+            "recall_at_1": float(found.mean()),
+            "recall_at_1_best_ge_0_5": float(found[close].mean()) if close.any() else 1.0,
+            # The cache's question: the best entry at or above the lowest threshold swept, or none.
+            "recall_cache_question": float((found | (ref < lowest)).mean()),
+            "hit_agreement": float(((cos >= thr) == (ref >= thr)).mean()),
+        }
 
     def run(**kw):
         t0, c0 = time.perf_counter(), time.process_time()

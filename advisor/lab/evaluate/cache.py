@@ -21,10 +21,10 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
+from advisor.analyzers.cache.calibration import load_calibration, update_with_labels
 from advisor.analyzers.cache.labels import label_bins, select_pairs
 from advisor.analyzers.cache.replay import replay
 from advisor.analyzers.cache.sweep import DEFAULT_THRESHOLDS, choose_threshold, sweep
-from advisor.analyzers.cache.calibration import load_calibration, update_with_labels
 from advisor.embed import normalize_text
 
 
@@ -50,8 +50,11 @@ class CacheEvaluation:
 
     def to_dict(self) -> dict:
         return {
-            "n_queries": self.n_queries, "label_budget": self.label_budget, "labels_used": self.labels_used,
-            "calibration": self.calibration, "false_hit_budget": self.false_hit_budget,
+            "n_queries": self.n_queries,
+            "label_budget": self.label_budget,
+            "labels_used": self.labels_used,
+            "calibration": self.calibration,
+            "false_hit_budget": self.false_hit_budget,
             "thresholds": [asdict(t) for t in self.thresholds],
             "chosen": None if self.chosen is None else asdict(self.chosen),
         }
@@ -61,9 +64,9 @@ class CacheEvaluation:
 class StreamMatches:
     """A replayed stream, before any label is read: each row's best earlier match."""
 
-    match_index: np.ndarray   # -1 = nothing earlier
+    match_index: np.ndarray  # -1 = nothing earlier
     match_cosine: np.ndarray  # float64, -1.0 where no match
-    same_text: np.ndarray     # bool: the match has the same normalized text (always right)
+    same_text: np.ndarray  # bool: the match has the same normalized text (always right)
 
     @property
     def matched(self) -> np.ndarray:
@@ -80,8 +83,11 @@ def replay_stream(texts: Sequence[str], embedder, progress=None) -> StreamMatche
     matched = r.match_index >= 0
     j = np.maximum(r.match_index, 0)
     norm = np.asarray([normalize_text(t) for t in texts], dtype=object)
-    return StreamMatches(match_index=np.asarray(r.match_index), same_text=matched & (norm == norm[j]),
-                         match_cosine=np.where(matched, r.match_cosine, -1.0).astype(np.float64))
+    return StreamMatches(
+        match_index=np.asarray(r.match_index),
+        same_text=matched & (norm == norm[j]),
+        match_cosine=np.where(matched, r.match_cosine, -1.0).astype(np.float64),
+    )
 
 
 def reveal_pairs(m: StreamMatches, thresholds, n: int, seed: int) -> np.ndarray:
@@ -96,16 +102,39 @@ def true_same(m: StreamMatches, labels: Sequence) -> np.ndarray:
     return m.matched & (lab == lab[m.partner])
 
 
-def evaluate_stream(texts: Sequence[str], labels: Sequence, embedder, *, label_budget: int = 0,
-                    thresholds=DEFAULT_THRESHOLDS, false_hit_budget: float = 0.02, seed: int = 0,
-                    calibration_path=None, progress=None) -> CacheEvaluation:
-    return evaluate_matches(replay_stream(texts, embedder, progress=progress), labels, label_budget=label_budget,
-                            thresholds=thresholds, false_hit_budget=false_hit_budget, seed=seed,
-                            calibration_path=calibration_path)
+def evaluate_stream(
+    texts: Sequence[str],
+    labels: Sequence,
+    embedder,
+    *,
+    label_budget: int = 0,
+    thresholds=DEFAULT_THRESHOLDS,
+    false_hit_budget: float = 0.02,
+    seed: int = 0,
+    calibration_path=None,
+    progress=None,
+) -> CacheEvaluation:
+    return evaluate_matches(
+        replay_stream(texts, embedder, progress=progress),
+        labels,
+        label_budget=label_budget,
+        thresholds=thresholds,
+        false_hit_budget=false_hit_budget,
+        seed=seed,
+        calibration_path=calibration_path,
+    )
 
 
-def evaluate_matches(m: StreamMatches, labels: Sequence, *, label_budget: int = 0, thresholds=DEFAULT_THRESHOLDS,
-                     false_hit_budget: float = 0.02, seed: int = 0, calibration_path=None) -> CacheEvaluation:
+def evaluate_matches(
+    m: StreamMatches,
+    labels: Sequence,
+    *,
+    label_budget: int = 0,
+    thresholds=DEFAULT_THRESHOLDS,
+    false_hit_budget: float = 0.02,
+    seed: int = 0,
+    calibration_path=None,
+) -> CacheEvaluation:
     truth = true_same(m, labels)
     cos = m.match_cosine
     cal = load_calibration(calibration_path)
@@ -120,16 +149,37 @@ def evaluate_matches(m: StreamMatches, labels: Sequence, *, label_budget: int = 
     if used:
         draws = np.where(m.same_text[None, :], 1.0, model.predict(cos, draws=400))
     n = cos.size
-    est = sweep(cos, p, np.ones(n), thresholds, groups=np.arange(n) // 50,
-                seed=seed, p_right_draws=draws, precision_margin=cal.heldout_error)
+    est = sweep(
+        cos,
+        p,
+        np.ones(n),
+        thresholds,
+        groups=np.arange(n) // 50,
+        seed=seed,
+        p_right_draws=draws,
+        precision_margin=cal.heldout_error,
+    )
     rows = []
     for e in est:
         hit = cos >= e.threshold
-        rows.append(ThresholdEvaluation(
-            threshold=e.threshold, hits=e.hits, hit_rate=e.hit_rate,
-            estimated_precision=e.estimated_precision, precision_interval=e.precision_interval,
-            true_precision=float(truth[hit].mean()) if hit.any() else None))
+        rows.append(
+            ThresholdEvaluation(
+                threshold=e.threshold,
+                hits=e.hits,
+                hit_rate=e.hit_rate,
+                estimated_precision=e.estimated_precision,
+                precision_interval=e.precision_interval,
+                true_precision=float(truth[hit].mean()) if hit.any() else None,
+            )
+        )
     chosen = choose_threshold(est, false_hit_budget)
     chosen_row = None if chosen is None else next(x for x in rows if x.threshold == chosen.threshold)
-    return CacheEvaluation(n_queries=n, label_budget=label_budget, labels_used=used, calibration=name,
-                           false_hit_budget=false_hit_budget, thresholds=tuple(rows), chosen=chosen_row)
+    return CacheEvaluation(
+        n_queries=n,
+        label_budget=label_budget,
+        labels_used=used,
+        calibration=name,
+        false_hit_budget=false_hit_budget,
+        thresholds=tuple(rows),
+        chosen=chosen_row,
+    )

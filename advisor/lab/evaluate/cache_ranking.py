@@ -17,8 +17,12 @@ import re
 
 import numpy as np
 
-FEATURES = ("cosine", "content-word overlap (Jaccard)", "content words on one side only (fewer = higher)",
-            "length ratio (closer = higher)")
+FEATURES = (
+    "cosine",
+    "content-word overlap (Jaccard)",
+    "content words on one side only (fewer = higher)",
+    "length ratio (closer = higher)",
+)
 _WORD = re.compile(r"[a-z0-9]+")
 
 
@@ -37,8 +41,12 @@ def pair_features(texts, matches, rows: np.ndarray) -> np.ndarray:
         ca, cb = _content(a, stop), _content(b, stop)
         union = ca | cb
         la, lb = len(_WORD.findall(a.lower())) + 1, len(_WORD.findall(b.lower())) + 1
-        out[k] = (matches.match_cosine[i], len(ca & cb) / len(union) if union else 1.0,
-                  -len(ca ^ cb), -abs(np.log(la / lb)))
+        out[k] = (
+            matches.match_cosine[i],
+            len(ca & cb) / len(union) if union else 1.0,
+            -len(ca ^ cb),
+            -abs(np.log(la / lb)),
+        )
     return out
 
 

@@ -19,8 +19,8 @@ from pathlib import Path
 
 import numpy as np
 
-from advisor.analyzers.cache.sweep import DEFAULT_THRESHOLDS
 from advisor.analyzers.cache.calibration import load_calibration, update_with_labels
+from advisor.analyzers.cache.sweep import DEFAULT_THRESHOLDS
 from advisor.lab.evaluate.cache import evaluate_matches, replay_stream, reveal_pairs, true_same
 from advisor.lab.evaluate.cache_ranking import fit_ranker, ranking_aucs
 from advisor.lab.evaluate.cache_streams import QQP_DEFAULT, clinc_stream, qqp_stream
@@ -51,8 +51,10 @@ def _draw_stats(results) -> str:
     """'median / p90 / max | k/N draws <= target | covered/checks' over label draws."""
     stats = [_worst(r) for r in results]
     w = np.array([s[0] for s in stats])
-    return (f"{np.median(w):.3f} / {np.quantile(w, 0.9):.3f} / {w.max():.3f} | "
-            f"{int(np.sum(w <= TARGET_WITH_LABELS))}/{w.size} | {sum(s[1] for s in stats)}/{sum(s[2] for s in stats)}")
+    return (
+        f"{np.median(w):.3f} / {np.quantile(w, 0.9):.3f} / {w.max():.3f} | "
+        f"{int(np.sum(w <= TARGET_WITH_LABELS))}/{w.size} | {sum(s[1] for s in stats)}/{sum(s[2] for s in stats)}"
+    )
 
 
 def _summary_row(dataset: str, seed: int, n: int, results: list) -> str:
@@ -60,18 +62,28 @@ def _summary_row(dataset: str, seed: int, n: int, results: list) -> str:
     first = results[0]
     worst, covered, total = _worst(first)
     c = first.chosen
-    chosen = "none" if c is None else f"{c.threshold:.2f} (hit rate {c.hit_rate:.3f}, true precision {c.true_precision:.3f})"
+    chosen = (
+        "none" if c is None else f"{c.threshold:.2f} (hit rate {c.hit_rate:.3f}, true precision {c.true_precision:.3f})"
+    )
     draws = _draw_stats(results) if len(results) > 1 else "n/a | n/a | n/a"
-    return f"| {dataset} | {seed} | {n:,} | {first.label_budget} | {worst:.3f} | {covered}/{total} | {draws} | {chosen} |"
+    return (
+        f"| {dataset} | {seed} | {n:,} | {first.label_budget} | {worst:.3f} | {covered}/{total} | {draws} | {chosen} |"
+    )
 
 
 def _detail_rows(dataset: str, result) -> list[str]:
     out = []
     for t in result.thresholds:
         if any(abs(t.threshold - d) < 1e-9 for d in DETAIL):
-            iv = "n/a" if t.precision_interval is None else f"{t.precision_interval[0]:.3f} - {t.precision_interval[1]:.3f}"
-            out.append(f"| {dataset} | {result.label_budget} | {t.threshold:.2f} | {t.hit_rate:.3f} | "
-                       f"{t.estimated_precision:.3f} | {iv} | {t.true_precision:.3f} |")
+            iv = (
+                "n/a"
+                if t.precision_interval is None
+                else f"{t.precision_interval[0]:.3f} - {t.precision_interval[1]:.3f}"
+            )
+            out.append(
+                f"| {dataset} | {result.label_budget} | {t.threshold:.2f} | {t.hit_rate:.3f} | "
+                f"{t.estimated_precision:.3f} | {iv} | {t.true_precision:.3f} |"
+            )
     return out
 
 
@@ -123,8 +135,10 @@ def _shift_row(name: str, n: int, matches, no_label_result) -> str:
     q10, q50, q90 = np.quantile(cos[close], [0.1, 0.5, 0.9]) if close.any() else (np.nan,) * 3
     hits = cos >= CHECK_RANGE[0]
     identical = float(matches.same_text[hits].mean()) if hits.any() else float("nan")
-    return (f"| {name} | {n:,} | {hits.mean():.3f} | {q10:.3f} / {q50:.3f} / {q90:.3f} | {identical:.3f} | "
-            f"{_worst(no_label_result)[0]:.3f} |")
+    return (
+        f"| {name} | {n:,} | {hits.mean():.3f} | {q10:.3f} / {q50:.3f} / {q90:.3f} | {identical:.3f} | "
+        f"{_worst(no_label_result)[0]:.3f} |"
+    )
 
 
 def _budget_rows(name: str, matches, labels, seed: int) -> list[str]:
@@ -135,14 +149,17 @@ def _budget_rows(name: str, matches, labels, seed: int) -> list[str]:
     for budget in BUDGET_CURVE:
         results = [evaluate_matches(matches, labels, label_budget=budget, seed=s) for s in seeds]
         floor = label_noise_floor(matches, truth, budget, seeds)
-        rows.append(f"| {name} | {auc:.3f} | {budget} | {_draw_stats(results)} | "
-                    f"{np.median(floor):.3f} / {np.quantile(floor, 0.9):.3f} | "
-                    f"{int(np.sum(floor <= TARGET_WITH_LABELS))}/{floor.size} |")
+        rows.append(
+            f"| {name} | {auc:.3f} | {budget} | {_draw_stats(results)} | "
+            f"{np.median(floor):.3f} / {np.quantile(floor, 0.9):.3f} | "
+            f"{int(np.sum(floor <= TARGET_WITH_LABELS))}/{floor.size} |"
+        )
     return rows
 
 
-def write_table(out: Path, embedder, *, qqp_path: Path | None = None, seeds: int = 3,
-                qqp_pairs: int = 3000) -> list[str]:
+def write_table(
+    out: Path, embedder, *, qqp_path: Path | None = None, seeds: int = 3, qqp_pairs: int = 3000
+) -> list[str]:
     """Run every evaluation and write the Markdown file; returns messages for the user."""
     messages: list[str] = []
     streams = [("CLINC150 test+oos", s, clinc_stream(s)) for s in range(seeds)]
@@ -170,8 +187,14 @@ def write_table(out: Path, embedder, *, qqp_path: Path | None = None, seeds: int
     # Contrast for the label-free statistics: the calibration's own training traffic, longer.
     train = clinc_stream(0, splits=("train", "oos_train"))
     train_matches = replay_stream(train["text"].tolist(), embedder)
-    shift_rows.append(_shift_row("CLINC150 train+oos (the calibration's training data) seed 0", len(train),
-                                 train_matches, evaluate_matches(train_matches, train["label"].tolist())))
+    shift_rows.append(
+        _shift_row(
+            "CLINC150 train+oos (the calibration's training data) seed 0",
+            len(train),
+            train_matches,
+            evaluate_matches(train_matches, train["label"].tolist()),
+        )
+    )
     ranker = fit_ranker(train["text"].tolist(), train_matches, train["label"].tolist())
     ranking_rows = []
     for name, seed, df in streams:
@@ -183,9 +206,11 @@ def write_table(out: Path, embedder, *, qqp_path: Path | None = None, seeds: int
         "# Cache evaluation: estimated vs true precision",
         "",
         "Regenerate with `advisor evaluate cache-table` (writes this file; QQP rows appear only when",
-        ("`../shared/data/qqp` or `--qqp FILE` is present). "
-         f"Generated {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {platform.machine()}, "
-         f"embedding model `{getattr(embedder, 'model_id', '?')}`, {time.time() - started:.0f} s."),
+        (
+            "`../shared/data/qqp` or `--qqp FILE` is present). "
+            f"Generated {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {platform.machine()}, "
+            f"embedding model `{getattr(embedder, 'model_id', '?')}`, {time.time() - started:.0f} s."
+        ),
         "",
         "Streams: CLINC150 `test` + `oos_test` (5,500 queries, data/clinc150/) shuffled with each seed;",
         f"QQP: both questions of {qqp_pairs:,} random pairs per seed, label = duplicate cluster over all",
@@ -200,12 +225,16 @@ def write_table(out: Path, embedder, *, qqp_path: Path | None = None, seeds: int
         "## Summary (thresholds 0.75, 0.76, ..., 0.95)",
         "",
         "'First draw' is label sample seed = 1000 x stream seed (what `advisor evaluate cache --label-budget 100",
-        (f"--seed <that>` reproduces); the next three columns are over {LABEL_DRAWS} label samples "
-         f"(seeds 1000 x stream seed + 0..{LABEL_DRAWS - 1})."),
+        (
+            f"--seed <that>` reproduces); the next three columns are over {LABEL_DRAWS} label samples "
+            f"(seeds 1000 x stream seed + 0..{LABEL_DRAWS - 1})."
+        ),
         "",
-        ("| stream | seed | queries | labels | first draw: worst abs error | first draw: intervals covering truth "
-         f"| over {LABEL_DRAWS} draws: worst error median / p90 / max | draws with worst error <= {TARGET_WITH_LABELS} "
-         "| intervals covering truth, all draws | chosen, first draw (2 % false-hit budget) |"),
+        (
+            "| stream | seed | queries | labels | first draw: worst abs error | first draw: intervals covering truth "
+            f"| over {LABEL_DRAWS} draws: worst error median / p90 / max | draws with worst error <= {TARGET_WITH_LABELS} "
+            "| intervals covering truth, all draws | chosen, first draw (2 % false-hit budget) |"
+        ),
         "|---|---|---|---|---|---|---|---|---|---|",
         *summary,
         "",
@@ -216,9 +245,11 @@ def write_table(out: Path, embedder, *, qqp_path: Path | None = None, seeds: int
         "the error that a number of labels cannot avoid given how well cosine ranks right and wrong",
         "matches (AUC over matched, non-identical pairs with cosine >= 0.75).",
         "",
-        (f"| stream | cosine AUC | labels | over {LABEL_DRAWS} draws: worst error median / p90 / max "
-         f"| draws <= {TARGET_WITH_LABELS} | intervals covering truth | label noise alone: median / p90 "
-         f"| label noise alone: draws <= {TARGET_WITH_LABELS} |"),
+        (
+            f"| stream | cosine AUC | labels | over {LABEL_DRAWS} draws: worst error median / p90 / max "
+            f"| draws <= {TARGET_WITH_LABELS} | intervals covering truth | label noise alone: median / p90 "
+            f"| label noise alone: draws <= {TARGET_WITH_LABELS} |"
+        ),
         "|---|---|---|---|---|---|---|---|",
         *budget_rows,
         "",
@@ -228,8 +259,10 @@ def write_table(out: Path, embedder, *, qqp_path: Path | None = None, seeds: int
         "statistic of the log flag that the calibration does not hold? The last row is the",
         "calibration's own training traffic (a longer stream, so more and closer matches).",
         "",
-        ("| stream | queries | hit rate at 0.75 | best-match cosine (matches >= 0.5): p10 / median / p90 "
-         "| identical text, share of hits at 0.75 | no-label worst abs error |"),
+        (
+            "| stream | queries | hit rate at 0.75 | best-match cosine (matches >= 0.5): p10 / median / p90 "
+            "| identical text, share of hits at 0.75 | no-label worst abs error |"
+        ),
         "|---|---|---|---|---|---|",
         *shift_rows,
         "",

@@ -18,10 +18,10 @@ from pathlib import Path
 
 import numpy as np
 
+from advisor.analyzers.routing.labels import parse_score
 from advisor.analyzers.routing.router.classifier import RoutingClassifier
 from advisor.analyzers.routing.router.domain import DomainCheck
 from advisor.analyzers.routing.router.features import text_features
-from advisor.analyzers.routing.labels import parse_score
 from advisor.analyzers.routing.router.metrics import (
     RouterMetrics,
     bootstrap_auc_interval,
@@ -41,7 +41,7 @@ class LabelledPairs:
 
 @dataclass(frozen=True)
 class RouterEvaluation:
-    mode: str                     # "split" | "default"
+    mode: str  # "split" | "default"
     n_train: int
     n_test: int
     seed: int
@@ -66,7 +66,12 @@ class RouterEvaluation:
             "ece": m.ece,
             "weak_quality": m.weak_quality,
             "strong_quality": m.strong_quality,
-            "random": {"auc": self.random.auc, "apgr": self.random.apgr, "cpt50": self.random.cpt50, "cpt80": self.random.cpt80},
+            "random": {
+                "auc": self.random.auc,
+                "apgr": self.random.apgr,
+                "cpt50": self.random.cpt50,
+                "cpt80": self.random.cpt80,
+            },
             "domain": None if self.domain is None else self.domain.to_dict(),
             "warnings": list(self.warnings),
         }
@@ -77,17 +82,31 @@ def read_labelled_pairs(path: str | Path, *, text_col: str, weak_col: str, stron
     from advisor.analyzers.routing.labels import read_label_table
 
     name = str(Path(path))
-    frame = read_label_table(path, missing_fix="Check the path.", format_fix="Export the labels as CSV with a header row.")
+    frame = read_label_table(
+        path, missing_fix="Check the path.", format_fix="Export the labels as CSV with a header row."
+    )
     for option, column in (("--text-col", text_col), ("--weak-col", weak_col), ("--strong-col", strong_col)):
         if column not in frame.columns:
-            raise InputError.at(name, column=column, expected=f"the column named by {option}",
-                                found=f"columns {', '.join(map(str, frame.columns)) or 'none'}",
-                                fix=f"Pass {option} with one of the columns found.")
+            raise InputError.at(
+                name,
+                column=column,
+                expected=f"the column named by {option}",
+                found=f"columns {', '.join(map(str, frame.columns)) or 'none'}",
+                fix=f"Pass {option} with one of the columns found.",
+            )
     if len(frame) < 20:
-        raise InputError.at(name, expected="at least 20 labelled rows", found=f"{len(frame)}",
-                            fix="Label more requests; a router estimate needs hundreds.")
-    weak = np.array([parse_score(v, file=name, row=i + 1, column=weak_col) for i, v in enumerate(frame[weak_col].tolist())])
-    strong = np.array([parse_score(v, file=name, row=i + 1, column=strong_col) for i, v in enumerate(frame[strong_col].tolist())])
+        raise InputError.at(
+            name,
+            expected="at least 20 labelled rows",
+            found=f"{len(frame)}",
+            fix="Label more requests; a router estimate needs hundreds.",
+        )
+    weak = np.array(
+        [parse_score(v, file=name, row=i + 1, column=weak_col) for i, v in enumerate(frame[weak_col].tolist())]
+    )
+    strong = np.array(
+        [parse_score(v, file=name, row=i + 1, column=strong_col) for i, v in enumerate(frame[strong_col].tolist())]
+    )
     texts = tuple("" if v is None else str(v) for v in frame[text_col].tolist())
     return LabelledPairs(texts=texts, weak=weak, strong=strong, source=name)
 
@@ -112,8 +131,14 @@ def _score(scores, weak, strong, p_good, seed) -> tuple[RouterMetrics, RouterMet
     )
 
 
-def evaluate_split(pairs: LabelledPairs, embeddings: np.ndarray, *, train_frac: float = 0.5, seed: int = 0,
-                   classifier: RoutingClassifier | None = None) -> RouterEvaluation:
+def evaluate_split(
+    pairs: LabelledPairs,
+    embeddings: np.ndarray,
+    *,
+    train_frac: float = 0.5,
+    seed: int = 0,
+    classifier: RoutingClassifier | None = None,
+) -> RouterEvaluation:
     train, test = split_indices(len(pairs.texts), train_frac, seed)
     feats = text_features(pairs.texts)
     model = classifier if classifier is not None else RoutingClassifier(seed=seed)
@@ -123,8 +148,9 @@ def evaluate_split(pairs: LabelledPairs, embeddings: np.ndarray, *, train_frac: 
     return RouterEvaluation("split", len(train), len(test), seed, metrics, rand, interval)
 
 
-def evaluate_shipped(pairs: LabelledPairs, embeddings: np.ndarray, router, *, embedder_id: str | None = None,
-                     seed: int = 0) -> RouterEvaluation:
+def evaluate_shipped(
+    pairs: LabelledPairs, embeddings: np.ndarray, router, *, embedder_id: str | None = None, seed: int = 0
+) -> RouterEvaluation:
     """Apply the shipped router to all rows; the domain verdict says whether to believe it."""
     expected_dim = router.classifier.pca_mean_.shape[0]
     if embeddings.shape[1] != expected_dim:
@@ -138,10 +164,13 @@ def evaluate_shipped(pairs: LabelledPairs, embeddings: np.ndarray, router, *, em
     warnings = []
     if not domain.in_domain:
         warnings.append(
-            "OUT OF DOMAIN: these requests do not look like the router's training data (" + domain.describe()
+            "OUT OF DOMAIN: these requests do not look like the router's training data ("
+            + domain.describe()
             + "). Its scores here are not evidence of savings; train on your own labels instead (--train-frac)."
         )
     if embedder_id is not None and embedder_id != router.embedding_model_id:
-        warnings.append(f"the router was trained on {router.embedding_model} embeddings (id '{router.embedding_model_id}') "
-                        f"but these come from '{embedder_id}'.")
+        warnings.append(
+            f"the router was trained on {router.embedding_model} embeddings (id '{router.embedding_model_id}') "
+            f"but these come from '{embedder_id}'."
+        )
     return RouterEvaluation("default", 0, len(pairs.texts), seed, metrics, rand, interval, domain, tuple(warnings))

@@ -4,5 +4,12 @@ from advisor.lab.synthetic.generator import SampleLog, SampleSettings, generate_
 from advisor.lab.synthetic.io import truth_paths, write_sample
 from advisor.lab.synthetic.truth import SampleTruth, prompt_cache_readable_tokens
 
-__all__ = ["SampleLog", "SampleSettings", "SampleTruth", "generate_log", "prompt_cache_readable_tokens",
-           "truth_paths", "write_sample"]
+__all__ = [
+    "SampleLog",
+    "SampleSettings",
+    "SampleTruth",
+    "generate_log",
+    "prompt_cache_readable_tokens",
+    "truth_paths",
+    "write_sample",
+]

@@ -34,8 +34,7 @@ ANALYTICS_TASK = "analytics"
 LATENCY_CLASS = {SUPPORT_TASK: "realtime", SUMMARY_TASK: "background", ANALYTICS_TASK: "analytics"}
 # Fixed system prompts, one per product line (distinct sizes, so (task, system_tokens)
 # identifies the prompt), and one per background task.
-SYSTEM_TOKENS = {"banking": 540, "cards": 620, "travel": 760, "general": 580,
-                 SUMMARY_TASK: 320, ANALYTICS_TASK: 450}
+SYSTEM_TOKENS = {"banking": 540, "cards": 620, "travel": 760, "general": 580, SUMMARY_TASK: 320, ANALYTICS_TASK: 450}
 _SUMMARY_INSTRUCTION_TOKENS = 24
 _THINK_TIME_MEDIAN_S = 40.0
 _DECODE_TOKENS_PER_S = 50.0
@@ -49,16 +48,16 @@ class SampleSettings:
     seed: int = 0
     start: str = "2026-10-01"
     days: int = 14
-    traffic: str = "stable"            # stable | growing | step
-    weekly_growth: float = 0.06        # "growing": volume multiplies by 1 + this per week
-    step_factor: float = 1.6           # "step": level after the window's midpoint / before
-    mean_turns: float = 5.0            # support chats: 1 + Poisson(mean - 1), capped
+    traffic: str = "stable"  # stable | growing | step
+    weekly_growth: float = 0.06  # "growing": volume multiplies by 1 + this per week
+    step_factor: float = 1.6  # "step": level after the window's midpoint / before
+    mean_turns: float = 5.0  # support chats: 1 + Poisson(mean - 1), capped
     max_turns: int = 10
-    background_share: float = 0.12     # share of calls that are nightly summaries or analytics
+    background_share: float = 0.12  # share of calls that are nightly summaries or analytics
     summary_share_of_background: float = 2 / 3
-    shadow_share: float = 0.12         # calls with quality__<cheap model> shadow scores
-    oos_share: float = 0.05            # out-of-scope openings (no-repeat controls)
-    entity_share: float = 0.2          # openings carrying an order number, e-mail, amount, date
+    shadow_share: float = 0.12  # calls with quality__<cheap model> shadow scores
+    oos_share: float = 0.05  # out-of-scope openings (no-repeat controls)
+    entity_share: float = 0.2  # openings carrying an order number, e-mail, amount, date
 
     def validate(self) -> SampleSettings:
         def check(name: str, ok: bool, must_be: str) -> None:
@@ -118,13 +117,13 @@ def _turns(rng: np.random.Generator, n_chat: int, s: SampleSettings) -> np.ndarr
 class _Chats:
     """Support-chat calls in conversation order (arrays of length n_chat unless named)."""
 
-    lengths: np.ndarray          # turns per conversation (n_conv)
-    conv: np.ndarray             # conversation index of each call
-    first: np.ndarray            # bool: the conversation's opening call
+    lengths: np.ndarray  # turns per conversation (n_conv)
+    conv: np.ndarray  # conversation index of each call
+    first: np.ndarray  # bool: the conversation's opening call
     turn: np.ndarray
     ts_ns: np.ndarray
-    conv_day: np.ndarray         # day of the window each conversation started on (n_conv)
-    topic: np.ndarray            # intent id of the conversation's opening, -1 out of scope
+    conv_day: np.ndarray  # day of the window each conversation started on (n_conv)
+    topic: np.ndarray  # intent id of the conversation's opening, -1 out of scope
     complexity: np.ndarray
     text: np.ndarray
     text_intent: np.ndarray
@@ -167,18 +166,28 @@ def _support_chats(rng: np.random.Generator, s: SampleSettings, t0: pd.Timestamp
     history = _within_group_cumsum(turn_tokens, first) - turn_tokens
     line = np.asarray((*catalog.product_line, "general"), dtype=object)[opening.intent_id][conv]
     system = np.array([SYSTEM_TOKENS[x] for x in PRODUCT_LINES], dtype=np.int64)[
-        pd.Categorical(line, categories=PRODUCT_LINES).codes]
+        pd.Categorical(line, categories=PRODUCT_LINES).codes
+    ]
     # Next turn arrives after the previous answer is generated and the customer has typed.
     gap_s = rng.lognormal(np.log(_THINK_TIME_MEDIAN_S), 0.6, n_chat)
     gap_s += np.r_[0.0, output_tokens[:-1] / _DECODE_TOKENS_PER_S]
     gap_s[first] = 0.0
     ts_ns = conv_start_ns[conv] + (_within_group_cumsum(gap_s, first) * 1e9).astype(np.int64)
     return _Chats(
-        lengths=lengths, conv=conv, first=first, turn=turn, ts_ns=ts_ns,
-        conv_day=(conv_start_ns - t0.value) // (86400 * 10**9), topic=topic,
+        lengths=lengths,
+        conv=conv,
+        first=first,
+        turn=turn,
+        ts_ns=ts_ns,
+        conv_day=(conv_start_ns - t0.value) // (86400 * 10**9),
+        topic=topic,
         complexity=np.where(topic >= 0, catalog.complexity[np.maximum(topic, 0)], 0.0),
-        text=text, text_intent=text_intent,
-        entity_kind=entity_kind, system_tokens=system, history_tokens=history, user_tokens=user_tokens,
+        text=text,
+        text_intent=text_intent,
+        entity_kind=entity_kind,
+        system_tokens=system,
+        history_tokens=history,
+        user_tokens=user_tokens,
         output_tokens=output_tokens,
     )
 
@@ -188,18 +197,18 @@ class _Background:
     task: np.ndarray
     ts_ns: np.ndarray
     system_tokens: np.ndarray
-    user_tokens: np.ndarray      # the transcript or record the job reads
+    user_tokens: np.ndarray  # the transcript or record the job reads
     output_tokens: np.ndarray
 
 
-def _background(rng: np.random.Generator, s: SampleSettings, t0: pd.Timestamp, chats: _Chats,
-                n_bg: int) -> _Background:
+def _background(rng: np.random.Generator, s: SampleSettings, t0: pd.Timestamp, chats: _Chats, n_bg: int) -> _Background:
     """Nightly summaries of the previous day's chats and analytics jobs, in bursts at night."""
     n_sum = round(n_bg * s.summary_share_of_background)
     n_an = n_bg - n_sum
     n_conv = len(chats.lengths)
-    transcript = np.bincount(chats.conv, weights=chats.user_tokens + chats.output_tokens,
-                             minlength=n_conv).astype(np.int64)
+    transcript = np.bincount(chats.conv, weights=chats.user_tokens + chats.output_tokens, minlength=n_conv).astype(
+        np.int64
+    )
     eligible = np.flatnonzero(chats.conv_day < s.days - 1)
     if len(eligible):
         picked = np.sort(rng.choice(eligible, n_sum, replace=n_sum > len(eligible)))
@@ -223,11 +232,13 @@ def _user_ids(rng: np.random.Generator, n_conv: int) -> np.ndarray:
     n_users = max(1, int(n_conv * 0.7))
     weight = 1.0 / (np.arange(n_users) + 0.05 * n_users)
     return np.array([f"user-{u:06d}" for u in range(n_users)], dtype=object)[
-        rng.choice(n_users, n_conv, p=weight / weight.sum())]
+        rng.choice(n_users, n_conv, p=weight / weight.sum())
+    ]
 
 
-def generate_log(n_calls: int, *, seed: int = 0, start: str = "2026-10-01", days: int = 14,
-                 traffic: str = "stable", **options) -> SampleLog:
+def generate_log(
+    n_calls: int, *, seed: int = 0, start: str = "2026-10-01", days: int = 14, traffic: str = "stable", **options
+) -> SampleLog:
     """A seeded customer-service log of exactly n_calls calls with its ground truth.
 
     `options` are the other SampleSettings fields (e.g. shadow_share=0.15, weekly_growth=0.08).
@@ -266,44 +277,51 @@ def generate_log(n_calls: int, *, seed: int = 0, start: str = "2026-10-01", days
     ts = np.r_[chats.ts_ns, bg.ts_ns] // 10**6 * 10**6
     order = np.argsort(ts, kind="stable")
     n_sum = int((bg.task == SUMMARY_TASK).sum())
-    conv_ids = np.r_[[f"conv-{i:07d}" for i in chats.conv], [f"sum-{i:06d}" for i in range(n_sum)],
-                     [f"ana-{i:06d}" for i in range(n_bg - n_sum)]].astype(object)
+    conv_ids = np.r_[
+        [f"conv-{i:07d}" for i in chats.conv],
+        [f"sum-{i:06d}" for i in range(n_sum)],
+        [f"ana-{i:06d}" for i in range(n_bg - n_sum)],
+    ].astype(object)
     system = np.r_[chats.system_tokens, bg.system_tokens]
     history = np.r_[chats.history_tokens, np.zeros(n_bg, dtype=np.int64)]
     none = np.full(n_bg, None, dtype=object)
-    frame = pd.DataFrame({
-        S.TIMESTAMP: pd.to_datetime(ts[order], unit="ns", utc=True),
-        S.MODEL: quality.models[0],
-        S.PROVIDER: quality.providers[0],
-        S.INPUT_TOKENS: (system + history + np.r_[chats.user_tokens, bg.user_tokens])[order],
-        S.OUTPUT_TOKENS: np.r_[chats.output_tokens, bg.output_tokens][order],
-        S.CACHED_INPUT_TOKENS: np.zeros(s.n_calls, dtype=np.int64),
-        S.SYSTEM_TOKENS: system[order],
-        S.HISTORY_TOKENS: history[order],
-        S.CONVERSATION_ID: conv_ids[order],
-        S.TURN: turn[order],
-        S.USER_ID: np.r_[users[chats.conv], np.full(n_bg, "batch-jobs", dtype=object)][order],
-        S.TASK: task[order],
-        S.LATENCY_CLASS: pd.Series(task).map(LATENCY_CLASS).to_numpy(dtype=object)[order],
-        S.QUERY: np.r_[chats.text, none][order],
-        S.QUALITY: served_q[order],
-        S.BUSINESS_UNIT: business[order],
-    })
+    frame = pd.DataFrame(
+        {
+            S.TIMESTAMP: pd.to_datetime(ts[order], unit="ns", utc=True),
+            S.MODEL: quality.models[0],
+            S.PROVIDER: quality.providers[0],
+            S.INPUT_TOKENS: (system + history + np.r_[chats.user_tokens, bg.user_tokens])[order],
+            S.OUTPUT_TOKENS: np.r_[chats.output_tokens, bg.output_tokens][order],
+            S.CACHED_INPUT_TOKENS: np.zeros(s.n_calls, dtype=np.int64),
+            S.SYSTEM_TOKENS: system[order],
+            S.HISTORY_TOKENS: history[order],
+            S.CONVERSATION_ID: conv_ids[order],
+            S.TURN: turn[order],
+            S.USER_ID: np.r_[users[chats.conv], np.full(n_bg, "batch-jobs", dtype=object)][order],
+            S.TASK: task[order],
+            S.LATENCY_CLASS: pd.Series(task).map(LATENCY_CLASS).to_numpy(dtype=object)[order],
+            S.QUERY: np.r_[chats.text, none][order],
+            S.QUALITY: served_q[order],
+            S.BUSINESS_UNIT: business[order],
+        }
+    )
     for j, model in enumerate(quality.models[1:], start=1):
         frame[S.QUALITY_PREFIX + model] = np.where(shadow, quality.outcome[:, j], np.nan)[order]
 
     names = np.asarray((*load_catalog().names, "oos"), dtype=object)
-    hidden = pd.DataFrame({
-        S.CONVERSATION_ID: conv_ids[order],
-        S.TURN: turn[order],
-        "intent": np.r_[names[chats.topic], none][order],
-        "text_intent": np.r_[chats.text_intent, none][order],
-        "complexity": np.r_[chats.complexity, np.zeros(n_bg)][order],
-        "is_oos": is_oos[order],
-        "entity_kind": np.r_[chats.entity_kind, np.full(n_bg, "", dtype=object)][order],
-        "batch_tolerant": (task != SUPPORT_TASK)[order],
-        "shadow_labelled": shadow[order],
-    })
+    hidden = pd.DataFrame(
+        {
+            S.CONVERSATION_ID: conv_ids[order],
+            S.TURN: turn[order],
+            "intent": np.r_[names[chats.topic], none][order],
+            "text_intent": np.r_[chats.text_intent, none][order],
+            "complexity": np.r_[chats.complexity, np.zeros(n_bg)][order],
+            "is_oos": is_oos[order],
+            "entity_kind": np.r_[chats.entity_kind, np.full(n_bg, "", dtype=object)][order],
+            "batch_tolerant": (task != SUPPORT_TASK)[order],
+            "shadow_labelled": shadow[order],
+        }
+    )
     for j, model in enumerate(quality.models):
         hidden["p_good__" + model] = quality.p_good[order, j]
         hidden["quality_true__" + model] = quality.outcome[order, j]

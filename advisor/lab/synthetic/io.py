@@ -20,8 +20,12 @@ def _log_suffix(path: Path) -> str:
     for suffix in sorted(LOG_SUFFIXES, key=len, reverse=True):
         if name.endswith(suffix):
             return suffix
-    raise InputError.at(str(path), expected=f"a file name ending in {', '.join(LOG_SUFFIXES)}",
-                        found=f"'{path.name}'", fix="Name the output file with one of those extensions.")
+    raise InputError.at(
+        str(path),
+        expected=f"a file name ending in {', '.join(LOG_SUFFIXES)}",
+        found=f"'{path.name}'",
+        fix="Name the output file with one of those extensions.",
+    )
 
 
 def truth_paths(out: str | Path, truth: str | Path | None = None) -> tuple[Path, Path]:
@@ -35,12 +39,20 @@ def truth_paths(out: str | Path, truth: str | Path | None = None) -> tuple[Path,
         truth = out.with_name(stem + ".truth.json")
     truth = Path(truth)
     if truth.suffix.lower() != ".json":
-        raise InputError.at(str(truth), expected="a truth file name ending in .json", found=f"'{truth.name}'",
-                            fix="Pass --truth NAME.json; the per-call truth goes next to it as NAME.calls.parquet.")
+        raise InputError.at(
+            str(truth),
+            expected="a truth file name ending in .json",
+            found=f"'{truth.name}'",
+            fix="Pass --truth NAME.json; the per-call truth goes next to it as NAME.calls.parquet.",
+        )
     for p in (out, truth):
         if not p.parent.exists():
-            raise InputError.at(str(p), expected="an existing folder", found=f"no folder '{p.parent}'",
-                                fix="Create the folder first or pick another path.")
+            raise InputError.at(
+                str(p),
+                expected="an existing folder",
+                found=f"no folder '{p.parent}'",
+                fix="Create the folder first or pick another path.",
+            )
     return truth, truth.with_name(truth.name[: -len(".json")] + ".calls.parquet")
 
 

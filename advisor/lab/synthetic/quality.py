@@ -27,20 +27,21 @@ _SERVED_PER_COMPLEXITY = 0.10
 _SERVED_PER_TURN = 0.012
 _SERVED_OOS = 0.70
 _SERVED_BACKGROUND = {"nightly_summary": 0.96, "analytics": 0.94}
-_OOS_GAP = 0.10          # cheap models on out-of-scope questions
+_OOS_GAP = 0.10  # cheap models on out-of-scope questions
 _INDEPENDENT_SHARE = 0.3  # share of a cheap model's outcome not tied to the shared difficulty
 
 
 @dataclass(frozen=True)
 class ModelQuality:
-    models: tuple[str, ...]            # served first, then the cheap candidates
+    models: tuple[str, ...]  # served first, then the cheap candidates
     providers: tuple[str, ...]
-    p_good: np.ndarray                 # (n_calls, n_models) true probability of a good answer
-    outcome: np.ndarray                # (n_calls, n_models) 0/1 realized quality
+    p_good: np.ndarray  # (n_calls, n_models) true probability of a good answer
+    outcome: np.ndarray  # (n_calls, n_models) 0/1 realized quality
 
 
-def model_quality(rng: np.random.Generator, complexity: np.ndarray, turn: np.ndarray,
-                  is_oos: np.ndarray, task: np.ndarray) -> ModelQuality:
+def model_quality(
+    rng: np.random.Generator, complexity: np.ndarray, turn: np.ndarray, is_oos: np.ndarray, task: np.ndarray
+) -> ModelQuality:
     """P(good) and a 0/1 outcome per call for the served model and every cheap candidate.
 
     `complexity` is the conversation topic's (0..1); background calls have task names in

@@ -17,10 +17,34 @@ from advisor.core.paths import data_dir
 
 TRAFFIC_SHAPES = ("stable", "growing", "step")
 # Relative chat volume by UTC hour (a support desk whose customers are in one time zone).
-HOURLY_SHAPE = np.array([
-    0.15, 0.10, 0.08, 0.08, 0.10, 0.20, 0.40, 0.70, 1.00, 1.20, 1.30, 1.30,
-    1.25, 1.30, 1.30, 1.20, 1.10, 0.90, 0.75, 0.60, 0.50, 0.40, 0.30, 0.20,
-])
+HOURLY_SHAPE = np.array(
+    [
+        0.15,
+        0.10,
+        0.08,
+        0.08,
+        0.10,
+        0.20,
+        0.40,
+        0.70,
+        1.00,
+        1.20,
+        1.30,
+        1.30,
+        1.25,
+        1.30,
+        1.30,
+        1.20,
+        1.10,
+        0.90,
+        0.75,
+        0.60,
+        0.50,
+        0.40,
+        0.30,
+        0.20,
+    ]
+)
 WEEKDAY_SHAPE = np.array([1.0, 1.0, 1.0, 1.0, 0.95, 0.65, 0.55])  # Monday first
 _AZURE_FILE = "azure-llm-trace/AzureLLMInferenceTrace_conv_first20min.csv"
 _BIN_S = 10
@@ -40,8 +64,9 @@ def azure_output_tokens() -> np.ndarray:
     return pd.read_csv(data_dir() / _AZURE_FILE, usecols=["GeneratedTokens"])["GeneratedTokens"].to_numpy(np.int64)
 
 
-def minute_intensity(start: pd.Timestamp, days: int, traffic: str, rng: np.random.Generator, *,
-                     weekly_growth: float, step_factor: float) -> np.ndarray:
+def minute_intensity(
+    start: pd.Timestamp, days: int, traffic: str, rng: np.random.Generator, *, weekly_growth: float, step_factor: float
+) -> np.ndarray:
     """Relative arrival rate for each minute of the window (any positive scale)."""
     minutes = pd.date_range(start, periods=days * 1440, freq="min")
     seasonal = HOURLY_SHAPE[minutes.hour] * WEEKDAY_SHAPE[minutes.day_of_week]
@@ -66,8 +91,9 @@ def draw_arrivals(rng: np.random.Generator, n: int, start: pd.Timestamp, intensi
     return np.sort(start.value + offset_ns.astype(np.int64))
 
 
-def night_bursts(rng: np.random.Generator, n: int, start: pd.Timestamp, nights: np.ndarray, *,
-                 hour: float, spacing_s: float) -> np.ndarray:
+def night_bursts(
+    rng: np.random.Generator, n: int, start: pd.Timestamp, nights: np.ndarray, *, hour: float, spacing_s: float
+) -> np.ndarray:
     """Arrival times (ns) of n background calls placed in bursts starting at `hour` on each
     of the given night offsets (days from start); one call every ~spacing_s seconds."""
     if n == 0:

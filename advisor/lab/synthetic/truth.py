@@ -30,28 +30,28 @@ class SampleTruth:
     """True values of a generated log. Shares are fractions (0..1) of the whole log unless named."""
 
     served_model: str
-    providers: dict[str, str]                   # model -> provider, served model first
+    providers: dict[str, str]  # model -> provider, served model first
     n_calls: int
-    n_conversations: int                        # support chats
-    n_first_turns: int                          # support-chat openings
+    n_conversations: int  # support chats
+    n_first_turns: int  # support-chat openings
     span_days: float
-    repeat_share_of_first_turns: float          # openings with an earlier entity-free same-intent opening
+    repeat_share_of_first_turns: float  # openings with an earlier entity-free same-intent opening
     repeat_share_of_calls: float
-    entity_share_of_first_turns: float          # openings with an order number, e-mail, amount or date
+    entity_share_of_first_turns: float  # openings with an order number, e-mail, amount or date
     entity_lookalike_share_of_first_turns: float  # entity openings whose intent was asked before (wrong hits)
-    routable_share: dict[str, float]            # per cheap model: its true quality >= served model's
+    routable_share: dict[str, float]  # per cheap model: its true quality >= served model's
     routable_share_support_chat: dict[str, float]
-    mean_true_quality: dict[str, float]         # per model, over all calls
-    shadow_share: float                         # calls carrying quality__<model> columns
+    mean_true_quality: dict[str, float]  # per model, over all calls
+    shadow_share: float  # calls carrying quality__<model> columns
     batchable_share_of_calls: float
     batchable_share_of_cost: float
-    batch_savings_share_of_cost: float          # at the catalog's batch prices
+    batch_savings_share_of_cost: float  # at the catalog's batch prices
     prompt_cache_ttl_s: float
     prompt_cache_min_prefix_tokens: int
     prompt_cache_readable_share_of_input: float  # with the minimum prefix
     prompt_cache_readable_share_of_input_no_minimum: float
-    prompt_cache_savings_share_of_cost: float   # profile above, every eligible prompt written
-    total_cost_usd: float                       # over the log, list prices
+    prompt_cache_savings_share_of_cost: float  # profile above, every eligible prompt written
+    total_cost_usd: float  # over the log, list prices
     price_date: str
     settings: dict[str, Any]
     per_call: pd.DataFrame = field(repr=False)  # hidden truth per frame row (parquet sidecar)
@@ -60,8 +60,9 @@ class SampleTruth:
         return {k: getattr(self, k) for k in self.__dataclass_fields__ if k != "per_call"}
 
 
-def prompt_cache_readable_tokens(frame: pd.DataFrame, *, ttl_s: float = PROMPT_CACHE_TTL_S,
-                                 min_prefix_tokens: int = PROMPT_CACHE_MIN_PREFIX_TOKENS) -> np.ndarray:
+def prompt_cache_readable_tokens(
+    frame: pd.DataFrame, *, ttl_s: float = PROMPT_CACHE_TTL_S, min_prefix_tokens: int = PROMPT_CACHE_MIN_PREFIX_TOKENS
+) -> np.ndarray:
     """Input tokens of each call that repeat a prefix still cached (int64, aligned with rows).
 
     A call can read (a) the previous call of its conversation's whole prompt, which is a
@@ -101,8 +102,9 @@ def _repeat_flags(frame: pd.DataFrame, hidden: pd.DataFrame) -> tuple[np.ndarray
     return opening, repeat, lookalike
 
 
-def compute_truth(frame: pd.DataFrame, hidden: pd.DataFrame, *, models: tuple[str, ...],
-                  providers: tuple[str, ...], settings) -> SampleTruth:
+def compute_truth(
+    frame: pd.DataFrame, hidden: pd.DataFrame, *, models: tuple[str, ...], providers: tuple[str, ...], settings
+) -> SampleTruth:
     """Aggregate the hidden per-call values into the truth; adds derived per-call columns."""
     from advisor.prices.catalog import load_prices
 
@@ -111,7 +113,9 @@ def compute_truth(frame: pd.DataFrame, hidden: pd.DataFrame, *, models: tuple[st
     opening, repeat, lookalike = _repeat_flags(frame, hidden)
     hidden["true_repeat"] = repeat
     for m in cheap:
-        hidden["routable__" + m] = hidden["quality_true__" + m].to_numpy() >= hidden["quality_true__" + served].to_numpy()
+        hidden["routable__" + m] = (
+            hidden["quality_true__" + m].to_numpy() >= hidden["quality_true__" + served].to_numpy()
+        )
 
     from advisor.core.config import Config
 
@@ -129,8 +133,10 @@ def compute_truth(frame: pd.DataFrame, hidden: pd.DataFrame, *, models: tuple[st
     hidden["prompt_cache_readable_tokens"] = readable
     price = catalog.price(served, providers[0])
     written = np.where(inp >= PROMPT_CACHE_MIN_PREFIX_TOKENS, inp - readable, 0.0)
-    cache_savings = (readable * (price.input_per_mtok_usd - price.cached_input_per_mtok_usd)
-                     - written * (PROMPT_CACHE_WRITE_MULTIPLIER - 1.0) * price.input_per_mtok_usd) / 1e6
+    cache_savings = (
+        readable * (price.input_per_mtok_usd - price.cached_input_per_mtok_usd)
+        - written * (PROMPT_CACHE_WRITE_MULTIPLIER - 1.0) * price.input_per_mtok_usd
+    ) / 1e6
 
     chat = frame[S.TASK].to_numpy() == "support_chat"
     n_open = int(opening.sum())

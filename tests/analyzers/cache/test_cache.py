@@ -12,24 +12,34 @@ import pytest
 from advisor.analyzers import AnalysisContext, get_analyzer
 from advisor.analyzers.cache.analyzer import CacheSettings, analyze_cache, cacheable_mask
 from advisor.core.config import Config
-from advisor.embed import FakeEmbedder
 from advisor.core.errors import ConfigError
 from advisor.core.schema import QueryLog
+from advisor.embed import FakeEmbedder
 
 QUESTIONS = [
-    ("how do i reset my password", 1), ("what are your opening hours", 1), ("and on sunday?", 2),
-    ("how do i reset my password", 1), ("How do I reset my password please", 1),
-    ("cancel order 1135", 1), ("cancel order 2290", 1), ("what are your opening hours today", 1),
+    ("how do i reset my password", 1),
+    ("what are your opening hours", 1),
+    ("and on sunday?", 2),
+    ("how do i reset my password", 1),
+    ("How do I reset my password please", 1),
+    ("cancel order 1135", 1),
+    ("cancel order 2290", 1),
+    ("what are your opening hours today", 1),
 ]
 
 
 def make_log(rows=QUESTIONS, with_query=True, **extra):
     n = len(rows)
-    frame = pd.DataFrame({
-        "timestamp": pd.date_range("2026-01-01", periods=n, freq="min", tz="UTC"),
-        "model": ["gpt-4o"] * n, "input_tokens": [100] * n, "output_tokens": [50] * n,
-        "conversation_id": [f"c{i}" for i in range(n)], "turn": [t for _, t in rows],
-    })
+    frame = pd.DataFrame(
+        {
+            "timestamp": pd.date_range("2026-01-01", periods=n, freq="min", tz="UTC"),
+            "model": ["gpt-4o"] * n,
+            "input_tokens": [100] * n,
+            "output_tokens": [50] * n,
+            "conversation_id": [f"c{i}" for i in range(n)],
+            "turn": [t for _, t in rows],
+        }
+    )
     if with_query:
         frame["query"] = pd.array([q for q, _ in rows], dtype="string")
     for k, v in extra.items():
@@ -38,8 +48,9 @@ def make_log(rows=QUESTIONS, with_query=True, **extra):
 
 
 def baseline(n, cost=0.01, factor=30.0):
-    return SimpleNamespace(per_call_cost_usd=np.full(n, cost), monthly_factor=factor,
-                           demand=SimpleNamespace(peak_calls_per_hour=100.0))
+    return SimpleNamespace(
+        per_call_cost_usd=np.full(n, cost), monthly_factor=factor, demand=SimpleNamespace(peak_calls_per_hour=100.0)
+    )
 
 
 def run(log, **cache):
@@ -103,7 +114,9 @@ def test_cache_cost_is_subtracted_from_savings():
 
 def test_default_cache_cost_is_the_infrastructure_state_store_tier():
     log = make_log()
-    f = analyze_cache(log, baseline(log.n_calls), AnalysisContext(config=Config(), prices=None, embedder=FakeEmbedder()))
+    f = analyze_cache(
+        log, baseline(log.n_calls), AnalysisContext(config=Config(), prices=None, embedder=FakeEmbedder())
+    )
     assert f.monthly_cache_cost_usd >= 300.0  # [infrastructure] cache_single_cost_per_month_usd
 
 
@@ -116,8 +129,9 @@ def test_to_dict_is_json_and_leaves_out_per_call_arrays():
 
 def test_pair_labels_update_the_calibration(tmp_path):
     labels = tmp_path / "pairs.csv"
-    labels.write_text("pair_id,cosine,query_a,query_b,response_a,response_b,same\n"
-                      + "".join(f"{i},0.9,a,b,,,0\n" for i in range(30)))
+    labels.write_text(
+        "pair_id,cosine,query_a,query_b,response_a,response_b,same\n" + "".join(f"{i},0.9,a,b,,,0\n" for i in range(30))
+    )
     plain = run(make_log(), thresholds=[0.5])
     labelled = run(make_log(), thresholds=[0.5], pair_labels=str(labels))
     assert "30 labelled pairs" in labelled.calibration
@@ -133,13 +147,20 @@ def test_different_logged_responses_lower_the_estimate():
     assert diff.per_call_p_right[1] < same.per_call_p_right[1]
 
 
-@pytest.mark.parametrize("setting,value,text", [
-    ("false_hit_budget", 1.5, "cache.false_hit_budget"), ("thresholds", [0.0], "cache.thresholds"),
-    ("ttl_s", -1, "cache.ttl_s"), ("capacity", -3, "cache.capacity"), ("bogus", 1, "cache.bogus"),
-    ("ttl_s", float("nan"), "cache.ttl_s"), ("monthly_cost_usd", -5.0, "cache.monthly_cost_usd"),
-    ("embedding_cost_per_mtok_usd", float("inf"), "cache.embedding_cost_per_mtok_usd"),
-    ("block_hours", float("nan"), "cache.block_hours"),
-])
+@pytest.mark.parametrize(
+    "setting,value,text",
+    [
+        ("false_hit_budget", 1.5, "cache.false_hit_budget"),
+        ("thresholds", [0.0], "cache.thresholds"),
+        ("ttl_s", -1, "cache.ttl_s"),
+        ("capacity", -3, "cache.capacity"),
+        ("bogus", 1, "cache.bogus"),
+        ("ttl_s", float("nan"), "cache.ttl_s"),
+        ("monthly_cost_usd", -5.0, "cache.monthly_cost_usd"),
+        ("embedding_cost_per_mtok_usd", float("inf"), "cache.embedding_cost_per_mtok_usd"),
+        ("block_hours", float("nan"), "cache.block_hours"),
+    ],
+)
 def test_bad_cache_settings_are_config_errors(setting, value, text):
     with pytest.raises(ConfigError, match=text):
         run(make_log(), **{setting: value})
@@ -176,13 +197,20 @@ def test_labelled_draws_are_deterministic_for_a_seed():
 
 def _labels_file(tmp_path, n, right_every):
     p = tmp_path / f"pairs{n}.csv"
-    p.write_text("pair_id,cosine,query_a,query_b,response_a,response_b,same\n"
-                 + "".join(f"{i},{0.5 + 0.5 * i / n:.4f},a,b,,,{int(i % right_every != 0)}\n" for i in range(n)))
+    p.write_text(
+        "pair_id,cosine,query_a,query_b,response_a,response_b,same\n"
+        + "".join(f"{i},{0.5 + 0.5 * i / n:.4f},a,b,,,{int(i % right_every != 0)}\n" for i in range(n))
+    )
     return str(p)
 
 
 def test_few_labels_warn_that_the_chosen_false_hit_rate_is_uncertain(tmp_path):
-    names = [a + b + c for a in ("ka", "lo", "mi", "su", "te", "vo") for b in ("ran", "bel", "dor", "fin", "gul") for c in ("a", "o", "us", "en", "ix", "ar", "el", "um", "is", "on")]
+    names = [
+        a + b + c
+        for a in ("ka", "lo", "mi", "su", "te", "vo")
+        for b in ("ran", "bel", "dor", "fin", "gul")
+        for c in ("a", "o", "us", "en", "ix", "ar", "el", "um", "is", "on")
+    ]
     rows = [(f"how do i reset my password for account {w}", 1) for w in names]
     kw = {"thresholds": [0.5], "false_hit_budget": 0.1}
     few = run(make_log(rows), pair_labels=_labels_file(tmp_path, 12, 6), **kw)

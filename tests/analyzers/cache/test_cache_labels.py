@@ -11,8 +11,8 @@ from click.testing import CliRunner
 from advisor.analyzers.cache.labels import load_pair_labels, select_pairs
 from advisor.cli import cache_cmd
 from advisor.cli.main import cli
-from advisor.embed import FakeEmbedder
 from advisor.core.errors import InputError
+from advisor.embed import FakeEmbedder
 
 
 def test_pairs_are_spread_evenly_over_the_threshold_bins():
@@ -41,12 +41,15 @@ def test_labels_file_reads_marks_and_skips_blank_rows(tmp_path):
     assert labels.cosine.tolist() == [0.9, 0.8, 0.95] and labels.same.tolist() == [True, False, True]
 
 
-@pytest.mark.parametrize("text,match", [
-    ("pair_id,cosine\n1,0.9\n", "column 'same'"),
-    ("pair_id,cosine,same\n1,0.9,maybe\n", "line 2, column 'same': expected 1/0"),
-    ("pair_id,cosine,same\n1,high,1\n", "line 2, column 'cosine': expected a number"),
-    ("pair_id,cosine,same\n1,0.9,\n", "at least one labelled pair"),
-])
+@pytest.mark.parametrize(
+    "text,match",
+    [
+        ("pair_id,cosine\n1,0.9\n", "column 'same'"),
+        ("pair_id,cosine,same\n1,0.9,maybe\n", "line 2, column 'same': expected 1/0"),
+        ("pair_id,cosine,same\n1,high,1\n", "line 2, column 'cosine': expected a number"),
+        ("pair_id,cosine,same\n1,0.9,\n", "at least one labelled pair"),
+    ],
+)
 def test_bad_labels_files_name_the_line_and_column(tmp_path, text, match):
     with pytest.raises(InputError, match=match):
         load_pair_labels(write(tmp_path / "p.csv", text))
@@ -98,9 +101,12 @@ def test_label_bins_are_five_hundredths_wide_from_the_lowest_threshold():
 
 def test_cache_label_leaves_out_pairs_with_different_entity_values(tmp_path, monkeypatch):
     monkeypatch.setattr(cache_cmd, "_load_embedder", lambda config, model_path=None: FakeEmbedder())
-    log = write(tmp_path / "log.csv", "timestamp,model,input_tokens,output_tokens,query\n"
-                "2026-01-01T00:00:00Z,gpt-4o,1,1,cancel order 1135 now\n"
-                "2026-01-01T00:01:00Z,gpt-4o,1,1,cancel order 2290 now\n")
+    log = write(
+        tmp_path / "log.csv",
+        "timestamp,model,input_tokens,output_tokens,query\n"
+        "2026-01-01T00:00:00Z,gpt-4o,1,1,cancel order 1135 now\n"
+        "2026-01-01T00:01:00Z,gpt-4o,1,1,cancel order 2290 now\n",
+    )
     out = tmp_path / "pairs.csv"
     res = CliRunner().invoke(cli, ["cache", "label", str(log), "--out", str(out)])
     assert res.exit_code == 0, res.output

@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from advisor.analyzers.cache.calibration import load_calibration, update_with_labels
 from advisor.analyzers.cache.entities import entity_conflict, extract_entities
 from advisor.analyzers.cache.replay import IndexSettings, replay
 from advisor.analyzers.cache.sweep import choose_threshold, sweep
-from advisor.analyzers.cache.calibration import load_calibration, update_with_labels
 from advisor.core.errors import ConfigError, InputError
 
 
@@ -92,8 +92,9 @@ def test_index_finds_the_exact_best_earlier_match_on_clustered_vectors():
     # whatever it reports is a real, strictly earlier row and its exact cosine
     rows = np.flatnonzero(ann.match_index >= 0)
     assert (ann.match_index[rows] < rows).all()
-    np.testing.assert_allclose(ann.match_cosine[rows], np.einsum("ij,ij->i", v[rows], v[ann.match_index[rows]]),
-                               atol=1e-5)
+    np.testing.assert_allclose(
+        ann.match_cosine[rows], np.einsum("ij,ij->i", v[rows], v[ann.match_index[rows]]), atol=1e-5
+    )
 
 
 def test_index_probing_every_list_is_exact_with_ttl_and_capacity():
@@ -178,8 +179,9 @@ def test_calls_with_flat_centroid_cosines_scan_more_lists():
     v = clustered(2000, dim=128, n_centres=400, seed=8)
     exact = replay(v)
     narrow = replay(v, exact_max_rows=0, index=IndexSettings(rows_per_list=50, probes=1, flat_margin=0.0))
-    wide = replay(v, exact_max_rows=0, index=IndexSettings(rows_per_list=50, probes=1, max_probes=1000,
-                                                          flat_margin=2.0))
+    wide = replay(
+        v, exact_max_rows=0, index=IndexSettings(rows_per_list=50, probes=1, max_probes=1000, flat_margin=2.0)
+    )
     assert np.array_equal(wide.match_index, exact.match_index)
     assert np.mean(narrow.match_index == exact.match_index) < 0.9
 
@@ -187,7 +189,9 @@ def test_calls_with_flat_centroid_cosines_scan_more_lists():
 def test_bad_index_setting_is_a_fixed_shape_config_error():
     with pytest.raises(ConfigError, match=r"The 'cache.index.probes' setting must be an integer >= 1. Got 0 instead."):
         replay(clustered(50), exact_max_rows=0, index=IndexSettings(probes=0))
-    with pytest.raises(ConfigError, match=r"The 'cache.index.flat_margin' setting must be a number >= 0. Got -1 instead."):
+    with pytest.raises(
+        ConfigError, match=r"The 'cache.index.flat_margin' setting must be a number >= 0. Got -1 instead."
+    ):
         replay(clustered(50), exact_max_rows=0, index=IndexSettings(flat_margin=-1))
 
 
@@ -210,11 +214,16 @@ def test_without_faiss_the_replay_is_exact(monkeypatch):
     assert r.method == "exact" and np.array_equal(r.match_index, brute_force(v)[0])
 
 
-@pytest.mark.parametrize("text,kind", [
-    ("cancel order 1135", "id:1135"), ("mail me at a.b@example.com", "email:a.b@example.com"),
-    ("refund $25.50 please", "amount:$25.50"), ("book it for 2024-03-05", "date:2024-03-05"),
-    ("call 555-123-4567", "phone:555-123-4567"),
-])
+@pytest.mark.parametrize(
+    "text,kind",
+    [
+        ("cancel order 1135", "id:1135"),
+        ("mail me at a.b@example.com", "email:a.b@example.com"),
+        ("refund $25.50 please", "amount:$25.50"),
+        ("book it for 2024-03-05", "date:2024-03-05"),
+        ("call 555-123-4567", "phone:555-123-4567"),
+    ],
+)
 def test_entity_values_are_extracted(text, kind):
     assert kind in extract_entities(text)
 
@@ -266,8 +275,9 @@ def test_labels_pull_the_estimate_toward_them_and_narrow_the_interval():
     grid = np.array([0.85])
     assert cal.predict(grid)[0] > 0.9
     assert abs(many.predict(grid)[0] - 0.6) < 0.08
-    assert np.ptp(np.percentile(many.predict(grid, draws=400)[:, 0], [2.5, 97.5])) < \
-        np.ptp(np.percentile(few.predict(grid, draws=400)[:, 0], [2.5, 97.5]))
+    assert np.ptp(np.percentile(many.predict(grid, draws=400)[:, 0], [2.5, 97.5])) < np.ptp(
+        np.percentile(few.predict(grid, draws=400)[:, 0], [2.5, 97.5])
+    )
 
 
 def test_no_label_interval_includes_the_calibrations_heldout_error():

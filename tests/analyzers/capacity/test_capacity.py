@@ -11,7 +11,6 @@ from hypothesis import given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
-from advisor.core import schema as S
 from advisor.analyzers import AnalysisContext
 from advisor.analyzers.capacity.analyzer import (
     CapacitySettings,
@@ -20,10 +19,11 @@ from advisor.analyzers.capacity.analyzer import (
     optimal_reserved_workers,
     reservation_cost_usd,
 )
+from advisor.core import schema as S
 from advisor.core.config import Config, settings
-from advisor.cost.baseline import compute_baseline
 from advisor.core.errors import ConfigError
 from advisor.core.paths import data_dir
+from advisor.cost.baseline import compute_baseline
 from advisor.prices.catalog import load_prices
 
 
@@ -33,8 +33,10 @@ def test_optimal_reserved_count_equals_brute_force_search(workers, discount):
     w = np.array(workers)
     best = optimal_reserved_workers(w, discount)
     assert best == brute_force_reserved_workers(w, discount)
-    assert reservation_cost_usd(w, best, discount, 1.0) <= min(
-        reservation_cost_usd(w, r, discount, 1.0) for r in range(w.max() + 1)) + 1e-9
+    assert (
+        reservation_cost_usd(w, best, discount, 1.0)
+        <= min(reservation_cost_usd(w, r, discount, 1.0) for r in range(w.max() + 1)) + 1e-9
+    )
 
 
 def test_reserved_count_is_the_break_even_quantile_by_hand():
@@ -42,7 +44,7 @@ def test_reserved_count_is_the_break_even_quantile_by_hand():
     # when more than (1 - d) x 10 bins need k or more workers.
     w = np.array([2] * 4 + [5] * 3 + [9] * 3)
     assert optimal_reserved_workers(w, 0.45) == 5  # 6 bins need 3..5 workers, 6 > 5.5; 3 bins need 6+, 3 < 5.5
-    assert optimal_reserved_workers(w, 0.4) == 2   # 6 > 6 is false: workers 3..5 break even, keep the smallest
+    assert optimal_reserved_workers(w, 0.4) == 2  # 6 > 6 is false: workers 3..5 break even, keep the smallest
     assert reservation_cost_usd(w, 2, 0.4, 1.0) == pytest.approx(reservation_cost_usd(w, 5, 0.4, 1.0))
     assert optimal_reserved_workers(w, 0.75) == 9  # 3 bins need 9 workers, 3 > 2.5
 
@@ -54,15 +56,26 @@ def _log(daily: list[int], *, seed: int = 0, conv_turns: int = 1):
     stamps = []
     for d, n in enumerate(daily):
         hours = rng.choice(24, size=n, p=shape / shape.sum())
-        stamps.append(pd.Timestamp("2026-10-05", tz="UTC") + pd.to_timedelta(d * 86400 + hours * 3600
-                                                                            + rng.random(n) * 3600, unit="s"))
-    ts = pd.DatetimeIndex(np.sort(np.concatenate([s.to_numpy() for s in stamps]))).tz_localize("UTC") \
-        if stamps[0].tz is None else pd.DatetimeIndex(np.sort(pd.concat([pd.Series(s) for s in stamps]).to_numpy()))
+        stamps.append(
+            pd.Timestamp("2026-10-05", tz="UTC")
+            + pd.to_timedelta(d * 86400 + hours * 3600 + rng.random(n) * 3600, unit="s")
+        )
+    ts = (
+        pd.DatetimeIndex(np.sort(np.concatenate([s.to_numpy() for s in stamps]))).tz_localize("UTC")
+        if stamps[0].tz is None
+        else pd.DatetimeIndex(np.sort(pd.concat([pd.Series(s) for s in stamps]).to_numpy()))
+    )
     n = len(ts)
-    frame = pd.DataFrame({S.TIMESTAMP: pd.to_datetime(ts, utc=True), S.MODEL: "gpt-4o-mini", S.PROVIDER: "openai",
-                          S.INPUT_TOKENS: np.full(n, 500, dtype=np.int64),
-                          S.OUTPUT_TOKENS: np.full(n, 100, dtype=np.int64),
-                          S.CONVERSATION_ID: [f"c{i // conv_turns}" for i in range(n)]})
+    frame = pd.DataFrame(
+        {
+            S.TIMESTAMP: pd.to_datetime(ts, utc=True),
+            S.MODEL: "gpt-4o-mini",
+            S.PROVIDER: "openai",
+            S.INPUT_TOKENS: np.full(n, 500, dtype=np.int64),
+            S.OUTPUT_TOKENS: np.full(n, 100, dtype=np.int64),
+            S.CONVERSATION_ID: [f"c{i // conv_turns}" for i in range(n)],
+        }
+    )
     return S.QueryLog(frame=frame, sources=("t.csv",))
 
 
@@ -79,13 +92,14 @@ def test_stable_traffic_gets_a_reservation_equal_to_brute_force_on_the_same_dema
     f = _run(_log([3000] * 35), infrastructure=SMALL_WORKERS)
     assert f.stability.verdict == "stable"
     chosen = next(r for r in f.reservations if r.lookback_days == 30)
-    window = f.per_bin_workers[-chosen.n_bins:]
+    window = f.per_bin_workers[-chosen.n_bins :]
     assert f.reserved_workers == brute_force_reserved_workers(window, 0.4) == chosen.reserved_workers
     assert [r.lookback_days for r in f.reservations] == [7, 30]  # a 35-day log covers both
     assert f.reserved_workers > 1
     # The plan (reserve + on-demand above) is cheaper than the static peak fleet the baseline pays for.
-    assert f.monthly_savings_usd == pytest.approx(f.static_fleet_cost_per_month_usd
-                                                  - chosen.reserved_mix_cost_per_month_usd)
+    assert f.monthly_savings_usd == pytest.approx(
+        f.static_fleet_cost_per_month_usd - chosen.reserved_mix_cost_per_month_usd
+    )
     assert f.savings_interval_usd[0] <= f.monthly_savings_usd <= f.savings_interval_usd[1]
     assert f.break_even_utilization == pytest.approx(0.6)
     assert chosen.reserved_utilization >= 0.6
@@ -141,9 +155,15 @@ def test_real_azure_arrivals_per_minute_size_workers_for_the_burstiest_minute():
     """Azure LLM inference trace (CC BY 4.0): 20 minutes of real conversation-request arrivals."""
     raw = pd.read_csv(data_dir() / "azure-llm-trace" / "AzureLLMInferenceTrace_conv_first20min.csv")
     ts = pd.to_datetime(raw["TIMESTAMP"]).dt.tz_localize("UTC")
-    frame = pd.DataFrame({S.TIMESTAMP: ts.sort_values().reset_index(drop=True), S.MODEL: "gpt-4o-mini",
-                          S.PROVIDER: "openai", S.INPUT_TOKENS: raw["ContextTokens"].to_numpy(np.int64),
-                          S.OUTPUT_TOKENS: raw["GeneratedTokens"].to_numpy(np.int64)})
+    frame = pd.DataFrame(
+        {
+            S.TIMESTAMP: ts.sort_values().reset_index(drop=True),
+            S.MODEL: "gpt-4o-mini",
+            S.PROVIDER: "openai",
+            S.INPUT_TOKENS: raw["ContextTokens"].to_numpy(np.int64),
+            S.OUTPUT_TOKENS: raw["GeneratedTokens"].to_numpy(np.int64),
+        }
+    )
     log = S.QueryLog(frame=frame, sources=("azure.csv",))
     infra = {"worker_calls_per_hour": 1200.0, "min_workers": 1}
     f = _run(log, infrastructure=infra, capacity={"resolution_minutes": 1})
@@ -158,12 +178,18 @@ def test_real_azure_arrivals_per_minute_size_workers_for_the_burstiest_minute():
     assert hourly.per_bin_workers.max() < f.per_bin_workers.max()
 
 
-@pytest.mark.parametrize("raw, text", [
-    ({"lookback_days": 14}, "The 'capacity.lookback_days' setting must be one of 7, 30 or 60. Got 14 instead."),
-    ({"reserved_discount": 1.2}, "The 'capacity.reserved_discount' setting must be a fraction in (0, 1), e.g. 0.4."),
-    ({"resolution_minutes": 7}, "The 'capacity.resolution_minutes' setting must be a divisor of 60"),
-    ({"min_days": 3}, "The 'capacity.min_days' setting must be an integer >= 7. Got 3 instead."),
-])
+@pytest.mark.parametrize(
+    "raw, text",
+    [
+        ({"lookback_days": 14}, "The 'capacity.lookback_days' setting must be one of 7, 30 or 60. Got 14 instead."),
+        (
+            {"reserved_discount": 1.2},
+            "The 'capacity.reserved_discount' setting must be a fraction in (0, 1), e.g. 0.4.",
+        ),
+        ({"resolution_minutes": 7}, "The 'capacity.resolution_minutes' setting must be a divisor of 60"),
+        ({"min_days": 3}, "The 'capacity.min_days' setting must be an integer >= 7. Got 3 instead."),
+    ],
+)
 def test_bad_capacity_settings_are_config_errors(raw, text):
     with pytest.raises(ConfigError) as exc:
         settings(Config(sections={"capacity": raw}), "capacity", CapacitySettings)

@@ -63,8 +63,9 @@ def test_too_few_days_is_unstable_with_the_days_to_wait():
 
 
 def test_daily_counts_drop_a_first_day_covered_less_than_half():
-    ts = pd.Series(pd.to_datetime(["2026-10-01 20:00", "2026-10-02 01:00", "2026-10-02 13:00",
-                                   "2026-10-03 10:00"], utc=True))
+    ts = pd.Series(
+        pd.to_datetime(["2026-10-01 20:00", "2026-10-02 01:00", "2026-10-02 13:00", "2026-10-03 10:00"], utc=True)
+    )
     counts = daily_counts(ts)
     assert [str(d.date()) for d in counts.index] == ["2026-10-02"]
     assert counts.tolist() == [2]

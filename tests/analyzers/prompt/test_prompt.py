@@ -8,30 +8,48 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from advisor.core import schema as S
 from advisor.analyzers import AnalysisContext
 from advisor.analyzers.prompt.analyzer import PromptSettings, analyze_prompt
 from advisor.analyzers.prompt.caching import profile_for, replay_prompt_cache
+from advisor.core import schema as S
 from advisor.core.config import Config, settings
-from advisor.cost.baseline import compute_baseline
 from advisor.core.errors import ConfigError
+from advisor.cost.baseline import compute_baseline
 from advisor.prices.catalog import load_prices
 
 T0 = pd.Timestamp("2026-10-01", tz="UTC")
 
 
-def _chat(gaps_s, *, system=1200, user=100, output=200, conv="c1", model="claude-sonnet-4-5",
-          provider="anthropic", start_s=0.0):
+def _chat(
+    gaps_s,
+    *,
+    system=1200,
+    user=100,
+    output=200,
+    conv="c1",
+    model="claude-sonnet-4-5",
+    provider="anthropic",
+    start_s=0.0,
+):
     """One conversation: turn t's prompt = system + all earlier turns (user + output) + its user message."""
     n = len(gaps_s)
     ts = T0 + pd.to_timedelta(start_s + np.cumsum(gaps_s), unit="s")
     history = np.arange(n) * (user + output)
-    return pd.DataFrame({
-        S.TIMESTAMP: ts, S.MODEL: model, S.PROVIDER: provider, S.CONVERSATION_ID: conv,
-        S.TURN: np.arange(1, n + 1), S.INPUT_TOKENS: system + history + user,
-        S.OUTPUT_TOKENS: np.full(n, output), S.SYSTEM_TOKENS: np.full(n, system), S.HISTORY_TOKENS: history,
-        S.TASK: "chat", S.QUERY: pd.array(["hello there"] * n, dtype="string"),
-    })
+    return pd.DataFrame(
+        {
+            S.TIMESTAMP: ts,
+            S.MODEL: model,
+            S.PROVIDER: provider,
+            S.CONVERSATION_ID: conv,
+            S.TURN: np.arange(1, n + 1),
+            S.INPUT_TOKENS: system + history + user,
+            S.OUTPUT_TOKENS: np.full(n, output),
+            S.SYSTEM_TOKENS: np.full(n, system),
+            S.HISTORY_TOKENS: history,
+            S.TASK: "chat",
+            S.QUERY: pd.array(["hello there"] * n, dtype="string"),
+        }
+    )
 
 
 def _log(*frames):
@@ -68,9 +86,10 @@ def test_replay_shares_a_long_system_prompt_across_conversations_and_honours_the
 
 
 def test_openai_profile_counts_reads_in_128_token_steps_without_write_premium():
-    frame = _chat([0, 60], system=1100).reset_index(drop=True)   # turn 1 prompt: 1200 tokens
-    rep = replay_prompt_cache(frame, frame[S.SYSTEM_TOKENS].to_numpy(), frame[S.HISTORY_TOKENS].to_numpy(),
-                              profile_for("openai"))
+    frame = _chat([0, 60], system=1100).reset_index(drop=True)  # turn 1 prompt: 1200 tokens
+    rep = replay_prompt_cache(
+        frame, frame[S.SYSTEM_TOKENS].to_numpy(), frame[S.HISTORY_TOKENS].to_numpy(), profile_for("openai")
+    )
     assert rep.read_tokens.tolist() == [0, 1024 + 128]
     assert rep.write_tokens.tolist() == [0, 0]
 
@@ -84,12 +103,16 @@ def test_caching_savings_follow_the_catalog_cached_price_and_write_premium_by_ha
     assert f.per_call_cache_savings_usd.sum() == pytest.approx(expected)
     assert f.prompt_caching["profiles"]["anthropic"]["write_multiplier"] == 1.25
     assert f.recommended == "prompt_caching"
-    assert f.monthly_savings_usd == pytest.approx(expected * compute_baseline(
-        log, load_prices(Config(sections={"prices": {"as_of": "2026-10-01"}})), Config()).monthly_factor)
+    assert f.monthly_savings_usd == pytest.approx(
+        expected
+        * compute_baseline(
+            log, load_prices(Config(sections={"prices": {"as_of": "2026-10-01"}})), Config()
+        ).monthly_factor
+    )
 
 
 def test_composition_from_columns_and_derived_from_conversation_order_agree():
-    frame = _chat([0, 30, 30, 30], user=2)   # "hello there" is 2 tokens in o200k_base
+    frame = _chat([0, 30, 30, 30], user=2)  # "hello there" is 2 tokens in o200k_base
     by_columns = _run(_log(frame)).composition
     derived = _run(_log(frame.drop(columns=[S.SYSTEM_TOKENS, S.HISTORY_TOKENS]))).composition
     assert by_columns.source == "columns"
@@ -100,7 +123,7 @@ def test_composition_from_columns_and_derived_from_conversation_order_agree():
 
 
 def test_summarization_saves_old_history_minus_the_cost_of_writing_summaries():
-    frame = _chat([0] + [30] * 7, system=100)           # 8 turns, each adds 300 tokens of history
+    frame = _chat([0] + [30] * 7, system=100)  # 8 turns, each adds 300 tokens of history
     f = _run(_log(frame), summarize_after_turns=2, summary_ratio=0.2)
     # Turn t (1-based) has 300 (t-1) tokens of history; older than 2 turns: 300 (t-3) for t >= 4.
     older = np.array([0, 0, 0, 300, 600, 900, 1200, 1500])
@@ -110,7 +133,9 @@ def test_summarization_saves_old_history_minus_the_cost_of_writing_summaries():
     summary_out = (0.2 * older).sum()
     cost = summary_in * 3.0 / 1e6 + summary_out * 15.0 / 1e6
     assert f.per_call_summary_savings_usd.sum() == pytest.approx(saved - cost)
-    assert f.summarization["input_token_reduction_share"] == pytest.approx((older * 0.8).sum() / frame[S.INPUT_TOKENS].sum())
+    assert f.summarization["input_token_reduction_share"] == pytest.approx(
+        (older * 0.8).sum() / frame[S.INPUT_TOKENS].sum()
+    )
 
 
 def test_log_without_conversations_or_system_tokens_is_skipped_with_reason():
@@ -126,12 +151,15 @@ def test_big_system_prompt_share_is_reported_without_savings():
     assert any("no savings are claimed" in w for w in f.warnings)
 
 
-@pytest.mark.parametrize("raw, text", [
-    ({"summary_ratio": 1.5}, "The 'prompt.summary_ratio' setting must be a fraction in (0, 1), e.g. 0.25. Got 1.5"),
-    ({"cache_profile": "google"}, "The 'prompt.cache_profile' setting must be one of auto, anthropic, openai."),
-    ({"summarize_after_turns": 0}, "The 'prompt.summarize_after_turns' setting must be an integer >= 1."),
-    ({"cache_write_multiplier": 0.5}, "The 'prompt.cache_write_multiplier' setting must be a finite number >= 1."),
-])
+@pytest.mark.parametrize(
+    "raw, text",
+    [
+        ({"summary_ratio": 1.5}, "The 'prompt.summary_ratio' setting must be a fraction in (0, 1), e.g. 0.25. Got 1.5"),
+        ({"cache_profile": "google"}, "The 'prompt.cache_profile' setting must be one of auto, anthropic, openai."),
+        ({"summarize_after_turns": 0}, "The 'prompt.summarize_after_turns' setting must be an integer >= 1."),
+        ({"cache_write_multiplier": 0.5}, "The 'prompt.cache_write_multiplier' setting must be a finite number >= 1."),
+    ],
+)
 def test_bad_prompt_settings_are_config_errors(raw, text):
     with pytest.raises(ConfigError) as exc:
         settings(Config(sections={"prompt": raw}), "prompt", PromptSettings)
@@ -164,8 +192,10 @@ def test_bad_prompt_setting_in_a_config_file_exits_2_with_the_message(tmp_path):
 
     result = CliRunner().invoke(group, ["check"])
     assert result.exit_code == 2
-    assert "The 'prompt.cache_profile' setting must be one of auto, anthropic, openai. Got 'google' instead." \
+    assert (
+        "The 'prompt.cache_profile' setting must be one of auto, anthropic, openai. Got 'google' instead."
         in result.output
+    )
 
 
 def test_generated_log_prompt_caching_savings_match_the_generator_truth():
@@ -176,7 +206,8 @@ def test_generated_log_prompt_caching_savings_match_the_generator_truth():
     truth = sample.truth.prompt_cache_savings_share_of_cost
     assert f.prompt_caching["savings_share_of_api_cost"] == pytest.approx(truth, rel=0.02)
     assert f.prompt_caching["read_share_of_input"] == pytest.approx(
-        sample.truth.prompt_cache_readable_share_of_input, rel=0.02)
+        sample.truth.prompt_cache_readable_share_of_input, rel=0.02
+    )
 
 
 def _replay_one_call_at_a_time(frame, system_tokens, history_tokens, profile):
@@ -213,13 +244,18 @@ def _replay_one_call_at_a_time(frame, system_tokens, history_tokens, profile):
 def test_vectorised_replay_reads_what_the_call_by_call_replay_reads(seed):
     rng = np.random.default_rng(seed)
     n = 400
-    frame = pd.DataFrame({
-        S.TIMESTAMP: pd.Timestamp("2025-01-01", tz="UTC") + pd.to_timedelta(np.sort(rng.integers(0, 3600, n)), unit="s"),
-        S.INPUT_TOKENS: rng.integers(500, 4000, n),
-        S.CONVERSATION_ID: pd.array(np.where(rng.random(n) < 0.2, None, rng.integers(0, 40, n).astype(str)), dtype="string"),
-        S.MODEL: rng.choice(["gpt-4o", "gpt-4o-mini"], n),
-        S.TASK: pd.array(np.where(rng.random(n) < 0.3, None, rng.choice(["faq", "code"], n)), dtype="string"),
-    })
+    frame = pd.DataFrame(
+        {
+            S.TIMESTAMP: pd.Timestamp("2025-01-01", tz="UTC")
+            + pd.to_timedelta(np.sort(rng.integers(0, 3600, n)), unit="s"),
+            S.INPUT_TOKENS: rng.integers(500, 4000, n),
+            S.CONVERSATION_ID: pd.array(
+                np.where(rng.random(n) < 0.2, None, rng.integers(0, 40, n).astype(str)), dtype="string"
+            ),
+            S.MODEL: rng.choice(["gpt-4o", "gpt-4o-mini"], n),
+            S.TASK: pd.array(np.where(rng.random(n) < 0.3, None, rng.choice(["faq", "code"], n)), dtype="string"),
+        }
+    )
     system = rng.choice([0, 800, 1100, 2000], n).astype(float)
     history = rng.integers(0, 2500, n).astype(float)
     for name in ("anthropic", "openai"):

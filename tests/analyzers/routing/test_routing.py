@@ -1,18 +1,22 @@
 import json
 
 import numpy as np
-
 import pytest
-from routing_helpers import FakeCatalog, HashEmbedder, make_baseline, make_log
+from routing_helpers import (
+    FakeCatalog,
+    HashEmbedder,
+    make_baseline,
+    make_log,
+    single_thread_blas,  # noqa: F401  (autouse fixture)
+)
 from test_routing_model import build_router
 
 from advisor.analyzers import AnalysisContext, get_analyzer
 from advisor.analyzers.routing.analyzer import RoutingSettings, analyze_routing
 from advisor.analyzers.routing.labels import load_labels
+from advisor.analyzers.routing.router.model import save_router
 from advisor.core.config import Config, settings
 from advisor.core.errors import ConfigError
-from advisor.analyzers.routing.router.model import save_router
-from routing_helpers import single_thread_blas  # noqa: F401  (autouse fixture)
 
 
 def _ctx(routing=None, target=0.95, labels=None):
@@ -40,7 +44,9 @@ def test_shadow_labels_train_a_router_and_give_savings_at_the_quality_target():
     assert f.monthly_savings_usd == c.monthly_savings_usd > 0
     assert c.savings_interval_usd[0] <= c.monthly_savings_usd <= c.savings_interval_usd[1]
     assert c.metrics.auc > 0.85 and c.metrics.ece < 0.1
-    assert c.curve.relative_quality[0] == 1.0 and c.curve.relative_quality == tuple(sorted(c.curve.relative_quality, reverse=True))
+    assert c.curve.relative_quality[0] == 1.0 and c.curve.relative_quality == tuple(
+        sorted(c.curve.relative_quality, reverse=True)
+    )
 
 
 def test_savings_equal_routed_calls_cost_difference_times_monthly_factor():
@@ -58,8 +64,11 @@ def test_real_price_catalog_prices_the_default_candidate():
     from advisor.prices.catalog import load_prices
 
     log = make_log(120)
-    ctx = AnalysisContext(config=Config(sections={"routing": {"learning_curve": False}}), prices=load_prices(Config()),
-                          embedder=HashEmbedder())
+    ctx = AnalysisContext(
+        config=Config(sections={"routing": {"learning_curve": False}}),
+        prices=load_prices(Config()),
+        embedder=HashEmbedder(),
+    )
     f = analyze_routing(log, make_baseline(log), ctx)
     (c,) = f.candidates
     assert c.model == "gpt-4o-mini" and c.provider == "openai"
@@ -98,7 +107,9 @@ def test_findings_to_dict_is_json_and_leaves_per_call_arrays_out():
 def test_labels_file_supplies_the_candidate_scores(tmp_path):
     log = make_log(120, shadow=None)
     shadow = make_log(120)  # same seed: same queries, with the shadow scores we write to a file
-    rows = ["query,model,score"] + [f"\"{q}\",gpt-4o-mini,{s}" for q, s in zip(shadow.frame["query"], shadow.frame["quality__gpt-4o-mini"])]
+    rows = ["query,model,score"] + [
+        f'"{q}",gpt-4o-mini,{s}' for q, s in zip(shadow.frame["query"], shadow.frame["quality__gpt-4o-mini"])
+    ]
     (tmp_path / "labels.csv").write_text("\n".join(rows) + "\n")
     f = analyze_routing(log, make_baseline(log), _ctx(labels=load_labels(tmp_path / "labels.csv")))
     assert f.candidates[0].mode == "labels" and f.candidates[0].n_labelled == 120
@@ -146,7 +157,9 @@ def test_router_none_without_labels_claims_nothing():
 
 def test_several_candidate_tiers_are_each_estimated():
     log = make_log(120)
-    f = analyze_routing(log, make_baseline(log), _ctx({"candidates": ["gpt-4o-mini", "gpt-4.1-nano"], "router": "none"}))
+    f = analyze_routing(
+        log, make_baseline(log), _ctx({"candidates": ["gpt-4o-mini", "gpt-4.1-nano"], "router": "none"})
+    )
     assert [c.model for c in f.candidates] == ["gpt-4o-mini", "gpt-4.1-nano"]
     assert [c.mode for c in f.candidates] == ["labels", "none"]
     assert f.best_candidate == "gpt-4o-mini"
@@ -165,12 +178,19 @@ def test_log_without_query_text_is_skipped_with_a_reason():
     assert "no query text" in f.skipped_reason and f.monthly_savings_usd == 0.0
 
 
-@pytest.mark.parametrize("key,value,text", [
-    ("n_segments", 0, "The 'routing.n_segments' setting must be an integer from 1 to 50. Got 0 instead."),
-    ("quality_threshold", 2.0, "The 'routing.quality_threshold' setting must be a number in 0..1. Got 2.0 instead."),
-    ("min_labels", 5, "The 'routing.min_labels' setting must be an integer >= 20. Got 5 instead."),
-    ("colour", "red", "The 'routing.colour' setting is unknown."),
-])
+@pytest.mark.parametrize(
+    "key,value,text",
+    [
+        ("n_segments", 0, "The 'routing.n_segments' setting must be an integer from 1 to 50. Got 0 instead."),
+        (
+            "quality_threshold",
+            2.0,
+            "The 'routing.quality_threshold' setting must be a number in 0..1. Got 2.0 instead.",
+        ),
+        ("min_labels", 5, "The 'routing.min_labels' setting must be an integer >= 20. Got 5 instead."),
+        ("colour", "red", "The 'routing.colour' setting is unknown."),
+    ],
+)
 def test_bad_routing_settings_are_config_errors(key, value, text):
     with pytest.raises(ConfigError) as exc:
         settings(Config(sections={"routing": {key: value}}), "routing", RoutingSettings)
@@ -182,8 +202,8 @@ def test_out_of_fold_metrics_on_a_generated_log_do_not_overstate_the_truth_on_it
     # unlabelled ones (whose texts the labelled calls share, as in a real log).
     from advisor.analyzers.routing.router.metrics import auc_score
     from advisor.cost.baseline import compute_baseline
-    from advisor.prices.catalog import load_prices
     from advisor.lab.synthetic import generate_log
+    from advisor.prices.catalog import load_prices
 
     sample = generate_log(6000, seed=1, shadow_share=0.3)
     cfg = Config(seed=0, sections={"routing": {"learning_curve": False, "n_segments": 4}})
@@ -222,8 +242,12 @@ def test_candidates_fitted_on_threads_give_the_answer_of_one_after_another(monke
 
     log = make_log(300)
     rng = np.random.default_rng(1)
-    log = dataclasses.replace(log, frame=log.frame.assign(**{
-        "quality__gpt-4.1-nano": np.where(rng.random(300) < 0.7, log.frame["quality__gpt-4o-mini"], 0.0)}))
+    log = dataclasses.replace(
+        log,
+        frame=log.frame.assign(
+            **{"quality__gpt-4.1-nano": np.where(rng.random(300) < 0.7, log.frame["quality__gpt-4o-mini"], 0.0)}
+        ),
+    )
     ctx = lambda: _ctx({"candidates": ["gpt-4o-mini", "gpt-4.1-nano", "no-such-model"], "learning_curve": True})  # noqa: E731
     runs = []
     for n in (1, 3):

@@ -1,20 +1,29 @@
 import numpy as np
 import pytest
-from routing_helpers import HashEmbedder, make_log
+from routing_helpers import (
+    HashEmbedder,
+    make_log,
+    single_thread_blas,  # noqa: F401  (autouse fixture)
+)
 
 from advisor.analyzers.routing.router.classifier import NotFittedError, RoutingClassifier
 from advisor.analyzers.routing.router.features import TEXT_FEATURES, text_features
 from advisor.analyzers.routing.router.learning import learning_curve
 from advisor.analyzers.routing.router.metrics import evaluate_scores, random_router_metrics
 from advisor.core.errors import InputError
-from routing_helpers import single_thread_blas  # noqa: F401  (autouse fixture)
 
 
 def _data(n=600, seed=0):
     log = make_log(n, seed=seed)
     texts = log.frame["query"].tolist()
     X = HashEmbedder().encode(texts)
-    return texts, X, text_features(texts), log.frame["quality__gpt-4o-mini"].to_numpy(float), log.frame["quality"].to_numpy(float)
+    return (
+        texts,
+        X,
+        text_features(texts),
+        log.frame["quality__gpt-4o-mini"].to_numpy(float),
+        log.frame["quality"].to_numpy(float),
+    )
 
 
 def test_router_learns_which_requests_the_cheap_model_can_take():

@@ -1,9 +1,11 @@
 import numpy as np
-from routing_helpers import HashEmbedder
+from routing_helpers import (
+    HashEmbedder,
+    single_thread_blas,  # noqa: F401  (autouse fixture)
+)
 
 from advisor.analyzers.routing.router.domain import check_domain, nearest_centroid_similarity
 from advisor.analyzers.routing.segments import cluster_requests
-from routing_helpers import single_thread_blas  # noqa: F401  (autouse fixture)
 
 
 def _cloud(rng, centre, n, noise=0.3):
@@ -37,7 +39,9 @@ def test_two_sample_test_flags_familiar_topics_in_another_form():
     ref_rows = np.c_[ref, np.zeros(len(ref))]
     alike = check_domain(same, centres, user_sample=np.c_[same, np.zeros(len(same))], reference_sample=ref_rows, **kw)
     # Same topics, but every query has a feature the training queries never had (e.g. no answer options).
-    other_form = check_domain(same, centres, user_sample=np.c_[same, np.ones(len(same))], reference_sample=ref_rows, **kw)
+    other_form = check_domain(
+        same, centres, user_sample=np.c_[same, np.ones(len(same))], reference_sample=ref_rows, **kw
+    )
     assert alike.in_domain and alike.two_sample_auc < 0.75
     assert other_form.verdict == "out_of_domain" and other_form.two_sample_auc > 0.95
     assert "AUC" in other_form.describe()

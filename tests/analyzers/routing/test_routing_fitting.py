@@ -13,12 +13,12 @@ from advisor.analyzers.routing.router.fitting import (
     FitCache,
     cross_fitted_ridge,
     group_folds,
-    unique_rows,
     weighted_logistic,
     weighted_ridge,
 )
 from advisor.analyzers.routing.router.metrics import auc_score, bootstrap_auc_interval
 from advisor.analyzers.routing.segments import cluster_requests, name_segments
+from advisor.core.rows import unique_rows
 
 
 def test_cross_fitted_ridge_equals_refitting_on_each_fold_and_shares_its_systems():
@@ -98,8 +98,13 @@ def test_auc_and_its_bootstrap_equal_scikit_learn_with_ties():
 def _labelled(n=400, seed=0):
     log = make_log(n, seed=seed)
     texts = log.frame["query"].tolist()
-    return (texts, HashEmbedder().encode(texts), text_features(texts),
-            log.frame["quality__gpt-4o-mini"].to_numpy(float), log.frame["quality"].to_numpy(float))
+    return (
+        texts,
+        HashEmbedder().encode(texts),
+        text_features(texts),
+        log.frame["quality__gpt-4o-mini"].to_numpy(float),
+        log.frame["quality"].to_numpy(float),
+    )
 
 
 def test_text_ids_give_the_same_model_as_grouping_by_embedding():
@@ -120,7 +125,9 @@ def test_a_shared_cache_changes_no_number_and_computes_label_free_work_once():
     cache = FitCache()
     plain = RoutingClassifier(seed=0).fit(X, F, weak, strong).predict(X, F)
     cached = RoutingClassifier(seed=0).fit(X, F, weak, strong, cache=cache).predict(X, F, cache=cache)
-    assert np.allclose(plain.p_good_enough, cached.p_good_enough) and np.allclose(plain.strong_score, cached.strong_score)
+    assert np.allclose(plain.p_good_enough, cached.p_good_enough) and np.allclose(
+        plain.strong_score, cached.strong_score
+    )
     n_entries = len(cache._memo)
     other = 1.0 - weak  # another candidate, labelled on the same calls
     RoutingClassifier(seed=0).fit(X, F, other, strong, cache=cache).predict(X, F, cache=cache)
@@ -154,7 +161,11 @@ def test_labels_given_per_text_train_one_call_per_text_and_copies_share_its_pred
 
 
 def test_clustering_distinct_texts_with_call_weights_counts_calls():
-    texts = ["where is my order"] * 5 + ["track my parcel"] * 3 + ["cancel my subscription please", "refund my last invoice"]
+    texts = (
+        ["where is my order"] * 5
+        + ["track my parcel"] * 3
+        + ["cancel my subscription please", "refund my last invoice"]
+    )
     distinct, counts = np.unique(texts, return_counts=True)
     vectors = HashEmbedder().encode(list(distinct))
     c = cluster_requests(vectors, list(distinct), n_segments=2, seed=0, weights=counts)
@@ -162,7 +173,8 @@ def test_clustering_distinct_texts_with_call_weights_counts_calls():
     assert sizes.sum() == len(texts) and sizes[0] >= sizes[1]  # segment 0 is the largest in calls
     labels = np.array([0, 1, 1, 0])
     assert name_segments(list(distinct), labels, 2, weights=counts) == name_segments(
-        [t for t, n in zip(distinct, counts) for _ in range(n)], np.repeat(labels, counts), 2)
+        [t for t, n in zip(distinct, counts) for _ in range(n)], np.repeat(labels, counts), 2
+    )
 
 
 def test_thread_limits_reach_blas_libraries_loaded_after_the_first_limit(monkeypatch):

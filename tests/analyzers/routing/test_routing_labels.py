@@ -1,9 +1,9 @@
 import numpy as np
 import pytest
+from routing_helpers import single_thread_blas  # noqa: F401  (autouse fixture)
 
 from advisor.analyzers.routing.labels import load_labels, parse_score
 from advisor.core.errors import InputError
-from routing_helpers import single_thread_blas  # noqa: F401  (autouse fixture)
 
 
 def test_labels_file_with_verdicts_and_numbers_becomes_a_query_by_model_table(tmp_path):
@@ -26,7 +26,9 @@ def test_labels_jsonl_is_read(tmp_path):
 def test_score_out_of_range_names_file_row_and_column(tmp_path):
     p = tmp_path / "labels.csv"
     p.write_text("query,model,score\nhi,m,1\nho,m,7\n")
-    with pytest.raises(InputError, match=r"labels.csv, row 2, column 'score': expected a score in 0..1, found '7'. Rescale"):
+    with pytest.raises(
+        InputError, match=r"labels.csv, row 2, column 'score': expected a score in 0..1, found '7'. Rescale"
+    ):
         load_labels(p)
 
 
@@ -38,7 +40,9 @@ def test_unrecognised_verdict_is_an_input_error():
 def test_missing_column_lists_the_columns_found(tmp_path):
     p = tmp_path / "labels.csv"
     p.write_text("text,model,score\nhi,m,1\n")
-    with pytest.raises(InputError, match="column 'query': expected columns query, model, score, found columns text, model, score"):
+    with pytest.raises(
+        InputError, match="column 'query': expected columns query, model, score, found columns text, model, score"
+    ):
         load_labels(p)
 
 

@@ -1,6 +1,7 @@
 import numpy as np
 import pandas as pd
 import pytest
+from routing_helpers import single_thread_blas  # noqa: F401  (autouse fixture)
 
 from advisor.analyzers.routing.router.metrics import (
     apgr,
@@ -11,7 +12,6 @@ from advisor.analyzers.routing.router.metrics import (
     random_router_metrics,
     routing_curve,
 )
-from routing_helpers import single_thread_blas  # noqa: F401  (autouse fixture)
 
 
 def _routellm_reference(scores, weak, strong):

@@ -2,21 +2,25 @@ import json
 
 import numpy as np
 import pytest
-from routing_helpers import HashEmbedder, make_log
+from routing_helpers import (
+    HashEmbedder,
+    make_log,
+    single_thread_blas,  # noqa: F401  (autouse fixture)
+)
 
 from advisor.analyzers.routing.router.classifier import RoutingClassifier
 from advisor.analyzers.routing.router.features import text_features
-from advisor.core.errors import InputError
 from advisor.analyzers.routing.router.model import ShippedRouter, load_router, save_router
-from routing_helpers import single_thread_blas  # noqa: F401  (autouse fixture)
+from advisor.core.errors import InputError
 
 
 def build_router(n=300, seed=0) -> tuple[ShippedRouter, list[str], np.ndarray]:
     log = make_log(n, seed=seed)
     texts = log.frame["query"].tolist()
     X = HashEmbedder().encode(texts)
-    clf = RoutingClassifier(seed=0).fit(X, text_features(texts), log.frame["quality__gpt-4o-mini"].to_numpy(float),
-                                        log.frame["quality"].to_numpy(float))
+    clf = RoutingClassifier(seed=0).fit(
+        X, text_features(texts), log.frame["quality__gpt-4o-mini"].to_numpy(float), log.frame["quality"].to_numpy(float)
+    )
     from sklearn.cluster import KMeans
 
     km = KMeans(n_clusters=8, n_init=1, random_state=0).fit(X)
@@ -25,11 +29,19 @@ def build_router(n=300, seed=0) -> tuple[ShippedRouter, list[str], np.ndarray]:
     # As in train_router: the cut-off comes from held-out requests, not the ones the centroids saw.
     held = HashEmbedder().encode(make_log(200, seed=seed + 100).frame["query"].tolist())
     sims = nearest_centroid_similarity(held, km.cluster_centers_)
-    router = ShippedRouter(clf, km.cluster_centers_.astype(np.float32), float(np.quantile(sims, 0.05)),
-                           float(np.median(sims)), text_features([texts[i] for i in clf.reference_rows_]), "hashed words",
-                           HashEmbedder.model_id,
-                           "cheap", "strong",
-                           metrics={"held_out": {"ece": 0.02}}, training={"data": "synthetic test log"})
+    router = ShippedRouter(
+        clf,
+        km.cluster_centers_.astype(np.float32),
+        float(np.quantile(sims, 0.05)),
+        float(np.median(sims)),
+        text_features([texts[i] for i in clf.reference_rows_]),
+        "hashed words",
+        HashEmbedder.model_id,
+        "cheap",
+        "strong",
+        metrics={"held_out": {"ece": 0.02}},
+        training={"data": "synthetic test log"},
+    )
     return router, texts, X
 
 

@@ -34,19 +34,18 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from advisor.core.errors import InputError
 from advisor.analyzers.routing.router.fitting import (
     FitCache,
-    cross_fitted_ridge,
     cores,
+    cross_fitted_ridge,
     group_folds,
     single_threaded,
     threads,
-    unique_rows,
     weighted_logistic,
     weighted_ridge,
 )
-
+from advisor.core.errors import InputError
+from advisor.core.rows import unique_rows
 
 BIG_SEARCH = 16_000_000  # query x reference rows above which a neighbour search uses every core
 
@@ -84,8 +83,8 @@ class NotFittedError(ValueError, AttributeError):
 
 @dataclass(frozen=True)
 class RouterScores:
-    strong_score: np.ndarray    # higher = more to gain from the strong model (predicted gap)
-    p_good_enough: np.ndarray   # calibrated P(weak answer is good enough)
+    strong_score: np.ndarray  # higher = more to gain from the strong model (predicted gap)
+    p_good_enough: np.ndarray  # calibrated P(weak answer is good enough)
 
 
 def _digest(a: np.ndarray) -> bytes:
@@ -126,8 +125,16 @@ class RoutingClassifier:
     instead of refitting the whole model per fold.
     """
 
-    def __init__(self, *, k: int = 100, pca_dim: int = 64, ridge_alpha: float = 30.0, lr_c: float = 1.0,
-                 n_folds: int = 5, seed: int = 0):
+    def __init__(
+        self,
+        *,
+        k: int = 100,
+        pca_dim: int = 64,
+        ridge_alpha: float = 30.0,
+        lr_c: float = 1.0,
+        n_folds: int = 5,
+        seed: int = 0,
+    ):
         self.k = k
         self.pca_dim = pca_dim
         self.ridge_alpha = ridge_alpha
@@ -136,9 +143,18 @@ class RoutingClassifier:
         self.seed = seed
 
     # -- fitting -------------------------------------------------------------------------
-    def fit(self, embeddings: np.ndarray, features: np.ndarray, weak: np.ndarray, strong: np.ndarray,
-            threshold: float | None = None, *, text_ids: np.ndarray | None = None,
-            cache: FitCache | None = None, out_of_fold: bool = True) -> RoutingClassifier:
+    def fit(
+        self,
+        embeddings: np.ndarray,
+        features: np.ndarray,
+        weak: np.ndarray,
+        strong: np.ndarray,
+        threshold: float | None = None,
+        *,
+        text_ids: np.ndarray | None = None,
+        cache: FitCache | None = None,
+        out_of_fold: bool = True,
+    ) -> RoutingClassifier:
         """text_ids: optional id of each row's text (equal ids, equal embeddings), when the caller
         has them; otherwise rows are grouped by their embedding bytes. cache: a FitCache shared
         by fits on the same calls with other labels (another candidate model). out_of_fold=False
@@ -191,8 +207,9 @@ class RoutingClassifier:
         knn = self._knn_signals(sums[text] - minus_self)
         n_folds = min(self.n_folds, len(X) // 4)
         folds = group_folds(len(X), n_folds, self.seed)
-        lin, coef, intercept = cross_fitted_ridge(Xu64, text, np.c_[gap, good], folds, n_folds, self.ridge_alpha,
-                                                  cache=cache, key=key)
+        lin, coef, intercept = cross_fitted_ridge(
+            Xu64, text, np.c_[gap, good], folds, n_folds, self.ridge_alpha, cache=cache, key=key
+        )
         self.gap_coef_, self.gap_intercept_ = coef[:, 0].copy(), float(intercept[0])
         self.good_coef_, self.good_intercept_ = coef[:, 1].copy(), float(intercept[1])
 
@@ -231,22 +248,29 @@ class RoutingClassifier:
         """PCA of the distinct training embeddings (eigenvectors of the covariance, signs fixed)."""
         dim = int(min(self.pca_dim, Xu.shape[1], len(Xu) - 1))
         if cache is not None:
-            self.pca_mean_, self.pca_components_ = cache.get("pca", (Xu if key is None else key,), dim,
-                                                             lambda: _pca(Xu, dim))
+            self.pca_mean_, self.pca_components_ = cache.get(
+                "pca", (Xu if key is None else key,), dim, lambda: _pca(Xu, dim)
+            )
         else:
             self.pca_mean_, self.pca_components_ = _pca(Xu, dim)
 
-
     # -- prediction ----------------------------------------------------------------------
-    def predict(self, embeddings: np.ndarray, features: np.ndarray, *, text_ids: np.ndarray | None = None,
-                cache: FitCache | None = None) -> RouterScores:
+    def predict(
+        self,
+        embeddings: np.ndarray,
+        features: np.ndarray,
+        *,
+        text_ids: np.ndarray | None = None,
+        cache: FitCache | None = None,
+    ) -> RouterScores:
         if not hasattr(self, "stack_gap_coef_"):
             raise NotFittedError("This RoutingClassifier instance is not fitted yet. Call 'fit' first.")
         with single_threaded():
             return self._predict(embeddings, features, text_ids, cache)
 
-    def predict_by_text(self, vectors: np.ndarray, text_ids: np.ndarray, features: np.ndarray, *,
-                        cache: FitCache | None = None) -> RouterScores:
+    def predict_by_text(
+        self, vectors: np.ndarray, text_ids: np.ndarray, features: np.ndarray, *, cache: FitCache | None = None
+    ) -> RouterScores:
         """predict() for calls given as their text's row in `vectors` (one row per distinct text):
         the same scores, without building the calls' embedding matrix."""
         if not hasattr(self, "stack_gap_coef_"):
@@ -270,7 +294,10 @@ class RoutingClassifier:
         knn = self._knn_signals(self._knn_sums(self._project(Xu), cache=cache, key=key)[0])
         # One float64 copy of the vectors for both linear signals (a float32 @ float64 product
         # converts the whole matrix each time).
-        lin = Xu.astype(np.float64) @ np.c_[self.gap_coef_, self.good_coef_] + [self.gap_intercept_, self.good_intercept_]
+        lin = Xu.astype(np.float64) @ np.c_[self.gap_coef_, self.good_coef_] + [
+            self.gap_intercept_,
+            self.good_intercept_,
+        ]
         Zs = (np.hstack([knn[inverse], lin[inverse], F]) - self.z_mean_) / self.z_scale_
         return RouterScores(
             strong_score=Zs @ self.stack_gap_coef_ + self.stack_gap_intercept_,
@@ -282,8 +309,9 @@ class RoutingClassifier:
         Z = (X - self.pca_mean_) @ self.pca_components_.T
         return Z / np.maximum(np.linalg.norm(Z, axis=1, keepdims=True), 1e-12)
 
-    def _knn_sums(self, Q: np.ndarray, *, own: bool = False, cache: FitCache | None = None, key=None
-                  ) -> tuple[np.ndarray, np.ndarray | None]:
+    def _knn_sums(
+        self, Q: np.ndarray, *, own: bool = False, cache: FitCache | None = None, key=None
+    ) -> tuple[np.ndarray, np.ndarray | None]:
         """Per query, over its k nearest training texts: (calls, gap sum, good sum, calls x
         similarity). own: Q is the reference itself; also return each text's similarity to
         itself where it is among its own k nearest (else NaN), so callers can take one call out."""
@@ -299,8 +327,12 @@ class RoutingClassifier:
             reference = getattr(self, "_reference_key", None) or ref
             near, idx = cache.get("knn", (Q if key is None else key, reference), k, lambda: _nearest(Q, ref, k))
         w = weight[idx]
-        sums = np.c_[w.sum(axis=1), (w * self.reference_gap_[idx]).sum(axis=1), (w * self.reference_good_[idx]).sum(axis=1),
-                     (w * near).sum(axis=1)]
+        sums = np.c_[
+            w.sum(axis=1),
+            (w * self.reference_gap_[idx]).sum(axis=1),
+            (w * self.reference_good_[idx]).sum(axis=1),
+            (w * near).sum(axis=1),
+        ]
         if not own:
             return sums, None
         is_self = idx == np.arange(len(Q))[:, None]
@@ -314,16 +346,42 @@ class RoutingClassifier:
         return sums[:, 1:] / calls
 
     # -- plain-array state (advisor.analyzers.routing.router.model saves it as .npz + JSON) -----------------
-    ARRAYS = ("pca_mean_", "pca_components_", "reference_", "reference_gap_", "reference_good_", "reference_weight_",
-              "gap_coef_", "good_coef_", "z_mean_", "z_scale_", "stack_gap_coef_", "stack_good_coef_")
-    SCALARS = ("k_", "gap_intercept_", "good_intercept_", "stack_gap_intercept_", "stack_good_intercept_",
-               "n_features_", "n_train_", "threshold_")
+    ARRAYS = (
+        "pca_mean_",
+        "pca_components_",
+        "reference_",
+        "reference_gap_",
+        "reference_good_",
+        "reference_weight_",
+        "gap_coef_",
+        "good_coef_",
+        "z_mean_",
+        "z_scale_",
+        "stack_gap_coef_",
+        "stack_good_coef_",
+    )
+    SCALARS = (
+        "k_",
+        "gap_intercept_",
+        "good_intercept_",
+        "stack_gap_intercept_",
+        "stack_good_intercept_",
+        "n_features_",
+        "n_train_",
+        "threshold_",
+    )
 
     def get_state(self) -> tuple[dict[str, np.ndarray], dict]:
         if not hasattr(self, "stack_gap_coef_"):
             raise NotFittedError("This RoutingClassifier instance is not fitted yet. Call 'fit' first.")
-        params = {"k": self.k, "pca_dim": self.pca_dim, "ridge_alpha": self.ridge_alpha, "lr_c": self.lr_c,
-                  "n_folds": self.n_folds, "seed": self.seed}
+        params = {
+            "k": self.k,
+            "pca_dim": self.pca_dim,
+            "ridge_alpha": self.ridge_alpha,
+            "lr_c": self.lr_c,
+            "n_folds": self.n_folds,
+            "seed": self.seed,
+        }
         scalars = {name: getattr(self, name) for name in self.SCALARS}
         return {name: getattr(self, name) for name in self.ARRAYS}, {"params": params, "state": scalars}
 

@@ -31,12 +31,12 @@ MAX_TWO_SAMPLE_AUC = 0.75
 
 @dataclass(frozen=True)
 class DomainCheck:
-    verdict: str                        # in_domain | out_of_domain
+    verdict: str  # in_domain | out_of_domain
     n_queries: int
-    median_similarity: float            # of the user's queries to the nearest training centroid
+    median_similarity: float  # of the user's queries to the nearest training centroid
     reference_median_similarity: float  # the same for held-out in-domain queries
-    cutoff_similarity: float            # 5th percentile of held-out in-domain similarity
-    share_below_cutoff: float           # user queries below the cut-off (in-domain: about 0.05)
+    cutoff_similarity: float  # 5th percentile of held-out in-domain similarity
+    share_below_cutoff: float  # user queries below the cut-off (in-domain: about 0.05)
     max_share_below: float
     two_sample_auc: float | None = None  # None when the test was not run
     max_two_sample_auc: float = MAX_TWO_SAMPLE_AUC
@@ -57,8 +57,10 @@ class DomainCheck:
             f"median {self.median_similarity:.2f} vs {self.reference_median_similarity:.2f} in domain)"
         )
         if self.two_sample_auc is not None:
-            text += (f"; a classifier tells them from training queries with AUC {self.two_sample_auc:.2f} "
-                     f"(about 0.5 when alike, limit {self.max_two_sample_auc:.2f})")
+            text += (
+                f"; a classifier tells them from training queries with AUC {self.two_sample_auc:.2f} "
+                f"(about 0.5 when alike, limit {self.max_two_sample_auc:.2f})"
+            )
         return text
 
 

@@ -94,43 +94,6 @@ class FitCache:
         return self._memo[key]
 
 
-def unique_rows(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(first row of each distinct row, inverse: distinct index per row), distinct rows in hash order.
-
-    Calls with the same text have byte-identical embeddings (the embedder embeds each
-    distinct text once), so this groups them without needing the texts. Rows are hashed
-    (exact integer arithmetic on their bytes, so equal rows hash equal) and the grouping is
-    checked against the rows themselves (sorting 100k rows of 1.5 kB as bytes is several times slower)."""
-    X = np.ascontiguousarray(X)
-    if len(X) == 0:
-        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-    flat = X.reshape(len(X), -1)
-    words = flat.view(np.uint8).reshape(len(X), -1)
-    if words.shape[1] % 4 == 0:
-        words = words.view(np.uint32)
-    # The first 16 words of an embedding already tell distinct texts apart; the check below
-    # catches the (astronomically rare) rows that agree there and differ later.
-    words = words[:, :16]
-    multipliers = np.random.default_rng(0).integers(1, 2**63, size=words.shape[1], dtype=np.uint64) | np.uint64(1)
-    with np.errstate(over="ignore"):
-        keys = (words.astype(np.uint64) * multipliers).sum(axis=1, dtype=np.uint64)
-    _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
-    inverse = inverse.reshape(-1)
-    if not _same_rows(flat, first[inverse]):  # rows that share a key but differ: sort the bytes
-        rows = flat.view(np.dtype((np.void, flat.dtype.itemsize * flat.shape[1]))).ravel()
-        _, first, inverse = np.unique(rows, return_index=True, return_inverse=True)
-        inverse = inverse.reshape(-1)
-    return first, inverse
-
-
-def _same_rows(flat: np.ndarray, other: np.ndarray) -> bool:
-    """Whether every row equals row other[i], compared in chunks (no copy of the whole matrix)."""
-    for a in range(0, len(flat), 4096):
-        if not np.array_equal(flat[a:a + 4096], flat[other[a:a + 4096]]):
-            return False
-    return True
-
-
 def weighted_ridge(X: np.ndarray, Y: np.ndarray, w: np.ndarray, alpha: float) -> tuple[np.ndarray, np.ndarray]:
     """(coef (d, targets), intercept (targets,)) minimising sum_i w_i |y_i - b0 - x_i b|^2 + alpha |b|^2.
 
@@ -151,8 +114,9 @@ def weighted_ridge(X: np.ndarray, Y: np.ndarray, w: np.ndarray, alpha: float) ->
     return coef, y_mean - x_mean @ coef
 
 
-def weighted_logistic(Z: np.ndarray, y: np.ndarray, w: np.ndarray, *, C: float = 1.0, max_iter: int = 50,
-                      tol: float = 1e-8) -> tuple[np.ndarray, float]:
+def weighted_logistic(
+    Z: np.ndarray, y: np.ndarray, w: np.ndarray, *, C: float = 1.0, max_iter: int = 50, tol: float = 1e-8
+) -> tuple[np.ndarray, float]:
     """(coef, intercept) of an L2 logistic regression by Newton's method, for a few inputs.
 
     Objective as scikit-learn's LogisticRegression(C=C) with sample weights: 0.5 |coef|^2 +
@@ -197,9 +161,17 @@ def group_folds(n_groups: int, n_folds: int, seed: int) -> np.ndarray:
     return fold[np.random.default_rng(seed).permutation(n_groups)]
 
 
-def cross_fitted_ridge(Xu: np.ndarray, text: np.ndarray, Y: np.ndarray, folds: np.ndarray, n_folds: int,
-                       alpha: float, *, cache: FitCache | None = None, key=None
-                       ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def cross_fitted_ridge(
+    Xu: np.ndarray,
+    text: np.ndarray,
+    Y: np.ndarray,
+    folds: np.ndarray,
+    n_folds: int,
+    alpha: float,
+    *,
+    cache: FitCache | None = None,
+    key=None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Ridge of per-call targets `Y` (n, t) on their text's embedding `Xu[text]`, intercept
     unpenalised: (out-of-fold predictions per call (n, t), coef (d, t), intercept (t,)) with
     the calls' `folds` (0..n_folds-1).
@@ -233,8 +205,11 @@ def cross_fitted_ridge(Xu: np.ndarray, text: np.ndarray, Y: np.ndarray, folds: n
             out.append((s0, x_mean, cho_factor(A, check_finite=False)))
         return out
 
-    solved = systems() if cache is None else cache.get("kfold-ridge", (Xu if key is None else key, text, folds),
-                                                       (n_folds, alpha), systems)
+    solved = (
+        systems()
+        if cache is None
+        else cache.get("kfold-ridge", (Xu if key is None else key, text, folds), (n_folds, alpha), systems)
+    )
 
     def fit(rows, s0, x_mean, factor):
         sums = np.stack([np.bincount(text[rows], Y[rows, j], minlength=n_texts) for j in range(Y.shape[1])], axis=1)

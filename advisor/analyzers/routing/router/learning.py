@@ -44,12 +44,26 @@ def default_sizes(n_train: int) -> list[int]:
     return sizes + [n_train]
 
 
-def learning_curve(embeddings: np.ndarray, features: np.ndarray, weak: np.ndarray, strong: np.ndarray, *,
-                   seed: int, test_frac: float = 0.3, n_repeats: int = 3, sizes: list[int] | None = None,
-                   max_sd: float = 0.02, tolerance: float = 0.02, threshold: float | None = None,
-                   split: tuple[np.ndarray, np.ndarray] | None = None, stop_when_stable: bool = False,
-                   text_ids: np.ndarray | None = None, cache: FitCache | None = None,
-                   max_test: int = 3000, n_jobs: int | None = None) -> LearningCurve:
+def learning_curve(
+    embeddings: np.ndarray,
+    features: np.ndarray,
+    weak: np.ndarray,
+    strong: np.ndarray,
+    *,
+    seed: int,
+    test_frac: float = 0.3,
+    n_repeats: int = 3,
+    sizes: list[int] | None = None,
+    max_sd: float = 0.02,
+    tolerance: float = 0.02,
+    threshold: float | None = None,
+    split: tuple[np.ndarray, np.ndarray] | None = None,
+    stop_when_stable: bool = False,
+    text_ids: np.ndarray | None = None,
+    cache: FitCache | None = None,
+    max_test: int = 3000,
+    n_jobs: int | None = None,
+) -> LearningCurve:
     """`split` = (training pool, test rows) overrides the seeded hold-out. `text_ids`, `cache`:
     as in RoutingClassifier.fit. n_jobs: threads for the fits (default: the cores, at most 4).
 
@@ -62,7 +76,7 @@ def learning_curve(embeddings: np.ndarray, features: np.ndarray, weak: np.ndarra
         # Past a few thousand test calls the AUC's noise is well below the 0.02 tolerance and
         # every fit predicts the whole test part: a larger one only costs. The pool stays the
         # other 1 - test_frac, so sizes mean the same as without the cap.
-        test, pool = perm[:min(n_test, max_test)], perm[n_test:]
+        test, pool = perm[: min(n_test, max_test)], perm[n_test:]
     else:
         pool, test = split
     good_test = (weak[test] >= (strong[test] if threshold is None else threshold)).astype(int)
@@ -73,9 +87,16 @@ def learning_curve(embeddings: np.ndarray, features: np.ndarray, weak: np.ndarra
         """(AUC, APGR) of one fit on `size` pool rows drawn with seed + 1 + r; None if it can't fit."""
         idx = np.random.default_rng(seed + 1 + r).choice(pool, size=size, replace=False)
         try:
-            model = RoutingClassifier(seed=seed).fit(embeddings[idx], features[idx], weak[idx], strong[idx], threshold,
-                                                     text_ids=None if text_ids is None else text_ids[idx],
-                                                     cache=cache, out_of_fold=False)
+            model = RoutingClassifier(seed=seed).fit(
+                embeddings[idx],
+                features[idx],
+                weak[idx],
+                strong[idx],
+                threshold,
+                text_ids=None if text_ids is None else text_ids[idx],
+                cache=cache,
+                out_of_fold=False,
+            )
         except ValueError:  # too few labels or one outcome only at this size
             return None
         out = model.predict(embeddings[test], features[test], text_ids=test_ids, cache=cache)
@@ -93,8 +114,13 @@ def learning_curve(embeddings: np.ndarray, features: np.ndarray, weak: np.ndarra
         )
 
     def stable(p: LearningPoint, final: float | None) -> bool:
-        return (final is not None and p.auc_mean is not None and p.auc_sd is not None and p.auc_sd <= max_sd
-                and abs(p.auc_mean - final) <= tolerance)
+        return (
+            final is not None
+            and p.auc_mean is not None
+            and p.auc_sd is not None
+            and p.auc_sd <= max_sd
+            and abs(p.auc_mean - final) <= tolerance
+        )
 
     sizes = list(sizes or default_sizes(len(pool)))
     # Every draw is its own seeded fit, so they run on a few threads (each fit keeps BLAS at one

@@ -40,7 +40,7 @@ class RouterMetrics:
 
     n_requests: int
     apgr: float
-    cpt50: float       # share of calls to the strong model needed to recover 50 % of the gap
+    cpt50: float  # share of calls to the strong model needed to recover 50 % of the gap
     cpt80: float
     auc: float | None  # ranking of P(weak good enough); None when only one class is present
     ece: float | None  # calibration of P(weak good enough); None when no probability is given

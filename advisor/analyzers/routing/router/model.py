@@ -34,15 +34,16 @@ class ShippedRouter:
     domain_cutoff_similarity: float
     domain_reference_median_similarity: float
     domain_reference_features: np.ndarray  # text features of the training rows (two-sample test)
-    embedding_model: str      # human-readable name
-    embedding_model_id: str   # advisor.embed's model_id of the embedder it was trained with
+    embedding_model: str  # human-readable name
+    embedding_model_id: str  # advisor.embed's model_id of the embedder it was trained with
     weak_model: str
     strong_model: str
     metrics: dict = field(default_factory=dict)
     training: dict = field(default_factory=dict)
 
-    def predict(self, embeddings: np.ndarray, texts, *, features: np.ndarray | None = None,
-                text_ids: np.ndarray | None = None) -> RouterScores:
+    def predict(
+        self, embeddings: np.ndarray, texts, *, features: np.ndarray | None = None, text_ids: np.ndarray | None = None
+    ) -> RouterScores:
         """`features`: text_features(texts) when the caller has them already (a big log computes them
         per distinct text). `text_ids`: each call's row in `embeddings`, which then holds one row per
         distinct text (the calls' embedding matrix is never built); features stay per call."""
@@ -51,8 +52,16 @@ class ShippedRouter:
             return self.classifier.predict_by_text(embeddings, text_ids, features)
         return self.classifier.predict(embeddings, features)
 
-    def check_domain(self, embeddings: np.ndarray, texts, *, max_share_below: float = 0.25, seed: int = 0,
-                     features: np.ndarray | None = None, text_ids: np.ndarray | None = None) -> DomainCheck:
+    def check_domain(
+        self,
+        embeddings: np.ndarray,
+        texts,
+        *,
+        max_share_below: float = 0.25,
+        seed: int = 0,
+        features: np.ndarray | None = None,
+        text_ids: np.ndarray | None = None,
+    ) -> DomainCheck:
         """`features`, `text_ids`: as in predict(); every call counts, calls of one text alike."""
         # The two-sample test compares the same representation the router uses: its reduced
         # embedding space (training rows are stored there for kNN) plus the text features.
@@ -61,10 +70,14 @@ class ShippedRouter:
         user = _CallRows(projected, np.arange(len(projected)) if text_ids is None else np.asarray(text_ids), features)
         reference = np.c_[self.classifier.reference_.astype(np.float32), self.domain_reference_features]
         return check_domain(
-            embeddings, self.domain_centroids,
+            embeddings,
+            self.domain_centroids,
             cutoff_similarity=self.domain_cutoff_similarity,
             reference_median_similarity=self.domain_reference_median_similarity,
-            max_share_below=max_share_below, user_sample=user, reference_sample=reference, seed=seed,
+            max_share_below=max_share_below,
+            user_sample=user,
+            reference_sample=reference,
+            seed=seed,
             text_ids=text_ids,
         )
 
@@ -136,7 +149,7 @@ def load_router(directory: str | Path | None = None) -> ShippedRouter:
     with np.load(arrays_path, allow_pickle=False) as npz:
         arrays = {k: npz[k] for k in npz.files}
     classifier = RoutingClassifier.from_state(
-        {k[len("classifier."):]: v for k, v in arrays.items() if k.startswith("classifier.")}, meta["classifier"]
+        {k[len("classifier.") :]: v for k, v in arrays.items() if k.startswith("classifier.")}, meta["classifier"]
     )
     return ShippedRouter(
         classifier=classifier,
