@@ -12,7 +12,8 @@ from routing_helpers import (
 from test_routing_model import build_router
 
 from advisor.analyzers import AnalysisContext, get_analyzer
-from advisor.analyzers.routing.analyzer import RoutingSettings, analyze_routing
+from advisor.analyzers.routing.analyzer import analyze_routing
+from advisor.analyzers.routing.settings import RoutingSettings
 from advisor.analyzers.routing.labels import load_labels
 from advisor.analyzers.routing.router.model import save_router
 from advisor.core.config import Config, settings
