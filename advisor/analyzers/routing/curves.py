@@ -46,7 +46,7 @@ def relative_quality_at(
 def quality_curve(order, p_good, current_quality, fail_quality, n_calls: int) -> QualityCurve:
     shares, quality = [], []
     for share in SHARE_GRID:
-        n_routed = int(round(share * n_calls))
+        n_routed = int(np.round(share * n_calls))  # half to even, as round()
         if n_routed > len(order):
             break
         shares.append(float(share))

@@ -97,3 +97,15 @@ def test_shipped_default_router_loads_with_its_held_out_metrics():
     held = router.metrics["held_out"]
     assert held["apgr"] >= 0.65 and held["cpt50"] <= 0.30 and held["ece"] <= 0.05
     assert held["apgr"] > held["random"]["apgr"]
+
+
+def test_saving_the_loaded_default_router_writes_its_files_unchanged(tmp_path):
+    # Loading and saving is a round trip: the JSON conversion (core.jsonable) writes the same bytes.
+    from advisor.analyzers.routing.router.model import default_router_dir
+
+    save_router(load_router(), tmp_path)
+    shipped = default_router_dir()
+    assert (tmp_path / "router.json").read_bytes() == (shipped / "router.json").read_bytes()
+    with np.load(tmp_path / "router.npz") as saved, np.load(shipped / "router.npz") as original:
+        assert sorted(saved.files) == sorted(original.files)
+        assert all(np.array_equal(saved[k], original[k]) and saved[k].dtype == original[k].dtype for k in saved.files)

@@ -72,7 +72,7 @@ def learning_curve(
     costs about its size) are skipped, and the points stop there."""
     if split is None:
         perm = np.random.default_rng(seed).permutation(len(weak))
-        n_test = max(10, int(round(len(weak) * test_frac)))
+        n_test = max(10, round(len(weak) * test_frac))
         # Past a few thousand test calls the AUC's noise is well below the 0.02 tolerance and
         # every fit predicts the whole test part: a larger one only costs. The pool stays the
         # other 1 - test_frac, so sizes mean the same as without the cap.
