@@ -1,3 +1,4 @@
+import dataclasses
 import json
 
 import numpy as np
@@ -69,15 +70,20 @@ def test_router_given_distinct_texts_and_each_calls_text_answers_as_given_every_
     features = text_features(calls)
     per_call = router.predict(vectors[text_ids], calls, features=features)
     by_text = router.predict(vectors, calls, features=features, text_ids=text_ids)
-    assert np.allclose(by_text.p_good_enough, per_call.p_good_enough, rtol=0, atol=1e-12)
-    assert np.allclose(by_text.strong_score, per_call.strong_score, rtol=0, atol=1e-12)
+    # Two code paths (per-call rows vs one row per text): the same values, but the matrix products
+    # run on differently shaped and aligned arrays, and BLAS builds/threads may sum in another
+    # order. That moves the last few bits (~1e-16 relative), so compare at 1e-9 relative: far
+    # above rounding, far below any real difference in a score or probability.
+    assert np.allclose(by_text.p_good_enough, per_call.p_good_enough, rtol=1e-9, atol=1e-12)
+    assert np.allclose(by_text.strong_score, per_call.strong_score, rtol=1e-9, atol=1e-12)
     domain = router.check_domain(vectors[text_ids], calls, features=features, seed=5)
-    assert router.check_domain(vectors, calls, features=features, seed=5, text_ids=text_ids) == domain
+    by_text_domain = router.check_domain(vectors, calls, features=features, seed=5, text_ids=text_ids)
+    assert dataclasses.asdict(by_text_domain) == pytest.approx(dataclasses.asdict(domain), rel=1e-9)  # as above
     assert domain.n_queries == 3000 and domain.two_sample_auc is not None
 
 
 def test_missing_router_directory_tells_how_to_rebuild(tmp_path):
-    with pytest.raises(InputError, match="expected a router .* `advisor train router"):
+    with pytest.raises(InputError, match=r"expected a router .* `advisor train router"):
         load_router(tmp_path)
 
 
