@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from types import SimpleNamespace
 
@@ -119,3 +120,15 @@ def make_baseline(log: QueryLog, monthly_factor: float = 10.0):
         per_call_output_cost_usd=out,
         monthly_factor=monthly_factor,
     )
+
+
+def assert_same_but_rounding(actual, expected, rel: float = 1e-9) -> None:
+    """Two dataclasses from two code paths over the same values: floats equal to `rel` (BLAS may sum
+    differently shaped or aligned arrays in another order, moving the last bits), the rest exactly."""
+    a, b = dataclasses.asdict(actual), dataclasses.asdict(expected)
+    assert a.keys() == b.keys()
+    for key, value in b.items():
+        if isinstance(value, float):
+            assert a[key] == pytest.approx(value, rel=rel, nan_ok=True), key
+        else:
+            assert a[key] == value, key

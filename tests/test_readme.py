@@ -19,7 +19,7 @@ def test_readme_configuration_example_is_a_valid_config(tmp_path):
     config = load_config(path)
 
     from advisor.analyzers.cache.analyzer import CacheSettings
-    from advisor.analyzers.routing.analyzer import RoutingSettings
+    from advisor.analyzers.routing.settings import RoutingSettings
     from advisor.cost.infrastructure import InfrastructureSettings
     from advisor.prices.catalog import load_prices
 

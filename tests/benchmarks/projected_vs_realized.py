@@ -51,9 +51,16 @@ def _nearest_segment(train_emb, train_seg, test_emb, n_seg) -> np.ndarray:
     return np.argmax(2 * test_emb @ centroids.T - (centroids**2).sum(axis=1), axis=1)
 
 
+def _embed_per_call(embedder, texts: list[str]) -> np.ndarray:
+    """One vector per call, each distinct text encoded once (as the routing analyzer does)."""
+    from advisor.analyzers.routing.calls import embed_distinct
+
+    _, vectors, inverse = embed_distinct(embedder, texts)
+    return vectors[inverse]
+
+
 def realize(result, train, test, truth_test, embedder, catalog, seed: int) -> dict:
     """Replay the plan on the held-back calls; monthly figures scaled by the holdout's span."""
-    from advisor.analyzers.routing.analyzer import _embed_unique
     from advisor.cost.infrastructure import InfrastructureSettings
     from advisor.optimizer.inputs import OptimizerSettings
 
@@ -62,8 +69,8 @@ def realize(result, train, test, truth_test, embedder, catalog, seed: int) -> di
     seg_index = {p.segment_id: i for i, p in enumerate(plan.segments)}
     if routing is not None and routing.per_call_segment is not None:
         train_seg = np.array([seg_index[int(s)] for s in routing.per_call_segment])
-        emb_train = _embed_unique(embedder, train[QUERY].fillna("").astype(str).tolist())
-        emb_test = _embed_unique(embedder, test[QUERY].fillna("").astype(str).tolist())
+        emb_train = _embed_per_call(embedder, train[QUERY].fillna("").astype(str).tolist())
+        emb_test = _embed_per_call(embedder, test[QUERY].fillna("").astype(str).tolist())
         seg = _nearest_segment(emb_train, train_seg, emb_test, len(plan.segments))
     else:  # one segment per served model
         names = [p.current_model for p in plan.segments]

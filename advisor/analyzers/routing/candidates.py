@@ -15,6 +15,7 @@ good enough, the quality-versus-share curve, the largest share meeting the quali
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -26,7 +27,7 @@ from advisor.analyzers.routing.curves import (
     routing_order,
     savings_usd,
 )
-from advisor.analyzers.routing.router.classifier import RoutingClassifier
+from advisor.analyzers.routing.router.classifier import RouterScores, RoutingClassifier
 from advisor.analyzers.routing.router.fitting import FitCache
 from advisor.analyzers.routing.router.learning import LearningCurve, learning_curve
 from advisor.analyzers.routing.router.metrics import RouterMetrics, bootstrap_auc_interval, evaluate_scores
@@ -78,26 +79,32 @@ class CandidateInputs:
 
 def _finish(
     inp: CandidateInputs,
-    mode,
-    confidence,
-    strong_score,
-    p_good,
-    fail_quality,
-    margin,
-    target,
-    n_labelled,
-    metrics=None,
-    auc_interval=None,
-    learning=None,
-    prerequisites=(),
+    *,
+    mode: str,
+    confidence: str,
+    strong_score: np.ndarray,
+    p_good: np.ndarray,
+    fail_quality: float,
+    margin: float,
+    target: float,
+    n_labelled: int,
+    metrics: RouterMetrics | None = None,
+    auc_interval: tuple[float, float] | None = None,
+    learning: LearningCurve | None = None,
+    prerequisites: Sequence[str] = (),
 ) -> CandidateEstimate:
+    """The estimate from per-call probabilities: route the most routable eligible calls first,
+    as many as keep quality at `target`; the interval shifts every probability by +-margin."""
     n = len(inp.eligible)
     order = routing_order(strong_score, inp.eligible)
     curve = quality_curve(order, p_good, inp.current_quality, fail_quality, n)
     n_mid = max_routed_calls(order, p_good, inp.current_quality, fail_quality, target)
     n_lo = max_routed_calls(order, np.clip(p_good - margin, 0, 1), inp.current_quality, fail_quality, target)
     n_hi = max_routed_calls(order, np.clip(p_good + margin, 0, 1), inp.current_quality, fail_quality, target)
-    money = lambda k: savings_usd(order, k, inp.per_call_saving_usd) * inp.monthly_factor
+
+    def money(k: int) -> float:
+        return savings_usd(order, k, inp.per_call_saving_usd) * inp.monthly_factor
+
     return CandidateEstimate(
         model=inp.model,
         provider=inp.provider,
@@ -194,34 +201,36 @@ def estimate_from_labels(
     )
     return _finish(
         inp,
-        LABELS,
-        "medium" if stable else "low",
-        strong_score,
-        p_good,
-        fail_quality,
-        margin,
-        target,
-        len(labelled),
-        metrics,
-        interval,
-        learning,
-        prerequisites,
+        mode=LABELS,
+        confidence="medium" if stable else "low",
+        strong_score=strong_score,
+        p_good=p_good,
+        fail_quality=fail_quality,
+        margin=margin,
+        target=target,
+        n_labelled=len(labelled),
+        metrics=metrics,
+        auc_interval=interval,
+        learning=learning,
+        prerequisites=prerequisites,
     )
 
 
-def estimate_from_router(inp: CandidateInputs, scores, router_ece: float, *, target: float) -> CandidateEstimate:
+def estimate_from_router(
+    inp: CandidateInputs, scores: RouterScores, router_ece: float, *, target: float
+) -> CandidateEstimate:
     # The shipped router knows one model pair (Mixtral vs GPT-4); widen its band for transfer.
     margin = router_ece + 0.05
     return _finish(
         inp,
-        DEFAULT_ROUTER,
-        "low",
-        scores.strong_score,
-        scores.p_good_enough,
-        0.0,
-        margin,
-        target,
-        0,
+        mode=DEFAULT_ROUTER,
+        confidence="low",
+        strong_score=scores.strong_score,
+        p_good=scores.p_good_enough,
+        fail_quality=0.0,
+        margin=margin,
+        target=target,
+        n_labelled=0,
         prerequisites=[
             (
                 f"Collect about {LABELS_TO_COLLECT} shadow answers of {inp.model} (quality__{inp.model} "

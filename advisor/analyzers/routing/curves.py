@@ -46,7 +46,7 @@ def relative_quality_at(
 def quality_curve(order, p_good, current_quality, fail_quality, n_calls: int) -> QualityCurve:
     shares, quality = [], []
     for share in SHARE_GRID:
-        n_routed = int(round(share * n_calls))
+        n_routed = int(np.round(share * n_calls))  # half to even, as round()
         if n_routed > len(order):
             break
         shares.append(float(share))
@@ -70,10 +70,3 @@ def max_routed_calls(order, p_good, current_quality, fail_quality, target: float
 
 def savings_usd(order: np.ndarray, n_routed: int, per_call_saving_usd: np.ndarray) -> float:
     return float(per_call_saving_usd[order[:n_routed]].sum())
-
-
-def per_call_saving(
-    input_cost_usd: np.ndarray, output_cost_usd: np.ndarray, input_ratio: np.ndarray, output_ratio: np.ndarray
-) -> np.ndarray:
-    """What each call would save on the candidate: its cost minus the same tokens at the candidate's prices."""
-    return input_cost_usd * (1.0 - input_ratio) + output_cost_usd * (1.0 - output_ratio)

@@ -1,4 +1,5 @@
-"""Request segments: query embeddings + texts -> clusters of similar requests with readable names.
+"""Request segments: query embeddings + texts -> clusters of similar requests with readable names;
+clusters + calls + candidate estimates -> one RoutingSegment summary per cluster.
 
 KMeans on the (L2-normalised) embeddings groups requests that a router would treat alike; the
 optimizer assigns routing shares per segment and the report names them. A segment's name is
@@ -9,9 +10,17 @@ containing the word) pushes them further down).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+from advisor.analyzers.routing.findings import RoutingSegment
+
+if TYPE_CHECKING:
+    from advisor.analyzers.routing.calls import RoutingCalls
+    from advisor.analyzers.routing.candidates import CandidateEstimate
 
 
 @dataclass(frozen=True)
@@ -92,3 +101,54 @@ def name_segments(
         top = [vocab[j] for j in np.argsort(-scores[s], kind="stable")[:n_words] if scores[s, j] > 0]
         names.append(" / ".join(top) if top else f"segment {s}")
     return tuple(names)
+
+
+def summarize_segments(
+    clusters: Clustering,
+    calls: RoutingCalls,
+    estimates: Sequence[CandidateEstimate],
+    labelled_masks: dict[str, np.ndarray],
+) -> tuple[RoutingSegment, ...]:
+    """Per non-empty segment: volume, tokens, main served model, and the expected quality on each
+    candidate. `clusters.per_call_segment` is per call; labelled_masks: per candidate, the calls
+    labelled for both it and the current model."""
+    n = len(calls)
+    current_labels, current_quality = calls.current_labels, calls.current_quality
+    any_current = bool(np.isfinite(current_labels).any())
+    out = []
+    for sid, seg_name in enumerate(clusters.names):
+        rows = np.flatnonzero(clusters.per_call_segment == sid)
+        if len(rows) == 0:
+            continue
+        # Calls per served model (names sorted; the first of equal counts is the main one).
+        counts = np.bincount(calls.served_code[rows], minlength=len(calls.served_models))
+        cur = float(current_quality[rows].mean()) if any_current else None
+        cand_q: dict[str, float | None] = {}
+        rel_q: dict[str, float | None] = {}
+        n_lab = {"current": int(np.isfinite(current_labels[rows]).sum())}
+        for e in estimates:
+            n_lab[e.model] = int(labelled_masks[e.model][rows].sum())
+            if e.per_call_p_good_enough is None:
+                cand_q[e.model], rel_q[e.model] = None, None
+                continue
+            p = e.per_call_p_good_enough[rows]
+            base = current_quality[rows]
+            expected = p * base + (1.0 - p) * np.minimum(e.fail_quality, base)
+            rel_q[e.model] = float(expected.sum() / base.sum()) if base.sum() > 0 else None
+            cand_q[e.model] = float(expected.mean()) if any_current else None
+        out.append(
+            RoutingSegment(
+                id=sid,
+                name=seg_name,
+                n_calls=len(rows),
+                call_share=len(rows) / n,
+                mean_input_tokens=float(calls.input_tokens[rows].mean()),
+                mean_output_tokens=float(calls.output_tokens[rows].mean()),
+                main_current_model=str(calls.served_models[np.argmax(counts)]),
+                current_quality=cur,
+                candidate_quality=cand_q,
+                relative_quality=rel_q,
+                n_labelled=n_lab,
+            )
+        )
+    return tuple(out)

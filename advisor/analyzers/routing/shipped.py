@@ -1,14 +1,12 @@
 """Routing estimates for candidate models without labels of their own: the shipped default
 router (models/router), used only after a domain check says the log looks like its training
-data, else an estimate that claims nothing.
+data, else an estimate that claims nothing. RoutingCalls + CandidateInputs -> CandidateEstimate.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from typing import TYPE_CHECKING
-
-import numpy as np
 
 from advisor.analyzers.routing.candidates import (
     CandidateEstimate,
@@ -18,7 +16,13 @@ from advisor.analyzers.routing.candidates import (
 )
 
 if TYPE_CHECKING:
-    from advisor.analyzers.routing.analyzer import RoutingSettings
+    from advisor.analyzers.routing.calls import RoutingCalls
+    from advisor.analyzers.routing.router.classifier import RouterScores
+    from advisor.analyzers.routing.router.domain import DomainCheck
+    from advisor.analyzers.routing.router.model import ShippedRouter
+    from advisor.analyzers.routing.settings import RoutingSettings
+
+DEFAULT_ROUTER_ECE = 0.05  # assumed when the shipped router's card has no held-out ECE
 
 
 class ShippedFallback:
@@ -28,18 +32,18 @@ class ShippedFallback:
     def __init__(
         self,
         cfg: RoutingSettings,
-        vectors: np.ndarray,
-        text_ids: np.ndarray,
-        texts: list[str],
-        features: np.ndarray,
+        calls: RoutingCalls,
+        *,
         seed: int,
         embedder_id: Callable[[], str | None],
         target: float,
     ):
-        self._args = (cfg, vectors, text_ids, texts, features, seed)
-        self._cfg, self._embedder_id, self._target = cfg, embedder_id, target
+        self._cfg, self._calls, self._seed = cfg, calls, seed
+        self._embedder_id, self._target = embedder_id, target
         self._applied = False
-        self.router = self.domain = self.scores = None
+        self.router: ShippedRouter | None = None
+        self.domain: DomainCheck | None = None
+        self.scores: RouterScores | None = None
 
     def estimate(self, inputs: CandidateInputs) -> tuple[CandidateEstimate, list[str]]:
         if self._cfg.router == "none":
@@ -49,33 +53,30 @@ class ShippedFallback:
         notes = []
         if not self._applied:
             self._applied = True
-            self.router, self.domain, self.scores, note = _apply_shipped_router(*self._args)
+            router, self.domain, self.scores, note = _apply_shipped_router(self._cfg, self._calls, self._seed)
+            self.router = router
             embedder_id = self._embedder_id()
-            if self.scores is not None and embedder_id != self.router.embedding_model_id:
+            if self.scores is not None and embedder_id != router.embedding_model_id:
                 notes.append(
-                    f"routing: the default router was trained on {self.router.embedding_model} "
+                    f"routing: the default router was trained on {router.embedding_model} "
                     f"embeddings; the configured embedder is '{embedder_id}'."
                 )
             if note:
                 notes.append(note)
-        if self.scores is None:
+        if self.scores is None or self.router is None:
             return estimate_unsupported(inputs, "The default router does not cover this traffic."), notes
-        ece = float(self.router.metrics.get("held_out", {}).get("ece") or 0.05)
+        ece = float(self.router.metrics.get("held_out", {}).get("ece") or DEFAULT_ROUTER_ECE)
         return estimate_from_router(inputs, self.scores, ece, target=self._target), notes
 
 
 def _apply_shipped_router(
-    cfg: RoutingSettings,
-    embeddings: np.ndarray,
-    text_ids: np.ndarray,
-    texts: list[str],
-    features: np.ndarray,
-    seed: int,
-):
+    cfg: RoutingSettings, calls: RoutingCalls, seed: int
+) -> tuple[ShippedRouter, DomainCheck | None, RouterScores | None, str | None]:
     """(router, domain check, scores or None, warning or None): scores only for in-domain traffic.
-    embeddings: one row per distinct text; text_ids: each call's row; features: per call."""
+    The router reads one embedding per distinct text and the features per call."""
     from advisor.analyzers.routing.router.model import load_router
 
+    embeddings, text_ids, texts, features = calls.distinct_vectors, calls.text_of_call, calls.texts, calls.features
     shipped = load_router(None if cfg.router == "default" else cfg.router)
     expected_dim = shipped.classifier.pca_mean_.shape[0]
     if embeddings.shape[1] != expected_dim:

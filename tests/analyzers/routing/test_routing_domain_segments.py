@@ -35,7 +35,7 @@ def test_two_sample_test_flags_familiar_topics_in_another_form():
     ref = np.vstack([_cloud(rng, c, 200) for c in centres])
     same = np.vstack([_cloud(rng, c, 30) for c in centres])
     sims = nearest_centroid_similarity(same, centres)
-    kw = dict(cutoff_similarity=float(np.quantile(sims, 0.05)), reference_median_similarity=float(np.median(sims)))
+    kw = {"cutoff_similarity": float(np.quantile(sims, 0.05)), "reference_median_similarity": float(np.median(sims))}
     ref_rows = np.c_[ref, np.zeros(len(ref))]
     alike = check_domain(same, centres, user_sample=np.c_[same, np.zeros(len(same))], reference_sample=ref_rows, **kw)
     # Same topics, but every query has a feature the training queries never had (e.g. no answer options).

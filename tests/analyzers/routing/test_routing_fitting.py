@@ -121,7 +121,7 @@ def test_text_ids_give_the_same_model_as_grouping_by_embedding():
 
 
 def test_a_shared_cache_changes_no_number_and_computes_label_free_work_once():
-    texts, X, F, weak, strong = _labelled()
+    _texts, X, F, weak, strong = _labelled()
     cache = FitCache()
     plain = RoutingClassifier(seed=0).fit(X, F, weak, strong).predict(X, F)
     cached = RoutingClassifier(seed=0).fit(X, F, weak, strong, cache=cache).predict(X, F, cache=cache)
@@ -137,7 +137,7 @@ def test_a_shared_cache_changes_no_number_and_computes_label_free_work_once():
 def test_out_of_fold_predictions_cover_every_training_call_and_are_no_better_than_held_out_ones():
     from advisor.analyzers.routing.router.metrics import evaluate_scores
 
-    texts, X, F, weak, strong = _labelled(600)
+    _texts, X, F, weak, strong = _labelled(600)
     model = RoutingClassifier(seed=0).fit(X[:400], F[:400], weak[:400], strong[:400])
     assert model.oof_p_good_enough_.shape == (400,)
     oof = evaluate_scores(model.oof_strong_score_, weak[:400], strong[:400], p_good_enough=model.oof_p_good_enough_)

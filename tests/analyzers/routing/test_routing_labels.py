@@ -33,7 +33,7 @@ def test_score_out_of_range_names_file_row_and_column(tmp_path):
 
 
 def test_unrecognised_verdict_is_an_input_error():
-    with pytest.raises(InputError, match="expected a score in 0..1 or pass/fail, found 'maybe'"):
+    with pytest.raises(InputError, match=r"expected a score in 0\.\.1 or pass/fail, found 'maybe'"):
         parse_score("maybe", file="f.csv", row=3)
 
 

@@ -20,6 +20,7 @@ Fewer than MIN_QUERIES queries cannot support an in-domain verdict.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 
@@ -27,6 +28,14 @@ IN_DOMAIN = "in_domain"
 OUT_OF_DOMAIN = "out_of_domain"
 MIN_QUERIES = 10
 MAX_TWO_SAMPLE_AUC = 0.75
+
+
+class Rows(Protocol):
+    """A sample the two-sample test indexes by row: an array, or rows built on demand."""
+
+    def __len__(self) -> int: ...
+
+    def __getitem__(self, rows: np.ndarray) -> np.ndarray: ...
 
 
 @dataclass(frozen=True)
@@ -73,7 +82,7 @@ def nearest_centroid_similarity(embeddings: np.ndarray, centroids: np.ndarray) -
     return (e @ c.T).max(axis=1)
 
 
-def two_sample_auc(user, reference: np.ndarray, *, seed: int = 0, max_rows: int = 2000) -> float:
+def two_sample_auc(user: Rows, reference: np.ndarray, *, seed: int = 0, max_rows: int = 2000) -> float:
     """Cross-validated AUC of a logistic regression separating `user` rows from `reference` rows."""
     from sklearn.linear_model import LogisticRegression
     from sklearn.metrics import roc_auc_score
@@ -83,12 +92,12 @@ def two_sample_auc(user, reference: np.ndarray, *, seed: int = 0, max_rows: int 
 
     rng = np.random.default_rng(seed)
     # `user` may build its rows on demand (advisor.analyzers.routing.router.model._CallRows): index it either way.
-    user = user[rng.choice(len(user), max_rows, replace=False) if len(user) > max_rows else np.arange(len(user))]
-    n_ref = min(len(reference), max(len(user), 500))
+    rows = user[rng.choice(len(user), max_rows, replace=False) if len(user) > max_rows else np.arange(len(user))]
+    n_ref = min(len(reference), max(len(rows), 500))
     ref = reference[rng.choice(len(reference), n_ref, replace=False)]
-    X = np.vstack([user, ref]).astype(np.float64)
-    y = np.r_[np.ones(len(user)), np.zeros(len(ref))]
-    folds = StratifiedKFold(n_splits=min(5, len(user)), shuffle=True, random_state=seed)
+    X = np.vstack([rows, ref]).astype(np.float64)
+    y = np.r_[np.ones(len(rows)), np.zeros(len(ref))]
+    folds = StratifiedKFold(n_splits=min(5, len(rows)), shuffle=True, random_state=seed)
     model = make_pipeline(StandardScaler(), LogisticRegression(C=0.1, max_iter=2000, class_weight="balanced"))
     p = cross_val_predict(model, X, y, cv=folds, method="predict_proba")[:, 1]
     return float(roc_auc_score(y, p))
@@ -101,7 +110,7 @@ def check_domain(
     cutoff_similarity: float,
     reference_median_similarity: float,
     max_share_below: float = 0.25,
-    user_sample: np.ndarray | None = None,
+    user_sample: Rows | None = None,
     reference_sample: np.ndarray | None = None,
     max_two_sample_auc: float = MAX_TWO_SAMPLE_AUC,
     seed: int = 0,

@@ -64,7 +64,7 @@ class FitCache:
     Callers key by text ids when they have them (small integer arrays, cheap to hash; valid
     because one analysis embeds each text once), else by the embeddings themselves."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self._memo: dict[bytes, object] = {}
         # Fits of several candidates run on threads: the first to ask computes a piece, the
         # others wait for it instead of computing it again.
@@ -224,3 +224,13 @@ def cross_fitted_ridge(
         oof[out] = Xu[text[out]] @ coef + intercept
     coef, intercept = fit(np.ones(len(text), dtype=bool), *solved[-1])
     return oof, coef, intercept
+
+
+def logit(p: np.ndarray) -> np.ndarray:
+    """log(p / (1 - p)), p clipped to [1e-4, 1 - 1e-4]."""
+    p = np.clip(p, 1e-4, 1 - 1e-4)
+    return np.log(p / (1 - p))
+
+
+def sigmoid(z: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-z))

@@ -70,58 +70,19 @@ def learning_curve(
     stop_when_stable: fit the whole pool first, then sizes from the smallest up, and stop at
     the first stable one; the answer is the same, the larger sizes (most of the cost: a fit
     costs about its size) are skipped, and the points stop there."""
-    if split is None:
-        perm = np.random.default_rng(seed).permutation(len(weak))
-        n_test = max(10, int(round(len(weak) * test_frac)))
-        # Past a few thousand test calls the AUC's noise is well below the 0.02 tolerance and
-        # every fit predicts the whole test part: a larger one only costs. The pool stays the
-        # other 1 - test_frac, so sizes mean the same as without the cap.
-        test, pool = perm[: min(n_test, max_test)], perm[n_test:]
-    else:
-        pool, test = split
-    good_test = (weak[test] >= (strong[test] if threshold is None else threshold)).astype(int)
-    has_gap = bool(np.any(weak[test] != strong[test]))
-    test_ids = None if text_ids is None else text_ids[test]
-
-    def draw(size: int, r: int) -> tuple[float | None, float | None] | None:
-        """(AUC, APGR) of one fit on `size` pool rows drawn with seed + 1 + r; None if it can't fit."""
-        idx = np.random.default_rng(seed + 1 + r).choice(pool, size=size, replace=False)
-        try:
-            model = RoutingClassifier(seed=seed).fit(
-                embeddings[idx],
-                features[idx],
-                weak[idx],
-                strong[idx],
-                threshold,
-                text_ids=None if text_ids is None else text_ids[idx],
-                cache=cache,
-                out_of_fold=False,
-            )
-        except ValueError:  # too few labels or one outcome only at this size
-            return None
-        out = model.predict(embeddings[test], features[test], text_ids=test_ids, cache=cache)
-        apgr = evaluate_scores(out.strong_score, weak[test], strong[test]).apgr if has_gap else None
-        return auc_score(out.p_good_enough, good_test), apgr
-
-    def point(size: int, results) -> LearningPoint:
-        aucs = [a for a, _ in filter(None, results) if a is not None]
-        apgrs = [g for _, g in filter(None, results) if g is not None]
-        return LearningPoint(
-            n_labelled=int(size),
-            auc_mean=float(np.mean(aucs)) if aucs else None,
-            auc_sd=float(np.std(aucs)) if len(aucs) > 1 else (0.0 if aucs else None),
-            apgr_mean=float(np.mean(apgrs)) if apgrs else None,
-        )
-
-    def stable(p: LearningPoint, final: float | None) -> bool:
-        return (
-            final is not None
-            and p.auc_mean is not None
-            and p.auc_sd is not None
-            and p.auc_sd <= max_sd
-            and abs(p.auc_mean - final) <= tolerance
-        )
-
+    pool, test = _hold_out(len(weak), seed, test_frac, max_test) if split is None else split
+    draws = _Draws(
+        embeddings=embeddings,
+        features=features,
+        weak=weak,
+        strong=strong,
+        threshold=threshold,
+        text_ids=text_ids,
+        cache=cache,
+        seed=seed,
+        pool=pool,
+        test=test,
+    )
     sizes = list(sizes or default_sizes(len(pool)))
     # Every draw is its own seeded fit, so they run on a few threads (each fit keeps BLAS at one
     # thread; numpy and faiss release the GIL) and the points are the same as one after another.
@@ -130,17 +91,90 @@ def learning_curve(
     # most the draws already running are spent beyond it.
     tasks = [(sizes[-1], 0)] + [(size, r) for size in sizes[:-1] for r in range(n_repeats if size < len(pool) else 1)]
     workers = max(1, min(n_jobs or cores(), len(tasks)))
-    points, needed = [], None
+    points: list[LearningPoint] = []
+    needed = None
     with ThreadPoolExecutor(max_workers=workers) as executor:
-        futures = {task: executor.submit(draw, *task) for task in tasks}
+        futures = {task: executor.submit(draws.score, *task) for task in tasks}
         # The largest size has one draw (sd 0) and is the reference itself: it proves nothing.
-        last = point(sizes[-1], [futures[(sizes[-1], 0)].result()])
+        last = _point(sizes[-1], [futures[(sizes[-1], 0)].result()])
         for size in sizes[:-1]:
-            points.append(point(size, [futures[t].result() for t in tasks if t[0] == size and t != tasks[0]]))
-            if needed is None and stable(points[-1], last.auc_mean):
+            points.append(_point(size, [futures[t].result() for t in tasks if t[0] == size and t != tasks[0]]))
+            if needed is None and _stable(points[-1], last.auc_mean, max_sd=max_sd, tolerance=tolerance):
                 needed = points[-1].n_labelled
                 if stop_when_stable:
                     for f in futures.values():
                         f.cancel()
                     break
-    return LearningCurve(tuple(points + [last]), needed)
+    return LearningCurve((*points, last), needed)
+
+
+def _hold_out(n: int, seed: int, test_frac: float, max_test: int) -> tuple[np.ndarray, np.ndarray]:
+    """(training pool, test rows): a seeded permutation, the test part `test_frac` of the rows."""
+    perm = np.random.default_rng(seed).permutation(n)
+    n_test = max(10, round(n * test_frac))
+    # Past a few thousand test calls the AUC's noise is well below the 0.02 tolerance and
+    # every fit predicts the whole test part: a larger one only costs. The pool stays the
+    # other 1 - test_frac, so sizes mean the same as without the cap.
+    return perm[n_test:], perm[: min(n_test, max_test)]
+
+
+@dataclass(frozen=True, kw_only=True)
+class _Draws:
+    """The labelled rows, the pool to draw training subsets from and the fixed test part."""
+
+    embeddings: np.ndarray
+    features: np.ndarray
+    weak: np.ndarray
+    strong: np.ndarray
+    threshold: float | None
+    text_ids: np.ndarray | None
+    cache: FitCache | None
+    seed: int
+    pool: np.ndarray
+    test: np.ndarray
+
+    def score(self, size: int, r: int) -> tuple[float | None, float | None] | None:
+        """(AUC, APGR) of one fit on `size` pool rows drawn with seed + 1 + r; None if it can't fit."""
+        test, weak, strong, text_ids = self.test, self.weak, self.strong, self.text_ids
+        idx = np.random.default_rng(self.seed + 1 + r).choice(self.pool, size=size, replace=False)
+        try:
+            model = RoutingClassifier(seed=self.seed).fit(
+                self.embeddings[idx],
+                self.features[idx],
+                weak[idx],
+                strong[idx],
+                self.threshold,
+                text_ids=None if text_ids is None else text_ids[idx],
+                cache=self.cache,
+                out_of_fold=False,
+            )
+        except ValueError:  # too few labels or one outcome only at this size
+            return None
+        test_ids = None if text_ids is None else text_ids[test]
+        out = model.predict(self.embeddings[test], self.features[test], text_ids=test_ids, cache=self.cache)
+        good_test = (weak[test] >= (strong[test] if self.threshold is None else self.threshold)).astype(int)
+        has_gap = bool(np.any(weak[test] != strong[test]))
+        apgr = evaluate_scores(out.strong_score, weak[test], strong[test]).apgr if has_gap else None
+        return auc_score(out.p_good_enough, good_test), apgr
+
+
+def _point(size: int, results: list[tuple[float | None, float | None] | None]) -> LearningPoint:
+    aucs = [a for a, _ in filter(None, results) if a is not None]
+    apgrs = [g for _, g in filter(None, results) if g is not None]
+    return LearningPoint(
+        n_labelled=int(size),
+        auc_mean=float(np.mean(aucs)) if aucs else None,
+        auc_sd=float(np.std(aucs)) if len(aucs) > 1 else (0.0 if aucs else None),
+        apgr_mean=float(np.mean(apgrs)) if apgrs else None,
+    )
+
+
+def _stable(p: LearningPoint, final: float | None, *, max_sd: float, tolerance: float) -> bool:
+    """The AUC's spread across draws is small and its mean is near the largest size's."""
+    return (
+        final is not None
+        and p.auc_mean is not None
+        and p.auc_sd is not None
+        and p.auc_sd <= max_sd
+        and abs(p.auc_mean - final) <= tolerance
+    )

@@ -14,15 +14,43 @@ from pathlib import Path
 
 import numpy as np
 
-from advisor.analyzers.routing.router.classifier import RouterScores, RoutingClassifier
+from advisor.analyzers.routing.router.classifier import NotFittedError, RouterScores, RoutingClassifier
 from advisor.analyzers.routing.router.domain import DomainCheck, check_domain
 from advisor.analyzers.routing.router.features import text_features
 from advisor.core.errors import InputError
+from advisor.core.jsonable import to_jsonable
 from advisor.core.paths import models_dir
 
 FORMAT_VERSION = 1
 ARRAYS_FILE = "router.npz"
 META_FILE = "router.json"
+
+# A fitted RoutingClassifier's learned state: arrays go to the .npz, scalars to the JSON.
+CLASSIFIER_ARRAYS = (
+    "pca_mean_",
+    "pca_components_",
+    "reference_",
+    "reference_gap_",
+    "reference_good_",
+    "reference_weight_",
+    "gap_coef_",
+    "good_coef_",
+    "z_mean_",
+    "z_scale_",
+    "stack_gap_coef_",
+    "stack_good_coef_",
+)
+CLASSIFIER_SCALARS = (
+    "k_",
+    "gap_intercept_",
+    "good_intercept_",
+    "stack_gap_intercept_",
+    "stack_good_intercept_",
+    "n_features_",
+    "n_train_",
+    "threshold_",
+)
+CLASSIFIER_PARAMS = ("k", "pca_dim", "ridge_alpha", "lr_c", "n_folds", "seed")
 
 
 @dataclass(frozen=True)
@@ -105,14 +133,14 @@ def default_router_dir() -> Path:
 def save_router(router: ShippedRouter, directory: str | Path) -> Path:
     out = Path(directory)
     out.mkdir(parents=True, exist_ok=True)
-    arrays, state = router.classifier.get_state()
+    arrays, state = classifier_state(router.classifier)
     arrays = {f"classifier.{k}": v for k, v in arrays.items()}
     arrays["domain.centroids"] = router.domain_centroids.astype(np.float32)
     arrays["domain.reference_features"] = router.domain_reference_features.astype(np.float32)
-    np.savez_compressed(out / ARRAYS_FILE, **arrays)
+    np.savez_compressed(out / ARRAYS_FILE, **arrays)  # type: ignore[arg-type]  # numpy's stub types **kwds as its bool option
     meta = {
         "format_version": FORMAT_VERSION,
-        "classifier": _jsonable(state),
+        "classifier": to_jsonable(state),
         "domain": {
             "cutoff_similarity": router.domain_cutoff_similarity,
             "reference_median_similarity": router.domain_reference_median_similarity,
@@ -121,8 +149,8 @@ def save_router(router: ShippedRouter, directory: str | Path) -> Path:
         "embedding_model_id": router.embedding_model_id,
         "weak_model": router.weak_model,
         "strong_model": router.strong_model,
-        "metrics": _jsonable(router.metrics),
-        "training": _jsonable(router.training),
+        "metrics": to_jsonable(router.metrics),
+        "training": to_jsonable(router.training),
     }
     (out / META_FILE).write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     return out
@@ -148,7 +176,7 @@ def load_router(directory: str | Path | None = None) -> ShippedRouter:
         )
     with np.load(arrays_path, allow_pickle=False) as npz:
         arrays = {k: npz[k] for k in npz.files}
-    classifier = RoutingClassifier.from_state(
+    classifier = classifier_from_state(
         {k[len("classifier.") :]: v for k, v in arrays.items() if k.startswith("classifier.")}, meta["classifier"]
     )
     return ShippedRouter(
@@ -166,13 +194,22 @@ def load_router(directory: str | Path | None = None) -> ShippedRouter:
     )
 
 
-def _jsonable(value):
-    if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, np.generic):
-        return value.item()
-    if isinstance(value, np.ndarray):
-        return value.tolist()
-    return value
+def classifier_state(model: RoutingClassifier) -> tuple[dict[str, np.ndarray], dict]:
+    """(arrays, {"params", "state"}) of a fitted classifier: plain arrays and JSON scalars."""
+    if not hasattr(model, "stack_gap_coef_"):
+        raise NotFittedError("This RoutingClassifier instance is not fitted yet. Call 'fit' first.")
+    params = {name: getattr(model, name) for name in CLASSIFIER_PARAMS}
+    scalars = {name: getattr(model, name) for name in CLASSIFIER_SCALARS}
+    return {name: getattr(model, name) for name in CLASSIFIER_ARRAYS}, {"params": params, "state": scalars}
+
+
+def classifier_from_state(arrays: dict[str, np.ndarray], meta: dict) -> RoutingClassifier:
+    """The classifier classifier_state() described, fitted again without refitting."""
+    model = RoutingClassifier(**meta["params"])
+    for name in CLASSIFIER_ARRAYS:
+        if name == "reference_weight_" and name not in arrays:  # saved before texts were merged: one call each
+            arrays = {**arrays, name: np.ones(len(arrays["reference_gap_"]), dtype=np.float32)}
+        setattr(model, name, np.asarray(arrays[name]))
+    for name in CLASSIFIER_SCALARS:
+        setattr(model, name, meta["state"][name])
+    return model
