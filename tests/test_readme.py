@@ -18,7 +18,7 @@ def test_readme_configuration_example_is_a_valid_config(tmp_path):
     path.write_text(block, encoding="utf-8")
     config = load_config(path)
 
-    from advisor.analyzers.cache.analyzer import CacheSettings
+    from advisor.analyzers.cache.settings import CacheSettings
     from advisor.analyzers.routing.settings import RoutingSettings
     from advisor.cost.infrastructure import InfrastructureSettings
     from advisor.prices.catalog import load_prices

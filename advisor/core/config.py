@@ -1,7 +1,7 @@
 """Configuration: a TOML file (parsed with the safe stdlib `tomllib`) plus CLI overrides -> Config.
 
 Each stage owns its settings as a frozen dataclass with defaults (e.g. `CacheSettings` in
-`advisor/analyzers/cache/analyzer.py`) and reads them with `settings(config, "cache", CacheSettings)`.
+`advisor/analyzers/cache/settings.py`) and reads them with `settings(config, "cache", CacheSettings)`.
 This module only knows the file format and validation, not what each stage needs, so a new
 analyzer adds its section without touching this file.
 

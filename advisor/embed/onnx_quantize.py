@@ -83,7 +83,7 @@ def calibration_texts() -> list[str]:
     import csv
 
     from advisor.core.paths import data_dir
-    from advisor.embed import normalize_text
+    from advisor.embed.text import normalize_text
 
     path = data_dir() / CALIBRATION_FILE
     try:

@@ -9,13 +9,17 @@ normalizing, hashing, looking up in the vector cache) its own share when it star
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from advisor.embed import _unique_normalized
+from advisor.core.progress import CountProgress
+from advisor.embed.text import unique_normalized
 
-Progress = Callable[[int, int], None]
+if TYPE_CHECKING:
+    from advisor.core.config import Config
+    from advisor.embed import Embedder
 
 
 class RunEmbedder:
@@ -23,7 +27,7 @@ class RunEmbedder:
     vector it returns for the rest of the run, keyed by normalized text. Thread-safe (the routing
     analyzer's fits run on threads): texts it has not seen are embedded one call at a time."""
 
-    def __init__(self, inner=None, *, config=None):
+    def __init__(self, inner: Embedder | None = None, *, config: Config | None = None) -> None:
         self._inner = inner
         self._config = config
         self._vectors: dict[str, np.ndarray] = {}  # normalized text -> vector
@@ -31,24 +35,25 @@ class RunEmbedder:
         self._lock = threading.RLock()  # inner (first use) is built under it too
 
     @property
-    def inner(self):
+    def inner(self) -> Embedder:
         if self._inner is None:
             with self._lock:
                 if self._inner is None:
+                    # Looked up at call time, so a test's monkeypatch of advisor.embed.default_embedder applies.
                     from advisor.embed import default_embedder
 
                     self._inner = default_embedder(self._config)
         return self._inner
 
     @property
-    def model_id(self):
+    def model_id(self) -> str | None:
         return getattr(self.inner, "model_id", None)
 
     @property
     def dim(self) -> int:
         return int(self.inner.dim)
 
-    def encode(self, texts: Sequence[str], progress: Progress | None = None) -> np.ndarray:
+    def encode(self, texts: Sequence[str], progress: CountProgress | None = None) -> np.ndarray:
         # Texts seen before as given: no need to normalize them again (the analyzers pass the
         # same raw query strings the pipeline embedded).
         known = self._raw
@@ -56,7 +61,7 @@ class RunEmbedder:
             if progress is not None:
                 progress(len(texts), len(texts))
             return np.stack([known[t] for t in texts])
-        unique, inverse = _unique_normalized(texts)
+        unique, inverse = unique_normalized(texts)
         if not unique:
             return np.zeros((0, self.dim), dtype=np.float32)
         if any(t not in self._vectors for t in unique):

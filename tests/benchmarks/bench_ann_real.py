@@ -44,7 +44,8 @@ from pathlib import Path
 
 import numpy as np
 
-from advisor.analyzers.cache.replay import EXACT_MAX_ROWS, IndexSettings, replay
+from advisor.analyzers.cache.ivf import IndexSettings
+from advisor.analyzers.cache.replay import EXACT_MAX_ROWS, replay
 from advisor.analyzers.cache.sweep import DEFAULT_THRESHOLDS
 
 SHARED_DEFAULT = Path("/work/shared/data")

@@ -28,7 +28,8 @@ from pathlib import Path
 
 import numpy as np
 
-from advisor.analyzers.cache.replay import EXACT_MAX_ROWS, IndexSettings, replay
+from advisor.analyzers.cache.ivf import IndexSettings
+from advisor.analyzers.cache.replay import EXACT_MAX_ROWS, replay
 
 
 def random_unit(n: int, dim: int = 384, seed: int = 0) -> np.ndarray:

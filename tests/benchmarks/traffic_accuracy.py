@@ -23,7 +23,7 @@ import pandas as pd
 
 from advisor.analyzers import AnalysisContext
 from advisor.analyzers.batch import analyze_batch
-from advisor.analyzers.capacity.analyzer import analyze_capacity, brute_force_reserved_workers
+from advisor.analyzers.capacity.analyzer import analyze_capacity
 from advisor.analyzers.prompt.analyzer import analyze_prompt
 from advisor.analyzers.prompt.caching import profile_for, replay_prompt_cache
 from advisor.core import schema as S
@@ -32,6 +32,7 @@ from advisor.core.paths import data_dir
 from advisor.cost.baseline import compute_baseline
 from advisor.lab.synthetic import generate_log
 from advisor.prices.catalog import load_prices
+from tests.capacity_helpers import brute_force_reserved_workers
 
 # (days in the log, calls, look-back days): calls per day set the sampling noise of daily volume.
 STABILITY_SETUPS = ((14, 10_000, 30), (28, 20_000, 30), (28, 60_000, 30), (42, 30_000, 60))
@@ -104,7 +105,7 @@ def random_sizing(cases: int) -> int:
     for _ in range(cases):
         workers = rng.poisson(rng.uniform(1, 30), size=rng.integers(24, 24 * 60)) + rng.integers(0, 3)
         d = float(rng.uniform(0.3, 0.6))
-        from advisor.analyzers.capacity.analyzer import optimal_reserved_workers
+        from advisor.analyzers.capacity.reservation import optimal_reserved_workers
 
         same += optimal_reserved_workers(workers, d) == brute_force_reserved_workers(workers, d)
     return same

@@ -140,7 +140,7 @@ def test_batches_follow_token_counts_when_the_model_has_a_tokenizer(model_dir):
 
 
 def test_missing_model_folder_is_a_config_error(tmp_path):
-    with pytest.raises(ConfigError, match="embedding.model_path"):
+    with pytest.raises(ConfigError, match=r"embedding\.model_path"):
         SentenceTransformerEmbedder(tmp_path / "nope")
 
 
@@ -159,7 +159,7 @@ def test_cli_model_path_beats_config(model_dir, tmp_path):
 
 
 def test_bad_batch_size_is_a_config_error():
-    with pytest.raises(ConfigError, match="embedding.batch_size"):
+    with pytest.raises(ConfigError, match=r"embedding\.batch_size"):
         default_embedder(Config(sections={"embedding": {"batch_size": 0}}))
 
 

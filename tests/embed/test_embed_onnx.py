@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 
 from advisor.core.errors import ConfigError, InputError
-from advisor.embed import onnx as embed_onnx
-from advisor.embed import onnx_quantize
-from advisor.embed.onnx import EXPORT_VERSION, OnnxEmbedder, export_dir_for, export_onnx, mean_pool_normalize
+from advisor.embed import onnx_export, onnx_quantize
+from advisor.embed.onnx import OnnxEmbedder, mean_pool_normalize
+from advisor.embed.onnx_export import EXPORT_VERSION, export_dir_for, export_onnx
 
 
 def test_mean_pooling_ignores_padding_and_normalizes():
@@ -61,9 +61,9 @@ def _count_exports(monkeypatch):
     """Replace the torch export and the quantizer by file writers; returns the call log."""
     pytest.importorskip("onnxruntime")
     calls = []
-    monkeypatch.setattr(embed_onnx, "_export_fp32", lambda src, dest: (calls.append("fp32"), dest.write_bytes(b"f")))
+    monkeypatch.setattr(onnx_export, "_export_fp32", lambda src, dest: (calls.append("fp32"), dest.write_bytes(b"f")))
     monkeypatch.setattr(
-        embed_onnx, "_quantize_int8", lambda src, dest, *a: (calls.append("int8"), dest.write_bytes(b"i"), {})[2]
+        onnx_export, "_quantize_int8", lambda src, dest, *a: (calls.append("int8"), dest.write_bytes(b"i"), {})[2]
     )
     return calls
 
@@ -88,14 +88,14 @@ def test_the_export_folder_name_changes_with_the_recipe_version(tmp_path, monkey
     # The folder name is part of the embedder's model_id, so int8 vectors cached by an
     # older recipe are never served for the new one.
     a = export_dir_for(tmp_path / "m", "ab" * 32)
-    monkeypatch.setattr(embed_onnx, "EXPORT_VERSION", EXPORT_VERSION + 1)
+    monkeypatch.setattr(onnx_export, "EXPORT_VERSION", EXPORT_VERSION + 1)
     assert export_dir_for(tmp_path / "m", "ab" * 32) != a
 
 
 def test_a_half_written_card_is_not_taken_for_a_finished_export(tmp_path, monkeypatch):
     calls = _count_exports(monkeypatch)
     src = _fake_model_folder(tmp_path / "model")
-    out = export_dir_for(src, embed_onnx._sha256(src / "model.safetensors"))
+    out = export_dir_for(src, onnx_export._sha256(src / "model.safetensors"))
     out.mkdir(parents=True)
     (out / "export.json").write_text('{"export_version": ')
     export_onnx(src)

@@ -61,6 +61,6 @@ def test_texts_seen_as_given_come_back_without_normalizing_again(monkeypatch):
     inner = FakeEmbedder()
     run = RunEmbedder(inner)
     first = run.encode(["Where is my order?", "cancel it"])
-    monkeypatch.setattr(embed_run, "_unique_normalized", lambda texts: pytest.fail("normalized again"))
+    monkeypatch.setattr(embed_run, "unique_normalized", lambda texts: pytest.fail("normalized again"))
     again = run.encode(["cancel it", "Where is my order?", "cancel it"])
     assert np.array_equal(again, first[[1, 0, 1]]) and inner.calls == 2

@@ -12,7 +12,6 @@ thresholds and pick the one with the most net savings within the false-hit budge
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,55 +20,15 @@ import pandas as pd
 
 from advisor.analyzers import AnalysisContext, register
 from advisor.analyzers.cache.entities import entity_conflict, entity_signatures
-from advisor.analyzers.cache.replay import IndexSettings, replay
-from advisor.analyzers.cache.sweep import DEFAULT_THRESHOLDS, ThresholdEstimate, choose_threshold, sweep
+from advisor.analyzers.cache.replay import replay
+from advisor.analyzers.cache.scan import Replay
+from advisor.analyzers.cache.settings import CacheSettings, cacheable_mask
+from advisor.analyzers.cache.sweep import ThresholdEstimate, choose_threshold, sweep
 from advisor.core import schema as S
 from advisor.core.config import settings
-from advisor.core.errors import ConfigError
-
-
-@dataclass(frozen=True)
-class CacheSettings:
-    """Section [cache]."""
-
-    thresholds: tuple[float, ...] = DEFAULT_THRESHOLDS
-    false_hit_budget: float = 0.02  # highest acceptable expected share of wrong cached answers
-    ttl_s: float = 86_400.0  # entries expire a day after insertion
-    capacity: int = 0  # max entries (LRU); 0 = unlimited
-    first_turns_only: bool = True  # later turns depend on the conversation so far
-    context_free_tasks: tuple[str, ...] = ()  # tasks whose answer never depends on history
-    entity_conflicts_are_false_hits: bool = True
-    # The vector store's own monthly cost; None = the single-node state store tier of the
-    # infrastructure model ([infrastructure] cache_single_cost_per_month_usd).
-    monthly_cost_usd: float | None = None
-    # Embedding each cacheable query: OpenAI text-embedding-3-small list price, $0.02 / 1M tokens.
-    embedding_cost_per_mtok_usd: float = 0.02
-    pair_labels: str | None = None  # a labelled pairs CSV (advisor cache label)
-    calibration_path: str | None = None  # another calibration folder; None = the shipped one
-    bootstrap_samples: int = 200
-    block_hours: float = 24.0  # time block resampled by the bootstrap without conversations
-    # [cache.index]: the nearest-earlier search above the exact size (advisor/analyzers/cache/replay.py).
-    index: IndexSettings = field(default_factory=IndexSettings)
-
-    def validate(self) -> None:
-        if not self.thresholds or any(not 0 < t <= 1 for t in self.thresholds):
-            raise ConfigError.setting(
-                "cache.thresholds", "a non-empty list of numbers in (0, 1]", list(self.thresholds)
-            )
-        if not 0 <= self.false_hit_budget < 1:
-            raise ConfigError.setting("cache.false_hit_budget", "a fraction in [0, 1)", self.false_hit_budget)
-        if not self.ttl_s > 0:  # inf is fine (entries never expire); nan is not
-            raise ConfigError.setting("cache.ttl_s", "a number of seconds > 0", self.ttl_s)
-        for name in ("monthly_cost_usd", "embedding_cost_per_mtok_usd"):
-            value = getattr(self, name)
-            if value is not None and not (math.isfinite(value) and value >= 0):
-                raise ConfigError.setting(f"cache.{name}", "a finite number of dollars >= 0", value)
-        if self.capacity < 0:
-            raise ConfigError.setting("cache.capacity", "an integer >= 0 (0 = unlimited)", self.capacity)
-        if self.bootstrap_samples < 10:
-            raise ConfigError.setting("cache.bootstrap_samples", "an integer >= 10", self.bootstrap_samples)
-        if not (math.isfinite(self.block_hours) and self.block_hours > 0):
-            raise ConfigError.setting("cache.block_hours", "a number > 0", self.block_hours)
+from advisor.core.policy import DEFAULT_FALSE_HIT_BUDGET
+from advisor.cost.baseline import Baseline
+from advisor.embed.text import normalize_text
 
 
 @dataclass(frozen=True)
@@ -81,7 +40,7 @@ class CacheFindings:
     skipped_reason: str | None = None
     thresholds: tuple[ThresholdEstimate, ...] = ()
     chosen: ThresholdEstimate | None = None
-    false_hit_budget: float = 0.02
+    false_hit_budget: float = DEFAULT_FALSE_HIT_BUDGET
     cacheable_share: float = 0.0  # of all calls
     exact_hit_rate: float = 0.0  # of all calls
     exact_monthly_savings_usd: float = 0.0  # net of the store cost (no embeddings needed)
@@ -113,20 +72,6 @@ class CacheFindings:
         }
 
 
-def cacheable_mask(frame: pd.DataFrame, s: CacheSettings) -> np.ndarray:
-    """Calls whose answer does not depend on conversation history and that have query text."""
-    has_text = frame[S.QUERY].notna().to_numpy() if S.QUERY in frame else np.zeros(len(frame), bool)
-    if not s.first_turns_only:
-        ok = np.ones(len(frame), bool)
-    elif S.TURN in frame:
-        ok = frame[S.TURN].fillna(1).to_numpy() == 1
-    else:
-        ok = np.ones(len(frame), bool)  # no turn column: every call stands alone
-    if s.context_free_tasks and S.TASK in frame:
-        ok |= frame[S.TASK].isin(list(s.context_free_tasks)).fillna(False).to_numpy(bool)
-    return ok & has_text
-
-
 def exact_matches(norm_texts: pd.Series, times_s: np.ndarray, ttl_s: float) -> np.ndarray:
     """Calls whose normalized text equals an earlier call's within the TTL (rows in time order)."""
     prev = pd.Series(times_s).groupby(norm_texts.to_numpy()).shift(1).to_numpy()
@@ -144,7 +89,9 @@ def _skipped(reason: str, s: CacheSettings, n: int) -> CacheFindings:
     )
 
 
-def _monthly_cache_cost(baseline, ctx: AnalysisContext, s: CacheSettings, texts: list[str]) -> tuple[float, float]:
+def _monthly_cache_cost(
+    baseline: Baseline, ctx: AnalysisContext, s: CacheSettings, texts: list[str]
+) -> tuple[float, float]:
     """(vector store, embedding every cacheable query) per month; an exact cache needs only the first."""
     if s.monthly_cost_usd is not None:
         store = s.monthly_cost_usd
@@ -172,7 +119,7 @@ def _p_right_model(ctx: AnalysisContext, s: CacheSettings):
 
 
 @register("cache")
-def analyze_cache(log, baseline, ctx: AnalysisContext) -> CacheFindings:
+def analyze_cache(log: S.QueryLog, baseline: Baseline, ctx: AnalysisContext) -> CacheFindings:
     s = settings(ctx.config, "cache", CacheSettings)
     frame = log.frame
     n = len(frame)
@@ -182,8 +129,6 @@ def analyze_cache(log, baseline, ctx: AnalysisContext) -> CacheFindings:
     rows = np.flatnonzero(cacheable)
     if rows.size < 2:
         return _skipped("fewer than two cacheable calls (first turns or context-free tasks with query text)", s, n)
-    from advisor.embed import normalize_text
-
     texts = frame[S.QUERY].iloc[rows].astype(str).tolist()
     times = frame[S.TIMESTAMP].iloc[rows].astype("int64").to_numpy() / 1e9
     vectors = ctx.get_embedder().encode(texts, progress=lambda d, t: ctx.progress("embedding queries", d, t))
@@ -198,37 +143,21 @@ def analyze_cache(log, baseline, ctx: AnalysisContext) -> CacheFindings:
     )
     model, calibration_name = _p_right_model(ctx, s)
     cos = r.match_cosine.astype(np.float64)
-    p = model.predict(cos)
-    # 100 posterior draws x calls: enough for a 95 % interval, and memory stays n x 800 bytes.
-    draws = model.predict(cos, draws=100) if hasattr(model, "mean_ab") else None
     norm = pd.Series([normalize_text(t) for t in texts])
-    exact = exact_matches(norm, times, s.ttl_s)
-    same_text = (r.match_index >= 0) & (norm.to_numpy() == norm.to_numpy()[np.maximum(r.match_index, 0)])
     sigs = entity_signatures(texts)
-    has_ent = np.array([bool(x) for x in sigs])
-    warnings: list[str] = []
-    if s.entity_conflicts_are_false_hits:
-        conflict = np.array([j >= 0 and entity_conflict(sigs[i], sigs[j]) for i, j in enumerate(r.match_index)])
-        p = np.where(conflict, 0.0, p)
-        if draws is not None:
-            draws = np.where(conflict[None, :], 0.0, draws)
-    # The same question asked again gets the same answer: identical text is always right.
-    p = np.where(same_text, 1.0, p)
-    if draws is not None:
-        draws = np.where(same_text[None, :], 1.0, draws)
+    p, draws = _p_right(model, cos, r.match_index, norm.to_numpy(), sigs, s)
     if S.RESPONSE in frame and log.has(S.RESPONSE):
         p, draws = _with_response_evidence(frame, rows, r.match_index, p, draws, ctx, getattr(model, "base", model))
     cost = np.asarray(baseline.per_call_cost_usd, dtype=np.float64)[rows]
     store_cost, embedding_cost = _monthly_cache_cost(baseline, ctx, s, texts)
     monthly_cache_cost = store_cost + embedding_cost
-    groups = _bootstrap_groups(frame, rows, times, s)
     estimates = sweep(
         cos,
         p,
         cost,
         s.thresholds,
-        groups=groups,
-        has_entities=has_ent,
+        groups=_bootstrap_groups(frame, rows, times, s),
+        has_entities=np.array([bool(x) for x in sigs]),
         monthly_factor=baseline.monthly_factor,
         monthly_cache_cost_usd=monthly_cache_cost,
         n_boot=s.bootstrap_samples,
@@ -238,7 +167,56 @@ def analyze_cache(log, baseline, ctx: AnalysisContext) -> CacheFindings:
         precision_margin=getattr(model, "heldout_error", 0.0),
     )
     chosen = choose_threshold(estimates, s.false_hit_budget)
-    if draws is None:
+    exact = exact_matches(norm, times, s.ttl_s)
+    per_call_hit, per_cos, per_p = _per_call(n, rows, r, p, chosen)
+    return CacheFindings(
+        monthly_savings_usd=max(chosen.monthly_net_savings_usd, 0.0) if chosen is not None else 0.0,
+        savings_interval_usd=(
+            (max(chosen.savings_interval_usd[0], 0.0), max(chosen.savings_interval_usd[1], 0.0))
+            if chosen
+            else (0.0, 0.0)
+        ),
+        warnings=tuple(_warnings(chosen, draws is not None, getattr(model, "n_labels", 0), s)),
+        thresholds=estimates,
+        chosen=chosen,
+        false_hit_budget=s.false_hit_budget,
+        cacheable_share=rows.size / n,
+        exact_hit_rate=float(exact.sum()) / n,
+        exact_monthly_savings_usd=float(cost[exact].sum()) * baseline.monthly_factor - store_cost,
+        monthly_cache_cost_usd=monthly_cache_cost,
+        calibration=calibration_name,
+        replay_method=r.method,
+        per_call_cacheable=cacheable,
+        per_call_hit=per_call_hit,
+        per_call_match_cosine=per_cos,
+        per_call_p_right=per_p,
+    )
+
+
+def _p_right(
+    model: Any, cos: np.ndarray, match_index: np.ndarray, norm: np.ndarray, sigs: list, s: CacheSettings
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """P(cached answer is right) per call from its match cosine, and posterior draws when the
+    calibration has labels: zero where entity values conflict, one where the text is the same."""
+    p = model.predict(cos)
+    # 100 posterior draws x calls: enough for a 95 % interval, and memory stays n x 800 bytes.
+    draws = model.predict(cos, draws=100) if hasattr(model, "mean_ab") else None
+    if s.entity_conflicts_are_false_hits:
+        conflict = np.array([j >= 0 and entity_conflict(sigs[i], sigs[j]) for i, j in enumerate(match_index)])
+        p = np.where(conflict, 0.0, p)
+        if draws is not None:
+            draws = np.where(conflict[None, :], 0.0, draws)
+    # The same question asked again gets the same answer: identical text is always right.
+    same_text = (match_index >= 0) & (norm == norm[np.maximum(match_index, 0)])
+    p = np.where(same_text, 1.0, p)
+    if draws is not None:
+        draws = np.where(same_text[None, :], 1.0, draws)
+    return p, draws
+
+
+def _warnings(chosen: ThresholdEstimate | None, labelled: bool, n_labels: int, s: CacheSettings) -> list[str]:
+    warnings: list[str] = []
+    if not labelled:
         # Measured in docs/cache-evaluation.md: within 0.02 on CLINC150, 0.37 too high on QQP.
         warnings.append(
             "false-hit rates come from a calibration trained on CLINC150 intents, without "
@@ -254,7 +232,7 @@ def analyze_cache(log, baseline, ctx: AnalysisContext) -> CacheFindings:
         # are hard to tell apart (docs/cache-evaluation.md): say so instead of implying certainty.
         warnings.append(
             f"the false-hit rate at the chosen threshold could still be as high as "
-            f"{1 - chosen.precision_interval[0]:.0%} (95 % interval, {getattr(model, 'n_labels', 0)} "
+            f"{1 - chosen.precision_interval[0]:.0%} (95 % interval, {n_labels} "
             "labelled pairs): label more pairs to narrow it"
         )
     if chosen is None:
@@ -269,6 +247,14 @@ def analyze_cache(log, baseline, ctx: AnalysisContext) -> CacheFindings:
             f"{chosen.entity_hit_share:.0%} of the estimated hits carry entity values (order "
             "numbers, e-mails, amounts, dates): key the cache on them or exclude those calls"
         )
+    return warnings
+
+
+def _per_call(
+    n: int, rows: np.ndarray, r: Replay, p: np.ndarray, chosen: ThresholdEstimate | None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(hit at the chosen threshold, match cosine, P(right)) for every call of the log; NaN where unmatched."""
+    cos = r.match_cosine.astype(np.float64)
     per_call_hit = np.zeros(n, bool)
     per_cos = np.full(n, np.nan)
     per_p = np.full(n, np.nan)
@@ -276,29 +262,7 @@ def analyze_cache(log, baseline, ctx: AnalysisContext) -> CacheFindings:
     per_p[rows] = np.where(r.match_index >= 0, p, np.nan)
     if chosen is not None:
         per_call_hit[rows] = cos >= chosen.threshold
-    exact_monthly = float(cost[exact].sum()) * baseline.monthly_factor
-    net = max(chosen.monthly_net_savings_usd, 0.0) if chosen is not None else 0.0
-    interval = (
-        (max(chosen.savings_interval_usd[0], 0.0), max(chosen.savings_interval_usd[1], 0.0)) if chosen else (0.0, 0.0)
-    )
-    return CacheFindings(
-        monthly_savings_usd=net,
-        savings_interval_usd=interval,
-        warnings=tuple(warnings),
-        thresholds=estimates,
-        chosen=chosen,
-        false_hit_budget=s.false_hit_budget,
-        cacheable_share=rows.size / n,
-        exact_hit_rate=float(exact.sum()) / n,
-        exact_monthly_savings_usd=exact_monthly - store_cost,
-        monthly_cache_cost_usd=monthly_cache_cost,
-        calibration=calibration_name,
-        replay_method=r.method,
-        per_call_cacheable=cacheable,
-        per_call_hit=per_call_hit,
-        per_call_match_cosine=per_cos,
-        per_call_p_right=per_p,
-    )
+    return per_call_hit, per_cos, per_p
 
 
 def _bootstrap_groups(frame: pd.DataFrame, rows: np.ndarray, times_s: np.ndarray, s: CacheSettings) -> np.ndarray:

@@ -86,48 +86,10 @@ def load_pair_labels(path: str | Path) -> PairLabels:
     """Read a labelled pairs file (from `advisor cache label`); rows left blank are skipped."""
     p = Path(path)
     try:
-        fh = open(p, newline="", encoding="utf-8")
+        with open(p, newline="", encoding="utf-8") as fh:
+            cos, same = _read_marks(p, csv.DictReader(fh))
     except FileNotFoundError:
         raise InputError(f"{p}: pair labels file not found. Check the path in [cache] pair_labels.") from None
-    cos, same = [], []
-    with fh:
-        reader = csv.DictReader(fh)
-        missing = [c for c in ("cosine", "same") if c not in (reader.fieldnames or [])]
-        if missing:
-            raise InputError.at(
-                str(p),
-                line=1,
-                column=missing[0],
-                expected="the columns cosine and same",
-                found=f"columns {reader.fieldnames}",
-                fix="Use the file written by `advisor cache label` and fill in 'same'.",
-            )
-        for line, row in enumerate(reader, start=2):
-            mark = (row.get("same") or "").strip().lower()
-            if not mark:
-                continue
-            if mark not in _TRUE | _FALSE:
-                raise InputError.at(
-                    str(p),
-                    line=line,
-                    column="same",
-                    expected="1/0, yes/no or same/different",
-                    found=repr(row["same"]),
-                    fix="Mark each pair same or different, or leave it blank.",
-                )
-            try:
-                c = float(row["cosine"])
-            except (TypeError, ValueError):
-                raise InputError.at(
-                    str(p),
-                    line=line,
-                    column="cosine",
-                    expected="a number",
-                    found=repr(row["cosine"]),
-                    fix="Keep the cosine column as exported.",
-                ) from None
-            cos.append(c)
-            same.append(mark in _TRUE)
     if not cos:
         raise InputError.at(
             str(p),
@@ -139,6 +101,49 @@ def load_pair_labels(path: str | Path) -> PairLabels:
     return PairLabels(cosine=np.array(cos), same=np.array(same, dtype=bool), source=str(p))
 
 
+def _read_marks(p: Path, reader: csv.DictReader[str]) -> tuple[list[float], list[bool]]:
+    """(cosine, same) of every row marked same or different; blank rows are skipped."""
+    cos: list[float] = []
+    same: list[bool] = []
+    missing = [c for c in ("cosine", "same") if c not in (reader.fieldnames or [])]
+    if missing:
+        raise InputError.at(
+            str(p),
+            line=1,
+            column=missing[0],
+            expected="the columns cosine and same",
+            found=f"columns {reader.fieldnames}",
+            fix="Use the file written by `advisor cache label` and fill in 'same'.",
+        )
+    for line, row in enumerate(reader, start=2):
+        mark = (row.get("same") or "").strip().lower()
+        if not mark:
+            continue
+        if mark not in _TRUE | _FALSE:
+            raise InputError.at(
+                str(p),
+                line=line,
+                column="same",
+                expected="1/0, yes/no or same/different",
+                found=repr(row["same"]),
+                fix="Mark each pair same or different, or leave it blank.",
+            )
+        try:
+            c = float(row["cosine"])
+        except (TypeError, ValueError):
+            raise InputError.at(
+                str(p),
+                line=line,
+                column="cosine",
+                expected="a number",
+                found=repr(row["cosine"]),
+                fix="Keep the cosine column as exported.",
+            ) from None
+        cos.append(c)
+        same.append(mark in _TRUE)
+    return cos, same
+
+
 def pairs_for_labelling(log, config, embedder, n: int = 100, seed: int = 0, progress=None) -> list[dict]:
     """QueryLog -> up to `n` matched pairs (rows of PAIR_COLUMNS, 'same' blank) to label.
 
@@ -146,11 +151,11 @@ def pairs_for_labelling(log, config, embedder, n: int = 100, seed: int = 0, prog
     construction) and entity-value conflicts (wrong by construction) are left out, so every
     label is spent on a real decision.
     """
-    from advisor.analyzers.cache.analyzer import CacheSettings, cacheable_mask
     from advisor.analyzers.cache.replay import replay
+    from advisor.analyzers.cache.settings import CacheSettings, cacheable_mask
     from advisor.core import schema as S
     from advisor.core.config import settings
-    from advisor.embed import normalize_text
+    from advisor.embed.text import normalize_text
 
     s = settings(config, "cache", CacheSettings)
     frame = log.frame

@@ -15,6 +15,8 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
+from advisor.core.policy import DEFAULT_FALSE_HIT_BUDGET
+
 DEFAULT_THRESHOLDS = tuple(round(0.70 + 0.01 * i, 2) for i in range(29))  # 0.70 .. 0.98
 MAX_BOOT_GROUPS = 4000
 
@@ -84,13 +86,7 @@ def sweep(
     ent = np.zeros(n, bool) if has_entities is None else np.asarray(has_entities, bool)
     t = np.asarray(thresholds, dtype=np.float64)
     hit = cos[:, None] >= t[None, :]  # (n, k)
-    codes = np.zeros(n, np.int64) if groups is None else np.unique(groups, return_inverse=True)[1]
-    n_groups = int(codes.max()) + 1 if n else 1
-    if n_groups > MAX_BOOT_GROUPS:
-        # Resampling random unions of groups is still a cluster bootstrap (each union is
-        # independent of the others), and keeps the (n_boot, groups) weights small on big logs.
-        merge = np.random.default_rng(seed + 1).permutation(n_groups) % MAX_BOOT_GROUPS
-        codes, n_groups = merge[codes], MAX_BOOT_GROUPS
+    codes, n_groups = _group_codes(groups, n, seed)
     sums = {
         "hits": _group_sums(hit.astype(np.float64), codes, n_groups),
         "p": _group_sums(hit * p[:, None], codes, n_groups),
@@ -110,23 +106,14 @@ def sweep(
         avoided = float(cost[h].sum())
         monthly = avoided * monthly_factor
         lo_s, hi_s = np.nanpercentile(boot_cost[:, k], [2.5, 97.5]) * monthly_factor if n else (0.0, 0.0)
+        prec: float | None = None
+        interval: tuple[float, float] | None = None
+        ent_share: float | None = None
         if n_hit:
             prec = float(p[h].mean())
-            spread = boot_prec[:, k] - np.nanmean(boot_prec[:, k])
-            if p_right_draws is not None:
-                # Model uncertainty (posterior draws) plus the stream's own sampling spread.
-                spread = (
-                    np.random.default_rng(seed + k).choice(spread[np.isfinite(spread)], draw_prec.shape[0])
-                    + draw_prec[:, k]
-                    - prec
-                )
-            lo, hi = np.nanpercentile(prec + spread, [2.5, 97.5])
-            if p_right_draws is None:
-                lo, hi = lo - precision_margin, hi + precision_margin
-            interval = (float(np.clip(lo, 0, 1)), float(np.clip(hi, 0, 1)))
+            draws_k = None if p_right_draws is None else draw_prec[:, k]
+            interval = _precision_interval(prec, boot_prec[:, k], draws_k, seed + k, precision_margin)
             ent_share = float(ent[h].mean())
-        else:
-            prec, interval, ent_share = None, None, None
         out.append(
             ThresholdEstimate(
                 threshold=float(thr),
@@ -144,7 +131,38 @@ def sweep(
     return tuple(out)
 
 
-def choose_threshold(estimates, false_hit_budget: float = 0.02) -> ThresholdEstimate | None:
+def _group_codes(groups: np.ndarray | None, n: int, seed: int) -> tuple[np.ndarray, int]:
+    """Per call, the code of the group the bootstrap resamples it with, and how many groups."""
+    codes = np.zeros(n, np.int64) if groups is None else np.unique(groups, return_inverse=True)[1]
+    n_groups = int(codes.max()) + 1 if n else 1
+    if n_groups > MAX_BOOT_GROUPS:
+        # Resampling random unions of groups is still a cluster bootstrap (each union is
+        # independent of the others), and keeps the (n_boot, groups) weights small on big logs.
+        merge = np.random.default_rng(seed + 1).permutation(n_groups) % MAX_BOOT_GROUPS
+        codes, n_groups = merge[codes], MAX_BOOT_GROUPS
+    return codes, n_groups
+
+
+def _precision_interval(
+    prec: float,
+    boot_prec: np.ndarray,
+    draw_prec: np.ndarray | None,
+    seed: int,
+    precision_margin: float,
+) -> tuple[float, float]:
+    """95 % interval of the precision at one threshold: the bootstrap's spread around `prec`, plus
+    the posterior draws' spread when there are labels, else plus the calibration's held-out error."""
+    spread = boot_prec - np.nanmean(boot_prec)
+    if draw_prec is not None:
+        # Model uncertainty (posterior draws) plus the stream's own sampling spread.
+        spread = np.random.default_rng(seed).choice(spread[np.isfinite(spread)], draw_prec.shape[0]) + draw_prec - prec
+    lo, hi = np.nanpercentile(prec + spread, [2.5, 97.5])
+    if draw_prec is None:
+        lo, hi = lo - precision_margin, hi + precision_margin
+    return float(np.clip(lo, 0, 1)), float(np.clip(hi, 0, 1))
+
+
+def choose_threshold(estimates, false_hit_budget: float = DEFAULT_FALSE_HIT_BUDGET) -> ThresholdEstimate | None:
     """Most net savings among thresholds whose expected false-hit rate is within the budget.
 
     Ties (e.g. no cost data) go to the lower threshold, which answers more calls.

@@ -4,10 +4,8 @@ Demand per time bin (an hour by default) from the timestamps -> workers needed i
 (`advisor.cost.infrastructure.workers_needed`: throughput x utilization ceiling, at least
 `min_workers`) -> the number of reserved workers that minimizes cost over a look-back window,
 when reserved workers cost (1 - discount) x the on-demand rate for every hour of the term and
-on-demand workers are paid only in the bins they run. Cost is convex in the reserved count,
-and the k-th reserved worker pays off exactly when at least (1 - discount) of the bins need k
-or more workers, so the optimum is a quantile of the per-bin worker counts
-(`optimal_reserved_workers`; tests check it against `brute_force_reserved_workers`).
+on-demand workers are paid only in the bins they run (reservation.py: the optimum is a
+quantile of the per-bin worker counts).
 
 Reservation advice is given only when the stability verdict (`stability.py`) is "stable";
 otherwise the findings say when to rerun and why. The state-store and database tiers
@@ -23,10 +21,12 @@ import numpy as np
 import pandas as pd
 
 from advisor.analyzers import AnalysisContext, register
+from advisor.analyzers.capacity.reservation import BinPricing, Reservation, reservation, savings_interval
 from advisor.analyzers.capacity.stability import Stability, StabilityRules, assess_stability, daily_counts
 from advisor.core import schema as S
 from advisor.core.config import settings
 from advisor.core.errors import ConfigError
+from advisor.cost.baseline import Baseline
 from advisor.cost.infrastructure import (
     HOURS_PER_MONTH,
     InfrastructureSettings,
@@ -79,52 +79,6 @@ class CapacitySettings:
             max_daily_cv=self.max_daily_cv,
             alpha=self.alpha,
         )
-
-
-def reservation_cost_usd(workers: np.ndarray, reserved: int, discount: float, rate_per_bin_usd: float) -> float:
-    """Cost over the bins: `reserved` workers in every bin at the discount, the rest on demand."""
-    over = np.maximum(np.asarray(workers) - reserved, 0)
-    return float(reserved * len(workers) * (1.0 - discount) * rate_per_bin_usd + over.sum() * rate_per_bin_usd)
-
-
-def optimal_reserved_workers(workers: np.ndarray, discount: float) -> int:
-    """Smallest reserved count of minimum cost: the k-th worker is reserved while the bins needing
-    k or more workers make up more than (1 - discount) of all bins."""
-    w = np.sort(np.asarray(workers, dtype=np.int64))[::-1]
-    if len(w) == 0:
-        return 0
-    # w[k-1] is the k-th largest; bins needing >= k workers number at least k. Compare counts
-    # with the break-even count as integers where possible so ties do not flip on float noise.
-    need = (1.0 - discount) * len(w)
-    k = 0
-    top = int(w[0])
-    counts = np.bincount(w, minlength=top + 1)[::-1].cumsum()[::-1]  # counts[j] = bins needing >= j
-    while k < top and counts[k + 1] > need + 1e-9:
-        k += 1
-    return k
-
-
-def brute_force_reserved_workers(workers: np.ndarray, discount: float, rate_per_bin_usd: float = 1.0) -> int:
-    """Every reserved count from 0 to the peak, priced; the cheapest (smallest on ties)."""
-    top = int(np.max(workers)) if len(workers) else 0
-    costs = [reservation_cost_usd(workers, r, discount, rate_per_bin_usd) for r in range(top + 1)]
-    best = min(costs)
-    return next(r for r, c in enumerate(costs) if c <= best * (1 + 1e-12) + 1e-12)
-
-
-@dataclass(frozen=True)
-class Reservation:
-    """Reserved sizing over one look-back window; costs per 30-day month."""
-
-    lookback_days: int
-    n_bins: int
-    reserved_workers: int
-    peak_workers: int
-    mean_workers: float
-    reserved_utilization: float  # busy share of the reserved workers' hours
-    on_demand_cost_per_month_usd: float  # autoscaled, no reservation
-    reserved_mix_cost_per_month_usd: float  # reserved + on-demand above it
-    savings_vs_on_demand_per_month_usd: float
 
 
 @dataclass(frozen=True)
@@ -220,29 +174,8 @@ def _store_tiers(peak: float, infra: InfrastructureSettings) -> tuple[StoreTier,
     return tuple(out)
 
 
-def _reservation(
-    workers: np.ndarray, days: int, s: CapacitySettings, rate_per_bin: float, bins_per_month: float
-) -> Reservation:
-    r = optimal_reserved_workers(workers, s.reserved_discount)
-    n = len(workers)
-    to_month = bins_per_month / n
-    on_demand = reservation_cost_usd(workers, 0, s.reserved_discount, rate_per_bin) * to_month
-    mix = reservation_cost_usd(workers, r, s.reserved_discount, rate_per_bin) * to_month
-    return Reservation(
-        lookback_days=days,
-        n_bins=n,
-        reserved_workers=r,
-        peak_workers=int(workers.max()),
-        mean_workers=float(workers.mean()),
-        reserved_utilization=float(np.minimum(workers, r).sum() / (r * n)) if r else 0.0,
-        on_demand_cost_per_month_usd=on_demand,
-        reserved_mix_cost_per_month_usd=mix,
-        savings_vs_on_demand_per_month_usd=on_demand - mix,
-    )
-
-
 @register("capacity")
-def analyze_capacity(log: S.QueryLog, baseline, ctx: AnalysisContext) -> CapacityFindings:
+def analyze_capacity(log: S.QueryLog, baseline: Baseline, ctx: AnalysisContext) -> CapacityFindings:
     """Hourly demand, stability verdict, reserved vs on-demand sizing and store tiers."""
     s = settings(ctx.config, "capacity", CapacitySettings)
     infra = settings(ctx.config, "infrastructure", InfrastructureSettings)
@@ -262,31 +195,23 @@ def analyze_capacity(log: S.QueryLog, baseline, ctx: AnalysisContext) -> Capacit
         dtype=np.int64,
     )
     bins_per_hour = 60 // s.resolution_minutes
-    rate_per_bin = infra.worker_cost_per_month_usd / HOURS_PER_MONTH / bins_per_hour
-    bins_per_month = HOURS_PER_MONTH * bins_per_hour
-
-    reservations = []
-    for days in LOOKBACK_CHOICES_DAYS:
-        n = days * 24 * bins_per_hour
-        if n <= len(workers):
-            reservations.append(_reservation(workers[-n:], days, s, rate_per_bin, bins_per_month))
-    chosen_days = s.lookback_days
-    if not any(r.lookback_days == chosen_days for r in reservations):
-        # A log shorter than the window: size on all of it rather than on a shorter standard window.
-        per_day = 24 * bins_per_hour
-        chosen_days = max(1, len(workers) // per_day)
-        if not any(r.lookback_days == chosen_days for r in reservations):
-            window = workers[-chosen_days * per_day :] if len(workers) >= per_day else workers
-            reservations.append(_reservation(window, chosen_days, s, rate_per_bin, bins_per_month))
+    pricing = BinPricing(
+        rate_per_bin_usd=infra.worker_cost_per_month_usd / HOURS_PER_MONTH / bins_per_hour,
+        bins_per_hour=bins_per_hour,
+        bins_per_month=HOURS_PER_MONTH * bins_per_hour,
+    )
+    reservations, chosen_days = _reservations(workers, s, pricing)
+    if chosen_days != s.lookback_days:  # the log holds fewer full days than the window
         warnings.append(
             f"The log covers {log.span_days:.1f} days, less than the {s.lookback_days}-day look-back "
             f"window; reserved sizing uses its last {chosen_days} full day(s)."
         )
     chosen = next(r for r in reservations if r.lookback_days == chosen_days)
-
     static_workers = int(baseline.infrastructure.workers)
     static_cost = float(baseline.infrastructure.worker_cost_per_month_usd)
-    rate_month = infra.worker_cost_per_month_usd
+    reserved: int | None = None
+    savings, interval, commitment = 0.0, (0.0, 0.0), None
+    advice = f"No reservation yet: {stability.reason}"
     if stability.verdict == "stable":
         reserved = chosen.reserved_workers
         savings = static_cost - chosen.reserved_mix_cost_per_month_usd
@@ -296,32 +221,14 @@ def analyze_capacity(log: S.QueryLog, baseline, ctx: AnalysisContext) -> Capacit
                 f"baseline's static fleet of {static_workers} provides; no saving is claimed."
             )
             savings = 0.0
-        interval = _interval(
-            workers[-chosen.n_bins :],
-            reserved,
-            s,
-            rate_per_bin,
-            bins_per_month,
-            static_cost,
-            bins_per_hour,
-            ctx.config.seed,
-        )
-        commitment = reserved * rate_month * (1 - s.reserved_discount) * s.term_months
+        window = workers[-chosen.n_bins :]
+        interval = savings_interval(window, reserved, s.reserved_discount, pricing, static_cost, seed=ctx.config.seed)
+        commitment = reserved * infra.worker_cost_per_month_usd * (1 - s.reserved_discount) * s.term_months
         advice = (
             f"Reserve {reserved} worker(s) for {s.term_months} months at {s.reserved_discount:.0%} off and run "
             f"the rest on demand: they would be busy {chosen.reserved_utilization:.0%} of the time "
             f"(break-even {1 - s.reserved_discount:.0%}), over the last {chosen.lookback_days} days."
         )
-    else:
-        reserved, savings, interval, commitment = None, 0.0, (0.0, 0.0), None
-        advice = f"No reservation yet: {stability.reason}"
-
-    hod = pd.DataFrame({"hour": bins.index.hour, "calls": bins["calls_per_hour"].to_numpy(), "workers": workers})
-    by_hour = hod.groupby("hour").agg(calls=("calls", "mean"), workers=("workers", "max"))
-    hourly = tuple(
-        {"hour": int(h), "calls_per_hour": float(r.calls), "workers_needed": float(r.workers)}
-        for h, r in by_hour.iterrows()
-    )
     peak = float(bins["calls_per_hour"].max()) if len(bins) else 0.0
     if log.n_calls and log.span_days < 1:
         warnings.append("The log spans less than a day, so the daily peak may be missing from the demand.")
@@ -343,35 +250,38 @@ def analyze_capacity(log: S.QueryLog, baseline, ctx: AnalysisContext) -> Capacit
         term_commitment_usd=commitment,
         reservations=tuple(reservations),
         chosen_lookback_days=chosen_days,
-        hourly_demand=hourly,
+        hourly_demand=_hourly_demand(bins, workers),
         store_tiers=_store_tiers(peak, infra),
         warnings=tuple(warnings),
         per_bin_workers=workers,
     )
 
 
-def _interval(
-    workers: np.ndarray,
-    reserved: int,
-    s: CapacitySettings,
-    rate_per_bin: float,
-    bins_per_month: float,
-    static_cost: float,
-    bins_per_hour: int,
-    seed: int,
-    n_boot: int = 1000,
-) -> tuple[float, float]:
-    """Savings interval from resampling whole days of the window at the chosen reserved count."""
-    per_day = 24 * bins_per_hour
-    n_days = len(workers) // per_day
-    if n_days < 2:
-        cost = (
-            reservation_cost_usd(workers, reserved, s.reserved_discount, rate_per_bin) * bins_per_month / len(workers)
-        )
-        return static_cost - cost, static_cost - cost
-    days = workers[-n_days * per_day :].reshape(n_days, per_day)
-    day_cost = np.array([reservation_cost_usd(d, reserved, s.reserved_discount, rate_per_bin) for d in days])
-    rng = np.random.default_rng(seed)
-    boots = day_cost[rng.integers(0, n_days, size=(n_boot, n_days))].mean(axis=1) * bins_per_month / per_day
-    low, high = np.quantile(static_cost - boots, [0.025, 0.975])
-    return float(low), float(high)
+def _reservations(workers: np.ndarray, s: CapacitySettings, pricing: BinPricing) -> tuple[list[Reservation], int]:
+    """Sizing over each standard look-back window the log covers, and the window chosen: the
+    configured one, or when the log is shorter, all of its full days (sized too if not a standard one)."""
+    per_day = 24 * pricing.bins_per_hour
+    reservations = []
+    for days in LOOKBACK_CHOICES_DAYS:
+        n = days * per_day
+        if n <= len(workers):
+            reservations.append(reservation(workers[-n:], days, s.reserved_discount, pricing))
+    chosen_days = s.lookback_days
+    if not any(r.lookback_days == chosen_days for r in reservations):
+        # A log shorter than the window: size on all of it rather than on a shorter standard window.
+        chosen_days = max(1, len(workers) // per_day)
+        if not any(r.lookback_days == chosen_days for r in reservations):
+            window = workers[-chosen_days * per_day :] if len(workers) >= per_day else workers
+            reservations.append(reservation(window, chosen_days, s.reserved_discount, pricing))
+    return reservations, chosen_days
+
+
+def _hourly_demand(bins: pd.DataFrame, workers: np.ndarray) -> tuple[dict[str, float], ...]:
+    """By hour of day: mean calls per hour and the most workers any bin of that hour needed."""
+    hours = pd.DatetimeIndex(bins.index).hour
+    hod = pd.DataFrame({"hour": hours, "calls": bins["calls_per_hour"].to_numpy(), "workers": workers})
+    by_hour = hod.groupby("hour").agg(calls=("calls", "mean"), workers=("workers", "max"))
+    return tuple(
+        {"hour": int(h), "calls_per_hour": float(c), "workers_needed": float(w)}
+        for h, c, w in zip(by_hour.index.to_numpy(), by_hour["calls"].to_numpy(), by_hour["workers"].to_numpy())
+    )

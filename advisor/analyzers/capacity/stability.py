@@ -17,7 +17,7 @@ cent a week, no level shift) and calm (a small coefficient of variation)?
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Any
 
 import numpy as np
@@ -121,18 +121,14 @@ def _best_step(z: np.ndarray, base: np.ndarray) -> tuple[int, float, float, floa
 
 def assess_stability(counts: pd.Series, rules: StabilityRules) -> Stability:
     """The verdict on a series of daily call counts indexed by day (see the module docstring)."""
-    from scipy import stats
-
     n = len(counts)
-    first = str(counts.index[0].date()) if n else None
-    last = str(counts.index[-1].date()) if n else None
     if n < rules.min_days:
         return Stability(
             verdict="unstable",
             wait_days=rules.min_days - n,
             n_days=n,
-            first_day=first,
-            last_day=last,
+            first_day=str(counts.index[0].date()) if n else None,
+            last_day=str(counts.index[-1].date()) if n else None,
             reason=(
                 f"the log holds {n} full days; {rules.min_days} are needed to tell a trend from the weekly "
                 f"pattern. Rerun in {rules.min_days - n} days with a longer log before reserving capacity."
@@ -147,50 +143,80 @@ def assess_stability(counts: pd.Series, rules: StabilityRules) -> Stability:
             step_p_value=None,
             seasonality_removed=False,
         )
+    return _verdict(_measure(counts), rules)
 
+
+@dataclass(frozen=True)
+class _Measures:
+    """The statistics of a long enough series: Stability's fields, plus what the tests need."""
+
+    n_days: int
+    first_day: str
+    last_day: str
+    weekly_change: float
+    weekly_change_interval: tuple[float, float]
+    trend_p_value: float
+    week_over_week_change: float | None
+    daily_cv: float
+    step_change: float
+    step_day: str
+    step_p_value: float
+    seasonality_removed: bool
+    slope_interval: tuple[float, float]  # 95 % CI of the log-volume slope per day
+    step_days: int  # days at the new level after the best split
+    step_fits_better: bool  # the two-level fit beats the straight line
+
+    def stability_fields(self) -> dict[str, Any]:
+        return {f.name: getattr(self, f.name) for f in fields(Stability) if hasattr(self, f.name)}
+
+
+def _measure(counts: pd.Series) -> _Measures:
+    from scipy import stats
+
+    n = len(counts)
+    index = pd.DatetimeIndex(counts.index)
     y = counts.to_numpy(dtype=np.float64)
     z = np.log1p(y)
-    base = _weekday_design(counts.index.day_of_week.to_numpy(), n)
+    base = _weekday_design(index.day_of_week.to_numpy(), n)
     seasonal = base.shape[1] > 1
     t = np.arange(n, dtype=np.float64)
     slope, se, sse_line, week_part = _fit(z, base, t)
     dof = n - base.shape[1] - 1
     half = float(stats.t.ppf(0.975, dof) * se) if dof > 0 else np.inf
     lo, hi = slope - half, slope + half
-    weekly = float(np.exp(7 * slope) - 1)
-    interval = (float(np.exp(7 * lo) - 1), float(np.exp(7 * hi) - 1))
     # Weekly pattern removed: the weekday intercepts minus their mean.
     z_adj = z - (week_part - week_part.mean()) if seasonal else z
     level = np.expm1(z_adj)
-    cv = float(level.std(ddof=1) / level.mean()) if level.mean() > 0 else float("inf")
-    tau_p = float(stats.kendalltau(t, z_adj).pvalue)
-    wow = float(y[-7:].sum() / y[-14:-7].sum() - 1) if y[-14:-7].sum() > 0 else None
     k, step_coef, step_se, sse_step = _best_step(z, base)
-    step = float(np.exp(step_coef) - 1)
-    step_dof = n - base.shape[1] - 1
-    step_p = float(2 * stats.t.sf(abs(step_coef) / step_se, step_dof)) if step_se > 0 and step_dof > 0 else 0.0
-    step_day = str(counts.index[k].date())
+    return _Measures(
+        n_days=n,
+        first_day=str(index[0].date()),
+        last_day=str(index[-1].date()),
+        weekly_change=float(np.exp(7 * slope) - 1),
+        weekly_change_interval=(float(np.exp(7 * lo) - 1), float(np.exp(7 * hi) - 1)),
+        trend_p_value=float(stats.kendalltau(t, z_adj).pvalue),
+        week_over_week_change=float(y[-7:].sum() / y[-14:-7].sum() - 1) if y[-14:-7].sum() > 0 else None,
+        daily_cv=float(level.std(ddof=1) / level.mean()) if level.mean() > 0 else float("inf"),
+        step_change=float(np.exp(step_coef) - 1),
+        step_day=str(index[k].date()),
+        step_p_value=float(2 * stats.t.sf(abs(step_coef) / step_se, dof)) if step_se > 0 and dof > 0 else 0.0,
+        seasonality_removed=seasonal,
+        slope_interval=(lo, hi),
+        step_days=n - k,
+        step_fits_better=sse_step < sse_line,
+    )
 
+
+def _verdict(m: _Measures, rules: StabilityRules) -> Stability:
+    c = m.stability_fields()
+    n, weekly, interval, tau_p, cv = m.n_days, m.weekly_change, m.weekly_change_interval, m.trend_p_value, m.daily_cv
+    step, step_day, step_p = m.step_change, m.step_day, m.step_p_value
+    lo, hi = m.slope_interval
     # Either test may carry the trend: Kendall is robust to odd days, the slope CI uses their size.
     trend_hit = (tau_p < rules.alpha or lo > 0 or hi < 0) and abs(weekly) >= rules.max_weekly_change
-    step_hit = sse_step < sse_line and abs(step) >= rules.min_step_change and step_p < rules.alpha
-    common = {
-        "n_days": n,
-        "first_day": first,
-        "last_day": last,
-        "weekly_change": weekly,
-        "weekly_change_interval": interval,
-        "trend_p_value": tau_p,
-        "week_over_week_change": wow,
-        "daily_cv": cv,
-        "step_change": step,
-        "step_day": step_day,
-        "step_p_value": step_p,
-        "seasonality_removed": seasonal,
-    }
+    step_hit = m.step_fits_better and abs(step) >= rules.min_step_change and step_p < rules.alpha
     if step_hit:
-        since = n - k
-        wait = max(rules.min_days - since, 0)
+        wait = max(rules.min_days - m.step_days, 0)
         then = (
             f"rerun in {wait} days, when {rules.min_days} days at the new level are in the log"
             if wait
@@ -199,7 +225,7 @@ def assess_stability(counts: pd.Series, rules: StabilityRules) -> Stability:
         return Stability(
             verdict="unstable",
             wait_days=wait,
-            **common,
+            **c,
             reason=(
                 f"daily volume shifted by {step:+.0%} around {step_day} (t-test {_p(step_p)}); reserving on a mix of "
                 f"the old and new level would mis-size it: {then}."
@@ -209,7 +235,7 @@ def assess_stability(counts: pd.Series, rules: StabilityRules) -> Stability:
         return Stability(
             verdict="unstable",
             wait_days=rules.min_days,
-            **common,
+            **c,
             reason=(
                 f"daily volume is trending {weekly:+.1%} per week (95 % CI {interval[0]:+.1%} to {interval[1]:+.1%}, "
                 f"Mann-Kendall {_p(tau_p)}) with the weekly pattern removed: rerun in {rules.min_days} days to see "
@@ -220,7 +246,7 @@ def assess_stability(counts: pd.Series, rules: StabilityRules) -> Stability:
         return Stability(
             verdict="unstable",
             wait_days=rules.min_days,
-            **common,
+            **c,
             reason=(
                 f"daily volume varies too much (coefficient of variation {cv:.0%} after removing the weekly pattern, "
                 f"limit {rules.max_daily_cv:.0%}): rerun in {rules.min_days} days."
@@ -229,7 +255,7 @@ def assess_stability(counts: pd.Series, rules: StabilityRules) -> Stability:
     return Stability(
         verdict="stable",
         wait_days=0,
-        **common,
+        **c,
         reason=(
             f"over {n} days the level holds: trend {weekly:+.1%} per week (95 % CI {interval[0]:+.1%} to "
             f"{interval[1]:+.1%}, Mann-Kendall {_p(tau_p)}), no level shift of {rules.min_step_change:.0%} or more, "

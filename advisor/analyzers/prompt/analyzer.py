@@ -1,13 +1,11 @@
 """Prompt analyzer: QueryLog + Baseline + [prompt] settings -> PromptFindings.
 
 1. Token composition of every call: system prompt, conversation history, user message and
-   output — from `system_tokens` / `history_tokens` when the log has them, otherwise derived
-   from conversation order (a turn's prompt repeats the previous prompt and its answer) and,
-   for the system prompt, from the first turn minus the counted user message.
+   output (composition.py: from columns when the log has them, else from conversation order).
 2. Summarizing history older than k turns into a summary of `summary_ratio` x its size,
    net of the calls that write and update the summaries.
 3. Provider prompt caching of the static prefix, replayed with the provider's rules
-   (`prompt_caching.py`), priced at the catalog's cached-input price where it has one.
+   (`caching.py`), priced at the catalog's cached-input price where it has one.
 4. The system prompt's share of input, reported without a savings claim.
 
 The two savings are alternatives, not a sum (a summary rewrites the prefix a cache would
@@ -24,6 +22,7 @@ import pandas as pd
 
 from advisor.analyzers import AnalysisContext, register
 from advisor.analyzers.prompt.caching import PROFILES, profile_for, replay_prompt_cache
+from advisor.analyzers.prompt.composition import older_history, previous_in_conversation, token_composition
 from advisor.analyzers.resample import bootstrap_monthly_interval, resampling_units
 from advisor.core import schema as S
 from advisor.core.config import settings
@@ -122,94 +121,6 @@ class PromptFindings:
         }
 
 
-def _conversation_order(frame: pd.DataFrame) -> np.ndarray:
-    """Row positions ordered by conversation, then turn (when present), then time."""
-    keys = {
-        "c": frame[S.CONVERSATION_ID].astype("string").fillna("").to_numpy(dtype=object),
-        # As naive UTC datetime64: a tz-aware column would become an object array of
-        # Timestamps (about 1 s per million rows to build and sort).
-        "t": frame[S.TIMESTAMP].to_numpy(dtype="datetime64[ns]"),
-        "p": np.arange(len(frame)),
-    }
-    if S.TURN in frame.columns:
-        keys["u"] = frame[S.TURN].fillna(0).to_numpy(np.int64)
-    by = ["c", "u", "t", "p"] if "u" in keys else ["c", "t", "p"]
-    return pd.DataFrame(keys).sort_values(by, kind="stable")["p"].to_numpy()
-
-
-def token_composition(log: S.QueryLog, warnings: list[str]) -> tuple[np.ndarray, np.ndarray, str]:
-    """Per-call (system, history) tokens and where they came from (columns or derived)."""
-    frame = log.frame
-    n = log.n_calls
-    inp = frame[S.INPUT_TOKENS].to_numpy(np.int64)
-    out = frame[S.OUTPUT_TOKENS].to_numpy(np.int64)
-    if log.has(S.SYSTEM_TOKENS) and log.has(S.HISTORY_TOKENS):
-        system = frame[S.SYSTEM_TOKENS].fillna(0).to_numpy(np.int64)
-        history = frame[S.HISTORY_TOKENS].fillna(0).to_numpy(np.int64)
-        return np.minimum(system, inp), np.minimum(history, np.maximum(inp - system, 0)), "columns"
-    if not log.has(S.CONVERSATION_ID):
-        system = (
-            frame[S.SYSTEM_TOKENS].fillna(0).to_numpy(np.int64) if log.has(S.SYSTEM_TOKENS) else np.zeros(n, np.int64)
-        )
-        return np.minimum(system, inp), np.zeros(n, np.int64), "columns (no conversations: no history)"
-    order = _conversation_order(frame)
-    conv = frame[S.CONVERSATION_ID].astype("string").fillna("").to_numpy(dtype=object)[order]
-    first = np.r_[True, conv[1:] != conv[:-1]] | (conv == "")
-    # A turn's prompt repeats the previous prompt and its answer, so that is its static prefix.
-    prev_prompt = np.r_[0, inp[order][:-1] + out[order][:-1]]
-    prefix = np.where(first, 0, np.minimum(prev_prompt, inp[order]))
-    if log.has(S.SYSTEM_TOKENS):
-        system_o = frame[S.SYSTEM_TOKENS].fillna(0).to_numpy(np.int64)[order]
-        source = "system from column, history derived from conversation order"
-    elif log.has(S.QUERY):
-        from advisor.core.tokens import count_tokens
-
-        text = frame[S.QUERY].astype("string")[order]
-        user_first = count_tokens(text.fillna("").to_numpy(dtype=object))
-        # Without the message text the split is unknown: the whole prompt counts as user message.
-        sys_first = np.where(text.notna().to_numpy(), np.maximum(inp[order] - user_first, 0), 0)
-        start = np.flatnonzero(first)
-        system_o = np.repeat(sys_first[start], np.diff(np.r_[start, len(order)]))
-        source = "derived from conversation order and counted user messages"
-    else:
-        system_o = np.zeros(n, np.int64)
-        source = "derived from conversation order (system prompt not separable)"
-        warnings.append(
-            "The log has neither system_tokens nor query text, so the system prompt cannot be told "
-            "from history; it is counted as history (and the first turn's prompt as user message)."
-        )
-    system_o = np.minimum(system_o, inp[order])
-    history_o = np.maximum(prefix - system_o, 0)
-    system, history = np.empty(n, np.int64), np.empty(n, np.int64)
-    system[order], history[order] = system_o, history_o
-    return system, history, source
-
-
-def _older_history(log: S.QueryLog, history: np.ndarray, system: np.ndarray, k: int) -> np.ndarray:
-    """Per call: history tokens older than the last k turns (what a summary would replace)."""
-    frame = log.frame
-    if not log.has(S.CONVERSATION_ID):
-        return np.zeros(log.n_calls, np.int64)
-    order = _conversation_order(frame)
-    inp = frame[S.INPUT_TOKENS].to_numpy(np.int64)[order]
-    out = frame[S.OUTPUT_TOKENS].to_numpy(np.int64)[order]
-    conv = frame[S.CONVERSATION_ID].astype("string").fillna("").to_numpy(dtype=object)[order]
-    first = np.r_[True, conv[1:] != conv[:-1]] | (conv == "")
-    user = np.maximum(inp - system[order] - history[order], 0)
-    turn_tokens = user + out  # what each turn adds to later prompts
-    start_idx = np.maximum.accumulate(np.where(first, np.arange(len(order)), 0))
-    cum = np.cumsum(turn_tokens)
-    pos = np.arange(len(order))
-    # Tokens of the last k turns before this call: turns pos-k .. pos-1 of the same conversation.
-    lo = np.maximum(pos - k, start_idx)
-    recent = np.where(pos > start_idx, cum[pos - 1] - np.where(lo > 0, cum[lo - 1], 0), 0)
-    recent = np.where(lo > pos - 1, 0, recent)
-    older_o = np.maximum(history[order] - recent, 0)
-    older = np.empty(log.n_calls, np.int64)
-    older[order] = older_o
-    return older
-
-
 def _rates(ctx: AnalysisContext, frame: pd.DataFrame, inp: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Per-call USD per input token: list, cached (catalog), and whether the catalog knows a cache price."""
     provider = frame[S.PROVIDER] if S.PROVIDER in frame.columns else None
@@ -282,12 +193,12 @@ def _cache_savings(log, baseline, ctx, s: PromptSettings, system, history, warni
 def _summary_savings(log, baseline, ctx, s: PromptSettings, system, history):
     frame = log.frame
     inp = frame[S.INPUT_TOKENS].to_numpy(np.int64)
-    older = _older_history(log, history, system, s.summarize_after_turns)
+    older = older_history(log, history, system, s.summarize_after_turns)
     saved_tokens = older * (1.0 - s.summary_ratio)
     rate, _, _ = _rates(ctx, frame, inp)
     # Summaries are kept up to date: each call whose older history grew folds the new turns
     # (and reads the previous summary) into a new summary of summary_ratio x older history.
-    prev_older = _previous_in_conversation(log, older)
+    prev_older = previous_in_conversation(log, older)
     grown = np.maximum(older - prev_older, 0)
     s_in = np.where(grown > 0, grown + s.summary_ratio * prev_older, 0.0)
     s_out = np.where(grown > 0, s.summary_ratio * older, 0.0)
@@ -307,18 +218,6 @@ def _summary_savings(log, baseline, ctx, s: PromptSettings, system, history):
         "monthly_savings_usd": float(per_call.sum()) * factor,
     }
     return per_call, detail
-
-
-def _previous_in_conversation(log: S.QueryLog, values: np.ndarray) -> np.ndarray:
-    if not log.has(S.CONVERSATION_ID):
-        return np.zeros_like(values)
-    order = _conversation_order(log.frame)
-    conv = log.frame[S.CONVERSATION_ID].astype("string").fillna("").to_numpy(dtype=object)[order]
-    first = np.r_[True, conv[1:] != conv[:-1]] | (conv == "")
-    prev_o = np.where(first, 0, np.r_[0, values[order][:-1]])
-    out = np.empty_like(values)
-    out[order] = prev_o
-    return out
 
 
 @register("prompt")
@@ -363,10 +262,10 @@ def analyze_prompt(log: S.QueryLog, baseline, ctx: AnalysisContext) -> PromptFin
     cache_per_call, read, cache_detail = _cache_savings(log, baseline, ctx, s, system, history, warnings)
     sum_per_call, sum_detail = _summary_savings(log, baseline, ctx, s, system, history)
     options = {"prompt_caching": cache_per_call, "history_summarization": sum_per_call}
-    best = max(options, key=lambda k: options[k].sum())
+    top = max(options, key=lambda k: options[k].sum())
     factor = float(baseline.monthly_factor)
-    if options[best].sum() <= 0:
-        best = None
+    best: str | None = top if options[top].sum() > 0 else None
+    if best is None:
         warnings.append("Neither prompt caching nor history summarization saves money on this log.")
     chosen = options[best] if best else np.zeros(n)
     units, unit_name = resampling_units(frame)

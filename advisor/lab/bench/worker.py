@@ -139,7 +139,7 @@ def task_embed(t: dict) -> dict:
 
 
 def _cacheable_stream(log_path: str, limit: int | None):
-    from advisor.analyzers.cache.analyzer import CacheSettings, cacheable_mask
+    from advisor.analyzers.cache.settings import CacheSettings, cacheable_mask
     from advisor.core.schema import QUERY, TIMESTAMP
     from advisor.embed import normalize_text
     from advisor.ingest import load_log

@@ -10,7 +10,8 @@ import pandas as pd
 import pytest
 
 from advisor.analyzers import AnalysisContext, get_analyzer
-from advisor.analyzers.cache.analyzer import CacheSettings, analyze_cache, cacheable_mask
+from advisor.analyzers.cache.analyzer import analyze_cache
+from advisor.analyzers.cache.settings import CacheSettings, cacheable_mask
 from advisor.core.config import Config
 from advisor.core.errors import ConfigError
 from advisor.core.schema import QueryLog
@@ -183,8 +184,11 @@ def test_per_bin_alternative_leaves_the_point_estimate_and_widens_the_interval_w
     a, b = curve_only.predict(cos, draws=400), mixed.predict(cos, draws=400)
     # 0.75 lies in a bin without labels: its draws are the curve's own.
     np.testing.assert_allclose(a[:, 0], b[:, 0])
+
     # In the labelled bin, half the draws come from the bin's Beta posterior (10 right of 40).
-    spread = lambda d: np.subtract(*np.percentile(d, [97.5, 2.5]))
+    def spread(d):
+        return np.subtract(*np.percentile(d, [97.5, 2.5]))
+
     assert spread(b[:, 1]) > spread(a[:, 1])
     assert abs(np.mean(b[200:, 1:]) - np.mean(b[:200, 1:])) < 0.1  # both models agree on the level
     assert b.min() >= 0 and b.max() <= 1
@@ -233,12 +237,12 @@ def test_response_evidence_uses_the_configured_calibration(tmp_path):
 
 
 def test_the_index_settings_are_read_from_a_cache_index_table():
-    from advisor.analyzers.cache.analyzer import CacheSettings
+    from advisor.analyzers.cache.settings import CacheSettings
     from advisor.core.config import settings
 
     s = settings(Config(sections={"cache": {"index": {"probes": 16, "max_probes": 32}}}), "cache", CacheSettings)
     assert (s.index.probes, s.index.max_probes, s.index.rows_per_list) == (16, 32, 1000)
-    with pytest.raises(ConfigError, match="cache.index.probes"):
+    with pytest.raises(ConfigError, match=r"cache\.index\.probes"):
         settings(Config(sections={"cache": {"index": {"probes": 0}}}), "cache", CacheSettings)
-    with pytest.raises(ConfigError, match="cache.index.nprobe"):
+    with pytest.raises(ConfigError, match=r"cache\.index\.nprobe"):
         settings(Config(sections={"cache": {"index": {"nprobe": 4}}}), "cache", CacheSettings)

@@ -7,7 +7,8 @@ import pytest
 
 from advisor.analyzers.cache.calibration import load_calibration, update_with_labels
 from advisor.analyzers.cache.entities import entity_conflict, extract_entities
-from advisor.analyzers.cache.replay import IndexSettings, replay
+from advisor.analyzers.cache.ivf import IndexSettings
+from advisor.analyzers.cache.replay import replay
 from advisor.analyzers.cache.sweep import choose_threshold, sweep
 from advisor.core.errors import ConfigError, InputError
 
@@ -131,13 +132,17 @@ def test_repeated_questions_match_their_earliest_alive_copy_as_a_brute_force_sea
     for kw, ref in (({}, brute_force(v, decimals=6)), ({"times_s": t, "ttl_s": 30.0}, brute_force(v, t, 30.0, 6))):
         for r in (replay(v, block=50, **kw), replay(v, exact_max_rows=0, index=every, **kw)):
             np.testing.assert_allclose(r.match_cosine, ref[1], atol=1e-5)
-            assert np.array_equal(r.match_index >= 0, ref[0] >= 0), (kw, r.method)
-            if r.method == "exact":
-                assert np.array_equal(r.match_index, ref[0]), kw
-            else:  # the index's products may score copies of the best question 1e-7 apart: same question
-                found = r.match_index >= 0
-                assert np.array_equal(v[r.match_index[found]], v[ref[0][found]]), kw
-            repeats = np.flatnonzero(found := r.match_index >= 0)
+            found = r.match_index >= 0
+            assert np.array_equal(found, ref[0] >= 0), (kw, r.method)
+            # BLAS can score two copies of one vector 1e-7 apart depending on where they sit in the
+            # matrix (either path, exact blocks or index lists), so "earliest among equal cosines" may
+            # pick a later copy of the best question: compare how good the matched entry is (its
+            # cosine with the row, to 1e-6), not its row number.
+            rows = np.flatnonzero(found)
+            got, want = r.match_index[rows], ref[0][rows]
+            np.testing.assert_allclose(np.sum(v[rows] * v[got], axis=1), np.sum(v[rows] * v[want], axis=1), atol=1e-6)
+            # Rows answered by their own earlier copy skip the search (byte equality, no BLAS): exact.
+            repeats = rows
             repeats = repeats[(v[repeats] == v[r.match_index[repeats]]).all(axis=1)]
             assert repeats.size > 50 and np.array_equal(r.match_index[repeats], ref[0][repeats]), (kw, r.method)
 

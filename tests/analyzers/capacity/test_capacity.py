@@ -7,18 +7,14 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
+from capacity_helpers import brute_force_reserved_workers
 from hypothesis import given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
 from advisor.analyzers import AnalysisContext
-from advisor.analyzers.capacity.analyzer import (
-    CapacitySettings,
-    analyze_capacity,
-    brute_force_reserved_workers,
-    optimal_reserved_workers,
-    reservation_cost_usd,
-)
+from advisor.analyzers.capacity.analyzer import CapacitySettings, analyze_capacity
+from advisor.analyzers.capacity.reservation import optimal_reserved_workers, reservation_cost_usd
 from advisor.core import schema as S
 from advisor.core.config import Config, settings
 from advisor.core.errors import ConfigError
