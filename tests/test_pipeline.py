@@ -118,17 +118,16 @@ def test_input_hash_changes_with_the_file_bytes(tmp_path):
 
 
 def test_prepared_inputs_reproduce_todays_cost_when_no_lever_is_used(small_log, result):
-    from advisor.analyzers import AnalysisContext
     from advisor.cost.baseline import compute_baseline
     from advisor.ingest import load_log
-    from advisor.optimizer.inputs import prepare_inputs
-    from advisor.optimizer.plan import solve_cost
+    from advisor.optimizer.prepare import prepare_inputs
+    from advisor.optimizer.solve import solve_cost
     from advisor.prices.catalog import load_prices
 
     log = load_log([str(small_log)])
     prices = load_prices(FAST)
     baseline = compute_baseline(log, prices, FAST)
-    inputs = prepare_inputs(log, baseline, result.findings, AnalysisContext(config=FAST, prices=prices))
+    inputs = prepare_inputs(log, baseline, result.findings, config=FAST, prices=prices)
     assert inputs.calls_per_month == pytest.approx(baseline.calls_per_month)
     assert {"routing", "batch", "capacity"} <= inputs.levers and "cache" not in inputs.levers
     today_cost, today_quality = solve_cost(inputs, levers=frozenset())

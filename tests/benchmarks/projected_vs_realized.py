@@ -55,7 +55,7 @@ def realize(result, train, test, truth_test, embedder, catalog, seed: int) -> di
     """Replay the plan on the held-back calls; monthly figures scaled by the holdout's span."""
     from advisor.analyzers.routing.analyzer import _embed_unique
     from advisor.cost.infrastructure import InfrastructureSettings
-    from advisor.optimizer.inputs import OptimizerSettings
+    from advisor.optimizer.settings import OptimizerSettings
 
     plan = result.plan
     routing = result.findings.get("routing")
