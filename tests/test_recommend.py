@@ -27,40 +27,40 @@ def _segment(sid, name, share, moved, gain, batch_gain=0.0):
 
 
 def _plan(**kw):
-    base = dict(
-        status="optimal",
-        solver="HiGHS",
-        quality_target=0.95,
-        quality_is_relative=False,
-        today_quality=0.9,
-        expected_relative_quality=0.95,
-        baseline_cost_per_month_usd=1000.0,
-        monthly_cost_usd=700.0,
-        monthly_savings_usd=300.0,
-        api_cost_per_month_usd=400.0,
-        cache_threshold=0.86,
-        cache_hit_share=0.1,
-        cache_precision=0.98,
-        cache_cost_per_month_usd=20.0,
-        batch_share_of_calls=0.12,
-        reserved_workers=3,
-        on_demand_worker_hours_per_month=100.0,
-        peak_workers=5.0,
-        worker_cost_per_month_usd=300.0,
-        prompt_savings_share=0.0,
-        levers=("cache", "routing", "batch", "capacity"),
-        segments=(
+    base = {
+        "status": "optimal",
+        "solver": "HiGHS",
+        "quality_target": 0.95,
+        "quality_is_relative": False,
+        "today_quality": 0.9,
+        "expected_relative_quality": 0.95,
+        "baseline_cost_per_month_usd": 1000.0,
+        "monthly_cost_usd": 700.0,
+        "monthly_savings_usd": 300.0,
+        "api_cost_per_month_usd": 400.0,
+        "cache_threshold": 0.86,
+        "cache_hit_share": 0.1,
+        "cache_precision": 0.98,
+        "cache_cost_per_month_usd": 20.0,
+        "batch_share_of_calls": 0.12,
+        "reserved_workers": 3,
+        "on_demand_worker_hours_per_month": 100.0,
+        "peak_workers": 5.0,
+        "worker_cost_per_month_usd": 300.0,
+        "prompt_savings_share": 0.0,
+        "levers": ("cache", "routing", "batch", "capacity"),
+        "segments": (
             _segment(0, "order status", 0.23, 1.0, 60.0),
             _segment(1, "refunds", 0.5, 0.4, 30.0, 8.0),
             _segment(2, "tiny", 0.004, 1.0, 10.0),
         ),
-        lever_attribution=(
+        "lever_attribution": (
             LeverSaving("cache", 50.0, 60.0),
             LeverSaving("routing", 150.0, 170.0),
             LeverSaving("batch", 40.0, 45.0),
             LeverSaving("capacity", 60.0, 60.0),
         ),
-    )
+    }
     base.update(kw)
     return Plan(**base)
 

@@ -31,13 +31,13 @@ def _seg(i, name, small_q, *, batch=0.0, hits=(), floor=None, calls=1000.0):
 
 
 def _inputs(**kw):
-    base = dict(
-        segments=(_seg(0, "easy", 0.85), _seg(1, "hard", 0.5)),
-        quality_target=0.95,
-        baseline_cost_per_month_usd=20.0,
-        levers=frozenset({"routing"}),
-        frontier_targets=(0.9, 1.0),
-    )
+    base = {
+        "segments": (_seg(0, "easy", 0.85), _seg(1, "hard", 0.5)),
+        "quality_target": 0.95,
+        "baseline_cost_per_month_usd": 20.0,
+        "levers": frozenset({"routing"}),
+        "frontier_targets": (0.9, 1.0),
+    }
     base.update(kw)
     return OptimizerInputs(**base)
 
