@@ -27,7 +27,9 @@ def get_path(data: Any, *keys: str | int, default: Any = None) -> Any:
     """data[k1][k2]... or `default` when any step is missing or None."""
     current = data
     for key in keys:
-        if isinstance(current, dict) and key in current:
+        if isinstance(current, dict):
+            if key not in current:
+                return default
             current = current[key]
         elif isinstance(current, list) and isinstance(key, int) and -len(current) <= key < len(current):
             current = current[key]
