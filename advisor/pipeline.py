@@ -1,106 +1,33 @@
 """The whole analysis: log paths + Config -> AnalysisResult (ingest, prices, baseline, analyzers,
 optimizer, recommendations).
 
-Each analyzer is failure-isolated: one that cannot run on this log (missing module, missing
-column, a library error) leaves a warning on the result and the plan is built from the
-others. Configuration errors still stop the run, since the user has to fix them.
-`AnalysisResult.to_dict()` is the versioned JSON; the same input, config and seed give
-byte-identical JSON (no clock, no run id in it; the store adds those).
+Each analyzer is failure-isolated: one that cannot run on this log (a missing package, a
+library error) leaves a warning on the result and the plan is built from the others. Errors the
+user has to fix (InputError, ConfigError) still stop the run, and with ADVISOR_DEBUG set every
+error does, with its traceback. `AnalysisResult.to_dict()` is the versioned JSON.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
-import importlib
-import math
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+import os
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
-import numpy as np
-
-from advisor.analyzers import DEFAULT_ORDER, MODULES, REGISTRY, AnalysisContext
+from advisor.analyzers import DEFAULT_ORDER, REGISTRY, AnalysisContext, Findings, missing_package
 from advisor.core.config import Config
-from advisor.core.errors import ConfigError
+from advisor.core.errors import ConfigError, InputError
+from advisor.core.progress import Progress, no_progress
 from advisor.embed.run import RunEmbedder
+from advisor.result.analysis_result import AnalysisResult, LogSummary
 
-Progress = Callable[[str, int, int], None]
+if TYPE_CHECKING:
+    from advisor.core.schema import QueryLog
+    from advisor.cost.baseline import Baseline
+    from advisor.embed import Embedder
 
-
-def _no_progress(stage: str, done: int, total: int) -> None:
-    return None
-
-
-@dataclass(frozen=True)
-class LogSummary:
-    files: tuple[str, ...]
-    n_calls: int
-    span_days: float
-    skipped_rows: int
-    skipped_by_reason: dict[str, int]
-    columns: tuple[str, ...]
-    tokens_counted_from_text: bool
-
-
-@dataclass(frozen=True)
-class AnalysisResult:
-    log: LogSummary
-    baseline: Any  # advisor.cost.baseline.Baseline
-    findings: dict[str, Any]  # analyzer name -> Findings, in run order
-    plan: Any  # advisor.optimizer.plan.Plan
-    recommendations: tuple[Any, ...]  # advisor.recommend.Recommendation, ranked
-    warnings: tuple[str, ...]
-    price_date: str
-    advisor_version: str
-    input_hash: str
-    config_hash: str
-    quality_target: float
-    analyzers: tuple[str, ...] = field(default=())
-
-    def to_dict(self) -> dict[str, Any]:
-        from advisor.result.schema import SCHEMA_VERSION
-
-        return plain(
-            {
-                "schema_version": SCHEMA_VERSION,
-                "advisor_version": self.advisor_version,
-                "input_hash": self.input_hash,
-                "config_hash": self.config_hash,
-                "price_date": self.price_date,
-                "quality_target": self.quality_target,
-                "inputs": list(self.log.files),
-                "log": self.log,
-                "baseline": self.baseline.to_dict(),
-                "findings": {name: f.to_dict() for name, f in self.findings.items()},
-                "plan": self.plan.to_dict() if self.plan is not None else None,
-                "recommendations": [r.to_dict() for r in self.recommendations],
-                "warnings": list(self.warnings),
-                "analyzers": list(self.analyzers),
-            }
-        )
-
-
-def plain(value: Any) -> Any:
-    """JSON-ready: dataclasses and tuples to dicts and lists, numpy scalars to Python, NaN to None."""
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {
-            f.name: plain(getattr(value, f.name))
-            for f in dataclasses.fields(value)
-            if not f.name.startswith("per_call_")
-        }
-    if isinstance(value, dict):
-        return {str(k): plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [plain(v) for v in value]
-    if isinstance(value, np.ndarray):
-        return [plain(v) for v in value.tolist()]
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return value
+__all__ = ["AnalysisResult", "LogSummary", "input_hash", "run_analysis"]
 
 
 def input_hash(files: Sequence[str]) -> str:
@@ -116,26 +43,39 @@ def input_hash(files: Sequence[str]) -> str:
     return digest.hexdigest()[:16]
 
 
+def _debugging() -> bool:
+    """ADVISOR_DEBUG set: let every error out with its traceback instead of isolating it."""
+    return bool(os.environ.get("ADVISOR_DEBUG"))
+
+
+def _isolated_failure(exc: Exception) -> str:
+    """The warning for an error that leaves one stage out; re-raises what must not be isolated."""
+    if isinstance(exc, InputError) or _debugging():
+        raise exc
+    if isinstance(exc, ModuleNotFoundError) and exc.name and exc.name.partition(".")[0] != "advisor":
+        return f"it needs the '{exc.name}' package"
+    return f"{type(exc).__name__}: {exc} (set ADVISOR_DEBUG=1 to see the traceback)"
+
+
 def _load_analyzer(name: str) -> str | None:
     """None when `name` is registered (importing its module if needed), else why it can't run."""
     if name in REGISTRY:
         return None
-    if name not in MODULES:
+    package = missing_package(name)
+    if package is not None:
+        return f"The {name} analyzer could not run: it needs the '{package}' package."
+    if name not in REGISTRY:
         return f"The {name} analyzer is not available in this version; its lever is left out."
-    try:
-        importlib.import_module(MODULES[name])
-    except ModuleNotFoundError as exc:
-        return f"The {name} analyzer could not run: it needs the '{exc.name}' package."
     return None
 
 
 def _run_analyzers(
-    log, baseline, ctx: AnalysisContext, names: Sequence[str], progress: Progress
-) -> tuple[dict[str, Any], list[str]]:
+    log: QueryLog, baseline: Baseline, ctx: AnalysisContext, names: Sequence[str], progress: Progress
+) -> tuple[dict[str, Findings], list[str]]:
     """One after another. Side by side on threads was slower in a one-off measurement (100k
     calls, 2 cores: 5.1 s vs 4.5 s beside embedding): the routing analyzer already fits on
     every core, and the others only took turns with it for the GIL and the caches."""
-    findings: dict[str, Any] = {}
+    findings: dict[str, Findings] = {}
     warnings: list[str] = []
     for i, name in enumerate(names):
         progress("analyzers", i, len(names))
@@ -145,39 +85,49 @@ def _run_analyzers(
             continue
         try:
             result = REGISTRY[name](log, baseline, ctx)
-        except ConfigError:
-            raise
         except Exception as exc:
-            warnings.append(f"The {name} analyzer failed and its lever is left out: {type(exc).__name__}: {exc}")
+            warnings.append(f"The {name} analyzer failed and its lever is left out: {_isolated_failure(exc)}")
             continue
         findings[name] = result
-        if getattr(result, "skipped_reason", None):
+        if result.skipped_reason:
             warnings.append(f"The {name} analyzer was skipped: {result.skipped_reason}")
-        warnings.extend(f"{name}: {w}" for w in getattr(result, "warnings", ()) or ())
+        warnings.extend(f"{name}: {w}" for w in result.warnings)
     progress("analyzers", len(names), len(names))
     return findings, warnings
 
 
-def _embed_queries(log, embedder, analyzers: Sequence[str], progress: Progress) -> None:
+def _embed_queries(log: QueryLog, embedder: RunEmbedder, analyzers: Sequence[str], progress: Progress) -> list[str]:
     """Embed every query text before the analyzers start, when the routing analyzer will ask for
-    all of them anyway (the cache analyzer's first turns are among them). A failure here is left
-    for the analyzers to meet and report in their own failure-isolated way."""
+    all of them anyway (the cache analyzer's first turns are among them). A failure here is
+    warned about and left for the analyzers to meet and report in their own failure-isolated way."""
     from advisor.core.schema import QUERY
 
     if "routing" not in analyzers or not log.has(QUERY):
-        return
+        return []
     progress("embedding", 0, 1)
+    warnings = []
     try:
         # Distinct raw texts first: a log repeats its queries, and normalizing is per text.
         embedder.encode(
             log.frame[QUERY].fillna("").astype(str).unique().tolist(),
             progress=lambda d, t: progress("embedding queries", d, t),
         )
-    except ConfigError:
-        raise
-    except Exception:
-        pass
+    except Exception as exc:
+        warnings.append(f"Embedding the queries failed: {_isolated_failure(exc)}")
     progress("embedding", 1, 1)
+    return warnings
+
+
+def _summary(log: QueryLog) -> LogSummary:
+    return LogSummary(
+        files=tuple(str(s) for s in log.sources),
+        n_calls=log.n_calls,
+        span_days=log.span_days,
+        skipped_rows=log.skipped.count,
+        skipped_by_reason=dict(log.skipped.by_reason),
+        columns=tuple(str(c) for c in log.frame.columns if not str(c).startswith("_")),
+        tokens_counted_from_text=log.tokens_counted_from_text,
+    )
 
 
 def run_analysis(
@@ -190,7 +140,7 @@ def run_analysis(
     labels: Any = None,
     analyzers: Sequence[str] = DEFAULT_ORDER,
     prices_file: str | Path | None = None,
-    progress: Progress = _no_progress,
+    progress: Progress = no_progress,
     sample_fraction: float | None = None,
     max_rows: int | None = None,
 ) -> AnalysisResult:
@@ -203,8 +153,10 @@ def run_analysis(
     from advisor.core.config import settings
     from advisor.cost.baseline import compute_baseline
     from advisor.ingest.mapping import mapping_from_config
-    from advisor.optimizer.inputs import OptimizerSettings, prepare_inputs
+    from advisor.ingest.sampling import load_sampled_log
     from advisor.optimizer.plan import solve_plan
+    from advisor.optimizer.prepare import prepare_inputs
+    from advisor.optimizer.settings import OptimizerSettings
     from advisor.prices.catalog import load_prices
     from advisor.recommend import make_recommendations
 
@@ -212,8 +164,6 @@ def run_analysis(
     if unknown:
         raise ConfigError.setting("analyzers", f"a list drawn from {', '.join(DEFAULT_ORDER)}", unknown[0])
     progress("ingest", 0, 1)
-    from advisor.ingest.sampling import load_sampled_log
-
     log = load_sampled_log(
         [str(p) for p in paths],
         fraction=sample_fraction,
@@ -226,31 +176,26 @@ def run_analysis(
     prices = load_prices(config, prices_file)
     baseline = compute_baseline(log, prices, config)
     run_embedder = RunEmbedder(embedder, config=config)
-    _embed_queries(log, run_embedder, analyzers, progress)
-    ctx = AnalysisContext(config=config, prices=prices, embedder=run_embedder, progress=progress, labels=labels)
+    embed_warnings = _embed_queries(log, run_embedder, analyzers, progress)
+    # RunEmbedder's model_id and dim are read-only properties; advisor.embed.Embedder declares them as
+    # plain (settable) attributes, which mypy holds against it.
+    embedder_ = cast("Embedder", run_embedder)
+    ctx = AnalysisContext(config=config, prices=prices, embedder=embedder_, progress=progress, labels=labels)
     findings, warnings = _run_analyzers(log, baseline, ctx, analyzers, progress)
     progress("optimizer", 0, 1)
-    inputs = prepare_inputs(log, baseline, findings, ctx)
+    inputs = prepare_inputs(log, baseline, findings, config=config, prices=prices)
     plan = solve_plan(inputs)
     progress("optimizer", 1, 1)
     opt = settings(config, "optimizer", OptimizerSettings)
     recs = make_recommendations(plan, findings, baseline, min_call_share=opt.min_recommended_call_share)
-    all_warnings = tuple(dict.fromkeys([*log.warnings, *baseline.warnings, *warnings, *plan.warnings]))
+    all_warnings = (*log.warnings, *baseline.warnings, *embed_warnings, *warnings, *plan.warnings)
     return AnalysisResult(
-        log=LogSummary(
-            files=tuple(str(s) for s in log.sources),
-            n_calls=log.n_calls,
-            span_days=log.span_days,
-            skipped_rows=log.skipped.count,
-            skipped_by_reason=dict(log.skipped.by_reason),
-            columns=tuple(str(c) for c in log.frame.columns if not str(c).startswith("_")),
-            tokens_counted_from_text=log.tokens_counted_from_text,
-        ),
+        log=_summary(log),
         baseline=baseline,
         findings=findings,
         plan=plan,
         recommendations=recs,
-        warnings=all_warnings,
+        warnings=tuple(dict.fromkeys(all_warnings)),
         price_date=str(baseline.price_date),
         advisor_version=__version__,
         input_hash=input_hash(log.sources),

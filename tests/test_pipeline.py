@@ -104,7 +104,7 @@ def test_unknown_analyzer_name_is_a_config_error(small_log):
 
 
 def test_unreachable_quality_target_raises_with_the_best_reachable_value(small_log):
-    with pytest.raises(InfeasiblePlanError, match="quality >= 1.30") as info:
+    with pytest.raises(InfeasiblePlanError, match=r"quality >= 1\.30") as info:
         _run(small_log, config=Config(quality_target=1.3), analyzers=("batch",))
     assert info.value.best_value < 1.3
 
@@ -118,17 +118,16 @@ def test_input_hash_changes_with_the_file_bytes(tmp_path):
 
 
 def test_prepared_inputs_reproduce_todays_cost_when_no_lever_is_used(small_log, result):
-    from advisor.analyzers import AnalysisContext
     from advisor.cost.baseline import compute_baseline
     from advisor.ingest import load_log
-    from advisor.optimizer.inputs import prepare_inputs
-    from advisor.optimizer.plan import solve_cost
+    from advisor.optimizer.prepare import prepare_inputs
+    from advisor.optimizer.solve import solve_cost
     from advisor.prices.catalog import load_prices
 
     log = load_log([str(small_log)])
     prices = load_prices(FAST)
     baseline = compute_baseline(log, prices, FAST)
-    inputs = prepare_inputs(log, baseline, result.findings, AnalysisContext(config=FAST, prices=prices))
+    inputs = prepare_inputs(log, baseline, result.findings, config=FAST, prices=prices)
     assert inputs.calls_per_month == pytest.approx(baseline.calls_per_month)
     assert {"routing", "batch", "capacity"} <= inputs.levers and "cache" not in inputs.levers
     today_cost, today_quality = solve_cost(inputs, levers=frozenset())
@@ -175,3 +174,94 @@ def test_each_query_text_is_embedded_once_per_run(small_log):
     run_analysis([small_log], FAST, embedder=emb, analyzers=("cache", "routing"))
     queries = pd.read_csv(small_log)["query"].fillna("").astype(str)
     assert emb.calls == len({normalize_text(q) for q in queries})
+
+
+def _failing_analyzer(exc):
+    def analyze(log, baseline, ctx):
+        raise exc
+
+    return analyze
+
+
+@pytest.fixture
+def registry(monkeypatch):
+    """The analyzer registry, restored after the test."""
+    from advisor.analyzers import LEVERS, REGISTRY, get_analyzer
+
+    for lever in LEVERS:
+        get_analyzer(lever)  # registered before the copy
+    monkeypatch.setattr("advisor.pipeline.REGISTRY", dict(REGISTRY))
+    from advisor import pipeline
+
+    return pipeline.REGISTRY
+
+
+def test_a_failing_analyzer_becomes_a_warning_and_the_others_still_run(small_log, registry, monkeypatch):
+    monkeypatch.delenv("ADVISOR_DEBUG", raising=False)
+    registry["batch"] = _failing_analyzer(RuntimeError("boom"))
+    result = _run(small_log, analyzers=("batch", "capacity"))
+    assert set(result.findings) == {"capacity"}
+    (warning,) = [w for w in result.warnings if w.startswith("The batch analyzer failed")]
+    assert "RuntimeError: boom" in warning and "ADVISOR_DEBUG" in warning
+
+
+def test_with_advisor_debug_an_analyzer_failure_propagates(small_log, registry, monkeypatch):
+    monkeypatch.setenv("ADVISOR_DEBUG", "1")
+    registry["batch"] = _failing_analyzer(RuntimeError("boom"))
+    with pytest.raises(RuntimeError, match="boom"):
+        _run(small_log, analyzers=("batch",))
+
+
+def test_an_input_error_inside_an_analyzer_is_the_users_to_fix_and_stops_the_run(small_log, registry, monkeypatch):
+    from advisor.core.errors import InputError
+
+    monkeypatch.delenv("ADVISOR_DEBUG", raising=False)
+    registry["batch"] = _failing_analyzer(InputError("labels.csv, line 3: expected a score"))
+    with pytest.raises(InputError, match=r"labels\.csv, line 3"):
+        _run(small_log, analyzers=("batch",))
+
+
+def test_a_missing_package_names_the_package_not_an_unknown_analyzer(small_log, registry, monkeypatch):
+    monkeypatch.delenv("ADVISOR_DEBUG", raising=False)
+    registry["batch"] = _failing_analyzer(ModuleNotFoundError("No module named 'sklearn'", name="sklearn"))
+    result = _run(small_log, analyzers=("batch", "capacity"))
+    assert "The batch analyzer failed and its lever is left out: it needs the 'sklearn' package" in result.warnings
+
+
+def test_an_analyzer_module_that_cannot_import_its_package_is_reported_by_name(monkeypatch):
+    from advisor import analyzers
+    from advisor.core.errors import AdvisorError
+
+    def no_sklearn(name):
+        raise ModuleNotFoundError("No module named 'sklearn'", name="sklearn")
+
+    monkeypatch.setattr(analyzers, "REGISTRY", {})
+    monkeypatch.setattr(analyzers.importlib, "import_module", no_sklearn)
+    assert analyzers.missing_package("routing") == "sklearn"
+    with pytest.raises(AdvisorError, match="The routing analyzer needs the 'sklearn' package"):
+        analyzers.get_analyzer("routing")
+
+
+def test_a_missing_advisor_module_is_a_bug_and_propagates(monkeypatch):
+    from advisor import analyzers
+
+    def renamed(name):
+        raise ModuleNotFoundError(f"No module named '{name}'", name=name)
+
+    monkeypatch.setattr(analyzers, "REGISTRY", {})
+    monkeypatch.setattr(analyzers.importlib, "import_module", renamed)
+    with pytest.raises(ModuleNotFoundError):
+        analyzers.missing_package("routing")
+
+
+def test_an_embedding_failure_is_warned_about_not_swallowed(small_log, monkeypatch):
+    monkeypatch.delenv("ADVISOR_DEBUG", raising=False)
+
+    class BrokenEmbedder(FakeEmbedder):
+        def encode(self, texts, progress=None):
+            raise RuntimeError("model file is corrupt")
+
+    result = run_analysis([small_log], FAST, embedder=BrokenEmbedder(), analyzers=("routing", "batch"))
+    assert any(
+        w.startswith("Embedding the queries failed: RuntimeError: model file is corrupt") for w in result.warnings
+    )

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from types import SimpleNamespace
-
 import pytest
+from lever_fakes import fake_findings, fake_group, fake_stability
 
 from advisor.optimizer.plan import LeverSaving, ModelShare, Plan, SegmentPlan
 from advisor.recommend import make_recommendations
@@ -28,60 +27,57 @@ def _segment(sid, name, share, moved, gain, batch_gain=0.0):
 
 
 def _plan(**kw):
-    base = dict(
-        status="optimal",
-        solver="HiGHS",
-        quality_target=0.95,
-        quality_is_relative=False,
-        today_quality=0.9,
-        expected_relative_quality=0.95,
-        baseline_cost_per_month_usd=1000.0,
-        monthly_cost_usd=700.0,
-        monthly_savings_usd=300.0,
-        api_cost_per_month_usd=400.0,
-        cache_threshold=0.86,
-        cache_hit_share=0.1,
-        cache_precision=0.98,
-        cache_cost_per_month_usd=20.0,
-        batch_share_of_calls=0.12,
-        reserved_workers=3,
-        on_demand_worker_hours_per_month=100.0,
-        peak_workers=5.0,
-        worker_cost_per_month_usd=300.0,
-        prompt_savings_share=0.0,
-        levers=("cache", "routing", "batch", "capacity"),
-        segments=(
+    base = {
+        "status": "optimal",
+        "solver": "HiGHS",
+        "quality_target": 0.95,
+        "quality_is_relative": False,
+        "today_quality": 0.9,
+        "expected_relative_quality": 0.95,
+        "baseline_cost_per_month_usd": 1000.0,
+        "monthly_cost_usd": 700.0,
+        "monthly_savings_usd": 300.0,
+        "api_cost_per_month_usd": 400.0,
+        "cache_threshold": 0.86,
+        "cache_hit_share": 0.1,
+        "cache_precision": 0.98,
+        "cache_cost_per_month_usd": 20.0,
+        "batch_share_of_calls": 0.12,
+        "reserved_workers": 3,
+        "on_demand_worker_hours_per_month": 100.0,
+        "peak_workers": 5.0,
+        "worker_cost_per_month_usd": 300.0,
+        "prompt_savings_share": 0.0,
+        "levers": ("cache", "routing", "batch", "capacity"),
+        "segments": (
             _segment(0, "order status", 0.23, 1.0, 60.0),
             _segment(1, "refunds", 0.5, 0.4, 30.0, 8.0),
             _segment(2, "tiny", 0.004, 1.0, 10.0),
         ),
-        lever_attribution=(
+        "lever_attribution": (
             LeverSaving("cache", 50.0, 60.0),
             LeverSaving("routing", 150.0, 170.0),
             LeverSaving("batch", 40.0, 45.0),
             LeverSaving("capacity", 60.0, 60.0),
         ),
-    )
+    }
     base.update(kw)
     return Plan(**base)
 
 
 def _findings(verdict="stable"):
     return {
-        "routing": SimpleNamespace(
+        "routing": fake_findings(
+            "routing",
             monthly_savings_usd=200.0,
             savings_interval_usd=(150.0, 250.0),
             confidence="medium",
             prerequisites=("collect 200 labelled shadow answers first",),
-            skipped_reason=None,
         ),
-        "cache": SimpleNamespace(
-            monthly_savings_usd=50.0, savings_interval_usd=(40.0, 60.0), skipped_reason=None, scope="first turns"
-        ),
-        "batch": SimpleNamespace(monthly_savings_usd=40.0, savings_interval_usd=(36.0, 44.0), skipped_reason=None),
-        "capacity": SimpleNamespace(
-            monthly_savings_usd=60.0, skipped_reason=None, stability=SimpleNamespace(verdict=verdict)
-        ),
+        "cache": fake_findings("cache", monthly_savings_usd=50.0, savings_interval_usd=(40.0, 60.0)),
+        "batch": fake_findings("batch", monthly_savings_usd=40.0, savings_interval_usd=(36.0, 44.0)),
+        # No saving of its own: the capacity analyzer has no interval to scale to the plan's.
+        "capacity": fake_findings("capacity", stability=fake_stability(verdict)),
     }
 
 
@@ -106,7 +102,7 @@ def test_routing_split_by_segment_says_what_to_send_where():
 
 def test_interval_is_the_analyzers_scaled_to_the_plans_saving():
     cache = next(r for r in make_recommendations(_plan(), _findings()) if r.lever == "cache")
-    assert cache.title == "Semantic cache at cosine 0.86 on first turns (answers 10% of calls)"
+    assert cache.title == "Semantic cache at cosine 0.86 on cacheable calls (answers 10% of calls)"
     assert cache.savings_interval_usd == pytest.approx((40.0, 60.0))
     batch = next(r for r in make_recommendations(_plan(), _findings()) if r.lever == "batch")
     assert batch.savings_interval_usd == pytest.approx((36.0, 44.0))
@@ -132,18 +128,16 @@ def test_levers_that_save_nothing_are_not_recommended():
 
 def _batch_findings(**kw):
     groups = [
-        {"task": "nightly_summary", "latency_class": "background", "label": "nightly_summary"},
-        {"task": "analytics", "latency_class": "analytics", "label": "analytics"},
+        fake_group("nightly_summary", "nightly_summary", "background"),
+        fake_group("analytics", "analytics", "analytics"),
     ]
     base = {
         "monthly_savings_usd": 40.0,
         "savings_interval_usd": (36.0, 44.0),
-        "skipped_reason": None,
         "eligible_share_of_calls": 0.12,
-        "added_latency_max_hours": 24.0,
         "eligible_groups": groups,
     }
-    return SimpleNamespace(**{**base, **kw})
+    return fake_findings("batch", **{**base, **kw})
 
 
 def _batch_rec(plan=None, **kw):
@@ -160,7 +154,7 @@ def test_batch_recommendation_names_the_tasks_of_the_eligible_calls_not_a_segmen
 
 
 def test_batch_recommendation_without_tasks_names_the_latency_classes():
-    rec = _batch_rec(eligible_groups=[{"task": None, "latency_class": "background", "label": "background"}])
+    rec = _batch_rec(eligible_groups=[fake_group(None, "background", "background")])
     assert rec.title == "Move the background traffic (12% of calls) to the batch API"
 
 
@@ -179,7 +173,7 @@ def test_batch_recommendation_states_the_analyzers_completion_window():
 
 
 def test_batch_recommendation_with_many_kinds_names_three_and_counts_the_rest():
-    groups = [{"task": t, "label": t} for t in ("a", "b", "c", "d", "e")]
+    groups = [fake_group(t, t) for t in ("a", "b", "c", "d", "e")]
     assert _batch_rec(eligible_groups=groups).title.startswith("Move the a, b, c and 2 more jobs (12% of calls)")
 
 
@@ -238,10 +232,10 @@ def test_every_title_states_the_numbers_its_action_carries():
 def test_summarization_title_says_which_turns_stay_verbatim():
     findings = {
         **_findings(),
-        "prompt": SimpleNamespace(
+        "prompt": fake_findings(
+            "prompt",
             monthly_savings_usd=20.0,
             savings_interval_usd=(15.0, 25.0),
-            skipped_reason=None,
             recommended="history_summarization",
             summarization={"summarize_after_turns": 4},
         ),
@@ -255,10 +249,10 @@ def test_summarization_title_says_which_turns_stay_verbatim():
 def test_prompt_caching_claims_no_quality_change_and_a_low_effort():
     findings = {
         **_findings(),
-        "prompt": SimpleNamespace(
+        "prompt": fake_findings(
+            "prompt",
             monthly_savings_usd=20.0,
             savings_interval_usd=(15.0, 25.0),
-            skipped_reason=None,
             recommended="prompt_caching",
         ),
     }
@@ -285,6 +279,7 @@ def test_recommendation_ids_are_unique_and_hold_no_amounts():
 
 def test_a_measured_zero_width_interval_is_high_confidence_but_a_missing_one_is_low():
     findings = _findings()
+    findings["capacity"].monthly_savings_usd = 60.0
     findings["capacity"].savings_interval_usd = (60.0, 60.0)
     cap = next(r for r in make_recommendations(_plan(), findings) if r.lever == "capacity")
     assert cap.confidence == "high" and not cap.interval_source.startswith("none")

@@ -17,50 +17,25 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING
+
+from advisor.analyzers.context import AnalysisContext, Findings
 
 if TYPE_CHECKING:
-    from advisor.core.config import Config
     from advisor.core.schema import QueryLog
     from advisor.cost.baseline import Baseline
-    from advisor.prices.catalog import PriceCatalog
 
-
-class Findings(Protocol):
-    name: str
-    monthly_savings_usd: float
-    warnings: tuple[str, ...]
-    skipped_reason: str | None
-
-    def to_dict(self) -> dict[str, Any]: ...
-
-
-def _no_progress(stage: str, done: int, total: int) -> None:
-    return None
-
-
-@dataclass(frozen=True)
-class AnalysisContext:
-    """What analyzers get besides the log and baseline: settings, prices, the embedder."""
-
-    config: Config
-    prices: PriceCatalog
-    embedder: Any = None  # advisor.embed.Embedder; None means "load the default lazily"
-    progress: Callable[[str, int, int], None] = _no_progress
-    labels: Any = None  # optional user labels for routing (advisor.analyzers.routing.analyzer reads it)
-    extra: dict[str, Any] = field(default_factory=dict)
-
-    def get_embedder(self):
-        """The injected embedder, or the default sentence-transformers one (loaded on first use)."""
-        if self.embedder is not None:
-            return self.embedder
-        from advisor.embed import default_embedder
-
-        emb = default_embedder(self.config)
-        object.__setattr__(self, "embedder", emb)
-        return emb
-
+__all__ = [
+    "DEFAULT_ORDER",
+    "LEVERS",
+    "MODULES",
+    "REGISTRY",
+    "AnalysisContext",
+    "Analyzer",
+    "Findings",
+    "get_analyzer",
+    "register",
+]
 
 Analyzer = Callable[["QueryLog", "Baseline", AnalysisContext], Findings]
 REGISTRY: dict[str, Analyzer] = {}
@@ -87,11 +62,28 @@ def register(name: str) -> Callable[[Analyzer], Analyzer]:
     return deco
 
 
-def get_analyzer(name: str) -> Analyzer:
-    if name not in REGISTRY and name in MODULES:
-        importlib.import_module(MODULES[name])
-    if name not in REGISTRY:
-        from advisor.core.errors import ConfigError
+def missing_package(name: str) -> str | None:
+    """The third-party package analyzer `name` cannot import, else None (its module imported, so it is registered).
 
+    A missing advisor module is a bug, not an optional dependency: that error propagates."""
+    if name in REGISTRY or name not in MODULES:
+        return None
+    try:
+        importlib.import_module(MODULES[name])
+    except ModuleNotFoundError as exc:
+        if exc.name and exc.name.partition(".")[0] != "advisor":
+            return exc.name
+        raise
+    return None
+
+
+def get_analyzer(name: str) -> Analyzer:
+    """The analyzer registered as `name`, importing its module on first use."""
+    from advisor.core.errors import AdvisorError, ConfigError
+
+    package = missing_package(name)
+    if package is not None:
+        raise AdvisorError(f"The {name} analyzer needs the '{package}' package; install it to run this analyzer.")
+    if name not in REGISTRY:
         raise ConfigError.setting("analyzers", f"a list of known analyzers ({', '.join(DEFAULT_ORDER)})", name)
     return REGISTRY[name]

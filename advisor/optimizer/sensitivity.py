@@ -10,7 +10,26 @@ of stand-alone savings and the total is the overlap between levers.
 
 from __future__ import annotations
 
-from advisor.optimizer.inputs import LEVERS, OptimizerInputs
+from dataclasses import dataclass
+
+from advisor.analyzers import LEVERS
+from advisor.optimizer.inputs import OptimizerInputs
+from advisor.optimizer.solve import solve_cost, solve_costs
+
+
+@dataclass(frozen=True)
+class FrontierPoint:
+    quality_target: float
+    feasible: bool
+    monthly_cost_usd: float | None
+    expected_relative_quality: float | None
+
+
+@dataclass(frozen=True)
+class LeverSaving:
+    lever: str
+    monthly_savings_usd: float  # sequential: with the levers before it applied
+    alone_monthly_savings_usd: float  # this lever only, the others off
 
 
 def _clean(usd: float) -> float:
@@ -18,10 +37,8 @@ def _clean(usd: float) -> float:
     return 0.0 if abs(usd) < 1e-6 else usd
 
 
-def cost_quality_frontier(inputs: OptimizerInputs):
+def cost_quality_frontier(inputs: OptimizerInputs) -> tuple[FrontierPoint, ...]:
     """Optimal monthly cost at each target of the sweep (plus the chosen target)."""
-    from advisor.optimizer.plan import FrontierPoint, solve_costs
-
     targets = sorted(set(inputs.frontier_targets) | {inputs.quality_target})
     return tuple(
         FrontierPoint(
@@ -31,15 +48,13 @@ def cost_quality_frontier(inputs: OptimizerInputs):
     )
 
 
-def attribute_levers(inputs: OptimizerInputs, plan_cost_usd: float):
+def attribute_levers(inputs: OptimizerInputs, plan_cost_usd: float) -> tuple[tuple[LeverSaving, ...], str]:
     """Per-lever savings that add up to baseline - plan cost, and a sentence saying how."""
-    from advisor.optimizer.plan import LeverSaving, solve_cost
-
     baseline = inputs.baseline_cost_per_month_usd
     active = [lv for lv in LEVERS if lv in inputs.levers]
     solved_for: dict[frozenset[str], tuple[float, float] | None] = {}
 
-    def solve(levers: frozenset[str]):
+    def solve(levers: frozenset[str]) -> tuple[float, float] | None:
         # The first lever alone is also the first step: solve each lever set once.
         if levers not in solved_for:
             solved_for[levers] = solve_cost(inputs, levers=levers)

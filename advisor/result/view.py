@@ -8,8 +8,9 @@ and the caller says "not available".
 
 from __future__ import annotations
 
-import math
 from typing import Any
+
+from advisor.core.jsonable import to_jsonable
 
 
 def as_result_dict(result: Any) -> dict[str, Any]:
@@ -26,9 +27,11 @@ def get_path(data: Any, *keys: str | int, default: Any = None) -> Any:
     """data[k1][k2]... or `default` when any step is missing or None."""
     current = data
     for key in keys:
-        if (isinstance(current, dict) and key in current) or (
-            isinstance(current, list) and isinstance(key, int) and -len(current) <= key < len(current)
-        ):
+        if isinstance(current, dict):
+            if key not in current:
+                return default
+            current = current[key]
+        elif isinstance(current, list) and isinstance(key, int) and -len(current) <= key < len(current):
             current = current[key]
         else:
             return default
@@ -52,23 +55,3 @@ def findings(result: dict[str, Any], name: str) -> dict[str, Any] | None:
 
 def stability_verdict(result: dict[str, Any]) -> str | None:
     return get_path(result, "findings", "capacity", "stability", "verdict")
-
-
-def to_jsonable(value: Any) -> Any:
-    """Plain JSON values: numpy scalars/arrays to Python, tuples to lists, NaN/inf to None.
-
-    The pipeline's to_dict() should already be plain; this keeps a stray numpy float or NaN
-    from turning into a string or a crash when a run is stored or a report written.
-    """
-    if isinstance(value, dict):
-        return {str(k): to_jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [to_jsonable(v) for v in value]
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if isinstance(value, (str, int, bool)) or value is None:
-        return value
-    tolist = getattr(value, "tolist", None)  # numpy scalar or array
-    if callable(tolist):
-        return to_jsonable(tolist())
-    return str(value)

@@ -130,13 +130,6 @@ def test_short_log_resamples_conversations_for_the_interval():
     assert f.interval_unit == "conversation"
 
 
-def test_to_dict_is_json_ready():
-    import json
-
-    f = _run(_log(["realtime", "background"] * 5))
-    json.dumps(f.to_dict())
-
-
 @pytest.mark.parametrize(
     "raw, text",
     [
@@ -174,12 +167,6 @@ def test_bad_batch_setting_in_a_config_file_exits_2_with_the_message(tmp_path):
     assert "The 'batch.hours' setting must be a list of UTC hours from 0 to 23. Got 30 instead." in result.output
 
 
-def test_batch_analyzer_is_registered_by_name():
-    from advisor.analyzers import get_analyzer
-
-    assert get_analyzer("batch") is analyze_batch
-
-
 def test_generated_log_batch_share_matches_the_generator_truth():
     from advisor.lab.synthetic import generate_log
 
@@ -187,11 +174,6 @@ def test_generated_log_batch_share_matches_the_generator_truth():
     f = _run(S.QueryLog(frame=sample.frame, sources=("gen",)))
     assert f.eligible_share_of_calls == pytest.approx(sample.truth.batchable_share_of_calls, rel=0.02)
     assert f.eligible_share_of_cost == pytest.approx(sample.truth.batchable_share_of_cost, rel=0.02)
-
-
-def test_interval_is_deterministic_for_a_seed():
-    log = _log(["realtime", "background"] * 20)
-    assert _run(log).savings_interval_usd == _run(log).savings_interval_usd
 
 
 def test_missing_provider_values_fall_back_to_the_model_name():

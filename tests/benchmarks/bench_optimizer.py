@@ -19,7 +19,8 @@ from pathlib import Path
 import numpy as np
 
 from advisor.optimizer.inputs import CacheStep, CapacityInput, ModelOption, OptimizerInputs, SegmentInput
-from advisor.optimizer.plan import build_problem, solve_plan
+from advisor.optimizer.plan import solve_plan
+from advisor.optimizer.program import build_problem
 
 MODELS = ("gpt-4o", "gpt-4o-mini", "claude-haiku-4-5", "gemini-2.0-flash", "mistral-small-latest")
 

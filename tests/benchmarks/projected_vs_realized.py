@@ -62,7 +62,7 @@ def _embed_per_call(embedder, texts: list[str]) -> np.ndarray:
 def realize(result, train, test, truth_test, embedder, catalog, seed: int) -> dict:
     """Replay the plan on the held-back calls; monthly figures scaled by the holdout's span."""
     from advisor.cost.infrastructure import InfrastructureSettings
-    from advisor.optimizer.inputs import OptimizerSettings
+    from advisor.optimizer.settings import OptimizerSettings
 
     plan = result.plan
     routing = result.findings.get("routing")

@@ -9,7 +9,9 @@ import pytest
 
 from advisor.core.errors import InfeasiblePlanError
 from advisor.optimizer.inputs import CacheStep, CapacityInput, ModelOption, OptimizerInputs, SegmentInput
-from advisor.optimizer.plan import build_problem, solve_cost, solve_plan
+from advisor.optimizer.plan import solve_plan
+from advisor.optimizer.program import build_problem
+from advisor.optimizer.solve import solve_cost
 
 
 def _seg(i, name, small_q, *, batch=0.0, hits=(), floor=None, calls=1000.0):
@@ -29,13 +31,13 @@ def _seg(i, name, small_q, *, batch=0.0, hits=(), floor=None, calls=1000.0):
 
 
 def _inputs(**kw):
-    base = dict(
-        segments=(_seg(0, "easy", 0.85), _seg(1, "hard", 0.5)),
-        quality_target=0.95,
-        baseline_cost_per_month_usd=20.0,
-        levers=frozenset({"routing"}),
-        frontier_targets=(0.9, 1.0),
-    )
+    base = {
+        "segments": (_seg(0, "easy", 0.85), _seg(1, "hard", 0.5)),
+        "quality_target": 0.95,
+        "baseline_cost_per_month_usd": 20.0,
+        "levers": frozenset({"routing"}),
+        "frontier_targets": (0.9, 1.0),
+    }
     base.update(kw)
     return OptimizerInputs(**base)
 
@@ -227,7 +229,7 @@ def test_a_log_whose_every_outcome_is_zero_gets_a_plan_not_a_division_by_zero(tm
 
 
 def test_frontier_from_one_model_re_solved_equals_fresh_builds_per_target():
-    from advisor.optimizer.plan import solve_cost, solve_costs
+    from advisor.optimizer.solve import solve_cost, solve_costs
 
     targets = [0.8, 0.9, 0.95, 0.99, 1.0, 1.3]
     for inputs in (_inputs(), _cache_inputs(0.05)):  # an LP and a MIP (the cache threshold is binary)

@@ -6,9 +6,9 @@ import io
 import json
 import re
 from pathlib import Path
-from types import SimpleNamespace
 
 import pytest
+from lever_fakes import fake_findings, fake_group
 from rich.console import Console
 
 from advisor.optimizer.plan import LeverSaving, ModelShare, Plan, SegmentPlan
@@ -63,7 +63,7 @@ def _result_with_real_recommendations() -> dict:
         prompt_savings_share=0.0,
         levers=("cache", "routing", "batch", "capacity"),
         segments=(
-            _segment(0, "card apr and interest rates", 0.23, 1.0, 6000.0, 900.0),
+            _segment(0, "card rates", 0.23, 1.0, 6000.0, 900.0),
             _segment(1, "refunds", 0.5, 0.4, 3000.0, 300.0),
         ),
         lever_attribution=(
@@ -74,29 +74,22 @@ def _result_with_real_recommendations() -> dict:
         ),
     )
     findings = {
-        "routing": SimpleNamespace(
+        "routing": fake_findings(
+            "routing",
             monthly_savings_usd=8500.0,
             savings_interval_usd=(7000.0, 9900.0),
-            skipped_reason=None,
             prerequisites=("collect 200 labelled shadow answers per segment first",),
         ),
-        "cache": SimpleNamespace(
-            monthly_savings_usd=600.0, savings_interval_usd=(450.0, 750.0), skipped_reason=None, scope="first turns"
-        ),
-        "batch": SimpleNamespace(
+        "cache": fake_findings("cache", monthly_savings_usd=600.0, savings_interval_usd=(450.0, 750.0)),
+        "batch": fake_findings(
+            "batch",
             monthly_savings_usd=1300.0,
             savings_interval_usd=(1100.0, 1500.0),
-            skipped_reason=None,
             eligible_share_of_calls=0.12,
-            added_latency_max_hours=24.0,
-            eligible_groups=[
-                {"task": "nightly_summary", "label": "nightly_summary"},
-                {"task": "analytics", "label": "analytics"},
-            ],
+            eligible_groups=[fake_group("nightly_summary", "nightly_summary"), fake_group("analytics", "analytics")],
         ),
-        "capacity": SimpleNamespace(
-            monthly_savings_usd=300.0, skipped_reason=None, term_months=12, stability=SimpleNamespace(verdict="stable")
-        ),
+        # No saving of its own, so no interval: the report's "not estimated" case.
+        "capacity": fake_findings("capacity"),
     }
     result = json.loads((FIXTURES / "result_v1.json").read_text())
     result["recommendations"] = [r.to_dict() for r in make_recommendations(plan, findings)]

@@ -111,7 +111,7 @@ def _p_right_model(ctx: AnalysisContext, s: CacheSettings):
     from advisor.analyzers.cache.labels import label_bins, load_pair_labels
 
     cal = load_calibration(s.calibration_path)
-    labels = ctx.extra.get("cache_pair_labels") or (load_pair_labels(s.pair_labels) if s.pair_labels else None)
+    labels = ctx.cache_pair_labels or (load_pair_labels(s.pair_labels) if s.pair_labels else None)
     if labels is None:
         return cal, "shipped (CLINC150)"
     rec = update_with_labels(cal, labels.cosine, labels.same, seed=ctx.config.seed, bin_edges=label_bins(s.thresholds))

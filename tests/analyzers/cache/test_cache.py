@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from advisor.analyzers import AnalysisContext, get_analyzer
+from advisor.analyzers import AnalysisContext
 from advisor.analyzers.cache.analyzer import analyze_cache
 from advisor.analyzers.cache.settings import CacheSettings, cacheable_mask
 from advisor.core.config import Config
@@ -58,10 +58,6 @@ def run(log, **cache):
     cfg = Config(sections={"cache": {"monthly_cost_usd": 0.0, "embedding_cost_per_mtok_usd": 0.0, **cache}})
     ctx = AnalysisContext(config=cfg, prices=None, embedder=FakeEmbedder())
     return analyze_cache(log, baseline(log.n_calls), ctx)
-
-
-def test_registered_under_cache():
-    assert get_analyzer("cache") is analyze_cache
 
 
 def test_without_query_text_the_analyzer_is_skipped():

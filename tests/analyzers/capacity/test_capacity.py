@@ -192,12 +192,6 @@ def test_bad_capacity_settings_are_config_errors(raw, text):
     assert text in str(exc.value)
 
 
-def test_capacity_analyzer_is_registered_by_name():
-    from advisor.analyzers import get_analyzer
-
-    assert get_analyzer("capacity") is analyze_capacity
-
-
 def test_bad_capacity_setting_in_a_config_file_exits_2_with_the_message(tmp_path):
     import click
     from click.testing import CliRunner

@@ -166,12 +166,6 @@ def test_bad_prompt_settings_are_config_errors(raw, text):
     assert text in str(exc.value)
 
 
-def test_prompt_analyzer_is_registered_by_name():
-    from advisor.analyzers import get_analyzer
-
-    assert get_analyzer("prompt") is analyze_prompt
-
-
 def test_bad_prompt_setting_in_a_config_file_exits_2_with_the_message(tmp_path):
     import click
     from click.testing import CliRunner

@@ -11,7 +11,7 @@ from routing_helpers import (
 )
 from test_routing_model import build_router
 
-from advisor.analyzers import AnalysisContext, get_analyzer
+from advisor.analyzers import AnalysisContext
 from advisor.analyzers.routing.analyzer import analyze_routing
 from advisor.analyzers.routing.labels import load_labels
 from advisor.analyzers.routing.router.model import save_router
@@ -25,10 +25,6 @@ def _ctx(routing=None, target=0.95, labels=None):
     routing = {"learning_curve": False, **(routing or {})}
     cfg = Config(quality_target=target, seed=0, sections={"routing": routing})
     return AnalysisContext(config=cfg, prices=FakeCatalog(), embedder=HashEmbedder(), labels=labels)
-
-
-def test_routing_is_registered_by_name():
-    assert get_analyzer("routing") is analyze_routing
 
 
 def test_shadow_labels_train_a_router_and_give_savings_at_the_quality_target():
