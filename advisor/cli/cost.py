@@ -175,7 +175,8 @@ def cost(
     config = load_config(config_path)
     catalog = load_prices(config, prices_path)
     if scenario_path:
-        from advisor.cost.scenario import cost_scenario, load_scenario
+        from advisor.cost.scenario import cost_scenario
+        from advisor.cost.scenario_file import load_scenario
 
         result = cost_scenario(
             load_scenario(scenario_path, prices=catalog), tokens_priced=tokens.replace("-", " ") if tokens else None
