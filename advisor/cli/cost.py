@@ -160,7 +160,17 @@ def render_baseline(d: dict, console) -> None:
 )
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of tables.")
 def cost(
-    logs, scenario_path, config_path, prices_path, tokens, map_text, skip_bad_rows, sample_fraction, max_rows, as_json
+    *,
+    logs,
+    scenario_path,
+    config_path,
+    prices_path,
+    tokens,
+    map_text,
+    skip_bad_rows,
+    sample_fraction,
+    max_rows,
+    as_json,
 ):
     """Cost of a scenario (--scenario FILE) or the baseline cost of LOGS."""
     from advisor.core.config import load_config

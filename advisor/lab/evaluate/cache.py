@@ -25,6 +25,7 @@ from advisor.analyzers.cache.calibration import load_calibration, update_with_la
 from advisor.analyzers.cache.labels import label_bins, select_pairs
 from advisor.analyzers.cache.replay import replay
 from advisor.analyzers.cache.sweep import DEFAULT_THRESHOLDS, choose_threshold, sweep
+from advisor.core.policy import DEFAULT_FALSE_HIT_BUDGET
 from advisor.embed import normalize_text
 
 
@@ -109,7 +110,7 @@ def evaluate_stream(
     *,
     label_budget: int = 0,
     thresholds=DEFAULT_THRESHOLDS,
-    false_hit_budget: float = 0.02,
+    false_hit_budget: float = DEFAULT_FALSE_HIT_BUDGET,
     seed: int = 0,
     calibration_path=None,
     progress=None,
@@ -131,7 +132,7 @@ def evaluate_matches(
     *,
     label_budget: int = 0,
     thresholds=DEFAULT_THRESHOLDS,
-    false_hit_budget: float = 0.02,
+    false_hit_budget: float = DEFAULT_FALSE_HIT_BUDGET,
     seed: int = 0,
     calibration_path=None,
 ) -> CacheEvaluation:
