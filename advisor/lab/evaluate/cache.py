@@ -139,16 +139,16 @@ def evaluate_matches(
     truth = true_same(m, labels)
     cos = m.match_cosine
     cal = load_calibration(calibration_path)
-    model, name, used = cal, "shipped (CLINC150)", 0
+    recal, name, used = None, "shipped (CLINC150)", 0
     if label_budget > 0:
         shown = reveal_pairs(m, thresholds, label_budget, seed)
         if shown.size:
-            model = update_with_labels(cal, cos[shown], truth[shown], seed=seed, bin_edges=label_bins(thresholds))
+            recal = update_with_labels(cal, cos[shown], truth[shown], seed=seed, bin_edges=label_bins(thresholds))
             name, used = f"shipped (CLINC150) + {shown.size} labelled pairs", int(shown.size)
-    p = np.where(m.same_text, 1.0, model.predict(cos))
+    p = np.where(m.same_text, 1.0, (recal if recal is not None else cal).predict(cos))
     draws = None
-    if used:
-        draws = np.where(m.same_text[None, :], 1.0, model.predict(cos, draws=400))
+    if recal is not None:
+        draws = np.where(m.same_text[None, :], 1.0, recal.predict(cos, draws=400))
     n = cos.size
     est = sweep(
         cos,

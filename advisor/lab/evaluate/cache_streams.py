@@ -45,7 +45,15 @@ def read_qqp_pairs(path: Path) -> list[dict]:
     try:
         with tarfile.open(fileobj=io.BytesIO(raw), mode="r:gz") as tar:
             member = next(m for m in tar.getmembers() if m.name.endswith(".json"))
-            return json.load(tar.extractfile(member))
+            fh = tar.extractfile(member)
+            if fh is None:  # a directory or link named *.json: not the packaging this reads
+                raise InputError.at(
+                    str(path),
+                    expected="a JSON file in the archive",
+                    found=member.name,
+                    fix="Pass GPTCache's QQP archive.",
+                )
+            return json.load(fh)
     except tarfile.ReadError:
         return json.loads(gzip.decompress(raw))
 

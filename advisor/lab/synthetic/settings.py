@@ -42,7 +42,7 @@ class SampleSettings:
             ts = pd.Timestamp(self.start)
         except (ValueError, TypeError):
             ts = None
-        check("start", ts is not None and ts is not pd.NaT, 'an ISO date such as "2026-10-01"')
+        check("start", ts is not None and not pd.isna(ts), 'an ISO date such as "2026-10-01"')
         check("weekly_growth", -0.9 < self.weekly_growth < 10, "a number above -0.9 and below 10")
         check("step_factor", 0 < self.step_factor < 100, "a number above 0 and below 100")
         check("mean_turns", 1 <= self.mean_turns <= self.max_turns, "a number from 1 to max_turns")
