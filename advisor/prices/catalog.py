@@ -11,8 +11,8 @@ is resolved once, and the per-row costs are numpy arithmetic on the group's rate
 from __future__ import annotations
 
 import difflib
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -251,9 +251,6 @@ class PriceCatalog:
     ) -> np.ndarray:
         """Total cost per call in USD (see `call_costs` for the parts)."""
         return self.call_costs(model, provider, input_tokens, output_tokens, cached_input_tokens, batch).total_usd
-
-    def with_overrides(self, extra: Iterable[PriceOverride]) -> PriceCatalog:
-        return replace(self, overrides=self.overrides + tuple(extra), _cache={})
 
 
 def _provider_or_none(provider: str | None) -> str | None:
