@@ -99,6 +99,12 @@ def period_days(text: str, *, file: str, row: int) -> int:
     )
 
 
+def _required_number(value: str | None, *, file: str, row: int, column: str | None) -> float:
+    number = _number(value, file=file, row=row, column=column or "amount_usd", required=True)
+    assert number is not None  # required=True raises on an empty cell
+    return number
+
+
 def _number(value: str | None, *, file: str, row: int, column: str, required: bool) -> float | None:
     if value is None or value.strip() == "":
         if required:
@@ -184,7 +190,7 @@ def _parse_invoice(file: str, reader: csv.DictReader) -> list[InvoiceLine]:
                 period=(record.get("period") or "").strip(),
                 days=period_days(record.get("period") or "", file=file, row=row_no),
                 model=model,
-                amount_usd=_number(record.get(amount_col), file=file, row=row_no, column=amount_col, required=True),
+                amount_usd=_required_number(record.get(amount_col), file=file, row=row_no, column=amount_col),
                 calls=opt["calls"],
                 tokens=tokens,
             )
@@ -224,7 +230,7 @@ def _cause(ratio: float, calls_ratio: float | None, tokens_ratio: float | None) 
     elif tokens_ratio is not None:
         factors["token counts"] = tokens_ratio  # volume and tokens per call together
         factors["price"] = ratio / tokens_ratio
-    else:
+    elif calls_ratio is not None:
         factors["price or token counts"] = ratio / calls_ratio  # dollars per call
     cause = max(factors, key=lambda k: abs(math.log(max(factors[k], 1e-12))))
     detail = ", ".join(f"{k} x{v:.2f}" for k, v in factors.items())
@@ -242,7 +248,7 @@ def reconcile(invoice: list[InvoiceLine], result: dict[str, Any]) -> ReconcileRe
     for item in invoice:
         model = _match_model(item.model, models)
         monthly = None if model is None else model.get("api_cost_per_month_usd")
-        if monthly is None:
+        if model is None or monthly is None:
             lines.append(
                 ReconcileLine(
                     item.period,

@@ -102,8 +102,8 @@ class PriceCatalog:
             return base
         if base is None and (over.input is None or over.output is None):
             return None  # an override of an unknown model must give both list prices
-        i = over.input if over.input is not None else base.input_per_mtok_usd
-        o = over.output if over.output is not None else base.output_per_mtok_usd
+        i = over.input if over.input is not None else _known(base).input_per_mtok_usd
+        o = over.output if over.output is not None else _known(base).output_per_mtok_usd
         if over.cached_input is not None:
             cached = over.cached_input
         elif base is None:
@@ -120,12 +120,12 @@ class PriceCatalog:
         bi = (
             over.batch_input
             if over.batch_input is not None
-            else (base.batch_input_per_mtok_usd if bsrc == "catalog" else i * BATCH_DISCOUNT_DEFAULT)
+            else (_known(base).batch_input_per_mtok_usd if bsrc == "catalog" else i * BATCH_DISCOUNT_DEFAULT)
         )
         bo = (
             over.batch_output
             if over.batch_output is not None
-            else (base.batch_output_per_mtok_usd if bsrc == "catalog" else o * BATCH_DISCOUNT_DEFAULT)
+            else (_known(base).batch_output_per_mtok_usd if bsrc == "catalog" else o * BATCH_DISCOUNT_DEFAULT)
         )
         # A user price replaces the whole schedule: catalog tiers no longer apply.
         return ModelPrice(
@@ -251,6 +251,12 @@ class PriceCatalog:
     ) -> np.ndarray:
         """Total cost per call in USD (see `call_costs` for the parts)."""
         return self.call_costs(model, provider, input_tokens, output_tokens, cached_input_tokens, batch).total_usd
+
+
+def _known(base: ModelPrice | None) -> ModelPrice:
+    """The catalog price an override falls back to; _resolve only asks when there is one."""
+    assert base is not None, "an override without a catalog price gives both list prices"
+    return base
 
 
 def _provider_or_none(provider: str | None) -> str | None:
