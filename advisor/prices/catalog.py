@@ -23,8 +23,8 @@ from advisor.prices.genai import data_date, genai_version, price_from_genai, sna
 from advisor.prices.overrides import PriceOverride, parse_override, read_override_file
 from advisor.prices.types import BATCH_DISCOUNT_DEFAULT, CallCosts, ModelPrice, PriceTier, price_rates
 
-# The values (prices_types) and the genai-prices lookup (prices_genai) live in their own
-# modules; callers keep importing these names from advisor.prices.catalog.
+# The values (advisor.prices.types) and the genai-prices lookup (advisor.prices.genai) live in
+# their own modules; callers keep importing these names from advisor.prices.catalog.
 __all__ = [
     "BATCH_DISCOUNT_DEFAULT",
     "UNKNOWN_PROVIDER",
@@ -38,10 +38,6 @@ __all__ = [
 
 _MTOK = 1_000_000.0
 UNKNOWN_PROVIDER = "unknown"  # advisor.ingest.providers.UNKNOWN
-_data_date = data_date  # the name tests/test_prices.py imports
-
-
-# --------------------------------------------------------------------------- the catalog
 
 
 def unknown_model_error(
