@@ -11,6 +11,8 @@ from pathlib import Path
 
 import click
 
+from advisor.core.policy import MAX_RELATIVE_QUALITY
+
 
 def _progress_callback(console):
     """A (stage, done, total) callback drawing one rich progress bar per stage on stderr."""
@@ -63,14 +65,27 @@ def _config(config_file, quality_target):
     config = load_config(config_file)
     if quality_target is None:
         return config
-    if not 0 < quality_target <= 1.5:
+    if not 0 < quality_target <= MAX_RELATIVE_QUALITY:
         raise ConfigError.setting(
-            "--quality-target", "a number in (0, 1.5], e.g. 0.95 for 95 % of today's quality", quality_target
+            "--quality-target",
+            f"a number in (0, {MAX_RELATIVE_QUALITY:g}], e.g. 0.95 for 95 % of today's quality",
+            quality_target,
         )
     config = dataclasses.replace(config, quality_target=float(quality_target))
     if "quality_target" in config.section("optimizer"):
         config = config.with_section("optimizer", quality_target=float(quality_target))
     return config
+
+
+def _write_reports(result, html_file: Path | None, markdown_file: Path | None, *, show_examples: bool) -> None:
+    if html_file is not None:
+        from advisor.report.html import render_html
+
+        html_file.write_text(render_html(result, show_examples=show_examples), encoding="utf-8")
+    if markdown_file is not None:
+        from advisor.report.markdown import render_markdown
+
+        markdown_file.write_text(render_markdown(result, show_examples=show_examples), encoding="utf-8")
 
 
 @click.command("analyze")
@@ -101,6 +116,7 @@ def _config(config_file, quality_target):
 )
 @click.option("--max-rows", type=int, help="Analyze a conversation sample of at most this many rows.")
 def analyze(
+    *,
     logs,
     as_json,
     config_file,
@@ -166,14 +182,7 @@ def analyze(
 
         run_id = save_run(result)
         err.print(f"Stored as run {run_id}.")
-    if html_file is not None:
-        from advisor.report.html import render_html
-
-        html_file.write_text(render_html(result, show_examples=show_examples), encoding="utf-8")
-    if markdown_file is not None:
-        from advisor.report.markdown import render_markdown
-
-        markdown_file.write_text(render_markdown(result, show_examples=show_examples), encoding="utf-8")
+    _write_reports(result, html_file, markdown_file, show_examples=show_examples)
     if as_json:
         from advisor.result.schema import render_json
 

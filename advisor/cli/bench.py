@@ -64,6 +64,7 @@ def _int_list(name: str, value: str) -> tuple[int, ...]:
 )
 @click.option("--out", "out", default="BENCHMARKS.md", show_default=True, type=click.Path(dir_okay=False))
 def bench(
+    *,
     sizes: str,
     with_1m: bool,
     repeats: int,

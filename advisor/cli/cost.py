@@ -160,7 +160,17 @@ def render_baseline(d: dict, console) -> None:
 )
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of tables.")
 def cost(
-    logs, scenario_path, config_path, prices_path, tokens, map_text, skip_bad_rows, sample_fraction, max_rows, as_json
+    *,
+    logs,
+    scenario_path,
+    config_path,
+    prices_path,
+    tokens,
+    map_text,
+    skip_bad_rows,
+    sample_fraction,
+    max_rows,
+    as_json,
 ):
     """Cost of a scenario (--scenario FILE) or the baseline cost of LOGS."""
     from advisor.core.config import load_config
@@ -175,7 +185,8 @@ def cost(
     config = load_config(config_path)
     catalog = load_prices(config, prices_path)
     if scenario_path:
-        from advisor.cost.scenario import cost_scenario, load_scenario
+        from advisor.cost.scenario import cost_scenario
+        from advisor.cost.scenario_file import load_scenario
 
         result = cost_scenario(
             load_scenario(scenario_path, prices=catalog), tokens_priced=tokens.replace("-", " ") if tokens else None

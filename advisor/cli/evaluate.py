@@ -12,6 +12,8 @@ from pathlib import Path
 
 import click
 
+from advisor.core.policy import DEFAULT_FALSE_HIT_BUDGET
+
 
 @click.group()
 def evaluate() -> None:
@@ -48,49 +50,6 @@ def _progress(console):
     return bars, lambda done, total: bars.update(task, completed=done, total=max(total, 1))
 
 
-def read_stream(path: Path, text_col: str, label_col: str):
-    """A labelled stream CSV -> (texts, labels), with clean errors for missing columns or cells."""
-    import pandas as pd
-
-    from advisor.core.errors import InputError
-
-    try:
-        df = pd.read_csv(path, dtype=str, keep_default_na=False)
-    except FileNotFoundError:
-        raise InputError(f"{path}: stream file not found. Check the path.") from None
-    except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as exc:
-        raise InputError.at(
-            str(path),
-            expected="a CSV file with a header row",
-            found=f"unreadable data ({exc})",
-            fix="Save the stream as UTF-8 CSV.",
-        ) from None
-    for col, opt in ((text_col, "--text-col"), (label_col, "--label-col")):
-        if col not in df.columns:
-            raise InputError.at(
-                str(path),
-                line=1,
-                column=col,
-                expected=f"a column named '{col}'",
-                found=f"columns {list(df.columns)}",
-                fix=f"Name the right column with {opt}.",
-            )
-    empty = df[text_col].str.strip() == ""
-    if empty.any():
-        row = int(empty.to_numpy().argmax()) + 1
-        raise InputError.at(
-            str(path),
-            row=row,
-            column=text_col,
-            expected="query text",
-            found="an empty cell",
-            fix="Remove the row or fill in its text.",
-        )
-    if len(df) < 2:
-        raise InputError.at(str(path), expected="at least two rows", found=f"{len(df)}", fix="Give a longer stream.")
-    return df[text_col].tolist(), df[label_col].tolist()
-
-
 @evaluate.command("cache")
 @click.argument("stream", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--text-col", default="text", show_default=True, help="Column with the query text.")
@@ -107,15 +66,21 @@ def read_stream(path: Path, text_col: str, label_col: str):
     show_default=True,
     help="Reveal this many matched pairs' labels, as a person would label them with `advisor cache label`.",
 )
-@click.option("--false-hit-budget", type=click.FloatRange(0, 1, max_open=True), default=0.02, show_default=True)
+@click.option(
+    "--false-hit-budget",
+    type=click.FloatRange(0, 1, max_open=True),
+    default=DEFAULT_FALSE_HIT_BUDGET,
+    show_default=True,
+)
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--embedding-model", type=click.Path(path_type=Path), help="A sentence-transformers model folder.")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
-def cache(stream, text_col, label_col, label_budget, false_hit_budget, seed, embedding_model, as_json) -> None:
+def cache(*, stream, text_col, label_col, label_budget, false_hit_budget, seed, embedding_model, as_json) -> None:
     """Estimated vs true precision of a semantic cache on a labelled query STREAM (rows in arrival order)."""
     from rich.console import Console
 
     from advisor.lab.evaluate.cache import evaluate_stream
+    from advisor.lab.evaluate.cache_streams import read_stream
 
     texts, labels = read_stream(stream, text_col, label_col)
     embedder = _load_embedder(embedding_model)
@@ -168,7 +133,10 @@ def _render(result) -> None:
     table = Table(title=f"Cache evaluation: {result.n_queries} queries, calibration {result.calibration}")
     for col in ("threshold", "hit rate", "estimated precision", "95 % interval", "true precision"):
         table.add_column(col, justify="right")
-    fmt = lambda x: "n/a" if x is None else f"{x:.3f}"
+
+    def fmt(x):
+        return "n/a" if x is None else f"{x:.3f}"
+
     for t in result.thresholds:
         iv = "n/a" if t.precision_interval is None else f"{t.precision_interval[0]:.3f} - {t.precision_interval[1]:.3f}"
         mark = " *" if result.chosen is not None and t.threshold == result.chosen.threshold else ""

@@ -39,7 +39,7 @@ def _load_embedder():
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @click.pass_context
-def router(ctx: click.Context, labels, text_col, weak_col, strong_col, train_frac, seed, model, as_json) -> None:
+def router(ctx: click.Context, *, labels, text_col, weak_col, strong_col, train_frac, seed, model, as_json) -> None:
     """Measure a router: AUC, APGR, CPT(50 %), CPT(80 %), ECE, and a random router's values."""
     from advisor.lab.evaluate.router import evaluate_shipped, evaluate_split, read_labelled_pairs
 
@@ -72,7 +72,10 @@ def _render(result) -> None:
     table = Table(title=f"Router evaluation ({result.mode}: {result.n_train} train / {result.n_test} measured rows)")
     for column in ("metric", "router", "random router"):
         table.add_column(column, justify="right" if column != "metric" else "left")
-    fmt = lambda x, pct=False: "n/a" if x is None else (f"{100 * x:.1f} %" if pct else f"{x:.3f}")
+
+    def fmt(x, pct=False):
+        return "n/a" if x is None else (f"{100 * x:.1f} %" if pct else f"{x:.3f}")
+
     auc = fmt(m.auc) + (
         "" if result.auc_interval is None else f" [{fmt(result.auc_interval[0])}, {fmt(result.auc_interval[1])}]"
     )

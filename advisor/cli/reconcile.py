@@ -23,7 +23,7 @@ def reconcile(invoice_path: str, run_id: str | None, as_json: bool) -> None:
     from rich.table import Table
     from rich.text import Text
 
-    from advisor.history.reconcile import load_invoice
+    from advisor.history.invoice import load_invoice
     from advisor.history.reconcile import reconcile as run_reconcile
     from advisor.history.store import load_run
 

@@ -149,7 +149,7 @@ def trend_cmd(as_json: bool, html_path: str | None) -> None:
     from advisor.core.fileio import atomic_write
     from advisor.history.store import list_runs
     from advisor.report import render_trend_html
-    from advisor.report.data import cost_trend
+    from advisor.report.trend import cost_trend
 
     trend = cost_trend(list_runs())
     if html_path:

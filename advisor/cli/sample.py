@@ -63,6 +63,7 @@ import click
     help="Truth JSON to write (default: <out name>.truth.json next to the log).",
 )
 def sample(
+    *,
     n_calls: int,
     out: str,
     seed: int,

@@ -77,7 +77,7 @@ def train() -> None:
     help="KMeans centroids of the training embeddings for the domain check.",
 )
 def router(
-    data, out, seed, cache_dir, ood_json, probes, subset, subset_dir, report, no_report, domain_centroids
+    *, data, out, seed, cache_dir, ood_json, probes, subset, subset_dir, report, no_report, domain_centroids
 ) -> None:
     """Train the default router on RouteLLM's MMLU data, measure it on the held-out half."""
     from advisor.core.paths import data_dir, models_dir, package_root

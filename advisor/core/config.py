@@ -43,7 +43,7 @@ class Config:
     def section(self, name: str) -> dict[str, Any]:
         value = self.sections.get(name, {})
         if not isinstance(value, dict):
-            raise ConfigError.setting(name, "a table ([%s])" % name, value, self.source)
+            raise ConfigError.setting(name, f"a table ([{name}])", value, self.source)
         return value
 
     def with_section(self, name: str, **values: Any) -> Config:
@@ -133,7 +133,7 @@ def _check(name: str, value: Any, tp: Any, source: str | None) -> Any:
         if not isinstance(value, dict):
             raise ConfigError.setting(name, "a table", value, source)
         return dict(value)
-    if dataclasses.is_dataclass(tp):
+    if isinstance(tp, type) and dataclasses.is_dataclass(tp):
         if not isinstance(value, dict):
             raise ConfigError.setting(name, "a table", value, source)
         return _build(tp, value, source, prefix=name + ".")

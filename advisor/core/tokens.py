@@ -67,11 +67,12 @@ def _compiled_tokenizer(name: str):
         for suffix in importlib.machinery.EXTENSION_SUFFIXES:
             for folder in folders:
                 path = f"{folder}/_bindings{suffix}"
+                loader = importlib.machinery.ExtensionFileLoader("bpe_openai._bindings", path)
+                spec_at = importlib.util.spec_from_file_location("bpe_openai._bindings", path, loader=loader)
+                if spec_at is None:
+                    continue
                 try:
-                    loader = importlib.machinery.ExtensionFileLoader("bpe_openai._bindings", path)
-                    module = importlib.util.module_from_spec(
-                        importlib.util.spec_from_file_location("bpe_openai._bindings", path, loader=loader)
-                    )
+                    module = importlib.util.module_from_spec(spec_at)
                 except (ImportError, OSError):
                     continue
                 loader.exec_module(module)

@@ -6,182 +6,39 @@ calls up into cost per conversation, per user-month, per business unit, per day 
 
 Scaling to a month is either *observed* (the log's own time span stretched to 30 days) or
 *projected* to a volume the user states in `[projection]` (conversations or calls per day).
-All arithmetic is vectorized over the log's columns; nothing here rounds.
+All arithmetic is vectorized over the log's columns; nothing here rounds. The value types
+live in advisor.cost.baseline_types and are re-exported here.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
-
 import numpy as np
+import pandas as pd
 
 from advisor.core import schema as S
 from advisor.core.config import Config, settings
-from advisor.core.errors import ConfigError, InputError
+from advisor.core.errors import InputError
+from advisor.cost.baseline_types import DAYS_PER_MONTH, Baseline, ConversationCost, ModelCost, ProjectionSettings
+from advisor.cost.breakdowns import billed_and_modelled, by_model_costs, per_business_unit, per_user
 from advisor.cost.infrastructure import (
     HOURS_PER_MONTH,
     Demand,
-    InfrastructureCost,
     InfrastructureSettings,
-    OperationsCost,
     OperationsSettings,
     infrastructure_cost,
     operations_cost,
 )
 from advisor.prices.catalog import PriceCatalog
+from advisor.prices.types import CallCosts
 
-DAYS_PER_MONTH = 30
-BILLED_TOLERANCE = 0.10  # warn when billed and modelled cost differ by more than this share
-SHORT_SPAN_DAYS = 28  # below this, distinct users undercount monthly active users
-
-
-@dataclass(frozen=True)
-class ProjectionSettings:
-    """Section [projection]: scale the log to a stated volume instead of its own span."""
-
-    conversations_per_day: float | None = None
-    calls_per_day: float | None = None
-    business_unit_name: str = "business unit"  # what `business_unit` counts, e.g. "ticket resolved"
-
-    def validate(self) -> None:
-        if self.conversations_per_day is not None and self.calls_per_day is not None:
-            raise ConfigError.setting(
-                "projection.calls_per_day",
-                "left out when conversations_per_day is set (give one volume)",
-                self.calls_per_day,
-            )
-        for name in ("conversations_per_day", "calls_per_day"):
-            v = getattr(self, name)
-            if v is not None and not 0 < v < float("inf"):
-                raise ConfigError.setting(f"projection.{name}", "a finite number > 0", v)
-
-
-@dataclass(frozen=True)
-class ModelCost:
-    model: str
-    provider: str
-    calls: int
-    api_cost_per_month_usd: float
-    api_cost_share: float
-    price_source: str
-    batch_price_source: str
-
-
-@dataclass(frozen=True)
-class ConversationCost:
-    """API cost per conversation over the conversations in the log, plus the all-in mean."""
-
-    n_conversations: int
-    api_mean_usd: float
-    api_p50_usd: float
-    api_p95_usd: float
-    total_mean_usd: float  # API mean + infrastructure and operations per conversation
-
-
-@dataclass(frozen=True)
-class Baseline:
-    """What the logged traffic costs today. Per-call arrays align with `log.frame` rows."""
-
-    per_call_cost_usd: np.ndarray
-    per_call_input_cost_usd: np.ndarray  # all input tokens, cached ones included
-    per_call_cached_input_cost_usd: np.ndarray  # the cached part of per_call_input_cost_usd
-    per_call_output_cost_usd: np.ndarray
-    n_calls: int
-    span_days: float
-    scaling: str  # "observed" | "projected: N conversations/day" | "projected: N calls/day"
-    monthly_factor: float  # dollars observed over the log x monthly_factor = dollars per 30-day month
-    calls_per_month: float
-    conversations_per_month: float | None
-    api_cost_per_month_usd: float
-    input_cost_per_month_usd: float
-    cached_input_cost_per_month_usd: float
-    output_cost_per_month_usd: float
-    infrastructure: InfrastructureCost
-    operations: OperationsCost
-    demand: Demand
-    conversation: ConversationCost | None
-    n_users: int | None
-    api_cost_per_user_month_usd: float | None
-    total_cost_per_user_month_usd: float | None
-    business_unit_name: str
-    business_units_per_month: float | None
-    total_cost_per_business_unit_usd: float | None
-    api_cost_per_business_unit_usd: float | None
-    by_model: tuple[ModelCost, ...]
-    billed_cost_usd: float | None  # sum of the log's cost_usd where present
-    modelled_cost_usd: float | None  # our price of the same rows
-    price_date: str
-    price_source: str
-    warnings: tuple[str, ...] = field(default=())
-    sample_fraction: float = 1.0  # share of the log analysed (advisor.ingest.sampling); 1 = all of it
-
-    @property
-    def infrastructure_cost_per_month_usd(self) -> float:
-        return self.infrastructure.total_cost_per_month_usd
-
-    @property
-    def operations_cost_per_month_usd(self) -> float:
-        return self.operations.total_cost_per_month_usd
-
-    @property
-    def total_cost_per_month_usd(self) -> float:
-        return self.api_cost_per_month_usd + self.infrastructure_cost_per_month_usd + self.operations_cost_per_month_usd
-
-    @property
-    def api_share(self) -> float:
-        total = self.total_cost_per_month_usd
-        return self.api_cost_per_month_usd / total if total > 0 else 0.0
-
-    @property
-    def api_cost_per_day_usd(self) -> float:
-        return self.api_cost_per_month_usd / DAYS_PER_MONTH
-
-    @property
-    def total_cost_per_day_usd(self) -> float:
-        return self.total_cost_per_month_usd / DAYS_PER_MONTH
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready figures (no per-call arrays, no rounding)."""
-        c = self.conversation
-        return {
-            "price_date": self.price_date,
-            "price_source": self.price_source,
-            "n_calls": self.n_calls,
-            "sample_fraction": self.sample_fraction,
-            "span_days": self.span_days,
-            "scaling": self.scaling,
-            "monthly_factor": self.monthly_factor,
-            "calls_per_month": self.calls_per_month,
-            "conversations_per_month": self.conversations_per_month,
-            "api_cost_per_day_usd": self.api_cost_per_day_usd,
-            "total_cost_per_day_usd": self.total_cost_per_day_usd,
-            "api_cost_per_month_usd": self.api_cost_per_month_usd,
-            "input_cost_per_month_usd": self.input_cost_per_month_usd,
-            "cached_input_cost_per_month_usd": self.cached_input_cost_per_month_usd,
-            "output_cost_per_month_usd": self.output_cost_per_month_usd,
-            "infrastructure_cost_per_month_usd": self.infrastructure_cost_per_month_usd,
-            "operations_cost_per_month_usd": self.operations_cost_per_month_usd,
-            "total_cost_per_month_usd": self.total_cost_per_month_usd,
-            "api_share": self.api_share,
-            "infrastructure": self.infrastructure.to_dict(),
-            "operations": self.operations.to_dict(),
-            "demand": {**self.demand.__dict__, "mean_calls_per_hour": self.demand.mean_calls_per_hour},
-            "conversation": None if c is None else dict(c.__dict__),
-            "api_cost_per_conversation_usd": None if c is None else c.api_mean_usd,
-            "total_cost_per_conversation_usd": None if c is None else c.total_mean_usd,
-            "n_users": self.n_users,
-            "api_cost_per_user_month_usd": self.api_cost_per_user_month_usd,
-            "total_cost_per_user_month_usd": self.total_cost_per_user_month_usd,
-            "business_unit_name": self.business_unit_name,
-            "business_units_per_month": self.business_units_per_month,
-            "total_cost_per_business_unit_usd": self.total_cost_per_business_unit_usd,
-            "api_cost_per_business_unit_usd": self.api_cost_per_business_unit_usd,
-            "by_model": [dict(m.__dict__) for m in self.by_model],
-            "billed_cost_usd": self.billed_cost_usd,
-            "modelled_cost_usd": self.modelled_cost_usd,
-            "warnings": list(self.warnings),
-        }
+__all__ = [
+    "DAYS_PER_MONTH",
+    "Baseline",
+    "ConversationCost",
+    "ModelCost",
+    "ProjectionSettings",
+    "compute_baseline",
+]
 
 
 def _int_column(frame, name: str) -> np.ndarray:
@@ -239,7 +96,6 @@ def _peak_to_mean(log: S.QueryLog, infra: InfrastructureSettings, warnings: list
 
 def compute_baseline(log: S.QueryLog, prices: PriceCatalog, config: Config) -> Baseline:
     """Price every call of `log` and roll the costs up (see the module docstring)."""
-    frame = log.frame
     if log.n_calls == 0:
         raise InputError.at(
             ", ".join(log.sources) or "<log>",
@@ -252,118 +108,26 @@ def compute_baseline(log: S.QueryLog, prices: PriceCatalog, config: Config) -> B
     ops_s = settings(config, "operations", OperationsSettings)
     warnings: list[str] = []
 
-    inp = frame[S.INPUT_TOKENS].to_numpy(dtype=np.float64)
-    cached = _int_column(frame, S.CACHED_INPUT_TOKENS)
-    over = cached > inp
-    if over.any():
-        warnings.append(
-            f"{int(over.sum())} calls report more cached than total input tokens; "
-            "their cached tokens were capped at the input tokens."
-        )
-        cached = np.minimum(cached, inp)
-    batch = frame[S.IS_BATCH].fillna(False).to_numpy(dtype=bool) if S.IS_BATCH in frame.columns else False
-    provider = frame[S.PROVIDER] if S.PROVIDER in frame.columns else None
-    costs = prices.call_costs(
-        frame[S.MODEL],
-        provider,
-        inp,
-        frame[S.OUTPUT_TOKENS].to_numpy(dtype=np.float64),
-        cached,
-        batch,
-        locate=_locator(log),
-    )
+    costs = _price_calls(log, prices, warnings)
     per_call = costs.total_usd
-
-    conv_codes = None
-    n_conv = None
-    if log.has(S.CONVERSATION_ID):
-        import pandas as pd
-
-        conv_codes, conv_uniques = pd.factorize(frame[S.CONVERSATION_ID], use_na_sentinel=True)
-        if (conv_codes < 0).any():
-            warnings.append(
-                f"{int((conv_codes < 0).sum())} calls have no conversation_id and are left out of "
-                "cost per conversation."
-            )
-        n_conv = len(conv_uniques)
+    conv_codes, n_conv = _conversation_codes(log, warnings)
     factor, scaling = _monthly_factor(log, proj, n_conv)
     if scaling == "observed" and log.span_days < 1:
         warnings.append(
             f"The log covers only {log.span_days * 24:.1f} hours; monthly figures stretch it "
             f"{factor:,.0f}-fold. State your volume under [projection] for a steadier estimate."
         )
-
     calls_pm = log.n_calls * factor
     conv_pm = n_conv * factor if n_conv else None
-    ratio = _peak_to_mean(log, infra_s, warnings)
-    mean_conv_ph = (conv_pm or 0.0) / HOURS_PER_MONTH
-    demand = Demand(
-        calls_per_month=calls_pm,
-        conversations_per_month=conv_pm or 0.0,
-        peak_calls_per_hour=calls_pm / HOURS_PER_MONTH * ratio,
-        peak_conversations_per_hour=mean_conv_ph * ratio,
-    )
+    demand = _demand(calls_pm, conv_pm, _peak_to_mean(log, infra_s, warnings))
     infra = infrastructure_cost(demand, infra_s)
     ops = operations_cost(demand, ops_s)
     api_pm = float(per_call.sum()) * factor
     fixed_pm = infra.total_cost_per_month_usd + ops.total_cost_per_month_usd
     total_pm = api_pm + fixed_pm
-
-    conversation = None
-    if n_conv:
-        valid = conv_codes >= 0
-        per_conv = np.bincount(conv_codes[valid], weights=per_call[valid], minlength=n_conv)
-        p50, p95 = np.percentile(per_conv, [50, 95])
-        conversation = ConversationCost(
-            n_conversations=n_conv,
-            api_mean_usd=float(per_conv.mean()),
-            api_p50_usd=float(p50),
-            api_p95_usd=float(p95),
-            total_mean_usd=float(per_conv.mean()) + fixed_pm / conv_pm,
-        )
-
-    n_users = None
-    api_pu = total_pu = None
-    if log.has(S.USER_ID):
-        n_users = int(frame[S.USER_ID].nunique())
-        api_pu, total_pu = api_pm / n_users, total_pm / n_users
-        if log.sample_fraction < 1:
-            # A conversation sample holds fewer users, not fewer calls per user: scale the
-            # sample's own cost, not the whole month's, over its users.
-            api_pu, total_pu = api_pu * log.sample_fraction, total_pu * log.sample_fraction
-            warnings.append(
-                "Cost per user-month comes from a sample of conversations; users whose other "
-                "conversations fell outside the sample make it a lower bound."
-            )
-        if log.span_days < SHORT_SPAN_DAYS:
-            warnings.append(
-                f"The log covers {log.span_days:.1f} days, so its {n_users} distinct users undercount "
-                "monthly active users; cost per user-month is an upper bound."
-            )
-
-    units_pm = api_pu_unit = total_pu_unit = None
-    if log.has(S.BUSINESS_UNIT):
-        units_pm = float(frame[S.BUSINESS_UNIT].fillna(0).sum()) * factor
-        if units_pm > 0:
-            api_pu_unit, total_pu_unit = api_pm / units_pm, total_pm / units_pm
-        else:
-            warnings.append(
-                f"No {proj.business_unit_name} was recorded in the log (business_unit sums to 0); "
-                "cost per business unit is not available."
-            )
-
-    billed = modelled = None
-    if log.has(S.COST_USD):
-        has = frame[S.COST_USD].notna().to_numpy()
-        billed = float(frame[S.COST_USD].to_numpy(dtype=np.float64)[has].sum())
-        modelled = float(per_call[has].sum())
-        if modelled > 0 and abs(billed - modelled) / modelled > BILLED_TOLERANCE:
-            warnings.append(
-                f"Billed cost in the log (${billed:,.2f}) differs from advisor's price of the same calls "
-                f"(${modelled:,.2f}) by {abs(billed - modelled) / modelled:.0%}: check the model names, "
-                "cached/batch flags or negotiated prices (add them under [prices])."
-            )
-
+    n_users, api_pu, total_pu = per_user(log, api_pm, total_pm, warnings)
+    units_pm, api_pu_unit, total_pu_unit = per_business_unit(log, factor, api_pm, total_pm, proj, warnings)
+    billed, modelled = billed_and_modelled(log, per_call, warnings)
     return Baseline(
         per_call_cost_usd=per_call,
         per_call_input_cost_usd=costs.input_usd,
@@ -382,7 +146,7 @@ def compute_baseline(log: S.QueryLog, prices: PriceCatalog, config: Config) -> B
         infrastructure=infra,
         operations=ops,
         demand=demand,
-        conversation=conversation,
+        conversation=_conversation_cost(conv_codes, n_conv, per_call, fixed_pm, conv_pm),
         n_users=n_users,
         api_cost_per_user_month_usd=api_pu,
         total_cost_per_user_month_usd=total_pu,
@@ -390,7 +154,7 @@ def compute_baseline(log: S.QueryLog, prices: PriceCatalog, config: Config) -> B
         business_units_per_month=units_pm,
         total_cost_per_business_unit_usd=total_pu_unit,
         api_cost_per_business_unit_usd=api_pu_unit,
-        by_model=_by_model(frame, per_call, factor, api_pm, prices),
+        by_model=by_model_costs(log.frame, per_call, factor, api_pm, prices),
         billed_cost_usd=billed,
         modelled_cost_usd=modelled,
         price_date=prices.price_date,
@@ -400,32 +164,66 @@ def compute_baseline(log: S.QueryLog, prices: PriceCatalog, config: Config) -> B
     )
 
 
-def _by_model(frame, per_call: np.ndarray, factor: float, api_pm: float, prices: PriceCatalog) -> tuple[ModelCost, ...]:
-    import pandas as pd
-
-    keys = [frame[S.MODEL]]
-    if S.PROVIDER in frame.columns:
-        keys.append(frame[S.PROVIDER])
-    grouped = (
-        pd.Series(per_call, index=frame.index)
-        .groupby(keys, sort=True, observed=True, dropna=False)
-        .agg(["size", "sum"])
-    )
-    out = []
-    for key, row in grouped.iterrows():
-        m, p = key if isinstance(key, tuple) else (key, None)
-        p = None if p is None or p != p or p == "" else str(p)  # p != p: NaN
-        mp = prices.price(str(m), p)
-        cost = float(row["sum"]) * factor
-        out.append(
-            ModelCost(
-                model=str(m),
-                provider=mp.provider,
-                calls=int(row["size"]),
-                api_cost_per_month_usd=cost,
-                api_cost_share=cost / api_pm if api_pm > 0 else 0.0,
-                price_source=mp.source,
-                batch_price_source=mp.batch_price_source,
-            )
+def _price_calls(log: S.QueryLog, prices: PriceCatalog, warnings: list[str]) -> CallCosts:
+    """Each call's input, cached-input and output cost (cached tokens capped at the input)."""
+    frame = log.frame
+    inp = frame[S.INPUT_TOKENS].to_numpy(dtype=np.float64)
+    cached = _int_column(frame, S.CACHED_INPUT_TOKENS)
+    over = cached > inp
+    if over.any():
+        warnings.append(
+            f"{int(over.sum())} calls report more cached than total input tokens; "
+            "their cached tokens were capped at the input tokens."
         )
-    return tuple(sorted(out, key=lambda x: (-x.api_cost_per_month_usd, x.model, x.provider)))
+        cached = np.minimum(cached, inp)
+    batch = frame[S.IS_BATCH].fillna(False).to_numpy(dtype=bool) if S.IS_BATCH in frame.columns else False
+    provider = frame[S.PROVIDER] if S.PROVIDER in frame.columns else None
+    return prices.call_costs(
+        frame[S.MODEL],
+        provider,
+        inp,
+        frame[S.OUTPUT_TOKENS].to_numpy(dtype=np.float64),
+        cached,
+        batch,
+        locate=_locator(log),
+    )
+
+
+def _conversation_codes(log: S.QueryLog, warnings: list[str]) -> tuple[np.ndarray | None, int | None]:
+    """Each call's conversation number (-1: none) and the number of conversations."""
+    if not log.has(S.CONVERSATION_ID):
+        return None, None
+    conv_codes, conv_uniques = pd.factorize(log.frame[S.CONVERSATION_ID], use_na_sentinel=True)
+    if (conv_codes < 0).any():
+        warnings.append(
+            f"{int((conv_codes < 0).sum())} calls have no conversation_id and are left out of cost per conversation."
+        )
+    return conv_codes, len(conv_uniques)
+
+
+def _demand(calls_pm: float, conv_pm: float | None, peak_to_mean: float) -> Demand:
+    mean_conv_ph = (conv_pm or 0.0) / HOURS_PER_MONTH
+    return Demand(
+        calls_per_month=calls_pm,
+        conversations_per_month=conv_pm or 0.0,
+        peak_calls_per_hour=calls_pm / HOURS_PER_MONTH * peak_to_mean,
+        peak_conversations_per_hour=mean_conv_ph * peak_to_mean,
+    )
+
+
+def _conversation_cost(
+    conv_codes: np.ndarray | None, n_conv: int | None, per_call: np.ndarray, fixed_pm: float, conv_pm: float | None
+) -> ConversationCost | None:
+    """API cost per conversation (mean, p50, p95) and the all-in mean with fixed costs spread."""
+    if not n_conv or conv_codes is None or conv_pm is None:
+        return None
+    valid = conv_codes >= 0
+    per_conv = np.bincount(conv_codes[valid], weights=per_call[valid], minlength=n_conv)
+    p50, p95 = np.percentile(per_conv, [50, 95])
+    return ConversationCost(
+        n_conversations=n_conv,
+        api_mean_usd=float(per_conv.mean()),
+        api_p50_usd=float(p50),
+        api_p95_usd=float(p95),
+        total_mean_usd=float(per_conv.mean()) + fixed_pm / conv_pm,
+    )

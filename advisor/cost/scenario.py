@@ -4,20 +4,18 @@ A scenario states a volume (conversations per day), a conversation's turn struct
 its stated tokens per conversation, the models to compare, and optionally an infrastructure
 cost per conversation. `cost_scenario` prices it the way the seed article does, and also
 computes the tokens the turn structure implies, so a stated figure can be checked against the
-structure that should produce it. See data/scenarios/seed_customer_service.toml.
+structure that should produce it. See data/scenarios/seed_customer_service.toml; the file
+is read by advisor.cost.scenario_file.load_scenario.
 """
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from advisor.core.config import Config, settings
-from advisor.core.errors import ConfigError, InputError
+from advisor.core.errors import ConfigError
 from advisor.cost.infrastructure import (
     Demand,
     InfrastructureCost,
@@ -202,183 +200,20 @@ class ScenarioResult:
         return d
 
 
-# --------------------------------------------------------------------------- reading
-
-
-def _num(table: dict, key: str, where: str, *, required: bool = False, positive: bool = False) -> float | None:
-    v = table.get(key)
-    if v is None:
-        if required:
-            raise ConfigError.setting(f"{where}.{key}", "a number (it is required)", None)
-        return None
-    if isinstance(v, bool) or not isinstance(v, (int, float)) or v < 0 or (positive and v == 0):
-        raise ConfigError.setting(f"{where}.{key}", "a number > 0" if positive else "a number >= 0", v)
-    return float(v)
-
-
-def _check_keys(table: Any, allowed: tuple[str, ...], where: str, source: str) -> dict:
-    if not isinstance(table, dict):
-        raise ConfigError.setting(where, "a table", table, source)
-    unknown = sorted(set(table) - set(allowed))
-    if unknown:
-        name = f"{where}.{unknown[0]}" if where else unknown[0]
-        raise ConfigError(f"{source}: The '{name}' setting is unknown. Known settings: {', '.join(allowed)}.")
-    return table
-
-
-def load_scenario(path: str | Path, prices=None) -> Scenario:
-    """Read and validate a scenario TOML file. `prices` (a PriceCatalog) resolves models given
-    by catalog name (`model = ..., provider = ...`) instead of by explicit prices."""
-    p = Path(path)
-    src = str(p)
-    try:
-        raw = tomllib.loads(p.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InputError.at(
-            src, expected="a scenario TOML file", found="no such file", fix="Check the path given to --scenario."
-        ) from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise InputError.at(
-            src,
-            expected="valid UTF-8 TOML",
-            found=f"a syntax error ({exc})",
-            fix="Fix the file (see data/scenarios/seed_customer_service.toml).",
-        ) from None
-    try:
-        return _parse(raw, src, prices)
-    except ConfigError as exc:
-        msg = str(exc)
-        raise ConfigError(msg if msg.startswith(src) else f"{src}: {msg}") from None
-
-
-def _parse(raw: dict, src: str, prices) -> Scenario:
-    _check_keys(raw, ("scenario", "infrastructure", "operations"), "", src)
-    sc = (
-        _check_keys(
-            raw.get("scenario"),
-            (
-                "name",
-                "conversations_per_day",
-                "turns_per_conversation",
-                "price_date",
-                "tokens_priced",
-                "turn",
-                "stated",
-                "models",
-            ),
-            "scenario",
-            src,
-        )
-        if "scenario" in raw
-        else None
-    )
-    if sc is None:
-        raise ConfigError.setting("scenario", "a [scenario] table", None, src)
-    convs = _num(sc, "conversations_per_day", "scenario", required=True, positive=True)
-    turns = sc.get("turns_per_conversation")
-    structure = None
-    if "turn" in sc:
-        if isinstance(turns, bool) or not isinstance(turns, int) or turns < 1:
-            raise ConfigError.setting("scenario.turns_per_conversation", "an integer >= 1", turns)
-        t = _check_keys(
-            sc["turn"],
-            (
-                "system_prompt_tokens",
-                "history_first_turn_tokens",
-                "history_last_turn_tokens",
-                "user_message_tokens",
-                "response_tokens",
-            ),
-            "scenario.turn",
-            src,
-        )
-        structure = TurnStructure(
-            turns=turns,
-            **{
-                k: _num(t, k, "scenario.turn", required=True)
-                for k in (
-                    "system_prompt_tokens",
-                    "history_first_turn_tokens",
-                    "history_last_turn_tokens",
-                    "user_message_tokens",
-                    "response_tokens",
-                )
-            },
-        )
-    stated = _check_keys(
-        sc.get("stated", {}),
-        ("input_tokens_per_conversation", "output_tokens_per_conversation", "infrastructure_cost_per_conversation_usd"),
-        "scenario.stated",
-        src,
-    )
-    if structure is None and (
-        "input_tokens_per_conversation" not in stated or "output_tokens_per_conversation" not in stated
-    ):
-        raise ConfigError.setting(
-            "scenario.stated",
-            "input_tokens_per_conversation and output_tokens_per_conversation (or a [scenario.turn] structure)",
-            stated,
-        )
-    models_raw = sc.get("models")
-    if not isinstance(models_raw, dict) or not models_raw:
-        raise ConfigError.setting("scenario.models", "at least one [scenario.models.<name>] table", models_raw)
-    models = []
-    price_date = str(sc.get("price_date", ""))
-    for name, m in models_raw.items():
-        m = _check_keys(
-            m, ("input_per_mtok_usd", "output_per_mtok_usd", "model", "provider"), f"scenario.models.{name}", src
-        )
-        if "model" in m:
-            if prices is None:
-                raise ConfigError.setting(f"scenario.models.{name}.model", "used with a price catalog", m["model"])
-            mp = prices.price(str(m["model"]), m.get("provider"), file=src)
-            models.append(ScenarioModel(name, mp.input_per_mtok_usd, mp.output_per_mtok_usd, mp.source))
-            price_date = price_date or prices.price_date
-        else:
-            where = f"scenario.models.{name}"
-            models.append(
-                ScenarioModel(
-                    name,
-                    _num(m, "input_per_mtok_usd", where, required=True),
-                    _num(m, "output_per_mtok_usd", where, required=True),
-                    "scenario file",
-                )
-            )
-    tokens_priced = sc.get("tokens_priced", "stated" if "input_tokens_per_conversation" in stated else "turn structure")
-    if tokens_priced not in ("stated", "turn structure"):
-        raise ConfigError.setting("scenario.tokens_priced", '"stated" or "turn structure"', tokens_priced)
-    if tokens_priced == "stated" and (
-        "input_tokens_per_conversation" not in stated or "output_tokens_per_conversation" not in stated
-    ):
-        raise ConfigError.setting(
-            "scenario.stated",
-            'input_tokens_per_conversation and output_tokens_per_conversation when tokens_priced = "stated"',
-            stated,
-        )
-    if tokens_priced == "turn structure" and structure is None:
-        raise ConfigError.setting(
-            "scenario.tokens_priced", '"stated" when there is no [scenario.turn] table', tokens_priced
-        )
-    cfg = Config(sections={k: raw.get(k, {}) for k in ("infrastructure", "operations")}, source=src)
-    return Scenario(
-        name=str(sc.get("name", Path(src).stem)),
-        source=src,
-        conversations_per_day=convs,
-        structure=structure,
-        stated_input_tokens_per_conversation=_num(stated, "input_tokens_per_conversation", "scenario.stated"),
-        stated_output_tokens_per_conversation=_num(stated, "output_tokens_per_conversation", "scenario.stated"),
-        stated_infrastructure_cost_per_conversation_usd=_num(
-            stated, "infrastructure_cost_per_conversation_usd", "scenario.stated"
-        ),
-        models=tuple(models),
-        price_date=price_date or "not stated",
-        infrastructure=settings(cfg, "infrastructure", InfrastructureSettings),
-        operations=settings(cfg, "operations", OperationsSettings),
-        tokens_priced=tokens_priced,
-    )
-
-
 # --------------------------------------------------------------------------- pricing
+
+
+def _priced_tokens(sc: Scenario, implied: ConversationTokens | None, use: str) -> tuple[float, float]:
+    """Input and output tokens per conversation: as stated, or as the turn structure implies."""
+    if use == "stated":
+        if sc.stated_input_tokens_per_conversation is None or sc.stated_output_tokens_per_conversation is None:
+            raise ConfigError.setting(
+                "scenario.stated", "input_tokens_per_conversation and output_tokens_per_conversation", None, sc.source
+            )
+        return sc.stated_input_tokens_per_conversation, sc.stated_output_tokens_per_conversation
+    if implied is None:
+        raise ConfigError.setting("scenario.tokens_priced", '"stated" when there is no [scenario.turn] table', use)
+    return implied.input_tokens, implied.output_tokens
 
 
 def cost_scenario(scenario: Scenario, tokens_priced: str | None = None) -> ScenarioResult:
@@ -386,10 +221,7 @@ def cost_scenario(scenario: Scenario, tokens_priced: str | None = None) -> Scena
     sc = scenario
     implied = conversation_tokens(sc.structure) if sc.structure is not None else None
     use = tokens_priced or sc.tokens_priced
-    if use == "stated":
-        in_tok, out_tok = sc.stated_input_tokens_per_conversation, sc.stated_output_tokens_per_conversation
-    else:
-        in_tok, out_tok = implied.input_tokens, implied.output_tokens
+    in_tok, out_tok = _priced_tokens(sc, implied, use)
     in_day, out_day = in_tok * sc.conversations_per_day, out_tok * sc.conversations_per_day
     by_model = tuple(
         ScenarioModelCost(

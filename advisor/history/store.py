@@ -112,7 +112,9 @@ def save_run(result: Any, *, path: str | os.PathLike | None = None, created_utc:
         except BaseException:
             db.execute("ROLLBACK")
             raise
-        return int(cursor.lastrowid)
+        run_id = cursor.lastrowid
+        assert run_id is not None  # set by every successful INSERT
+        return run_id
     finally:
         db.close()
 

@@ -22,13 +22,13 @@ from advisor.core.errors import InputError
 from advisor.ingest.readers import (
     SKIP_FIX,
     RawTable,
-    _no_rows,
-    _not_utf8,
-    _rename_for,
-    _short,
-    _text,
+    id_text,
     is_blank,
+    no_rows_error,
+    not_utf8_error,
+    one_line,
     read_bytes,
+    rename_for,
 )
 
 
@@ -99,7 +99,7 @@ def iter_objects(
         except _DuplicateKey as exc:
             problem, found = "duplicated key", f"the key {exc.args[0]!r} twice"
         except ValueError as exc:
-            problem, found = "not valid JSON", f"broken JSON ({_short(exc)})"
+            problem, found = "not valid JSON", f"broken JSON ({one_line(exc)})"
         else:
             if not isinstance(obj, dict):
                 problem, found = "not a JSON object", f"a JSON {type(obj).__name__}"
@@ -114,7 +114,7 @@ def iter_objects(
         yield number, obj
     if not found_any:
         raise (
-            _no_rows(file, skipped)
+            no_rows_error(file, skipped)
             if skipped
             else InputError.at(
                 file,
@@ -172,7 +172,7 @@ def read_jsonl(path: Path, mapping: dict[str, str] | None, skip_bad_rows: bool, 
         data.decode("utf-8")
         table = _flatten(pj.read_json(io.BytesIO(data), read_options=pj.ReadOptions(block_size=1 << 24)))
         columns = table.column_names
-        rename, ignored = _rename_for(file, columns, mapping)
+        rename, ignored = rename_for(file, columns, mapping)
         frame = table.select(list(rename)).to_pandas() if rename else pd.DataFrame(index=range(table.num_rows))
         lines = _line_numbers(data)
         if len(lines) != len(frame):
@@ -182,7 +182,7 @@ def read_jsonl(path: Path, mapping: dict[str, str] | None, skip_bad_rows: bool, 
     except (pa.ArrowException, ValueError):
         records, lines, skipped = parse_lines(file, data, skip_bad_rows)
         frame = pd.json_normalize(records)
-        rename, ignored = _rename_for(file, list(frame.columns), mapping)
+        rename, ignored = rename_for(file, list(frame.columns), mapping)
         frame = frame[list(rename)]
     return _typed_table(file, frame, rename, lines, "line", ignored, skipped)
 
@@ -199,7 +199,7 @@ def _typed_table(
     frame = frame.rename(columns=rename)
     for dst in rename.values():
         if dst in schema.STR_COLUMNS and not pd.api.types.is_string_dtype(frame[dst]):
-            frame[dst] = frame[dst].astype(object).where(frame[dst].notna()).map(_text, na_action="ignore")
+            frame[dst] = frame[dst].astype(object).where(frame[dst].notna()).map(id_text, na_action="ignore")
     return RawTable(file, frame.reset_index(drop=True), rows, unit, ignored, dict(skipped))
 
 
@@ -211,7 +211,7 @@ def read_json_array(file: str, data: bytes, mapping: dict[str, str] | None, skip
     try:
         records = json.loads(data.decode("utf-8"))
     except UnicodeDecodeError:
-        raise _not_utf8(file, data) from None
+        raise not_utf8_error(file, data) from None
     except json.JSONDecodeError as exc:
         raise InputError.at(
             file,
@@ -243,7 +243,7 @@ def read_json_array(file: str, data: bytes, mapping: dict[str, str] | None, skip
     rows = np.flatnonzero(keep).astype(np.int64) + 1
     records = [r for r, k in zip(records, keep) if k]
     if not records:
-        raise _no_rows(file, skipped)
+        raise no_rows_error(file, skipped)
     frame = pd.json_normalize(records)
-    rename, ignored = _rename_for(file, list(frame.columns), mapping)
+    rename, ignored = rename_for(file, list(frame.columns), mapping)
     return _typed_table(file, frame[list(rename)], rename, rows, "row", ignored, skipped)

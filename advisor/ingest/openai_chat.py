@@ -39,6 +39,12 @@ def _sides(obj: dict) -> tuple[dict, dict]:
     return req, resp
 
 
+def _dict_at(obj: dict, key: str) -> dict:
+    """obj[key] when it is an object, else an empty one (a missing or malformed part reads as absent)."""
+    value = obj.get(key)
+    return value if isinstance(value, dict) else {}
+
+
 def is_chat_record(obj: dict) -> bool:
     """True for a record in one of the chat-completions layouts."""
     req, resp = _sides(obj)
@@ -97,15 +103,15 @@ def read_openai_chat(path: Path, data: bytes, skip_bad_rows: bool) -> RawTable:
     # keep every system prompt and history alive.
     for number, obj in iter_objects(file, data, skip_bad_rows, skipped, check=_why_not_chat):
         req, resp = _sides(obj)
-        usage = resp.get("usage") if isinstance(resp.get("usage"), dict) else {}
+        usage = _dict_at(resp, "usage")
         details = usage.get("prompt_tokens_details") or usage.get("input_tokens_details") or {}
         messages = req.get("messages") if isinstance(req.get("messages"), list) else None
         query, system, history, prompt = _split_messages(messages) if messages is not None else (None,) * 4
         choices = resp.get("choices") if isinstance(resp.get("choices"), list) else []
         first = choices[0] if choices and isinstance(choices[0], dict) else {}
-        message = first.get("message") if isinstance(first.get("message"), dict) else {}
+        message = _dict_at(first, "message")
         response = _content_text(message.get("content")) if message else None
-        metadata = req.get("metadata") if isinstance(req.get("metadata"), dict) else {}
+        metadata = _dict_at(req, "metadata")
         # Raw values: a malformed count must reach validation and be reported, not be
         # replaced by a count from the text. usage is authoritative; text only fills gaps.
         tokens_in = usage.get("prompt_tokens", usage.get("input_tokens"))

@@ -1,17 +1,14 @@
-"""Files -> raw tables with schema column names: file listing, bytes, CSV and Parquet.
+"""Paths -> files and bytes, and what every reader shares: the RawTable it returns, column
+renaming, and the one-line errors for undecodable or empty files.
 
-CSV goes through pandas' C parser, Parquet through pyarrow (only the mapped columns are
-read); both may be gzip-compressed. JSONL lives in jsonl.py, the OpenAI chat layout in
-openai_chat.py. Every table carries the 1-based row (CSV/Parquet) or line (JSONL) of each
-record so that later errors can point at it.
+The readers themselves: csv_table.py (CSV/TSV), parquet.py, jsonl.py, openai_chat.py. Every
+table carries the 1-based row (CSV/Parquet) or line (JSONL) of each record so that later
+errors can point at it.
 """
 
 from __future__ import annotations
 
-import csv
 import gzip
-import io
-import re
 import zlib
 from collections import Counter
 from dataclasses import dataclass, field
@@ -101,7 +98,7 @@ def read_bytes(path: Path) -> bytes:
             raise InputError.at(
                 str(path),
                 expected="a complete gzip file",
-                found=f"a damaged one ({_short(exc)})",
+                found=f"a damaged one ({one_line(exc)})",
                 fix="Re-export or re-compress the file.",
             ) from None
     if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
@@ -132,7 +129,7 @@ def _decode_error_line(data: bytes) -> tuple[int, str]:
     return 1, "?"
 
 
-def _not_utf8(file: str, data: bytes) -> InputError:
+def not_utf8_error(file: str, data: bytes) -> InputError:
     line, found = _decode_error_line(data)
     return InputError.at(
         file,
@@ -143,9 +140,7 @@ def _not_utf8(file: str, data: bytes) -> InputError:
     )
 
 
-def _rename_for(
-    file: str, columns: list[str], mapping: dict[str, str] | None
-) -> tuple[dict[str, str], tuple[str, ...]]:
+def rename_for(file: str, columns: list[str], mapping: dict[str, str] | None) -> tuple[dict[str, str], tuple[str, ...]]:
     try:
         rename = resolve_columns(columns, mapping)
     except KeyError as exc:
@@ -177,12 +172,12 @@ def _names(columns: list[str], limit: int = 12) -> str:
     return shown + (f", ... ({len(columns)} in all)" if len(columns) > limit else "") if columns else "none"
 
 
-def _str_dtypes(rename: dict[str, str]) -> dict[str, type]:
+def str_dtypes(rename: dict[str, str]) -> dict[str, type]:
     # Text columns stay text even when they look numeric (ids like 00123 keep their zeros).
     return {src: str for src, dst in rename.items() if dst in schema.STR_COLUMNS}
 
 
-def _no_rows(file: str, skipped: Counter[str] | None = None) -> InputError:
+def no_rows_error(file: str, skipped: Counter[str] | None = None) -> InputError:
     if skipped:
         reasons = ", ".join(f"{r} ({k})" for r, k in skipped.most_common())
         return InputError.at(
@@ -199,190 +194,13 @@ def _no_rows(file: str, skipped: Counter[str] | None = None) -> InputError:
     )
 
 
-# --------------------------------------------------------------------------------------- CSV
-
-_LINE_IN_MSG = re.compile(r"line (\d+)")
-_SAW_IN_MSG = re.compile(r"saw (\d+)")
-
-
-def read_csv(path: Path, mapping: dict[str, str] | None, skip_bad_rows: bool, sep: str = ",") -> RawTable:
-    file = str(path)
-    data = read_bytes(path)
-    if is_blank(data):
-        raise InputError.at(
-            file, expected="a header line and data rows", found="an empty file", fix="Check that the export finished."
-        )
-    first = data.split(b"\n", 1)[0].rstrip(b"\r")
-    try:
-        header = next(csv.reader([first.decode("utf-8")], delimiter=sep))
-    except UnicodeDecodeError:
-        raise _not_utf8(file, data) from None
-    except (csv.Error, StopIteration):
-        header = []
-    header = [h.lstrip() for h in header]  # as skipinitialspace does
-    rename, ignored = _rename_for(file, header, mapping)
-    skipped: Counter[str] = Counter()
-    rows = None
-    # No usecols: with it pandas silently drops extra fields of a malformed line.
-    kwargs = dict(sep=sep, dtype=_str_dtypes(rename), encoding="utf-8", skipinitialspace=True, low_memory=False)
-    try:
-        try:
-            frame = pd.read_csv(io.BytesIO(data), **kwargs)
-        except pd.errors.ParserError as exc:
-            if not skip_bad_rows:
-                m = _LINE_IN_MSG.search(str(exc))
-                saw = _SAW_IN_MSG.search(str(exc))
-                found = f"{saw.group(1)} fields" if saw else _short(str(exc).split("C error: ")[-1]).rstrip(".")
-                raise InputError.at(
-                    file,
-                    line=int(m.group(1)) if m else None,
-                    expected=f"{len(header)} fields per line as in the header",
-                    found=found,
-                    fix=SKIP_FIX,
-                ) from None
-            frame, rows, skipped = _read_csv_skipping(data, header, sep)
-    except InputError:
-        raise
-    except UnicodeDecodeError:
-        raise _not_utf8(file, data) from None
-    except pd.errors.EmptyDataError:
-        raise InputError.at(
-            file, expected="a header line and data rows", found="no columns", fix="Check that the export finished."
-        ) from None
-    except (pd.errors.ParserError, csv.Error) as exc:
-        raise InputError.at(file, expected="well-formed CSV", found=_short(exc).rstrip("."), fix=SKIP_FIX) from None
-    except ValueError as exc:  # e.g. a header pandas cannot use
-        raise InputError.at(
-            file,
-            expected="a CSV header naming the columns",
-            found=_short(exc).rstrip("."),
-            fix="Check the header line.",
-        ) from None
-    if not isinstance(frame.index, pd.RangeIndex):
-        # pandas silently turns the first field into an index when every line has more
-        # fields than the header; that shifts every column by one.
-        n_fields = len(header) + frame.index.nlevels
-        raise InputError.at(
-            file,
-            line=2,
-            expected=f"{len(header)} fields per line as in the header",
-            found=f"{n_fields} fields on every line",
-            fix="Fix the header or the delimiter.",
-        )
-    if rows is None:
-        rows = np.arange(1, len(frame) + 1, dtype=np.int64)
-    cut = _cut_off_fields(data, len(header), sep)
-    if cut is not None and len(frame):
-        # pandas fills a short last line with empty values; when the file also lacks its
-        # final newline the line was most likely cut mid-value (123 read as 12).
-        if not skip_bad_rows:
-            raise InputError.at(
-                file,
-                row=int(rows[-1]),
-                expected=f"{len(header)} fields per line as in the header",
-                found=f"{cut} fields in the last line, which has no line end (the file looks cut off)",
-                fix=SKIP_FIX,
-            )
-        frame, rows = frame.iloc[:-1], rows[:-1]
-        skipped["cut-off last line"] += 1
-    if len(frame) == 0:
-        raise _no_rows(file, skipped)
-    frame = frame[[c for c in frame.columns if c in rename]].rename(columns=rename).reset_index(drop=True)
-    return RawTable(file, frame, rows, "row", ignored, dict(skipped))
-
-
-def _cut_off_fields(data: bytes, n_header: int, sep: str) -> int | None:
-    """Field count of a last line that has no line end and too few fields, else None."""
-    if data.endswith(b"\n"):
-        return None
-    last = data.rsplit(b"\n", 1)[-1]
-    try:
-        fields = next(csv.reader([last.decode("utf-8", errors="replace")], delimiter=sep))
-    except (csv.Error, StopIteration):
-        return None
-    return len(fields) if 0 < len(fields) < n_header else None
-
-
-def _read_csv_skipping(data: bytes, header: list[str], sep: str) -> tuple[pd.DataFrame, np.ndarray, Counter[str]]:
-    """Slow path under --skip-bad-rows: the csv module, so skipped lines are counted and the
-    kept rows keep their true numbers (pandas' python engine can do neither)."""
-    reader = csv.reader(io.StringIO(data.decode("utf-8")), delimiter=sep, skipinitialspace=True)
-    next(reader, None)
-    records, rows = [], []
-    skipped: Counter[str] = Counter()
-    number = 0
-    for record in reader:
-        if not record or all(not f.strip() for f in record):
-            continue  # blank line, as pandas skips them
-        number += 1
-        if len(record) > len(header):
-            skipped["wrong number of fields"] += 1
-            continue
-        records.append(record + [""] * (len(header) - len(record)))
-        rows.append(number)
-    frame = pd.DataFrame(records, columns=header, dtype=object).replace("", np.nan)
-    return frame, np.asarray(rows, dtype=np.int64), skipped
-
-
-def _text(value: object) -> str:
+def id_text(value: object) -> str:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value)
 
 
-# --------------------------------------------------------------------------------------- Parquet
-
-
-def read_parquet(path: Path, mapping: dict[str, str] | None) -> RawTable:
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
-    file = str(path)
-    data = read_bytes(path)
-    if len(data) < 64 and not data.strip():
-        raise InputError.at(
-            file, expected="a Parquet file", found="an empty file", fix="Check that the export finished."
-        )
-    try:
-        pf = pq.ParquetFile(io.BytesIO(data))
-        columns = pf.schema_arrow.names
-        rename, ignored = _rename_for(file, columns, mapping)
-        table = pf.read(columns=list(rename)) if rename else pf.read(columns=[])
-    except InputError:
-        raise
-    except (pa.ArrowException, OSError, ValueError) as exc:
-        raise InputError.at(
-            file,
-            expected="a readable Parquet file",
-            found=f"a damaged or different file ({_short(exc)})",
-            fix="Re-export the file, or give it the extension of its real format.",
-        ) from None
-    del data
-    for name in table.column_names:
-        col = table.column(name)
-        if pa.types.is_string(col.type) or pa.types.is_large_string(col.type):
-            try:
-                col.validate(full=True)  # pyarrow does not check UTF-8 on read
-            except pa.ArrowException:
-                raise InputError.at(
-                    file,
-                    column=name,
-                    expected="UTF-8 text",
-                    found="undecodable bytes",
-                    fix="Re-export the file with UTF-8 strings.",
-                ) from None
-    frame = table.to_pandas() if rename else pd.DataFrame(index=range(table.num_rows))
-    if len(frame) == 0:
-        raise _no_rows(file)
-    frame = frame.rename(columns=rename)
-    for dst in frame.columns:
-        if dst in schema.STR_COLUMNS and not pd.api.types.is_string_dtype(frame[dst]):
-            frame[dst] = frame[dst].astype(object).where(frame[dst].notna()).map(_text, na_action="ignore")
-    rows = np.arange(1, len(frame) + 1, dtype=np.int64)
-    return RawTable(file, frame, rows, "row", ignored)
-
-
-def _short(exc: object, limit: int = 160) -> str:
+def one_line(exc: object, limit: int = 160) -> str:
     """An exception's (or a message's) text on one line, cut to a readable length."""
     text = " ".join(str(exc).split()) or type(exc).__name__
     return text if len(text) <= limit else text[: limit - 3] + "..."

@@ -113,7 +113,7 @@ def cast_ints(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def _float_column(frame: pd.DataFrame, col: str, problems: list[Problem]) -> None:
-    values, missing, bad = _numbers(frame[col])
+    values, _missing, bad = _numbers(frame[col])
     problems.append(Problem(f"{col} not a number", col, bad, "a number"))
     with np.errstate(invalid="ignore"):
         problems.append(Problem(f"{col} not finite", col, np.isinf(values), "a finite number"))
@@ -142,17 +142,21 @@ def _bool_column(frame: pd.DataFrame, col: str, problems: list[Problem]) -> None
 # pandas 3's default text dtype keeps NaN for missing values and stores strings in Arrow
 # buffers (no Python object per row); pandas 2's "str" would turn NaN into "nan", so there
 # text stays object.
-_TEXT_DTYPE = "str" if int(pd.__version__.split(".")[0]) >= 3 else object
+_PANDAS_STR = int(pd.__version__.split(".")[0]) >= 3
+
+
+def _as_text(values: pd.Series) -> pd.Series:
+    return values.astype("str") if _PANDAS_STR else values.astype(object)
 
 
 def _str_column(frame: pd.DataFrame, col: str, required: bool, problems: list[Problem]) -> None:
     raw = frame[col]
-    text = raw.astype(_TEXT_DTYPE) if object != _TEXT_DTYPE else raw.astype(object).where(raw.notna())
+    text = raw.astype("str") if _PANDAS_STR else raw.astype(object).where(raw.notna())
     if required:
         stripped = text.astype("string").str.strip()
         missing = (stripped.isna() | (stripped == "")).to_numpy(dtype=bool, na_value=True)
         problems.append(Problem(f"missing {col}", col, missing, "a non-empty value"))
-        text = stripped.astype(_TEXT_DTYPE).where(~missing)
+        text = _as_text(stripped).where(~missing)
     frame[col] = text
 
 

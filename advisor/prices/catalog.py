@@ -11,8 +11,8 @@ is resolved once, and the per-row costs are numpy arithmetic on the group's rate
 from __future__ import annotations
 
 import difflib
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -23,8 +23,8 @@ from advisor.prices.genai import data_date, genai_version, price_from_genai, sna
 from advisor.prices.overrides import PriceOverride, parse_override, read_override_file
 from advisor.prices.types import BATCH_DISCOUNT_DEFAULT, CallCosts, ModelPrice, PriceTier, price_rates
 
-# The values (prices_types) and the genai-prices lookup (prices_genai) live in their own
-# modules; callers keep importing these names from advisor.prices.catalog.
+# The values (advisor.prices.types) and the genai-prices lookup (advisor.prices.genai) live in
+# their own modules; callers keep importing these names from advisor.prices.catalog.
 __all__ = [
     "BATCH_DISCOUNT_DEFAULT",
     "UNKNOWN_PROVIDER",
@@ -38,10 +38,6 @@ __all__ = [
 
 _MTOK = 1_000_000.0
 UNKNOWN_PROVIDER = "unknown"  # advisor.ingest.providers.UNKNOWN
-_data_date = data_date  # the name tests/test_prices.py imports
-
-
-# --------------------------------------------------------------------------- the catalog
 
 
 def unknown_model_error(
@@ -102,8 +98,8 @@ class PriceCatalog:
             return base
         if base is None and (over.input is None or over.output is None):
             return None  # an override of an unknown model must give both list prices
-        i = over.input if over.input is not None else base.input_per_mtok_usd
-        o = over.output if over.output is not None else base.output_per_mtok_usd
+        i = over.input if over.input is not None else _known(base).input_per_mtok_usd
+        o = over.output if over.output is not None else _known(base).output_per_mtok_usd
         if over.cached_input is not None:
             cached = over.cached_input
         elif base is None:
@@ -120,12 +116,12 @@ class PriceCatalog:
         bi = (
             over.batch_input
             if over.batch_input is not None
-            else (base.batch_input_per_mtok_usd if bsrc == "catalog" else i * BATCH_DISCOUNT_DEFAULT)
+            else (_known(base).batch_input_per_mtok_usd if bsrc == "catalog" else i * BATCH_DISCOUNT_DEFAULT)
         )
         bo = (
             over.batch_output
             if over.batch_output is not None
-            else (base.batch_output_per_mtok_usd if bsrc == "catalog" else o * BATCH_DISCOUNT_DEFAULT)
+            else (_known(base).batch_output_per_mtok_usd if bsrc == "catalog" else o * BATCH_DISCOUNT_DEFAULT)
         )
         # A user price replaces the whole schedule: catalog tiers no longer apply.
         return ModelPrice(
@@ -252,8 +248,11 @@ class PriceCatalog:
         """Total cost per call in USD (see `call_costs` for the parts)."""
         return self.call_costs(model, provider, input_tokens, output_tokens, cached_input_tokens, batch).total_usd
 
-    def with_overrides(self, extra: Iterable[PriceOverride]) -> PriceCatalog:
-        return replace(self, overrides=self.overrides + tuple(extra), _cache={})
+
+def _known(base: ModelPrice | None) -> ModelPrice:
+    """The catalog price an override falls back to; _resolve only asks when there is one."""
+    assert base is not None, "an override without a catalog price gives both list prices"
+    return base
 
 
 def _provider_or_none(provider: str | None) -> str | None:

@@ -100,15 +100,17 @@ def price_from_genai(model_ref: str, provider_id: str | None, as_of: datetime, s
     )
 
     def rates(above: int | None) -> tuple[float, float, float, float, float]:
-        pick = _rate if above is None else (lambda v: _tier_rate(v, above))
-        i, o = pick(std.input_mtok), pick(std.output_mtok)
-        cached = pick(std.cache_read_mtok)
-        if has_batch:
-            bi, bo = pick(batch.input_mtok), pick(batch.output_mtok)
-        else:
-            bi, bo = i * BATCH_DISCOUNT_DEFAULT, o * BATCH_DISCOUNT_DEFAULT
+        def pick(value: Any, default: float) -> float:
+            rate = _rate(value) if above is None else _tier_rate(value, above)
+            return default if rate is None else rate
+
+        i, o = pick(std.input_mtok, inp), pick(std.output_mtok, out)  # both known (checked above)
         # No cache-read price: cached tokens are billed as ordinary input.
-        return i, o, (i if cached is None else cached), bi, bo
+        cached = pick(std.cache_read_mtok, i)
+        bi, bo = i * BATCH_DISCOUNT_DEFAULT, o * BATCH_DISCOUNT_DEFAULT
+        if has_batch:
+            bi, bo = pick(batch.input_mtok, bi), pick(batch.output_mtok, bo)
+        return i, o, cached, bi, bo
 
     i, o, c, bi, bo = rates(None)
     tiers = tuple(PriceTier(s, *rates(s)) for s in starts)

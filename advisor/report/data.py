@@ -8,7 +8,7 @@ missing comes back with `unavailable` set to the reason, and the report says so.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from advisor.result.view import findings, get_path
@@ -123,23 +123,21 @@ def waterfall_chart(result: dict[str, Any]) -> Chart:
     )
 
 
-def _analyzer_findings(
-    result: dict[str, Any], analyzer: str, kind: str, title: str
-) -> tuple[dict | None, Chart | None]:
+def _analyzer_findings(result: dict[str, Any], analyzer: str, kind: str, title: str) -> dict | Chart:
     """The analyzer's findings, or the 'unavailable' chart saying why there are none."""
     found = findings(result, analyzer)
     if found is None:
-        return None, Chart(kind, title, unavailable=f"the {analyzer} analyzer did not run")
+        return Chart(kind, title, unavailable=f"the {analyzer} analyzer did not run")
     if found.get("skipped_reason"):
-        return None, Chart(kind, title, unavailable=f"{analyzer} analysis skipped: {found['skipped_reason']}")
-    return found, None
+        return Chart(kind, title, unavailable=f"{analyzer} analysis skipped: {found['skipped_reason']}")
+    return found
 
 
 def cache_chart(result: dict[str, Any]) -> Chart:
     title = "Semantic cache: hit rate and false-hit band versus similarity threshold"
-    cache, unavailable = _analyzer_findings(result, "cache", "cache", title)
-    if unavailable is not None:
-        return unavailable
+    cache = _analyzer_findings(result, "cache", "cache", title)
+    if isinstance(cache, Chart):
+        return cache
     rows = cache.get("thresholds") or cache.get("sweep") or []
     sweep = [row for row in rows if isinstance(row, dict) and _num(row.get("threshold")) is not None]
     if not sweep:
@@ -156,8 +154,9 @@ def cache_chart(result: dict[str, Any]) -> Chart:
         if false_hit is not None:
             false_hits.append((t, false_hit))
         interval = _pair(row.get("false_hit_rate_interval"))
-        if interval is None and _pair(row.get("precision_interval")) is not None:
-            low_p, high_p = _pair(row.get("precision_interval"))
+        precision_interval = _pair(row.get("precision_interval"))
+        if interval is None and precision_interval is not None:
+            low_p, high_p = precision_interval
             interval = (1.0 - high_p, 1.0 - low_p)
         if interval is not None:
             band.append((t, interval[0], interval[1]))
@@ -186,9 +185,9 @@ def cache_chart(result: dict[str, Any]) -> Chart:
 
 def routing_chart(result: dict[str, Any]) -> Chart:
     title = "Routing: quality versus share of calls routed to a cheaper model"
-    routing, unavailable = _analyzer_findings(result, "routing", "routing", title)
-    if unavailable is not None:
-        return unavailable
+    routing = _analyzer_findings(result, "routing", "routing", title)
+    if isinstance(routing, Chart):
+        return routing
     lines = []
     for cand in routing.get("candidates") or []:
         curve = cand.get("curve") if isinstance(cand, dict) else None
@@ -243,9 +242,9 @@ def frontier_chart(result: dict[str, Any]) -> Chart:
 
 def demand_chart(result: dict[str, Any]) -> Chart:
     title = "Hourly demand and reserved capacity"
-    capacity, unavailable = _analyzer_findings(result, "capacity", "demand", title)
-    if unavailable is not None:
-        return unavailable
+    capacity = _analyzer_findings(result, "capacity", "demand", title)
+    if isinstance(capacity, Chart):
+        return capacity
     rows = [r for r in capacity.get("hourly_demand") or [] if isinstance(r, dict)]
     key = "workers_needed" if any(_num(r.get("workers_needed")) is not None for r in rows) else "calls_per_hour"
     bars = tuple(
@@ -282,47 +281,3 @@ def report_charts(result: dict[str, Any]) -> tuple[Chart, ...]:
         frontier_chart(result),
         demand_chart(result),
     )
-
-
-@dataclass(frozen=True)
-class TrendPoint:
-    run_id: int
-    created_utc: str
-    cost_per_conversation_usd: float | None
-    bar_cells: int = 0  # terminal bar length, scaled to the largest value
-
-
-@dataclass(frozen=True)
-class Trend:
-    points: tuple[TrendPoint, ...]
-    metric: str
-    chart: Chart = field(default_factory=lambda: Chart("trend", "Cost per conversation over runs"))
-
-
-def cost_trend(runs: list[Any], *, bar_width: int = 30) -> Trend:
-    """Cost per conversation over stored runs (RunSummary objects), total cost where known, else API."""
-    use_total = any(getattr(r, "total_cost_per_conversation_usd", None) is not None for r in runs)
-    attr = "total_cost_per_conversation_usd" if use_total else "api_cost_per_conversation_usd"
-    values = [getattr(r, attr, None) for r in runs]
-    top = max((v for v in values if v is not None), default=0.0)
-    points = tuple(
-        TrendPoint(r.id, r.created_utc, v, 0 if v is None or top <= 0 else max(1, round(v / top * bar_width)))
-        for r, v in zip(runs, values)
-    )
-    metric = "total cost per conversation (USD)" if use_total else "API cost per conversation (USD)"
-    line = tuple(
-        (float(p.run_id), float(p.cost_per_conversation_usd)) for p in points if p.cost_per_conversation_usd is not None
-    )
-    chart = (
-        Chart(
-            "trend",
-            "Cost per conversation over runs",
-            x_label="run",
-            y_label=metric,
-            lines=(Line(metric, line),),
-            zero_based=True,
-        )
-        if line
-        else Chart("trend", "Cost per conversation over runs", unavailable="no stored run has conversation costs")
-    )
-    return Trend(points, metric, chart)

@@ -12,8 +12,9 @@ from html import escape
 from typing import Any
 
 from advisor.report.content import Table, build_report
-from advisor.report.data import Chart, Trend, report_charts
+from advisor.report.data import Chart, report_charts
 from advisor.report.svg import render_svg
+from advisor.report.trend import Trend
 from advisor.result.view import as_result_dict
 
 CSP = "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:"

@@ -7,6 +7,8 @@ positions and prints the labels; it does not derive any figure shown to the read
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
+from dataclasses import dataclass
 from html import escape
 
 from advisor.report.data import Chart
@@ -73,71 +75,104 @@ def render_svg(chart: Chart) -> str:
             f'<text x="{LEFT - 6}" y="{py(t) + 4:.1f}" text-anchor="end" class="tick">'
             f"{escape(_fmt(t, chart.percent_y))}</text>"
         )
+    x_of: _XScale | None = None
     if chart.bars:
-        slot = plot_w / len(chart.bars)
-        for i, bar in enumerate(chart.bars):
-            x = LEFT + i * slot + slot * 0.15
-            top, bottom = py(bar.high), py(bar.low)
-            out.append(
-                f'<rect class="bar" x="{x:.1f}" y="{top:.1f}" width="{slot * 0.7:.1f}" '
-                f'height="{max(bottom - top, 1):.1f}" fill="{ROLE_COLORS.get(bar.role, COLORS[0])}">'
-                f"<title>{escape(bar.label)}: {escape(bar.value_label or _fmt(bar.high, chart.percent_y))}</title></rect>"
-            )
-            if len(chart.bars) <= 12:
-                out.append(
-                    f'<text x="{x + slot * 0.35:.1f}" y="{HEIGHT - BOTTOM + 16}" text-anchor="middle" class="tick">'
-                    f"{escape(bar.label)}</text>"
-                )
-                if bar.value_label:
-                    out.append(
-                        f'<text x="{x + slot * 0.35:.1f}" y="{top - 4:.1f}" text-anchor="middle" class="value">'
-                        f"{escape(bar.value_label)}</text>"
-                    )
-            elif i % 3 == 0:
-                out.append(
-                    f'<text x="{x + slot * 0.35:.1f}" y="{HEIGHT - BOTTOM + 16}" text-anchor="middle" class="tick">'
-                    f"{escape(bar.label)}</text>"
-                )
-        x_of = None
+        out += _bars(chart, py, plot_w)
     else:
-        xs = [x for line in chart.lines for x, _ in line.points] + [
-            x for band in chart.bands for x, _, _ in band.points
-        ]
-        xs += [r.value for r in chart.rules if r.axis == "x"]
-        x_low, x_high = min(xs), max(xs)
-        if x_high == x_low:
-            x_low, x_high = x_low - 0.5, x_high + 0.5
+        x_of = _x_scale(chart, plot_w)
+        out += _series(chart, py, x_of)
+    out += _rules(chart, py, x_of, plot_h)
+    out += _axes(chart, plot_w, plot_h)
+    out.append("</svg>")
+    return "".join(out)
 
-        def x_of(v: float) -> float:
-            return LEFT + (v - x_low) / (x_high - x_low) * plot_w
 
-        for t in _ticks(x_low, x_high):
-            if x_low - 1e-9 <= t <= x_high + 1e-9:
-                out.append(
-                    f'<text x="{x_of(t):.1f}" y="{HEIGHT - BOTTOM + 16}" text-anchor="middle" class="tick">'
-                    f"{escape(_fmt(t, chart.percent_x))}</text>"
-                )
-        for band in chart.bands:
-            upper = " ".join(f"{x_of(x):.1f},{py(hi):.1f}" for x, _, hi in band.points)
-            lower = " ".join(f"{x_of(x):.1f},{py(lo):.1f}" for x, lo, _ in reversed(band.points))
+def _bars(chart: Chart, py: Callable[[float], float], plot_w: float) -> list[str]:
+    out = []
+    slot = plot_w / len(chart.bars)
+    for i, bar in enumerate(chart.bars):
+        x = LEFT + i * slot + slot * 0.15
+        top, bottom = py(bar.high), py(bar.low)
+        out.append(
+            f'<rect class="bar" x="{x:.1f}" y="{top:.1f}" width="{slot * 0.7:.1f}" '
+            f'height="{max(bottom - top, 1):.1f}" fill="{ROLE_COLORS.get(bar.role, COLORS[0])}">'
+            f"<title>{escape(bar.label)}: {escape(bar.value_label or _fmt(bar.high, chart.percent_y))}</title></rect>"
+        )
+        if len(chart.bars) <= 12:
             out.append(
-                f'<polygon class="band" points="{upper} {lower}" fill="{COLORS[1]}" fill-opacity="0.15">'
-                f"<title>{escape(band.name)}</title></polygon>"
+                f'<text x="{x + slot * 0.35:.1f}" y="{HEIGHT - BOTTOM + 16}" text-anchor="middle" class="tick">'
+                f"{escape(bar.label)}</text>"
             )
-        for i, line in enumerate(chart.lines):
-            color = COLORS[i % len(COLORS)]
-            pts = " ".join(f"{x_of(x):.1f},{py(y):.1f}" for x, y in line.points)
-            out.append(f'<polyline class="series" points="{pts}" fill="none" stroke="{color}" stroke-width="2"/>')
-            for x, y in line.points:
+            if bar.value_label:
                 out.append(
-                    f'<circle cx="{x_of(x):.1f}" cy="{py(y):.1f}" r="2.5" fill="{color}">'
-                    f"<title>{escape(line.name)}: {escape(_fmt(x, chart.percent_x))}, "
-                    f"{escape(_fmt(y, chart.percent_y))}</title></circle>"
+                    f'<text x="{x + slot * 0.35:.1f}" y="{top - 4:.1f}" text-anchor="middle" class="value">'
+                    f"{escape(bar.value_label)}</text>"
                 )
+        elif i % 3 == 0:
             out.append(
-                f'<text x="{LEFT + 8 + 160 * i}" y="{TOP - 14}" class="legend" fill="{color}">'
-                f"\u25a0 {escape(line.name)}</text>"
+                f'<text x="{x + slot * 0.35:.1f}" y="{HEIGHT - BOTTOM + 16}" text-anchor="middle" class="tick">'
+                f"{escape(bar.label)}</text>"
             )
+    return out
+
+
+@dataclass(frozen=True)
+class _XScale:
+    """Data x -> pixel x over [low, high]."""
+
+    low: float
+    high: float
+    plot_w: float
+
+    def __call__(self, v: float) -> float:
+        return LEFT + (v - self.low) / (self.high - self.low) * self.plot_w
+
+
+def _x_scale(chart: Chart, plot_w: float) -> _XScale:
+    """The x range of every line, band and vertical rule (a single x gets a unit-wide axis)."""
+    xs = [x for line in chart.lines for x, _ in line.points] + [x for band in chart.bands for x, _, _ in band.points]
+    xs += [r.value for r in chart.rules if r.axis == "x"]
+    x_low, x_high = min(xs), max(xs)
+    if x_high == x_low:
+        x_low, x_high = x_low - 0.5, x_high + 0.5
+    return _XScale(x_low, x_high, plot_w)
+
+
+def _series(chart: Chart, py: Callable[[float], float], x_of: _XScale) -> list[str]:
+    out = []
+    x_low, x_high = x_of.low, x_of.high
+    for t in _ticks(x_low, x_high):
+        if x_low - 1e-9 <= t <= x_high + 1e-9:
+            out.append(
+                f'<text x="{x_of(t):.1f}" y="{HEIGHT - BOTTOM + 16}" text-anchor="middle" class="tick">'
+                f"{escape(_fmt(t, chart.percent_x))}</text>"
+            )
+    for band in chart.bands:
+        upper = " ".join(f"{x_of(x):.1f},{py(hi):.1f}" for x, _, hi in band.points)
+        lower = " ".join(f"{x_of(x):.1f},{py(lo):.1f}" for x, lo, _ in reversed(band.points))
+        out.append(
+            f'<polygon class="band" points="{upper} {lower}" fill="{COLORS[1]}" fill-opacity="0.15">'
+            f"<title>{escape(band.name)}</title></polygon>"
+        )
+    for i, line in enumerate(chart.lines):
+        color = COLORS[i % len(COLORS)]
+        pts = " ".join(f"{x_of(x):.1f},{py(y):.1f}" for x, y in line.points)
+        out.append(f'<polyline class="series" points="{pts}" fill="none" stroke="{color}" stroke-width="2"/>')
+        for x, y in line.points:
+            out.append(
+                f'<circle cx="{x_of(x):.1f}" cy="{py(y):.1f}" r="2.5" fill="{color}">'
+                f"<title>{escape(line.name)}: {escape(_fmt(x, chart.percent_x))}, "
+                f"{escape(_fmt(y, chart.percent_y))}</title></circle>"
+            )
+        out.append(
+            f'<text x="{LEFT + 8 + 160 * i}" y="{TOP - 14}" class="legend" fill="{color}">'
+            f"\u25a0 {escape(line.name)}</text>"
+        )
+    return out
+
+
+def _rules(chart: Chart, py: Callable[[float], float], x_of: _XScale | None, plot_h: float) -> list[str]:
+    out = []
     for rule in chart.rules:
         if rule.axis == "y":
             y = py(rule.value)
@@ -154,17 +189,15 @@ def render_svg(chart: Chart) -> str:
                 f'stroke="#111827" stroke-dasharray="5,4"/>'
                 f'<text x="{x + 4:.1f}" y="{TOP + 12}" class="rule-label">{escape(rule.label)}</text>'
             )
-    out.append(
+    return out
+
+
+def _axes(chart: Chart, plot_w: float, plot_h: float) -> list[str]:
+    return [
         f'<line x1="{LEFT}" x2="{LEFT}" y1="{TOP}" y2="{TOP + plot_h}" stroke="#6b7280"/>'
-        f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{TOP + plot_h}" y2="{TOP + plot_h}" stroke="#6b7280"/>'
-    )
-    out.append(
+        f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{TOP + plot_h}" y2="{TOP + plot_h}" stroke="#6b7280"/>',
         f'<text x="{LEFT + plot_w / 2:.1f}" y="{HEIGHT - 14}" text-anchor="middle" class="axis">'
-        f"{escape(chart.x_label)}</text>"
-    )
-    out.append(
+        f"{escape(chart.x_label)}</text>",
         f'<text x="16" y="{TOP + plot_h / 2:.1f}" text-anchor="middle" class="axis" '
-        f'transform="rotate(-90 16 {TOP + plot_h / 2:.1f})">{escape(chart.y_label)}</text>'
-    )
-    out.append("</svg>")
-    return "".join(out)
+        f'transform="rotate(-90 16 {TOP + plot_h / 2:.1f})">{escape(chart.y_label)}</text>',
+    ]

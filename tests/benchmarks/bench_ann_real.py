@@ -18,7 +18,7 @@ this one uses no perturbation at all:
    EXACT_MAX_ROWS of work, the index above), the index forced (exact_max_rows=0) and the exact
    search forced (exact_max_rows=n). The exact replay is the reference for every row; an
    independent reference (max of v[:i] @ v[i]) for --sample rows checks it.
-4. The same measurements on the synthetic clusters of `advisor bench` (advisor.lab.bench.worker.
+4. The same measurements on the synthetic clusters of `advisor bench` (advisor.lab.bench.ann.
    clustered_vectors) at the same size, and the quantiles of the exact best earlier cosine on
    both, so a reader can see whether the synthetic rows resemble real traffic.
 
@@ -320,7 +320,7 @@ def main(argv=None) -> None:
     if args.embed_only:
         print(f"{len(vectors):,} vectors ready ({w_emb:.0f} s)")
         return
-    from advisor.lab.bench.worker import clustered_vectors
+    from advisor.lab.bench.ann import clustered_vectors
 
     m = len(vectors)
     sizes = sorted({int(x) for x in args.prefixes.split(",") if x != "none" and 1 < int(x) < m} | {m})

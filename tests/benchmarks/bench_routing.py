@@ -48,7 +48,7 @@ def prepare(log_path: str, cache_dir: Path):
     from advisor.core.schema import QUERY
     from advisor.cost.baseline import compute_baseline
     from advisor.ingest import load_log
-    from advisor.lab.train.router import embed_cached
+    from advisor.lab.train.router_data import embed_cached
     from advisor.prices.catalog import load_prices
 
     config = Config(seed=0)

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import sys
-import types
 from pathlib import Path
 
 import numpy as np
@@ -91,14 +89,14 @@ def test_cost_bad_config_setting_exits_2(tmp_path):
 
 
 def _fake_ingest(monkeypatch, frame):
-    """Stand in for advisor.ingest (another stage) with a loader returning a fixed QueryLog."""
-    mod = types.ModuleType("advisor.ingest")
-    mod.load_log = lambda paths, **kw: S.QueryLog(frame=frame, sources=tuple(paths))
-    mapping = types.ModuleType("advisor.ingest.mapping")
-    mapping.parse_mapping = lambda text: dict(p.split("=") for p in text.split(","))
-    mapping.mapping_from_config = lambda config, cli=None: dict(cli or {})
-    monkeypatch.setitem(sys.modules, "advisor.ingest", mod)
-    monkeypatch.setitem(sys.modules, "advisor.ingest.mapping", mapping)
+    """Stand in for the log loader behind `advisor cost LOGS` with one returning a fixed QueryLog.
+
+    Patched where the sampled loader looks it up (a whole-log load is load_log itself), so the
+    real mapping and sampling code runs and nothing depends on which modules were imported first.
+    """
+    monkeypatch.setattr(
+        "advisor.ingest.sampling.load.load_log", lambda paths, **kw: S.QueryLog(frame=frame, sources=tuple(paths))
+    )
 
 
 def _frame(model="small"):

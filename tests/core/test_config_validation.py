@@ -272,7 +272,7 @@ def test_a_bad_price_in_a_toml_override_has_the_fixed_shape(tmp_path, value, sho
 
 
 def test_an_unknown_key_in_a_toml_override_names_the_known_keys(tmp_path):
-    path, read = _prices(tmp_path, "prices.toml", '[prices."acme-1"]\ninput = 1\noutptu = 2\n')
+    _path, read = _prices(tmp_path, "prices.toml", '[prices."acme-1"]\ninput = 1\noutptu = 2\n')
     with pytest.raises(ConfigError) as exc:
         read()
     assert UNKNOWN_SHAPE.match(str(exc.value))
@@ -305,7 +305,7 @@ def test_a_bad_price_in_a_csv_override_names_the_line(tmp_path):
 
 
 def test_a_negative_price_in_a_csv_override_is_rejected(tmp_path):
-    path, read = _prices(tmp_path, "prices.csv", "model,input,output\nacme-1,1,-2\n")
+    _path, read = _prices(tmp_path, "prices.csv", "model,input,output\nacme-1,1,-2\n")
     with pytest.raises(ConfigError, match=r"The 'prices.acme-1.output' setting must be .* Got -2.0 instead\."):
         read()
 

@@ -8,7 +8,8 @@ import pytest
 
 from advisor.core.config import Config
 from advisor.core.errors import ConfigError, InputError
-from advisor.cost.scenario import TurnStructure, conversation_tokens, cost_scenario, load_scenario
+from advisor.cost.scenario import TurnStructure, conversation_tokens, cost_scenario
+from advisor.cost.scenario_file import load_scenario
 from advisor.prices.catalog import load_prices
 
 SEED = Path(__file__).resolve().parents[2] / "data" / "scenarios" / "seed_customer_service.toml"

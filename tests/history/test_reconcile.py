@@ -9,7 +9,8 @@ import pytest
 from click.testing import CliRunner
 
 from advisor.cli.main import cli
-from advisor.history.reconcile import load_invoice, period_days, reconcile
+from advisor.history.invoice import load_invoice, period_days
+from advisor.history.reconcile import reconcile
 from advisor.history.store import save_run
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"

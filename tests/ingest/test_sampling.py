@@ -137,7 +137,7 @@ def test_max_rows_bounds_the_rows_kept_and_equals_the_fraction_sample_at_its_thr
 
 def test_max_rows_across_chunks_is_the_same_sample_as_one_chunk(monkeypatch, small_csv):
     whole = load_sampled_log(small_csv, max_rows=500, seed=2)
-    monkeypatch.setattr("advisor.ingest.sampling.CHUNK_ROWS", 97)
+    monkeypatch.setattr("advisor.ingest.sampling.chunks.CHUNK_ROWS", 97)
     chunked = load_sampled_log(small_csv, max_rows=500, seed=2)
     assert whole.sample_fraction == chunked.sample_fraction
     pd.testing.assert_frame_equal(_key_cols(whole.frame), _key_cols(chunked.frame))

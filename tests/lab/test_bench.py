@@ -8,7 +8,8 @@ from click.testing import CliRunner
 
 from advisor.cli.main import cli
 from advisor.lab.bench import BenchReport, BenchSettings, render_markdown
-from advisor.lab.bench.worker import _stage_table, clustered_vectors
+from advisor.lab.bench.ann import clustered_vectors
+from advisor.lab.bench.worker import _stage_table
 
 
 def test_bench_smoke_run_writes_every_table(tmp_path):

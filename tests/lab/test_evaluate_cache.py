@@ -34,7 +34,7 @@ def fake_embedder(monkeypatch):
 
 def write_stream(tmp_path, rows=STREAM, header="text,label"):
     p = tmp_path / "stream.csv"
-    p.write_text(header + "\n" + "".join(f"{t},{l}\n" for t, l in rows))
+    p.write_text(header + "\n" + "".join(f"{t},{label}\n" for t, label in rows))
     return p
 
 
@@ -57,8 +57,8 @@ def test_json_lists_thresholds_and_the_chosen_one(tmp_path):
 
 def test_estimates_do_not_read_the_labels():
     texts = [t for t, _ in STREAM]
-    a = evaluate_stream(texts, [l for _, l in STREAM], FakeEmbedder())
-    shuffled = list(np.random.default_rng(0).permutation([l for _, l in STREAM]))
+    a = evaluate_stream(texts, [label for _, label in STREAM], FakeEmbedder())
+    shuffled = list(np.random.default_rng(0).permutation([label for _, label in STREAM]))
     b = evaluate_stream(texts, shuffled, FakeEmbedder())
     assert [t.estimated_precision for t in a.thresholds] == [t.estimated_precision for t in b.thresholds]
     assert [t.true_precision for t in a.thresholds] != [t.true_precision for t in b.thresholds]
@@ -125,7 +125,7 @@ def _synthetic_matches(n=4000, seed=0):
 def test_replay_once_then_evaluate_gives_the_same_result_as_evaluate_stream():
     from advisor.lab.evaluate.cache import evaluate_matches, replay_stream
 
-    texts, labels = [t for t, _ in STREAM], [l for _, l in STREAM]
+    texts, labels = [t for t, _ in STREAM], [label for _, label in STREAM]
     a = evaluate_stream(texts, labels, FakeEmbedder(), label_budget=6, seed=2)
     b = evaluate_matches(replay_stream(texts, FakeEmbedder()), labels, label_budget=6, seed=2)
     assert a == b
@@ -178,7 +178,7 @@ def test_cache_table_writes_summary_budget_and_detail_sections(tmp_path, monkeyp
 
     from advisor.lab.evaluate import cache_table
 
-    stream = pd.DataFrame({"text": [t for t, _ in STREAM], "label": [l for _, l in STREAM]})
+    stream = pd.DataFrame({"text": [t for t, _ in STREAM], "label": [label for _, label in STREAM]})
     monkeypatch.setattr(
         cache_table, "clinc_stream", lambda seed, splits=None: stream.sample(frac=1.0, random_state=seed)
     )
@@ -212,7 +212,7 @@ def test_ranking_aucs_score_each_feature_and_the_fitted_ranker():
     from advisor.lab.evaluate.cache import replay_stream
     from advisor.lab.evaluate.cache_ranking import FEATURES, fit_ranker, ranking_aucs
 
-    texts, labels = [t for t, _ in STREAM], [l for _, l in STREAM]
+    texts, labels = [t for t, _ in STREAM], [label for _, label in STREAM]
     m = replay_stream(texts, FakeEmbedder())
     ranker = fit_ranker(texts, m, labels, from_cosine=0.0)
     aucs = ranking_aucs(texts, m, labels, ranker, from_cosine=0.0)

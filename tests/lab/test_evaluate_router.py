@@ -17,7 +17,7 @@ COLS = ["--text-col", "prompt", "--weak-col", "mixtral_correct", "--strong-col",
 
 @pytest.fixture
 def fake_embedder(monkeypatch):
-    monkeypatch.setattr(evaluate_router_cli, "_load_embedder", lambda: HashEmbedder())
+    monkeypatch.setattr(evaluate_router_cli, "_load_embedder", HashEmbedder)
 
 
 def _run(*args):
@@ -106,7 +106,7 @@ def test_default_model_with_embeddings_of_another_size_is_a_clean_error(monkeypa
     class Small(HashEmbedder):
         dim = 16
 
-    monkeypatch.setattr(evaluate_router_cli, "_load_embedder", lambda: Small())
+    monkeypatch.setattr(evaluate_router_cli, "_load_embedder", Small)
     r = _run(str(SAMPLE), *COLS, "--model", "default")
     assert r.exit_code == 2
     assert (

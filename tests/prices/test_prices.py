@@ -13,7 +13,8 @@ from hypothesis import strategies as st
 
 from advisor.core.config import Config
 from advisor.core.errors import ConfigError, InputError
-from advisor.prices.catalog import _data_date, load_prices
+from advisor.prices.catalog import load_prices
+from advisor.prices.genai import data_date as _data_date
 from advisor.prices.overrides import read_override_file
 
 AS_OF = "2026-11-20"

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from advisor.history.store import RunSummary
-from advisor.report.data import cache_chart, cost_trend, demand_chart, report_charts, waterfall_chart
+from advisor.report.data import cache_chart, demand_chart, report_charts, waterfall_chart
+from advisor.report.trend import cost_trend
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 

@@ -155,96 +155,108 @@ def _hit_rows(rates: dict) -> list[str]:
 
 
 def _rest(r: BenchReport, out: list[str]) -> str:
-    s = r.settings
-    g = r.gptcache
-    if g:
+    if r.gptcache:
+        out += _gptcache_section(r.gptcache)
+    if r.onnx:
+        out += _onnx_section(r.onnx)
+    if r.ann:
+        out += _ann_section(r.ann, r.settings.threshold)
+    if r.notes:
+        out += ["## Notes", "", *[f"- {n}" for n in r.notes], ""]
+    return "\n".join(out)
+
+
+def _gptcache_section(g: dict) -> list[str]:
+    out = [
+        "## Cache replay vs GPTCache",
+        "",
+        f"Stream: the first {g['n_calls']:,} cacheable calls (first turns with text) of the "
+        f"{g['log_calls']:,}-call log, the same vectors for both, cosine threshold {g['threshold']}, no TTL, no "
+        "capacity limit. GPTCache: faiss flat L2 store (top-1), in-memory SQLite, "
+        "SearchDistanceEvaluation with similarity_threshold (1 + t) / 2, get then put for every call "
+        "(advisor/lab/bench/gptcache_loop.py).",
+        "",
+    ]
+    if "gptcache_s" in g:
         out += [
-            "## Cache replay vs GPTCache",
+            "| | time (s) | hit rate |",
+            "|---|---:|---:|",
+            f"| advisor replay ({g['advisor_method']}) | {g['advisor_s']:.4f} | {g['advisor_hit_rate']:.4f} |",
+            f"| GPTCache {g['gptcache_version']} | {g['gptcache_s']:.2f} | {g['gptcache_hit_rate']:.4f} |",
             "",
-            f"Stream: the first {g['n_calls']:,} cacheable calls (first turns with text) of the "
-            f"{g['log_calls']:,}-call log, the same vectors for both, cosine threshold {g['threshold']}, no TTL, no "
-            "capacity limit. GPTCache: faiss flat L2 store (top-1), in-memory SQLite, "
-            "SearchDistanceEvaluation with similarity_threshold (1 + t) / 2, get then put for every call "
-            "(advisor/lab/bench/gptcache_loop.py).",
+            f"Speed-up {g['speedup']:,.0f}×; hit decisions agree on {g['agreement']:.2%} of calls (worst repeat).",
             "",
         ]
-        if "gptcache_s" in g:
-            out += [
-                "| | time (s) | hit rate |",
-                "|---|---:|---:|",
-                f"| advisor replay ({g['advisor_method']}) | {g['advisor_s']:.4f} | {g['advisor_hit_rate']:.4f} |",
-                f"| GPTCache {g['gptcache_version']} | {g['gptcache_s']:.2f} | {g['gptcache_hit_rate']:.4f} |",
-                "",
-                f"Speed-up {g['speedup']:,.0f}×; hit decisions agree on {g['agreement']:.2%} of calls (worst repeat).",
-                "",
-            ]
-        else:
-            out += [f"GPTCache not measured: {g.get('gptcache_error')}", ""]
-    o = r.onnx
-    if o:
+    else:
+        out += [f"GPTCache not measured: {g.get('gptcache_error')}", ""]
+    return out
+
+
+def _onnx_section(o: dict) -> list[str]:
+    out = [
+        "## ONNX int8 vs torch fp32",
+        "",
+        f"{o['n_texts']:,} unique cacheable texts of the {o['log_calls']:,}-call log, batch size {o['batch_size']}, "
+        "model load and export excluded. Vector agreement (cosine between the two embeddings of a "
+        f"text): mean {o['vector_cosine_mean']:.4f}, min {o['vector_cosine_min']:.4f}.",
+        "",
+        "| backend | texts/s |",
+        "|---|---:|",
+    ]
+    out += [f"| {k} | {v:,.0f} |" for k, v in o["rates"].items()]
+    out += [
+        "",
+        f"Throughput ratio measured in one process, torch and int8 alternating over rounds "
+        f"(median per-round ratio). Max hit-rate change over thresholds 0.75–0.95 in steps of 0.01 "
+        f"(worst repeat): {', '.join(f'{k} {v:.2f} points' for k, v in o['max_change_points'].items())}.",
+        "",
+        f"Hit rate of the replay ({o['n_calls']:,} cacheable calls, TTL one day) by threshold:",
+        "",
+        "| threshold | torch fp32 | ONNX int8 | change (points) |",
+        "|---:|---:|---:|---:|",
+    ]
+    out += _hit_rows(o["hit_rates"])
+    c = o.get("clinc")
+    if c:
         out += [
-            "## ONNX int8 vs torch fp32",
             "",
-            f"{o['n_texts']:,} unique cacheable texts of the {o['log_calls']:,}-call log, batch size {o['batch_size']}, "
-            "model load and export excluded. Vector agreement (cosine between the two embeddings of a "
-            f"text): mean {o['vector_cosine_mean']:.4f}, min {o['vector_cosine_min']:.4f}.",
-            "",
-            "| backend | texts/s |",
-            "|---|---:|",
-        ]
-        out += [f"| {k} | {v:,.0f} |" for k, v in o["rates"].items()]
-        out += [
-            "",
-            f"Throughput ratio measured in one process, torch and int8 alternating over rounds "
-            f"(median per-round ratio). Max hit-rate change over thresholds 0.75–0.95 in steps of 0.01 "
-            f"(worst repeat): {', '.join(f'{k} {v:.2f} points' for k, v in o['max_change_points'].items())}.",
-            "",
-            f"Hit rate of the replay ({o['n_calls']:,} cacheable calls, TTL one day) by threshold:",
+            f"CLINC150 test + out-of-scope test ({c['n_texts']:,} queries, data/clinc150, seeded shuffle, "
+            f"no TTL); vector agreement mean {c['vector_cosine_mean']:.4f}, min {c['vector_cosine_min']:.4f}:",
             "",
             "| threshold | torch fp32 | ONNX int8 | change (points) |",
             "|---:|---:|---:|---:|",
         ]
-        out += _hit_rows(o["hit_rates"])
-        c = o.get("clinc")
-        if c:
-            out += [
-                "",
-                f"CLINC150 test + out-of-scope test ({c['n_texts']:,} queries, data/clinc150, seeded shuffle, "
-                f"no TTL); vector agreement mean {c['vector_cosine_mean']:.4f}, min {c['vector_cosine_min']:.4f}:",
-                "",
-                "| threshold | torch fp32 | ONNX int8 | change (points) |",
-                "|---:|---:|---:|---:|",
-            ]
-            out += _hit_rows(c["hit_rates"])
-        out.append("")
-    if r.ann:
-        out += [
-            "## Approximate vs exact nearest-earlier search",
-            "",
-            "Synthetic normalized 384-d vectors in clusters of about 5 (paraphrase groups), in arrival order. "
-            "Recall@1: share of sampled rows whose best earlier match the method found (equal cosine); also "
-            "over the rows whose exact best earlier match has cosine ≥ 0.5 (a row with no earlier cluster mate "
-            "has a best match of random noise, ~0.2, that no cache threshold uses); hit agreement at cosine "
-            f"{s.threshold}. Exact reference computed for the sampled rows.",
-            "",
-            "| vectors | method | time (s) | CPU (s) | recall@1 | recall@1, best ≥ 0.5 | rows with best < 0.5 | hit agreement |",
-            "|---:|---|---:|---:|---:|---:|---:|---:|",
-        ]
-        for a in r.ann:
-            for name in ("replay_exact", "replay_ann"):
-                if name in a:
-                    m = a[name]
-                    out.append(
-                        f"| {a['n']:,} | {m['method']} | {m['seconds']:.1f} | {_f(m.get('cpu_seconds'), 1)} "
-                        f"| {m['recall_at_1']:.4f} | {_f(m.get('recall_at_1_best_ge_0_5'), 4)} "
-                        f"| {_f(a.get('share_best_below_0_5'), 3)} | {m['hit_agreement']:.4f} |"
-                    )
-        out += [
-            "",
-            "Real-like vectors (perturbed CLINC150 MiniLM embeddings, 50k–1M): "
-            "`python -m tests.benchmarks.bench_cache` → docs/benchmarks-cache.md.",
-            "",
-        ]
-    if r.notes:
-        out += ["## Notes", "", *[f"- {n}" for n in r.notes], ""]
-    return "\n".join(out)
+        out += _hit_rows(c["hit_rates"])
+    out.append("")
+    return out
+
+
+def _ann_section(ann: list, threshold: float) -> list[str]:
+    out = [
+        "## Approximate vs exact nearest-earlier search",
+        "",
+        "Synthetic normalized 384-d vectors in clusters of about 5 (paraphrase groups), in arrival order. "
+        "Recall@1: share of sampled rows whose best earlier match the method found (equal cosine); also "
+        "over the rows whose exact best earlier match has cosine ≥ 0.5 (a row with no earlier cluster mate "
+        "has a best match of random noise, ~0.2, that no cache threshold uses); hit agreement at cosine "
+        f"{threshold}. Exact reference computed for the sampled rows.",
+        "",
+        "| vectors | method | time (s) | CPU (s) | recall@1 | recall@1, best ≥ 0.5 | rows with best < 0.5 | hit agreement |",
+        "|---:|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for a in ann:
+        for name in ("replay_exact", "replay_ann"):
+            if name in a:
+                m = a[name]
+                out.append(
+                    f"| {a['n']:,} | {m['method']} | {m['seconds']:.1f} | {_f(m.get('cpu_seconds'), 1)} "
+                    f"| {m['recall_at_1']:.4f} | {_f(m.get('recall_at_1_best_ge_0_5'), 4)} "
+                    f"| {_f(a.get('share_best_below_0_5'), 3)} | {m['hit_agreement']:.4f} |"
+                )
+    out += [
+        "",
+        "Real-like vectors (perturbed CLINC150 MiniLM embeddings, 50k–1M): "
+        "`python -m tests.benchmarks.bench_cache` → docs/benchmarks-cache.md.",
+        "",
+    ]
+    return out

@@ -88,6 +88,7 @@ def run_worker(task: dict[str, Any], home: Path) -> dict[str, Any]:
         capture_output=True,
         text=True,
         env=env,
+        check=False,  # a failing task is reported below with the tail of its stderr
     )
     if proc.returncode != 0:
         tail = proc.stderr.strip().splitlines()[-3:]

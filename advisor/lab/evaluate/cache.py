@@ -25,6 +25,7 @@ from advisor.analyzers.cache.calibration import load_calibration, update_with_la
 from advisor.analyzers.cache.labels import label_bins, select_pairs
 from advisor.analyzers.cache.replay import replay
 from advisor.analyzers.cache.sweep import DEFAULT_THRESHOLDS, choose_threshold, sweep
+from advisor.core.policy import DEFAULT_FALSE_HIT_BUDGET
 from advisor.embed import normalize_text
 
 
@@ -109,7 +110,7 @@ def evaluate_stream(
     *,
     label_budget: int = 0,
     thresholds=DEFAULT_THRESHOLDS,
-    false_hit_budget: float = 0.02,
+    false_hit_budget: float = DEFAULT_FALSE_HIT_BUDGET,
     seed: int = 0,
     calibration_path=None,
     progress=None,
@@ -131,23 +132,23 @@ def evaluate_matches(
     *,
     label_budget: int = 0,
     thresholds=DEFAULT_THRESHOLDS,
-    false_hit_budget: float = 0.02,
+    false_hit_budget: float = DEFAULT_FALSE_HIT_BUDGET,
     seed: int = 0,
     calibration_path=None,
 ) -> CacheEvaluation:
     truth = true_same(m, labels)
     cos = m.match_cosine
     cal = load_calibration(calibration_path)
-    model, name, used = cal, "shipped (CLINC150)", 0
+    recal, name, used = None, "shipped (CLINC150)", 0
     if label_budget > 0:
         shown = reveal_pairs(m, thresholds, label_budget, seed)
         if shown.size:
-            model = update_with_labels(cal, cos[shown], truth[shown], seed=seed, bin_edges=label_bins(thresholds))
+            recal = update_with_labels(cal, cos[shown], truth[shown], seed=seed, bin_edges=label_bins(thresholds))
             name, used = f"shipped (CLINC150) + {shown.size} labelled pairs", int(shown.size)
-    p = np.where(m.same_text, 1.0, model.predict(cos))
+    p = np.where(m.same_text, 1.0, (recal if recal is not None else cal).predict(cos))
     draws = None
-    if used:
-        draws = np.where(m.same_text[None, :], 1.0, model.predict(cos, draws=400))
+    if recal is not None:
+        draws = np.where(m.same_text[None, :], 1.0, recal.predict(cos, draws=400))
     n = cos.size
     est = sweep(
         cos,

@@ -2,6 +2,7 @@
 
     clinc_stream(seed=0)                      CLINC150 test + out-of-scope test, seeded shuffle
     qqp_stream(path, n_pairs=3000, seed=0)    Quora question pairs -> duplicate clusters, shuffled
+    read_stream(path, text_col, label_col)    a user's labelled CSV -> (texts, labels)
 
 Two rows with the same label would be served by the same cached answer. CLINC150 ships in
 data/clinc150/ (CC BY 3.0). QQP is read from ../shared/data/qqp only when present: its terms
@@ -19,6 +20,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from advisor.core.errors import InputError
 from advisor.core.paths import data_dir
 
 CLINC_FILE = "clinc150/clinc150.csv"
@@ -43,7 +45,15 @@ def read_qqp_pairs(path: Path) -> list[dict]:
     try:
         with tarfile.open(fileobj=io.BytesIO(raw), mode="r:gz") as tar:
             member = next(m for m in tar.getmembers() if m.name.endswith(".json"))
-            return json.load(tar.extractfile(member))
+            fh = tar.extractfile(member)
+            if fh is None:  # a directory or link named *.json: not the packaging this reads
+                raise InputError.at(
+                    str(path),
+                    expected="a JSON file in the archive",
+                    found=member.name,
+                    fix="Pass GPTCache's QQP archive.",
+                )
+            return json.load(fh)
     except tarfile.ReadError:
         return json.loads(gzip.decompress(raw))
 
@@ -80,3 +90,42 @@ def qqp_stream(path: Path = QQP_DEFAULT, n_pairs: int = 3000, seed: int = 0) -> 
     order = rng.permutation(len(texts))
     texts = [texts[i] for i in order]
     return pd.DataFrame({"text": texts, "label": [cluster[t] for t in texts]})
+
+
+def read_stream(path: Path, text_col: str, label_col: str) -> tuple[list[str], list[str]]:
+    """A labelled stream CSV -> (texts, labels), with clean errors for missing columns or cells."""
+    try:
+        df = pd.read_csv(path, dtype=str, keep_default_na=False)
+    except FileNotFoundError:
+        raise InputError(f"{path}: stream file not found. Check the path.") from None
+    except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as exc:
+        raise InputError.at(
+            str(path),
+            expected="a CSV file with a header row",
+            found=f"unreadable data ({exc})",
+            fix="Save the stream as UTF-8 CSV.",
+        ) from None
+    for col, opt in ((text_col, "--text-col"), (label_col, "--label-col")):
+        if col not in df.columns:
+            raise InputError.at(
+                str(path),
+                line=1,
+                column=col,
+                expected=f"a column named '{col}'",
+                found=f"columns {list(df.columns)}",
+                fix=f"Name the right column with {opt}.",
+            )
+    empty = df[text_col].str.strip() == ""
+    if empty.any():
+        row = int(empty.to_numpy().argmax()) + 1
+        raise InputError.at(
+            str(path),
+            row=row,
+            column=text_col,
+            expected="query text",
+            found="an empty cell",
+            fix="Remove the row or fill in its text.",
+        )
+    if len(df) < 2:
+        raise InputError.at(str(path), expected="at least two rows", found=f"{len(df)}", fix="Give a longer stream.")
+    return df[text_col].tolist(), df[label_col].tolist()

@@ -118,7 +118,7 @@ def split_indices(n: int, train_frac: float, seed: int) -> tuple[np.ndarray, np.
 
         raise ConfigError.setting("train-frac", "a number strictly between 0 and 1", train_frac)
     perm = np.random.default_rng(seed).permutation(n)
-    n_train = int(round(n * train_frac))
+    n_train = round(float(n * train_frac))
     return perm[:n_train], perm[n_train:]
 
 

@@ -16,11 +16,10 @@ import numpy as np
 import pandas as pd
 
 from advisor.core import schema as S
-from advisor.core.errors import ConfigError
 from advisor.lab.synthetic.quality import model_quality
+from advisor.lab.synthetic.settings import SampleSettings
 from advisor.lab.synthetic.texts import PRODUCT_LINES, draw_first_turns, draw_followups, load_catalog
 from advisor.lab.synthetic.traffic import (
-    TRAFFIC_SHAPES,
     azure_output_tokens,
     draw_arrivals,
     minute_intensity,
@@ -38,48 +37,6 @@ SYSTEM_TOKENS = {"banking": 540, "cards": 620, "travel": 760, "general": 580, SU
 _SUMMARY_INSTRUCTION_TOKENS = 24
 _THINK_TIME_MEDIAN_S = 40.0
 _DECODE_TOKENS_PER_S = 50.0
-
-
-@dataclass(frozen=True)
-class SampleSettings:
-    """Knobs of the generator; defaults describe the shipped sample."""
-
-    n_calls: int = 20_000
-    seed: int = 0
-    start: str = "2026-10-01"
-    days: int = 14
-    traffic: str = "stable"  # stable | growing | step
-    weekly_growth: float = 0.06  # "growing": volume multiplies by 1 + this per week
-    step_factor: float = 1.6  # "step": level after the window's midpoint / before
-    mean_turns: float = 5.0  # support chats: 1 + Poisson(mean - 1), capped
-    max_turns: int = 10
-    background_share: float = 0.12  # share of calls that are nightly summaries or analytics
-    summary_share_of_background: float = 2 / 3
-    shadow_share: float = 0.12  # calls with quality__<cheap model> shadow scores
-    oos_share: float = 0.05  # out-of-scope openings (no-repeat controls)
-    entity_share: float = 0.2  # openings carrying an order number, e-mail, amount, date
-
-    def validate(self) -> SampleSettings:
-        def check(name: str, ok: bool, must_be: str) -> None:
-            if not ok:
-                raise ConfigError.setting(name, must_be, getattr(self, name))
-
-        check("n_calls", isinstance(self.n_calls, (int, np.integer)) and self.n_calls >= 1, "an integer >= 1")
-        check("days", isinstance(self.days, (int, np.integer)) and 1 <= self.days <= 3660, "an integer from 1 to 3660")
-        check("traffic", self.traffic in TRAFFIC_SHAPES, f"one of {', '.join(TRAFFIC_SHAPES)}")
-        try:
-            ts = pd.Timestamp(self.start)
-        except (ValueError, TypeError):
-            ts = None
-        check("start", ts is not None and ts is not pd.NaT, 'an ISO date such as "2026-10-01"')
-        check("weekly_growth", -0.9 < self.weekly_growth < 10, "a number above -0.9 and below 10")
-        check("step_factor", 0 < self.step_factor < 100, "a number above 0 and below 100")
-        check("mean_turns", 1 <= self.mean_turns <= self.max_turns, "a number from 1 to max_turns")
-        check("max_turns", 1 <= self.max_turns <= 100, "an integer from 1 to 100")
-        for name in ("background_share", "summary_share_of_background", "shadow_share", "oos_share", "entity_share"):
-            check(name, 0.0 <= getattr(self, name) <= 1.0, "a share from 0 to 1")
-        check("background_share", self.background_share < 1.0, "a share from 0 to 1 (below 1)")
-        return self
 
 
 @dataclass(frozen=True)
@@ -243,11 +200,7 @@ def generate_log(
 
     `options` are the other SampleSettings fields (e.g. shadow_share=0.15, weekly_growth=0.08).
     """
-    unknown = set(options) - set(SampleSettings.__dataclass_fields__)
-    if unknown:
-        name = min(unknown)
-        raise ConfigError.setting(name, f"one of {', '.join(SampleSettings.__dataclass_fields__)}", options[name])
-    s = SampleSettings(n_calls=n_calls, seed=seed, start=start, days=days, traffic=traffic, **options).validate()
+    s = SampleSettings.from_options(n_calls=n_calls, seed=seed, start=start, days=days, traffic=traffic, **options)
     rng = np.random.default_rng(s.seed)
     t0 = pd.Timestamp(s.start)
     t0 = t0.tz_localize("UTC") if t0.tzinfo is None else t0.tz_convert("UTC")
@@ -264,14 +217,8 @@ def generate_log(
     served_q = quality.outcome[:, 0]
     shadow = rng.random(s.n_calls) < s.shadow_share
 
-    # A ticket is resolved (one business unit, on the chat's last call) more often when the
-    # answers were good.
-    n_conv = len(chats.lengths)
-    conv_quality = np.bincount(chats.conv, weights=served_q[:n_chat], minlength=n_conv) / chats.lengths
-    resolved = rng.random(n_conv) < 0.35 + 0.6 * conv_quality
-    business = np.zeros(s.n_calls)
-    business[:n_chat][np.r_[chats.first[1:], True]] = resolved.astype(np.float64)
-    users = _user_ids(rng, n_conv)
+    business = _resolved_tickets(rng, chats, served_q, s.n_calls)
+    users = _user_ids(rng, len(chats.lengths))
 
     # Millisecond timestamps: what logs record, and what CSV / JSONL keep without loss.
     ts = np.r_[chats.ts_ns, bg.ts_ns] // 10**6 * 10**6
@@ -308,6 +255,18 @@ def generate_log(
     for j, model in enumerate(quality.models[1:], start=1):
         frame[S.QUALITY_PREFIX + model] = np.where(shadow, quality.outcome[:, j], np.nan)[order]
 
+    hidden = _hidden_truth(chats, quality, order, conv_ids=conv_ids, turn=turn, task=task, shadow=shadow)
+    truth = compute_truth(frame, hidden, models=quality.models, providers=quality.providers, settings=s)
+    return SampleLog(frame=frame, truth=truth, settings=s)
+
+
+def _hidden_truth(
+    chats: _Chats, quality, order: np.ndarray, *, conv_ids, turn, task, shadow: np.ndarray
+) -> pd.DataFrame:
+    """Per-call truth the log does not show (intent, complexity, every model's p(good)), in log order."""
+    n_bg = len(turn) - len(chats.turn)
+    none = np.full(n_bg, None, dtype=object)
+    is_oos = np.r_[chats.topic == -1, np.zeros(n_bg, dtype=bool)]
     names = np.asarray((*load_catalog().names, "oos"), dtype=object)
     hidden = pd.DataFrame(
         {
@@ -325,5 +284,16 @@ def generate_log(
     for j, model in enumerate(quality.models):
         hidden["p_good__" + model] = quality.p_good[order, j]
         hidden["quality_true__" + model] = quality.outcome[order, j]
-    truth = compute_truth(frame, hidden, models=quality.models, providers=quality.providers, settings=s)
-    return SampleLog(frame=frame, truth=truth, settings=s)
+    return hidden
+
+
+def _resolved_tickets(rng: np.random.Generator, chats: _Chats, served_q: np.ndarray, n_calls: int) -> np.ndarray:
+    """Business units per call: a ticket is resolved (one unit, on the chat's last call) more
+    often when the answers were good."""
+    n_chat = len(chats.conv)
+    n_conv = len(chats.lengths)
+    conv_quality = np.bincount(chats.conv, weights=served_q[:n_chat], minlength=n_conv) / chats.lengths
+    resolved = rng.random(n_conv) < 0.35 + 0.6 * conv_quality
+    business = np.zeros(n_calls)
+    business[:n_chat][np.r_[chats.first[1:], True]] = resolved.astype(np.float64)
+    return business

@@ -268,7 +268,7 @@ def draw_followups(
         utts = catalog.utterances[topic[row]]
         text[row] = utts[int(pick[j] * len(utts))]
         label[row] = catalog.names[topic[row]]
-    ctx = np.flatnonzero(np.equal(text, None))
+    ctx = np.flatnonzero([t is None for t in text])
     ent = rng.random(len(ctx)) < 0.2
     plain_idx = rng.integers(0, len(_CONTEXT_FOLLOWUPS), len(ctx))
     ent_idx = rng.integers(0, len(_CONTEXT_ENTITY_FOLLOWUPS), len(ctx))

