@@ -40,7 +40,4 @@ def unique_rows(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def _same_rows(flat: np.ndarray, other: np.ndarray) -> bool:
     """Whether every row equals row other[i], compared in chunks (no copy of the whole matrix)."""
-    for a in range(0, len(flat), 4096):
-        if not np.array_equal(flat[a : a + 4096], flat[other[a : a + 4096]]):
-            return False
-    return True
+    return all(np.array_equal(flat[a : a + 4096], flat[other[a : a + 4096]]) for a in range(0, len(flat), 4096))

@@ -30,6 +30,10 @@ from pathlib import Path
 import numpy as np
 
 
+def _fmt(v, f=".3f"):
+    return "–" if v is None else format(v, f)
+
+
 class LookupEmbedder:
     """Vectors computed beforehand, looked up by text: analyzer time without model time."""
 
@@ -178,10 +182,9 @@ def main(argv=None) -> None:
             f"{load:.1f} |"
         )
         for r in accuracy_rows(path, log, findings):
-            fmt = lambda v, f=".3f": "–" if v is None else format(v, f)
             acc_lines.append(
-                f"| {log.n_calls:,} | {r['model']} | {r['n_labelled']:,} | {fmt(r['oof_auc'])} | "
-                f"{fmt(r['oof_ece'])} | {fmt(r['auc_unlabelled'])} | {r['mean_p']:.3f} | "
+                f"| {log.n_calls:,} | {r['model']} | {r['n_labelled']:,} | {_fmt(r['oof_auc'])} | "
+                f"{_fmt(r['oof_ece'])} | {_fmt(r['auc_unlabelled'])} | {r['mean_p']:.3f} | "
                 f"{r['true_share']:.3f} | {r['share']:.3f} | {r['realized_quality']:.3f} | "
                 f"{'–' if r['stable_at'] is None else r['stable_at']} |"
             )

@@ -104,11 +104,11 @@ def realize(result, train, test, truth_test, embedder, catalog, seed: int) -> di
             pick = np.minimum(np.searchsorted(cum, u_model[mode_rows], side="right"), len(cum) - 1)
             model[mode_rows] = np.array([m.model for m in sp.shares])[pick]
     providers = np.array([_provider(m, test, result) for m in model])
-    kw = dict(
-        input_tokens=test[INPUT_TOKENS].to_numpy(float),
-        output_tokens=test[OUTPUT_TOKENS].to_numpy(float),
-        cached_input_tokens=test[CACHED_INPUT_TOKENS].fillna(0).to_numpy(float),
-    )
+    kw = {
+        "input_tokens": test[INPUT_TOKENS].to_numpy(float),
+        "output_tokens": test[OUTPUT_TOKENS].to_numpy(float),
+        "cached_input_tokens": test[CACHED_INPUT_TOKENS].fillna(0).to_numpy(float),
+    }
     today = catalog.call_cost_usd(test[MODEL].astype(str).to_numpy(), test[PROVIDER].astype(str).to_numpy(), **kw)
     planned = catalog.call_cost_usd(model, providers, batch=is_batch, **kw)
     realtime = catalog.call_cost_usd(model, providers, **kw)

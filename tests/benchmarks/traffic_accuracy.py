@@ -240,7 +240,7 @@ def main() -> None:
         "|---|---|---|---|---|---|",
     ]
     all_sizing = []
-    for (d, n, lb), (right, misses, sizing) in stab.items():
+    for (d, n, lb), (right, _misses, sizing) in stab.items():
         lines.append(
             f"| {d} | {n:,} | {lb} | {right['stable']}/{args.cases} | {right['growing']}/{args.cases} | "
             f"{right['step']}/{args.cases} |"
@@ -254,7 +254,7 @@ def main() -> None:
             "errors apart from the 3 %/week threshold over 14-28 days; more days or more calls a day separate them."
         ),
     ]
-    for (d, n, lb), (right, misses, sizing) in stab.items():
+    for (d, n, _lb), (_right, misses, _sizing) in stab.items():
         if misses:
             lines += ["", f"Misses at {d} days, {n:,} calls:", ""] + [f"- {m}" for m in misses]
     same = sum(s["reserved"] == s["brute"] for s in all_sizing)
