@@ -42,6 +42,7 @@ class Provenance:
     kind: str
     settings: tuple[str, ...] = ()  # the config keys ("section.name") the figure rests on, if any
     basis: str = ""  # one short phrase: what it is computed from
+    defaults: tuple[str, ...] = ()  # those of `settings` left at advisor's default (kind is then assumed)
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
@@ -52,7 +53,12 @@ class Provenance:
         return MARKERS[self.kind]
 
     def to_dict(self) -> dict[str, Any]:
-        return {"kind": self.kind, "settings": list(self.settings), "basis": self.basis}
+        return {
+            "kind": self.kind,
+            "settings": list(self.settings),
+            "defaults": list(self.defaults),
+            "basis": self.basis,
+        }
 
 
 def combine(parts: Iterable[Provenance], basis: str = "") -> Provenance:
@@ -62,16 +68,16 @@ def combine(parts: Iterable[Provenance], basis: str = "") -> Provenance:
         return Provenance(MEASURED, (), basis)
     kind = max((p.kind for p in items), key=KINDS.index)
     settings = tuple(dict.fromkeys(s for p in items for s in p.settings))
-    return Provenance(kind, settings, basis)
+    defaults = tuple(dict.fromkeys(s for p in items for s in p.defaults))
+    return Provenance(kind, settings, basis, defaults)
 
 
 def setting_provenance(section: str, names: Iterable[str], given: Mapping[str, Any], basis: str = "") -> Provenance:
     """Configured when the user gave every one of `names` in [section], else assumed (naming the defaults)."""
     keys = list(names)
+    settings = tuple(f"{section}.{n}" for n in keys)
     defaults = tuple(f"{section}.{n}" for n in keys if n not in given)
-    if defaults:
-        return Provenance(ASSUMED, defaults, basis)
-    return Provenance(CONFIGURED, tuple(f"{section}.{n}" for n in keys), basis)
+    return Provenance(ASSUMED if defaults else CONFIGURED, settings, basis, defaults)
 
 
 def _matches(pattern: list[str], path: list[str]) -> bool:
@@ -108,3 +114,10 @@ def numeric_paths(data: Any, prefix: str = "") -> Iterator[str]:
             yield from numeric_paths(value, f"{prefix}.{i}" if prefix else str(i))
     elif isinstance(data, (int, float)) and not isinstance(data, bool):
         yield prefix
+
+
+def without_provenance(result: Mapping[str, Any]) -> list[str]:
+    """Paths of the numbers in a result dict that its `provenance` map does not cover."""
+    provenance = result.get("provenance") or {}
+    body = {k: v for k, v in result.items() if k != "provenance"}
+    return [path for path in numeric_paths(body) if lookup(provenance, path) is None]

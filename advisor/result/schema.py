@@ -12,10 +12,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from advisor.core.provenance import KINDS
 from advisor.core.redact import redact_text
 from advisor.result.view import as_result_dict
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"  # 1.1: `provenance` map and baseline.infrastructure.self_hosted
 
 _NUM = {"type": "number"}
 _NUM_OR_NULL = {"type": ["number", "null"]}
@@ -106,6 +107,19 @@ def result_schema() -> dict[str, Any]:
                 },
             },
             "warnings": {"type": "array", "items": {"type": "string"}},
+            "provenance": {
+                "type": "object",
+                "additionalProperties": {
+                    "type": "object",
+                    "required": ["kind"],
+                    "properties": {
+                        "kind": {"enum": list(KINDS)},
+                        "settings": {"type": "array", "items": {"type": "string"}},
+                        "defaults": {"type": "array", "items": {"type": "string"}},
+                        "basis": {"type": "string"},
+                    },
+                },
+            },
         },
     }
 
