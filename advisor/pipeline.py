@@ -159,7 +159,7 @@ def run_analysis(
     from advisor.optimizer.settings import OptimizerSettings
     from advisor.prices.catalog import load_prices
     from advisor.recommend import make_recommendations
-    from advisor.result.provenance import result_provenance
+    from advisor.result.provenance import result_defaults, result_provenance
 
     unknown = [n for n in analyzers if n not in DEFAULT_ORDER and n not in REGISTRY]
     if unknown:
@@ -207,4 +207,5 @@ def run_analysis(
         quality_target=inputs.quality_target,
         analyzers=tuple(findings),
         provenance=provenance,
+        defaults_in_use=tuple(result_defaults(config, provenance)),
     )

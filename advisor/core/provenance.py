@@ -27,13 +27,12 @@ PROJECTED = "projected"
 CONFIGURED = "configured"
 ASSUMED = "assumed"
 KINDS = (MEASURED, PROJECTED, CONFIGURED, ASSUMED)  # strongest first
-# One-character markers the reports put after a figure; measured figures carry none.
-MARKERS = {MEASURED: "", PROJECTED: "ᴾ", CONFIGURED: "ᶜ", ASSUMED: "*"}
+# The markers reports put after a figure (measured figures carry none) and what they mean.
+MARKERS = {MEASURED: "", PROJECTED: "[p]", CONFIGURED: "[c]", ASSUMED: "[a]"}
 LEGEND = {
-    MEASURED: "measured from the log",
     PROJECTED: "projected to the volume stated in [projection]",
-    CONFIGURED: "from your config",
-    ASSUMED: "includes advisor's defaults (listed under 'Defaults in use'); set them to your own figures",
+    CONFIGURED: "from a setting in your config",
+    ASSUMED: "includes advisor's defaults (see 'Defaults in use'); set them to your own figures",
 }
 
 

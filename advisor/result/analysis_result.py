@@ -47,6 +47,7 @@ class AnalysisResult:
     analyzers: tuple[str, ...] = field(default=())
     # Figure path in to_dict() -> where it comes from (advisor.result.provenance; schema 1.1).
     provenance: Mapping[str, Provenance] = field(default_factory=dict)
+    defaults_in_use: tuple[dict[str, Any], ...] = ()  # {setting, value, source} of each default used
 
     def to_dict(self) -> dict[str, Any]:
         from advisor.result.schema import SCHEMA_VERSION
@@ -67,6 +68,7 @@ class AnalysisResult:
                 "recommendations": [r.to_dict() for r in self.recommendations],
                 "warnings": list(self.warnings),
                 "analyzers": list(self.analyzers),
+                "defaults_in_use": list(self.defaults_in_use),
                 "provenance": {path: p.to_dict() for path, p in sorted(self.provenance.items())},
             }
         )

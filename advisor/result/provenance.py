@@ -11,10 +11,11 @@ walks the JSON and fails on any number without an entry, so a new figure needs o
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from advisor.core.config import Config
-from advisor.core.provenance import CONFIGURED, MEASURED, Provenance, combine, setting_provenance
+from advisor.core.provenance import ASSUMED, CONFIGURED, MEASURED, Provenance, combine, setting_provenance
+from advisor.cost.defaults import COST_SECTIONS, defaults_in_use
 from advisor.cost.provenance import volume_provenance
 
 if TYPE_CHECKING:
@@ -112,6 +113,7 @@ def result_provenance(
     out: dict[str, Provenance] = {
         "quality_target": Provenance(CONFIGURED, ("quality_target",), "the quality floor asked for (default 0.95)"),
         "log.**": LOG,
+        "defaults_in_use.*.value": Provenance(ASSUMED, (), "advisor's default for the setting named beside it"),
     }
     out.update({f"baseline.{k}": v for k, v in baseline.provenance.items()})
     if plan is not None:
@@ -119,3 +121,12 @@ def result_provenance(
     out.update(_recommendations(recs, levers))
     out.update(_findings(findings, levers))
     return out
+
+
+def result_defaults(config: Config, provenance: Mapping[str, Provenance]) -> list[dict[str, Any]]:
+    """The defaults the run's figures rest on, with their values and sources (JSON `defaults_in_use`)."""
+    from advisor.analyzers.capacity.analyzer import CapacitySettings
+    from advisor.optimizer.settings import OptimizerSettings
+
+    sections = {**COST_SECTIONS, "capacity": CapacitySettings, "optimizer": OptimizerSettings}
+    return defaults_in_use(config, (k for p in provenance.values() for k in p.defaults), sections)

@@ -34,6 +34,20 @@ _FINDINGS = {
     },
 }
 
+_PROVENANCE = {
+    "type": "object",
+    "additionalProperties": {
+        "type": "object",
+        "required": ["kind"],
+        "properties": {
+            "kind": {"enum": list(KINDS)},
+            "settings": {"type": "array", "items": {"type": "string"}},
+            "defaults": {"type": "array", "items": {"type": "string"}},
+            "basis": {"type": "string"},
+        },
+    },
+}
+
 
 def result_schema() -> dict[str, Any]:
     return {
@@ -107,19 +121,8 @@ def result_schema() -> dict[str, Any]:
                 },
             },
             "warnings": {"type": "array", "items": {"type": "string"}},
-            "provenance": {
-                "type": "object",
-                "additionalProperties": {
-                    "type": "object",
-                    "required": ["kind"],
-                    "properties": {
-                        "kind": {"enum": list(KINDS)},
-                        "settings": {"type": "array", "items": {"type": "string"}},
-                        "defaults": {"type": "array", "items": {"type": "string"}},
-                        "basis": {"type": "string"},
-                    },
-                },
-            },
+            "provenance": _PROVENANCE,
+            "defaults_in_use": {"type": "array", "items": {"type": "object", "required": ["setting", "source"]}},
         },
     }
 
