@@ -120,3 +120,8 @@ def without_provenance(result: Mapping[str, Any]) -> list[str]:
     provenance = result.get("provenance") or {}
     body = {k: v for k, v in result.items() if k != "provenance"}
     return [path for path in numeric_paths(body) if lookup(provenance, path) is None]
+
+
+def default_keys(provenance: Mapping[str, Provenance]) -> list[str]:
+    """Every setting left at its default that some figure rests on, sorted."""
+    return sorted({key for p in provenance.values() for key in p.defaults})

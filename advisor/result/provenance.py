@@ -14,7 +14,15 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from advisor.core.config import Config
-from advisor.core.provenance import ASSUMED, CONFIGURED, MEASURED, Provenance, combine, setting_provenance
+from advisor.core.provenance import (
+    ASSUMED,
+    CONFIGURED,
+    MEASURED,
+    Provenance,
+    combine,
+    default_keys,
+    setting_provenance,
+)
 from advisor.cost.defaults import COST_SECTIONS, defaults_in_use
 from advisor.cost.provenance import volume_provenance
 
@@ -129,4 +137,4 @@ def result_defaults(config: Config, provenance: Mapping[str, Provenance]) -> lis
     from advisor.optimizer.settings import OptimizerSettings
 
     sections = {**COST_SECTIONS, "capacity": CapacitySettings, "optimizer": OptimizerSettings}
-    return defaults_in_use(config, (k for p in provenance.values() for k in p.defaults), sections)
+    return defaults_in_use(config, default_keys(provenance), sections)
