@@ -173,9 +173,14 @@ def _plan_table(result: dict[str, Any]) -> Table:
             "Reserved workers",
             "none"
             if "reserved_workers" in plan and plan["reserved_workers"] is None
-            else number(plan.get("reserved_workers")),
+            else mark(result, "plan.reserved_workers", number(plan.get("reserved_workers"))),
         ),
-        ("Shadow price of quality (USD/month per quality point)", usd(plan.get("shadow_price_usd_per_quality_point"))),
+        (
+            "Shadow price of quality (USD/month per quality point)",
+            mark(
+                result, "plan.shadow_price_usd_per_quality_point", usd(plan.get("shadow_price_usd_per_quality_point"))
+            ),
+        ),
     )
     return Table("Plan", ("figure", "value"), rows, note=f"Lever attribution: {text(plan.get('attribution_method'))}")
 

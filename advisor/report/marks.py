@@ -57,7 +57,7 @@ def components(result: dict[str, Any], part: str, usd: Callable[[Any], str]) -> 
 def total_label(result: dict[str, Any]) -> str:
     if kind_of(result, "baseline.total_cost_per_month_usd") == ASSUMED:
         return "Total cost per month, incl. assumed infrastructure and operations"
-    return "Total cost per month (API + infrastructure + operations)"
+    return "Total cost per month"
 
 
 def legend(result: dict[str, Any]) -> str:
