@@ -159,6 +159,7 @@ def run_analysis(
     from advisor.optimizer.settings import OptimizerSettings
     from advisor.prices.catalog import load_prices
     from advisor.recommend import make_recommendations
+    from advisor.result.provenance import result_defaults, result_provenance
 
     unknown = [n for n in analyzers if n not in DEFAULT_ORDER and n not in REGISTRY]
     if unknown:
@@ -175,6 +176,8 @@ def run_analysis(
     progress("ingest", 1, 1)
     prices = load_prices(config, prices_file)
     baseline = compute_baseline(log, prices, config)
+    if not baseline.infrastructure.self_hosted:  # hosted APIs only: no workers to size or reserve
+        analyzers = [name for name in analyzers if name != "capacity"]
     run_embedder = RunEmbedder(embedder, config=config)
     embed_warnings = _embed_queries(log, run_embedder, analyzers, progress)
     # RunEmbedder's model_id and dim are read-only properties; advisor.embed.Embedder declares them as
@@ -188,6 +191,7 @@ def run_analysis(
     progress("optimizer", 1, 1)
     opt = settings(config, "optimizer", OptimizerSettings)
     recs = make_recommendations(plan, findings, baseline, min_call_share=opt.min_recommended_call_share)
+    provenance = result_provenance(config, baseline, findings, plan, recs)
     all_warnings = (*log.warnings, *baseline.warnings, *embed_warnings, *warnings, *plan.warnings)
     return AnalysisResult(
         log=_summary(log),
@@ -202,4 +206,6 @@ def run_analysis(
         config_hash=config.digest(),
         quality_target=inputs.quality_target,
         analyzers=tuple(findings),
+        provenance=provenance,
+        defaults_in_use=tuple(result_defaults(config, provenance)),
     )

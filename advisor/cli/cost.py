@@ -68,9 +68,22 @@ def _render_scenario(d: dict, console) -> None:
     console.print(f"Prices: {d['price_date']}")
 
 
+def _marked(d: dict, key: str, shown: str) -> str:
+    """`shown` with the provenance marker of baseline figure `key` ([p], [c], [a]; none when measured)."""
+    from rich.markup import escape
+
+    from advisor.core.provenance import MARKERS, lookup
+
+    entry = lookup(d.get("provenance") or {}, key)
+    marker = MARKERS.get(entry.get("kind", ""), "") if isinstance(entry, dict) else ""
+    return escape(f"{shown} {marker}") if marker else shown
+
+
 def render_baseline(d: dict, console) -> None:
     """Rich tables for Baseline.to_dict() (also usable by other commands)."""
     from rich.table import Table
+
+    from advisor.report.marks import COMPONENTS
 
     t = Table(title=f"Baseline ({d['n_calls']:,} calls over {d['span_days']:.2f} days; {d['scaling']})")
     t.add_column("cost")
@@ -80,13 +93,20 @@ def render_baseline(d: dict, console) -> None:
         ("  input (incl. cached)", "input_cost_per_month_usd"),
         ("  of which cached input", "cached_input_cost_per_month_usd"),
         ("  output", "output_cost_per_month_usd"),
-        ("infrastructure", "infrastructure_cost_per_month_usd"),
-        ("operations", "operations_cost_per_month_usd"),
-        ("total", "total_cost_per_month_usd"),
     ):
-        t.add_row(label, _usd(d[key]))
-    t.add_row("API per day", _usd(d["api_cost_per_day_usd"]))
-    t.add_row("total per day", _usd(d["total_cost_per_day_usd"]))
+        t.add_row(label, _marked(d, key, _usd(d[key])))
+    for part in ("infrastructure", "operations"):
+        t.add_row(part, _marked(d, f"{part}_cost_per_month_usd", _usd(d[f"{part}_cost_per_month_usd"])))
+        for label, key in COMPONENTS[part]:
+            if key in d[part]:
+                t.add_row(f"  {label}", _marked(d, f"{part}.{key}", _usd(d[part][key])))
+    assumed = (d.get("provenance") or {}).get("total_cost_per_month_usd", {}).get("kind") == "assumed"
+    t.add_row(
+        "total, incl. assumed figures [a]" if assumed else "total",
+        _marked(d, "total_cost_per_month_usd", _usd(d["total_cost_per_month_usd"])),
+    )
+    t.add_row("API per day", _marked(d, "api_cost_per_day_usd", _usd(d["api_cost_per_day_usd"])))
+    t.add_row("total per day", _marked(d, "total_cost_per_day_usd", _usd(d["total_cost_per_day_usd"])))
     console.print(t)
     u = Table(title="Unit costs")
     u.add_column("metric")
@@ -97,11 +117,18 @@ def render_baseline(d: dict, console) -> None:
             "API / conversation mean · p50 · p95",
             f"{_usd(c['api_mean_usd'], 4)} · {_usd(c['api_p50_usd'], 4)} · {_usd(c['api_p95_usd'], 4)}",
         )
-        u.add_row("total / conversation (mean)", _usd(c["total_mean_usd"], 4))
+        u.add_row(
+            "total / conversation (mean)", _marked(d, "conversation.total_mean_usd", _usd(c["total_mean_usd"], 4))
+        )
     u.add_row("API / user-month", _usd(d["api_cost_per_user_month_usd"]))
-    u.add_row("total / user-month", _usd(d["total_cost_per_user_month_usd"]))
-    u.add_row(f"total / {d['business_unit_name']}", _usd(d["total_cost_per_business_unit_usd"], 4))
-    u.add_row("API share of total", f"{d['api_share']:.0%}")
+    u.add_row(
+        "total / user-month", _marked(d, "total_cost_per_user_month_usd", _usd(d["total_cost_per_user_month_usd"]))
+    )
+    u.add_row(
+        f"total / {d['business_unit_name']}",
+        _marked(d, "total_cost_per_business_unit_usd", _usd(d["total_cost_per_business_unit_usd"], 4)),
+    )
+    u.add_row("API share of total", _marked(d, "api_share", f"{d['api_share']:.0%}"))
     if d["billed_cost_usd"] is not None:
         u.add_row(
             "billed vs modelled (log rows with cost_usd)",
@@ -122,8 +149,37 @@ def render_baseline(d: dict, console) -> None:
         )
     console.print(m)
     console.print(f"Prices: {d['price_source']}, data dated {d['price_date']}")
+    if d.get("provenance"):
+        console.print(
+            "Marks: unmarked measured from the log; [p] projected to the [projection] volume; "
+            "[c] from your config; [a] rests on advisor's defaults (--explain lists them).",
+            markup=False,
+        )
     for w in d.get("log_warnings", []) + d["warnings"]:
         console.print(f"[yellow]warning:[/yellow] {w}")
+
+
+def render_defaults(rows: list[dict], console) -> None:
+    """`--explain`: every default the figures rest on, its value and where it comes from."""
+    from rich.table import Table
+    from rich.text import Text
+
+    if not rows:
+        console.print("Defaults in use: none (every figure comes from the log or your config).")
+        return
+    sections: dict[str, list[dict]] = {}
+    for r in rows:
+        sections.setdefault(r["setting"].split(".", 1)[0], []).append(r)
+    console.print("Defaults in use: set them in your config to replace them.")
+    for section, items in sections.items():
+        t = Table(title=Text(f"[{section}]"), title_justify="left")
+        for col in ("setting", "value", "source"):
+            t.add_column(col, justify="right" if col == "value" else "left", overflow="fold")
+        for r in items:
+            value = r["value"]
+            shown = str(value).lower() if isinstance(value, bool) else "not set" if value is None else f"{value:,g}"
+            t.add_row(Text(r["setting"].split(".", 1)[1]), shown, Text(r["source"]))
+        console.print(t)
 
 
 @click.command("cost")
@@ -158,6 +214,9 @@ def render_baseline(d: dict, console) -> None:
 @click.option(
     "--max-rows", type=int, help="Logs only: stream the logs and keep at most this many rows (a conversation sample)."
 )
+@click.option(
+    "--explain", is_flag=True, help="Logs only: also list every default the figures rest on, with its value and source."
+)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of tables.")
 def cost(
     *,
@@ -170,6 +229,7 @@ def cost(
     skip_bad_rows,
     sample_fraction,
     max_rows,
+    explain,
     as_json,
 ):
     """Cost of a scenario (--scenario FILE) or the baseline cost of LOGS."""
@@ -180,8 +240,8 @@ def cost(
         raise click.UsageError("Give either --scenario FILE or one or more LOGS (not both, not neither).")
     if scenario_path and (map_text or skip_bad_rows):
         raise click.UsageError("--map and --skip-bad-rows apply to LOGS only.")
-    if scenario_path and (sample_fraction is not None or max_rows is not None):
-        raise click.UsageError("--sample-fraction and --max-rows apply to LOGS only.")
+    if scenario_path and (sample_fraction is not None or max_rows is not None or explain):
+        raise click.UsageError("--sample-fraction, --max-rows and --explain apply to LOGS only.")
     config = load_config(config_path)
     catalog = load_prices(config, prices_path)
     if scenario_path:
@@ -196,7 +256,9 @@ def cost(
     else:
         if tokens:
             raise click.UsageError("--tokens applies to --scenario only.")
+        from advisor.core.provenance import default_keys
         from advisor.cost.baseline import compute_baseline
+        from advisor.cost.defaults import defaults_in_use
         from advisor.ingest.mapping import mapping_from_config, parse_mapping
         from advisor.ingest.sampling import load_sampled_log
 
@@ -209,8 +271,11 @@ def cost(
             mapping=mapping or None,
             skip_bad_rows=skip_bad_rows,
         )
-        data = compute_baseline(log, catalog, config).to_dict()
+        baseline = compute_baseline(log, catalog, config)
+        data = baseline.to_dict()
         data["log_warnings"] = list(log.warnings)
+        data["provenance"] = baseline.provenance_dict()
+        data["defaults_in_use"] = defaults_in_use(config, default_keys(baseline.provenance))
         render = render_baseline
     if as_json:
         click.echo(json.dumps(data, indent=2))
@@ -218,3 +283,5 @@ def cost(
         from rich.console import Console
 
         render(data, Console())
+        if explain:
+            render_defaults(data["defaults_in_use"], Console())

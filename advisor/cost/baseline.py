@@ -28,6 +28,7 @@ from advisor.cost.infrastructure import (
     infrastructure_cost,
     operations_cost,
 )
+from advisor.cost.provenance import baseline_provenance
 from advisor.prices.catalog import PriceCatalog
 from advisor.prices.types import CallCosts
 
@@ -161,6 +162,7 @@ def compute_baseline(log: S.QueryLog, prices: PriceCatalog, config: Config) -> B
         price_source=prices.source,
         warnings=tuple(warnings),
         sample_fraction=log.sample_fraction,
+        provenance=baseline_provenance(config, infra, log.span_days),
     )
 
 

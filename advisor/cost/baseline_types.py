@@ -3,12 +3,14 @@ ConversationCost) out. Built by advisor.cost.baseline.compute_baseline."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
 from advisor.core.errors import ConfigError
+from advisor.core.provenance import Provenance
 from advisor.cost.infrastructure import Demand, InfrastructureCost, OperationsCost
 
 DAYS_PER_MONTH = 30
@@ -93,6 +95,11 @@ class Baseline:
     price_source: str
     warnings: tuple[str, ...] = field(default=())
     sample_fraction: float = 1.0  # share of the log analysed (advisor.ingest.sampling); 1 = all of it
+    # Where each figure of to_dict() comes from (advisor.cost.provenance), keyed by its path there.
+    provenance: Mapping[str, Provenance] = field(default_factory=dict)
+
+    def provenance_dict(self) -> dict[str, dict[str, Any]]:
+        return {path: p.to_dict() for path, p in sorted(self.provenance.items())}
 
     @property
     def infrastructure_cost_per_month_usd(self) -> float:

@@ -38,6 +38,8 @@ def _fraction(name: str, value: float) -> None:
 class InfrastructureSettings:
     """Section [infrastructure]. Dollar figures per 30-day month."""
 
+    # false: only hosted APIs are used, so there are no workers to pay for or reserve.
+    self_hosted: bool = True
     # Compute: "a typical agent worker instance (4 vCPUs, 8GB RAM) costs 100-200 dollars per month".
     worker_vcpus: int = 4
     worker_memory_gb: float = 8.0
@@ -157,6 +159,7 @@ class InfrastructureCost:
     networking_cost_per_month_usd: float
     storage_gb: float
     storage_cost_per_month_usd: float
+    self_hosted: bool = True  # False: no workers (the to_dict has no worker figures)
 
     @property
     def total_cost_per_month_usd(self) -> float:
@@ -170,6 +173,8 @@ class InfrastructureCost:
 
     def to_dict(self) -> dict[str, Any]:
         d = dict(self.__dict__)
+        if not self.self_hosted:
+            del d["workers"], d["worker_cost_per_month_usd"]
         d["total_cost_per_month_usd"] = self.total_cost_per_month_usd
         return d
 
@@ -238,7 +243,11 @@ def networking_cost_per_month_usd(calls_per_month: float, settings: Infrastructu
 
 def infrastructure_cost(demand: Demand, settings: InfrastructureSettings) -> InfrastructureCost:
     """Monthly infrastructure cost for `demand`, component by component."""
-    workers = workers_needed(demand.peak_calls_per_hour, settings, demand.peak_conversations_per_hour)
+    workers = (
+        workers_needed(demand.peak_calls_per_hour, settings, demand.peak_conversations_per_hour)
+        if settings.self_hosted
+        else 0
+    )
     cache_tier, cache_cost = state_store_tier(demand.peak_calls_per_hour, settings)
     db_tier, db_cost = database_tier(demand.peak_calls_per_hour, settings)
     # Steady state: a retention window's worth of months is on disk.
@@ -255,6 +264,7 @@ def infrastructure_cost(demand: Demand, settings: InfrastructureSettings) -> Inf
         networking_cost_per_month_usd=networking_cost_per_month_usd(demand.calls_per_month, settings),
         storage_gb=storage_gb,
         storage_cost_per_month_usd=storage_gb * settings.storage_cost_per_gb_month_usd,
+        self_hosted=settings.self_hosted,
     )
 
 

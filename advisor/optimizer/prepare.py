@@ -147,10 +147,11 @@ def prepare_inputs(
     check_floor_names(opt, segments)
     quality_is_relative = not any(absolute for _, absolute in built)
     cache_cost, budget = _cache_cost_and_budget(opt, levers.cache, infra.cache_single_cost_per_month_usd)
-    capacity = _capacity(log, baseline, infra, _reserved_discount(opt, levers.capacity))
+    # Hosted APIs only ([infrastructure] self_hosted = false): no workers, so nothing to reserve.
+    capacity = _capacity(log, baseline, infra, _reserved_discount(opt, levers.capacity)) if infra.self_hosted else None
     fixed = (
         baseline.infrastructure_cost_per_month_usd
-        - capacity.baseline_worker_cost_per_month_usd
+        - (capacity.baseline_worker_cost_per_month_usd if capacity is not None else 0.0)
         + baseline.operations_cost_per_month_usd
     )
     return OptimizerInputs(

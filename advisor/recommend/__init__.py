@@ -16,6 +16,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from advisor.analyzers.levers import Findings, LeverFindings
+from advisor.recommend.assumptions import flag_assumed
 from advisor.recommend.common import EFFORT, Recommendation
 from advisor.recommend.levers import (
     batch_recommendations,
@@ -48,5 +49,6 @@ def make_recommendations(
     recs += batch_recommendations(plan, by_lever.get("batch", 0.0), levers.batch)
     recs += prompt_recommendations(plan, by_lever.get("prompt", 0.0), levers.prompt)
     recs += capacity_recommendations(plan, by_lever.get("capacity", 0.0), levers.capacity)
+    recs = flag_assumed(recs, baseline)
     ranked = sorted(recs, key=lambda r: (-r.monthly_savings_usd, r.lever, r.title))
     return tuple(replace(r, rank=i + 1) for i, r in enumerate(ranked))

@@ -11,9 +11,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from advisor.core.redact import report_examples
+from advisor.report.marks import NA, components, default_rows, legend, mark, total_label
 from advisor.result.view import findings, get_path, recommendations, stability_verdict
 
-NA = "not available"
 ANALYZERS = ("cache", "routing", "batch", "prompt", "capacity")
 RECOMMENDATIONS_TITLE = "Recommendations"
 RECOMMENDATIONS_EMPTY = "No recommendation: nothing found that saves money at the quality target."
@@ -49,6 +49,7 @@ class Report:
     examples: Table | None
     price_date: str
     cards: tuple[RecommendationCard, ...] = ()  # the recommendations table, as the terminal shows it
+    legend: str = ""  # what the provenance markers after figures mean (advisor.report.marks)
 
 
 def _is_number(value: Any) -> bool:
@@ -92,25 +93,56 @@ def prerequisites(value: Any) -> str:
 
 
 def _baseline_table(result: dict[str, Any]) -> Table:
+    """What the log measures first; infrastructure and operations (mostly settings) after it."""
     b = result.get("baseline") or {}
     unit = b.get("business_unit_name") or "business unit"
-    rows = (
-        ("Total cost per month", usd(b.get("total_cost_per_month_usd"))),
-        ("API cost per month", usd(b.get("api_cost_per_month_usd"))),
-        ("Infrastructure per month", usd(b.get("infrastructure_cost_per_month_usd"))),
-        ("Operations per month", usd(b.get("operations_cost_per_month_usd"))),
-        ("API share of total", share(b.get("api_share"))),
-        ("Calls per month", number(b.get("calls_per_month"))),
-        ("Conversations per month", number(b.get("conversations_per_month"))),
-        (
+
+    def row(label: str, key: str, shown: str) -> tuple[str, str]:
+        return label, mark(result, f"baseline.{key}", shown)
+
+    rows = [
+        row("API cost per month", "api_cost_per_month_usd", usd(b.get("api_cost_per_month_usd"))),
+        row("Calls per month", "calls_per_month", number(b.get("calls_per_month"))),
+        row("Conversations per month", "conversations_per_month", number(b.get("conversations_per_month"))),
+        row(
             "API cost per conversation (mean / p50 / p95)",
+            "conversation.api_mean_usd",
             " / ".join(usd(get_path(b, "conversation", k)) for k in ("api_mean_usd", "api_p50_usd", "api_p95_usd")),
         ),
-        ("Total cost per conversation", usd(b.get("total_cost_per_conversation_usd"))),
-        ("Total cost per user-month", usd(b.get("total_cost_per_user_month_usd"))),
-        (f"Total cost per {unit}", usd(b.get("total_cost_per_business_unit_usd"))),
+        row(
+            "Infrastructure per month",
+            "infrastructure_cost_per_month_usd",
+            usd(b.get("infrastructure_cost_per_month_usd")),
+        ),
+        *components(result, "infrastructure", usd),
+        row("Operations per month", "operations_cost_per_month_usd", usd(b.get("operations_cost_per_month_usd"))),
+        *components(result, "operations", usd),
+        row(total_label(result), "total_cost_per_month_usd", usd(b.get("total_cost_per_month_usd"))),
+        row("API share of that total", "api_share", share(b.get("api_share"))),
+        row(
+            "Total cost per conversation",
+            "total_cost_per_conversation_usd",
+            usd(b.get("total_cost_per_conversation_usd")),
+        ),
+        row("Total cost per user-month", "total_cost_per_user_month_usd", usd(b.get("total_cost_per_user_month_usd"))),
+        row(
+            f"Total cost per {unit}", "total_cost_per_business_unit_usd", usd(b.get("total_cost_per_business_unit_usd"))
+        ),
+    ]
+    return Table("Baseline (30-day month)", ("figure", "value"), tuple(rows))
+
+
+def _defaults_table(result: dict[str, Any]) -> Table | None:
+    rows = default_rows(result)
+    if rows is None:
+        return None  # a run stored before schema 1.1
+    return Table(
+        "Defaults in use",
+        ("setting", "value", "source"),
+        rows,
+        empty_text="none: every figure comes from the log or your config",
+        note="Figures marked [a] rest on these; set them in your config to replace them.",
     )
-    return Table("Baseline (30-day month)", ("figure", "value"), rows)
 
 
 def _plan_table(result: dict[str, Any]) -> Table:
@@ -124,10 +156,16 @@ def _plan_table(result: dict[str, Any]) -> Table:
         # converted), so both read as percentages of today's, like the recommendations' quality impact.
         ("Quality target (of today's quality)", share(plan.get("quality_target"))),
         ("Expected quality with the plan (of today's)", share(plan.get("expected_relative_quality"))),
-        ("Cost per month today (plan model)", usd(plan.get("baseline_cost_per_month_usd"))),
-        ("Cost per month with the plan", usd(plan.get("monthly_cost_usd"))),
-        ("Savings per month", usd(plan.get("monthly_savings_usd"))),
-        ("API cost per month with the plan", usd(plan.get("api_cost_per_month_usd"))),
+        (
+            "Cost per month today (plan model)",
+            mark(result, "plan.baseline_cost_per_month_usd", usd(plan.get("baseline_cost_per_month_usd"))),
+        ),
+        ("Cost per month with the plan", mark(result, "plan.monthly_cost_usd", usd(plan.get("monthly_cost_usd")))),
+        ("Savings per month", mark(result, "plan.monthly_savings_usd", usd(plan.get("monthly_savings_usd")))),
+        (
+            "API cost per month with the plan",
+            mark(result, "plan.api_cost_per_month_usd", usd(plan.get("api_cost_per_month_usd"))),
+        ),
         ("Cache similarity threshold", "no cache" if no_cache else number(plan.get("cache_threshold"), 2)),
         ("Calls answered by the cache", "none (no cache)" if no_cache else share(plan.get("cache_hit_share"))),
         ("Calls sent to the batch API", share(plan.get("batch_share_of_calls"))),
@@ -135,9 +173,14 @@ def _plan_table(result: dict[str, Any]) -> Table:
             "Reserved workers",
             "none"
             if "reserved_workers" in plan and plan["reserved_workers"] is None
-            else number(plan.get("reserved_workers")),
+            else mark(result, "plan.reserved_workers", number(plan.get("reserved_workers"))),
         ),
-        ("Shadow price of quality (USD/month per quality point)", usd(plan.get("shadow_price_usd_per_quality_point"))),
+        (
+            "Shadow price of quality (USD/month per quality point)",
+            mark(
+                result, "plan.shadow_price_usd_per_quality_point", usd(plan.get("shadow_price_usd_per_quality_point"))
+            ),
+        ),
     )
     return Table("Plan", ("figure", "value"), rows, note=f"Lever attribution: {text(plan.get('attribution_method'))}")
 
@@ -156,14 +199,14 @@ def _recommendations_table(result: dict[str, Any]) -> Table:
             text(r.get("rank")),
             text(r.get("title")),
             text(r.get("lever")),
-            usd(r.get("monthly_savings_usd")),
+            mark(result, f"recommendations.{i}.monthly_savings_usd", usd(r.get("monthly_savings_usd"))),
             _rec_interval(r),
             text(r.get("quality_impact")),
             text(r.get("effort")),
             text(r.get("confidence")),
             prerequisites(r.get("prerequisites")),
         )
-        for r in recommendations(result)
+        for i, r in enumerate(recommendations(result))
     )
     return Table(
         RECOMMENDATIONS_TITLE,
@@ -185,7 +228,7 @@ def _recommendations_table(result: dict[str, Any]) -> Table:
 
 def _recommendation_cards(result: dict[str, Any]) -> tuple[RecommendationCard, ...]:
     cards = []
-    for r in recommendations(result):
+    for i, r in enumerate(recommendations(result)):
         details = [
             ("lever", text(r.get("lever"))),
             ("quality impact", text(r.get("quality_impact"))),
@@ -199,7 +242,7 @@ def _recommendation_cards(result: dict[str, Any]) -> tuple[RecommendationCard, .
             RecommendationCard(
                 rank=text(r.get("rank")),
                 title=text(r.get("title")),
-                savings=usd(r.get("monthly_savings_usd")),
+                savings=mark(result, f"recommendations.{i}.monthly_savings_usd", usd(r.get("monthly_savings_usd"))),
                 interval=shown,
                 confidence=text(r.get("confidence")),
                 details=tuple(details),
@@ -216,7 +259,8 @@ def _findings_table(result: dict[str, Any]) -> Table:
             rows.append((name, NA, NA, "did not run"))
             continue
         status = f"skipped: {found['skipped_reason']}" if found.get("skipped_reason") else "ran"
-        rows.append((name, usd(found.get("monthly_savings_usd")), interval(found.get("savings_interval_usd")), status))
+        saving = mark(result, f"findings.{name}.monthly_savings_usd", usd(found.get("monthly_savings_usd")))
+        rows.append((name, saving, interval(found.get("savings_interval_usd")), status))
     verdict = stability_verdict(result)
     note = ""
     if verdict is not None:
@@ -248,14 +292,22 @@ def build_report(result: dict[str, Any], *, show_examples: bool = False) -> Repo
         ("Prices as of", price_date),
         ("advisor version", text(result.get("advisor_version"))),
     ]
+    defaults = _defaults_table(result)
     if run.get("id") is not None:
         facts.append(("Stored run", f"{run['id']} ({text(run.get('created_utc'))})"))
     return Report(
         title="advisor: LLM cost report",
         facts=tuple(facts),
-        tables=(_baseline_table(result), _recommendations_table(result), _plan_table(result), _findings_table(result)),
+        tables=(
+            _baseline_table(result),
+            _recommendations_table(result),
+            _plan_table(result),
+            _findings_table(result),
+            *([defaults] if defaults is not None else []),
+        ),
         warnings=tuple(str(w) for w in result.get("warnings") or []),
         examples=_examples_table(result, show_examples),
         price_date=price_date,
         cards=_recommendation_cards(result),
+        legend=legend(result),
     )

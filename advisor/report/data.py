@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from advisor.report.marks import mark
 from advisor.result.view import findings, get_path
 
 
@@ -84,7 +85,7 @@ def cost_breakdown_chart(result: dict[str, Any]) -> Chart:
     for label, key in parts:
         value = _num(get_path(result, "baseline", key))
         if value is not None:
-            bars.append(Bar(label, 0.0, value, "part", usd(value)))
+            bars.append(Bar(label, 0.0, value, "part", mark(result, f"baseline.{key}", usd(value))))
     if not bars:
         return Chart("cost-breakdown", title, unavailable="the baseline has no cost breakdown")
     return Chart("cost-breakdown", title, y_label="USD per month", bars=tuple(bars))

@@ -77,6 +77,8 @@ def render_html(result: Any, *, show_examples: bool = False) -> str:
     report = build_report(data, show_examples=show_examples)
     parts = [f'<h1>{escape(report.title)}</h1><ul class="facts">']
     parts += [f"<li><b>{escape(k)}:</b> {escape(v)}</li>" for k, v in report.facts]
+    if report.legend:
+        parts.append(f"<li><b>Marks:</b> {escape(report.legend)}</li>")
     parts.append("</ul>")
     tables = list(report.tables)
     parts += [_table(t) for t in tables[:2]]  # baseline, then the ranked advice

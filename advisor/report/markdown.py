@@ -28,6 +28,8 @@ def render_markdown(result: Any, *, show_examples: bool = False) -> str:
     report = build_report(data, show_examples=show_examples)
     lines = [f"# {report.title}", ""]
     lines += [f"- **{key}:** {_cell(value)}" for key, value in report.facts]
+    if report.legend:
+        lines.append(f"- **Marks:** {_cell(report.legend)}")
     lines.append("")
     for table in report.tables:
         lines += _table(table)

@@ -84,6 +84,8 @@ def render_terminal(result: Any, console, *, show_examples: bool = False) -> Non
     console.print(f"[bold]{report.title}[/bold]")
     for key, value in report.facts:
         console.print(f"  {key}: {value}", markup=False, highlight=False)
+    if report.legend:
+        console.print(f"  Marks: {report.legend}", markup=False, highlight=False)
     for table in (*report.tables, *([report.examples] if report.examples is not None else [])):
         console.print()
         if table.title == RECOMMENDATIONS_TITLE and report.cards:

@@ -6,6 +6,7 @@ adds those).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -13,6 +14,7 @@ from advisor.core.jsonable import to_jsonable
 
 if TYPE_CHECKING:
     from advisor.analyzers import Findings
+    from advisor.core.provenance import Provenance
     from advisor.cost.baseline import Baseline
     from advisor.optimizer.plan import Plan
     from advisor.recommend import Recommendation
@@ -43,6 +45,9 @@ class AnalysisResult:
     config_hash: str
     quality_target: float
     analyzers: tuple[str, ...] = field(default=())
+    # Figure path in to_dict() -> where it comes from (advisor.result.provenance; schema 1.1).
+    provenance: Mapping[str, Provenance] = field(default_factory=dict)
+    defaults_in_use: tuple[dict[str, Any], ...] = ()  # {setting, value, source} of each default used
 
     def to_dict(self) -> dict[str, Any]:
         from advisor.result.schema import SCHEMA_VERSION
@@ -63,5 +68,7 @@ class AnalysisResult:
                 "recommendations": [r.to_dict() for r in self.recommendations],
                 "warnings": list(self.warnings),
                 "analyzers": list(self.analyzers),
+                "defaults_in_use": list(self.defaults_in_use),
+                "provenance": {path: p.to_dict() for path, p in sorted(self.provenance.items())},
             }
         )

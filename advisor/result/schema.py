@@ -12,10 +12,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from advisor.core.provenance import KINDS
 from advisor.core.redact import redact_text
 from advisor.result.view import as_result_dict
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"  # 1.1: `provenance` map and baseline.infrastructure.self_hosted
 
 _NUM = {"type": "number"}
 _NUM_OR_NULL = {"type": ["number", "null"]}
@@ -30,6 +31,20 @@ _FINDINGS = {
         "warnings": {"type": "array", "items": {"type": "string"}},
         "skipped_reason": {"type": ["string", "null"]},
         "examples": {"type": "array", "items": {"type": "object"}},
+    },
+}
+
+_PROVENANCE = {
+    "type": "object",
+    "additionalProperties": {
+        "type": "object",
+        "required": ["kind"],
+        "properties": {
+            "kind": {"enum": list(KINDS)},
+            "settings": {"type": "array", "items": {"type": "string"}},
+            "defaults": {"type": "array", "items": {"type": "string"}},
+            "basis": {"type": "string"},
+        },
     },
 }
 
@@ -106,6 +121,8 @@ def result_schema() -> dict[str, Any]:
                 },
             },
             "warnings": {"type": "array", "items": {"type": "string"}},
+            "provenance": _PROVENANCE,
+            "defaults_in_use": {"type": "array", "items": {"type": "object", "required": ["setting", "source"]}},
         },
     }
 

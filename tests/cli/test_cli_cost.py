@@ -185,3 +185,54 @@ def test_map_with_a_scenario_is_a_usage_error():
     r = _run("cost", "--scenario", SEED, "--skip-bad-rows")
     assert r.exit_code == 2
     assert "--map and --skip-bad-rows apply to LOGS only." in r.output
+
+
+def test_cost_explain_lists_every_default_with_its_value_and_source(monkeypatch, tmp_path):
+    _fake_ingest(monkeypatch, _frame())
+    r = _run("cost", "calls.csv", "--config", _config(tmp_path), "--explain")
+    assert r.exit_code == 0, r.output
+    assert "Defaults in use" in r.output and "[infrastructure]" in r.output and "[operations]" in r.output
+    assert "worker_cost_per_month_usd" in r.output and "article: 100–200" in r.output
+    # The API is measured (no mark); infrastructure rests on defaults and says so.
+    assert "$960.00 [" not in r.output
+    assert "total, incl. assumed figures" in r.output and "[a]" in r.output
+
+
+def test_cost_json_gives_every_number_a_provenance(monkeypatch, tmp_path):
+    from advisor.core.provenance import lookup, numeric_paths
+
+    _fake_ingest(monkeypatch, _frame())
+    d = json.loads(_run("cost", "calls.csv", "--config", _config(tmp_path), "--json").output)
+    body = {k: v for k, v in d.items() if k not in ("provenance", "defaults_in_use")}
+    assert [p for p in numeric_paths(body) if lookup(d["provenance"], p) is None] == []
+    assert d["provenance"]["api_cost_per_month_usd"]["kind"] == "measured"
+    used = {row["setting"]: row for row in d["defaults_in_use"]}
+    assert used["infrastructure.worker_cost_per_month_usd"]["value"] == 150.0
+
+
+def test_cost_hosted_only_has_no_worker_line(monkeypatch, tmp_path):
+    _fake_ingest(monkeypatch, _frame())
+    cfg = Path(_config(tmp_path))
+    cfg.write_text(cfg.read_text() + "[infrastructure]\nself_hosted = false\n")
+    r = _run("cost", "calls.csv", "--config", str(cfg), "--explain")
+    assert r.exit_code == 0, r.output
+    assert "workers" not in r.output and "worker_cost_per_month_usd" not in r.output
+    d = json.loads(_run("cost", "calls.csv", "--config", str(cfg), "--json").output)
+    assert "workers" not in d["infrastructure"] and d["infrastructure"]["self_hosted"] is False
+    # The components left (no workers) make the whole infrastructure total.
+    assert d["infrastructure"]["total_cost_per_month_usd"] == pytest.approx(
+        sum(
+            d["infrastructure"][k]
+            for k in (
+                "cache_cost_per_month_usd",
+                "database_cost_per_month_usd",
+                "networking_cost_per_month_usd",
+                "storage_cost_per_month_usd",
+            )
+        )
+    )
+
+
+def test_cost_explain_is_for_logs_only():
+    r = _run("cost", "--scenario", SEED, "--explain")
+    assert r.exit_code == 2 and "--explain" in r.output
