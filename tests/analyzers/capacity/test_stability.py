@@ -87,7 +87,7 @@ def test_trend_and_shift_tests_keep_their_size_under_correlated_noise():
     # sd 3.1; 3..20 is mean +/- ~2.3-3.2 sd and excludes the independent-days failure (40+).
     rng = np.random.default_rng(11)
     trend = step = 0
-    for r in range(200):
+    for _ in range(200):
         z = np.log(WEEK[np.arange(42) % 7]) + _ar1(42, 0.5, 0.04, rng)
         st = assess_stability(_series(np.round(1000 * np.exp(z))), StabilityRules())
         trend += st.trend_p_value < 0.05
@@ -105,4 +105,4 @@ def test_short_noisy_log_is_undetermined_and_says_how_many_days_would_decide():
     # The same traffic observed for eight weeks: the interval now sits inside +/-4 % a week.
     long = assess_stability(_series(counts), StabilityRules())
     assert long.verdict == "stable"
-    assert -0.04 <= long.weekly_change_interval[0] and long.weekly_change_interval[1] <= 0.04
+    assert long.weekly_change_interval[0] >= -0.04 and long.weekly_change_interval[1] <= 0.04
