@@ -5,7 +5,8 @@ level shift + noise u_t = phi * u_{t-1} + e_t. Day-to-day noise in real traffic 
 (a busy day is followed by a busy day), so the ordinary least-squares standard errors are too
 small and the textbook t-tests reject far too often (see docs/traffic-accuracy.md).
 
-The statistics used here (the OLS t of the trend, the largest OLS t over all level-shift splits,
+The statistics used here (the t of the trend with a self-normalized long-run standard error,
+the largest OLS t over all level-shift splits,
 the lag-1 autocorrelation r1 of the residuals) do not depend on the weekday intercepts or on the
 noise scale, so under "no trend, no shift" their joint distribution depends only on phi and on
 the number of days. It is simulated once per length over a grid of phi (-0.3 to 0.9, flat), and
@@ -73,6 +74,18 @@ class Statistics:
     step_beats_line: np.ndarray  # the two-level fit has a smaller SSE than the trend line
 
 
+def _self_normalized_se(regressor: np.ndarray, resid: np.ndarray, rr: float) -> np.ndarray:
+    """Standard error of an OLS coefficient from the partial sums of regressor x residual.
+
+    The Kiefer-Vogelsang-Bunzel (bandwidth = n, Bartlett) long-run variance: it grows with the
+    low-frequency part of the noise as the coefficient's own variance does, so the ratio depends
+    far less on the autocorrelation than the OLS t (the simulation absorbs the rest).
+    """
+    partial = np.cumsum(regressor * resid, axis=-1)
+    lrv = 2 * np.einsum("...j,...j->...", partial, partial) / resid.shape[-1]
+    return np.sqrt(np.maximum(lrv, 1e-300)) / rr
+
+
 def statistics(z: np.ndarray, d: Design) -> Statistics:
     """Statistics of the rows of z (shape (S, n) or (n,))."""
     z = np.atleast_2d(z)
@@ -82,13 +95,13 @@ def statistics(z: np.ndarray, d: Design) -> Statistics:
     slope = mz @ d.trend / tt
     e = mz - slope[:, None] * d.trend[None, :]
     sse_line = np.einsum("ij,ij->i", e, e)
-    dof = d.n - d.k_params - 1
-    se = np.sqrt(np.maximum(sse_line, 1e-300) / dof / tt)
+    se = _self_normalized_se(d.trend[None, :], e, tt)
     r1 = np.einsum("ij,ij->i", e[:, 1:], e[:, :-1]) / np.maximum(sse_line, 1e-300)
     gg = np.einsum("kj,kj->k", d.steps, d.steps)
     gz = mz @ d.steps.T  # (S, K)
     coef = gz / gg[None, :]
     sse_k = sst[:, None] - gz**2 / gg[None, :]
+    dof = d.n - d.k_params - 1
     t_k = np.abs(coef) / np.sqrt(np.maximum(sse_k, 1e-300) / dof / gg[None, :])
     best = np.argmax(t_k, axis=1)
     rows = np.arange(len(z))
