@@ -24,6 +24,7 @@ import pandas as pd
 from advisor.analyzers.capacity.stability import StabilityRules, assess_stability
 
 WEEK = np.array([1.0, 1.0, 1.0, 1.0, 0.95, 0.6, 0.5])  # Monday first: weekends are quiet
+PATTERN = ", ".join(f"{w:g}" for w in WEEK)
 DAYS = (7, 14, 28, 42)
 PHIS = (0.0, 0.3, 0.6)
 LEVEL = 5000.0  # calls on a weekday
@@ -82,7 +83,7 @@ def main() -> None:
         f"Produced by `python -m tests.benchmarks.stability_simulation --null {args.null} --cases {args.cases}` "
         "(TIME s on this machine).",
         "",
-        f"Daily calls: Poisson around {LEVEL:,.0f} a weekday, weekly pattern {", ".join(f"{w:g}" for w in WEEK)} (Monday first, the "
+        f"Daily calls: Poisson around {LEVEL:,.0f} a weekday, weekly pattern {PATTERN} (Monday first, the "
         "series start on a random weekday), AR(1) noise on the log volume with lag-1 correlation phi and "
         f"marginal sd {NOISE_SD:.0%}. Default rules: margin ±{rules.max_weekly_change:.0%}/week, "
         f"level shift {rules.min_step_change:.0%}, alpha {rules.alpha}.",
