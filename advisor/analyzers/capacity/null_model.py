@@ -3,7 +3,8 @@
 Model of the log daily volume z_t: one intercept per weekday (the weekly pattern) + a trend or a
 level shift + noise u_t = phi * u_{t-1} + e_t. Day-to-day noise in real traffic is correlated
 (a busy day is followed by a busy day), so the ordinary least-squares standard errors are too
-small and the textbook t-tests reject far too often (see docs/traffic-accuracy.md).
+small and the textbook t-tests reject far too often (issue #20: 51-76 % at a nominal 5 % on
+correlated noise). Size and verdicts of these tests: docs/stability-simulation.md.
 
 The statistics used here (the t of the trend with a self-normalized long-run standard error,
 the largest OLS t over all level-shift splits,
