@@ -121,6 +121,11 @@ def test_growing_traffic_asks_to_wait_before_reserving():
     assert cap.confidence == "low"
 
 
+def test_undetermined_traffic_says_it_is_not_yet_shown_level():
+    cap = next(r for r in make_recommendations(_plan(), _findings("undetermined")) if r.lever == "capacity")
+    assert cap.prerequisites == ("traffic is not yet shown to be level: rerun in 14 days before reserving",)
+
+
 def test_levers_that_save_nothing_are_not_recommended():
     plan = _plan(cache_threshold=None, lever_attribution=(LeverSaving("routing", 150.0, 150.0),))
     assert {r.lever for r in make_recommendations(plan, _findings())} == {"routing"}

@@ -156,7 +156,9 @@ def _stability_prerequisites(found: CapacityLever | None) -> list[str]:
     stability = found.stability
     if stability.verdict == "stable":
         return []
-    state = "still changing" if stability.verdict == "unstable" else stability.verdict
+    state = {"unstable": "still changing", "undetermined": "not yet shown to be level"}.get(
+        stability.verdict, stability.verdict
+    )
     if stability.reason:
         return [f"traffic is {state}: {stability.reason}"]
     wait = stability.wait_days or STABILITY_WAIT_DAYS

@@ -88,9 +88,10 @@ def stability_cases(cases: int, days: int, n_calls: int, lookback: int) -> tuple
         for seed in range(1000, 1000 + cases):
             log = _log(generate_log(n_calls, seed=seed, days=days, traffic=traffic).frame)
             f = analyze_capacity(log, compute_baseline(log, prices, config), ctx)
-            want = "stable" if traffic == "stable" else "unstable"
-            ok += f.stability.verdict == want
-            if f.stability.verdict != want:
+            # Growing or shifting traffic is answered right by anything but "stable".
+            right_verdict = (f.stability.verdict == "stable") == (traffic == "stable")
+            ok += right_verdict
+            if not right_verdict:
                 misses.append(f"{traffic} seed {seed}: {f.stability.verdict}: {f.stability.reason}")
             for r in f.reservations:
                 window = f.per_bin_workers[-r.n_bins :]
@@ -232,8 +233,11 @@ def main() -> None:
         "",
         (
             "Seeds 1000 onward; `growing` is +6 % a week, `step` a x1.6 level shift at the window's midpoint "
-            "(the generator's defaults). Thresholds: trend of 3 %/week or more (Mann-Kendall or slope CI "
-            "significant at 5 %), level shift of 15 % or more, daily CV above 25 %."
+            "(the generator's defaults). Default rules: 'stable' only when the 90 % interval of the trend "
+            "(calibrated for AR(1) day-to-day noise) lies within +/-4 %/week, no significant level shift of 15 % "
+            "or more and daily CV at most 25 %; growing and step traffic count as right when not called "
+            "'stable' ('unstable' or 'undetermined: not enough days to tell'). The calibration itself is checked "
+            "on simulated series in docs/stability-simulation.md."
         ),
         "",
         "| days in log | calls | look-back | stable right | growing right | step right |",
@@ -250,8 +254,9 @@ def main() -> None:
         "",
         (
             "Daily volume in these logs is noisy (about 8-10 % coefficient of variation at ~700 calls a day, "
-            "mostly from the number of conversations a day), so +6 %/week and flat traffic are 1.5-2 standard "
-            "errors apart from the 3 %/week threshold over 14-28 days; more days or more calls a day separate them."
+            "mostly from the number of conversations a day), so over 14 days the trend interval is much wider than "
+            "the +/-4 %/week margin and flat traffic is mostly 'undetermined' rather than 'stable'; more days or "
+            "more calls a day narrow it."
         ),
     ]
     for (d, n, _lb), (_right, misses, _sizing) in stab.items():

@@ -47,7 +47,7 @@ class CapacitySettings:
     term_months: int = 12  # article: "reserving that capacity for a one-year term"
     resolution_minutes: int = 60  # demand bin; finer bins see shorter peaks
     min_days: int = 14
-    max_weekly_change: float = 0.03
+    max_weekly_change: float = 0.04
     min_step_change: float = 0.15
     max_daily_cv: float = 0.25
     alpha: float = 0.05

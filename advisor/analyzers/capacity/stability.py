@@ -1,29 +1,35 @@
 """Traffic stability: daily call counts -> Stability (verdict, reason, the statistics behind it).
 
 Reserving capacity for a year only pays if today's level is the level to come. Before any
-reservation advice the capacity analyzer asks: over the look-back window, with the weekly
-pattern removed, is the daily volume level (no significant trend worth more than a few per
-cent a week, no level shift) and calm (a small coefficient of variation)?
+reservation advice the capacity analyzer asks of the look-back window, with the weekly pattern
+removed: is the daily volume level, and can the log show it?
 
-- Weekly seasonality: one intercept per weekday, fitted jointly with the trend or shift
-  (needs two full weeks).
-- Trend: least-squares slope of deseasonalized log-volume on day, with a t-based 95 % CI,
-  expressed as change per week; and a Mann-Kendall test (Kendall's tau against time).
-- Level shift: the best single split of the series into two means; it counts when it fits
-  better than the straight line, moves the level by at least `min_step_change` and the t-test
-  of the shift (fitted jointly with the weekday pattern) is significant.
-- Volatility: coefficient of variation of deseasonalized daily volume.
+- Model: log daily volume = one intercept per weekday + trend (or level shift) + AR(1) noise
+  (needs two full weeks; see null_model.py for how the tests are calibrated for correlated
+  day-to-day noise).
+- "stable" is an equivalence claim: the (1 - 2 alpha) interval of the trend lies inside
+  +/- `max_weekly_change` per week (two one-sided tests at level alpha), no level shift of
+  `min_step_change` or more is significant, and the deseasonalized daily CV is at most
+  `max_daily_cv`.
+- "unstable": a significant level shift of `min_step_change` or more, a significant trend
+  estimated beyond the margin, or too volatile.
+- "undetermined": neither shown, a short or noisy log. The reason says "not enough days to
+  tell" and how many more days would decide it if the trend estimate and noise hold.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+import math
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-MIN_SEGMENT_DAYS = 7  # a full week on each side: weekdays balance and one bad day cannot fake a shift
+from advisor.analyzers.capacity.null_model import Calibrated, calibrate
+
+MIN_MODEL_DAYS = 14  # two of each weekday: fewer cannot tell a trend from the weekly pattern
+MAX_WAIT_DAYS = 90  # beyond this the answer is "the noise hides a trend near the margin"
 
 
 @dataclass(frozen=True)
@@ -31,29 +37,30 @@ class StabilityRules:
     """Thresholds of the verdict (set under [capacity], see CapacitySettings)."""
 
     min_days: int = 14  # full days needed; also the calm stretch wanted after a change
-    max_weekly_change: float = 0.03  # a significant trend smaller than this still counts as level
+    max_weekly_change: float = 0.04  # equivalence margin: a trend inside +/- this per week counts as level
     min_step_change: float = 0.15  # a level shift smaller than this is noise for sizing
     max_daily_cv: float = 0.25  # deseasonalized daily volume more variable than this: too volatile
-    alpha: float = 0.05  # significance level of the trend and shift tests
+    alpha: float = 0.05  # level of the trend and shift tests (the interval is 1 - 2 alpha)
 
 
 @dataclass(frozen=True)
 class Stability:
-    verdict: str  # "stable" | "unstable"
+    verdict: str  # "stable" | "unstable" | "undetermined"
     reason: str
-    wait_days: int  # rerun advice when unstable (0 when stable)
+    wait_days: int  # further days of log that would decide (0 when stable)
     n_days: int
     first_day: str | None
     last_day: str | None
     weekly_change: float | None  # trend, relative change per week
-    weekly_change_interval: tuple[float, float] | None
-    trend_p_value: float | None  # Mann-Kendall
+    weekly_change_interval: tuple[float, float] | None  # (1 - 2 alpha) interval
+    trend_p_value: float | None  # calibrated for AR(1) noise
     week_over_week_change: float | None  # last 7 days vs the 7 before
     daily_cv: float | None
     step_change: float | None  # best level shift, relative (after / before - 1)
     step_day: str | None  # first day at the new level
-    step_p_value: float | None
+    step_p_value: float | None  # calibrated over all splits and for AR(1) noise
     seasonality_removed: bool
+    noise_autocorrelation: float | None = None  # lag-1 autocorrelation of the residuals
 
     def to_dict(self) -> dict[str, Any]:
         d = dict(self.__dict__)
@@ -85,180 +92,130 @@ def daily_counts(timestamps: pd.Series) -> pd.Series:
     return counts[keep].astype(np.int64)
 
 
-def _weekday_design(weekday: np.ndarray, n: int) -> np.ndarray:
-    """One intercept per weekday present when two weeks are in (weekly seasonality), else one intercept."""
-    if n < 14:
-        return np.ones((n, 1))
-    present = np.unique(weekday)
-    return (weekday[:, None] == present[None, :]).astype(np.float64)
-
-
-def _fit(z: np.ndarray, base: np.ndarray, regressor: np.ndarray) -> tuple[float, float, float, np.ndarray]:
-    """Least squares of z on [base, regressor]: (coefficient, its standard error, SSE, base part of the fit).
-
-    Fitting the weekday intercepts jointly with the trend or step keeps an unbalanced split
-    (a shift mid-week) from leaking into the weekday pattern and back.
-    """
-    x = np.column_stack([base, regressor])
-    coef, *_ = np.linalg.lstsq(x, z, rcond=None)
-    resid = z - x @ coef
-    sse = float(resid @ resid)
-    dof = len(z) - x.shape[1]
-    cov = np.linalg.pinv(x.T @ x) * (sse / dof if dof > 0 else np.inf)
-    return float(coef[-1]), float(np.sqrt(max(cov[-1, -1], 0.0))), sse, base @ coef[:-1]
-
-
-def _best_step(z: np.ndarray, base: np.ndarray) -> tuple[int, float, float, float]:
-    """(split index, step coefficient, its standard error, SSE) of the best weekday + two-level fit."""
-    n = len(z)
-    best = (0, 0.0, np.inf, np.inf)
-    for k in range(MIN_SEGMENT_DAYS, n - MIN_SEGMENT_DAYS + 1):
-        coef, se, sse, _ = _fit(z, base, (np.arange(n) >= k).astype(np.float64))
-        if sse < best[3]:
-            best = (k, coef, se, sse)
-    return best
+def _short(counts: pd.Series, rules: StabilityRules) -> Stability:
+    n = len(counts)
+    need = max(rules.min_days, MIN_MODEL_DAYS)
+    return Stability(
+        verdict="undetermined",
+        wait_days=need - n,
+        n_days=n,
+        first_day=str(counts.index[0].date()) if n else None,
+        last_day=str(counts.index[-1].date()) if n else None,
+        reason=(
+            f"not enough days to tell: the log holds {n} full days; {need} are needed to tell a trend from the "
+            f"weekly pattern. Rerun in {need - n} days with a longer log before reserving capacity."
+        ),
+        weekly_change=None,
+        weekly_change_interval=None,
+        trend_p_value=None,
+        week_over_week_change=None,
+        daily_cv=None,
+        step_change=None,
+        step_day=None,
+        step_p_value=None,
+        seasonality_removed=False,
+    )
 
 
 def assess_stability(counts: pd.Series, rules: StabilityRules) -> Stability:
     """The verdict on a series of daily call counts indexed by day (see the module docstring)."""
-    n = len(counts)
-    if n < rules.min_days:
-        return Stability(
-            verdict="unstable",
-            wait_days=rules.min_days - n,
-            n_days=n,
-            first_day=str(counts.index[0].date()) if n else None,
-            last_day=str(counts.index[-1].date()) if n else None,
-            reason=(
-                f"the log holds {n} full days; {rules.min_days} are needed to tell a trend from the weekly "
-                f"pattern. Rerun in {rules.min_days - n} days with a longer log before reserving capacity."
-            ),
-            weekly_change=None,
-            weekly_change_interval=None,
-            trend_p_value=None,
-            week_over_week_change=None,
-            daily_cv=None,
-            step_change=None,
-            step_day=None,
-            step_p_value=None,
-            seasonality_removed=False,
-        )
-    return _verdict(_measure(counts), rules)
-
-
-@dataclass(frozen=True)
-class _Measures:
-    """The statistics of a long enough series: Stability's fields, plus what the tests need."""
-
-    n_days: int
-    first_day: str
-    last_day: str
-    weekly_change: float
-    weekly_change_interval: tuple[float, float]
-    trend_p_value: float
-    week_over_week_change: float | None
-    daily_cv: float
-    step_change: float
-    step_day: str
-    step_p_value: float
-    seasonality_removed: bool
-    slope_interval: tuple[float, float]  # 95 % CI of the log-volume slope per day
-    step_days: int  # days at the new level after the best split
-    step_fits_better: bool  # the two-level fit beats the straight line
-
-    def stability_fields(self) -> dict[str, Any]:
-        return {f.name: getattr(self, f.name) for f in fields(Stability) if hasattr(self, f.name)}
-
-
-def _measure(counts: pd.Series) -> _Measures:
-    from scipy import stats
-
-    n = len(counts)
-    index = pd.DatetimeIndex(counts.index)
+    if len(counts) < max(rules.min_days, MIN_MODEL_DAYS):
+        return _short(counts, rules)
     y = counts.to_numpy(dtype=np.float64)
     z = np.log1p(y)
-    base = _weekday_design(index.day_of_week.to_numpy(), n)
-    seasonal = base.shape[1] > 1
-    t = np.arange(n, dtype=np.float64)
-    slope, se, sse_line, week_part = _fit(z, base, t)
-    dof = n - base.shape[1] - 1
-    half = float(stats.t.ppf(0.975, dof) * se) if dof > 0 else np.inf
-    lo, hi = slope - half, slope + half
-    # Weekly pattern removed: the weekday intercepts minus their mean.
-    z_adj = z - (week_part - week_part.mean()) if seasonal else z
-    level = np.expm1(z_adj)
-    k, step_coef, step_se, sse_step = _best_step(z, base)
-    return _Measures(
-        n_days=n,
-        first_day=str(index[0].date()),
-        last_day=str(index[-1].date()),
-        weekly_change=float(np.exp(7 * slope) - 1),
-        weekly_change_interval=(float(np.exp(7 * lo) - 1), float(np.exp(7 * hi) - 1)),
-        trend_p_value=float(stats.kendalltau(t, z_adj).pvalue),
-        week_over_week_change=float(y[-7:].sum() / y[-14:-7].sum() - 1) if y[-14:-7].sum() > 0 else None,
-        daily_cv=float(level.std(ddof=1) / level.mean()) if level.mean() > 0 else float("inf"),
-        step_change=float(np.exp(step_coef) - 1),
-        step_day=str(index[k].date()),
-        step_p_value=float(2 * stats.t.sf(abs(step_coef) / step_se, dof)) if step_se > 0 and dof > 0 else 0.0,
-        seasonality_removed=seasonal,
-        slope_interval=(lo, hi),
-        step_days=n - k,
-        step_fits_better=sse_step < sse_line,
+    cal = calibrate(z, seasonal=True, alpha=rules.alpha)
+    return _verdict(_fields(counts, y, z, cal), cal, rules)
+
+
+def _fields(counts: pd.Series, y: np.ndarray, z: np.ndarray, cal: Calibrated) -> dict[str, Any]:
+    """Stability's statistics of a long enough series."""
+    s, d = cal.stats, cal.design
+    index = pd.DatetimeIndex(counts.index)
+    slope, half = float(s.slope[0]), cal.trend_q * float(s.slope_se[0])
+    # Weekly pattern removed: z minus its weekday means, back on the count scale around the mean level.
+    level = np.expm1(z.mean() + d.resid @ z)
+    k = int(d.split_at[int(s.step_index[0])])
+    prev = y[-14:-7].sum()
+    return {
+        "n_days": len(y),
+        "first_day": str(index[0].date()),
+        "last_day": str(index[-1].date()),
+        "weekly_change": math.expm1(7 * slope),
+        "weekly_change_interval": (math.expm1(7 * (slope - half)), math.expm1(7 * (slope + half))),
+        "trend_p_value": cal.trend_p,
+        "week_over_week_change": float(y[-7:].sum() / prev - 1) if prev > 0 else None,
+        "daily_cv": float(level.std(ddof=1) / level.mean()) if level.mean() > 0 else float("inf"),
+        "step_change": math.expm1(float(s.step_coef[0])),
+        "step_day": str(index[k].date()),
+        "step_p_value": cal.step_p,
+        "seasonality_removed": True,
+        "noise_autocorrelation": float(s.r1[0]),
+    }
+
+
+def days_to_decide(cal: Calibrated, margin: float) -> int:
+    """Further days after which the interval would clear the margin, if the slope and noise hold.
+
+    The slope's standard error shrinks with the spread of the days, sum (t - mean)^2 = n (n^2 - 1) / 12.
+    """
+    n = cal.design.n
+    slope, se = abs(float(cal.stats.slope[0])), float(cal.stats.slope_se[0])
+    room = abs(math.log1p(margin) / 7 - slope)
+    spread = n * (n * n - 1) / 12
+    for extra in range(1, MAX_WAIT_DAYS + 1):
+        m = n + extra
+        if cal.trend_q * se * math.sqrt(spread / (m * (m * m - 1) / 12)) < room:
+            return extra
+    return MAX_WAIT_DAYS
+
+
+def _verdict(c: dict[str, Any], cal: Calibrated, rules: StabilityRules) -> Stability:
+    n, weekly, (lo, hi), cv = c["n_days"], c["weekly_change"], c["weekly_change_interval"], c["daily_cv"]
+    step, step_day, step_p, trend_p = c["step_change"], c["step_day"], c["step_p_value"], c["trend_p_value"]
+    x = rules.max_weekly_change
+    trend = (
+        f"trend {weekly:+.1%} per week ({1 - 2 * rules.alpha:.0%} interval {lo:+.1%} to {hi:+.1%}, {_p(trend_p)}, "
+        f"day-to-day autocorrelation {c['noise_autocorrelation']:+.2f})"
     )
-
-
-def _verdict(m: _Measures, rules: StabilityRules) -> Stability:
-    c = m.stability_fields()
-    n, weekly, interval, tau_p, cv = m.n_days, m.weekly_change, m.weekly_change_interval, m.trend_p_value, m.daily_cv
-    step, step_day, step_p = m.step_change, m.step_day, m.step_p_value
-    lo, hi = m.slope_interval
-    # Either test may carry the trend: Kendall is robust to odd days, the slope CI uses their size.
-    trend_hit = (tau_p < rules.alpha or lo > 0 or hi < 0) and abs(weekly) >= rules.max_weekly_change
-    step_hit = m.step_fits_better and abs(step) >= rules.min_step_change and step_p < rules.alpha
-    if step_hit:
-        wait = max(rules.min_days - m.step_days, 0)
+    step_days = n - int(cal.design.split_at[int(cal.stats.step_index[0])])
+    if bool(cal.stats.step_beats_line[0]) and abs(step) >= rules.min_step_change and step_p < rules.alpha:
+        wait = max(rules.min_days - step_days, 0)
         then = (
             f"rerun in {wait} days, when {rules.min_days} days at the new level are in the log"
             if wait
             else f"rerun with the log cut to calls from {step_day} on"
         )
-        return Stability(
-            verdict="unstable",
-            wait_days=wait,
-            **c,
-            reason=(
-                f"daily volume shifted by {step:+.0%} around {step_day} (t-test {_p(step_p)}); reserving on a mix of "
-                f"the old and new level would mis-size it: {then}."
-            ),
+        reason = (
+            f"daily volume shifted by {step:+.0%} around {step_day} ({_p(step_p)}, calibrated over every split day); "
+            f"reserving on a mix of the old and new level would mis-size it: {then}."
         )
-    if trend_hit:
-        return Stability(
-            verdict="unstable",
-            wait_days=rules.min_days,
-            **c,
-            reason=(
-                f"daily volume is trending {weekly:+.1%} per week (95 % CI {interval[0]:+.1%} to {interval[1]:+.1%}, "
-                f"Mann-Kendall {_p(tau_p)}) with the weekly pattern removed: rerun in {rules.min_days} days to see "
-                "whether it levels off before reserving."
-            ),
+        return Stability(verdict="unstable", wait_days=wait, reason=reason, **c)
+    if lo > x or hi < -x or (trend_p < rules.alpha and abs(weekly) >= x):
+        reason = (
+            f"daily volume is trending beyond {x:.0%} per week: {trend}, with the weekly pattern removed: rerun in "
+            f"{rules.min_days} days to see whether it levels off before reserving."
         )
+        return Stability(verdict="unstable", wait_days=rules.min_days, reason=reason, **c)
     if cv > rules.max_daily_cv:
-        return Stability(
-            verdict="unstable",
-            wait_days=rules.min_days,
-            **c,
-            reason=(
-                f"daily volume varies too much (coefficient of variation {cv:.0%} after removing the weekly pattern, "
-                f"limit {rules.max_daily_cv:.0%}): rerun in {rules.min_days} days."
-            ),
+        reason = (
+            f"daily volume varies too much (coefficient of variation {cv:.0%} after removing the weekly pattern, "
+            f"limit {rules.max_daily_cv:.0%}): rerun in {rules.min_days} days."
         )
-    return Stability(
-        verdict="stable",
-        wait_days=0,
-        **c,
-        reason=(
-            f"over {n} days the level holds: trend {weekly:+.1%} per week (95 % CI {interval[0]:+.1%} to "
-            f"{interval[1]:+.1%}, Mann-Kendall {_p(tau_p)}), no level shift of {rules.min_step_change:.0%} or more, "
-            f"daily coefficient of variation {cv:.0%}."
-        ),
+        return Stability(verdict="unstable", wait_days=rules.min_days, reason=reason, **c)
+    if -x <= lo and hi <= x:
+        reason = (
+            f"over {n} days the level holds: {trend} lies within +/-{x:.0%} per week, no level shift of "
+            f"{rules.min_step_change:.0%} or more, daily coefficient of variation {cv:.0%}."
+        )
+        return Stability(verdict="stable", wait_days=0, reason=reason, **c)
+    wait = days_to_decide(cal, x)
+    more = (
+        f"about {wait} more days would decide it if the trend and noise hold"
+        if wait < MAX_WAIT_DAYS
+        else (f"the trend sits so close to the margin that even {MAX_WAIT_DAYS} more days may not decide it")
     )
+    reason = (
+        f"not enough days to tell: over {n} days the {trend} neither stays within nor clears +/-{x:.0%} "
+        f"per week; {more}. Rerun then before reserving."
+    )
+    return Stability(verdict="undetermined", wait_days=wait, reason=reason, **c)

@@ -56,9 +56,10 @@ def test_small_trend_below_the_threshold_still_counts_as_level():
     assert st.verdict == "stable"
 
 
-def test_too_few_days_is_unstable_with_the_days_to_wait():
+def test_too_few_days_is_undetermined_with_the_days_to_wait():
     st = assess_stability(_series(_weekly(10)), StabilityRules(min_days=14))
-    assert st.verdict == "unstable" and st.wait_days == 4
+    assert st.verdict == "undetermined" and st.wait_days == 4
+    assert st.reason.startswith("not enough days to tell")
     assert "Rerun in 4 days" in st.reason
 
 
@@ -69,3 +70,39 @@ def test_daily_counts_drop_a_first_day_covered_less_than_half():
     counts = daily_counts(ts)
     assert [str(d.date()) for d in counts.index] == ["2026-10-02"]
     assert counts.tolist() == [2]
+
+
+def _ar1(n, phi, sd, rng):
+    e = rng.standard_normal(n) * sd
+    u = np.empty(n)
+    u[0] = e[0] / np.sqrt(1 - phi**2)
+    for i in range(1, n):
+        u[i] = phi * u[i - 1] + e[i]
+    return u
+
+
+def test_trend_and_shift_tests_keep_their_size_under_correlated_noise():
+    # 200 flat series with a weekly pattern and AR(1) noise (phi 0.5): a test built for independent
+    # days rejects in 20-30 % of them. At a nominal 5 % the count is Binomial(200, 0.05): mean 10,
+    # sd 3.1; 3..20 is mean +/- ~2.3-3.2 sd and excludes the independent-days failure (40+).
+    rng = np.random.default_rng(11)
+    trend = step = 0
+    for _ in range(200):
+        z = np.log(WEEK[np.arange(42) % 7]) + _ar1(42, 0.5, 0.04, rng)
+        st = assess_stability(_series(np.round(1000 * np.exp(z))), StabilityRules())
+        trend += st.trend_p_value < 0.05
+        step += st.step_p_value < 0.05
+    assert 3 <= trend <= 20 and 3 <= step <= 20
+
+
+def test_short_noisy_log_is_undetermined_and_says_how_many_days_would_decide():
+    rng = np.random.default_rng(4)
+    z = np.log(WEEK[np.arange(56) % 7]) + _ar1(56, 0.3, 0.03, rng)
+    counts = np.round(2000 * np.exp(z))
+    short = assess_stability(_series(counts[:14]), StabilityRules())
+    assert short.verdict == "undetermined" and short.reason.startswith("not enough days to tell")
+    assert 0 < short.wait_days < 90 and f"about {short.wait_days} more days" in short.reason
+    # The same traffic observed for eight weeks: the interval now sits inside +/-4 % a week.
+    long = assess_stability(_series(counts), StabilityRules())
+    assert long.verdict == "stable"
+    assert long.weekly_change_interval[0] >= -0.04 and long.weekly_change_interval[1] <= 0.04
