@@ -21,9 +21,15 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from advisor.analyzers.routing.curves import (
+    LCB_Z,
     QualityCurve,
+    expected_delta,
+    gap_delta,
+    lower_bound_calls,
+    lower_bound_quality,
     max_routed_calls,
     quality_curve,
+    relative_quality_at,
     routing_order,
     savings_usd,
 )
@@ -59,6 +65,12 @@ class CandidateEstimate:
     fail_quality: float = 0.0  # candidate's score when not good enough (0 for pass/fail)
     per_call_p_good_enough: np.ndarray | None = None
     per_call_routable_order: np.ndarray | None = None
+    # Per call: expected quality change if routed (candidate minus current, gains counted); on
+    # labelled calls the measured change (the label), elsewhere the model's out-of-fold estimate.
+    per_call_expected_delta: np.ndarray | None = None
+    quality_at_share: float | None = None  # relative quality at max_share_at_target, point estimate
+    quality_lower_bound: float | None = None  # its cross-fitted lower confidence bound (labels only)
+    score_threshold: float | None = None  # route calls whose routing score is <= this (labels only)
 
 
 @dataclass(frozen=True)
@@ -84,23 +96,33 @@ def _finish(
     confidence: str,
     strong_score: np.ndarray,
     p_good: np.ndarray,
-    fail_quality: float,
-    margin: float,
+    delta: np.ndarray,
     target: float,
     n_labelled: int,
+    bounds: tuple[int, int, int] | None = None,
+    margin: float = 0.0,
+    fail_quality: float = 0.0,
     metrics: RouterMetrics | None = None,
     auc_interval: tuple[float, float] | None = None,
     learning: LearningCurve | None = None,
     prerequisites: Sequence[str] = (),
+    realized: np.ndarray | None = None,
 ) -> CandidateEstimate:
-    """The estimate from per-call probabilities: route the most routable eligible calls first,
-    as many as keep quality at `target`; the interval shifts every probability by +-margin."""
+    """The estimate from per-call expected changes: route the most routable eligible calls first.
+    bounds: (calls routed, low, high) when the caller computed them (labels: a cross-fitted lower
+    bound); else as many calls as keep quality at `target`, the interval shifting every
+    probability by +-margin (loss-only changes)."""
     n = len(inp.eligible)
     order = routing_order(strong_score, inp.eligible)
-    curve = quality_curve(order, p_good, inp.current_quality, fail_quality, n)
-    n_mid = max_routed_calls(order, p_good, inp.current_quality, fail_quality, target)
-    n_lo = max_routed_calls(order, np.clip(p_good - margin, 0, 1), inp.current_quality, fail_quality, target)
-    n_hi = max_routed_calls(order, np.clip(p_good + margin, 0, 1), inp.current_quality, fail_quality, target)
+    curve = quality_curve(order, delta, inp.current_quality, n)
+    if bounds is None:
+        cq, fq = inp.current_quality, fail_quality
+        n_mid = max_routed_calls(order, delta, cq, target)
+        n_lo = max_routed_calls(order, expected_delta(np.clip(p_good - margin, 0, 1), cq, fq), cq, target)
+        n_hi = max_routed_calls(order, expected_delta(np.clip(p_good + margin, 0, 1), cq, fq), cq, target)
+    else:
+        n_mid, n_lo, n_hi = bounds
+    per_call = delta if realized is None else np.where(np.isfinite(realized), realized, delta)
 
     def money(k: int) -> float:
         return savings_usd(order, k, inp.per_call_saving_usd) * inp.monthly_factor
@@ -125,7 +147,26 @@ def _finish(
         fail_quality=float(fail_quality),
         per_call_p_good_enough=p_good,
         per_call_routable_order=order,
+        per_call_expected_delta=per_call,
+        quality_at_share=relative_quality_at(order, delta, inp.current_quality, n_mid),
+        quality_lower_bound=lower_bound_quality(order, realized, inp.current_quality, n_mid),
+        score_threshold=float(strong_score[order[n_mid - 1]]) if n_mid and realized is not None else None,
     )
+
+
+def _label_bounds(
+    inp: CandidateInputs, labelled: np.ndarray, strong_score: np.ndarray, target: float
+) -> tuple[np.ndarray, np.ndarray, tuple[int, int, int]]:
+    """(measured change per call, NaN where unlabelled; expected change per call; calls routed
+    at the cross-fitted 95 % lower bound, at a 99.9 % one, and at the point estimate)."""
+    realized = np.full(len(inp.eligible), np.nan)
+    realized[labelled] = inp.candidate_labels[labelled] - inp.current_labels[labelled]
+    delta = gap_delta(strong_score, inp.current_quality)
+    order = routing_order(strong_score, inp.eligible)
+    n_at = lower_bound_calls(order, realized, inp.current_quality, target)
+    n_lo = lower_bound_calls(order, realized, inp.current_quality, target, z=2 * LCB_Z)
+    n_hi = max_routed_calls(order, delta, inp.current_quality, target)
+    return realized, delta, (n_at, min(n_lo, n_at), max(n_hi, n_at))
 
 
 def _training_rows(labelled: np.ndarray, text_ids: np.ndarray, labels_per_text: np.ndarray | None):
@@ -192,21 +233,31 @@ def estimate_from_labels(
             cache=cache,
         )
     fail_quality = float(weak[~good].mean()) if (~good).any() else 0.0
-    margin = (metrics.ece or 0.0) + 1.0 / np.sqrt(len(rows))
     stable = learning is not None and learning.n_needed_for_stable_auc is not None
+    better_than_chance = interval is not None and interval[0] > 0.5
     prerequisites = (
         []
-        if stable
-        else [f"Label more shadow answers of {inp.model}: {len(labelled)} so far; the estimate is not yet stable."]
+        if stable and better_than_chance
+        else [
+            f"Label more shadow answers of {inp.model}: {len(labelled)} so far; "
+            + (
+                "the estimate is not yet stable."
+                if better_than_chance
+                else "the router does not yet rank calls better than chance (AUC interval includes 0.5)."
+            )
+        ]
     )
+    realized, delta, bounds = _label_bounds(inp, labelled, strong_score, target)
     return _finish(
         inp,
         mode=LABELS,
-        confidence="medium" if stable else "low",
+        confidence="medium" if stable and better_than_chance else "low",
         strong_score=strong_score,
         p_good=p_good,
+        delta=delta,
+        bounds=bounds,
+        realized=realized,
         fail_quality=fail_quality,
-        margin=margin,
         target=target,
         n_labelled=len(labelled),
         metrics=metrics,
@@ -227,6 +278,7 @@ def estimate_from_router(
         confidence="low",
         strong_score=scores.strong_score,
         p_good=scores.p_good_enough,
+        delta=expected_delta(scores.p_good_enough, inp.current_quality, 0.0),
         fail_quality=0.0,
         margin=margin,
         target=target,
