@@ -218,7 +218,7 @@ def estimate_from_labels(
     oof_score, oof_p = model.oof_strong_score_, model.oof_p_good_enough_
     strong_score[labelled], p_good[labelled] = oof_score[train_of_labelled], oof_p[train_of_labelled]
     metrics = evaluate_scores(oof_score, weak, strong, p_good_enough=oof_p, good=good)
-    interval = bootstrap_auc_interval(oof_p, good, seed=seed)
+    interval = bootstrap_auc_interval(oof_p, good, seed=seed, groups=text_ids[rows])
     learning = None
     if with_learning_curve and len(rows) >= 200:
         learning = learning_curve(

@@ -55,3 +55,38 @@ def test_without_enough_labelled_calls_in_the_prefix_the_bound_routes_nothing():
     realized = np.full(100, np.nan)
     realized[:5] = 0.0  # five labelled calls: too few to bound anything
     assert lower_bound_calls(np.arange(100), realized, np.ones(100), 0.9) == 0
+
+
+def test_labels_the_router_cannot_rank_better_than_chance_give_low_confidence_and_say_why():
+    from advisor.analyzers.routing.candidates import CandidateInputs, estimate_from_labels
+
+    rng = np.random.default_rng(3)
+    n = 240
+    vectors = rng.normal(size=(n, 384)).astype(np.float32)
+    weak, strong = (rng.random(n) < 0.6).astype(float), (rng.random(n) < 0.8).astype(float)  # labels: coin flips
+    inp = CandidateInputs(
+        model="cheap",
+        provider="x",
+        eligible=np.ones(n, dtype=bool),
+        per_call_saving_usd=np.ones(n),
+        cost_ratio=np.full(n, 0.1),
+        current_quality=strong,
+        candidate_labels=weak,
+        current_labels=strong,
+        monthly_factor=1.0,
+    )
+    est = estimate_from_labels(
+        inp,
+        vectors,
+        np.zeros((n, 1)),
+        target=0.95,
+        threshold=None,
+        seed=0,
+        with_learning_curve=True,
+        text_ids=np.arange(n),
+    )
+    assert est.auc_interval is not None and est.auc_interval[0] <= 0.5 <= est.auc_interval[1]
+    assert est.confidence == "low"
+    assert any("better than chance" in p for p in est.prerequisites)
+    # and the share it routes keeps the cross-fitted lower bound at the target
+    assert est.quality_lower_bound is None or est.quality_lower_bound >= 0.95
