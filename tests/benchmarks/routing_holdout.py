@@ -1,10 +1,12 @@
 """Routing on held-out halves of real labelled traffic: does the promised quality hold?
 
-    python -m tests.benchmarks.routing_holdout [--data data/routellm-mmlu/mmlu_heldout_sample.csv]
-        [--splits 20] [--out docs/routing-holdout.md]
+    python -m tests.benchmarks.routing_holdout [--data ../shared/data/routellm-mmlu] [--n 4000]
+        [--splits 20] [--draws 20] [--out docs/routing-holdout.md]
 
-Data: the MMLU questions in data/routellm-mmlu (RouteLLM's per-question correctness of
-Mixtral-8x7B, the cheaper model, and GPT-4-1106, the current one; see that folder's README).
+Data: RouteLLM's MMLU responses (per-question correctness of Mixtral-8x7B, the cheaper model,
+and GPT-4-1106, the current one), decontaminated as `advisor train router` does, a seeded
+sample of `--n` questions; `--data` may also name a CSV like
+data/routellm-mmlu/mmlu_heldout_sample.csv (400 questions: too few for the 800-label row).
 Per seeded split, half the questions keep their labels and half lose them; the routing
 analyzer's per-candidate estimate (advisor.analyzers.routing.candidates.estimate_from_labels,
 the code `advisor analyze` runs) sees the whole log, trains on the labelled half, and routes
@@ -41,7 +43,18 @@ SIZES = (50, 100, 200, 400, 800)
 COST_RATIO = 0.6 / 10.0  # Mixtral-8x7B vs GPT-4-1106 input price per token (0.6 vs 10 $/M)
 
 
-def load(path: Path) -> tuple[list[str], np.ndarray, np.ndarray]:
+def load(path: Path, n: int) -> tuple[list[str], np.ndarray, np.ndarray]:
+    if path.is_dir():
+        from advisor.lab.train.router_data import STRONG, WEAK, load_mmlu
+
+        frame, _ = load_mmlu(path)
+        frame = frame.drop_duplicates("prompt")
+        frame = frame.iloc[np.sort(np.random.default_rng(0).permutation(len(frame))[:n])]
+        return (
+            frame["prompt"].astype(str).tolist(),
+            frame[WEAK].astype(float).to_numpy(),
+            frame[STRONG].astype(float).to_numpy(),
+        )
     with path.open(newline="", encoding="utf-8") as fh:
         rows = list(csv.DictReader(fh))
     truth = lambda v: 1.0 if v.strip().lower() == "true" else 0.0  # noqa: E731
@@ -129,26 +142,34 @@ def coverage(vectors, features, weak, strong, size: int, draws: int) -> tuple[in
     return covered, made, above
 
 
+def _mean(res: list[dict], key: str) -> float:
+    values = [r[key] for r in res if r[key] is not None]
+    return float(np.mean(values)) if values else float("nan")
+
+
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--data", type=Path, default=Path("data/routellm-mmlu/mmlu_heldout_sample.csv"))
+    ap.add_argument("--data", type=Path, default=Path("../shared/data/routellm-mmlu"))
+    ap.add_argument("--n", type=int, default=4000)
     ap.add_argument("--splits", type=int, default=20)
     ap.add_argument("--draws", type=int, default=20)
     ap.add_argument("--cache", type=Path, default=Path("/tmp/advisor-bench-cache"))
     ap.add_argument("--out", type=Path, default=Path("docs/routing-holdout.md"))
     args = ap.parse_args(argv)
-    texts, weak, strong = load(args.data)
+    texts, weak, strong = load(args.data, args.n)
     vectors = embed(texts, args.cache)
     features = text_features(texts)
     cost = np.array([len(t) for t in texts], dtype=float)
     lines = [
         "# Routing on held-out halves of real labelled traffic",
         "",
-        f"Regenerate: `{COMMAND}` ({date.today().isoformat()}). Data: {args.data} ({len(texts)} MMLU questions,",
+        f"Regenerate: `{COMMAND}` ({date.today().isoformat()}). Data: {args.data} (MMLU questions,",
         "Mixtral-8x7B as the cheaper candidate, GPT-4-1106 as today's model; RouteLLM, see data/routellm-mmlu/README.md).",
         f"{args.splits} seeded 50/50 splits: the labelled half trains, the unlabelled half is new traffic.",
         "Quality is relative to GPT-4 on the same questions; savings are shares of today's cost",
         "(cost per call proportional to the prompt's length, Mixtral at 6 % of GPT-4's price).",
+        "",
+        f"Data: {len(texts)} questions.",
         "",
         "| target | splits with realized quality >= target | projected quality (mean) | lower bound (mean) "
         "| realized quality (mean, min) | projected savings (mean) | realized savings (mean) "
@@ -159,11 +180,10 @@ def main(argv: list[str] | None = None) -> None:
         res = [one_split(vectors, features, weak, strong, cost, seed, target) for seed in range(args.splits)]
         held = sum(r["realized_quality"] >= target for r in res)
         within = sum(abs(r["realized_savings"] - r["projected_savings"]) <= 0.1 * r["projected_savings"] for r in res)
-        mean = lambda key: float(np.mean([r[key] for r in res if r[key] is not None]))  # noqa: E731
         lines.append(
-            f"| {target:.2f} | {held} of {len(res)} | {mean('projected_quality'):.3f} | {mean('lower_bound'):.3f} "
-            f"| {mean('realized_quality'):.3f}, {min(r['realized_quality'] for r in res):.3f} "
-            f"| {mean('projected_savings'):.1%} | {mean('realized_savings'):.1%} | {within} of {len(res)} |"
+            f"| {target:.2f} | {held} of {len(res)} | {_mean(res, 'projected_quality'):.3f} | {_mean(res, 'lower_bound'):.3f} "
+            f"| {_mean(res, 'realized_quality'):.3f}, {min(r['realized_quality'] for r in res):.3f} "
+            f"| {_mean(res, 'projected_savings'):.1%} | {_mean(res, 'realized_savings'):.1%} | {within} of {len(res)} |"
         )
         print(lines[-1], flush=True)
     lines += [

@@ -16,16 +16,14 @@ good enough, the quality-versus-share curve, the largest share meeting the quali
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
 from advisor.analyzers.routing.curves import (
-    LCB_Z,
     QualityCurve,
     expected_delta,
     gap_delta,
-    lower_bound_calls,
     lower_bound_quality,
     max_routed_calls,
     quality_curve,
@@ -33,6 +31,7 @@ from advisor.analyzers.routing.curves import (
     routing_order,
     savings_usd,
 )
+from advisor.analyzers.routing.ordering import label_bounds, rank_within, threshold_at
 from advisor.analyzers.routing.router.classifier import RouterScores, RoutingClassifier
 from advisor.analyzers.routing.router.fitting import FitCache
 from advisor.analyzers.routing.router.learning import LearningCurve, learning_curve
@@ -150,23 +149,8 @@ def _finish(
         per_call_expected_delta=per_call,
         quality_at_share=relative_quality_at(order, delta, inp.current_quality, n_mid),
         quality_lower_bound=lower_bound_quality(order, realized, inp.current_quality, n_mid),
-        score_threshold=float(strong_score[order[n_mid - 1]]) if n_mid and realized is not None else None,
+        score_threshold=None,
     )
-
-
-def _label_bounds(
-    inp: CandidateInputs, labelled: np.ndarray, strong_score: np.ndarray, target: float
-) -> tuple[np.ndarray, np.ndarray, tuple[int, int, int]]:
-    """(measured change per call, NaN where unlabelled; expected change per call; calls routed
-    at the cross-fitted 95 % lower bound, at a 99.9 % one, and at the point estimate)."""
-    realized = np.full(len(inp.eligible), np.nan)
-    realized[labelled] = inp.candidate_labels[labelled] - inp.current_labels[labelled]
-    delta = gap_delta(strong_score, inp.current_quality)
-    order = routing_order(strong_score, inp.eligible)
-    n_at = lower_bound_calls(order, realized, inp.current_quality, target)
-    n_lo = lower_bound_calls(order, realized, inp.current_quality, target, z=2 * LCB_Z)
-    n_hi = max_routed_calls(order, delta, inp.current_quality, target)
-    return realized, delta, (n_at, min(n_lo, n_at), max(n_hi, n_at))
 
 
 def _training_rows(labelled: np.ndarray, text_ids: np.ndarray, labels_per_text: np.ndarray | None):
@@ -185,6 +169,18 @@ def _training_rows(labelled: np.ndarray, text_ids: np.ndarray, labels_per_text: 
     where = np.full(len(labelled), -1)
     where[train] = np.arange(len(train))
     return train, where[rep]
+
+
+def _label_prerequisites(model: str, n_labelled: int, *, stable: bool, better: bool) -> list[str]:
+    """More labels until the learning curve is stable and the AUC interval is above chance."""
+    if stable and better:
+        return []
+    why = (
+        "the estimate is not yet stable."
+        if better
+        else "the router does not yet rank calls better than chance (AUC interval includes 0.5)."
+    )
+    return [f"Label more shadow answers of {model}: {n_labelled} so far; {why}"]
 
 
 def estimate_from_labels(
@@ -213,6 +209,7 @@ def estimate_from_labels(
         of(rows), features[rows], weak, strong, threshold, text_ids=text_ids[rows], cache=cache
     )
     out = model.predict_by_text(vectors, text_ids, features, cache=cache)
+    full_score = out.strong_score  # the fit on every label, as a deployed router scores
     strong_score, p_good = out.strong_score.copy(), out.p_good_enough.copy()
     # Labelled calls: the fit's out-of-fold predictions, so metrics and curves are not fitted to themselves.
     oof_score, oof_p = model.oof_strong_score_, model.oof_p_good_enough_
@@ -235,24 +232,17 @@ def estimate_from_labels(
     fail_quality = float(weak[~good].mean()) if (~good).any() else 0.0
     stable = learning is not None and learning.n_needed_for_stable_auc is not None
     better_than_chance = interval is not None and interval[0] > 0.5
-    prerequisites = (
-        []
-        if stable and better_than_chance
-        else [
-            f"Label more shadow answers of {inp.model}: {len(labelled)} so far; "
-            + (
-                "the estimate is not yet stable."
-                if better_than_chance
-                else "the router does not yet rank calls better than chance (AUC interval includes 0.5)."
-            )
-        ]
-    )
-    realized, delta, bounds = _label_bounds(inp, labelled, strong_score, target)
-    return _finish(
+    prerequisites = _label_prerequisites(inp.model, len(labelled), stable=stable, better=better_than_chance)
+    rank = rank_within(strong_score, labelled)
+    realized = np.full(len(inp.eligible), np.nan)
+    realized[labelled] = inp.candidate_labels[labelled] - inp.current_labels[labelled]
+    delta = gap_delta(strong_score, inp.current_quality)
+    bounds = label_bounds(routing_order(rank, inp.eligible), realized, delta, inp.current_quality, target)
+    estimate = _finish(
         inp,
         mode=LABELS,
         confidence="medium" if stable and better_than_chance else "low",
-        strong_score=strong_score,
+        strong_score=rank,
         p_good=p_good,
         delta=delta,
         bounds=bounds,
@@ -264,6 +254,9 @@ def estimate_from_labels(
         auc_interval=interval,
         learning=learning,
         prerequisites=prerequisites,
+    )
+    return replace(
+        estimate, score_threshold=threshold_at(full_score, rank, estimate.per_call_routable_order, bounds[0])
     )
 
 

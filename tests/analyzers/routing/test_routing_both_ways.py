@@ -90,3 +90,18 @@ def test_labels_the_router_cannot_rank_better_than_chance_give_low_confidence_an
     assert any("better than chance" in p for p in est.prerequisites)
     # and the share it routes keeps the cross-fitted lower bound at the target
     assert est.quality_lower_bound is None or est.quality_lower_bound >= 0.95
+
+
+def test_out_of_fold_and_fitted_scores_are_ranked_each_among_their_own_kind():
+    from advisor.analyzers.routing.ordering import rank_within, threshold_at
+
+    # Labelled calls' out-of-fold scores spread wider than the unlabelled calls' fitted ones.
+    score = np.array([-3.0, -1.0, 1.0, 3.0, -0.3, -0.1, 0.1, 0.3])
+    rank = rank_within(score, np.arange(4))
+    order = np.argsort(rank, kind="stable")
+    # The first half of the order holds two of each kind, not the four widest labelled scores.
+    assert sorted(order[:4].tolist()) == [0, 1, 4, 5]
+    # The deployed cut-off on the fitted scores routes the same share of the log.
+    full = np.array([-0.4, -0.2, 0.2, 0.4, -0.3, -0.1, 0.1, 0.3])
+    cut = threshold_at(full, rank, order, 4)
+    assert (full <= cut).mean() == 0.5
