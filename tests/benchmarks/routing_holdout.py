@@ -37,7 +37,7 @@ from advisor.analyzers.routing.router.classifier import RoutingClassifier
 from advisor.analyzers.routing.router.features import text_features
 from advisor.analyzers.routing.router.metrics import auc_score, bootstrap_auc_interval
 
-COMMAND = "python -m tests.benchmarks.routing_holdout"
+COMMAND = "python -m tests.benchmarks.routing_holdout --data ../shared/data/routellm-mmlu"
 TARGETS = (0.90, 0.95, 0.98)
 SIZES = (50, 100, 200, 400, 800)
 COST_RATIO = 0.6 / 10.0  # Mixtral-8x7B vs GPT-4-1106 input price per token (0.6 vs 10 $/M)
