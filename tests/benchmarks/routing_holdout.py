@@ -32,10 +32,10 @@ from pathlib import Path
 
 import numpy as np
 
-from advisor.analyzers.routing.candidates import CandidateInputs, estimate_from_labels, widened
+from advisor.analyzers.routing.candidates import CandidateInputs, estimate_from_labels
 from advisor.analyzers.routing.router.classifier import RoutingClassifier
 from advisor.analyzers.routing.router.features import text_features
-from advisor.analyzers.routing.router.metrics import auc_score, bootstrap_auc_interval
+from advisor.analyzers.routing.router.metrics import auc_score, bootstrap_auc_interval, widened
 
 COMMAND = "python -m tests.benchmarks.routing_holdout --data ../shared/data/routellm-mmlu"
 TARGETS = (0.90, 0.95, 0.98)

@@ -35,13 +35,14 @@ from advisor.analyzers.routing.ordering import label_bounds, rank_within, thresh
 from advisor.analyzers.routing.router.classifier import RouterScores, RoutingClassifier
 from advisor.analyzers.routing.router.fitting import FitCache
 from advisor.analyzers.routing.router.learning import LearningCurve, learning_curve
-from advisor.analyzers.routing.router.metrics import RouterMetrics, bootstrap_auc_interval, evaluate_scores
+from advisor.analyzers.routing.router.metrics import (
+    RouterMetrics,
+    bootstrap_auc_interval,
+    evaluate_scores,
+    widened,
+)
 
 LABELS, DEFAULT_ROUTER, NONE = "labels", "default_router", "none"
-# The bootstrap of the out-of-fold AUC misses how far the router fitted on all labels lands from
-# it (on MMLU the fitted router's AUC on new questions fell outside it in 15-30 % of draws at
-# 50-800 labels: docs/routing-holdout.md); the interval is widened this much around the AUC.
-AUC_INTERVAL_WIDEN = 2.0
 # Shadow answers to ask for when there are none: enough for the learning curve on MMLU to
 # flatten (docs/router-evaluation.md) is far more; this is the minimum for a first estimate.
 LABELS_TO_COLLECT = 500
@@ -173,14 +174,6 @@ def _training_rows(labelled: np.ndarray, text_ids: np.ndarray, labels_per_text: 
     where = np.full(len(labelled), -1)
     where[train] = np.arange(len(train))
     return train, where[rep]
-
-
-def widened(interval: tuple[float, float] | None, auc: float | None) -> tuple[float, float] | None:
-    """`interval` stretched AUC_INTERVAL_WIDEN times around `auc`, kept in 0..1."""
-    if interval is None or auc is None:
-        return interval
-    lo, hi = auc - AUC_INTERVAL_WIDEN * (auc - interval[0]), auc + AUC_INTERVAL_WIDEN * (interval[1] - auc)
-    return max(0.0, lo), min(1.0, hi)
 
 
 def _label_prerequisites(model: str, n_labelled: int, *, stable: bool, better: bool) -> list[str]:

@@ -109,7 +109,7 @@ def test_out_of_fold_and_fitted_scores_are_ranked_each_among_their_own_kind():
 
 
 def test_the_auc_interval_is_widened_around_the_auc_and_kept_in_0_1():
-    from advisor.analyzers.routing.candidates import AUC_INTERVAL_WIDEN, widened
+    from advisor.analyzers.routing.router.metrics import AUC_INTERVAL_WIDEN, widened
 
     lo, hi = widened((0.60, 0.70), 0.66)
     assert (lo, hi) == pytest.approx((0.66 - AUC_INTERVAL_WIDEN * 0.06, 0.66 + AUC_INTERVAL_WIDEN * 0.04))
