@@ -297,3 +297,23 @@ def test_small_shares_keep_a_decimal_so_they_never_read_zero():
     assert cache.title.endswith("(answers 0.4% of calls)")
     cache = next(r for r in make_recommendations(_plan(cache_hit_share=0.31), _findings()) if r.lever == "cache")
     assert cache.title.endswith("(answers 31% of calls)")
+
+
+def test_each_routing_line_carries_only_its_own_candidates_prerequisites_and_confidence():
+    from types import SimpleNamespace
+
+    small = SimpleNamespace(model="small", provider="openai", confidence="low", prerequisites=("label small",))
+    mid = SimpleNamespace(model="mid", provider="openai", confidence="medium", prerequisites=("label mid",))
+    findings = _findings()
+    findings["routing"] = fake_findings(
+        "routing",
+        monthly_savings_usd=200.0,
+        savings_interval_usd=(150.0, 250.0),
+        confidence="medium",
+        prerequisites=("label small", "label mid"),
+        candidates=(small, mid),
+    )
+    recs = [r for r in make_recommendations(_plan(), findings) if r.lever == "routing"]
+    assert recs and all(r.prerequisites == ("label small",) for r in recs)  # every line sends calls to 'small'
+    # the stated level is small's "low", not the findings' "medium" (the best candidate's)
+    assert all(r.confidence == "low" for r in recs)

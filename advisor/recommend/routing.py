@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from advisor.optimizer.plan import Plan, SegmentPlan
 
 MIN_LINE_SAVINGS_USD = 1.0  # the folded "other segments" line is shown only above this
+_LEVELS = ("low", "medium", "high")  # stated confidence, weakest first
 
 
 def _moved(seg: SegmentPlan) -> list[tuple[str, float]]:
@@ -38,12 +39,23 @@ class _Advice:
     def interval(self, part: float) -> tuple[tuple[float, float], str]:
         return scaled_interval(part, self.found, "routing")
 
+    def own(self, models: list[str]) -> tuple[tuple[str, ...], str | None]:
+        """(prerequisites, stated confidence) of the candidates a line sends calls to: a line
+        carries only its own candidates' prerequisites, and the least confident one's level."""
+        if self.found is None:
+            return (), None
+        mine = [c for c in self.found.candidates if c.model in models]
+        if not mine:
+            return tuple(str(p) for p in self.found.prerequisites), self.found.confidence
+        levels = [str(c.confidence) for c in mine]
+        stated = min(levels, key=lambda c: _LEVELS.index(c) if c in _LEVELS else 0)
+        return tuple(dict.fromkeys(str(p) for c in mine for p in c.prerequisites)), stated
+
     def recommendation(
-        self, title: str, part: float, impact: str, action: dict[str, Any], rec_id: str
+        self, title: str, part: float, impact: str, action: dict[str, Any], rec_id: str, models: list[str]
     ) -> Recommendation:
         interval, source = self.interval(part)
-        prereq = tuple(str(p) for p in self.found.prerequisites) if self.found is not None else ()
-        stated = self.found.confidence if self.found is not None else None
+        prereq, stated = self.own(models)
         return Recommendation(
             0,
             "routing",
@@ -89,7 +101,9 @@ def _segment_line(plan: Plan, seg: SegmentPlan, part: float, advice: _Advice) ->
         f"this segment at {seg.relative_quality:.1%} of today's quality; all traffic at "
         f"{plan.expected_relative_quality:.1%} (target {plan.quality_target:.1%})"
     )
-    return advice.recommendation(f"Send {where} to {to}", part, impact, action, f"routing:{seg.name}")
+    return advice.recommendation(
+        f"Send {where} to {to}", part, impact, action, f"routing:{seg.name}", [m for m, _ in targets]
+    )
 
 
 def _folded_line(rest: list[SegmentPlan], part: float, advice: _Advice) -> Recommendation:
@@ -101,7 +115,9 @@ def _folded_line(rest: list[SegmentPlan], part: float, advice: _Advice) -> Recom
         f"Send small parts of {n} other segment{'s' if n > 1 else ''} ({pct(share)} of calls) to {' and '.join(models)}"
     )
     action = {"segments": [s.name for s in rest], "share_of_calls": share, "to_models": models}
-    return advice.recommendation(title, part, "within the plan's quality target", action, "routing:other segments")
+    return advice.recommendation(
+        title, part, "within the plan's quality target", action, "routing:other segments", models
+    )
 
 
 def routing_recommendations(

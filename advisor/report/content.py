@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from advisor.core.redact import report_examples
+from advisor.report import routing_evidence
 from advisor.report.marks import NA, components, default_rows, legend, mark, total_label
 from advisor.result.view import findings, get_path, recommendations, stability_verdict
 
@@ -281,6 +282,17 @@ def _examples_table(result: dict[str, Any], show_examples: bool) -> Table | None
     return Table("Examples (redacted)", ("analyzer", "example"), rows, empty_text="The result holds no examples.")
 
 
+def _tables(result: dict[str, Any], defaults: Table | None) -> tuple[Table, ...]:
+    tables = (_baseline_table(result), _recommendations_table(result), _plan_table(result), _findings_table(result))
+    evidence = routing_evidence.routing_evidence_rows(result)
+    if evidence:
+        tables = (
+            *tables,
+            Table(routing_evidence.TITLE, routing_evidence.COLUMNS, evidence, note=routing_evidence.NOTE),
+        )
+    return (*tables, *([defaults] if defaults is not None else []))
+
+
 def build_report(result: dict[str, Any], *, show_examples: bool = False) -> Report:
     log = result.get("log") or {}
     price_date = text(result.get("price_date") or get_path(result, "baseline", "price_date"))
@@ -298,13 +310,7 @@ def build_report(result: dict[str, Any], *, show_examples: bool = False) -> Repo
     return Report(
         title="advisor: LLM cost report",
         facts=tuple(facts),
-        tables=(
-            _baseline_table(result),
-            _recommendations_table(result),
-            _plan_table(result),
-            _findings_table(result),
-            *([defaults] if defaults is not None else []),
-        ),
+        tables=_tables(result, defaults),
         warnings=tuple(str(w) for w in result.get("warnings") or []),
         examples=_examples_table(result, show_examples),
         price_date=price_date,

@@ -162,3 +162,39 @@ def test_numpy_values_and_nan_in_a_result_become_plain_json():
         "api_share": None,
         "by_model": [3],
     }
+
+
+def test_routing_evidence_shows_labels_auc_interval_ece_and_learning_curve_in_terminal_and_markdown():
+    data = dict(MINIMAL)
+    data["findings"] = {
+        "routing": {
+            "candidates": [
+                {
+                    "model": "gpt-4o-mini",
+                    "mode": "labels",
+                    "n_labelled": 412,
+                    "metrics": {"auc": 0.6612, "ece": 0.0234},
+                    "auc_interval": [0.6011, 0.7195],
+                    "learning": {
+                        "points": [{"n_labelled": 100, "auc_mean": 0.58}, {"n_labelled": 200, "auc_mean": 0.65}],
+                        "n_needed_for_stable_auc": 200,
+                    },
+                    "max_share_at_target": 0.31,
+                    "quality_lower_bound": 0.9512,
+                    "confidence": "medium",
+                }
+            ]
+        }
+    }
+    markdown = render_markdown(data)
+    assert "## Routing evidence" in markdown
+    row = next(line for line in markdown.splitlines() if line.startswith("| gpt-4o-mini"))
+    for shown in ("your labels", "412", "0.661 [0.601, 0.720]", "0.023", "100: 0.580, 200: 0.650 (stable from 200)"):
+        assert shown in row
+    assert "31.0% of calls, quality >= 95.1% (lower bound)" in row
+    terminal = _terminal(data)
+    assert "Routing evidence" in terminal and "0.661 [0.601, 0.720]" in terminal
+
+
+def test_no_routing_candidates_means_no_routing_evidence_table():
+    assert "Routing evidence" not in render_markdown(MINIMAL)

@@ -16,21 +16,31 @@ good enough, the quality-versus-share curve, the largest share meeting the quali
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
 from advisor.analyzers.routing.curves import (
     QualityCurve,
+    expected_delta,
+    gap_delta,
+    lower_bound_quality,
     max_routed_calls,
     quality_curve,
+    relative_quality_at,
     routing_order,
     savings_usd,
 )
+from advisor.analyzers.routing.ordering import label_bounds, rank_within, threshold_at
 from advisor.analyzers.routing.router.classifier import RouterScores, RoutingClassifier
 from advisor.analyzers.routing.router.fitting import FitCache
 from advisor.analyzers.routing.router.learning import LearningCurve, learning_curve
-from advisor.analyzers.routing.router.metrics import RouterMetrics, bootstrap_auc_interval, evaluate_scores
+from advisor.analyzers.routing.router.metrics import (
+    RouterMetrics,
+    bootstrap_auc_interval,
+    evaluate_scores,
+    widened,
+)
 
 LABELS, DEFAULT_ROUTER, NONE = "labels", "default_router", "none"
 # Shadow answers to ask for when there are none: enough for the learning curve on MMLU to
@@ -59,6 +69,12 @@ class CandidateEstimate:
     fail_quality: float = 0.0  # candidate's score when not good enough (0 for pass/fail)
     per_call_p_good_enough: np.ndarray | None = None
     per_call_routable_order: np.ndarray | None = None
+    # Per call: expected quality change if routed (candidate minus current, gains counted); on
+    # labelled calls the measured change (the label), elsewhere the model's out-of-fold estimate.
+    per_call_expected_delta: np.ndarray | None = None
+    quality_at_share: float | None = None  # relative quality at max_share_at_target, point estimate
+    quality_lower_bound: float | None = None  # its cross-fitted lower confidence bound (labels only)
+    score_threshold: float | None = None  # route calls whose routing score is <= this (labels only)
 
 
 @dataclass(frozen=True)
@@ -84,23 +100,33 @@ def _finish(
     confidence: str,
     strong_score: np.ndarray,
     p_good: np.ndarray,
-    fail_quality: float,
-    margin: float,
+    delta: np.ndarray,
     target: float,
     n_labelled: int,
+    bounds: tuple[int, int, int] | None = None,
+    margin: float = 0.0,
+    fail_quality: float = 0.0,
     metrics: RouterMetrics | None = None,
     auc_interval: tuple[float, float] | None = None,
     learning: LearningCurve | None = None,
     prerequisites: Sequence[str] = (),
+    realized: np.ndarray | None = None,
 ) -> CandidateEstimate:
-    """The estimate from per-call probabilities: route the most routable eligible calls first,
-    as many as keep quality at `target`; the interval shifts every probability by +-margin."""
+    """The estimate from per-call expected changes: route the most routable eligible calls first.
+    bounds: (calls routed, low, high) when the caller computed them (labels: a cross-fitted lower
+    bound); else as many calls as keep quality at `target`, the interval shifting every
+    probability by +-margin (loss-only changes)."""
     n = len(inp.eligible)
     order = routing_order(strong_score, inp.eligible)
-    curve = quality_curve(order, p_good, inp.current_quality, fail_quality, n)
-    n_mid = max_routed_calls(order, p_good, inp.current_quality, fail_quality, target)
-    n_lo = max_routed_calls(order, np.clip(p_good - margin, 0, 1), inp.current_quality, fail_quality, target)
-    n_hi = max_routed_calls(order, np.clip(p_good + margin, 0, 1), inp.current_quality, fail_quality, target)
+    curve = quality_curve(order, delta, inp.current_quality, n)
+    if bounds is None:
+        cq, fq = inp.current_quality, fail_quality
+        n_mid = max_routed_calls(order, delta, cq, target)
+        n_lo = max_routed_calls(order, expected_delta(np.clip(p_good - margin, 0, 1), cq, fq), cq, target)
+        n_hi = max_routed_calls(order, expected_delta(np.clip(p_good + margin, 0, 1), cq, fq), cq, target)
+    else:
+        n_mid, n_lo, n_hi = bounds
+    per_call = delta if realized is None else np.where(np.isfinite(realized), realized, delta)
 
     def money(k: int) -> float:
         return savings_usd(order, k, inp.per_call_saving_usd) * inp.monthly_factor
@@ -125,6 +151,10 @@ def _finish(
         fail_quality=float(fail_quality),
         per_call_p_good_enough=p_good,
         per_call_routable_order=order,
+        per_call_expected_delta=per_call,
+        quality_at_share=relative_quality_at(order, delta, inp.current_quality, n_mid),
+        quality_lower_bound=lower_bound_quality(order, realized, inp.current_quality, n_mid),
+        score_threshold=None,
     )
 
 
@@ -144,6 +174,18 @@ def _training_rows(labelled: np.ndarray, text_ids: np.ndarray, labels_per_text: 
     where = np.full(len(labelled), -1)
     where[train] = np.arange(len(train))
     return train, where[rep]
+
+
+def _label_prerequisites(model: str, n_labelled: int, *, stable: bool, better: bool) -> list[str]:
+    """More labels until the learning curve is stable and the AUC interval is above chance."""
+    if stable and better:
+        return []
+    why = (
+        "the estimate is not yet stable."
+        if better
+        else "the router does not yet rank calls better than chance (AUC interval includes 0.5)."
+    )
+    return [f"Label more shadow answers of {model}: {n_labelled} so far; {why}"]
 
 
 def estimate_from_labels(
@@ -172,12 +214,13 @@ def estimate_from_labels(
         of(rows), features[rows], weak, strong, threshold, text_ids=text_ids[rows], cache=cache
     )
     out = model.predict_by_text(vectors, text_ids, features, cache=cache)
+    full_score = out.strong_score  # the fit on every label, as a deployed router scores
     strong_score, p_good = out.strong_score.copy(), out.p_good_enough.copy()
     # Labelled calls: the fit's out-of-fold predictions, so metrics and curves are not fitted to themselves.
     oof_score, oof_p = model.oof_strong_score_, model.oof_p_good_enough_
     strong_score[labelled], p_good[labelled] = oof_score[train_of_labelled], oof_p[train_of_labelled]
     metrics = evaluate_scores(oof_score, weak, strong, p_good_enough=oof_p, good=good)
-    interval = bootstrap_auc_interval(oof_p, good, seed=seed)
+    interval = widened(bootstrap_auc_interval(oof_p, good, seed=seed, groups=text_ids[rows]), metrics.auc)
     learning = None
     if with_learning_curve and len(rows) >= 200:
         learning = learning_curve(
@@ -192,27 +235,33 @@ def estimate_from_labels(
             cache=cache,
         )
     fail_quality = float(weak[~good].mean()) if (~good).any() else 0.0
-    margin = (metrics.ece or 0.0) + 1.0 / np.sqrt(len(rows))
     stable = learning is not None and learning.n_needed_for_stable_auc is not None
-    prerequisites = (
-        []
-        if stable
-        else [f"Label more shadow answers of {inp.model}: {len(labelled)} so far; the estimate is not yet stable."]
-    )
-    return _finish(
+    better_than_chance = interval is not None and interval[0] > 0.5
+    prerequisites = _label_prerequisites(inp.model, len(labelled), stable=stable, better=better_than_chance)
+    rank = rank_within(strong_score, labelled)
+    realized = np.full(len(inp.eligible), np.nan)
+    realized[labelled] = inp.candidate_labels[labelled] - inp.current_labels[labelled]
+    delta = gap_delta(strong_score, inp.current_quality)
+    bounds = label_bounds(routing_order(rank, inp.eligible), realized, delta, inp.current_quality, target)
+    estimate = _finish(
         inp,
         mode=LABELS,
-        confidence="medium" if stable else "low",
-        strong_score=strong_score,
+        confidence="medium" if stable and better_than_chance else "low",
+        strong_score=rank,
         p_good=p_good,
+        delta=delta,
+        bounds=bounds,
+        realized=realized,
         fail_quality=fail_quality,
-        margin=margin,
         target=target,
         n_labelled=len(labelled),
         metrics=metrics,
         auc_interval=interval,
         learning=learning,
         prerequisites=prerequisites,
+    )
+    return replace(
+        estimate, score_threshold=threshold_at(full_score, rank, estimate.per_call_routable_order, bounds[0])
     )
 
 
@@ -227,6 +276,7 @@ def estimate_from_router(
         confidence="low",
         strong_score=scores.strong_score,
         p_good=scores.p_good_enough,
+        delta=expected_delta(scores.p_good_enough, inp.current_quality, 0.0),
         fail_quality=0.0,
         margin=margin,
         target=target,

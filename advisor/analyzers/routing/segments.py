@@ -128,12 +128,12 @@ def summarize_segments(
         n_lab = {"current": int(np.isfinite(current_labels[rows]).sum())}
         for e in estimates:
             n_lab[e.model] = int(labelled_masks[e.model][rows].sum())
-            if e.per_call_p_good_enough is None:
+            if e.per_call_expected_delta is None:
                 cand_q[e.model], rel_q[e.model] = None, None
                 continue
-            p = e.per_call_p_good_enough[rows]
+            # Gains and losses both count; labelled calls carry their measured change.
             base = current_quality[rows]
-            expected = p * base + (1.0 - p) * np.minimum(e.fail_quality, base)
+            expected = np.clip(base + e.per_call_expected_delta[rows], 0.0, 1.0)
             rel_q[e.model] = float(expected.sum() / base.sum()) if base.sum() > 0 else None
             cand_q[e.model] = float(expected.mean()) if any_current else None
         out.append(

@@ -80,3 +80,27 @@ def test_bootstrap_auc_interval_brackets_the_auc_and_is_none_for_one_class():
     assert lo < m.auc < hi
     assert bootstrap_auc_interval(p, np.ones(400), seed=0) is None
     assert evaluate_scores(-p, np.ones(400), np.ones(400), p_good_enough=p).auc is None
+
+
+def test_grouped_bootstrap_resamples_whole_texts_so_copies_do_not_narrow_the_interval():
+    from advisor.analyzers.routing.router.metrics import bootstrap_auc_interval
+
+    rng = np.random.default_rng(0)
+    p, y = rng.random(60), rng.random(60) < 0.5
+    p[:30] += y[:30] * 0.3  # some signal
+    copies = 10  # every text seen 10 times with the same label and score
+    rows = bootstrap_auc_interval(np.repeat(p, copies), np.repeat(y, copies), seed=0)
+    grouped = bootstrap_auc_interval(
+        np.repeat(p, copies), np.repeat(y, copies), seed=0, groups=np.repeat(np.arange(60), copies)
+    )
+    # Resampling rows treats the copies as 600 independent requests: about sqrt(10) x narrower.
+    assert (grouped[1] - grouped[0]) > 2 * (rows[1] - rows[0])
+
+
+def test_a_flat_learning_curve_at_chance_is_not_stable():
+    from advisor.analyzers.routing.router.learning import LearningPoint, _stable
+
+    flat_at_chance = LearningPoint(n_labelled=200, auc_mean=0.51, auc_sd=0.01, apgr_mean=0.5)
+    useful = LearningPoint(n_labelled=200, auc_mean=0.66, auc_sd=0.01, apgr_mean=0.6)
+    assert not _stable(flat_at_chance, 0.51, max_sd=0.02, tolerance=0.02)
+    assert _stable(useful, 0.665, max_sd=0.02, tolerance=0.02)

@@ -17,6 +17,8 @@ from advisor.analyzers.routing.router.classifier import RoutingClassifier
 from advisor.analyzers.routing.router.fitting import FitCache, cores
 from advisor.analyzers.routing.router.metrics import auc_score, evaluate_scores
 
+CHANCE_AUC = 0.5  # a router that ranks no better than a coin
+
 
 @dataclass(frozen=True)
 class LearningPoint:
@@ -170,11 +172,13 @@ def _point(size: int, results: list[tuple[float | None, float | None] | None]) -
 
 
 def _stable(p: LearningPoint, final: float | None, *, max_sd: float, tolerance: float) -> bool:
-    """The AUC's spread across draws is small and its mean is near the largest size's."""
+    """The AUC's spread across draws is small, its mean is near the largest size's, and it is
+    better than chance by two spreads (a chance-level AUC is not a stable router, however flat)."""
     return (
         final is not None
         and p.auc_mean is not None
         and p.auc_sd is not None
         and p.auc_sd <= max_sd
         and abs(p.auc_mean - final) <= tolerance
+        and p.auc_mean - 2 * p.auc_sd > CHANCE_AUC
     )
