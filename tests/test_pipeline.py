@@ -129,7 +129,11 @@ def test_prepared_inputs_reproduce_todays_cost_when_no_lever_is_used(small_log, 
     baseline = compute_baseline(log, prices, FAST)
     inputs = prepare_inputs(log, baseline, result.findings, config=FAST, prices=prices)
     assert inputs.calls_per_month == pytest.approx(baseline.calls_per_month)
-    assert {"routing", "batch", "capacity"} <= inputs.levers and "cache" not in inputs.levers
+    assert {"routing", "batch"} <= inputs.levers and "cache" not in inputs.levers
+    # Reserving is gated on a stable verdict from the capacity analyzer.
+    found = result.findings.get("capacity")
+    stable = found is not None and not found.skipped_reason and found.stability.verdict == "stable"
+    assert ("capacity" in inputs.levers) == stable
     today_cost, today_quality = solve_cost(inputs, levers=frozenset())
     assert today_cost == pytest.approx(baseline.total_cost_per_month_usd)
     assert today_quality == pytest.approx(1.0)

@@ -115,10 +115,15 @@ def test_lever_without_an_interval_says_so():
     assert cap.title.startswith("Reserve 3 workers for one year and add on-demand workers")
 
 
-def test_growing_traffic_asks_to_wait_before_reserving():
-    cap = next(r for r in make_recommendations(_plan(), _findings("growing")) if r.lever == "capacity")
-    assert cap.prerequisites == ("traffic is growing: rerun in 14 days before reserving",)
-    assert cap.confidence == "low"
+@pytest.mark.parametrize("verdict", ["unstable", "growing"])
+def test_no_reservation_is_recommended_unless_traffic_is_stable(verdict):
+    assert [r.lever for r in make_recommendations(_plan(), _findings(verdict))].count("capacity") == 0
+
+
+def test_no_reservation_is_recommended_when_the_capacity_analyzer_did_not_run():
+    findings = _findings()
+    del findings["capacity"]
+    assert "capacity" not in [r.lever for r in make_recommendations(_plan(), findings)]
 
 
 def test_levers_that_save_nothing_are_not_recommended():
@@ -292,3 +297,14 @@ def test_small_shares_keep_a_decimal_so_they_never_read_zero():
     assert cache.title.endswith("(answers 0.4% of calls)")
     cache = next(r for r in make_recommendations(_plan(cache_hit_share=0.31), _findings()) if r.lever == "cache")
     assert cache.title.endswith("(answers 31% of calls)")
+
+
+def test_cache_confidence_is_never_high_without_labels_from_this_traffic():
+    # Interval 49..51 on a 50 saving: 4 % wide, "high" by width alone.
+    findings = _findings()
+    findings["cache"].savings_interval_usd = (49.0, 51.0)
+    cache = next(r for r in make_recommendations(_plan(), findings) if r.lever == "cache")
+    assert cache.confidence == "medium"
+    findings["cache"].n_labelled_pairs = 100
+    cache = next(r for r in make_recommendations(_plan(), findings) if r.lever == "cache")
+    assert cache.confidence == "high"

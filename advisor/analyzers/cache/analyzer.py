@@ -46,6 +46,7 @@ class CacheFindings:
     exact_monthly_savings_usd: float = 0.0  # net of the store cost (no embeddings needed)
     monthly_cache_cost_usd: float = 0.0  # store + query embeddings
     calibration: str = ""  # "shipped" or "shipped + N labelled pairs"
+    n_labelled_pairs: int = 0  # pairs of this traffic the user labelled (0: the shipped curve alone)
     replay_method: str = ""
     per_call_cacheable: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))
     per_call_hit: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))
@@ -68,6 +69,7 @@ class CacheFindings:
             "exact_monthly_savings_usd": self.exact_monthly_savings_usd,
             "monthly_cache_cost_usd": self.monthly_cache_cost_usd,
             "calibration": self.calibration,
+            "n_labelled_pairs": self.n_labelled_pairs,
             "replay_method": self.replay_method,
         }
 
@@ -185,6 +187,7 @@ def analyze_cache(log: S.QueryLog, baseline: Baseline, ctx: AnalysisContext) -> 
         exact_monthly_savings_usd=float(cost[exact].sum()) * baseline.monthly_factor - store_cost,
         monthly_cache_cost_usd=monthly_cache_cost,
         calibration=calibration_name,
+        n_labelled_pairs=int(getattr(model, "n_labels", 0)),
         replay_method=r.method,
         per_call_cacheable=cacheable,
         per_call_hit=per_call_hit,
