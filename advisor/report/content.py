@@ -56,11 +56,14 @@ def _is_number(value: Any) -> bool:
 
 
 def usd(value: Any) -> str:
+    """Dollars at a precision that suits the amount; the sign before the $; never a negative zero."""
     if not _is_number(value):
         return NA
-    if value == 0:
+    digits = 0 if abs(value) >= 100 else 2 if abs(value) >= 0.1 else 4
+    rounded = round(float(value), digits)
+    if rounded == 0:
         return "$0"
-    return f"${value:,.0f}" if abs(value) >= 100 else f"${value:,.2f}" if abs(value) >= 0.1 else f"${value:,.4f}"
+    return f"{'-' if rounded < 0 else ''}${abs(rounded):,.{digits}f}"
 
 
 def share(value: Any) -> str:
