@@ -221,14 +221,30 @@ def _findings_table(result: dict[str, Any]) -> Table:
         status = f"skipped: {found['skipped_reason']}" if found.get("skipped_reason") else "ran"
         rows.append((name, usd(found.get("monthly_savings_usd")), interval(found.get("savings_interval_usd")), status))
     verdict = stability_verdict(result)
-    note = ""
+    notes = [_cache_note(result)]
     if verdict is not None:
-        note = f"Traffic stability: {verdict}: {text(get_path(result, 'findings', 'capacity', 'stability', 'reason'))}"
+        reason = text(get_path(result, "findings", "capacity", "stability", "reason"))
+        notes.append(f"Traffic stability: {verdict}: {reason}")
     return Table(
         "Analyzer estimates (each lever alone)",
         ("analyzer", "savings / month", "95 % interval", "status"),
         tuple(rows),
-        note=note,
+        note=" ".join(n for n in notes if n),
+    )
+
+
+def _cache_note(result: dict[str, Any]) -> str:
+    """The cache at its chosen threshold, recommended or not: hit rate, avoided cost, its own cost, net."""
+    found = findings(result, "cache")
+    chosen = found.get("chosen") if found is not None and not found.get("skipped_reason") else None
+    if not isinstance(chosen, dict):
+        return ""
+    recommended = any(r.get("lever") == "cache" for r in recommendations(result))
+    return (
+        f"Semantic cache at cosine {number(chosen.get('threshold'), 2)}: answers {share(chosen.get('hit_rate'))} "
+        f"of calls and avoids {usd(chosen.get('monthly_avoided_cost_usd'))} a month; it costs "
+        f"{usd(found.get('monthly_cache_cost_usd'))} a month to run, net {usd(chosen.get('monthly_net_savings_usd'))} "
+        f"a month{'' if recommended else ' (not recommended)'}."
     )
 
 
