@@ -221,10 +221,11 @@ def _findings_table(result: dict[str, Any]) -> Table:
         status = f"skipped: {found['skipped_reason']}" if found.get("skipped_reason") else "ran"
         rows.append((name, usd(found.get("monthly_savings_usd")), interval(found.get("savings_interval_usd")), status))
     verdict = stability_verdict(result)
-    notes = [_cache_note(result)]
+    notes = []
     if verdict is not None:
         reason = text(get_path(result, "findings", "capacity", "stability", "reason"))
         notes.append(f"Traffic stability: {verdict}: {reason}")
+    notes.append(_cache_note(result))
     return Table(
         "Analyzer estimates (each lever alone)",
         ("analyzer", "savings / month", "95 % interval", "status"),
