@@ -236,8 +236,8 @@ def _findings_table(result: dict[str, Any]) -> Table:
 
 def _cache_note(result: dict[str, Any]) -> str:
     """The cache at its chosen threshold, recommended or not: hit rate, avoided cost, its own cost, net."""
-    found = findings(result, "cache")
-    chosen = found.get("chosen") if found is not None and not found.get("skipped_reason") else None
+    found = findings(result, "cache") or {}
+    chosen = None if found.get("skipped_reason") else found.get("chosen")
     if not isinstance(chosen, dict):
         return ""
     recommended = any(r.get("lever") == "cache" for r in recommendations(result))

@@ -31,6 +31,9 @@ class PairLabels:
     cosine: np.ndarray  # float64
     same: np.ndarray  # bool
     source: str = ""
+    # The two logged answers of each labelled pair ("" where the file has none): they let the
+    # analyzer measure on this log whether answer similarity tells right from wrong matches.
+    responses: tuple[tuple[str, str], ...] = ()
 
 
 def label_bins(thresholds, width: float = 0.05) -> np.ndarray:
@@ -87,7 +90,7 @@ def load_pair_labels(path: str | Path) -> PairLabels:
     p = Path(path)
     try:
         with open(p, newline="", encoding="utf-8") as fh:
-            cos, same = _read_marks(p, csv.DictReader(fh))
+            cos, same, responses = _read_marks(p, csv.DictReader(fh))
     except FileNotFoundError:
         raise InputError(f"{p}: pair labels file not found. Check the path in [cache] pair_labels.") from None
     if not cos:
@@ -98,13 +101,14 @@ def load_pair_labels(path: str | Path) -> PairLabels:
             found="none",
             fix="Fill in the 'same' column (1 = same answer, 0 = different) for some rows.",
         )
-    return PairLabels(cosine=np.array(cos), same=np.array(same, dtype=bool), source=str(p))
+    return PairLabels(cosine=np.array(cos), same=np.array(same, dtype=bool), source=str(p), responses=tuple(responses))
 
 
-def _read_marks(p: Path, reader: csv.DictReader[str]) -> tuple[list[float], list[bool]]:
-    """(cosine, same) of every row marked same or different; blank rows are skipped."""
+def _read_marks(p: Path, reader: csv.DictReader[str]) -> tuple[list[float], list[bool], list[tuple[str, str]]]:
+    """(cosine, same, (response_a, response_b)) of every row marked same or different; blank rows are skipped."""
     cos: list[float] = []
     same: list[bool] = []
+    responses: list[tuple[str, str]] = []
     missing = [c for c in ("cosine", "same") if c not in (reader.fieldnames or [])]
     if missing:
         raise InputError.at(
@@ -141,7 +145,8 @@ def _read_marks(p: Path, reader: csv.DictReader[str]) -> tuple[list[float], list
             ) from None
         cos.append(c)
         same.append(mark in _TRUE)
-    return cos, same
+        responses.append(((row.get("response_a") or "").strip(), (row.get("response_b") or "").strip()))
+    return cos, same, responses
 
 
 def pairs_for_labelling(log, config, embedder, n: int = 100, seed: int = 0, progress=None) -> list[dict]:
