@@ -272,3 +272,16 @@ def test_an_embedding_failure_is_warned_about_not_swallowed(small_log, monkeypat
     assert any(
         w.startswith("Embedding the queries failed: RuntimeError: model file is corrupt") for w in result.warnings
     )
+
+
+def test_the_plan_prices_a_lever_as_its_analyzer_does(small_log):
+    """One source of truth: batch alone in the plan saves what the batch analyzer says, to the cent,
+    because the program moves the tolerant calls at their own price, not their segment's average."""
+    result = _run(small_log, analyzers=("batch", "capacity"))
+    batch = next(a for a in result.plan.lever_attribution if a.lever == "batch")
+    assert batch.alone_monthly_savings_usd == pytest.approx(result.findings["batch"].monthly_savings_usd, abs=0.005)
+    table = {r.lever: r.monthly_savings_usd for r in result.recommendations}
+    assert table.get("batch", 0.0) == pytest.approx(batch.monthly_savings_usd, abs=0.005)
+    # A 4-day log is too short to judge stability: no reservation, whatever the optimizer could save.
+    assert result.findings["capacity"].stability.verdict != "stable"
+    assert "capacity" not in table and result.plan.reserved_workers is None
