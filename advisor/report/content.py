@@ -225,13 +225,22 @@ def _findings_table(result: dict[str, Any]) -> Table:
     if verdict is not None:
         reason = text(get_path(result, "findings", "capacity", "stability", "reason"))
         notes.append(f"Traffic stability: {verdict}: {reason}")
-    notes.append(_cache_note(result))
+    notes += [_cache_note(result), _routing_note(result)]
     return Table(
         "Analyzer estimates (each lever alone)",
         ("analyzer", "savings / month", "95 % interval", "status"),
         tuple(rows),
         note=" ".join(n for n in notes if n),
     )
+
+
+def _routing_note(result: dict[str, Any]) -> str:
+    """The routing analyzer's next step when no routing line is recommended (else the line carries it)."""
+    found = findings(result, "routing") or {}
+    steps = found.get("prerequisites")
+    if found.get("skipped_reason") or not steps or any(r.get("lever") == "routing" for r in recommendations(result)):
+        return ""
+    return f"Routing, next step: {text(steps)}"
 
 
 def _cache_note(result: dict[str, Any]) -> str:

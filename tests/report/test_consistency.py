@@ -81,3 +81,12 @@ def test_the_cache_is_described_in_every_format_even_when_not_recommended():
 def test_negative_zero_pattern_catches_what_the_issue_saw():
     assert NEGATIVE_ZERO.findall("saves $-0.00 and −0 USD/month and -$0")
     assert not NEGATIVE_ZERO.findall("saves $0 and -$0.50 and 10 USD")
+
+
+def test_routings_next_step_is_shown_in_every_format_when_routing_is_not_recommended():
+    result = _variants()["no cache, no interval"]
+    result["recommendations"] = [r for r in result["recommendations"] if r["lever"] != "routing"]
+    step = "Collect about 200 shadow answers of gpt-4o-mini (quality__gpt-4o-mini column)"
+    result["findings"]["routing"]["prerequisites"] = [step]
+    for fmt, body in _texts(result).items():
+        assert f"Routing, next step: {step}" in " ".join(body.split()), fmt
