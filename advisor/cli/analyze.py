@@ -36,6 +36,27 @@ def _progress_callback(console):
     return bars, update
 
 
+def _line_progress(stream, every_s: float = 30.0, clock=None):
+    """A (stage, done, total) callback for a stderr that is not a terminal (CI, nohup, a pipe):
+    one plain line when a stage starts and ends, and at most one every `every_s` seconds between."""
+    import time
+
+    clock = clock or time.monotonic
+    start, last = clock(), {}
+
+    def update(stage: str, done: int, total: int) -> None:
+        now = clock()
+        first, finished = stage not in last, done >= total
+        if not (first or finished or now - last[stage] >= every_s):
+            return
+        if finished and last.get(stage) == float("inf"):
+            return  # the end of a stage is printed once
+        last[stage] = float("inf") if finished else now
+        print(f"advisor: {stage} {done:,}/{total:,} ({now - start:.0f} s)", file=stream, flush=True)
+
+    return update
+
+
 def _fallback_terminal(result, console) -> None:
     """Used only when advisor.report.terminal is not installed: the ranked table, nothing else."""
     from rich.table import Table
@@ -162,7 +183,13 @@ def analyze(
     names = tuple(n.strip() for n in analyzers.split(",") if n.strip()) if analyzers else DEFAULT_ORDER
 
     err = Console(stderr=True)
-    bars, update = _progress_callback(err)
+    if err.is_terminal:
+        bars, update = _progress_callback(err)
+    else:
+        import contextlib
+        import sys
+
+        bars, update = contextlib.nullcontext(), _line_progress(sys.stderr)
     with bars:
         result = run_analysis(
             list(logs),

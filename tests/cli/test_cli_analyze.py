@@ -154,3 +154,24 @@ def test_analyze_rejects_a_sample_fraction_outside_zero_one():
     result = _Runner().invoke(_cli, ["analyze", str(log), "--sample-fraction", "1.5"])
     assert result.exit_code == 2
     assert "sample" in result.stderr.lower()
+
+
+def test_progress_without_a_terminal_is_one_plain_line_per_stage_start_end_and_every_30_s():
+    import io
+
+    from advisor.cli.analyze import _line_progress
+
+    now = [0.0]
+    out = io.StringIO()
+    update = _line_progress(out, every_s=30.0, clock=lambda: now[0])
+    for t, done in [(0, 0), (10, 100), (31, 200), (45, 300), (70, 400), (80, 500), (81, 500)]:
+        now[0] = float(t)
+        update("embedding queries", done, 500)
+    lines = out.getvalue().splitlines()
+    # start, 31 s (30 s after the start), 70 s (after 31 s + 30), the end once; nothing else.
+    assert lines == [
+        "advisor: embedding queries 0/500 (0 s)",
+        "advisor: embedding queries 200/500 (31 s)",
+        "advisor: embedding queries 400/500 (70 s)",
+        "advisor: embedding queries 500/500 (80 s)",
+    ]
