@@ -42,7 +42,8 @@ def _line_progress(stream, every_s: float = 30.0, clock=None):
     import time
 
     clock = clock or time.monotonic
-    start, last = clock(), {}
+    start = clock()
+    last: dict[str, float] = {}  # stage -> when its last line was printed (inf: its end was)
 
     def update(stage: str, done: int, total: int) -> None:
         now = clock()
