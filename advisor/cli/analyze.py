@@ -38,22 +38,26 @@ def _progress_callback(console):
 
 def _line_progress(stream, every_s: float = 30.0, clock=None):
     """A (stage, done, total) callback for a stderr that is not a terminal (CI, nohup, a pipe):
-    one plain line when a stage starts and ends, and at most one every `every_s` seconds between."""
+    a plain line each `every_s` seconds a stage runs, and its end once a line was printed for it.
+    A quick run (or a bad file, whose one-line error must stay the only line) prints nothing."""
     import time
 
     clock = clock or time.monotonic
     start = clock()
-    last: dict[str, float] = {}  # stage -> when its last line was printed (inf: its end was)
+    last: dict[str, float] = {}  # stage -> when it started or its last line was printed
+    shown: set[str] = set()
 
     def update(stage: str, done: int, total: int) -> None:
         now = clock()
-        first, finished = stage not in last, done >= total
-        if not (first or finished or now - last[stage] >= every_s):
-            return
-        if finished and last.get(stage) == float("inf"):
-            return  # the end of a stage is printed once
-        last[stage] = float("inf") if finished else now
-        print(f"advisor: {stage} {done:,}/{total:,} ({now - start:.0f} s)", file=stream, flush=True)
+        if stage not in last:
+            last[stage] = now
+        finished = done >= total
+        if last[stage] == float("inf"):
+            return  # its end is printed once
+        if (finished and stage in shown) or (not finished and now - last[stage] >= every_s):
+            last[stage] = float("inf") if finished else now
+            shown.add(stage)
+            print(f"advisor: {stage} {done:,}/{total:,} ({now - start:.0f} s)", file=stream, flush=True)
 
     return update
 

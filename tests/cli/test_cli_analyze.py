@@ -156,7 +156,7 @@ def test_analyze_rejects_a_sample_fraction_outside_zero_one():
     assert "sample" in result.stderr.lower()
 
 
-def test_progress_without_a_terminal_is_one_plain_line_per_stage_start_end_and_every_30_s():
+def test_progress_without_a_terminal_is_a_plain_line_every_30_s_and_at_the_end():
     import io
 
     from advisor.cli.analyze import _line_progress
@@ -167,10 +167,11 @@ def test_progress_without_a_terminal_is_one_plain_line_per_stage_start_end_and_e
     for t, done in [(0, 0), (10, 100), (31, 200), (45, 300), (70, 400), (80, 500), (81, 500)]:
         now[0] = float(t)
         update("embedding queries", done, 500)
-    lines = out.getvalue().splitlines()
-    # start, 31 s (30 s after the start), 70 s (after 31 s + 30), the end once; nothing else.
-    assert lines == [
-        "advisor: embedding queries 0/500 (0 s)",
+    for t, done in [(82, 0), (83, 10)]:  # a quick stage: nothing
+        now[0] = float(t)
+        update("replay", done, 10)
+    # 31 s (30 s after the start), 70 s (30 s after that), the end once; nothing else.
+    assert out.getvalue().splitlines() == [
         "advisor: embedding queries 200/500 (31 s)",
         "advisor: embedding queries 400/500 (70 s)",
         "advisor: embedding queries 500/500 (80 s)",
