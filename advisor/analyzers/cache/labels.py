@@ -21,7 +21,17 @@ import numpy as np
 
 from advisor.core.errors import InputError
 
-PAIR_COLUMNS = ("pair_id", "cosine", "query_a", "query_b", "response_a", "response_b", "same")
+PAIR_COLUMNS = (
+    "pair_id",
+    "cosine",
+    "query_a",
+    "query_b",
+    "response_a",
+    "response_b",
+    "call_a",  # where each call is in the user's log: file:row, then conversation id when the log has one
+    "call_b",
+    "same",
+)
 _TRUE = {"1", "true", "yes", "y", "same", "s"}
 _FALSE = {"0", "false", "no", "n", "different", "diff", "d"}
 
@@ -198,6 +208,7 @@ def pairs_for_labelling(log, config, embedder, n: int = 100, seed: int = 0, prog
     shown = candidates[select_pairs(r.match_cosine[candidates], label_bins(s.thresholds), n, seed=seed)]
     has_resp = log.has(S.RESPONSE)
     resp = frame[S.RESPONSE].iloc[rows].astype(object).to_numpy() if has_resp else None
+    calls = _call_ids(frame, rows)
     out = []
     for k, i in enumerate(shown, start=1):
         out.append(
@@ -208,6 +219,8 @@ def pairs_for_labelling(log, config, embedder, n: int = 100, seed: int = 0, prog
                 "query_b": texts[i],
                 "response_a": _text_or_blank(resp, j[i]),
                 "response_b": _text_or_blank(resp, i),
+                "call_a": calls[j[i]],
+                "call_b": calls[i],
                 "same": "",
             }
         )
@@ -218,3 +231,19 @@ def _text_or_blank(values, i) -> str:
     import pandas as pd
 
     return "" if values is None or pd.isna(values[i]) else str(values[i])
+
+
+def _call_ids(frame, rows: np.ndarray) -> list[str]:
+    """Per cacheable row: 'file:row' in the user's log, plus ' conversation <id>' when known."""
+    from advisor.core import schema as S
+
+    def column(name: str) -> list:
+        return frame[name].iloc[rows].tolist() if name in frame.columns else [None] * len(rows)
+
+    out = []
+    for file, row, conv in zip(column(S.SOURCE_FILE), column(S.SOURCE_ROW), column(S.CONVERSATION_ID)):
+        where = f"{file}:{row}" if file is not None and row is not None else ""
+        if conv is not None and conv == conv:  # NaN is not equal to itself
+            where = f"{where} conversation {conv}".strip()
+        out.append(where)
+    return out
