@@ -202,4 +202,5 @@ def run_analysis(
         config_hash=config.digest(),
         quality_target=inputs.quality_target,
         analyzers=tuple(findings),
+        config=config.settings_dict(),
     )

@@ -43,6 +43,7 @@ class AnalysisResult:
     config_hash: str
     quality_target: float
     analyzers: tuple[str, ...] = field(default=())
+    config: dict[str, Any] = field(default_factory=dict)  # the settings behind config_hash
 
     def to_dict(self) -> dict[str, Any]:
         from advisor.result.schema import SCHEMA_VERSION
@@ -63,5 +64,6 @@ class AnalysisResult:
                 "recommendations": [r.to_dict() for r in self.recommendations],
                 "warnings": list(self.warnings),
                 "analyzers": list(self.analyzers),
+                "config": self.config,
             }
         )
