@@ -62,6 +62,16 @@ def _line_progress(stream, every_s: float = 30.0, clock=None):
     return update
 
 
+def _progress_for(err):
+    """(context, callback): rich bars on a terminal, else plain periodic lines on stderr."""
+    if err.is_terminal:
+        return _progress_callback(err)
+    import contextlib
+    import sys
+
+    return contextlib.nullcontext(), _line_progress(sys.stderr)
+
+
 def _fallback_terminal(result, console) -> None:
     """Used only when advisor.report.terminal is not installed: the ranked table, nothing else."""
     from rich.table import Table
@@ -188,13 +198,7 @@ def analyze(
     names = tuple(n.strip() for n in analyzers.split(",") if n.strip()) if analyzers else DEFAULT_ORDER
 
     err = Console(stderr=True)
-    if err.is_terminal:
-        bars, update = _progress_callback(err)
-    else:
-        import contextlib
-        import sys
-
-        bars, update = contextlib.nullcontext(), _line_progress(sys.stderr)
+    bars, update = _progress_for(err)
     with bars:
         result = run_analysis(
             list(logs),

@@ -123,6 +123,26 @@ def _p_right_model(ctx: AnalysisContext, s: CacheSettings):
     return rec, f"shipped (CLINC150) + {rec.n_labels} labelled pairs", labels
 
 
+def _replay(texts: list[str], times: np.ndarray, ctx: AnalysisContext, s: CacheSettings) -> Replay:
+    """Each cacheable call's best earlier match (embedding reported as progress)."""
+    vectors = ctx.get_embedder().encode(texts, progress=lambda d, t: ctx.progress("embedding queries", d, t))
+    return replay(
+        vectors,
+        times_s=times,
+        ttl_s=s.ttl_s,
+        capacity=s.capacity or None,
+        use_threshold=min(s.thresholds),
+        seed=ctx.config.seed,
+        index=s.index,
+    )
+
+
+def _responses(log: S.QueryLog, rows: np.ndarray) -> list | None:
+    """The logged answers of the cacheable calls, when the log has them."""
+    has = S.RESPONSE in log.frame and log.has(S.RESPONSE)
+    return log.frame[S.RESPONSE].iloc[rows].tolist() if has else None
+
+
 @register("cache")
 def analyze_cache(log: S.QueryLog, baseline: Baseline, ctx: AnalysisContext) -> CacheFindings:
     s = settings(ctx.config, "cache", CacheSettings)
@@ -136,28 +156,18 @@ def analyze_cache(log: S.QueryLog, baseline: Baseline, ctx: AnalysisContext) -> 
         return _skipped("fewer than two cacheable calls (first turns or context-free tasks with query text)", s, n)
     texts = frame[S.QUERY].iloc[rows].astype(str).tolist()
     times = frame[S.TIMESTAMP].iloc[rows].astype("int64").to_numpy() / 1e9
-    vectors = ctx.get_embedder().encode(texts, progress=lambda d, t: ctx.progress("embedding queries", d, t))
-    r = replay(
-        vectors,
-        times_s=times,
-        ttl_s=s.ttl_s,
-        capacity=s.capacity or None,
-        use_threshold=min(s.thresholds),
-        seed=ctx.config.seed,
-        index=s.index,
-    )
+    r = _replay(texts, times, ctx, s)
     model, calibration_name, labels = _p_right_model(ctx, s)
     cos = r.match_cosine.astype(np.float64)
     norm = pd.Series([normalize_text(t) for t in texts])
     sigs = entity_signatures(texts)
-    has_responses = S.RESPONSE in frame and log.has(S.RESPONSE)
     evidence = p_right(
         model,
         cos,
         r.match_index,
         texts,
         entity_conflicts_are_false_hits=s.entity_conflicts_are_false_hits,
-        responses=frame[S.RESPONSE].iloc[rows].tolist() if has_responses else None,
+        responses=_responses(log, rows),
         labels=labels,
         encode=ctx.get_embedder().encode,
         seed=ctx.config.seed,
