@@ -208,4 +208,5 @@ def run_analysis(
         analyzers=tuple(findings),
         provenance=provenance,
         defaults_in_use=tuple(result_defaults(config, provenance)),
+        config=config.settings_dict(),
     )

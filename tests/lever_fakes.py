@@ -28,6 +28,7 @@ def _defaults(lever: str) -> dict[str, Any]:
             "monthly_cache_cost_usd": 0.0,
             "per_call_cacheable": np.zeros(0, bool),
             "per_call_match_cosine": np.zeros(0),
+            "n_labelled_pairs": 0,
         },
         "routing": lambda: {
             "confidence": "medium",

@@ -80,6 +80,9 @@ def test_json_has_the_versioned_contract_fields(result):
             "prerequisites",
             "confidence",
         } <= set(rec)
+        if rec["interval_source"].startswith("none"):
+            assert rec["savings_interval_usd"] is None  # no interval, not a zero-width one
+            continue
         low, high = rec["savings_interval_usd"]
         assert low <= high
     assert "per_call_segment" not in data["findings"]["routing"]
@@ -129,7 +132,11 @@ def test_prepared_inputs_reproduce_todays_cost_when_no_lever_is_used(small_log, 
     baseline = compute_baseline(log, prices, FAST)
     inputs = prepare_inputs(log, baseline, result.findings, config=FAST, prices=prices)
     assert inputs.calls_per_month == pytest.approx(baseline.calls_per_month)
-    assert {"routing", "batch", "capacity"} <= inputs.levers and "cache" not in inputs.levers
+    assert {"routing", "batch"} <= inputs.levers and "cache" not in inputs.levers
+    # Reserving is gated on a stable verdict from the capacity analyzer.
+    found = result.findings.get("capacity")
+    stable = found is not None and not found.skipped_reason and found.stability.verdict == "stable"
+    assert ("capacity" in inputs.levers) == stable
     today_cost, today_quality = solve_cost(inputs, levers=frozenset())
     assert today_cost == pytest.approx(baseline.total_cost_per_month_usd)
     assert today_quality == pytest.approx(1.0)
@@ -265,3 +272,16 @@ def test_an_embedding_failure_is_warned_about_not_swallowed(small_log, monkeypat
     assert any(
         w.startswith("Embedding the queries failed: RuntimeError: model file is corrupt") for w in result.warnings
     )
+
+
+def test_the_plan_prices_a_lever_as_its_analyzer_does(small_log):
+    """One source of truth: batch alone in the plan saves what the batch analyzer says, to the cent,
+    because the program moves the tolerant calls at their own price, not their segment's average."""
+    result = _run(small_log, analyzers=("batch", "capacity"))
+    batch = next(a for a in result.plan.lever_attribution if a.lever == "batch")
+    assert batch.alone_monthly_savings_usd == pytest.approx(result.findings["batch"].monthly_savings_usd, abs=0.005)
+    table = {r.lever: r.monthly_savings_usd for r in result.recommendations}
+    assert table.get("batch", 0.0) == pytest.approx(batch.monthly_savings_usd, abs=0.005)
+    # A 4-day log is too short to judge stability: no reservation, whatever the optimizer could save.
+    assert result.findings["capacity"].stability.verdict != "stable"
+    assert "capacity" not in table and result.plan.reserved_workers is None

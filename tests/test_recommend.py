@@ -115,15 +115,15 @@ def test_lever_without_an_interval_says_so():
     assert cap.title.startswith("Reserve 3 workers for one year and add on-demand workers")
 
 
-def test_growing_traffic_asks_to_wait_before_reserving():
-    cap = next(r for r in make_recommendations(_plan(), _findings("growing")) if r.lever == "capacity")
-    assert cap.prerequisites == ("traffic is growing: rerun in 14 days before reserving",)
-    assert cap.confidence == "low"
+@pytest.mark.parametrize("verdict", ["unstable", "undetermined", "growing"])
+def test_no_reservation_is_recommended_unless_traffic_is_stable(verdict):
+    assert [r.lever for r in make_recommendations(_plan(), _findings(verdict))].count("capacity") == 0
 
 
-def test_undetermined_traffic_says_it_is_not_yet_shown_level():
-    cap = next(r for r in make_recommendations(_plan(), _findings("undetermined")) if r.lever == "capacity")
-    assert cap.prerequisites == ("traffic is not yet shown to be level: rerun in 14 days before reserving",)
+def test_no_reservation_is_recommended_when_the_capacity_analyzer_did_not_run():
+    findings = _findings()
+    del findings["capacity"]
+    assert "capacity" not in [r.lever for r in make_recommendations(_plan(), findings)]
 
 
 def test_levers_that_save_nothing_are_not_recommended():
@@ -317,3 +317,14 @@ def test_each_routing_line_carries_only_its_own_candidates_prerequisites_and_con
     assert recs and all(r.prerequisites == ("label small",) for r in recs)  # every line sends calls to 'small'
     # the stated level is small's "low", not the findings' "medium" (the best candidate's)
     assert all(r.confidence == "low" for r in recs)
+
+
+def test_cache_confidence_is_never_high_without_labels_from_this_traffic():
+    # Interval 49..51 on a 50 saving: 4 % wide, "high" by width alone.
+    findings = _findings()
+    findings["cache"].savings_interval_usd = (49.0, 51.0)
+    cache = next(r for r in make_recommendations(_plan(), findings) if r.lever == "cache")
+    assert cache.confidence == "medium"
+    findings["cache"].n_labelled_pairs = 100
+    cache = next(r for r in make_recommendations(_plan(), findings) if r.lever == "cache")
+    assert cache.confidence == "high"

@@ -194,6 +194,21 @@ def eligible_groups(log: S.QueryLog, eligible: np.ndarray) -> tuple[BatchGroup, 
     return tuple(sorted(groups, key=lambda g: (-g.n_calls, g.label, g.latency_class or "")))
 
 
+def _no_rules_reason(log: S.QueryLog) -> str:
+    """Why nothing can be called batch-tolerant: with a task column, name its tasks; else ask for one."""
+    if log.has(S.TASK):
+        tasks = sorted(log.frame[S.TASK].dropna().astype(str).unique())
+        shown = ", ".join(repr(t) for t in tasks[:5]) + (f" and {len(tasks) - 5} more" if len(tasks) > 5 else "")
+        return (
+            "[batch] names no tasks that tolerate a delay: list them under [batch] tasks = [...] "
+            f"(the log's tasks: {shown})"
+        )
+    return (
+        "the log has no latency_class column and [batch] names no tasks, task_pattern or "
+        "hours; map a latency or task column, or add rules under [batch]"
+    )
+
+
 @register("batch")
 def analyze_batch(log: S.QueryLog, baseline, ctx: AnalysisContext) -> BatchFindings:
     """Eligible share of calls and cost, and the monthly saving from sending them to a batch API."""
@@ -202,12 +217,7 @@ def analyze_batch(log: S.QueryLog, baseline, ctx: AnalysisContext) -> BatchFindi
     n = log.n_calls
     has_rules = bool(s.tasks or s.task_pattern or s.hours)
     if not log.has(S.LATENCY_CLASS) and not has_rules:
-        return _skipped(
-            "the log has no latency_class column and [batch] names no tasks, task_pattern or "
-            "hours; map a latency or task column, or add rules under [batch]",
-            n,
-            s,
-        )
+        return _skipped(_no_rules_reason(log), n, s)
     if (s.tasks or s.task_pattern) and not log.has(S.TASK):
         return _skipped("[batch] names tasks but the log has no task column; map one with --map task=...", n, s)
     eligible, rules = eligible_calls(log, s)

@@ -49,6 +49,8 @@ class CacheLever(LeverResult, Protocol):
     def per_call_cacheable(self) -> np.ndarray: ...
     @property
     def per_call_match_cosine(self) -> np.ndarray: ...
+    @property
+    def n_labelled_pairs(self) -> int: ...  # labels from this traffic behind the precision
 
 
 class RoutingCandidate(Protocol):

@@ -36,6 +36,42 @@ def _progress_callback(console):
     return bars, update
 
 
+def _line_progress(stream, every_s: float = 30.0, clock=None):
+    """A (stage, done, total) callback for a stderr that is not a terminal (CI, nohup, a pipe):
+    a plain line each `every_s` seconds a stage runs, and its end once a line was printed for it.
+    A quick run (or a bad file, whose one-line error must stay the only line) prints nothing."""
+    import time
+
+    clock = clock or time.monotonic
+    start = clock()
+    last: dict[str, float] = {}  # stage -> when it started or its last line was printed
+    shown: set[str] = set()
+
+    def update(stage: str, done: int, total: int) -> None:
+        now = clock()
+        if stage not in last:
+            last[stage] = now
+        finished = done >= total
+        if last[stage] == float("inf"):
+            return  # its end is printed once
+        if (finished and stage in shown) or (not finished and now - last[stage] >= every_s):
+            last[stage] = float("inf") if finished else now
+            shown.add(stage)
+            print(f"advisor: {stage} {done:,}/{total:,} ({now - start:.0f} s)", file=stream, flush=True)
+
+    return update
+
+
+def _progress_for(err):
+    """(context, callback): rich bars on a terminal, else plain periodic lines on stderr."""
+    if err.is_terminal:
+        return _progress_callback(err)
+    import contextlib
+    import sys
+
+    return contextlib.nullcontext(), _line_progress(sys.stderr)
+
+
 def _fallback_terminal(result, console) -> None:
     """Used only when advisor.report.terminal is not installed: the ranked table, nothing else."""
     from rich.table import Table
@@ -162,7 +198,7 @@ def analyze(
     names = tuple(n.strip() for n in analyzers.split(",") if n.strip()) if analyzers else DEFAULT_ORDER
 
     err = Console(stderr=True)
-    bars, update = _progress_callback(err)
+    bars, update = _progress_for(err)
     with bars:
         result = run_analysis(
             list(logs),

@@ -73,16 +73,22 @@ def _progress(console):
     show_default=True,
 )
 @click.option("--seed", type=int, default=0, show_default=True)
+@click.option(
+    "--response-col", default=None, help="Column with each query's logged answer (used as `analyze` uses it)."
+)
 @click.option("--embedding-model", type=click.Path(path_type=Path), help="A sentence-transformers model folder.")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
-def cache(*, stream, text_col, label_col, label_budget, false_hit_budget, seed, embedding_model, as_json) -> None:
+def cache(
+    *, stream, text_col, label_col, label_budget, false_hit_budget, seed, response_col, embedding_model, as_json
+) -> None:
     """Estimated vs true precision of a semantic cache on a labelled query STREAM (rows in arrival order)."""
     from rich.console import Console
 
     from advisor.lab.evaluate.cache import evaluate_stream
-    from advisor.lab.evaluate.cache_streams import read_stream
+    from advisor.lab.evaluate.cache_streams import read_responses, read_stream
 
     texts, labels = read_stream(stream, text_col, label_col)
+    responses = read_responses(stream, response_col) if response_col else None
     embedder = _load_embedder(embedding_model)
     bars, update = _progress(Console(stderr=True))
     with bars:
@@ -94,6 +100,7 @@ def cache(*, stream, text_col, label_col, label_budget, false_hit_budget, seed, 
             false_hit_budget=false_hit_budget,
             seed=seed,
             progress=update,
+            responses=responses,
         )
     if as_json:
         click.echo(json.dumps(result.to_dict(), indent=2))
@@ -144,6 +151,14 @@ def _render(result) -> None:
             f"{t.threshold:.2f}{mark}", fmt(t.hit_rate), fmt(t.estimated_precision), iv, fmt(t.true_precision)
         )
     console.print(table)
+    worst = result.worst
+    if worst is not None and worst.error is not None:
+        held, total = result.coverage
+        console.print(
+            f"Worst error {worst.error:+.3f} at threshold {worst.threshold:.2f} "
+            f"(estimated {worst.estimated_precision:.3f}, true {worst.true_precision:.3f}); "
+            f"the 95 % interval holds the truth at {held} of {total} thresholds."
+        )
     if result.chosen is None:
         console.print(f"No threshold keeps the expected false-hit rate within {result.false_hit_budget:.0%}.")
     else:

@@ -51,6 +51,16 @@ class Config:
         merged[name] = {**self.section(name), **values}
         return dataclasses.replace(self, sections=merged)
 
+    def settings_dict(self) -> dict[str, Any]:
+        """What the digest hashes, as plain data: stored with a run so `runs compare` can say what differs."""
+        return json.loads(
+            json.dumps(
+                {"quality_target": self.quality_target, "seed": self.seed, "sections": self.sections},
+                sort_keys=True,
+                default=str,
+            )
+        )
+
     def digest(self) -> str:
         """Stable hash of the configuration, stored with every run."""
         payload = json.dumps(

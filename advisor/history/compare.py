@@ -129,6 +129,32 @@ def _rec_change(key: str, a: dict | None, b: dict | None) -> RecommendationChang
     return RecommendationChange(key, title, "changed" if details else "unchanged", sa, sb, tuple(details))
 
 
+def _flat(value: Any, prefix: str = "") -> dict[str, Any]:
+    """{"sections": {"cache": {"ttl_s": 60}}} -> {"cache.ttl_s": 60} (the "sections" level dropped)."""
+    if not isinstance(value, dict):
+        return {prefix: value}
+    out: dict[str, Any] = {}
+    for key, item in value.items():
+        name = "" if key == "sections" and not prefix else f"{prefix}.{key}" if prefix else str(key)
+        out.update(_flat(item, name))
+    return out
+
+
+def _config_note(a: Any, b: Any) -> str:
+    """How two runs' configurations differ, setting by setting (runs stored before configs were kept: that they do)."""
+    if not isinstance(a, dict) or not isinstance(b, dict):
+        return "The runs used different configurations (the older run did not keep its settings)."
+    fa, fb = _flat(a), _flat(b)
+    missing = "(default)"
+    diffs = [
+        f"{key}: {fa.get(key, missing)!r} -> {fb.get(key, missing)!r}"
+        for key in sorted(set(fa) | set(fb))
+        if fa.get(key, missing) != fb.get(key, missing)
+    ]
+    shown = "; ".join(diffs[:8]) + (f"; and {len(diffs) - 8} more" if len(diffs) > 8 else "")
+    return f"The runs used different configurations: {shown}."
+
+
 def compare_runs(a: dict[str, Any], b: dict[str, Any]) -> RunComparison:
     metrics = tuple(
         MetricChange(
@@ -148,7 +174,7 @@ def compare_runs(a: dict[str, Any], b: dict[str, Any]) -> RunComparison:
             f"Price data differ ({a.get('price_date')} vs {b.get('price_date')}): part of any cost change is price."
         )
     if a.get("config_hash") and b.get("config_hash") and a.get("config_hash") != b.get("config_hash"):
-        notes.append("The runs used different configurations.")
+        notes.append(_config_note(a.get("config"), b.get("config")))
     return RunComparison(
         run_a=get_path(a, "run", "id"),
         run_b=get_path(b, "run", "id"),

@@ -11,6 +11,7 @@ skip_bad_rows, rows skipped and counted by reason. Nothing is dropped silently.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from pathlib import Path
 
@@ -109,17 +110,36 @@ def _first_error(
     )
 
 
+# Record identifiers no analysis reads (request, trace, span ids...): nothing to map them to.
+_IDENTIFIER = re.compile(r"(^|[_.\-])(id|uuid|guid|key)$|^(request|trace|span|call|event|log|run)[_.\-]?id", re.I)
+
+
+def _ignored_warning(file: str, ignored: list[str]) -> str:
+    """Which columns were left out; a mapping is suggested only for those that could hold a schema column."""
+
+    def shown(cols: list[str]) -> str:
+        return ", ".join(repr(c) for c in cols[:8]) + (", ..." if len(cols) > 8 else "")
+
+    ids = [c for c in ignored if _IDENTIFIER.search(c)]
+    rest = [c for c in ignored if c not in ids]
+    parts = []
+    if rest:
+        parts.append(
+            f"ignored {len(rest)} column(s) that map to no schema column: {shown(rest)} "
+            "(if one holds a schema column, map it with --map <schema column>=<your column>)"
+        )
+    if ids:
+        parts.append(f"ignored {len(ids)} record identifier column(s) no analysis reads: {shown(ids)}")
+    return f"{file}: " + "; ".join(parts) + "."
+
+
 def _warnings(tables: list[RawTable], norm, skipped: Counter[str], total_rows: int) -> list[str]:
     """What the user should know about how the log was read; nothing is left out silently."""
     warnings: list[str] = []
     for t in tables:
         warnings.extend(t.warnings)
         if t.ignored:
-            shown = ", ".join(repr(c) for c in t.ignored[:8]) + (", ..." if len(t.ignored) > 8 else "")
-            warnings.append(
-                f"{t.file}: ignored {len(t.ignored)} column(s) that map to no schema column: {shown} "
-                f"(map one with --map <schema column>=<your column>)."
-            )
+            warnings.append(_ignored_warning(t.file, list(t.ignored)))
     tokenizer = f"the offline {DEFAULT_ENCODING} tokenizer (bpe-openai)"
     for t in tables:
         if t.counted_rows:

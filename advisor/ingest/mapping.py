@@ -98,7 +98,7 @@ ALIASES: dict[str, tuple[str, ...]] = {
     ),
     schema.USER_ID: ("user", "userId", "end_user", "enduser.id", "user.id", "customer_id"),
     schema.TURN: ("turn_index", "turn_number"),
-    schema.QUERY: ("prompt", "user_message", "question", "input_text"),
+    schema.QUERY: ("prompt", "user_message", "question", "input_text", "messages"),
     schema.RESPONSE: ("completion", "answer", "output_text", "response_text"),
     schema.COST_USD: ("spend", "cost", "calculatedTotalCost", "total_cost", "response_cost", "cost_usd_total"),
     schema.QUALITY: ("score", "rating", "feedback_score"),

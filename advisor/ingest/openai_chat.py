@@ -65,7 +65,7 @@ def _content_text(content: object) -> str:
     return ""
 
 
-def _split_messages(messages: list) -> tuple[str | None, str, str, str]:
+def split_messages(messages: list) -> tuple[str | None, str, str, str]:
     """(query, system text, history text, all text) of one request's messages."""
     roles = [m.get("role") if isinstance(m, dict) else None for m in messages]
     texts = [_content_text(m.get("content")) if isinstance(m, dict) else "" for m in messages]
@@ -106,7 +106,7 @@ def read_openai_chat(path: Path, data: bytes, skip_bad_rows: bool) -> RawTable:
         usage = _dict_at(resp, "usage")
         details = usage.get("prompt_tokens_details") or usage.get("input_tokens_details") or {}
         messages = req.get("messages") if isinstance(req.get("messages"), list) else None
-        query, system, history, prompt = _split_messages(messages) if messages is not None else (None,) * 4
+        query, system, history, prompt = split_messages(messages) if messages is not None else (None,) * 4
         choices = resp.get("choices") if isinstance(resp.get("choices"), list) else []
         first = choices[0] if choices and isinstance(choices[0], dict) else {}
         message = _dict_at(first, "message")

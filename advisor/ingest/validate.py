@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from advisor.core import schema
+from advisor.ingest.messages import query_from_messages
 from advisor.ingest.timestamps import parse_timestamps
 
 MAX_TOKENS_PER_CALL = 10_000_000  # no model takes 10 M tokens in one call: a unit or parse error
@@ -175,6 +176,9 @@ def normalize(frame: pd.DataFrame) -> Normalized:
         )
     )
     out[schema.TIMESTAMP] = ts.values  # same RangeIndex; to_numpy() would box 1 M Timestamps
+    if schema.QUERY in out.columns:
+        # A gateway's `messages` (mapped or found as the query): its last user message is the query.
+        out[schema.QUERY] = query_from_messages(out[schema.QUERY])
     counted = {schema.INPUT_TOKENS: 0, schema.OUTPUT_TOKENS: 0}
     # Text columns are typed first: token counts may be filled from them.
     ordered = sorted(out.columns, key=lambda c: c not in schema.STR_COLUMNS)

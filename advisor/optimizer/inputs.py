@@ -40,6 +40,13 @@ class SegmentInput:
     batch_tolerant_share: float
     hit_share_by_step: tuple[float, ...]  # share of this segment's calls the cache answers, per sweep step
     relative_floor: float | None = None
+    # Today's cost of one call the cache answers at each step, priced over those calls themselves
+    # (empty: the segment's average), so a cache hit saves what that call costs, not the average.
+    hit_cost_by_step: tuple[float, ...] = ()
+
+    def hit_cost(self, k: int) -> float:
+        today = next(o for o in self.options if o.is_current).cost_per_call_usd
+        return self.hit_cost_by_step[k] if k < len(self.hit_cost_by_step) else today
 
 
 @dataclass(frozen=True)

@@ -117,6 +117,11 @@ def _read_segment(inputs: OptimizerInputs, v: ProblemVars, i: int) -> SegmentPla
         api += seg.calls_per_month * (rt * opt.cost_per_call_usd + b * opt.batch_cost_per_call_usd)
         quality += (rt + b) * opt.quality
     cached = sum(_value(v.c.get((i, k))) for k in range(len(inputs.cache_steps)))
+    # The program's correction from the segment's average call to the hit calls' own cost.
+    api += sum(
+        _value(v.c.get((i, k))) * seg.calls_per_month * (today.cost_per_call_usd - seg.hit_cost(k))
+        for k in range(len(inputs.cache_steps))
+    )
     for k, step in enumerate(inputs.cache_steps):
         quality += _value(v.c.get((i, k))) * (
             step.precision * seg.current_quality + (1 - step.precision) * inputs.false_hit_quality

@@ -121,6 +121,10 @@ def _active_levers(
         active.discard("prompt")
     if not any(s.batch_tolerant_share > 0 for s in segments):
         active.discard("batch")
+    # Reserving workers is gated on the capacity analyzer's verdict: not run, skipped, or traffic
+    # not (yet) stable -> no reservation in the plan, hence no recommendation to make one.
+    if levers.capacity is None or levers.capacity.stability.verdict != "stable":
+        active.discard("capacity")
     return frozenset(active)
 
 

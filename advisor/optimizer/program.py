@@ -90,6 +90,11 @@ def _add_segment(prob: Any, inputs: OptimizerInputs, i: int, levers: frozenset[s
             if share > 0:
                 v.c[i, k] = prob.add_variable(f"c_{i}_{k}", 0, share)
                 prob += v.c[i, k] <= share * v.z[k], f"hits_s{i}_k{k}"
+                # A hit leaves the shares of the segment's average call: correct to the hit calls' own cost.
+                today = next(o for o in seg.options if o.is_current).cost_per_call_usd
+                adjust = seg.calls_per_month * (today - seg.hit_cost(k)) * v.api_factor
+                if adjust:
+                    v.api_terms.append((v.c[i, k], adjust))
     own = [var for key, var in v.x.items() if key[0] == i] + [var for key, var in v.c.items() if key[0] == i]
     prob += pulp.lpSum(own) == 1, f"shares_s{i}"
     batch_vars = [var for key, var in v.x.items() if key[0] == i and key[2] == "b"]

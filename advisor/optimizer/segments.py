@@ -40,6 +40,22 @@ class Segmentation:
         k = len(self.segments)
         return np.bincount(self.of_call, weights=values, minlength=k) / np.maximum(self.counts, 1)
 
+    def mean_where(self, values: np.ndarray, mask: np.ndarray, fallback: np.ndarray) -> np.ndarray:
+        """Per-segment mean of `values` over the calls in `mask`; `fallback` where a segment has none."""
+        k, mask = len(self.segments), np.asarray(mask, dtype=float)
+        n = np.bincount(self.of_call, weights=mask, minlength=k)
+        total = np.bincount(self.of_call, weights=values * mask, minlength=k)
+        return np.where(n > 0, total / np.maximum(n, 1e-300), fallback)
+
+    def batch_cost(self, rt: np.ndarray, batch: np.ndarray, tolerant: np.ndarray | None) -> np.ndarray:
+        """Per-segment batch cost of one call such that moving the tolerant share saves what the
+        tolerant calls themselves save (not the segment's average call)."""
+        average = self.mean(rt)
+        if tolerant is None:
+            return self.mean(batch)
+        saving = self.mean_where(np.maximum(rt - batch, 0.0), tolerant, average - self.mean(batch))
+        return average - saving
+
 
 @dataclass(frozen=True)
 class SegmentTables:
@@ -51,6 +67,7 @@ class SegmentTables:
     candidates: tuple[tuple[str, str], ...]  # (model, provider)
     tolerant_share: np.ndarray
     hit_shares: np.ndarray  # (segments, sweep steps)
+    hit_costs: np.ndarray  # (segments, sweep steps): today's mean cost of the calls hit at each step
     measured_quality: np.ndarray  # per call, NaN where unlabelled
 
 
@@ -82,20 +99,31 @@ def cache_steps(cache: CacheLever | None) -> tuple[CacheStep, ...]:
     return tuple(sorted(steps, key=lambda s: s.threshold))
 
 
-def _hit_shares(n: int, seg: Segmentation, cache: CacheLever | None, steps: tuple[CacheStep, ...]) -> np.ndarray:
-    """(segments, steps): share of each segment's calls the cache answers at each sweep step."""
+def _hit_shares(
+    seg: Segmentation, cache: CacheLever | None, steps: tuple[CacheStep, ...], cost: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """(segments, steps) twice: share of each segment's calls the cache answers at each sweep step,
+    and today's mean cost of those calls (each hit saves its own call's cost)."""
+    n = len(cost)
     cacheable = np.ones(n)
     if cache is not None and len(cache.per_call_cacheable) == n:
         cacheable = np.asarray(cache.per_call_cacheable, dtype=float)
+    average = seg.mean(cost)
     if cache is not None and len(cache.per_call_match_cosine) == n:
         # The replay's best earlier match per call: a hit at t wherever cosine >= t.
         cos = np.nan_to_num(np.asarray(cache.per_call_match_cosine, dtype=float), nan=-1.0)
-        columns = [seg.mean(((cos >= st.threshold) & (cacheable > 0)).astype(float)) for st in steps]
+        hits = [((cos >= st.threshold) & (cacheable > 0)).astype(float) for st in steps]
+        columns = [seg.mean(h) for h in hits]
+        costs = [seg.mean_where(cost, h, average) for h in hits]
     else:
         # Hits fall on cacheable calls: spread each step's hit volume by the segment's cacheable calls.
         share, calls = seg.mean(cacheable), cacheable.sum()
         columns = [np.array([min(s, st.hit_rate * n * s / calls) if calls > 0 else 0.0 for s in share]) for st in steps]
-    return np.stack(columns, axis=1) if columns else np.zeros((len(seg.segments), 0))
+        costs = [seg.mean_where(cost, cacheable, average) for _ in steps]
+    if not columns:
+        empty = np.zeros((len(seg.segments), 0))
+        return empty, empty
+    return np.stack(columns, axis=1), np.stack(costs, axis=1)
 
 
 def _candidates(routing: RoutingLever | None) -> tuple[tuple[str, str], ...]:
@@ -118,36 +146,33 @@ def segment_tables(
             frame[S.CACHED_INPUT_TOKENS].fillna(0).to_numpy(np.float64) if log.has(S.CACHED_INPUT_TOKENS) else 0.0
         ),
     }
-    candidates = _candidates(levers.routing)
-    costs = {
-        model: (
-            seg.mean(prices.call_cost_usd(model, provider or None, **tokens)),
-            seg.mean(prices.call_cost_usd(model, provider or None, batch=True, **tokens)),
-        )
-        for model, provider in candidates
-    }
-    models = frame[S.MODEL].astype(str).to_numpy()
-    providers = frame[S.PROVIDER].astype(str).to_numpy() if log.has(S.PROVIDER) else np.full(n, "")
     batch = levers.batch
     tolerant = np.asarray(batch.per_call_eligible, dtype=float) if batch is not None else None
+    if tolerant is not None and len(tolerant) != n:
+        tolerant = None
+    candidates = _candidates(levers.routing)
+    costs = {}
+    for model, provider in candidates:
+        rt = prices.call_cost_usd(model, provider or None, **tokens)
+        costs[model] = (
+            seg.mean(rt),
+            seg.batch_cost(rt, prices.call_cost_usd(model, provider or None, batch=True, **tokens), tolerant),
+        )
+    models = frame[S.MODEL].astype(str).to_numpy()
+    providers = frame[S.PROVIDER].astype(str).to_numpy() if log.has(S.PROVIDER) else np.full(n, "")
+    today = np.asarray(baseline.per_call_cost_usd, dtype=np.float64)
+    today_batch = prices.call_cost_usd(
+        models, providers, tokens["input_tokens"], tokens["output_tokens"], tokens["cached_input_tokens"], batch=True
+    )
+    hit_shares, hit_costs = _hit_shares(seg, levers.cache, steps, today)
     return SegmentTables(
-        today_cost=seg.mean(np.asarray(baseline.per_call_cost_usd, dtype=np.float64)),
-        today_batch_cost=seg.mean(
-            prices.call_cost_usd(
-                models,
-                providers,
-                tokens["input_tokens"],
-                tokens["output_tokens"],
-                tokens["cached_input_tokens"],
-                batch=True,
-            )
-        ),
+        today_cost=seg.mean(today),
+        today_batch_cost=seg.batch_cost(today, np.asarray(today_batch, dtype=np.float64), tolerant),
         candidate_costs=costs,
         candidates=candidates,
-        tolerant_share=seg.mean(tolerant)
-        if tolerant is not None and len(tolerant) == n
-        else np.zeros(len(seg.segments)),
-        hit_shares=_hit_shares(n, seg, levers.cache, steps),
+        tolerant_share=seg.mean(tolerant) if tolerant is not None else np.zeros(len(seg.segments)),
+        hit_shares=hit_shares,
+        hit_costs=hit_costs,
         measured_quality=frame[S.QUALITY].to_numpy(np.float64) if log.has(S.QUALITY) else np.full(n, np.nan),
     )
 
@@ -200,6 +225,7 @@ def segment_input(
         batch_tolerant_share=float(np.clip(t.tolerant_share[i], 0, 1)),
         hit_share_by_step=tuple(float(v) for v in t.hit_shares[i]),
         relative_floor=None if floor is None else float(floor),
+        hit_cost_by_step=tuple(float(v) for v in t.hit_costs[i]),
     )
     return segment, absolute
 

@@ -83,7 +83,7 @@ def attribute_levers(inputs: OptimizerInputs, plan_cost_usd: float) -> tuple[tup
     method = (
         f"sequential in the order {' -> '.join(active)}: each lever is credited with what it saves once the "
         "levers before it are applied, so the parts add up to the total. Alone, the levers would save "
-        f"{sum(s.alone_monthly_savings_usd for s in steps):,.0f} USD/month together; the {overlap:,.0f} USD/month "
+        f"{round(sum(s.alone_monthly_savings_usd for s in steps)):,} USD/month together; the {round(overlap):,} USD/month "
         "difference is their overlap (a cached call cannot also be routed or batched, and fewer calls need fewer "
         "workers)."
     )

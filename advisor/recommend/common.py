@@ -35,9 +35,14 @@ class Recommendation:
     # Stable across reruns (no amounts in it), so `advisor runs compare` can pair the same advice.
     id: str = ""
 
+    @property
+    def has_interval(self) -> bool:
+        return not self.interval_source.startswith("none")
+
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
-        d["savings_interval_usd"] = list(self.savings_interval_usd)
+        # No interval is null, never [saving, saving]: a zero-width range would read as certainty.
+        d["savings_interval_usd"] = None if not self.has_interval else list(self.savings_interval_usd)
         d["prerequisites"] = list(self.prerequisites)
         d["action"] = {k: list(v) if isinstance(v, tuple) else v for k, v in self.action.items()}
         return d

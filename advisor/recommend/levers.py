@@ -4,17 +4,22 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from advisor.analyzers.levers import BatchLever, CapacityLever, LeverResult, PromptLever
+from advisor.analyzers.levers import BatchLever, CacheLever, CapacityLever, PromptLever
 from advisor.core.policy import WHOLE_SHARE
 from advisor.recommend.common import EFFORT, Recommendation, confidence, join_words, pct, scaled_interval
 
 if TYPE_CHECKING:
     from advisor.optimizer.plan import Plan
 
-STABILITY_WAIT_DAYS = 14
+
+def _cache_confidence(interval: tuple[float, float], source: str, saving: float, found: CacheLever | None) -> str:
+    """From the interval, but never "high" while the precision rests on no label from this traffic."""
+    word = confidence(interval, source, saving)
+    unlabelled = found is None or int(found.n_labelled_pairs) <= 0
+    return "medium" if word == "high" and unlabelled else word
 
 
-def cache_recommendations(plan: Plan, saving: float, found: LeverResult | None) -> list[Recommendation]:
+def cache_recommendations(plan: Plan, saving: float, found: CacheLever | None) -> list[Recommendation]:
     if plan.cache_threshold is None or saving <= 0:
         return []
     scope = "cacheable calls"
@@ -43,7 +48,7 @@ def cache_recommendations(plan: Plan, saving: float, found: LeverResult | None) 
             impact,
             EFFORT["cache"],
             (),
-            confidence(interval, source, saving),
+            _cache_confidence(interval, source, saving, found),
             action,
             "cache",
         )
@@ -149,26 +154,11 @@ def _term(found: CapacityLever | None) -> tuple[int, str]:
     return int(months), "one year" if months == 12 else f"{months} months"
 
 
-def _stability_prerequisites(found: CapacityLever | None) -> list[str]:
-    """What to check before reserving, from the capacity analyzer's stability verdict."""
-    if found is None:
-        return ["traffic stability was not checked: confirm a steady level before reserving"]
-    stability = found.stability
-    if stability.verdict == "stable":
-        return []
-    state = {"unstable": "still changing", "undetermined": "not yet shown to be level"}.get(
-        stability.verdict, stability.verdict
-    )
-    if stability.reason:
-        return [f"traffic is {state}: {stability.reason}"]
-    wait = stability.wait_days or STABILITY_WAIT_DAYS
-    return [f"traffic is {state}: rerun in {wait} days before reserving"]
-
-
 def capacity_recommendations(plan: Plan, saving: float, found: CapacityLever | None) -> list[Recommendation]:
-    if plan.reserved_workers is None or saving <= 0:
+    # The gate: a reservation needs the capacity analyzer's "stable" verdict (a log too short to
+    # judge, or traffic still changing, gets the analyzer's own "no reservation yet" note instead).
+    if plan.reserved_workers is None or saving <= 0 or found is None or found.stability.verdict != "stable":
         return []
-    prereq = _stability_prerequisites(found)
     interval, source = scaled_interval(saving, found, "capacity")
     months, term = _term(found)
     title = f"Reserve {plan.reserved_workers} workers for {term}"
@@ -188,8 +178,8 @@ def capacity_recommendations(plan: Plan, saving: float, found: CapacityLever | N
             source,
             "none",
             EFFORT["capacity"],
-            tuple(prereq),
-            "low" if prereq else confidence(interval, source, saving),
+            (),
+            confidence(interval, source, saving),
             action,
             "capacity",
         )

@@ -58,11 +58,14 @@ def _is_number(value: Any) -> bool:
 
 
 def usd(value: Any) -> str:
+    """Dollars at a precision that suits the amount; the sign before the $; never a negative zero."""
     if not _is_number(value):
         return NA
-    if value == 0:
+    digits = 0 if abs(value) >= 100 else 2 if abs(value) >= 0.1 else 4
+    rounded = round(float(value), digits)
+    if rounded == 0:
         return "$0"
-    return f"${value:,.0f}" if abs(value) >= 100 else f"${value:,.2f}" if abs(value) >= 0.1 else f"${value:,.4f}"
+    return f"{'-' if rounded < 0 else ''}${abs(rounded):,.{digits}f}"
 
 
 def share(value: Any) -> str:
@@ -263,14 +266,40 @@ def _findings_table(result: dict[str, Any]) -> Table:
         saving = mark(result, f"findings.{name}.monthly_savings_usd", usd(found.get("monthly_savings_usd")))
         rows.append((name, saving, interval(found.get("savings_interval_usd")), status))
     verdict = stability_verdict(result)
-    note = ""
+    notes = []
     if verdict is not None:
-        note = f"Traffic stability: {verdict}: {text(get_path(result, 'findings', 'capacity', 'stability', 'reason'))}"
+        reason = text(get_path(result, "findings", "capacity", "stability", "reason"))
+        notes.append(f"Traffic stability: {verdict}: {reason}")
+    notes += [_cache_note(result), _routing_note(result)]
     return Table(
         "Analyzer estimates (each lever alone)",
         ("analyzer", "savings / month", "95 % interval", "status"),
         tuple(rows),
-        note=note,
+        note=" ".join(n for n in notes if n),
+    )
+
+
+def _routing_note(result: dict[str, Any]) -> str:
+    """The routing analyzer's next step when no routing line is recommended (else the line carries it)."""
+    found = findings(result, "routing") or {}
+    steps = found.get("prerequisites")
+    if found.get("skipped_reason") or not steps or any(r.get("lever") == "routing" for r in recommendations(result)):
+        return ""
+    return f"Routing, next step: {text(steps)}"
+
+
+def _cache_note(result: dict[str, Any]) -> str:
+    """The cache at its chosen threshold, recommended or not: hit rate, avoided cost, its own cost, net."""
+    found = findings(result, "cache") or {}
+    chosen = None if found.get("skipped_reason") else found.get("chosen")
+    if not isinstance(chosen, dict):
+        return ""
+    recommended = any(r.get("lever") == "cache" for r in recommendations(result))
+    return (
+        f"Semantic cache at cosine {number(chosen.get('threshold'), 2)}: answers {share(chosen.get('hit_rate'))} "
+        f"of calls and avoids {usd(chosen.get('monthly_avoided_cost_usd'))} a month; it costs "
+        f"{usd(found.get('monthly_cache_cost_usd'))} a month to run, net {usd(chosen.get('monthly_net_savings_usd'))} "
+        f"a month{'' if recommended else ' (not recommended)'}."
     )
 
 

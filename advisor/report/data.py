@@ -71,7 +71,10 @@ def _pair(value: Any) -> tuple[float, float] | None:
 
 
 def usd(value: float) -> str:
-    return f"${value:,.0f}" if abs(value) >= 100 else f"${value:,.2f}"
+    """As the tables show it (advisor.report.content.usd): never "$-0.00"."""
+    from advisor.report.content import usd as table_usd
+
+    return table_usd(value)
 
 
 def cost_breakdown_chart(result: dict[str, Any]) -> Chart:
@@ -162,9 +165,10 @@ def cache_chart(result: dict[str, Any]) -> Chart:
         if interval is not None:
             band.append((t, interval[0], interval[1]))
     rules = []
-    chosen = _num(cache.get("chosen_threshold"))
+    # The plan's threshold, not the analyzer's: no marker when the plan runs no cache.
+    chosen = _num(get_path(result, "plan", "cache_threshold"))
     if chosen is not None:
-        rules.append(Rule("x", chosen, f"chosen {chosen:.2f}"))
+        rules.append(Rule("x", chosen, f"plan's threshold {chosen:.2f}"))
     budget = _num(cache.get("false_hit_budget"))
     if budget is not None:
         rules.append(Rule("y", budget, f"false-hit budget {budget:.0%}"))

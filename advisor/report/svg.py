@@ -33,12 +33,24 @@ def _ticks(low: float, high: float, n: int = 5) -> list[float]:
     return ticks
 
 
-def _fmt(value: float, percent: bool) -> str:
+def _fmt(value: float, percent: bool, step: float | None = None) -> str:
+    """A tick label; with `step`, enough decimals that neighbouring ticks never read the same."""
+    if step is not None and step > 0:
+        scaled, digits = step * (100 if percent else 1), 0
+        while digits < 6 and abs(round(scaled, digits) - scaled) > 1e-9 * max(1.0, scaled):
+            digits += 1
+        if percent:
+            return f"{value * 100 + 0.0:.{digits}f}%"
+        return f"{value + 0.0:,.{digits}f}"
     if percent:
         return f"{value:.0%}" if abs(value) >= 0.1 or value == 0 else f"{value:.1%}"
     if abs(value) >= 1000:
         return f"{value:,.0f}"
     return f"{value:.3g}"
+
+
+def _step(ticks: list[float]) -> float | None:
+    return ticks[1] - ticks[0] if len(ticks) > 1 else None
 
 
 def _y_range(chart: Chart) -> tuple[float, float]:
@@ -73,7 +85,7 @@ def render_svg(chart: Chart) -> str:
         out.append(
             f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{py(t):.1f}" y2="{py(t):.1f}" stroke="#e5e7eb"/>'
             f'<text x="{LEFT - 6}" y="{py(t) + 4:.1f}" text-anchor="end" class="tick">'
-            f"{escape(_fmt(t, chart.percent_y))}</text>"
+            f"{escape(_fmt(t, chart.percent_y, _step(yt)))}</text>"
         )
     x_of: _XScale | None = None
     if chart.bars:
@@ -141,11 +153,12 @@ def _x_scale(chart: Chart, plot_w: float) -> _XScale:
 def _series(chart: Chart, py: Callable[[float], float], x_of: _XScale) -> list[str]:
     out = []
     x_low, x_high = x_of.low, x_of.high
-    for t in _ticks(x_low, x_high):
+    xt = _ticks(x_low, x_high)
+    for t in xt:
         if x_low - 1e-9 <= t <= x_high + 1e-9:
             out.append(
                 f'<text x="{x_of(t):.1f}" y="{HEIGHT - BOTTOM + 16}" text-anchor="middle" class="tick">'
-                f"{escape(_fmt(t, chart.percent_x))}</text>"
+                f"{escape(_fmt(t, chart.percent_x, _step(xt)))}</text>"
             )
     for band in chart.bands:
         upper = " ".join(f"{x_of(x):.1f},{py(hi):.1f}" for x, _, hi in band.points)
@@ -184,10 +197,14 @@ def _rules(chart: Chart, py: Callable[[float], float], x_of: _XScale | None, plo
             )
         elif x_of is not None:
             x = x_of(rule.value)
+            # Near the right edge the label goes on the rule's left, so it is never clipped.
+            right_half = x > LEFT + (WIDTH - LEFT - RIGHT) / 2
+            anchor, tx = ("end", x - 4) if right_half else ("start", x + 4)
             out.append(
                 f'<line class="rule" x1="{x:.1f}" x2="{x:.1f}" y1="{TOP}" y2="{TOP + plot_h}" '
                 f'stroke="#111827" stroke-dasharray="5,4"/>'
-                f'<text x="{x + 4:.1f}" y="{TOP + 12}" class="rule-label">{escape(rule.label)}</text>'
+                f'<text x="{tx:.1f}" y="{TOP + 12}" text-anchor="{anchor}" class="rule-label">'
+                f"{escape(rule.label)}</text>"
             )
     return out
 

@@ -48,6 +48,7 @@ class AnalysisResult:
     # Figure path in to_dict() -> where it comes from (advisor.result.provenance; schema 1.1).
     provenance: Mapping[str, Provenance] = field(default_factory=dict)
     defaults_in_use: tuple[dict[str, Any], ...] = ()  # {setting, value, source} of each default used
+    config: dict[str, Any] = field(default_factory=dict)  # the settings behind config_hash
 
     def to_dict(self) -> dict[str, Any]:
         from advisor.result.schema import SCHEMA_VERSION
@@ -70,5 +71,6 @@ class AnalysisResult:
                 "analyzers": list(self.analyzers),
                 "defaults_in_use": list(self.defaults_in_use),
                 "provenance": {path: p.to_dict() for path, p in sorted(self.provenance.items())},
+                "config": self.config,
             }
         )

@@ -122,6 +122,8 @@ def result_provenance(
         "quality_target": Provenance(CONFIGURED, ("quality_target",), "the quality floor asked for (default 0.95)"),
         "log.**": LOG,
         "defaults_in_use.*.value": Provenance(ASSUMED, (), "advisor's default for the setting named beside it"),
+        # The settings behind config_hash, as the run read them: echoed, not computed.
+        "config.**": Provenance(CONFIGURED, (), "a setting of this run, as given (or its default)"),
     }
     out.update({f"baseline.{k}": v for k, v in baseline.provenance.items()})
     if plan is not None:

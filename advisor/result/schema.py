@@ -112,7 +112,8 @@ def result_schema() -> dict[str, Any]:
                         "title": {"type": "string"},
                         "lever": {"type": "string"},
                         "monthly_savings_usd": _NUM,
-                        "savings_interval_usd": _INTERVAL,
+                        # null when the lever's analyzer reports no interval ("interval_source" says so)
+                        "savings_interval_usd": {"anyOf": [_INTERVAL, {"type": "null"}]},
                         "quality_impact": {"type": ["string", "number", "null"]},
                         "effort": {"type": ["string", "null"]},
                         "prerequisites": {"type": "array", "items": {"type": "string"}},

@@ -212,3 +212,11 @@ def test_eligible_groups_without_a_task_column_are_labelled_by_latency_class():
 
 def test_no_eligible_call_gives_no_groups():
     assert _run(_log(["realtime"] * 4)).eligible_groups == ()
+
+
+def test_a_log_with_a_task_column_is_asked_for_its_tasks_not_for_a_task_column():
+    log = _log(["realtime"] * 3, tasks=["support", "ticket_summary", "support"])
+    f = _run(S.QueryLog(frame=log.frame.drop(columns=[S.LATENCY_CLASS]), sources=("x.csv",)))
+    assert f.skipped_reason is not None
+    assert "map a latency or task column" not in f.skipped_reason
+    assert "[batch] tasks" in f.skipped_reason and "'ticket_summary'" in f.skipped_reason

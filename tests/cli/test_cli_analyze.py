@@ -154,3 +154,25 @@ def test_analyze_rejects_a_sample_fraction_outside_zero_one():
     result = _Runner().invoke(_cli, ["analyze", str(log), "--sample-fraction", "1.5"])
     assert result.exit_code == 2
     assert "sample" in result.stderr.lower()
+
+
+def test_progress_without_a_terminal_is_a_plain_line_every_30_s_and_at_the_end():
+    import io
+
+    from advisor.cli.analyze import _line_progress
+
+    now = [0.0]
+    out = io.StringIO()
+    update = _line_progress(out, every_s=30.0, clock=lambda: now[0])
+    for t, done in [(0, 0), (10, 100), (31, 200), (45, 300), (70, 400), (80, 500), (81, 500)]:
+        now[0] = float(t)
+        update("embedding queries", done, 500)
+    for t, done in [(82, 0), (83, 10)]:  # a quick stage: nothing
+        now[0] = float(t)
+        update("replay", done, 10)
+    # 31 s (30 s after the start), 70 s (30 s after that), the end once; nothing else.
+    assert out.getvalue().splitlines() == [
+        "advisor: embedding queries 200/500 (31 s)",
+        "advisor: embedding queries 400/500 (70 s)",
+        "advisor: embedding queries 500/500 (80 s)",
+    ]

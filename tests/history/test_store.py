@@ -209,3 +209,24 @@ def test_save_run_accepts_an_object_with_to_dict_and_numpy_values(result):
 
     run = load_run(save_run(FakeResult()))
     assert run.result["baseline"]["calls_per_month"] == 12.5
+
+
+def test_compare_says_which_settings_differ():
+    base = {"baseline": {}, "recommendations": [], "price_date": "2026-01-01"}
+    a = {
+        **base,
+        "config_hash": "a",
+        "config": {"quality_target": 0.95, "seed": 0, "sections": {"cache": {"ttl_s": 60}}},
+    }
+    b = {
+        **base,
+        "config_hash": "b",
+        "config": {"quality_target": 0.9, "seed": 0, "sections": {"batch": {"tasks": ["x"]}}},
+    }
+    (note,) = compare_runs(a, b).notes
+    assert note == (
+        "The runs used different configurations: batch.tasks: '(default)' -> ['x']; "
+        "cache.ttl_s: 60 -> '(default)'; quality_target: 0.95 -> 0.9."
+    )
+    older = {**a, "config": None}
+    assert "did not keep its settings" in compare_runs(older, b).notes[0]

@@ -257,7 +257,8 @@ def test_litellm_spend_log_columns_work_out_of_the_box(tmp_path):
     assert (row[schema.INPUT_TOKENS], row[schema.OUTPUT_TOKENS]) == (100, 20)
     assert row[schema.COST_USD] == pytest.approx(0.00045)
     assert (row[schema.CONVERSATION_ID], row[schema.USER_ID], row[schema.PROVIDER]) == ("s1", "alice", "openai")
-    assert any("ignored 3 column(s)" in w and "'request_id'" in w for w in log.warnings)
+    assert any("ignored 1 column(s)" in w and "'endTime'" in w for w in log.warnings)
+    assert any("2 record identifier column(s)" in w and "'request_id', 'api_key'" in w for w in log.warnings)
 
 
 def test_opentelemetry_genai_attributes_work_out_of_the_box(tmp_path):
@@ -514,3 +515,52 @@ def test_config_ingest_map_with_a_non_text_column_is_a_config_error():
         match=r"The 'ingest.map.timestamp' setting must be a column name \(a non-empty string\)\. Got 5 instead\.",
     ):
         mapping_from_config(config)
+
+
+def _litellm_rows(column):
+    """Two LiteLLM-style calls whose `messages` hold a system prompt, history and the last user message."""
+    first = [{"role": "system", "content": "You help."}, {"role": "user", "content": "where is my order?"}]
+    second = [
+        *first,
+        {"role": "assistant", "content": "Which order?"},
+        {"role": "user", "content": [{"type": "text", "text": "order 1135"}]},
+    ]
+    rows = [
+        {
+            "timestamp": "2026-01-01T10:00:00Z",
+            "model": "gpt-4o",
+            "prompt_tokens": 20,
+            "completion_tokens": 5,
+            column: first,
+        },
+        {
+            "timestamp": "2026-01-01T10:01:00Z",
+            "model": "gpt-4o",
+            "prompt_tokens": 30,
+            "completion_tokens": 5,
+            column: second,
+        },
+    ]
+    return rows
+
+
+def test_a_litellm_messages_column_gives_the_last_user_message_as_query(tmp_path):
+    # A spend-log export as CSV: each `messages` cell is the request's JSON message list.
+    rows = [{**r, "messages": json.dumps(r["messages"])} for r in _litellm_rows("messages")]
+    log = load_log(write(tmp_path, "spend.csv", pd.DataFrame(rows).to_csv(index=False)))
+    assert list(log.frame[schema.QUERY]) == ["where is my order?", "order 1135"]
+
+
+def test_mapping_query_to_a_messages_column_extracts_the_text_not_raw_json(tmp_path):
+    rows = [{**r, "msgs": json.dumps(r["msgs"])} for r in _litellm_rows("msgs")]
+    path = write(tmp_path, "spend.csv", pd.DataFrame(rows).to_csv(index=False))
+    log = load_log(path, mapping={"query": "msgs"})
+    assert list(log.frame[schema.QUERY]) == ["where is my order?", "order 1135"]
+
+
+def test_an_ignored_request_id_is_not_offered_for_mapping(tmp_path):
+    text = "timestamp,model,input_tokens,output_tokens,request_id,team\n2026-01-01T10:00:00Z,gpt-4o,10,5,r-1,ops\n"
+    (warning,) = [w for w in load_log(write(tmp_path, "ids.csv", text)).warnings if "ignored" in w]
+    offered, identifiers = warning.split("; ")
+    assert "'team'" in offered and "--map" in offered and "'request_id'" not in offered
+    assert "'request_id'" in identifiers and "--map" not in identifiers

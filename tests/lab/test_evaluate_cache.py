@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import numpy as np
 import pytest
@@ -219,3 +220,57 @@ def test_ranking_aucs_score_each_feature_and_the_fitted_ranker():
     assert set(FEATURES) < set(aucs) and len(aucs) == len(FEATURES) + 1
     assert all(0.0 <= a <= 1.0 for a in aucs.values())
     assert ranking_aucs(texts, m, ["same"] * len(texts)) == {}  # nothing to rank
+
+
+def _as_log(rows):
+    """The stream as a log of first-turn calls, one a minute, for `analyze`'s cache analyzer."""
+    import pandas as pd
+
+    from advisor.core.schema import QueryLog
+
+    n = len(rows)
+    frame = pd.DataFrame(
+        {
+            "timestamp": pd.date_range("2026-01-01", periods=n, freq="min", tz="UTC"),
+            "model": ["gpt-4o"] * n,
+            "input_tokens": [100] * n,
+            "output_tokens": [50] * n,
+            "conversation_id": [f"c{i}" for i in range(n)],
+            "turn": [1] * n,
+            "query": pd.array([t for t, _ in rows], dtype="string"),
+        }
+    )
+    return QueryLog(frame=frame, sources=("stream.csv",))
+
+
+def test_evaluate_cache_runs_the_estimator_analyze_runs():
+    from types import SimpleNamespace
+
+    from advisor.analyzers import AnalysisContext
+    from advisor.analyzers.cache.analyzer import analyze_cache
+    from advisor.analyzers.cache.sweep import DEFAULT_THRESHOLDS
+    from advisor.core.config import Config
+
+    # Entity values in the texts: the entity rule must act in both, or the estimates part.
+    rows = [*STREAM, ("cancel order 1135", "o1"), ("cancel order 2290", "o2"), ("cancel order 1135", "o1")]
+    evaluated = evaluate_stream([t for t, _ in rows], [label for _, label in rows], FakeEmbedder())
+    config = Config(sections={"cache": {"monthly_cost_usd": 0.0, "embedding_cost_per_mtok_usd": 0.0}})
+    ctx = AnalysisContext(config=config, prices=None, embedder=FakeEmbedder())
+    n = len(rows)
+    baseline = SimpleNamespace(
+        per_call_cost_usd=np.full(n, 0.01), monthly_factor=1.0, demand=SimpleNamespace(peak_calls_per_hour=60.0)
+    )
+    analyzed = analyze_cache(_as_log(rows), baseline, ctx)
+    assert [t.threshold for t in analyzed.thresholds] == list(DEFAULT_THRESHOLDS)
+    for a, e in zip(analyzed.thresholds, evaluated.thresholds):
+        assert a.hits == e.hits, a.threshold
+        if e.estimated_precision is not None:
+            # Same per-call P(right), same mean over the same hits: equal up to float summation order.
+            assert a.estimated_precision == pytest.approx(e.estimated_precision, abs=1e-12), a.threshold
+
+
+def test_table_output_ends_with_the_worst_error_and_coverage(tmp_path):
+    res = invoke(write_stream(tmp_path))
+    assert res.exit_code == 0, res.output
+    assert re.search(r"Worst error [+-]\d\.\d{3} at threshold \d\.\d\d", res.output), res.output
+    assert re.search(r"holds the truth at \d+ of \d+ thresholds", res.output)

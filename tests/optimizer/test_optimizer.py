@@ -234,3 +234,33 @@ def test_frontier_from_one_model_re_solved_equals_fresh_builds_per_target():
     targets = [0.8, 0.9, 0.95, 0.99, 1.0, 1.3]
     for inputs in (_inputs(), _cache_inputs(0.05)):  # an LP and a MIP (the cache threshold is binary)
         assert solve_costs(inputs, targets) == [solve_cost(inputs, quality_target=t) for t in targets]
+
+
+def test_a_cache_hit_saves_its_own_calls_cost_not_the_segments_average():
+    # 1000 calls at 0.01 on average, but the 200 the cache answers cost 0.004 each: the cache
+    # saves 200 x 0.004 = 0.8 a month, not 200 x 0.01 = 2.0 (cost 0.1 -> net 0.7).
+    seg = dataclasses.replace(_seg(0, "all", 0.5, hits=(0.2,)), hit_cost_by_step=(0.004,))
+    inputs = _inputs(
+        segments=(seg,),
+        cache_steps=(CacheStep(0.9, 0.2, 1.0),),
+        cache_cost_per_month_usd=0.1,
+        baseline_cost_per_month_usd=10.0,
+        levers=frozenset({"cache"}),
+    )
+    plan = solve_plan(inputs)
+    assert plan.cache_hit_share == pytest.approx(0.2)
+    assert plan.monthly_savings_usd == pytest.approx(0.7)
+    assert plan.segments[0].plan_api_cost_per_month_usd == pytest.approx(10.0 - 0.8)
+
+
+def test_batch_moves_the_tolerant_calls_at_their_own_price():
+    import numpy as np
+
+    from advisor.optimizer.segments import Segmentation
+
+    # Two calls in one segment: the tolerant one costs 0.004 (0.002 batched), the other 0.016.
+    seg = Segmentation(np.array([0, 0]), ["m"], np.array([2.0]))
+    rt, batch = np.array([0.004, 0.016]), np.array([0.002, 0.008])
+    effective = seg.batch_cost(rt, batch, np.array([1.0, 0.0]))
+    # Moving the tolerant half saves 0.002 a call, not the average's 0.005.
+    assert seg.mean(rt)[0] - effective[0] == pytest.approx(0.002)

@@ -4,8 +4,9 @@
 would it answer, how many of those answers would be wrong, and what would it save per
 month?" Steps: pick the cacheable calls (first turns or context-free tasks, with query
 text), embed them, replay them in time order (cache_replay), turn each match's cosine into
-P(cached answer is right) with the shipped calibration (optionally updated with labelled
-pairs), zero it for matches whose entity values differ (cache_entities), then sweep
+P(cached answer is right) with every piece of evidence (evidence.py: the shipped calibration,
+optionally updated with labelled pairs; logged answers when labels show they help; entity
+values that differ; identical text), then sweep
 thresholds and pick the one with the most net savings within the false-hit budget
 (cache_sweep).
 """
@@ -19,7 +20,9 @@ import numpy as np
 import pandas as pd
 
 from advisor.analyzers import AnalysisContext, register
-from advisor.analyzers.cache.entities import entity_conflict, entity_signatures
+from advisor.analyzers.cache.entities import entity_signatures
+from advisor.analyzers.cache.evidence import p_right
+from advisor.analyzers.cache.labels import label_bins
 from advisor.analyzers.cache.replay import replay
 from advisor.analyzers.cache.scan import Replay
 from advisor.analyzers.cache.settings import CacheSettings, cacheable_mask
@@ -46,6 +49,7 @@ class CacheFindings:
     exact_monthly_savings_usd: float = 0.0  # net of the store cost (no embeddings needed)
     monthly_cache_cost_usd: float = 0.0  # store + query embeddings
     calibration: str = ""  # "shipped" or "shipped + N labelled pairs"
+    n_labelled_pairs: int = 0  # pairs of this traffic the user labelled (0: the shipped curve alone)
     replay_method: str = ""
     per_call_cacheable: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))
     per_call_hit: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))
@@ -68,6 +72,7 @@ class CacheFindings:
             "exact_monthly_savings_usd": self.exact_monthly_savings_usd,
             "monthly_cache_cost_usd": self.monthly_cache_cost_usd,
             "calibration": self.calibration,
+            "n_labelled_pairs": self.n_labelled_pairs,
             "replay_method": self.replay_method,
         }
 
@@ -108,14 +113,34 @@ def _monthly_cache_cost(
 
 def _p_right_model(ctx: AnalysisContext, s: CacheSettings):
     from advisor.analyzers.cache.calibration import load_calibration, update_with_labels
-    from advisor.analyzers.cache.labels import label_bins, load_pair_labels
+    from advisor.analyzers.cache.labels import load_pair_labels
 
     cal = load_calibration(s.calibration_path)
     labels = ctx.cache_pair_labels or (load_pair_labels(s.pair_labels) if s.pair_labels else None)
     if labels is None:
-        return cal, "shipped (CLINC150)"
+        return cal, "shipped (CLINC150)", None
     rec = update_with_labels(cal, labels.cosine, labels.same, seed=ctx.config.seed, bin_edges=label_bins(s.thresholds))
-    return rec, f"shipped (CLINC150) + {rec.n_labels} labelled pairs"
+    return rec, f"shipped (CLINC150) + {rec.n_labels} labelled pairs", labels
+
+
+def _replay(texts: list[str], times: np.ndarray, ctx: AnalysisContext, s: CacheSettings) -> Replay:
+    """Each cacheable call's best earlier match (embedding reported as progress)."""
+    vectors = ctx.get_embedder().encode(texts, progress=lambda d, t: ctx.progress("embedding queries", d, t))
+    return replay(
+        vectors,
+        times_s=times,
+        ttl_s=s.ttl_s,
+        capacity=s.capacity or None,
+        use_threshold=min(s.thresholds),
+        seed=ctx.config.seed,
+        index=s.index,
+    )
+
+
+def _responses(log: S.QueryLog, rows: np.ndarray) -> list | None:
+    """The logged answers of the cacheable calls, when the log has them."""
+    has = S.RESPONSE in log.frame and log.has(S.RESPONSE)
+    return log.frame[S.RESPONSE].iloc[rows].tolist() if has else None
 
 
 @register("cache")
@@ -131,23 +156,25 @@ def analyze_cache(log: S.QueryLog, baseline: Baseline, ctx: AnalysisContext) -> 
         return _skipped("fewer than two cacheable calls (first turns or context-free tasks with query text)", s, n)
     texts = frame[S.QUERY].iloc[rows].astype(str).tolist()
     times = frame[S.TIMESTAMP].iloc[rows].astype("int64").to_numpy() / 1e9
-    vectors = ctx.get_embedder().encode(texts, progress=lambda d, t: ctx.progress("embedding queries", d, t))
-    r = replay(
-        vectors,
-        times_s=times,
-        ttl_s=s.ttl_s,
-        capacity=s.capacity or None,
-        use_threshold=min(s.thresholds),
-        seed=ctx.config.seed,
-        index=s.index,
-    )
-    model, calibration_name = _p_right_model(ctx, s)
+    r = _replay(texts, times, ctx, s)
+    model, calibration_name, labels = _p_right_model(ctx, s)
     cos = r.match_cosine.astype(np.float64)
     norm = pd.Series([normalize_text(t) for t in texts])
     sigs = entity_signatures(texts)
-    p, draws = _p_right(model, cos, r.match_index, norm.to_numpy(), sigs, s)
-    if S.RESPONSE in frame and log.has(S.RESPONSE):
-        p, draws = _with_response_evidence(frame, rows, r.match_index, p, draws, ctx, getattr(model, "base", model))
+    evidence = p_right(
+        model,
+        cos,
+        r.match_index,
+        texts,
+        entity_conflicts_are_false_hits=s.entity_conflicts_are_false_hits,
+        responses=_responses(log, rows),
+        labels=labels,
+        encode=ctx.get_embedder().encode,
+        seed=ctx.config.seed,
+        bin_edges=label_bins(s.thresholds),
+        signatures=sigs,
+    )
+    p, draws = evidence.p, evidence.draws
     cost = np.asarray(baseline.per_call_cost_usd, dtype=np.float64)[rows]
     store_cost, embedding_cost = _monthly_cache_cost(baseline, ctx, s, texts)
     monthly_cache_cost = store_cost + embedding_cost
@@ -176,7 +203,7 @@ def analyze_cache(log: S.QueryLog, baseline: Baseline, ctx: AnalysisContext) -> 
             if chosen
             else (0.0, 0.0)
         ),
-        warnings=tuple(_warnings(chosen, draws is not None, getattr(model, "n_labels", 0), s)),
+        warnings=(*_warnings(chosen, draws is not None, getattr(model, "n_labels", 0), s), *evidence.notes),
         thresholds=estimates,
         chosen=chosen,
         false_hit_budget=s.false_hit_budget,
@@ -185,33 +212,13 @@ def analyze_cache(log: S.QueryLog, baseline: Baseline, ctx: AnalysisContext) -> 
         exact_monthly_savings_usd=float(cost[exact].sum()) * baseline.monthly_factor - store_cost,
         monthly_cache_cost_usd=monthly_cache_cost,
         calibration=calibration_name,
+        n_labelled_pairs=int(getattr(model, "n_labels", 0)),
         replay_method=r.method,
         per_call_cacheable=cacheable,
         per_call_hit=per_call_hit,
         per_call_match_cosine=per_cos,
         per_call_p_right=per_p,
     )
-
-
-def _p_right(
-    model: Any, cos: np.ndarray, match_index: np.ndarray, norm: np.ndarray, sigs: list, s: CacheSettings
-) -> tuple[np.ndarray, np.ndarray | None]:
-    """P(cached answer is right) per call from its match cosine, and posterior draws when the
-    calibration has labels: zero where entity values conflict, one where the text is the same."""
-    p = model.predict(cos)
-    # 100 posterior draws x calls: enough for a 95 % interval, and memory stays n x 800 bytes.
-    draws = model.predict(cos, draws=100) if hasattr(model, "mean_ab") else None
-    if s.entity_conflicts_are_false_hits:
-        conflict = np.array([j >= 0 and entity_conflict(sigs[i], sigs[j]) for i, j in enumerate(match_index)])
-        p = np.where(conflict, 0.0, p)
-        if draws is not None:
-            draws = np.where(conflict[None, :], 0.0, draws)
-    # The same question asked again gets the same answer: identical text is always right.
-    same_text = (match_index >= 0) & (norm == norm[np.maximum(match_index, 0)])
-    p = np.where(same_text, 1.0, p)
-    if draws is not None:
-        draws = np.where(same_text[None, :], 1.0, draws)
-    return p, draws
 
 
 def _warnings(chosen: ThresholdEstimate | None, labelled: bool, n_labels: int, s: CacheSettings) -> list[str]:
@@ -269,32 +276,3 @@ def _bootstrap_groups(frame: pd.DataFrame, rows: np.ndarray, times_s: np.ndarray
     if S.CONVERSATION_ID in frame and frame[S.CONVERSATION_ID].iloc[rows].notna().all():
         return frame[S.CONVERSATION_ID].iloc[rows].astype(str).to_numpy()
     return np.floor((times_s - times_s.min()) / (s.block_hours * 3600)).astype(np.int64)
-
-
-def _with_response_evidence(frame, rows, match_index, p, draws, ctx, cal):
-    """Lower P(right) when the two calls' logged answers differ.
-
-    The logged responses are what each call actually got; if they read as different answers,
-    serving one for the other is likely wrong. The response cosine goes through the same
-    calibration curve and the smaller of the two probabilities is kept: response evidence can
-    only lower the query-based estimate, never raise it (two right answers can be worded
-    differently, and we have no labelled responses to learn how much to trust agreement).
-    `cal` is the calibration in use for the queries (the shipped one or `calibration_path`),
-    before any label update: the labels were given for query pairs, not response pairs.
-    """
-    resp = frame[S.RESPONSE].iloc[rows]
-    has = (match_index >= 0) & resp.notna().to_numpy()
-    j = np.maximum(match_index, 0)
-    has &= resp.notna().to_numpy()[j]
-    if not has.any():
-        return p, draws
-    emb = ctx.get_embedder()
-    idx = np.flatnonzero(has)
-    a = emb.encode(resp.iloc[idx].astype(str).tolist())
-    b = emb.encode(resp.iloc[j[idx]].astype(str).tolist())
-    p_resp = np.ones_like(p)
-    p_resp[idx] = cal.predict(np.sum(a * b, axis=1))
-    p = np.minimum(p, p_resp)
-    if draws is not None:
-        draws = np.minimum(draws, p_resp[None, :])
-    return p, draws

@@ -21,7 +21,17 @@ import numpy as np
 
 from advisor.core.errors import InputError
 
-PAIR_COLUMNS = ("pair_id", "cosine", "query_a", "query_b", "response_a", "response_b", "same")
+PAIR_COLUMNS = (
+    "pair_id",
+    "cosine",
+    "query_a",
+    "query_b",
+    "response_a",
+    "response_b",
+    "call_a",  # where each call is in the user's log: file:row, then conversation id when the log has one
+    "call_b",
+    "same",
+)
 _TRUE = {"1", "true", "yes", "y", "same", "s"}
 _FALSE = {"0", "false", "no", "n", "different", "diff", "d"}
 
@@ -31,6 +41,9 @@ class PairLabels:
     cosine: np.ndarray  # float64
     same: np.ndarray  # bool
     source: str = ""
+    # The two logged answers of each labelled pair ("" where the file has none): they let the
+    # analyzer measure on this log whether answer similarity tells right from wrong matches.
+    responses: tuple[tuple[str, str], ...] = ()
 
 
 def label_bins(thresholds, width: float = 0.05) -> np.ndarray:
@@ -87,7 +100,7 @@ def load_pair_labels(path: str | Path) -> PairLabels:
     p = Path(path)
     try:
         with open(p, newline="", encoding="utf-8") as fh:
-            cos, same = _read_marks(p, csv.DictReader(fh))
+            cos, same, responses = _read_marks(p, csv.DictReader(fh))
     except FileNotFoundError:
         raise InputError(f"{p}: pair labels file not found. Check the path in [cache] pair_labels.") from None
     if not cos:
@@ -98,13 +111,14 @@ def load_pair_labels(path: str | Path) -> PairLabels:
             found="none",
             fix="Fill in the 'same' column (1 = same answer, 0 = different) for some rows.",
         )
-    return PairLabels(cosine=np.array(cos), same=np.array(same, dtype=bool), source=str(p))
+    return PairLabels(cosine=np.array(cos), same=np.array(same, dtype=bool), source=str(p), responses=tuple(responses))
 
 
-def _read_marks(p: Path, reader: csv.DictReader[str]) -> tuple[list[float], list[bool]]:
-    """(cosine, same) of every row marked same or different; blank rows are skipped."""
+def _read_marks(p: Path, reader: csv.DictReader[str]) -> tuple[list[float], list[bool], list[tuple[str, str]]]:
+    """(cosine, same, (response_a, response_b)) of every row marked same or different; blank rows are skipped."""
     cos: list[float] = []
     same: list[bool] = []
+    responses: list[tuple[str, str]] = []
     missing = [c for c in ("cosine", "same") if c not in (reader.fieldnames or [])]
     if missing:
         raise InputError.at(
@@ -141,7 +155,8 @@ def _read_marks(p: Path, reader: csv.DictReader[str]) -> tuple[list[float], list
             ) from None
         cos.append(c)
         same.append(mark in _TRUE)
-    return cos, same
+        responses.append(((row.get("response_a") or "").strip(), (row.get("response_b") or "").strip()))
+    return cos, same, responses
 
 
 def pairs_for_labelling(log, config, embedder, n: int = 100, seed: int = 0, progress=None) -> list[dict]:
@@ -193,6 +208,7 @@ def pairs_for_labelling(log, config, embedder, n: int = 100, seed: int = 0, prog
     shown = candidates[select_pairs(r.match_cosine[candidates], label_bins(s.thresholds), n, seed=seed)]
     has_resp = log.has(S.RESPONSE)
     resp = frame[S.RESPONSE].iloc[rows].astype(object).to_numpy() if has_resp else None
+    calls = _call_ids(frame, rows)
     out = []
     for k, i in enumerate(shown, start=1):
         out.append(
@@ -203,6 +219,8 @@ def pairs_for_labelling(log, config, embedder, n: int = 100, seed: int = 0, prog
                 "query_b": texts[i],
                 "response_a": _text_or_blank(resp, j[i]),
                 "response_b": _text_or_blank(resp, i),
+                "call_a": calls[j[i]],
+                "call_b": calls[i],
                 "same": "",
             }
         )
@@ -213,3 +231,19 @@ def _text_or_blank(values, i) -> str:
     import pandas as pd
 
     return "" if values is None or pd.isna(values[i]) else str(values[i])
+
+
+def _call_ids(frame, rows: np.ndarray) -> list[str]:
+    """Per cacheable row: 'file:row' in the user's log, plus ' conversation <id>' when known."""
+    from advisor.core import schema as S
+
+    def column(name: str) -> list:
+        return frame[name].iloc[rows].tolist() if name in frame.columns else [None] * len(rows)
+
+    out = []
+    for file, row, conv in zip(column(S.SOURCE_FILE), column(S.SOURCE_ROW), column(S.CONVERSATION_ID)):
+        where = f"{file}:{row}" if file is not None and row is not None else ""
+        if conv is not None and conv == conv:  # NaN is not equal to itself
+            where = f"{where} conversation {conv}".strip()
+        out.append(where)
+    return out

@@ -7,7 +7,9 @@ array here is aligned with the log's rows.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -36,7 +38,7 @@ class RoutingCalls:
     served_code: np.ndarray  # each call's index in served_models
     providers: np.ndarray  # served provider per call ("unknown" without the column)
     distinct_texts: list[str]  # sorted
-    distinct_vectors: np.ndarray  # one embedding per distinct text
+    embed: Callable[[list[str]], np.ndarray]  # the embedder, run on first use of distinct_vectors
     text_of_call: np.ndarray  # each call's row in distinct_texts / distinct_vectors
     features: np.ndarray  # cheap text features per call (what the shipped router reads)
     user_features: np.ndarray  # the same plus log(1 + turn) when the log has turns (user-trained router)
@@ -50,6 +52,12 @@ class RoutingCalls:
 
     def __len__(self) -> int:
         return len(self.texts)
+
+    @cached_property
+    def distinct_vectors(self) -> np.ndarray:
+        """One embedding per distinct text, computed on first use: a log with no cheaper
+        candidate is never embedded."""
+        return np.asarray(self.embed(self.distinct_texts), dtype=np.float32)
 
 
 def guess_provider(model: str, configured: dict, fallback: str) -> str:
@@ -111,7 +119,7 @@ def labels_for(
 
 
 def read_calls(log: QueryLog, baseline: Baseline, ctx: AnalysisContext) -> RoutingCalls:
-    """The log's calls, embedded once per distinct text (reported as progress)."""
+    """The log's calls; embedded once per distinct text when first needed (reported as progress)."""
     frame = log.frame
     n = len(frame)
     texts = frame[QUERY].fillna("").astype(str).tolist()
@@ -119,9 +127,15 @@ def read_calls(log: QueryLog, baseline: Baseline, ctx: AnalysisContext) -> Routi
     served_models, served_code = sorted_distinct(served)
     providers = frame[PROVIDER].astype(str).to_numpy() if PROVIDER in frame.columns else np.array(["unknown"] * n)
 
-    ctx.progress("routing: embedding queries", 0, n)
-    distinct_texts, distinct_vectors, text_of_call = embed_distinct(ctx.get_embedder(), texts)
-    ctx.progress("routing: embedding queries", n, n)
+    uniq, text_of_call = sorted_distinct(texts)
+    distinct_texts = [str(t) for t in uniq]
+
+    def embed(distinct: list[str]) -> np.ndarray:
+        ctx.progress("routing: embedding queries", 0, n)
+        vectors = ctx.get_embedder().encode(distinct)
+        ctx.progress("routing: embedding queries", n, n)
+        return vectors
+
     features = text_features(distinct_texts)[text_of_call]  # per call (small: a few columns)
     if log.has(TURN):  # the user-trained classifier may use the turn; the shipped router does not
         user_features = np.c_[features, np.log1p(frame[TURN].fillna(1).to_numpy(dtype=float))]
@@ -141,7 +155,7 @@ def read_calls(log: QueryLog, baseline: Baseline, ctx: AnalysisContext) -> Routi
         served_code=served_code,
         providers=providers,
         distinct_texts=distinct_texts,
-        distinct_vectors=distinct_vectors,
+        embed=embed,
         text_of_call=text_of_call,
         features=features,
         user_features=user_features,
@@ -159,13 +173,16 @@ def candidate_names(log: QueryLog, ctx_labels: Any, cfg: RoutingSettings, calls:
     """The configured candidates; else the models with shadow labels; else a cheaper default per provider."""
     if cfg.candidates:
         return list(cfg.candidates)
+    # A model that already serves some of the traffic stays a candidate for the rest (each call is
+    # eligible only where it is served by another, dearer model); only one serving every call is not.
     served_models = set(calls.served_models)
+    serves_all = served_models if len(served_models) == 1 else set()
     labelled = set(log.quality_models()) | (set(ctx_labels.models) if ctx_labels is not None else set())
-    names = sorted(labelled - served_models)
+    names = sorted(labelled - serves_all)
     if names:
         return names
     providers = set(calls.providers)
-    return sorted({DEFAULT_CANDIDATES[p] for p in providers if p in DEFAULT_CANDIDATES} - served_models)
+    return sorted({DEFAULT_CANDIDATES[p] for p in providers if p in DEFAULT_CANDIDATES} - serves_all)
 
 
 def candidate_inputs(

@@ -6,8 +6,8 @@
     reveal_pairs(matches, thresholds, n, seed) -> rows whose labels a person would be shown
 
 Rows arrive in file order; two rows with the same label would be served by the same cached
-answer. The estimate runs exactly as in the analyzer (replay, shipped calibration, exact
-text = right) and never reads the labels, except for the `label_budget` pairs that the
+answer. The estimate is the analyzer's own (advisor.analyzers.cache.evidence: calibration, logged
+answers when labels measure them, entity conflicts, exact text = right) and never reads the labels, except for the `label_budget` pairs that the
 labelling workflow (advisor.analyzers.cache.labels.select_pairs) would show a person: their
 labels are revealed and update the calibration. `true_precision` is computed from the labels
 afterwards, only for the report. The replay is split from the estimate so that the
@@ -22,7 +22,8 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 from advisor.analyzers.cache.calibration import load_calibration, update_with_labels
-from advisor.analyzers.cache.labels import label_bins, select_pairs
+from advisor.analyzers.cache.evidence import p_right
+from advisor.analyzers.cache.labels import PairLabels, label_bins, select_pairs
 from advisor.analyzers.cache.replay import replay
 from advisor.analyzers.cache.sweep import DEFAULT_THRESHOLDS, choose_threshold, sweep
 from advisor.core.policy import DEFAULT_FALSE_HIT_BUDGET
@@ -38,6 +39,19 @@ class ThresholdEvaluation:
     precision_interval: tuple[float, float] | None
     true_precision: float | None
 
+    @property
+    def error(self) -> float | None:
+        """Estimated minus true precision (positive: too optimistic)."""
+        if self.estimated_precision is None or self.true_precision is None:
+            return None
+        return self.estimated_precision - self.true_precision
+
+    @property
+    def covered(self) -> bool | None:
+        if self.precision_interval is None or self.true_precision is None:
+            return None
+        return self.precision_interval[0] <= self.true_precision <= self.precision_interval[1]
+
 
 @dataclass(frozen=True)
 class CacheEvaluation:
@@ -48,6 +62,18 @@ class CacheEvaluation:
     false_hit_budget: float
     thresholds: tuple[ThresholdEvaluation, ...]
     chosen: ThresholdEvaluation | None
+
+    @property
+    def worst(self) -> ThresholdEvaluation | None:
+        """The threshold whose estimated precision is furthest from the true one."""
+        known = [t for t in self.thresholds if t.estimated_precision is not None and t.true_precision is not None]
+        return max(known, key=lambda t: abs(t.error or 0.0), default=None)
+
+    @property
+    def coverage(self) -> tuple[int, int]:
+        """(thresholds whose 95 % interval holds the true precision, thresholds with both)."""
+        both = [t for t in self.thresholds if t.precision_interval is not None and t.true_precision is not None]
+        return sum(bool(t.covered) for t in both), len(both)
 
     def to_dict(self) -> dict:
         return {
@@ -68,6 +94,8 @@ class StreamMatches:
     match_index: np.ndarray  # -1 = nothing earlier
     match_cosine: np.ndarray  # float64, -1.0 where no match
     same_text: np.ndarray  # bool: the match has the same normalized text (always right)
+    texts: tuple[str, ...] = ()  # the queries (entity evidence); empty: cosine and exact text only
+    responses: tuple[str | None, ...] | None = None  # logged answers, when the stream has them
 
     @property
     def matched(self) -> np.ndarray:
@@ -78,7 +106,7 @@ class StreamMatches:
         return np.maximum(self.match_index, 0)
 
 
-def replay_stream(texts: Sequence[str], embedder, progress=None) -> StreamMatches:
+def replay_stream(texts: Sequence[str], embedder, progress=None, responses=None) -> StreamMatches:
     texts = [str(t) for t in texts]
     r = replay(embedder.encode(texts, progress=progress))
     matched = r.match_index >= 0
@@ -88,6 +116,8 @@ def replay_stream(texts: Sequence[str], embedder, progress=None) -> StreamMatche
         match_index=np.asarray(r.match_index),
         same_text=matched & (norm == norm[j]),
         match_cosine=np.where(matched, r.match_cosine, -1.0).astype(np.float64),
+        texts=tuple(texts),
+        responses=None if responses is None else tuple(None if x is None else str(x) for x in responses),
     )
 
 
@@ -114,15 +144,17 @@ def evaluate_stream(
     seed: int = 0,
     calibration_path=None,
     progress=None,
+    responses: Sequence | None = None,
 ) -> CacheEvaluation:
     return evaluate_matches(
-        replay_stream(texts, embedder, progress=progress),
+        replay_stream(texts, embedder, progress=progress, responses=responses),
         labels,
         label_budget=label_budget,
         thresholds=thresholds,
         false_hit_budget=false_hit_budget,
         seed=seed,
         calibration_path=calibration_path,
+        encode=embedder.encode,
     )
 
 
@@ -135,20 +167,20 @@ def evaluate_matches(
     false_hit_budget: float = DEFAULT_FALSE_HIT_BUDGET,
     seed: int = 0,
     calibration_path=None,
+    encode=None,
 ) -> CacheEvaluation:
+    """`encode` embeds texts: needed only when the stream has logged answers."""
     truth = true_same(m, labels)
     cos = m.match_cosine
     cal = load_calibration(calibration_path)
-    recal, name, used = None, "shipped (CLINC150)", 0
+    recal, name, used, revealed = None, "shipped (CLINC150)", 0, None
     if label_budget > 0:
         shown = reveal_pairs(m, thresholds, label_budget, seed)
         if shown.size:
             recal = update_with_labels(cal, cos[shown], truth[shown], seed=seed, bin_edges=label_bins(thresholds))
             name, used = f"shipped (CLINC150) + {shown.size} labelled pairs", int(shown.size)
-    p = np.where(m.same_text, 1.0, (recal if recal is not None else cal).predict(cos))
-    draws = None
-    if recal is not None:
-        draws = np.where(m.same_text[None, :], 1.0, recal.predict(cos, draws=400))
+            revealed = _revealed(m, shown, truth)
+    p, draws = _estimate(m, recal if recal is not None else cal, revealed, encode, seed, label_bins(thresholds))
     n = cos.size
     est = sweep(
         cos,
@@ -184,3 +216,34 @@ def evaluate_matches(
         thresholds=tuple(rows),
         chosen=chosen_row,
     )
+
+
+def _revealed(m: StreamMatches, shown: np.ndarray, truth: np.ndarray) -> PairLabels:
+    """The labels a person gave, as the analyzer reads them from pairs.csv (answers included)."""
+    responses: tuple[tuple[str, str], ...] = ()
+    if m.responses is not None:
+        responses = tuple((m.responses[int(k)] or "", m.responses[int(m.partner[k])] or "") for k in shown)
+    return PairLabels(cosine=m.match_cosine[shown], same=truth[shown], responses=responses)
+
+
+def _estimate(m: StreamMatches, model, labels, encode, seed: int, bin_edges) -> tuple[np.ndarray, np.ndarray | None]:
+    """P(right) per row by the analyzer's own estimator (advisor.analyzers.cache.evidence)."""
+    if not m.texts:  # a hand-built stream: cosine and exact text only
+        p = np.where(m.same_text, 1.0, model.predict(m.match_cosine))
+        draws = None
+        if hasattr(model, "mean_ab"):
+            draws = np.where(m.same_text[None, :], 1.0, model.predict(m.match_cosine, draws=400))
+        return p, draws
+    evidence = p_right(
+        model,
+        m.match_cosine,
+        m.match_index,
+        m.texts,
+        responses=m.responses,
+        labels=labels,
+        encode=encode,
+        n_draws=400,
+        seed=seed,
+        bin_edges=bin_edges,
+    )
+    return evidence.p, evidence.draws

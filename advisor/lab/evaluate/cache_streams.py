@@ -129,3 +129,18 @@ def read_stream(path: Path, text_col: str, label_col: str) -> tuple[list[str], l
     if len(df) < 2:
         raise InputError.at(str(path), expected="at least two rows", found=f"{len(df)}", fix="Give a longer stream.")
     return df[text_col].tolist(), df[label_col].tolist()
+
+
+def read_responses(path: Path, response_col: str) -> list[str | None]:
+    """The stream's logged answers (blank cells: none), for the estimator's answer evidence."""
+    df = pd.read_csv(path, dtype=str, keep_default_na=False)
+    if response_col not in df.columns:
+        raise InputError.at(
+            str(path),
+            line=1,
+            column=response_col,
+            expected=f"a column named '{response_col}'",
+            found=f"columns {list(df.columns)}",
+            fix="Name the answers column with --response-col, or leave the option out.",
+        )
+    return [v if v.strip() else None for v in df[response_col]]

@@ -111,7 +111,7 @@ READING = [
     "  row) than between CLINC150 and QQP, where the calibration is right on one and wrong on the",
     "  other, so advisor does not use them to adjust or widen the estimate; it warns instead that",
     "  a no-label estimate assumes intent-level answers, and asks for labelled pairs (or uses the",
-    "  logged responses, when the log has them, to lower the estimate for pairs whose answers differ).",
+    "  logged responses, when labelled pairs show they rank right from wrong matches better, to lower the estimate).",
     "- Without labels the interval is the sampling spread (block bootstrap) widened by the",
     "  calibration's held-out error on CLINC150 val (models/cache_calibration/). It covers the",
     "  truth on CLINC150 but says nothing about a shift to another notion of 'same answer'.",

@@ -137,11 +137,48 @@ def test_pair_labels_update_the_calibration(tmp_path):
     assert labelled.thresholds[0].estimated_precision < plain.thresholds[0].estimated_precision
 
 
-def test_different_logged_responses_lower_the_estimate():
+def _labels_where_answers_tell_right_from_wrong(n=20):
+    """Labelled pairs whose question cosines say nothing (all 0.8) but whose answers do."""
+    from advisor.analyzers.cache.labels import PairLabels
+
+    same = np.arange(n) % 2 == 0
+    answers = tuple(
+        ("Go to settings.", "Go to settings.") if s else ("Go to settings.", f"We are closed on day {i}.")
+        for i, s in enumerate(same)
+    )
+    return PairLabels(cosine=np.full(n, 0.8), same=same, responses=answers)
+
+
+def _run_with_labels(log, labels, **cache):
+    cfg = Config(sections={"cache": {"monthly_cost_usd": 0.0, "embedding_cost_per_mtok_usd": 0.0, **cache}})
+    ctx = AnalysisContext(config=cfg, prices=None, embedder=FakeEmbedder(), cache_pair_labels=labels)
+    return analyze_cache(log, baseline(log.n_calls), ctx)
+
+
+def test_logged_answers_are_left_out_without_labels_that_measure_them():
     rows = [("how do i reset my password", 1), ("how can i reset my password", 1)]
     same = run(make_log(rows, response=["Go to settings.", "Go to settings."]), thresholds=[0.3])
     diff = run(make_log(rows, response=["Go to settings.", "We are closed on sundays, sorry."]), thresholds=[0.3])
+    assert diff.per_call_p_right[1] == same.per_call_p_right[1]
+    assert any("logged answers not used" in w for w in diff.warnings)
+
+
+def test_logged_answers_lower_the_estimate_when_labels_show_they_rank_better():
+    rows = [("how do i reset my password", 1), ("how can i reset my password", 1)]
+    labels = _labels_where_answers_tell_right_from_wrong()
+    same = _run_with_labels(make_log(rows, response=["Go to settings.", "Go to settings."]), labels, thresholds=[0.3])
+    diff = _run_with_labels(
+        make_log(rows, response=["Go to settings.", "We are closed on sundays, sorry."]), labels, thresholds=[0.3]
+    )
     assert diff.per_call_p_right[1] < same.per_call_p_right[1]
+    assert any("logged answers used" in w for w in diff.warnings)
+
+
+def test_an_exact_repeat_stays_certain_whatever_the_answers_say():
+    rows = [("how do i reset my password", 1), ("how do i reset my password", 1)]
+    labels = _labels_where_answers_tell_right_from_wrong()
+    log = make_log(rows, response=["Go to settings.", "We are closed on sundays, sorry."])
+    assert _run_with_labels(log, labels, thresholds=[0.3]).per_call_p_right[1] == 1.0
 
 
 @pytest.mark.parametrize(
@@ -218,18 +255,6 @@ def test_few_labels_warn_that_the_chosen_false_hit_rate_is_uncertain(tmp_path):
     assert few.chosen is not None and many.chosen is not None
     assert any("could still be as high as" in w for w in few.warnings)
     assert not any("could still be as high as" in w for w in many.warnings)
-
-
-def test_response_evidence_uses_the_configured_calibration(tmp_path):
-    from advisor.analyzers.cache.calibration import Calibration
-
-    Calibration(cosine_knots=np.array([-1.0, 1.0]), p_same_knots=np.array([1.0, 1.0])).save(tmp_path / "all_right")
-    rows = [("how do i reset my password", 1), ("how can i reset my password", 1)]
-    log = make_log(rows, response=["Go to settings.", "We are closed on sundays, sorry."])
-    shipped = run(log, thresholds=[0.3])
-    trusting = run(log, thresholds=[0.3], calibration_path=str(tmp_path / "all_right"))
-    assert shipped.per_call_p_right[1] < 0.9
-    assert trusting.per_call_p_right[1] == 1.0
 
 
 def test_the_index_settings_are_read_from_a_cache_index_table():

@@ -82,6 +82,13 @@ def test_cache_label_writes_matched_pairs_to_fill_in(tmp_path, monkeypatch):
     assert {"how do i reset my password", "how can i reset my password"} in [{r["query_a"], r["query_b"]} for r in rows]
     assert any(r["response_a"] for r in rows)
     assert "thanks" not in {r["query_b"] for r in rows}  # a later turn is not cacheable
+    # Each call is named by its file and data row, so the conversation can be looked up.
+    pair = next(
+        r for r in rows if {r["query_a"], r["query_b"]} == {"how do i reset my password", "how can i reset my password"}
+    )
+    rows_of = {"how do i reset my password": 1, "how can i reset my password": 2}
+    assert pair["call_a"] == f"{log}:{rows_of[pair['query_a']]}"
+    assert pair["call_b"] == f"{log}:{rows_of[pair['query_b']]}"
 
 
 def test_cache_label_without_query_column_exits_2(tmp_path, monkeypatch):

@@ -256,3 +256,37 @@ def test_candidates_fitted_on_threads_give_the_answer_of_one_after_another(monke
     assert [c.model for c in threaded.candidates] == ["gpt-4o-mini", "gpt-4.1-nano"]
     assert json.dumps(threaded.to_dict(), sort_keys=True) == json.dumps(serial.to_dict(), sort_keys=True)
     assert threaded.warnings == serial.warnings and any("no-such-model" in w for w in threaded.warnings)
+
+
+class _CountingEmbedder(HashEmbedder):
+    def __init__(self):
+        self.encoded = 0
+
+    def encode(self, texts):
+        self.encoded += len(texts)
+        return super().encode(texts)
+
+
+def _served_by(log, models):
+    frame = log.frame.copy()
+    frame["model"] = [models[i % len(models)] for i in range(len(frame))]
+    return type(log)(frame=frame, sources=log.sources)
+
+
+def test_the_default_candidate_stays_when_some_traffic_already_uses_it():
+    # gpt-4o serves two calls in three, gpt-4o-mini (the default candidate) the third: it is
+    # still cheaper than gpt-4o for those two.
+    log = _served_by(make_log(180, shadow=None), ["gpt-4o", "gpt-4o", "gpt-4o-mini"])
+    f = analyze_routing(log, make_baseline(log), _ctx())
+    assert f.skipped_reason is None or "no candidate" not in f.skipped_reason
+    assert [c.model for c in f.candidates] == ["gpt-4o-mini"]
+
+
+def test_no_query_is_embedded_when_there_is_no_candidate():
+    log = _served_by(make_log(60, shadow=None), ["gpt-4o-mini"])  # the default candidate serves everything
+    ctx = _ctx()
+    embedder = _CountingEmbedder()
+    ctx = AnalysisContext(config=ctx.config, prices=ctx.prices, embedder=embedder)
+    f = analyze_routing(log, make_baseline(log), ctx)
+    assert f.skipped_reason is not None and "no candidate" in f.skipped_reason
+    assert embedder.encoded == 0
