@@ -312,7 +312,12 @@ def _examples_table(result: dict[str, Any], show_examples: bool) -> Table | None
 
 
 def _tables(result: dict[str, Any], defaults: Table | None) -> tuple[Table, ...]:
-    tables = (_baseline_table(result), _recommendations_table(result), _plan_table(result), _findings_table(result))
+    tables: tuple[Table, ...] = (
+        _baseline_table(result),
+        _recommendations_table(result),
+        _plan_table(result),
+        _findings_table(result),
+    )
     evidence = routing_evidence.routing_evidence_rows(result)
     if evidence:
         tables = (
