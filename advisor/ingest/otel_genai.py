@@ -101,7 +101,9 @@ def to_row(record: dict) -> Row:
             attrs.get("gen_ai.usage.output_tokens"), attrs.get("gen_ai.usage.completion_tokens")
         ),
         schema.CACHED_INPUT_TOKENS: first(
-            attrs.get("gen_ai.usage.cache_read.input_tokens"), attrs.get("gen_ai.usage.cache_read_input_tokens")
+            attrs.get("gen_ai.usage.cache_read.input_tokens"),
+            attrs.get("gen_ai.usage.cache_read_input_tokens"),
+            attrs.get("gen_ai.usage.input_tokens.cached"),
         ),
         schema.CONVERSATION_ID: first(attrs.get("gen_ai.conversation.id"), attrs.get("session.id")),
         schema.USER_ID: first(attrs.get("user.id"), attrs.get("enduser.id")),

@@ -15,6 +15,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+from advisor.prices.time_of_day import day_periods, standard_instant
 from advisor.prices.types import BATCH_DISCOUNT_DEFAULT, ModelPrice, PriceTier
 
 
@@ -81,6 +82,9 @@ def price_from_genai(model_ref: str, provider_id: str | None, as_of: datetime, s
         provider, info = snap.find_provider_model(model_ref, None, provider_id, None)
     except LookupError:
         return None
+    periods = day_periods(info, as_of.date())
+    if periods:  # base rates: the standard price, not whichever applies at midnight UTC
+        as_of = standard_instant(periods, as_of.date())
     std = info.get_prices(as_of)
     batch = info.get_prices(as_of, {"processing": "batch"})
     has_batch = any(
@@ -125,4 +129,5 @@ def price_from_genai(model_ref: str, provider_id: str | None, as_of: datetime, s
         batch_price_source="catalog" if has_batch else "default 50 %",
         source=source,
         tiers=tiers,
+        day_periods=periods,
     )
