@@ -68,7 +68,7 @@ class PriceCatalog:
 
     overrides: tuple[PriceOverride, ...] = ()
     as_of: str = ""  # ISO date at which dated catalog prices are resolved
-    price_date: str = ""  # ISO date of the price data (see data_date)
+    price_date: str = ""  # when the price data was published (see data_date)
     source: str = ""  # "genai-prices <version>"
     _cache: dict[tuple[str, str | None], ModelPrice | None] = field(default_factory=dict, repr=False, compare=False)
 
@@ -303,6 +303,6 @@ def load_prices(config, override_file: str | Path | None = None) -> PriceCatalog
     return PriceCatalog(
         overrides=tuple(overrides),
         as_of=as_of.isoformat(),
-        price_date=data_date(snapshot().providers, as_of),
+        price_date=data_date(genai_version()),
         source=f"genai-prices {genai_version()}",
     )
