@@ -108,9 +108,9 @@ def _model_list(result: dict[str, Any], notes: list[str]) -> list[dict[str, Any]
             )
     if split:
         notes.append(
-            "Weights are the plan's shares of each model's real-time calls; LiteLLM's simple-shuffle "
-            f"splits at random. {CANNOT}which calls go where (per-segment routing): put the advisor "
-            "router in front to route the right calls."
+            f"{CANNOT}which calls go to which model (the plan routes per segment). The weights are the "
+            "plan's shares of each model's real-time calls and simple-shuffle splits at random: put "
+            "the advisor router in front to route the right calls."
         )
     elif get_path(result, "plan"):
         notes.append("The plan routes no traffic to a cheaper model.")
