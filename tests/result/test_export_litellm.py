@@ -22,7 +22,7 @@ litellm = pytest.importorskip(
 )
 
 from advisor.prices.genai import snapshot  # noqa: E402
-from advisor.result.export import CANNOT, litellm_config, litellm_limits, litellm_yaml  # noqa: E402
+from advisor.result.export import CANNOT, litellm_config, litellm_limits, litellm_yaml, routed_shares  # noqa: E402
 from advisor.result.litellm_providers import PROVIDERS  # noqa: E402
 
 pytestmark = pytest.mark.integration
@@ -119,13 +119,9 @@ def test_round_trip_router_choice_matches_the_plan_shares():
         ]
         for _ in range(n)
     )
-    weights = {
-        d["litellm_params"]["model"]: d["litellm_params"]["weight"]
-        for d in config["model_list"]
-        if d["model_name"] == group
-    }
-    assert set(picks) == set(weights)
-    for model, w in weights.items():
-        p = w / sum(weights.values())
+    plan = {model: share for model, (share, _) in routed_shares(result)[group].items()}  # from plan.segments
+    assert {m.split("/", 1)[1] for m in picks} == set(plan)
+    for model, count in picks.items():
+        p = plan[model.split("/", 1)[1]]
         # 4 binomial standard errors: a correct router fails this about once in 15,000 runs.
-        assert abs(picks[model] / n - p) <= 4 * math.sqrt(p * (1 - p) / n), (model, picks[model] / n, p)
+        assert abs(count / n - p) <= 4 * math.sqrt(p * (1 - p) / n), (model, count / n, p)
