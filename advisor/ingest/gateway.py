@@ -89,20 +89,33 @@ def build_table(file: str, fmt: ModuleType, records: list, numbers: list[int], u
     return RawTable(file, frame, np.asarray(kept, dtype=np.int64), unit, (), dict(skipped), 0, tuple(warnings))
 
 
+_HEAD = 1 << 20  # bytes decoded to recognise a format: a big JSONL file is not decoded twice
+_WHOLE = 256 << 20  # a first document longer than the head (an envelope) is parsed up to this size
+
+
+def _first_records(data: bytes) -> list:
+    """The records of the file's first JSON document, or [] when it is not JSON."""
+    head = data[:_HEAD].decode("utf-8", errors="ignore")
+    try:
+        return json_records(head, limit=1)[0]
+    except ValueError:
+        if len(data) <= _HEAD or len(data) > _WHOLE:
+            return []
+    try:
+        return json_records(data.decode("utf-8"), limit=1)[0]
+    except ValueError:
+        return []
+
+
 def from_json(file: str, data: bytes) -> RawTable | None:
     """The table when `data` is a gateway export in JSON, JSONL or concatenated JSON; else None."""
-    try:
-        text = data.decode("utf-8")
-        head, _, _ = json_records(text, limit=1)
-    except ValueError:
-        return None
-    fmt = detect(head)
+    fmt = detect(_first_records(data))
     if fmt is None:
         return None
     try:
-        records, numbers, unit = json_records(text)
+        records, numbers, unit = json_records(data.decode("utf-8"))
     except ValueError:
-        return None  # the line-by-line reader names the broken line
+        return None  # the line-by-line reader names the broken line or byte
     return build_table(file, fmt, records, numbers, unit)
 
 

@@ -158,3 +158,16 @@ def test_otlp_int_values_and_string_nanoseconds(tmp_path, files):
     row = load_log(p).frame.iloc[0]
     assert abs(row[schema.TIMESTAMP].value - 1793613600123456789) <= 256  # read via float64: 256 ns steps
     assert row[schema.CACHED_INPUT_TOKENS] == c.cached
+
+
+def test_an_envelope_longer_than_the_sniffed_head_is_still_recognised(tmp_path, files):
+    from advisor.ingest.gateway import _HEAD
+
+    path, calls = files["LiteLLM /spend/logs/v2"]
+    doc = json.loads(path.read_text())
+    doc["data"][0]["messages"] = "x" * (_HEAD + 10)  # the first document ends past the head
+    p = tmp_path / "big_v2.json"
+    p.write_text(json.dumps(doc))
+    log = load_log(p)
+    assert len(log.frame) == N_CALLS
+    assert any("read as LiteLLM spend logs" in w for w in log.warnings)
