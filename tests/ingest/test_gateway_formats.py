@@ -163,7 +163,7 @@ def test_otlp_int_values_and_string_nanoseconds(tmp_path, files):
 def test_an_envelope_longer_than_the_sniffed_head_is_still_recognised(tmp_path, files):
     from advisor.ingest.gateway import _HEAD
 
-    path, calls = files["LiteLLM /spend/logs/v2"]
+    path = files["LiteLLM /spend/logs/v2"][0]
     doc = json.loads(path.read_text())
     doc["data"][0]["messages"] = "x" * (_HEAD + 10)  # the first document ends past the head
     p = tmp_path / "big_v2.json"
