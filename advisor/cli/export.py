@@ -26,9 +26,12 @@ def _write(text: str, out: str | None) -> None:
 def litellm_cmd(run_id: str | None, out: str | None) -> None:
     """LiteLLM proxy config.yaml: model list, routing weights and semantic-cache settings of the plan."""
     from advisor.history.store import load_run
-    from advisor.result.export import litellm_yaml
+    from advisor.result.export import litellm_limits, litellm_yaml
 
-    _write(litellm_yaml(load_run(run_id).result), out)
+    result = load_run(run_id).result
+    _write(litellm_yaml(result), out)
+    for line in litellm_limits(result):
+        click.echo(f"note: {line}", err=True)
 
 
 @export.command("json")

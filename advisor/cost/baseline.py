@@ -188,6 +188,7 @@ def _price_calls(log: S.QueryLog, prices: PriceCatalog, warnings: list[str]) -> 
         cached,
         batch,
         locate=_locator(log),
+        at=frame[S.TIMESTAMP],
     )
 
 

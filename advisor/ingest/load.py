@@ -22,12 +22,14 @@ from advisor.core import schema
 from advisor.core.errors import InputError
 from advisor.core.schema import QueryLog, SkippedRows
 from advisor.core.tokens import DEFAULT_ENCODING
+from advisor.ingest import gateway
 from advisor.ingest.csv_table import read_csv
 from advisor.ingest.jsonl import first_object, read_jsonl
 from advisor.ingest.mapping import is_schema_column
 from advisor.ingest.parquet import read_parquet
 from advisor.ingest.providers import infer_providers
 from advisor.ingest.readers import RawTable, format_of, list_files, read_bytes
+from advisor.ingest.stdin import stdin_named, stdin_paths, stdin_table, unique_files
 from advisor.ingest.validate import Problem, cast_ints, normalize
 
 __all__ = ["load_log"]
@@ -45,10 +47,16 @@ def _read_one(path: Path, mapping: dict[str, str] | None, skip_bad_rows: bool) -
             fix="Rename the file to the extension of its format, or convert it to CSV.",
         )
     if fmt in ("csv", "tsv"):
+        found = None if mapping else gateway.from_csv(path, "\t" if fmt == "tsv" else ",")
+        if found is not None:
+            return found
         return read_csv(path, mapping, skip_bad_rows, sep="\t" if fmt == "tsv" else ",")
     if fmt == "parquet":
         return read_parquet(path, mapping)
     data = read_bytes(path)
+    found = None if mapping else gateway.from_json(str(path), data)
+    if found is not None:
+        return found
     head = first_object(data)
     if head is not None:
         from advisor.ingest.openai_chat import is_chat_record, read_openai_chat
@@ -178,11 +186,12 @@ def load_log(paths, *, mapping: dict[str, str] | None = None, skip_bad_rows: boo
                 f"mapping: expected a schema column as key ({', '.join(schema.KNOWN)}, or "
                 f"quality__<model>), found {target!r}. Use e.g. {{'timestamp': 'created_at'}}."
             )
-    files = list_files(paths)
+    files = unique_files(list_files(stdin_paths(paths)))
     tables: list[RawTable] = []
     for path in files:
-        table = _read_one(path, mapping, skip_bad_rows)
-        _check_required(table)
+        with stdin_named(path):
+            table = stdin_table(path, _read_one(path, mapping, skip_bad_rows))
+            _check_required(table)
         tables.append(table)
 
     units = {t.file: t.unit for t in tables}

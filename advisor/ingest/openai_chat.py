@@ -95,6 +95,7 @@ def read_openai_chat(path: Path, data: bytes, skip_bad_rows: bool) -> RawTable:
             schema.CONVERSATION_ID,
             schema.SYSTEM_TOKENS,
             schema.HISTORY_TOKENS,
+            schema.IS_BATCH,
         )
     }
     lines: list[int] = []
@@ -133,6 +134,10 @@ def read_openai_chat(path: Path, data: bytes, skip_bad_rows: bool) -> RawTable:
         cols[schema.CONVERSATION_ID].append(metadata.get("conversation_id") or metadata.get("session_id"))
         cols[schema.SYSTEM_TOKENS].append(count(system) if messages is not None else None)
         cols[schema.HISTORY_TOKENS].append(count(history) if messages is not None else None)
+        # A Batch API output line (custom_id + response.body) was billed at batch prices.
+        cols[schema.IS_BATCH].append(
+            True if "custom_id" in obj and _dict_at(_dict_at(obj, "response"), "body") else None
+        )
         lines.append(number)
 
     frame = pd.DataFrame(cols)

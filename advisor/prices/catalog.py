@@ -21,6 +21,7 @@ import numpy as np
 from advisor.core.errors import ConfigError, InputError
 from advisor.prices.genai import data_date, genai_version, price_from_genai, snapshot
 from advisor.prices.overrides import PriceOverride, parse_override, read_override_file
+from advisor.prices.time_of_day import apply_day_periods
 from advisor.prices.types import BATCH_DISCOUNT_DEFAULT, CallCosts, ModelPrice, PriceTier, price_rates
 
 # The values (advisor.prices.types) and the genai-prices lookup (advisor.prices.genai) live in
@@ -67,7 +68,7 @@ class PriceCatalog:
 
     overrides: tuple[PriceOverride, ...] = ()
     as_of: str = ""  # ISO date at which dated catalog prices are resolved
-    price_date: str = ""  # ISO date of the price data (see data_date)
+    price_date: str = ""  # when the price data was published (see data_date)
     source: str = ""  # "genai-prices <version>"
     _cache: dict[tuple[str, str | None], ModelPrice | None] = field(default_factory=dict, repr=False, compare=False)
 
@@ -185,12 +186,15 @@ class PriceCatalog:
         cached_input_tokens=0,
         batch=False,
         locate: Callable[[int], tuple[str, int | None]] | None = None,
+        *,
+        at=None,
     ) -> CallCosts:
         """Per-call input / cached-input / output cost in USD over numpy arrays.
 
         `model` and `provider` are arrays (or scalars) aligned with the token arrays; rows are
         grouped by (model, provider) so each pair is priced once. `batch` marks calls billed at
         batch rates. `locate(i)` names the file and row of row position i for error messages.
+        `at`: each call's time, for providers that price by time of day (else standard rates).
         """
         import pandas as pd
 
@@ -215,6 +219,7 @@ class PriceCatalog:
         k = len(uniques)
         rates = np.zeros((5, k))  # input, output, cached, batch input, batch output
         tiered: list[tuple[int, PriceTier]] = []
+        timed: list[tuple[int, tuple]] = []
         for g, (m, p) in enumerate(uniques):
             try:
                 mp = self.price(m, p or None)
@@ -226,10 +231,14 @@ class PriceCatalog:
                 raise unknown_model_error(m, prov, known, file=file, row=row) from None
             rates[:, g] = price_rates(mp)
             tiered.extend((g, t) for t in mp.tiers)
+            if mp.day_periods:
+                timed.append((g, mp.day_periods))
         per_row = rates[:, codes] if n else np.zeros((5, 0))
         for g, tier in tiered:  # tiers ascend, so a later (higher) tier overwrites a lower one
             mask = (codes == g) & (inp > tier.above_input_tokens)
             per_row[:, mask] = np.array(price_rates(tier))[:, None]
+        if at is not None and timed:
+            apply_day_periods(per_row, codes, timed, at)
         in_rate = np.where(is_batch, per_row[3], per_row[0])
         out_rate = np.where(is_batch, per_row[4], per_row[1])
         # A cached token never costs more than an uncached one at the same (batch) rate.
@@ -294,6 +303,6 @@ def load_prices(config, override_file: str | Path | None = None) -> PriceCatalog
     return PriceCatalog(
         overrides=tuple(overrides),
         as_of=as_of.isoformat(),
-        price_date=data_date(snapshot().providers, as_of),
+        price_date=data_date(genai_version()),
         source=f"genai-prices {genai_version()}",
     )

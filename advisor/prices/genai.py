@@ -1,7 +1,7 @@
 """List prices from the installed `genai-prices` package (never the network) -> ModelPrice.
 
     price_from_genai(model, provider_id, as_of, source) -> ModelPrice | None
-    data_date(providers, as_of) -> ISO date the bundled price data was last checked
+    data_date(version) -> when the installed genai-prices release was published
 
 Lookups always pass the provider id when one is known; without it genai-prices infers the
 provider from the model name.
@@ -9,12 +9,11 @@ provider from the model name.
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterable
-from datetime import date, datetime
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from advisor.prices.time_of_day import day_periods, standard_instant
 from advisor.prices.types import BATCH_DISCOUNT_DEFAULT, ModelPrice, PriceTier
 
 
@@ -30,27 +29,19 @@ def genai_version() -> str:
     return version("genai-prices")
 
 
-_CHECKED_DATE = re.compile(r"(?:checked|verified|as of|confirmed)[^.;]{0,60}?(20\d\d-\d\d-\d\d)", re.I)
+# Release month of each genai-prices version, from the package registry's release listing.
+# The package ships no date of its own; a provider's note ("checked on ...") dates that
+# note, not the data, so the release is what "prices as of" can honestly name. Add a line
+# when a newer genai-prices is installed (tests/prices check the installed one is listed).
+RELEASES = {"0.2.3": "2026-11"}
 
 
-def data_date(providers: Iterable[Any], as_of: date) -> str:
-    """The latest date on which the bundled price data says it was checked, not after `as_of`.
-
-    genai-prices ships no snapshot date, but its notes record when prices were last checked
-    ("checked on 2026-11-03", "as of 2026-10-14"); the newest of those dates the data.
-    """
-    best: date | None = None
-    for p in providers:
-        texts = [p.price_comments or ""] + [m.price_comments or "" for m in p.models]
-        for text in texts:
-            for found in _CHECKED_DATE.findall(text):
-                try:
-                    d = date.fromisoformat(found)
-                except ValueError:
-                    continue
-                if d <= as_of and (best is None or d > best):
-                    best = d
-    return (best or as_of).isoformat()
+def data_date(version: str) -> str:
+    """When the installed price data was published: "<month> (genai-prices <version> release)"."""
+    month = RELEASES.get(version)
+    if month is None:
+        return f"genai-prices {version} (release date not recorded in advisor)"
+    return f"{month} (genai-prices {version} release)"
 
 
 def _rate(value: Any) -> float | None:
@@ -81,6 +72,9 @@ def price_from_genai(model_ref: str, provider_id: str | None, as_of: datetime, s
         provider, info = snap.find_provider_model(model_ref, None, provider_id, None)
     except LookupError:
         return None
+    periods = day_periods(info, as_of.date())
+    if periods:  # base rates: the standard price, not whichever applies at midnight UTC
+        as_of = standard_instant(periods, as_of.date())
     std = info.get_prices(as_of)
     batch = info.get_prices(as_of, {"processing": "batch"})
     has_batch = any(
@@ -125,4 +119,5 @@ def price_from_genai(model_ref: str, provider_id: str | None, as_of: datetime, s
         batch_price_source="catalog" if has_batch else "default 50 %",
         source=source,
         tiers=tiers,
+        day_periods=periods,
     )

@@ -30,6 +30,20 @@ class PriceTier:
 
 
 @dataclass(frozen=True)
+class DayPeriod:
+    """Rates from `start_second` (seconds after midnight UTC) until the next period starts.
+
+    For providers that price by time of day (DeepSeek's off-peak discount); batch rates
+    scale with the input and output rates.
+    """
+
+    start_second: int
+    input_per_mtok_usd: float
+    output_per_mtok_usd: float
+    cached_input_per_mtok_usd: float
+
+
+@dataclass(frozen=True)
 class ModelPrice:
     """Prices of one model at one provider, USD per million tokens."""
 
@@ -43,6 +57,9 @@ class ModelPrice:
     batch_price_source: str  # "catalog" | "override" | "default 50 %"
     source: str  # e.g. "genai-prices 0.2.3", "config [prices]", "overrides.toml"
     tiers: tuple[PriceTier, ...] = ()
+    # Rates by UTC time of day, when the provider has them; the base rates above are those
+    # of the longest period (the standard price). Calls priced with their time use these.
+    day_periods: tuple[DayPeriod, ...] = ()
 
     @property
     def blended_per_mtok_usd(self) -> float:
@@ -65,6 +82,7 @@ class ModelPrice:
             )
         }
         d["tiers"] = [t.__dict__.copy() for t in self.tiers]
+        d["day_periods"] = [p.__dict__.copy() for p in self.day_periods]
         return d
 
 

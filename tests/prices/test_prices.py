@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import re
-from types import SimpleNamespace
-
 import numpy as np
 import pytest
 from hypothesis import given
@@ -14,6 +11,7 @@ from hypothesis import strategies as st
 from advisor.core.config import Config
 from advisor.core.errors import ConfigError, InputError
 from advisor.prices.catalog import load_prices
+from advisor.prices.genai import RELEASES
 from advisor.prices.genai import data_date as _data_date
 from advisor.prices.overrides import read_override_file
 
@@ -40,21 +38,19 @@ def test_model_without_catalog_batch_price_gets_half_the_list_price_and_says_so(
     assert p.batch_output_per_mtok_usd == pytest.approx(p.output_per_mtok_usd / 2)
 
 
-def test_price_date_is_an_iso_date_not_after_the_as_of_date():
+def test_price_date_is_the_installed_genai_prices_release_not_a_provider_note():
+    from importlib.metadata import version
+
     cat = _catalog()
-    assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", cat.price_date)
-    assert cat.price_date <= AS_OF
+    installed = version("genai-prices")
+    # Fails when a newer genai-prices is installed without its release month in RELEASES.
+    assert installed in RELEASES, f"add genai-prices {installed}'s release month to advisor/prices/genai.py"
+    assert cat.price_date == f"{RELEASES[installed]} (genai-prices {installed} release)"
     assert cat.as_of == AS_OF
 
 
-def test_data_date_is_the_latest_checked_date_in_the_price_notes():
-    model = SimpleNamespace(price_comments="Rates checked on 2026-10-02 against the docs.")
-    later = SimpleNamespace(price_comments="As of 2026-12-24 the price rises.")
-    providers = [SimpleNamespace(price_comments="verified 2026-09-01", models=[model, later])]
-    from datetime import date
-
-    assert _data_date(providers, date(2026, 11, 1)) == "2026-10-02"
-    assert _data_date(providers, date(2027, 1, 1)) == "2026-12-24"
+def test_an_unlisted_release_says_its_date_is_not_recorded():
+    assert _data_date("9.9.9") == "genai-prices 9.9.9 (release date not recorded in advisor)"
 
 
 def test_call_costs_price_input_cached_output_and_batch_per_row():

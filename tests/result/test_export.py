@@ -29,6 +29,7 @@ LITELLM_CACHE_KEYS = {
     "redis_semantic_cache_embedding_model",
     "namespace",
     "supported_call_types",
+    "mode",  # "default_off": cache only requests that ask for it
 }
 
 
@@ -49,6 +50,7 @@ def test_litellm_config_splits_traffic_by_the_plan_and_sets_the_cache(result):
     assert config["litellm_settings"]["cache"] is True
     assert set(cache) <= LITELLM_CACHE_KEYS
     assert cache["type"] == "redis-semantic" and cache["similarity_threshold"] == 0.86 and cache["ttl"] == 86400
+    assert cache["mode"] == "default_off"  # priced on first turns only
     # The embedding model the cache uses must be a model_list entry.
     assert cache["redis_semantic_cache_embedding_model"] in {d["model_name"] for d in config["model_list"]}
 

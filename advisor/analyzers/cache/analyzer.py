@@ -51,6 +51,11 @@ class CacheFindings:
     calibration: str = ""  # "shipped" or "shipped + N labelled pairs"
     n_labelled_pairs: int = 0  # pairs of this traffic the user labelled (0: the shipped curve alone)
     replay_method: str = ""
+    # What the deployed cache must match to be the cache that was priced (advisor export litellm).
+    ttl_s: float | None = None
+    first_turns_only: bool = True
+    embedding_model: str = ""
+    text_scope: str = "the user's last message (query)"
     per_call_cacheable: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))
     per_call_hit: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))
     per_call_match_cosine: np.ndarray = field(default_factory=lambda: np.zeros(0))
@@ -74,6 +79,10 @@ class CacheFindings:
             "calibration": self.calibration,
             "n_labelled_pairs": self.n_labelled_pairs,
             "replay_method": self.replay_method,
+            "ttl_s": self.ttl_s if self.ttl_s is not None and np.isfinite(self.ttl_s) else None,  # None: never
+            "first_turns_only": self.first_turns_only,
+            "embedding_model": self.embedding_model,
+            "text_scope": self.text_scope,
         }
 
 
@@ -214,6 +223,9 @@ def analyze_cache(log: S.QueryLog, baseline: Baseline, ctx: AnalysisContext) -> 
         calibration=calibration_name,
         n_labelled_pairs=int(getattr(model, "n_labels", 0)),
         replay_method=r.method,
+        ttl_s=s.ttl_s,
+        first_turns_only=s.first_turns_only,
+        embedding_model=str(getattr(ctx.get_embedder(), "model_id", "")),
         per_call_cacheable=cacheable,
         per_call_hit=per_call_hit,
         per_call_match_cosine=per_cos,
