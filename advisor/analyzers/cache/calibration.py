@@ -78,6 +78,21 @@ class Calibration:
         ]
         return float(max(errs)) if errs else 0.0
 
+    def transfer_margin(self, thresholds) -> np.ndarray:
+        """Per threshold: how far the no-label precision estimate was off on traffic the curve
+        was not trained on (meta["transfer"], measured by leaving one dataset or one scenario
+        out at training time), linear between the measured thresholds and flat beyond them.
+
+        This between-domain error, not the held-out error of one dataset, is what the
+        no-label interval adds to the stream's own sampling spread. A model without a
+        transfer record falls back to its held-out error.
+        """
+        t = np.asarray(thresholds, dtype=np.float64)
+        tr = self.meta.get("transfer", {})
+        if not tr.get("thresholds"):
+            return np.full(t.shape, self.heldout_error)
+        return np.interp(t, np.asarray(tr["thresholds"], float), np.asarray(tr["margin"], float))
+
     def save(self, directory: Path) -> None:
         directory.mkdir(parents=True, exist_ok=True)
         np.savez(directory / KNOTS_FILE, cosine_knots=self.cosine_knots, p_same_knots=self.p_same_knots)

@@ -35,14 +35,23 @@ class ThresholdEstimate:
     monthly_avoided_cost_usd: float
     monthly_net_savings_usd: float  # avoided cost minus the cache's own monthly cost
     savings_interval_usd: tuple[float, float]
+    sampling_halfwidth: float | None = None  # the stream's own part of the precision interval
 
     @property
     def false_hit_rate(self) -> float | None:
         return None if self.estimated_precision is None else 1.0 - self.estimated_precision
 
+    @property
+    def false_hit_upper(self) -> float | None:
+        """Upper end of the 95 % false-hit interval (the expected rate when there is no interval)."""
+        if self.precision_interval is None:
+            return self.false_hit_rate
+        return 1.0 - self.precision_interval[0]
+
     def to_dict(self) -> dict:
         d = asdict(self)
         d["false_hit_rate"] = self.false_hit_rate
+        d["false_hit_upper"] = self.false_hit_upper
         return d
 
 
@@ -69,14 +78,15 @@ def sweep(
     seed: int = 0,
     p_right_draws: np.ndarray | None = None,
     n_total: int | None = None,
-    precision_margin: float = 0.0,
+    precision_margin=0.0,
 ) -> tuple[ThresholdEstimate, ...]:
     """Estimates for each threshold over the calls given (one row per call, NaN/-1 = no match).
 
     `p_right_draws` (draws, n): posterior samples of p_right (after labelled pairs); their
     spread is added to the precision interval. `n_total`: calls the hit rate is a share of
     (default: the rows given). `precision_margin`: model error added on both sides of the
-    precision interval when there are no draws (the calibration's held-out error).
+    precision interval when there are no draws: one number, or one per threshold (the
+    calibration's transfer error between domains, Calibration.transfer_margin).
     """
     cos = np.nan_to_num(np.asarray(match_cosine, dtype=np.float64), nan=-1.0)
     p = np.asarray(p_right, dtype=np.float64)
@@ -85,6 +95,7 @@ def sweep(
     n_total = n if n_total is None else n_total
     ent = np.zeros(n, bool) if has_entities is None else np.asarray(has_entities, bool)
     t = np.asarray(thresholds, dtype=np.float64)
+    margin = np.broadcast_to(np.asarray(precision_margin, dtype=np.float64), t.shape)
     hit = cos[:, None] >= t[None, :]  # (n, k)
     codes, n_groups = _group_codes(groups, n, seed)
     sums = {
@@ -109,11 +120,14 @@ def sweep(
         prec: float | None = None
         interval: tuple[float, float] | None = None
         ent_share: float | None = None
+        halfwidth: float | None = None
         if n_hit:
             prec = float(p[h].mean())
             draws_k = None if p_right_draws is None else draw_prec[:, k]
-            interval = _precision_interval(prec, boot_prec[:, k], draws_k, seed + k, precision_margin)
+            interval = _precision_interval(prec, boot_prec[:, k], draws_k, seed + k, float(margin[k]))
             ent_share = float(ent[h].mean())
+            lo_b, hi_b = np.nanpercentile(boot_prec[:, k], [2.5, 97.5])
+            halfwidth = float(hi_b - lo_b) / 2
         out.append(
             ThresholdEstimate(
                 threshold=float(thr),
@@ -126,6 +140,7 @@ def sweep(
                 monthly_avoided_cost_usd=monthly,
                 monthly_net_savings_usd=monthly - monthly_cache_cost_usd,
                 savings_interval_usd=(float(lo_s) - monthly_cache_cost_usd, float(hi_s) - monthly_cache_cost_usd),
+                sampling_halfwidth=halfwidth,
             )
         )
     return tuple(out)
@@ -163,11 +178,13 @@ def _precision_interval(
 
 
 def choose_threshold(estimates, false_hit_budget: float = DEFAULT_FALSE_HIT_BUDGET) -> ThresholdEstimate | None:
-    """Most net savings among thresholds whose expected false-hit rate is within the budget.
+    """Most net savings among thresholds whose false-hit rate is within the budget at the UPPER
+    end of its 95 % interval (the expected rate where there is no interval): a user who follows
+    the advice stays within the budget unless the truth lies outside the interval.
 
     Ties (e.g. no cost data) go to the lower threshold, which answers more calls.
     """
-    ok = [e for e in estimates if e.hits and e.false_hit_rate is not None and e.false_hit_rate <= false_hit_budget]
+    ok = [e for e in estimates if e.hits and e.false_hit_upper is not None and e.false_hit_upper <= false_hit_budget]
     if not ok:
         return None
     return max(ok, key=lambda e: (round(e.monthly_net_savings_usd, 9), e.hits, -e.threshold))

@@ -57,8 +57,17 @@ class CacheEvaluation:
             "calibration": self.calibration,
             "false_hit_budget": self.false_hit_budget,
             "thresholds": [asdict(t) for t in self.thresholds],
-            "chosen": None if self.chosen is None else asdict(self.chosen),
+            "chosen": None
+            if self.chosen is None
+            else {**asdict(self.chosen), "true_false_hit_rate": self.chosen_true_false_hit_rate},
         }
+
+    @property
+    def chosen_true_false_hit_rate(self) -> float | None:
+        """Share of the chosen threshold's hits that would serve a wrong answer (from the labels)."""
+        if self.chosen is None or self.chosen.true_precision is None:
+            return None
+        return 1.0 - self.chosen.true_precision
 
 
 @dataclass(frozen=True)
@@ -158,7 +167,7 @@ def evaluate_matches(
         groups=np.arange(n) // 50,
         seed=seed,
         p_right_draws=draws,
-        precision_margin=cal.heldout_error,
+        precision_margin=cal.transfer_margin(thresholds),
     )
     rows = []
     for e in est:
