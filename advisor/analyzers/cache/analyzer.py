@@ -115,9 +115,9 @@ def _p_right_model(ctx: AnalysisContext, s: CacheSettings):
     cal = load_calibration(s.calibration_path)
     labels = ctx.cache_pair_labels or (load_pair_labels(s.pair_labels) if s.pair_labels else None)
     if labels is None:
-        return cal, "shipped (CLINC150)"
+        return cal, "shipped (CLINC150 + HWU64)"
     rec = update_with_labels(cal, labels.cosine, labels.same, seed=ctx.config.seed, bin_edges=label_bins(s.thresholds))
-    return rec, f"shipped (CLINC150) + {rec.n_labels} labelled pairs"
+    return rec, f"shipped (CLINC150 + HWU64) + {rec.n_labels} labelled pairs"
 
 
 @register("cache")

@@ -51,17 +51,24 @@ def _needed(q: float, room: float, share: float) -> float:
     return Z * Z * max(q * (1 - q), 1e-4) / (share * room * room)
 
 
-def labels_to_recommend(estimates, budget: float, candidate_cosine, label_edges) -> LabelsNeeded | None:
+def labels_to_recommend(
+    estimates, budget: float, candidate_cosine, label_edges, *, plan_low: bool = False
+) -> LabelsNeeded | None:
     """The fewest labels after which some threshold's false-hit interval could fit the budget.
 
-    None when no threshold's expected false-hit rate (plus the stream's own sampling spread)
-    is within the budget: then no number of labels would make a recommendation safe.
+    The false-hit rate planned for is the estimate; with `plan_low` (no labels yet, so the
+    estimate itself is uncertain by the calibration's transfer margin) the low end of its
+    interval, which makes the number a lower bound. None when even that rate (plus the
+    stream's own sampling spread) is not within the budget: no number of labels would then
+    make a recommendation safe.
     """
     best: LabelsNeeded | None = None
     for e in estimates:
         if not e.hits or e.false_hit_rate is None:
             continue
         q = e.false_hit_rate
+        if plan_low and e.precision_interval is not None:
+            q = 1.0 - e.precision_interval[1]
         room = budget - q - (e.sampling_halfwidth or 0.0)
         n = _needed(q, room, label_share_at(e.threshold, candidate_cosine, label_edges))
         if n <= MAX_LABELS and (best is None or n < best.n_labels):
@@ -85,25 +92,32 @@ def labels_for_error(estimate, n_labels: int, target: float = 0.03) -> int:
 
 
 def label_advice(chosen, estimates, budget: float, candidate_cosine, label_edges, n_labels: int) -> list[str]:
-    """The report's sentences on labels: how many pairs to label first when nothing is safe,
-    and, with labels, how many more would bring the chosen threshold's error to +-0.03."""
+    """The report's sentences on the choice: why the chosen threshold is safe, or how many pairs
+    to label first when none is, and, with labels, how many more would bring the chosen
+    threshold's error to +-0.03."""
     if chosen is None:
-        need = labels_to_recommend(estimates, budget, candidate_cosine, label_edges)
+        need = labels_to_recommend(estimates, budget, candidate_cosine, label_edges, plan_low=not n_labels)
         if need is None:
             return [
-                f"even with labels, no threshold's expected false-hit rate is clearly within {budget:.0%}: "
-                "no semantic cache recommended for this traffic"
+                f"no threshold's false-hit rate can be shown within {budget:.0%} on this log, "
+                "however many pairs are labelled: no semantic cache recommended for this traffic"
             ]
-        more = " more" if n_labels else ""
+        more, least = (" more", "") if n_labels else ("", "at least ")
         return [
             f"no threshold keeps the upper end of its 95 % false-hit interval within {budget:.0%}: "
-            f"label {need.n_labels}{more} pairs first (`advisor cache label -n {need.n_labels}`, computed from "
-            f"this log's matches for threshold {need.threshold:.2f}) and pass them with --pair-labels"
+            f"label {least}{need.n_labels}{more} pairs first (`advisor cache label -n {need.n_labels}`, computed "
+            f"from this log's matches for threshold {need.threshold:.2f}) and pass them with --pair-labels"
         ]
+    said = [
+        f"threshold {chosen.threshold:.2f} is recommended because the upper end of its 95 % false-hit "
+        f"interval ({chosen.false_hit_upper:.1%}) is within the {budget:.0%} budget"
+    ]
     if n_labels:
         extra = labels_for_error(chosen, n_labels)
         if extra > 0:
-            return [f"about {extra} more labelled pairs would bring the precision at {chosen.threshold:.2f} to +-0.03"]
+            said.append(
+                f"about {extra} more labelled pairs would bring the precision at {chosen.threshold:.2f} to +-0.03"
+            )
         if extra < 0:
-            return [f"this log is too short for +-0.03 at {chosen.threshold:.2f}, however many pairs are labelled"]
-    return []
+            said.append(f"this log is too short for +-0.03 at {chosen.threshold:.2f}, however many pairs are labelled")
+    return said

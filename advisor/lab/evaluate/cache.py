@@ -23,6 +23,7 @@ import numpy as np
 
 from advisor.analyzers.cache.calibration import load_calibration, update_with_labels
 from advisor.analyzers.cache.labels import label_bins, select_pairs
+from advisor.analyzers.cache.labels_needed import labels_to_recommend
 from advisor.analyzers.cache.replay import replay
 from advisor.analyzers.cache.sweep import DEFAULT_THRESHOLDS, choose_threshold, sweep
 from advisor.core.policy import DEFAULT_FALSE_HIT_BUDGET
@@ -48,6 +49,7 @@ class CacheEvaluation:
     false_hit_budget: float
     thresholds: tuple[ThresholdEvaluation, ...]
     chosen: ThresholdEvaluation | None
+    labels_needed: int | None = None  # when nothing is chosen: pairs to label first (labels_needed)
 
     def to_dict(self) -> dict:
         return {
@@ -57,6 +59,7 @@ class CacheEvaluation:
             "calibration": self.calibration,
             "false_hit_budget": self.false_hit_budget,
             "thresholds": [asdict(t) for t in self.thresholds],
+            "labels_needed": self.labels_needed,
             "chosen": None
             if self.chosen is None
             else {**asdict(self.chosen), "true_false_hit_rate": self.chosen_true_false_hit_rate},
@@ -148,12 +151,13 @@ def evaluate_matches(
     truth = true_same(m, labels)
     cos = m.match_cosine
     cal = load_calibration(calibration_path)
-    recal, name, used = None, "shipped (CLINC150)", 0
+    base = "shipped (CLINC150 + HWU64)" if calibration_path is None else f"calibration {calibration_path}"
+    recal, name, used = None, base, 0
     if label_budget > 0:
         shown = reveal_pairs(m, thresholds, label_budget, seed)
         if shown.size:
             recal = update_with_labels(cal, cos[shown], truth[shown], seed=seed, bin_edges=label_bins(thresholds))
-            name, used = f"shipped (CLINC150) + {shown.size} labelled pairs", int(shown.size)
+            name, used = f"{base} + {shown.size} labelled pairs", int(shown.size)
     p = np.where(m.same_text, 1.0, (recal if recal is not None else cal).predict(cos))
     draws = None
     if recal is not None:
@@ -183,6 +187,10 @@ def evaluate_matches(
             )
         )
     chosen = choose_threshold(est, false_hit_budget)
+    need = None
+    if chosen is None:
+        candidates = cos[m.matched & ~m.same_text]
+        need = labels_to_recommend(est, false_hit_budget, candidates, label_bins(thresholds), plan_low=recal is None)
     chosen_row = None if chosen is None else next(x for x in rows if x.threshold == chosen.threshold)
     return CacheEvaluation(
         n_queries=n,
@@ -192,4 +200,5 @@ def evaluate_matches(
         false_hit_budget=false_hit_budget,
         thresholds=tuple(rows),
         chosen=chosen_row,
+        labels_needed=None if need is None else need.n_labels,
     )

@@ -25,7 +25,7 @@ from advisor.analyzers.cache.calibration import Calibration
 from advisor.analyzers.cache.replay import replay
 from advisor.core.errors import InputError
 from advisor.embed.text import normalize_text
-from advisor.lab.train.cache_transfer import Pairs, fold_errors, transfer_record
+from advisor.lab.train.cache_transfer import Pairs, fold_errors, log_statistics, transfer_record
 
 KNOTS = np.round(np.arange(0.0, 1.0001, 0.01), 2)
 THRESHOLDS = (0.75, 0.80, 0.85, 0.90, 0.95)
@@ -170,7 +170,11 @@ def _fold(left_out: str, fit_on: list[Pairs], measure_on: Pairs) -> dict:
     if same.all() or not same.any():
         return {"left_out": left_out, "errors": fold_errors(lambda c: c, measure_on, ()), "skipped": "one class"}
     y = _fit(fit_on)[0]
-    return {"left_out": left_out, "errors": fold_errors(lambda c: np.interp(c, KNOTS, y), measure_on)}
+    return {
+        "left_out": left_out,
+        "errors": fold_errors(lambda c: np.interp(c, KNOTS, y), measure_on),
+        "log_statistics": log_statistics(measure_on),
+    }
 
 
 def _transfer_folds(clinc_tr: list[Pairs], clinc_va: Pairs, hwu, hwu_vecs, hwu_all: list[Pairs]) -> list[dict]:

@@ -65,9 +65,14 @@ def test_advice_names_the_computed_number_of_pairs():
     cos = np.full(200, 0.9)
     est = sweep(cos, np.full(200, 0.99), np.ones(200), (0.8,), precision_margin=0.05)
     assert choose_threshold(est, 0.02) is None
-    n = labels_to_recommend(est, 0.02, cos, [0.8]).n_labels
+    # no labels yet: planned at the low end of the false-hit interval, so a lower bound
+    n = labels_to_recommend(est, 0.02, cos, [0.8], plan_low=True).n_labels
     (msg,) = label_advice(None, est, 0.02, cos, [0.8], 0)
-    assert f"label {n} pairs first" in msg and "0.80" in msg
+    assert f"label at least {n} pairs first" in msg and "0.80" in msg
+    assert n < labels_to_recommend(est, 0.02, cos, [0.8]).n_labels
+    # with labels: planned at the estimate, and counted as more pairs
+    (msg,) = label_advice(None, est, 0.02, cos, [0.8], 50)
+    assert f"label {labels_to_recommend(est, 0.02, cos, [0.8]).n_labels} more pairs first" in msg
 
 
 def test_more_labels_for_plus_minus_three_points_scale_as_one_over_root_n():
