@@ -6,9 +6,11 @@
     Recalibration.predict(cosine, draws=0)              posterior mean, or (draws, n) samples
 
 The shipped model is an increasing curve through knots (a logistic in cosine),
-fitted on nearest-earlier-neighbour matches in shuffled streams of CLINC150 train
+fitted on nearest-earlier-neighbour matches in shuffled streams of CLINC150 train and HWU64
 utterances (same intent = same answer); see models/cache_calibration/MODEL_CARD.md and
-`advisor train cache-calibration`. It is stored as plain arrays (.npz) and JSON.
+`advisor train cache-calibration`. It is stored as plain arrays (.npz) and JSON, with its
+between-domain transfer error per threshold (transfer_margin), which the no-label interval
+carries.
 
 Labelled pairs update it with a Bayesian logistic recalibration,
 logit p' = a + b * logit p, with a Normal prior centred on "the shipped curve is right"

@@ -56,11 +56,12 @@ def labels_to_recommend(
 ) -> LabelsNeeded | None:
     """The fewest labels after which some threshold's false-hit interval could fit the budget.
 
-    The false-hit rate planned for is the estimate; with `plan_low` (no labels yet, so the
-    estimate itself is uncertain by the calibration's transfer margin) the low end of its
-    interval, which makes the number a lower bound. None when even that rate (plus the
-    stream's own sampling spread) is not within the budget: no number of labels would then
-    make a recommendation safe.
+    The false-hit rate planned for is the estimate. With `plan_low` (no labels yet: the
+    estimate is uncertain by the calibration's transfer margin, and the truth may be well
+    below it) it is the estimate capped at half the budget, the rate at which labels could
+    confirm the threshold, but not below the low end of its interval. None when that rate
+    (plus the stream's own sampling spread) is not within the budget: no number of labels
+    would then make a recommendation safe.
     """
     best: LabelsNeeded | None = None
     for e in estimates:
@@ -68,7 +69,7 @@ def labels_to_recommend(
             continue
         q = e.false_hit_rate
         if plan_low and e.precision_interval is not None:
-            q = 1.0 - e.precision_interval[1]
+            q = max(1.0 - e.precision_interval[1], min(q, budget / 2))
         room = budget - q - (e.sampling_halfwidth or 0.0)
         n = _needed(q, room, label_share_at(e.threshold, candidate_cosine, label_edges))
         if n <= MAX_LABELS and (best is None or n < best.n_labels):
@@ -102,7 +103,7 @@ def label_advice(chosen, estimates, budget: float, candidate_cosine, label_edges
                 f"no threshold's false-hit rate can be shown within {budget:.0%} on this log, "
                 "however many pairs are labelled: no semantic cache recommended for this traffic"
             ]
-        more, least = (" more", "") if n_labels else ("", "at least ")
+        more, least = (" more", "") if n_labels else ("", "about ")
         return [
             f"no threshold keeps the upper end of its 95 % false-hit interval within {budget:.0%}: "
             f"label {least}{need.n_labels}{more} pairs first (`advisor cache label -n {need.n_labels}`, computed "

@@ -67,7 +67,7 @@ def score(result) -> dict:
 
 def _chosen_cells(s: dict) -> str:
     if s["chosen"] is None:
-        need = "no number of labels" if s["labels_needed"] is None else f"label >= {s['labels_needed']} pairs first"
+        need = "no number of labels" if s["labels_needed"] is None else f"label about {s['labels_needed']} pairs first"
         return f"none ({need}) | n/a | n/a (nothing chosen)"
     bar = "yes" if s["within_bar"] else "NO"
     return f"{s['chosen']:.2f} (hit rate {s['chosen_hit_rate']:.3f}) | {s['true_false_hit_rate']:.3f} | {bar}"
@@ -141,7 +141,7 @@ def _page(rows: list[str], generated: str) -> list[str]:
         f"the 95 % interval covers the truth at >= {TARGET_COVERAGE:.0%} of those thresholds; the chosen",
         f"threshold's true false-hit rate <= {FALSE_HIT_FACTOR} x the {DEFAULT_FALSE_HIT_BUDGET:.0%} budget. The threshold is",
         "chosen only where the upper end of its false-hit interval is within the budget; when none is, the",
-        "row shows the 'label at least N pairs first' that the analyzer would print (N from the stream's",
+        "row shows the 'label about N pairs first' that the analyzer would print (N from the stream's",
         f"matches, advisor.analyzers.cache.labels_needed). The {BUDGETS[1]:.0%} budget columns show the choice where",
         "something is chosen without labels.",
         "",

@@ -65,11 +65,15 @@ def test_advice_names_the_computed_number_of_pairs():
     cos = np.full(200, 0.9)
     est = sweep(cos, np.full(200, 0.99), np.ones(200), (0.8,), precision_margin=0.05)
     assert choose_threshold(est, 0.02) is None
-    # no labels yet: planned at the low end of the false-hit interval, so a lower bound
+    # no labels yet: planned at the estimate capped at half the budget (0.01, room 0.01)
     n = labels_to_recommend(est, 0.02, cos, [0.8], plan_low=True).n_labels
+    assert n == int(np.ceil(1.96**2 * 0.01 * 0.99 / 0.01**2))
     (msg,) = label_advice(None, est, 0.02, cos, [0.8], 0)
-    assert f"label at least {n} pairs first" in msg and "0.80" in msg
-    assert n < labels_to_recommend(est, 0.02, cos, [0.8]).n_labels
+    assert f"label about {n} pairs first" in msg and "0.80" in msg
+    est_high = sweep(cos, np.full(200, 0.985), np.ones(200), (0.8,), precision_margin=0.05)
+    # an estimate above half the budget is planned at half the budget without labels, as is
+    assert labels_to_recommend(est_high, 0.02, cos, [0.8], plan_low=True).n_labels == n
+    assert labels_to_recommend(est_high, 0.02, cos, [0.8]).n_labels > n
     # with labels: planned at the estimate, and counted as more pairs
     (msg,) = label_advice(None, est, 0.02, cos, [0.8], 50)
     assert f"label {labels_to_recommend(est, 0.02, cos, [0.8]).n_labels} more pairs first" in msg
