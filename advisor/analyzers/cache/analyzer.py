@@ -167,9 +167,10 @@ def analyze_cache(log: S.QueryLog, baseline: Baseline, ctx: AnalysisContext) -> 
         p_right_draws=draws,
         n_total=n,
         precision_margin=model.transfer_margin(s.thresholds) if hasattr(model, "transfer_margin") else 0.0,
+        margin_applies=(curve_based := (r.match_index >= 0) & (norm.to_numpy() != norm.to_numpy()[r.match_index])),
     )
     chosen = choose_threshold(estimates, s.false_hit_budget)
-    candidates = cos[(r.match_index >= 0) & (norm.to_numpy() != norm.to_numpy()[np.maximum(r.match_index, 0)])]
+    candidates = cos[curve_based]
     n_labels = getattr(model, "n_labels", 0)
     advice = label_advice(chosen, estimates, s.false_hit_budget, candidates, label_bins(s.thresholds), n_labels)
     exact = exact_matches(norm, times, s.ttl_s)

@@ -79,6 +79,7 @@ def sweep(
     p_right_draws: np.ndarray | None = None,
     n_total: int | None = None,
     precision_margin=0.0,
+    margin_applies: np.ndarray | None = None,
 ) -> tuple[ThresholdEstimate, ...]:
     """Estimates for each threshold over the calls given (one row per call, NaN/-1 = no match).
 
@@ -87,6 +88,8 @@ def sweep(
     (default: the rows given). `precision_margin`: model error added on both sides of the
     precision interval when there are no draws: one number, or one per threshold (the
     calibration's transfer error between domains, Calibration.transfer_margin).
+    `margin_applies` (n,): calls whose p_right came from the calibration; the margin is scaled
+    by their share of a threshold's hits (identical texts are right whatever the calibration).
     """
     cos = np.nan_to_num(np.asarray(match_cosine, dtype=np.float64), nan=-1.0)
     p = np.asarray(p_right, dtype=np.float64)
@@ -97,6 +100,9 @@ def sweep(
     t = np.asarray(thresholds, dtype=np.float64)
     margin = np.broadcast_to(np.asarray(precision_margin, dtype=np.float64), t.shape)
     hit = cos[:, None] >= t[None, :]  # (n, k)
+    if margin_applies is not None:
+        applies = np.asarray(margin_applies, dtype=np.float64)
+        margin = margin * (applies @ hit) / np.maximum(hit.sum(axis=0), 1)
     codes, n_groups = _group_codes(groups, n, seed)
     sums = {
         "hits": _group_sums(hit.astype(np.float64), codes, n_groups),

@@ -172,6 +172,7 @@ def evaluate_matches(
         seed=seed,
         p_right_draws=draws,
         precision_margin=cal.transfer_margin(thresholds),
+        margin_applies=m.matched & ~m.same_text,
     )
     rows = []
     for e in est:

@@ -34,6 +34,13 @@ def test_a_margin_per_threshold_widens_only_its_own_interval():
     assert est[1].precision_interval[0] == pytest.approx(0.995 - 0.03)
 
 
+def test_the_margin_applies_only_to_hits_whose_estimate_came_from_the_calibration():
+    cos = np.full(10, 0.9)
+    applies = np.arange(10) < 4  # six identical-text hits are right whatever the calibration says
+    est = sweep(cos, np.ones(10), np.ones(10), (0.8,), precision_margin=0.05, margin_applies=applies)[0]
+    assert est.precision_interval[0] == pytest.approx(1 - 0.05 * 0.4)
+
+
 def test_label_share_follows_where_the_matches_fall_in_the_label_bins():
     cos = np.array([0.71, 0.72, 0.76, 0.78, 0.81, 0.83])
     edges = [0.70, 0.75, 0.80]  # three bins, labels split equally
