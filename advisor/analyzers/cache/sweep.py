@@ -86,10 +86,8 @@ def sweep(
     `p_right_draws` (draws, n): posterior samples of p_right (after labelled pairs); their
     spread is added to the precision interval. `n_total`: calls the hit rate is a share of
     (default: the rows given). `precision_margin`: model error added on both sides of the
-    precision interval when there are no draws: one number, or one per threshold (the
-    calibration's transfer error between domains, Calibration.transfer_margin).
-    `margin_applies` (n,): calls whose p_right came from the calibration; the margin is scaled
-    by their share of a threshold's hits (identical texts are right whatever the calibration).
+    precision interval when there are no draws: one number, or one per threshold (Calibration.transfer_margin).
+    `margin_applies` (n,): calls whose p_right came from the calibration (see _margins).
     """
     cos = np.nan_to_num(np.asarray(match_cosine, dtype=np.float64), nan=-1.0)
     p = np.asarray(p_right, dtype=np.float64)
@@ -98,11 +96,8 @@ def sweep(
     n_total = n if n_total is None else n_total
     ent = np.zeros(n, bool) if has_entities is None else np.asarray(has_entities, bool)
     t = np.asarray(thresholds, dtype=np.float64)
-    margin = np.broadcast_to(np.asarray(precision_margin, dtype=np.float64), t.shape)
     hit = cos[:, None] >= t[None, :]  # (n, k)
-    if margin_applies is not None:
-        applies = np.asarray(margin_applies, dtype=np.float64)
-        margin = margin * (applies @ hit) / np.maximum(hit.sum(axis=0), 1)
+    margin = _margins(precision_margin, margin_applies, hit)
     codes, n_groups = _group_codes(groups, n, seed)
     sums = {
         "hits": _group_sums(hit.astype(np.float64), codes, n_groups),
@@ -132,8 +127,7 @@ def sweep(
             draws_k = None if p_right_draws is None else draw_prec[:, k]
             interval = _precision_interval(prec, boot_prec[:, k], draws_k, seed + k, float(margin[k]))
             ent_share = float(ent[h].mean())
-            lo_b, hi_b = np.nanpercentile(boot_prec[:, k], [2.5, 97.5])
-            halfwidth = float(hi_b - lo_b) / 2
+            halfwidth = float(np.diff(np.nanpercentile(boot_prec[:, k], [2.5, 97.5]))[0]) / 2
         out.append(
             ThresholdEstimate(
                 threshold=float(thr),
@@ -150,6 +144,16 @@ def sweep(
             )
         )
     return tuple(out)
+
+
+def _margins(precision_margin, margin_applies: np.ndarray | None, hit: np.ndarray) -> np.ndarray:
+    """Per threshold: the model margin, scaled by the share of its hits whose p_right came from
+    the calibration (identical texts are right whatever the calibration says)."""
+    margin = np.broadcast_to(np.asarray(precision_margin, dtype=np.float64), hit.shape[1:])
+    if margin_applies is None:
+        return margin
+    applies = np.asarray(margin_applies, dtype=np.float64)
+    return margin * (applies @ hit) / np.maximum(hit.sum(axis=0), 1)
 
 
 def _group_codes(groups: np.ndarray | None, n: int, seed: int) -> tuple[np.ndarray, int]:
