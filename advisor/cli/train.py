@@ -1,7 +1,8 @@
 """`advisor train router|cache-calibration`: rebuild the shipped models from their training data.
 
     advisor train router --data ../shared/data/routellm-mmlu --ood-json ../shared/data/clinc150/data_full.json
-    advisor train cache-calibration [--data data/clinc150/clinc150.csv] [--out DIR] [--seeds 5]
+    advisor train cache-calibration [--data data/clinc150/clinc150.csv] [--hwu ../shared/data/hwu64/hwu64.csv]
+                                    [--out DIR] [--seeds 5]
 
 Parses options, calls advisor.lab.train.router.train / advisor.lab.train.cache_calibration.train,
 prints the JSON summary. The defaults write where the shipped files live (models/, docs/,
@@ -109,6 +110,13 @@ def router(
     default=None,
     help="CLINC150 as one CSV (text, intent, split).  [default: data/clinc150/clinc150.csv]",
 )
+@click.option(
+    "--hwu",
+    type=_PATH,
+    default=None,
+    help="HWU64 merged CSV (text, intent, scenario), read at train time only.  "
+    "[default: /work/shared/data/hwu64/hwu64.csv]",
+)
 @click.option("--out", type=_PATH, default=None, help="Model folder to write.  [default: models/cache_calibration]")
 @click.option(
     "--seeds",
@@ -123,11 +131,12 @@ def router(
     default=None,
     help="A sentence-transformers model folder.  [default: the bundled all-MiniLM-L6-v2]",
 )
-def cache_calibration(data, out, seeds, embedding_model) -> None:
-    """Fit the cache's false-hit calibration (P(right answer | cosine)) on CLINC150 streams."""
+def cache_calibration(data, hwu, out, seeds, embedding_model) -> None:
+    """Fit the cache's false-hit calibration (P(right answer | cosine)) on CLINC150 + HWU64 streams."""
     from advisor.analyzers.cache.calibration import MODEL_SUBDIR
     from advisor.core.paths import data_dir, models_dir
     from advisor.lab.evaluate.cache_streams import CLINC_FILE
+    from advisor.lab.train.cache_calibration import HWU_DEFAULT
     from advisor.lab.train.cache_calibration import train as train_calibration
 
     cal = train_calibration(
@@ -135,5 +144,6 @@ def cache_calibration(data, out, seeds, embedding_model) -> None:
         _load_embedder(embedding_model),
         seeds=seeds,
         out_dir=out or models_dir() / MODEL_SUBDIR,
+        hwu_csv=hwu or HWU_DEFAULT,
     )
     click.echo(json.dumps(cal.meta, indent=2))

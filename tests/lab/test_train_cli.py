@@ -231,13 +231,50 @@ def _clinc_csv(path, per_intent=12):
     return path
 
 
+def _hwu_csv(path, per_intent=10):
+    """Two scenarios of two intents each, worded unlike _clinc_csv's."""
+    templates = {
+        ("music", "music_play"): "play some {} music please",
+        ("music", "music_query"): "which {} song is this",
+        ("iot", "iot_lights"): "turn the {} lights on",
+        ("iot", "iot_cleaning"): "start the {} vacuum cleaner",
+    }
+    fill = ["jazz", "rock", "kitchen", "hall", "blue", "loud", "old", "new", "soft", "red", "big"]
+    rows = [
+        {"scenario": sc, "intent": intent, "text": t.format(fill[i % len(fill)]) + f" {i}"}
+        for (sc, intent), t in templates.items()
+        for i in range(per_intent)
+    ]
+    pd.DataFrame(rows).to_csv(path, index=False)
+    return path
+
+
+def _cal_args(tmp_path, *extra):
+    data = tmp_path / "clinc.csv"
+    if not data.exists():
+        _clinc_csv(data)
+    hwu = tmp_path / "hwu.csv"
+    if not hwu.exists():
+        _hwu_csv(hwu)
+    return ("cache-calibration", "--data", data, "--hwu", hwu, *extra)
+
+
 def test_train_cache_calibration_saves_a_loadable_curve_and_prints_its_meta(fake_embedder, tmp_path):
-    data = _clinc_csv(tmp_path / "clinc.csv")
-    r = _run("cache-calibration", "--data", data, "--out", tmp_path / "cal", "--seeds", 2)
+    r = _run(*_cal_args(tmp_path, "--out", tmp_path / "cal", "--seeds", 2))
     assert r.exit_code == 0, r.output
     meta = json.loads(r.output)
-    n_train = 3 * 12 + 3
-    assert meta["training_pairs"] == 2 * (n_train - 1)  # every call after the first has a best earlier match
+    n_train, n_hwu = 3 * 12 + 3, 4 * 10
+    # every call after the first has a best earlier match, in each seed's CLINC150 and HWU64 stream
+    assert meta["training_pairs"] == 2 * (n_train - 1) + 2 * (n_hwu - 1)
+    transfer = meta["transfer"]
+    # leave out HWU64, leave out CLINC150, then one fold per HWU64 scenario
+    assert [f["left_out"] for f in transfer["folds"]] == [
+        "HWU64",
+        "CLINC150",
+        "HWU64 scenario iot",
+        "HWU64 scenario music",
+    ]
+    assert len(transfer["margin"]) == len(transfer["thresholds"]) and min(transfer["margin"]) >= 0
     assert meta["stream_seeds"] == [0, 1] and meta["embedding_model"] == "test/hash-bow"
     assert [row["threshold"] for row in meta["heldout"]["by_threshold"]] == [0.75, 0.8, 0.85, 0.9, 0.95]
     cal = load_calibration(tmp_path / "cal")
@@ -247,9 +284,8 @@ def test_train_cache_calibration_saves_a_loadable_curve_and_prints_its_meta(fake
 
 
 def test_train_cache_calibration_reproduces_for_the_same_seeds(fake_embedder, tmp_path):
-    data = _clinc_csv(tmp_path / "clinc.csv")
     for name in ("a", "b"):
-        assert _run("cache-calibration", "--data", data, "--out", tmp_path / name, "--seeds", 2).exit_code == 0
+        assert _run(*_cal_args(tmp_path, "--out", tmp_path / name, "--seeds", 2)).exit_code == 0
     for f in ("knots.npz", "calibration.json"):
         assert (tmp_path / "a" / f).read_bytes() == (tmp_path / "b" / f).read_bytes(), f
 
@@ -258,6 +294,14 @@ def test_train_cache_calibration_missing_data_file_is_a_clean_error(fake_embedde
     r = _run("cache-calibration", "--data", tmp_path / "clinc.csv", "--out", tmp_path / "cal")
     assert r.exit_code == 2
     assert "clinc.csv: expected CLINC150 as a CSV with columns text, intent, split, found no such file" in r.output
+    assert not (tmp_path / "cal").exists()
+
+
+def test_train_cache_calibration_missing_hwu_file_is_a_clean_error(fake_embedder, tmp_path):
+    data = _clinc_csv(tmp_path / "clinc.csv")
+    r = _run("cache-calibration", "--data", data, "--hwu", tmp_path / "hwu.csv", "--out", tmp_path / "cal")
+    assert r.exit_code == 2
+    assert "hwu.csv: expected HWU64 as a CSV with columns text, intent, scenario, found no such file" in r.output
     assert not (tmp_path / "cal").exists()
 
 

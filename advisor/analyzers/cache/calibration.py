@@ -6,9 +6,11 @@
     Recalibration.predict(cosine, draws=0)              posterior mean, or (draws, n) samples
 
 The shipped model is an increasing curve through knots (a logistic in cosine),
-fitted on nearest-earlier-neighbour matches in shuffled streams of CLINC150 train
+fitted on nearest-earlier-neighbour matches in shuffled streams of CLINC150 train and HWU64
 utterances (same intent = same answer); see models/cache_calibration/MODEL_CARD.md and
-`advisor train cache-calibration`. It is stored as plain arrays (.npz) and JSON.
+`advisor train cache-calibration`. It is stored as plain arrays (.npz) and JSON, with its
+between-domain transfer error per threshold (transfer_margin), which the no-label interval
+carries.
 
 Labelled pairs update it with a Bayesian logistic recalibration,
 logit p' = a + b * logit p, with a Normal prior centred on "the shipped curve is right"
@@ -77,6 +79,21 @@ class Calibration:
             if r.get("estimated_precision") is not None and r.get("true_precision") is not None
         ]
         return float(max(errs)) if errs else 0.0
+
+    def transfer_margin(self, thresholds) -> np.ndarray:
+        """Per threshold: how far the no-label precision estimate was off on traffic the curve
+        was not trained on (meta["transfer"], measured by leaving one dataset or one scenario
+        out at training time), linear between the measured thresholds and flat beyond them.
+
+        This between-domain error, not the held-out error of one dataset, is what the
+        no-label interval adds to the stream's own sampling spread. A model without a
+        transfer record falls back to its held-out error.
+        """
+        t = np.asarray(thresholds, dtype=np.float64)
+        tr = self.meta.get("transfer", {})
+        if not tr.get("thresholds"):
+            return np.full(t.shape, self.heldout_error)
+        return np.interp(t, np.asarray(tr["thresholds"], float), np.asarray(tr["margin"], float))
 
     def save(self, directory: Path) -> None:
         directory.mkdir(parents=True, exist_ok=True)

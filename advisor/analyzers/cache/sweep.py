@@ -35,14 +35,23 @@ class ThresholdEstimate:
     monthly_avoided_cost_usd: float
     monthly_net_savings_usd: float  # avoided cost minus the cache's own monthly cost
     savings_interval_usd: tuple[float, float]
+    sampling_halfwidth: float | None = None  # the stream's own part of the precision interval
 
     @property
     def false_hit_rate(self) -> float | None:
         return None if self.estimated_precision is None else 1.0 - self.estimated_precision
 
+    @property
+    def false_hit_upper(self) -> float | None:
+        """Upper end of the 95 % false-hit interval (the expected rate when there is no interval)."""
+        if self.precision_interval is None:
+            return self.false_hit_rate
+        return 1.0 - self.precision_interval[0]
+
     def to_dict(self) -> dict:
         d = asdict(self)
         d["false_hit_rate"] = self.false_hit_rate
+        d["false_hit_upper"] = self.false_hit_upper
         return d
 
 
@@ -69,14 +78,16 @@ def sweep(
     seed: int = 0,
     p_right_draws: np.ndarray | None = None,
     n_total: int | None = None,
-    precision_margin: float = 0.0,
+    precision_margin=0.0,
+    margin_applies: np.ndarray | None = None,
 ) -> tuple[ThresholdEstimate, ...]:
     """Estimates for each threshold over the calls given (one row per call, NaN/-1 = no match).
 
     `p_right_draws` (draws, n): posterior samples of p_right (after labelled pairs); their
     spread is added to the precision interval. `n_total`: calls the hit rate is a share of
     (default: the rows given). `precision_margin`: model error added on both sides of the
-    precision interval when there are no draws (the calibration's held-out error).
+    precision interval when there are no draws: one number, or one per threshold (Calibration.transfer_margin).
+    `margin_applies` (n,): calls whose p_right came from the calibration (see _margins).
     """
     cos = np.nan_to_num(np.asarray(match_cosine, dtype=np.float64), nan=-1.0)
     p = np.asarray(p_right, dtype=np.float64)
@@ -86,6 +97,7 @@ def sweep(
     ent = np.zeros(n, bool) if has_entities is None else np.asarray(has_entities, bool)
     t = np.asarray(thresholds, dtype=np.float64)
     hit = cos[:, None] >= t[None, :]  # (n, k)
+    margin = _margins(precision_margin, margin_applies, hit)
     codes, n_groups = _group_codes(groups, n, seed)
     sums = {
         "hits": _group_sums(hit.astype(np.float64), codes, n_groups),
@@ -109,11 +121,13 @@ def sweep(
         prec: float | None = None
         interval: tuple[float, float] | None = None
         ent_share: float | None = None
+        halfwidth: float | None = None
         if n_hit:
             prec = float(p[h].mean())
             draws_k = None if p_right_draws is None else draw_prec[:, k]
-            interval = _precision_interval(prec, boot_prec[:, k], draws_k, seed + k, precision_margin)
+            interval = _precision_interval(prec, boot_prec[:, k], draws_k, seed + k, float(margin[k]))
             ent_share = float(ent[h].mean())
+            halfwidth = float(np.diff(np.nanpercentile(boot_prec[:, k], [2.5, 97.5]))[0]) / 2
         out.append(
             ThresholdEstimate(
                 threshold=float(thr),
@@ -126,9 +140,20 @@ def sweep(
                 monthly_avoided_cost_usd=monthly,
                 monthly_net_savings_usd=monthly - monthly_cache_cost_usd,
                 savings_interval_usd=(float(lo_s) - monthly_cache_cost_usd, float(hi_s) - monthly_cache_cost_usd),
+                sampling_halfwidth=halfwidth,
             )
         )
     return tuple(out)
+
+
+def _margins(precision_margin, margin_applies: np.ndarray | None, hit: np.ndarray) -> np.ndarray:
+    """Per threshold: the model margin, scaled by the share of its hits whose p_right came from
+    the calibration (identical texts are right whatever the calibration says)."""
+    margin = np.broadcast_to(np.asarray(precision_margin, dtype=np.float64), hit.shape[1:])
+    if margin_applies is None:
+        return margin
+    applies = np.asarray(margin_applies, dtype=np.float64)
+    return margin * (applies @ hit) / np.maximum(hit.sum(axis=0), 1)
 
 
 def _group_codes(groups: np.ndarray | None, n: int, seed: int) -> tuple[np.ndarray, int]:
@@ -163,11 +188,13 @@ def _precision_interval(
 
 
 def choose_threshold(estimates, false_hit_budget: float = DEFAULT_FALSE_HIT_BUDGET) -> ThresholdEstimate | None:
-    """Most net savings among thresholds whose expected false-hit rate is within the budget.
+    """Most net savings among thresholds whose false-hit rate is within the budget at the UPPER
+    end of its 95 % interval (the expected rate where there is no interval): a user who follows
+    the advice stays within the budget unless the truth lies outside the interval.
 
     Ties (e.g. no cost data) go to the lower threshold, which answers more calls.
     """
-    ok = [e for e in estimates if e.hits and e.false_hit_rate is not None and e.false_hit_rate <= false_hit_budget]
+    ok = [e for e in estimates if e.hits and e.false_hit_upper is not None and e.false_hit_upper <= false_hit_budget]
     if not ok:
         return None
     return max(ok, key=lambda e: (round(e.monthly_net_savings_usd, 9), e.hits, -e.threshold))

@@ -24,6 +24,7 @@ import numpy as np
 from advisor.analyzers.cache.calibration import load_calibration, update_with_labels
 from advisor.analyzers.cache.evidence import p_right
 from advisor.analyzers.cache.labels import PairLabels, label_bins, select_pairs
+from advisor.analyzers.cache.labels_needed import labels_to_recommend
 from advisor.analyzers.cache.replay import replay
 from advisor.analyzers.cache.sweep import DEFAULT_THRESHOLDS, choose_threshold, sweep
 from advisor.core.policy import DEFAULT_FALSE_HIT_BUDGET
@@ -62,6 +63,7 @@ class CacheEvaluation:
     false_hit_budget: float
     thresholds: tuple[ThresholdEvaluation, ...]
     chosen: ThresholdEvaluation | None
+    labels_needed: int | None = None  # when nothing is chosen: pairs to label first (labels_needed)
 
     @property
     def worst(self) -> ThresholdEvaluation | None:
@@ -83,8 +85,18 @@ class CacheEvaluation:
             "calibration": self.calibration,
             "false_hit_budget": self.false_hit_budget,
             "thresholds": [asdict(t) for t in self.thresholds],
-            "chosen": None if self.chosen is None else asdict(self.chosen),
+            "labels_needed": self.labels_needed,
+            "chosen": None
+            if self.chosen is None
+            else {**asdict(self.chosen), "true_false_hit_rate": self.chosen_true_false_hit_rate},
         }
+
+    @property
+    def chosen_true_false_hit_rate(self) -> float | None:
+        """Share of the chosen threshold's hits that would serve a wrong answer (from the labels)."""
+        if self.chosen is None or self.chosen.true_precision is None:
+            return None
+        return 1.0 - self.chosen.true_precision
 
 
 @dataclass(frozen=True)
@@ -173,12 +185,13 @@ def evaluate_matches(
     truth = true_same(m, labels)
     cos = m.match_cosine
     cal = load_calibration(calibration_path)
-    recal, name, used, revealed = None, "shipped (CLINC150)", 0, None
+    base = "shipped (CLINC150 + HWU64)" if calibration_path is None else f"calibration {calibration_path}"
+    recal, name, used, revealed = None, base, 0, None
     if label_budget > 0:
         shown = reveal_pairs(m, thresholds, label_budget, seed)
         if shown.size:
             recal = update_with_labels(cal, cos[shown], truth[shown], seed=seed, bin_edges=label_bins(thresholds))
-            name, used = f"shipped (CLINC150) + {shown.size} labelled pairs", int(shown.size)
+            name, used = f"{base} + {shown.size} labelled pairs", int(shown.size)
             revealed = _revealed(m, shown, truth)
     p, draws = _estimate(m, recal if recal is not None else cal, revealed, encode, seed, label_bins(thresholds))
     n = cos.size
@@ -190,7 +203,8 @@ def evaluate_matches(
         groups=np.arange(n) // 50,
         seed=seed,
         p_right_draws=draws,
-        precision_margin=cal.heldout_error,
+        precision_margin=cal.transfer_margin(thresholds),
+        margin_applies=m.matched & ~m.same_text,
     )
     rows = []
     for e in est:
@@ -206,6 +220,10 @@ def evaluate_matches(
             )
         )
     chosen = choose_threshold(est, false_hit_budget)
+    need = None
+    if chosen is None:
+        candidates = cos[m.matched & ~m.same_text]
+        need = labels_to_recommend(est, false_hit_budget, candidates, label_bins(thresholds), plan_low=recal is None)
     chosen_row = None if chosen is None else next(x for x in rows if x.threshold == chosen.threshold)
     return CacheEvaluation(
         n_queries=n,
@@ -215,6 +233,7 @@ def evaluate_matches(
         false_hit_budget=false_hit_budget,
         thresholds=tuple(rows),
         chosen=chosen_row,
+        labels_needed=None if need is None else need.n_labels,
     )
 
 

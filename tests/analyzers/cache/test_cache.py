@@ -78,8 +78,14 @@ def test_context_free_tasks_are_cacheable_at_any_turn():
     assert cacheable_mask(log.frame, CacheSettings(context_free_tasks=("faq",))).all()
 
 
+# Without labels the shipped calibration's between-domain margin (about +-0.06) keeps every
+# threshold's upper false-hit end above a 2 % budget; tests that need a chosen threshold
+# without labels use a budget that the margin fits in.
+LOOSE = {"false_hit_budget": 0.15}
+
+
 def test_repeated_question_is_an_exact_hit_and_a_semantic_hit():
-    f = run(make_log())
+    f = run(make_log(), **LOOSE)
     assert f.exact_hit_rate == pytest.approx(1 / len(QUESTIONS))
     assert f.per_call_hit[3]  # the verbatim repeat
     assert f.per_call_p_right[3] == 1.0
@@ -93,16 +99,23 @@ def test_hit_between_different_order_numbers_counts_as_false():
     assert f.thresholds[0].entity_hit_share > 0
 
 
-def test_chosen_threshold_keeps_expected_false_hits_within_budget():
-    f = run(make_log(), false_hit_budget=0.02)
-    assert f.chosen is not None and f.chosen.false_hit_rate <= 0.02
+def test_without_labels_a_2_percent_budget_asks_for_labels_first():
+    # Thresholds low enough that the hits are not only the verbatim repeat (certain, no margin).
+    f = run(make_log(), false_hit_budget=0.02, thresholds=[0.5, 0.6, 0.7])
+    assert f.chosen is None and f.monthly_savings_usd == 0.0
+    assert any(("label" in w and "pairs first" in w) or "no semantic cache" in w for w in f.warnings)
+
+
+def test_chosen_threshold_keeps_the_upper_false_hit_end_within_budget():
+    f = run(make_log(), **LOOSE)
+    assert f.chosen is not None and f.chosen.false_hit_upper <= LOOSE["false_hit_budget"]
     assert f.monthly_savings_usd == pytest.approx(f.chosen.monthly_net_savings_usd)
     assert f.monthly_savings_usd == pytest.approx(f.chosen.hits * 0.01 * 30.0)
 
 
 def test_cache_cost_is_subtracted_from_savings():
     log = make_log()
-    cfg = Config(sections={"cache": {"monthly_cost_usd": 1000.0}})
+    cfg = Config(sections={"cache": {"monthly_cost_usd": 1000.0, **LOOSE}})
     f = analyze_cache(log, baseline(log.n_calls), AnalysisContext(config=cfg, prices=None, embedder=FakeEmbedder()))
     assert f.monthly_cache_cost_usd >= 1000.0
     assert f.monthly_savings_usd == 0.0
@@ -241,7 +254,7 @@ def _labels_file(tmp_path, n, right_every):
     return str(p)
 
 
-def test_few_labels_warn_that_the_chosen_false_hit_rate_is_uncertain(tmp_path):
+def test_few_labels_ask_for_more_before_recommending_and_enough_labels_say_why_it_is_safe(tmp_path):
     names = [
         a + b + c
         for a in ("ka", "lo", "mi", "su", "te", "vo")
@@ -252,9 +265,13 @@ def test_few_labels_warn_that_the_chosen_false_hit_rate_is_uncertain(tmp_path):
     kw = {"thresholds": [0.5], "false_hit_budget": 0.1}
     few = run(make_log(rows), pair_labels=_labels_file(tmp_path, 12, 6), **kw)
     many = run(make_log(rows), pair_labels=_labels_file(tmp_path, 3000, 30), **kw)
-    assert few.chosen is not None and many.chosen is not None
-    assert any("could still be as high as" in w for w in few.warnings)
-    assert not any("could still be as high as" in w for w in many.warnings)
+    # 12 labels, 2 wrong: the interval's upper false-hit end is far above 10 %, so nothing is
+    # recommended and the findings ask for a computed number of further pairs.
+    assert few.chosen is None
+    assert any("more pairs first" in w and "advisor cache label -n" in w for w in few.warnings)
+    # 3,000 labels, 1 in 30 wrong: the upper end is within 10 % and the findings say so.
+    assert many.chosen is not None and many.chosen.false_hit_upper <= 0.1
+    assert any("upper end of its 95 % false-hit interval" in w for w in many.warnings)
 
 
 def test_the_index_settings_are_read_from_a_cache_index_table():
