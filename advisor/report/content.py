@@ -12,6 +12,7 @@ from typing import Any
 
 from advisor.core.redact import report_examples
 from advisor.report import routing_evidence
+from advisor.report.formatting import interval, number, prerequisites, share, text, usd
 from advisor.report.marks import NA, components, default_rows, legend, mark, total_label
 from advisor.result.view import findings, get_path, recommendations, stability_verdict
 
@@ -51,49 +52,6 @@ class Report:
     price_date: str
     cards: tuple[RecommendationCard, ...] = ()  # the recommendations table, as the terminal shows it
     legend: str = ""  # what the provenance markers after figures mean (advisor.report.marks)
-
-
-def _is_number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
-
-
-def usd(value: Any) -> str:
-    """Dollars at a precision that suits the amount; the sign before the $; never a negative zero."""
-    if not _is_number(value):
-        return NA
-    digits = 0 if abs(value) >= 100 else 2 if abs(value) >= 0.1 else 4
-    rounded = round(float(value), digits)
-    if rounded == 0:
-        return "$0"
-    return f"{'-' if rounded < 0 else ''}${abs(rounded):,.{digits}f}"
-
-
-def share(value: Any) -> str:
-    return f"{value:.1%}" if _is_number(value) else NA
-
-
-def number(value: Any, digits: int = 0) -> str:
-    return f"{value:,.{digits}f}" if _is_number(value) else NA
-
-
-def interval(value: Any) -> str:
-    if isinstance(value, (list, tuple)) and len(value) == 2:
-        return f"{usd(value[0])} – {usd(value[1])}"
-    return NA
-
-
-def text(value: Any) -> str:
-    if value is None or value == "" or value == []:
-        return NA
-    if isinstance(value, (list, tuple)):
-        return "; ".join(str(v) for v in value)
-    return str(value)
-
-
-def prerequisites(value: Any) -> str:
-    if isinstance(value, (list, tuple)) and not value:
-        return "none"
-    return text(value)
 
 
 def _baseline_table(result: dict[str, Any]) -> Table:

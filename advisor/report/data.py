@@ -72,7 +72,7 @@ def _pair(value: Any) -> tuple[float, float] | None:
 
 def usd(value: float) -> str:
     """As the tables show it (advisor.report.content.usd): never "$-0.00"."""
-    from advisor.report.content import usd as table_usd
+    from advisor.report.formatting import usd as table_usd
 
     return table_usd(value)
 

@@ -14,7 +14,7 @@ import pytest
 from rich.console import Console
 
 from advisor.report import render_html, render_json, render_markdown, render_terminal
-from advisor.report.content import usd
+from advisor.report.formatting import usd
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 NEGATIVE_ZERO = re.compile(r"(?:[-−]\$0(?![\d.,]*[1-9])|\$[-−]|[-−]0(?:\.0+)?\s*USD)")

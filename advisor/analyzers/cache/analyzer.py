@@ -184,13 +184,12 @@ def analyze_cache(log: S.QueryLog, baseline: Baseline, ctx: AnalysisContext) -> 
         bin_edges=label_bins(s.thresholds),
         signatures=sigs,
     )
-    p, draws = evidence.p, evidence.draws
     cost = np.asarray(baseline.per_call_cost_usd, dtype=np.float64)[rows]
     store_cost, embedding_cost = _monthly_cache_cost(baseline, ctx, s, texts)
     monthly_cache_cost = store_cost + embedding_cost
     estimates = sweep(
         cos,
-        p,
+        evidence.p,
         cost,
         s.thresholds,
         groups=_bootstrap_groups(frame, rows, times, s),
@@ -199,17 +198,16 @@ def analyze_cache(log: S.QueryLog, baseline: Baseline, ctx: AnalysisContext) -> 
         monthly_cache_cost_usd=monthly_cache_cost,
         n_boot=s.bootstrap_samples,
         seed=ctx.config.seed,
-        p_right_draws=draws,
+        p_right_draws=evidence.draws,
         n_total=n,
         precision_margin=model.transfer_margin(s.thresholds) if hasattr(model, "transfer_margin") else 0.0,
         margin_applies=(curve_based := (r.match_index >= 0) & (norm.to_numpy() != norm.to_numpy()[r.match_index])),
     )
     chosen = choose_threshold(estimates, s.false_hit_budget)
-    candidates = cos[curve_based]
-    n_labels = getattr(model, "n_labels", 0)
-    advice = label_advice(chosen, estimates, s.false_hit_budget, candidates, label_bins(s.thresholds), n_labels)
+    n_labels = int(getattr(model, "n_labels", 0))
+    advice = label_advice(chosen, estimates, s.false_hit_budget, cos[curve_based], label_bins(s.thresholds), n_labels)
     exact = exact_matches(norm, times, s.ttl_s)
-    per_call_hit, per_cos, per_p = _per_call(n, rows, r, p, chosen)
+    per_call_hit, per_cos, per_p = _per_call(n, rows, r, evidence.p, chosen)
     return CacheFindings(
         monthly_savings_usd=max(chosen.monthly_net_savings_usd, 0.0) if chosen is not None else 0.0,
         savings_interval_usd=(
@@ -217,7 +215,7 @@ def analyze_cache(log: S.QueryLog, baseline: Baseline, ctx: AnalysisContext) -> 
             if chosen
             else (0.0, 0.0)
         ),
-        warnings=(*_warnings(chosen, draws is not None, n_labels, s), *advice, *evidence.notes),
+        warnings=(*_warnings(chosen, evidence.draws is not None, n_labels, s), *advice, *evidence.notes),
         thresholds=estimates,
         chosen=chosen,
         false_hit_budget=s.false_hit_budget,
