@@ -78,14 +78,16 @@ def _config(config_file, quality_target):
 
 
 def _write_reports(result, html_file: Path | None, markdown_file: Path | None, *, show_examples: bool) -> None:
+    from advisor.core.fileio import atomic_write
+
     if html_file is not None:
         from advisor.report.html import render_html
 
-        html_file.write_text(render_html(result, show_examples=show_examples), encoding="utf-8")
+        atomic_write(html_file, render_html(result, show_examples=show_examples))
     if markdown_file is not None:
         from advisor.report.markdown import render_markdown
 
-        markdown_file.write_text(render_markdown(result, show_examples=show_examples), encoding="utf-8")
+        atomic_write(markdown_file, render_markdown(result, show_examples=show_examples))
 
 
 @click.command("analyze")
@@ -139,10 +141,17 @@ def analyze(
     from rich.console import Console
 
     from advisor.analyzers import DEFAULT_ORDER
+    from advisor.core.fileio import check_output_path
     from advisor.pipeline import run_analysis
 
+    for out in (html_file, markdown_file):
+        if out is not None:
+            check_output_path(out)
     config = _config(config_file, quality_target)
     if pair_labels is not None:
+        from advisor.analyzers.cache.labels import load_pair_labels
+
+        load_pair_labels(pair_labels)  # a bad file is refused here, not turned into a warning
         config = config.with_section("cache", pair_labels=str(pair_labels))
     cli_mapping = None
     if mapping:

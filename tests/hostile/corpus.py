@@ -183,7 +183,9 @@ def _config_case(name: str, text: str | bytes, *, expect: int = 2, mentions: tup
 
 def config_cases() -> list[Case]:
     return [
-        _config_case("config-misspelled-section", "[projecton]\nconversations_per_day = 10\n", mentions=("projection",)),
+        _config_case(
+            "config-misspelled-section", "[projecton]\nconversations_per_day = 10\n", mentions=("projection",)
+        ),
         _config_case("config-misspelled-top-key", "quality_targt = 0.9\n", mentions=("quality_target",)),
         _config_case("config-misspelled-key", "[batch]\nn_bootstap = 200\n", mentions=("n_bootstrap",)),
         _config_case("config-seed-negative", "seed = -1\n", mentions=("seed",)),
@@ -219,11 +221,18 @@ PRICE_HEADER = "model,provider,input,output\n"
 
 def prices_cases() -> list[Case]:
     return [
-        _prices_case("prices-extra-field", "p.toml", '["gpt-4o"]\ninput = 1\noutput = 2\ncolour = "red"\n', mentions=("colour",)),
+        _prices_case(
+            "prices-extra-field", "p.toml", '["gpt-4o"]\ninput = 1\noutput = 2\ncolour = "red"\n', mentions=("colour",)
+        ),
         _prices_case("prices-latin1", "p.toml", '["gpt-4o"]\n# caf\xe9\ninput = 1\noutput = 2\n'.encode("latin-1")),
         _prices_case("prices-scalar", "p.toml", "gpt-4o = 1\n", mentions=("gpt-4o",)),
         _prices_case("prices-list", "p.toml", "gpt-4o = [1, 2]\n", mentions=("gpt-4o",)),
-        _prices_case("prices-csv-duplicate", "p.csv", PRICE_HEADER + "gpt-4o,openai,1,2\ngpt-4o,openai,100,200\n", mentions=("gpt-4o",)),
+        _prices_case(
+            "prices-csv-duplicate",
+            "p.csv",
+            PRICE_HEADER + "gpt-4o,openai,1,2\ngpt-4o,openai,100,200\n",
+            mentions=("gpt-4o",),
+        ),
         _prices_case("prices-csv-nan", "p.csv", PRICE_HEADER + "gpt-4o,openai,nan,2\n"),
         _prices_case("prices-csv-negative", "p.csv", PRICE_HEADER + "gpt-4o,openai,-1,2\n"),
         _prices_case("prices-csv-empty", "p.csv", ""),
@@ -256,7 +265,9 @@ def _invoice_check(model: str, amount: float, matched: bool) -> Callable[[Path, 
 
 def invoice_cases() -> list[Case]:
     return [
-        _invoice_case("invoice-latin1", (INVOICE_HEADER + "2026-10,caf\xe9,10\n").encode("latin-1"), mentions=("UTF-8",)),
+        _invoice_case(
+            "invoice-latin1", (INVOICE_HEADER + "2026-10,caf\xe9,10\n").encode("latin-1"), mentions=("UTF-8",)
+        ),
         _invoice_case("invoice-garbage", bytes(range(256)) * 4),
         _invoice_case("invoice-empty", ""),
         _invoice_case("invoice-no-amount", "period,model\n2026-10,gpt-4o\n", mentions=("amount",)),
@@ -282,15 +293,39 @@ def invoice_cases() -> list[Case]:
         ),
         _invoice_case("invoice-ambiguous-comma", INVOICE_HEADER + '2026-10,gpt-4o,"1,5"\n', mentions=("amount_usd",)),
         _invoice_case("invoice-valid", INVOICE_HEADER + "2026-10,gpt-4o,10\n", expect=0),
-        Case("invoice-unknown-run", "run id", lambda tmp: ["reconcile", "--invoice", str(_write(tmp, "i.csv", INVOICE_HEADER + "2026-10,gpt-4o,1\n")), "--run", "77"]),
+        Case(
+            "invoice-unknown-run",
+            "run id",
+            lambda tmp: [
+                "reconcile",
+                "--invoice",
+                str(_write(tmp, "i.csv", INVOICE_HEADER + "2026-10,gpt-4o,1\n")),
+                "--run",
+                "77",
+            ],
+        ),
     ]
 
 
 def run_id_cases() -> list[Case]:
     cases = []
-    for label, run_id in (("huge", "99999999999999999999"), ("text", "abc"), ("negative", "-1"), ("zero", "0"), ("float", "1.5")):
-        cases.append(Case(f"runs-show-{label}", "run id", lambda tmp, r=run_id: ["runs", "show", r], mentions=(run_id,)))
-        cases.append(Case(f"export-{label}", "run id", lambda tmp, r=run_id: ["export", "json", r, "--out", str(tmp / "x.json")]))
+    for label, run_id in (
+        ("huge", "99999999999999999999"),
+        ("text", "abc"),
+        ("negative", "-1"),
+        ("zero", "0"),
+        ("float", "1.5"),
+    ):
+        cases.append(
+            Case(f"runs-show-{label}", "run id", lambda tmp, r=run_id: ["runs", "show", r], mentions=(run_id,))
+        )
+        cases.append(
+            Case(
+                f"export-{label}",
+                "run id",
+                lambda tmp, r=run_id: ["export", "json", "--run", r, "--out", str(tmp / "x.json")],
+            )
+        )
     cases.append(Case("runs-show-valid", "run id", lambda tmp: ["runs", "show", "1"], expect=0))
     return cases
 
@@ -311,31 +346,56 @@ def _symlink_html(tmp: Path) -> list[str]:
 
 def path_cases() -> list[Case]:
     return [
-        Case("html-missing-folder", "path", lambda tmp: _analyze(tmp, "--html", str(tmp / "no" / "r.html")), mentions=("no",)),
+        Case(
+            "html-missing-folder",
+            "path",
+            lambda tmp: _analyze(tmp, "--html", str(tmp / "no" / "r.html")),
+            mentions=("no",),
+        ),
         Case("markdown-missing-folder", "path", lambda tmp: _analyze(tmp, "--markdown", str(tmp / "no" / "r.md"))),
         Case("html-dev-full", "path", lambda tmp: _analyze(tmp, "--no-store", "--html", "/dev/full")),
         Case("markdown-dev-full", "path", lambda tmp: _analyze(tmp, "--no-store", "--markdown", "/dev/full")),
         Case("html-is-directory", "path", lambda tmp: _analyze(tmp, "--no-store", "--html", str(tmp))),
-        Case("html-symlink", "path", _symlink_html, check=_symlink_untouched),
-        Case("sample-out-missing-folder", "path", lambda tmp: ["sample", "--calls", "10", "--out", str(tmp / "no" / "s.csv")]),
+        Case("html-symlink", "path", _symlink_html, expect=0, check=_symlink_untouched),
+        Case(
+            "sample-out-missing-folder",
+            "path",
+            lambda tmp: ["sample", "--calls", "10", "--out", str(tmp / "no" / "s.csv")],
+        ),
         Case("sample-out-dev-full", "path", lambda tmp: ["sample", "--calls", "10", "--out", "/dev/full"]),
         Case("sample-out-bad-suffix", "path", lambda tmp: ["sample", "--calls", "10", "--out", str(tmp / "s.txt")]),
-        Case("export-out-missing-folder", "path", lambda tmp: ["export", "json", "1", "--out", str(tmp / "no" / "x.json")]),
+        Case(
+            "export-out-missing-folder", "run id", lambda tmp: ["export", "json", "--out", str(tmp / "no" / "x.json")]
+        ),
     ]
 
 
 def labels_cases() -> list[Case]:
     def pair(name: str, data: str | bytes, expect: int = 2) -> Case:
-        return Case(name, "pair labels", lambda tmp: _analyze(tmp, "--no-store", "--pair-labels", str(_write(tmp, "pairs.csv", data))), expect)
+        return Case(
+            name,
+            "pair labels",
+            lambda tmp: _analyze(tmp, "--no-store", "--pair-labels", str(_write(tmp, "pairs.csv", data))),
+            expect,
+        )
 
     def routing(name: str, data: str | bytes, expect: int = 2) -> Case:
-        return Case(name, "labels", lambda tmp: _analyze(tmp, "--no-store", "--labels", str(_write(tmp, "labels.csv", data))), expect)
+        return Case(
+            name,
+            "labels",
+            lambda tmp: _analyze(tmp, "--no-store", "--labels", str(_write(tmp, "labels.csv", data))),
+            expect,
+        )
 
     return [
         pair("pair-labels-garbage", b"\x00\x01garbage"),
         pair("pair-labels-no-columns", "a,b\n1,2\n"),
         pair("pair-labels-bad-same", "cosine,same\n0.9,maybe\n"),
-        Case("pair-labels-missing", "pair labels", lambda tmp: _analyze(tmp, "--no-store", "--pair-labels", str(tmp / "nope.csv"))),
+        Case(
+            "pair-labels-missing",
+            "pair labels",
+            lambda tmp: _analyze(tmp, "--no-store", "--pair-labels", str(tmp / "nope.csv")),
+        ),
         routing("labels-garbage", b"\xff\xfe\x00garbage"),
         routing("labels-no-columns", "a,b\n1,2\n"),
         routing("labels-bad-score", "query,model,score\nhi,gpt-4o,perhaps\n"),
@@ -345,7 +405,11 @@ def labels_cases() -> list[Case]:
             "paths",
             lambda tmp: _analyze(tmp, "--no-store", "--embedding-model", str((tmp / "model").mkdir() or tmp / "model")),
         ),
-        Case("embedding-model-missing", "paths", lambda tmp: _analyze(tmp, "--no-store", "--embedding-model", str(tmp / "nomodel"))),
+        Case(
+            "embedding-model-missing",
+            "paths",
+            lambda tmp: _analyze(tmp, "--no-store", "--embedding-model", str(tmp / "nomodel")),
+        ),
     ]
 
 
@@ -355,15 +419,40 @@ def home_cases() -> list[Case]:
         return ["runs", "list"]
 
     return [
-        Case("home-is-file", "ADVISOR_HOME", home_file, env={"ADVISOR_HOME": "{tmp}/homefile"}, mentions=("ADVISOR_HOME",)),
-        Case("home-under-file", "ADVISOR_HOME", lambda tmp: (_write(tmp, "hf", "x"), ["runs", "list"])[1], env={"ADVISOR_HOME": "{tmp}/hf/sub"}, mentions=("ADVISOR_HOME",)),
-        Case("home-analyze-is-file", "ADVISOR_HOME", lambda tmp: (_write(tmp, "hf", "x"), _analyze(tmp))[1], env={"ADVISOR_HOME": "{tmp}/hf"}, mentions=("ADVISOR_HOME",)),
-        Case("home-corrupt-runs-db", "ADVISOR_HOME", lambda tmp: (_write(tmp, "h/runs.db", b"not sqlite" * 100), ["runs", "list"])[1], env={"ADVISOR_HOME": "{tmp}/h"}),
+        Case(
+            "home-is-file",
+            "ADVISOR_HOME",
+            home_file,
+            env={"ADVISOR_HOME": "{tmp}/homefile"},
+            mentions=("ADVISOR_HOME",),
+        ),
+        Case(
+            "home-under-file",
+            "ADVISOR_HOME",
+            lambda tmp: (_write(tmp, "hf", "x"), ["runs", "list"])[1],
+            env={"ADVISOR_HOME": "{tmp}/hf/sub"},
+            mentions=("ADVISOR_HOME",),
+        ),
+        Case(
+            "home-analyze-is-file",
+            "ADVISOR_HOME",
+            lambda tmp: (_write(tmp, "hf", "x"), _analyze(tmp))[1],
+            env={"ADVISOR_HOME": "{tmp}/hf"},
+            mentions=("ADVISOR_HOME",),
+        ),
+        Case(
+            "home-corrupt-runs-db",
+            "ADVISOR_HOME",
+            lambda tmp: (_write(tmp, "h/runs.db", b"not sqlite" * 100), ["runs", "list"])[1],
+            env={"ADVISOR_HOME": "{tmp}/h"},
+        ),
         Case("env-sample-fraction-zero", "environment", _cost("--sample-fraction", "0")),
         Case("env-sample-fraction-nan", "environment", _cost("--sample-fraction", "nan")),
         Case("env-max-rows-negative", "environment", _cost("--max-rows", "-5")),
         Case("env-map-garbage", "environment", _cost("--map", "===")),
-        Case("env-quality-target-nan", "environment", lambda tmp: _analyze(tmp, "--no-store", "--quality-target", "nan")),
+        Case(
+            "env-quality-target-nan", "environment", lambda tmp: _analyze(tmp, "--no-store", "--quality-target", "nan")
+        ),
     ]
 
 

@@ -59,7 +59,12 @@ def _run_in_process(argv: list[str]) -> tuple[int, str, str, BaseException | Non
 def _run_subprocess(argv: list[str]) -> tuple[int, str, str, BaseException | None]:
     code = "from advisor.cli.main import main; main()"
     proc = subprocess.run(
-        [sys.executable, "-c", code, *argv], capture_output=True, text=True, timeout=TIMEOUT_S, env=os.environ.copy()
+        [sys.executable, "-c", code, *argv],
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT_S,
+        env=os.environ.copy(),
     )
     return proc.returncode, proc.stdout, proc.stderr, None
 
