@@ -8,7 +8,6 @@ errors can point at it.
 
 from __future__ import annotations
 
-import gzip
 import zlib
 from collections import Counter
 from dataclasses import dataclass, field
@@ -78,7 +77,21 @@ def list_files(paths: str | Path | list[str | Path] | tuple[str | Path, ...]) ->
             raise InputError.at(
                 str(p), expected="an existing log file or folder", found="nothing at that path", fix="Check the path."
             )
-    return files
+    return _once_each(files)
+
+
+def _once_each(files: list[Path]) -> list[Path]:
+    """The same file named twice (or reached through a folder, a symlink or another spelling)
+    is read once: counting its calls twice would double every monthly figure."""
+    seen: set[tuple[int, int]] = set()
+    unique = []
+    for f in files:
+        st = f.stat()
+        key = (st.st_dev, st.st_ino)
+        if key not in seen:
+            seen.add(key)
+            unique.append(f)
+    return unique
 
 
 def format_of(path: Path) -> str | None:
@@ -88,12 +101,41 @@ def format_of(path: Path) -> str | None:
     return FORMATS.get(suffixes[-1]) if suffixes else None
 
 
+# A whole log is read into memory; past this many bytes of text (after gunzip) advisor asks
+# for the streamed, sampled path instead, which holds only the sample (docs/reliability.md).
+MAX_WHOLE_FILE_BYTES = 512 * 1024 * 1024
+
+
+def gunzip_bounded(path: Path, data: bytes, limit: int | None = None) -> bytes:
+    """gunzip `data`, refusing output past `limit` bytes (a 2 MB file can expand to GBs)."""
+    limit = MAX_WHOLE_FILE_BYTES if limit is None else limit
+    out = bytearray()
+    while data:
+        inflate = zlib.decompressobj(wbits=31)  # gzip members, one after another
+        while data:
+            out += inflate.decompress(data, limit + 1 - len(out))
+            if len(out) > limit:
+                raise InputError.at(
+                    str(path),
+                    expected=f"at most {limit // 2**20:,} MiB of text once decompressed",
+                    found="more",
+                    fix="Use --sample-fraction or --max-rows (streamed, memory-bounded) or split the file.",
+                )
+            data = inflate.unconsumed_tail
+            if inflate.eof:
+                break
+        if not inflate.eof:
+            raise EOFError("the compressed stream ends before its end marker (truncated)")
+        data = inflate.unused_data
+    return bytes(out)
+
+
 def read_bytes(path: Path) -> bytes:
     """The file's bytes, gunzipped when it is gzip (by magic number, not only by name)."""
     data = path.read_bytes()
     if data[:2] == b"\x1f\x8b":
         try:
-            data = gzip.decompress(data)
+            data = gunzip_bounded(path, data)
         except (OSError, EOFError, zlib.error) as exc:
             raise InputError.at(
                 str(path),

@@ -143,10 +143,12 @@ def log_cases() -> list[Case]:
         _log_case("empty-file", "e.csv", ""),
         _log_case("header-only", "h.csv", HEADER + "\n"),
         _log_case("binary-garbage", "g.csv", bytes(range(256)) * 8),
-        _log_case("nul-bytes", "z.csv", GOOD_CSV.replace("cancel", "can\x00cel")),
+        _log_case(
+            "nul-bytes-in-text", "z.csv", GOOD_CSV.replace("cancel", "can\x00cel"), expect=0, check=_json_calls(4)
+        ),
         _log_case("latin1-log", "l.csv", GOOD_CSV.replace("refund please", "r\xe9fund").encode("latin-1")),
         _log_case("negative-tokens", "neg.csv", GOOD_CSV.replace(",100,20,", ",-100,20,"), mentions=("input_tokens",)),
-        _log_case("nan-tokens", "nan.csv", GOOD_CSV.replace(",100,20,", ",nan,20,"), mentions=("input_tokens",)),
+        _log_case("nan-tokens", "nan.csv", GOOD_CSV.replace(",100,20,", ",100,nan,"), mentions=("output_tokens",)),
         _log_case("inf-tokens", "inf.csv", GOOD_CSV.replace(",100,20,", ",inf,20,"), mentions=("input_tokens",)),
         _log_case("huge-tokens", "hg.csv", GOOD_CSV.replace(",100,20,", ",1e300,20,"), mentions=("input_tokens",)),
         _log_case("parts-exceed-input", "p.csv", parts, mentions=("system_tokens",)),

@@ -43,6 +43,7 @@ from advisor.ingest.sampling.chunks import (
     csv_chunks,
     jsonl_chunks,
     parquet_chunks,
+    readable,
     take_batch,
     take_frame,
     take_lines,
@@ -96,7 +97,7 @@ def load_sampled_log(
             chunks, take = parquet_chunks(path, mapping), take_batch
         else:
             return load_log(paths, mapping=mapping, skip_bad_rows=skip_bad_rows)  # names the unsupported file
-        for payload, conv, rows in chunks:
+        for payload, conv, rows in readable(path, chunks):
             keys = sample_keys(conv, str(path), rows)
             n_with_conv += int(has_conversation(conv, len(rows)).sum())
             n_seen += len(rows)
