@@ -138,9 +138,8 @@ def analyze(
     max_rows,
 ):
     """Analyze LLM query logs and print ranked savings recommendations."""
-    from rich.console import Console
-
     from advisor.analyzers import DEFAULT_ORDER
+    from advisor.cli.console import console as make_console
     from advisor.core.fileio import check_output_path
     from advisor.pipeline import run_analysis
 
@@ -170,7 +169,7 @@ def analyze(
         labels = load_labels(labels_file)
     names = tuple(n.strip() for n in analyzers.split(",") if n.strip()) if analyzers else DEFAULT_ORDER
 
-    err = Console(stderr=True)
+    err = make_console(stderr=True)
     bars, update = _progress_callback(err)
     with bars:
         result = run_analysis(
@@ -197,7 +196,7 @@ def analyze(
 
         click.echo(render_json(result, show_examples=show_examples), nl=False)
         return
-    console = Console()
+    console = make_console()
     try:
         from advisor.report.terminal import render_terminal
     except ModuleNotFoundError:

@@ -123,7 +123,7 @@ def render_baseline(d: dict, console) -> None:
     console.print(m)
     console.print(f"Prices: {d['price_source']}, data dated {d['price_date']}")
     for w in d.get("log_warnings", []) + d["warnings"]:
-        console.print(f"[yellow]warning:[/yellow] {w}")
+        console.print(f"warning: {w}", style="yellow")
 
 
 @click.command("cost")
@@ -215,6 +215,6 @@ def cost(
     if as_json:
         click.echo(json.dumps(data, indent=2))
     else:
-        from rich.console import Console
+        from advisor.cli.console import console as make_console
 
-        render(data, Console())
+        render(data, make_console())

@@ -77,14 +77,13 @@ def _progress(console):
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 def cache(*, stream, text_col, label_col, label_budget, false_hit_budget, seed, embedding_model, as_json) -> None:
     """Estimated vs true precision of a semantic cache on a labelled query STREAM (rows in arrival order)."""
-    from rich.console import Console
-
+    from advisor.cli.console import console as make_console
     from advisor.lab.evaluate.cache import evaluate_stream
     from advisor.lab.evaluate.cache_streams import read_stream
 
     texts, labels = read_stream(stream, text_col, label_col)
     embedder = _load_embedder(embedding_model)
-    bars, update = _progress(Console(stderr=True))
+    bars, update = _progress(make_console(stderr=True))
     with bars:
         result = evaluate_stream(
             texts,
@@ -126,10 +125,11 @@ def cache_table(out, qqp, seeds) -> None:
 
 
 def _render(result) -> None:
-    from rich.console import Console
     from rich.table import Table
 
-    console = Console()
+    from advisor.cli.console import console as make_console
+
+    console = make_console()
     table = Table(title=f"Cache evaluation: {result.n_queries} queries, calibration {result.calibration}")
     for col in ("threshold", "hit rate", "estimated precision", "95 % interval", "true precision"):
         table.add_column(col, justify="right")

@@ -19,10 +19,10 @@ import click
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 def reconcile(invoice_path: str, run_id: str | None, as_json: bool) -> None:
     """Flag invoice lines more than 10 % away from the model and name the likely cause."""
-    from rich.console import Console
     from rich.table import Table
     from rich.text import Text
 
+    from advisor.cli.console import console as make_console
     from advisor.history.invoice import load_invoice
     from advisor.history.reconcile import reconcile as run_reconcile
     from advisor.history.store import load_run
@@ -45,7 +45,7 @@ def reconcile(invoice_path: str, run_id: str | None, as_json: bool) -> None:
             "OVER 10 %" if line.flagged else "ok",
             line.likely_cause,
         )
-    console = Console()
+    console = make_console()
     console.print(table)
     for i, line in enumerate(result.lines, start=1):
         if line.flagged:

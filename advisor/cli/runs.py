@@ -8,9 +8,9 @@ import click
 
 
 def _console():
-    from rich.console import Console
+    from advisor.cli.console import console as make_console
 
-    return Console()
+    return make_console()
 
 
 def _fmt(value, digits: int = 2, prefix: str = "") -> str:

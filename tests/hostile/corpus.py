@@ -183,6 +183,48 @@ def _config_case(name: str, text: str | bytes, *, expect: int = 2, mentions: tup
     return Case(name, "config", build, expect, mentions=mentions)
 
 
+def _stdout_has(*words: str) -> Callable[[Path, str, str], None]:
+    def check(tmp: Path, out: str, err: str) -> None:
+        for word in words:
+            assert word in out, f"{word!r} missing from the output"
+
+    return check
+
+
+MARKUP_CSV = HEADER + ",task,user_id\n" + "\n".join(f"{r},[/x],[bold]bu[/] :smile:" for r in ROWS) + "\n"
+
+
+def terminal_cases() -> list[Case]:
+    one_row = HEADER + "\n" + ROWS[0] + "\n"
+    return [
+        Case(
+            "terminal-warning-keeps-[projection]",
+            "log",
+            lambda tmp: ["cost", str(_write(tmp, "one.csv", one_row))],
+            expect=0,
+            check=_stdout_has("[projection]"),
+        ),
+        Case(
+            "terminal-markup-in-task-and-unit-cost",
+            "log",
+            lambda tmp: ["cost", str(_write(tmp, "mk.csv", MARKUP_CSV))],
+            expect=0,
+        ),
+        Case(
+            "terminal-markup-in-task-and-unit-analyze",
+            "log",
+            lambda tmp: ["analyze", str(_write(tmp, "mk.csv", MARKUP_CSV)), "--analyzers", "batch", "--no-store"],
+            expect=0,
+        ),
+        Case(
+            "terminal-markup-file-name",
+            "path",
+            lambda tmp: ["cost", str(_write(tmp, "[bold]x[/].csv", "garbage"))],
+            mentions=("[bold]x[/].csv",),
+        ),
+    ]
+
+
 def config_cases() -> list[Case]:
     return [
         _config_case(
@@ -461,6 +503,7 @@ def home_cases() -> list[Case]:
 def all_cases() -> list[Case]:
     return [
         *log_cases(),
+        *terminal_cases(),
         *config_cases(),
         *prices_cases(),
         *invoice_cases(),
