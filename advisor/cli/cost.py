@@ -9,9 +9,9 @@ advisor.cost.baseline (the only arithmetic here is formatting).
 
 from __future__ import annotations
 
-import json
-
 import click
+
+from advisor.core.jsonable import dumps_strict
 
 
 def _usd(x: float | None, digits: int = 2) -> str:
@@ -213,7 +213,7 @@ def cost(
         data["log_warnings"] = list(log.warnings)
         render = render_baseline
     if as_json:
-        click.echo(json.dumps(data, indent=2))
+        click.echo(dumps_strict(data, indent=2))
     else:
         from advisor.cli.console import console as make_console
 

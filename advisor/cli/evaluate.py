@@ -7,11 +7,11 @@ that module is installed. Parses options, calls advisor.lab.evaluate.*, renders;
 from __future__ import annotations
 
 import importlib
-import json
 from pathlib import Path
 
 import click
 
+from advisor.core.jsonable import dumps_strict
 from advisor.core.policy import DEFAULT_FALSE_HIT_BUDGET
 
 
@@ -95,7 +95,7 @@ def cache(*, stream, text_col, label_col, label_budget, false_hit_budget, seed, 
             progress=update,
         )
     if as_json:
-        click.echo(json.dumps(result.to_dict(), indent=2))
+        click.echo(dumps_strict(result.to_dict(), indent=2))
         return
     _render(result)
 

@@ -5,9 +5,9 @@ Parses options, calls advisor.lab.evaluate.router, renders. No arithmetic here.
 
 from __future__ import annotations
 
-import json
-
 import click
+
+from advisor.core.jsonable import dumps_strict
 
 
 def _load_embedder():
@@ -58,7 +58,7 @@ def router(ctx: click.Context, *, labels, text_col, weak_col, strong_col, train_
             pairs, embeddings, shipped, embedder_id=getattr(embedder, "model_id", None), seed=seed
         )
     if as_json:
-        click.echo(json.dumps(result.to_dict(), indent=2))
+        click.echo(dumps_strict(result.to_dict(), indent=2))
         return
     _render(result)
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import json
-
 import click
+
+from advisor.core.jsonable import dumps_strict
 
 
 @click.command()
@@ -30,7 +30,7 @@ def reconcile(invoice_path: str, run_id: str | None, as_json: bool) -> None:
     invoice = load_invoice(invoice_path)
     result = run_reconcile(invoice, load_run(run_id).result)
     if as_json:
-        click.echo(json.dumps(result.to_dict(), indent=2, sort_keys=True))
+        click.echo(dumps_strict(result.to_dict(), indent=2, sort_keys=True))
         return
     table = Table(title=f"Invoice vs model (run {result.run_id}, prices as of {result.price_date})")
     for column in ("period", "model", "invoice", "model projection", "difference", "flag", "likely cause"):
