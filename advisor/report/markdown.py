@@ -9,7 +9,6 @@ from advisor.report.content import Table, build_report
 from advisor.report.data import report_charts
 from advisor.result.view import as_result_dict
 
-
 # Characters with a meaning in Markdown (CommonMark lets any ASCII punctuation be escaped).
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!|~])")
 _HTML = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
