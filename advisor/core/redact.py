@@ -70,3 +70,44 @@ def report_examples(result: dict[str, Any], *, show_examples: bool, redact: bool
             }
             rows.append({"analyzer": name, "fields": fields})
     return rows
+
+
+def _segment_names(data: dict[str, Any]) -> list[str]:
+    names: list[str] = []
+    for owner in (data.get("findings", {}).get("routing") or {}, data.get("plan") or {}):
+        for segment in (owner.get("segments") if isinstance(owner, dict) else None) or []:
+            name = segment.get("name") if isinstance(segment, dict) else None
+            if isinstance(name, str) and name not in names:
+                names.append(name)
+    return names
+
+
+def neutral_segment_names(data: dict[str, Any]) -> dict[str, Any]:
+    """Routing segments are named after words of the queries in them: in everything advisor
+    prints, stores or exports they become "segment 1", "segment 2", ... (in the routing
+    findings' order). Replaced where the recommendation text puts a name: the whole string,
+    'quoted' inside a sentence, and lever ids "routing:<name>"."""
+    if not isinstance(data.get("findings"), dict):
+        return data
+    mapping = {name: f"segment {i}" for i, name in enumerate(_segment_names(data), start=1)}
+    mapping = {name: neutral for name, neutral in mapping.items() if name != neutral}
+    if not mapping:
+        return data
+    quoted = {f"'{name}'": f"'{neutral}'" for name, neutral in mapping.items()}
+    levers = {f"routing:{name}": f"routing:{neutral}" for name, neutral in mapping.items()}
+    pattern = re.compile("|".join(re.escape(k) for k in sorted(quoted, key=len, reverse=True)))
+
+    def fix(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {fix(k): fix(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [fix(v) for v in value]
+        if isinstance(value, str):
+            if value in mapping:
+                return mapping[value]
+            if value in levers:
+                return levers[value]
+            return pattern.sub(lambda m: quoted[m.group(0)], value)
+        return value
+
+    return fix(data)
