@@ -80,7 +80,16 @@ for _module, _attr in COMMANDS:
     cli.add_command(getattr(_mod, _attr))
 
 
+def _exit_on_sigterm(signum, frame) -> None:
+    # A clean exit, so that context managers run: temporary sample files (raw query text)
+    # are removed and half-written outputs are never renamed into place.
+    raise SystemExit(128 + signum)
+
+
 def main() -> None:
+    import signal
+
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
     cli(prog_name="advisor")
 
 
