@@ -90,6 +90,20 @@ def _write_reports(result, html_file: Path | None, markdown_file: Path | None, *
         atomic_write(markdown_file, render_markdown(result, show_examples=show_examples))
 
 
+def _check_before_running(html_file: Path | None, markdown_file: Path | None, pair_labels: Path | None) -> None:
+    """Refuse unusable output paths and a bad --pair-labels file before any work (and before
+    the run is stored), not as an "analyzer failed" warning or an error after the run."""
+    from advisor.core.fileio import check_output_path
+
+    for out in (html_file, markdown_file):
+        if out is not None:
+            check_output_path(out)
+    if pair_labels is not None:
+        from advisor.analyzers.cache.labels import load_pair_labels
+
+        load_pair_labels(pair_labels)
+
+
 @click.command("analyze")
 @click.argument("logs", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON on stdout.")
@@ -140,17 +154,11 @@ def analyze(
     """Analyze LLM query logs and print ranked savings recommendations."""
     from advisor.analyzers import DEFAULT_ORDER
     from advisor.cli.console import console as make_console
-    from advisor.core.fileio import check_output_path
     from advisor.pipeline import run_analysis
 
-    for out in (html_file, markdown_file):
-        if out is not None:
-            check_output_path(out)
+    _check_before_running(html_file, markdown_file, pair_labels)
     config = _config(config_file, quality_target)
     if pair_labels is not None:
-        from advisor.analyzers.cache.labels import load_pair_labels
-
-        load_pair_labels(pair_labels)  # a bad file is refused here, not turned into a warning
         config = config.with_section("cache", pair_labels=str(pair_labels))
     cli_mapping = None
     if mapping:
