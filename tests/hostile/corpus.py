@@ -500,6 +500,51 @@ def home_cases() -> list[Case]:
     ]
 
 
+def _as_format(csv_text: str, fmt: str) -> bytes:
+    """The same table as JSONL, TSV or gzip (values hold no tabs or commas)."""
+    import csv
+    import io
+
+    if fmt.startswith("jsonl"):
+        rows = list(csv.DictReader(io.StringIO(csv_text)))
+        body = "".join(json.dumps(r) + "\n" for r in rows) if rows else ""
+    elif fmt.startswith("tsv"):
+        body = csv_text.replace(",", "\t")
+    else:
+        body = csv_text
+    data = body.encode("utf-8")
+    return gzip.compress(data) if fmt.endswith(".gz") else data
+
+
+FORMAT_VARIANTS = {
+    "negative-tokens": (GOOD_CSV.replace(",100,20,", ",-100,20,"), 2),
+    "bad-timestamp": (GOOD_CSV.replace("2026-10-02T00:00:00Z", "yesterday"), 2),
+    "missing-model-column": (GOOD_CSV.replace("model,", "modle,", 1), 2),
+    "markup-in-query": (GOOD_CSV.replace("refund please", "[/x] [bold]refund"), 0),
+    "huge-tokens": (GOOD_CSV.replace(",100,20,", ",99999999999,20,"), 2),
+    "valid": (GOOD_CSV, 0),
+}
+
+
+def format_cases() -> list[Case]:
+    cases = []
+    for fmt in ("jsonl", "tsv", "csv.gz", "jsonl.gz"):
+        for name, (text, expect) in FORMAT_VARIANTS.items():
+            check = _json_calls(4) if expect == 0 else None
+            cases.append(_log_case(f"{fmt}-{name}", f"x.{fmt}", _as_format(text, fmt), expect=expect, check=check))
+    return cases
+
+
+def section_key_cases() -> list[Case]:
+    from advisor.core.config import KNOWN_SECTIONS
+
+    return [
+        _config_case(f"config-unknown-key-in-{section}", f"[{section}]\nnot_a_setting_xyz = 1\n", mentions=(section,))
+        for section in KNOWN_SECTIONS
+        if section != "prices"
+    ]
+
+
 def all_cases() -> list[Case]:
     return [
         *log_cases(),
@@ -511,4 +556,6 @@ def all_cases() -> list[Case]:
         *path_cases(),
         *labels_cases(),
         *home_cases(),
+        *format_cases(),
+        *section_key_cases(),
     ]
