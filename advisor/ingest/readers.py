@@ -8,6 +8,7 @@ errors can point at it.
 
 from __future__ import annotations
 
+import gzip
 import zlib
 from collections import Counter
 from dataclasses import dataclass, field
@@ -107,27 +108,29 @@ MAX_WHOLE_FILE_BYTES = 512 * 1024 * 1024
 
 
 def gunzip_bounded(path: Path, data: bytes, limit: int | None = None) -> bytes:
-    """gunzip `data`, refusing output past `limit` bytes (a 2 MB file can expand to GBs)."""
+    """gunzip `data`, refusing output past `limit` bytes (a 2 MB file can expand to GBs).
+
+    A first pass only counts (64 MiB at a time, output dropped), so a file that expands too
+    far is refused without ever holding its text; a file within the limit is then inflated
+    once, at its final size."""
     limit = MAX_WHOLE_FILE_BYTES if limit is None else limit
-    out = bytearray()
-    while data:
+    total, rest = 0, data
+    while rest:
         inflate = zlib.decompressobj(wbits=31)  # gzip members, one after another
-        while data:
-            out += inflate.decompress(data, limit + 1 - len(out))
-            if len(out) > limit:
+        while rest and not inflate.eof:
+            total += len(inflate.decompress(rest, 64 * 2**20))
+            if total > limit:
                 raise InputError.at(
                     str(path),
                     expected=f"at most {limit // 2**20:,} MiB of text once decompressed",
                     found="more",
                     fix="Use --sample-fraction or --max-rows (streamed, memory-bounded) or split the file.",
                 )
-            data = inflate.unconsumed_tail
-            if inflate.eof:
-                break
+            rest = inflate.unconsumed_tail
         if not inflate.eof:
             raise EOFError("the compressed stream ends before its end marker (truncated)")
-        data = inflate.unused_data
-    return bytes(out)
+        rest = inflate.unused_data
+    return gzip.decompress(data)
 
 
 def read_bytes(path: Path) -> bytes:
