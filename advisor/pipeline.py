@@ -130,6 +130,39 @@ def _summary(log: QueryLog) -> LogSummary:
     )
 
 
+def check_every_section(config: Config) -> None:
+    """Validate every [section] the file has, also those of stages this run skips: a typo in
+    [cache] is refused even under --analyzers batch, before any work."""
+    from advisor.analyzers.batch import BatchSettings
+    from advisor.analyzers.cache.settings import CacheSettings
+    from advisor.analyzers.capacity.analyzer import CapacitySettings
+    from advisor.analyzers.prompt.analyzer import PromptSettings
+    from advisor.analyzers.routing.settings import RoutingSettings
+    from advisor.core.config import settings
+    from advisor.cost.baseline_types import ProjectionSettings
+    from advisor.cost.infrastructure import InfrastructureSettings, OperationsSettings
+    from advisor.embed import EmbeddingSettings
+    from advisor.ingest.mapping import IngestSettings
+    from advisor.optimizer.settings import OptimizerSettings
+
+    classes: dict[str, type] = {
+        "batch": BatchSettings,
+        "cache": CacheSettings,
+        "capacity": CapacitySettings,
+        "embedding": EmbeddingSettings,
+        "infrastructure": InfrastructureSettings,
+        "ingest": IngestSettings,
+        "operations": OperationsSettings,
+        "optimizer": OptimizerSettings,
+        "projection": ProjectionSettings,
+        "prompt": PromptSettings,
+        "routing": RoutingSettings,
+    }
+    for section, cls in classes.items():
+        if section in config.sections:
+            settings(config, section, cls)
+
+
 def run_analysis(
     paths: Sequence[str | Path],
     config: Config,
@@ -164,6 +197,7 @@ def run_analysis(
     unknown = [n for n in analyzers if n not in DEFAULT_ORDER and n not in REGISTRY]
     if unknown:
         raise ConfigError.setting("analyzers", f"a list drawn from {', '.join(DEFAULT_ORDER)}", unknown[0])
+    check_every_section(config)
     progress("ingest", 0, 1)
     log = load_sampled_log(
         [str(p) for p in paths],

@@ -22,6 +22,7 @@ from advisor.analyzers.resample import bootstrap_monthly_interval, resampling_un
 from advisor.core import schema as S
 from advisor.core.config import settings
 from advisor.core.errors import ConfigError
+from advisor.core.policy import MAX_BOOTSTRAP
 
 
 @dataclass(frozen=True)
@@ -51,8 +52,8 @@ class BatchSettings:
             raise ConfigError.setting(
                 "batch.completion_window_hours", "a number of hours in (0, 168]", self.completion_window_hours
             )
-        if self.n_bootstrap < 100:
-            raise ConfigError.setting("batch.n_bootstrap", "an integer >= 100", self.n_bootstrap)
+        if not 100 <= self.n_bootstrap <= MAX_BOOTSTRAP:
+            raise ConfigError.setting("batch.n_bootstrap", f"an integer in [100, {MAX_BOOTSTRAP:,}]", self.n_bootstrap)
 
 
 @dataclass(frozen=True)

@@ -114,14 +114,30 @@ def _config(config_file, quality_target):
 
 
 def _write_reports(result, html_file: Path | None, markdown_file: Path | None, *, show_examples: bool) -> None:
+    from advisor.core.fileio import atomic_write
+
     if html_file is not None:
         from advisor.report.html import render_html
 
-        html_file.write_text(render_html(result, show_examples=show_examples), encoding="utf-8")
+        atomic_write(html_file, render_html(result, show_examples=show_examples))
     if markdown_file is not None:
         from advisor.report.markdown import render_markdown
 
-        markdown_file.write_text(render_markdown(result, show_examples=show_examples), encoding="utf-8")
+        atomic_write(markdown_file, render_markdown(result, show_examples=show_examples))
+
+
+def _check_before_running(html_file: Path | None, markdown_file: Path | None, pair_labels: Path | None) -> None:
+    """Refuse unusable output paths and a bad --pair-labels file before any work (and before
+    the run is stored), not as an "analyzer failed" warning or an error after the run."""
+    from advisor.core.fileio import check_output_path
+
+    for out in (html_file, markdown_file):
+        if out is not None:
+            check_output_path(out)
+    if pair_labels is not None:
+        from advisor.analyzers.cache.labels import load_pair_labels
+
+        load_pair_labels(pair_labels)
 
 
 @click.command("analyze")
@@ -172,11 +188,11 @@ def analyze(
     max_rows,
 ):
     """Analyze LLM query logs and print ranked savings recommendations."""
-    from rich.console import Console
-
     from advisor.analyzers import DEFAULT_ORDER
+    from advisor.cli.console import console as make_console
     from advisor.pipeline import run_analysis
 
+    _check_before_running(html_file, markdown_file, pair_labels)
     config = _config(config_file, quality_target)
     if pair_labels is not None:
         config = config.with_section("cache", pair_labels=str(pair_labels))
@@ -197,7 +213,7 @@ def analyze(
         labels = load_labels(labels_file)
     names = tuple(n.strip() for n in analyzers.split(",") if n.strip()) if analyzers else DEFAULT_ORDER
 
-    err = Console(stderr=True)
+    err = make_console(stderr=True)
     bars, update = _progress_for(err)
     with bars:
         result = run_analysis(
@@ -224,7 +240,7 @@ def analyze(
 
         click.echo(render_json(result, show_examples=show_examples), nl=False)
         return
-    console = Console()
+    console = make_console()
     try:
         from advisor.report.terminal import render_terminal
     except ModuleNotFoundError:

@@ -80,8 +80,7 @@ def bench(
     out: str,
 ) -> None:
     """Time advisor's stages against embedding alone, GPTCache, ONNX and ANN; write a Markdown table."""
-    from rich.console import Console
-
+    from advisor.cli.console import console as make_console
     from advisor.lab.bench import BenchSettings, render_markdown, run_benchmarks
 
     size_list = _int_list("sizes", sizes) + ((1_000_000,) if with_1m else ())
@@ -105,8 +104,8 @@ def bench(
         ann_exact_max=ann_exact_max,
         analyzers=tuple(a.strip() for a in analyzers.split(",") if a.strip()),
     )
-    console = Console(stderr=True)
-    report = run_benchmarks(settings, progress=lambda msg: console.print(f"[dim]bench:[/dim] {msg}"))
+    console = make_console(stderr=True)
+    report = run_benchmarks(settings, progress=lambda msg: console.print(f"bench: {msg}", style="dim"))
     command = (
         "advisor bench " + " ".join(shlex.quote(a) for a in sys.argv[2:]) if len(sys.argv) > 1 else "advisor bench"
     )

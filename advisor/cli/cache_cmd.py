@@ -45,11 +45,10 @@ def label(logs, out, n_pairs, config_file, mapping, embedding_model, seed) -> No
 
         cli_mapping = parse_mapping(mapping)
     log = load_log(list(logs), mapping=cli_mapping)
-    from rich.console import Console
-
+    from advisor.cli.console import console as make_console
     from advisor.cli.evaluate import _progress
 
-    bars, update = _progress(Console(stderr=True))
+    bars, update = _progress(make_console(stderr=True))
     with bars:
         rows = pairs_for_labelling(
             log, config, _load_embedder(config, embedding_model), n=n_pairs, seed=seed, progress=update

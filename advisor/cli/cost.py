@@ -9,9 +9,9 @@ advisor.cost.baseline (the only arithmetic here is formatting).
 
 from __future__ import annotations
 
-import json
-
 import click
+
+from advisor.core.jsonable import dumps_strict
 
 
 def _usd(x: float | None, digits: int = 2) -> str:
@@ -156,7 +156,7 @@ def render_baseline(d: dict, console) -> None:
             markup=False,
         )
     for w in d.get("log_warnings", []) + d["warnings"]:
-        console.print(f"[yellow]warning:[/yellow] {w}")
+        console.print(f"warning: {w}", style="yellow")
 
 
 def render_defaults(rows: list[dict], console) -> None:
@@ -278,10 +278,10 @@ def cost(
         data["defaults_in_use"] = defaults_in_use(config, default_keys(baseline.provenance))
         render = render_baseline
     if as_json:
-        click.echo(json.dumps(data, indent=2))
+        click.echo(dumps_strict(data, indent=2))
     else:
-        from rich.console import Console
+        from advisor.cli.console import console as make_console
 
-        render(data, Console())
+        render(data, make_console())
         if explain:
-            render_defaults(data["defaults_in_use"], Console())
+            render_defaults(data["defaults_in_use"], make_console())

@@ -7,11 +7,11 @@ that module is installed. Parses options, calls advisor.lab.evaluate.*, renders;
 from __future__ import annotations
 
 import importlib
-import json
 from pathlib import Path
 
 import click
 
+from advisor.core.jsonable import dumps_strict
 from advisor.core.policy import DEFAULT_FALSE_HIT_BUDGET
 
 
@@ -82,15 +82,14 @@ def cache(
     *, stream, text_col, label_col, label_budget, false_hit_budget, seed, response_col, embedding_model, as_json
 ) -> None:
     """Estimated vs true precision of a semantic cache on a labelled query STREAM (rows in arrival order)."""
-    from rich.console import Console
-
+    from advisor.cli.console import console as make_console
     from advisor.lab.evaluate.cache import evaluate_stream
     from advisor.lab.evaluate.cache_streams import read_responses, read_stream
 
     texts, labels = read_stream(stream, text_col, label_col)
     responses = read_responses(stream, response_col) if response_col else None
     embedder = _load_embedder(embedding_model)
-    bars, update = _progress(Console(stderr=True))
+    bars, update = _progress(make_console(stderr=True))
     with bars:
         result = evaluate_stream(
             texts,
@@ -103,7 +102,7 @@ def cache(
             responses=responses,
         )
     if as_json:
-        click.echo(json.dumps(result.to_dict(), indent=2))
+        click.echo(dumps_strict(result.to_dict(), indent=2))
         return
     _render(result)
 
@@ -156,10 +155,11 @@ def cache_transfer(out, hwu, seeds) -> None:
 
 
 def _render(result) -> None:
-    from rich.console import Console
     from rich.table import Table
 
-    console = Console()
+    from advisor.cli.console import console as make_console
+
+    console = make_console()
     table = Table(title=f"Cache evaluation: {result.n_queries} queries, calibration {result.calibration}")
     for col in ("threshold", "hit rate", "estimated precision", "95 % interval", "true precision"):
         table.add_column(col, justify="right")

@@ -5,9 +5,9 @@ Parses options, calls advisor.lab.evaluate.router, renders. No arithmetic here.
 
 from __future__ import annotations
 
-import json
-
 import click
+
+from advisor.core.jsonable import dumps_strict
 
 
 def _load_embedder():
@@ -58,16 +58,17 @@ def router(ctx: click.Context, *, labels, text_col, weak_col, strong_col, train_
             pairs, embeddings, shipped, embedder_id=getattr(embedder, "model_id", None), seed=seed
         )
     if as_json:
-        click.echo(json.dumps(result.to_dict(), indent=2))
+        click.echo(dumps_strict(result.to_dict(), indent=2))
         return
     _render(result)
 
 
 def _render(result) -> None:
-    from rich.console import Console
     from rich.table import Table
 
-    console = Console()
+    from advisor.cli.console import console as make_console
+
+    console = make_console()
     m, r = result.metrics, result.random
     table = Table(title=f"Router evaluation ({result.mode}: {result.n_train} train / {result.n_test} measured rows)")
     for column in ("metric", "router", "random router"):
@@ -86,6 +87,6 @@ def _render(result) -> None:
     table.add_row("ECE", fmt(m.ece), "n/a")
     console.print(table)
     if result.domain is not None:
-        console.print(f"Domain check: [bold]{result.domain.verdict}[/bold] — {result.domain.describe()}")
+        console.print(f"Domain check: {result.domain.verdict} — {result.domain.describe()}")
     for warning in result.warnings:
-        console.print(f"[bold red]Warning:[/bold red] {warning}")
+        console.print(f"Warning: {warning}", style="bold red")

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import json
-
 import click
+
+from advisor.core.jsonable import dumps_strict
 
 
 @click.command()
@@ -19,10 +19,10 @@ import click
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 def reconcile(invoice_path: str, run_id: str | None, as_json: bool) -> None:
     """Flag invoice lines more than 10 % away from the model and name the likely cause."""
-    from rich.console import Console
     from rich.table import Table
     from rich.text import Text
 
+    from advisor.cli.console import console as make_console
     from advisor.history.invoice import load_invoice
     from advisor.history.reconcile import reconcile as run_reconcile
     from advisor.history.store import load_run
@@ -30,7 +30,7 @@ def reconcile(invoice_path: str, run_id: str | None, as_json: bool) -> None:
     invoice = load_invoice(invoice_path)
     result = run_reconcile(invoice, load_run(run_id).result)
     if as_json:
-        click.echo(json.dumps(result.to_dict(), indent=2, sort_keys=True))
+        click.echo(dumps_strict(result.to_dict(), indent=2, sort_keys=True))
         return
     table = Table(title=f"Invoice vs model (run {result.run_id}, prices as of {result.price_date})")
     for column in ("period", "model", "invoice", "model projection", "difference", "flag", "likely cause"):
@@ -45,7 +45,7 @@ def reconcile(invoice_path: str, run_id: str | None, as_json: bool) -> None:
             "OVER 10 %" if line.flagged else "ok",
             line.likely_cause,
         )
-    console = Console()
+    console = make_console()
     console.print(table)
     for i, line in enumerate(result.lines, start=1):
         if line.flagged:

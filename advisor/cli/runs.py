@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import json
-
 import click
+
+from advisor.core.jsonable import dumps_strict
 
 
 def _console():
-    from rich.console import Console
+    from advisor.cli.console import console as make_console
 
-    return Console()
+    return make_console()
 
 
 def _fmt(value, digits: int = 2, prefix: str = "") -> str:
@@ -34,7 +34,7 @@ def list_cmd(as_json: bool) -> None:
 
     summaries = list_runs()
     if as_json:
-        click.echo(json.dumps([s.to_dict() for s in summaries], indent=2, sort_keys=True))
+        click.echo(dumps_strict([s.to_dict() for s in summaries], indent=2, sort_keys=True))
         return
     if not summaries:
         click.echo("No stored runs yet. Run `advisor analyze LOGS` to store one.")
@@ -96,7 +96,7 @@ def compare_cmd(run_a: str, run_b: str, as_json: bool) -> None:
 
     comparison = compare_runs(load_run(run_a).result, load_run(run_b).result)
     if as_json:
-        click.echo(json.dumps(comparison.to_dict(), indent=2, sort_keys=True))
+        click.echo(dumps_strict(comparison.to_dict(), indent=2, sort_keys=True))
         return
     console = _console()
     metrics = Table(title=f"Run {comparison.run_a} → run {comparison.run_b}")
@@ -156,7 +156,7 @@ def trend_cmd(as_json: bool, html_path: str | None) -> None:
         atomic_write(html_path, render_trend_html(trend))
     if as_json:
         click.echo(
-            json.dumps(
+            dumps_strict(
                 {
                     "metric": trend.metric,
                     "points": [

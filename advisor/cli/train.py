@@ -11,12 +11,13 @@ data/); pass --out (and --report, --subset-dir) to rebuild elsewhere and compare
 
 from __future__ import annotations
 
-import json
 import os
 import tempfile
 from pathlib import Path
 
 import click
+
+from advisor.core.jsonable import dumps_strict
 
 _PATH = click.Path(path_type=Path)
 
@@ -100,7 +101,7 @@ def router(
         subset_rows=subset,
         domain_centroids=domain_centroids,
     )
-    click.echo(json.dumps(result.to_dict(), indent=2))
+    click.echo(dumps_strict(result.to_dict(), indent=2))
 
 
 @train.command("cache-calibration")
@@ -146,4 +147,4 @@ def cache_calibration(data, hwu, out, seeds, embedding_model) -> None:
         out_dir=out or models_dir() / MODEL_SUBDIR,
         hwu_csv=hwu or HWU_DEFAULT,
     )
-    click.echo(json.dumps(cal.meta, indent=2))
+    click.echo(dumps_strict(cal.meta, indent=2))

@@ -30,6 +30,45 @@ from advisor.core.errors import ConfigError, InputError
 
 T = TypeVar("T")
 
+# Every [section] some stage reads; tests/hostile/test_config_names.py keeps this list equal to
+# the sections named in `settings(config, "<section>", ...)` calls across the package, plus
+# [prices] (read by advisor.prices). A misspelled section is refused with the closest name.
+KNOWN_SECTIONS = (
+    "batch",
+    "cache",
+    "capacity",
+    "embedding",
+    "infrastructure",
+    "ingest",
+    "operations",
+    "optimizer",
+    "prices",
+    "projection",
+    "prompt",
+    "routing",
+)
+TOP_LEVEL_KEYS = ("quality_target", "seed")
+
+
+def closest(name: str, known: typing.Iterable[str]) -> str:
+    """' Did you mean X?' for the nearest known name, or '' when nothing is close."""
+    import difflib
+
+    match = difflib.get_close_matches(name, list(known), n=1, cutoff=0.6)
+    return f" Did you mean '{match[0]}'?" if match else ""
+
+
+def _check_names(raw: dict[str, Any], source: str) -> None:
+    for key, value in raw.items():
+        if key in KNOWN_SECTIONS or key in TOP_LEVEL_KEYS:
+            continue
+        kind = "section" if isinstance(value, dict) else "setting"
+        known = KNOWN_SECTIONS if isinstance(value, dict) else TOP_LEVEL_KEYS
+        raise ConfigError(
+            f"{source}: The '{key}' {kind} is unknown.{closest(key, (*KNOWN_SECTIONS, *TOP_LEVEL_KEYS))} "
+            f"Known {kind}s: {', '.join(known)}."
+        )
+
 
 @dataclass(frozen=True)
 class Config:
@@ -80,12 +119,17 @@ def load_config(path: str | Path | None) -> Config:
         raw = tomllib.loads(p.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise InputError(f"{p}: config file not found. Check the path given to --config.") from None
+    except IsADirectoryError:
+        raise InputError(
+            f"{p}: expected a TOML file, found a folder. Give --config the settings file itself."
+        ) from None
     except UnicodeDecodeError as exc:
         raise InputError(
             f"{p}: expected UTF-8 text, found undecodable bytes ({exc.reason}). Save the file as UTF-8."
         ) from None
     except tomllib.TOMLDecodeError as exc:
         raise InputError(f"{p}: expected valid TOML, found a syntax error ({exc}). Fix the file and retry.") from None
+    _check_names(raw, str(p))
     quality_target = raw.pop("quality_target", 0.95)
     seed = raw.pop("seed", 0)
     if (
@@ -94,8 +138,8 @@ def load_config(path: str | Path | None) -> Config:
         or not 0 < quality_target <= 1.5
     ):
         raise ConfigError.setting("quality_target", "a number in (0, 1.5]", quality_target, str(p))
-    if not isinstance(seed, int) or isinstance(seed, bool):
-        raise ConfigError.setting("seed", "an integer", seed, str(p))
+    if not isinstance(seed, int) or isinstance(seed, bool) or not 0 <= seed < 2**32:
+        raise ConfigError.setting("seed", "an integer in [0, 2**32)", seed, str(p))
     for key, value in raw.items():
         if not isinstance(value, dict):
             raise ConfigError.setting(key, f"a table ([{key}])", value, str(p))
@@ -156,8 +200,8 @@ def _build(cls: type[T], raw: dict[str, Any], source: str | None, prefix: str) -
     unknown = sorted(set(raw) - names)
     if unknown:
         raise ConfigError(
-            f"{source + ': ' if source else ''}The '{prefix}{unknown[0]}' setting is unknown. "
-            f"Known settings: {', '.join(sorted(names))}."
+            f"{source + ': ' if source else ''}The '{prefix}{unknown[0]}' setting is unknown."
+            f"{closest(unknown[0], names)} Known settings: {', '.join(sorted(names))}."
         )
     values = {k: _check(prefix + k, v, hints[k], source) for k, v in raw.items()}
     obj = cls(**values)

@@ -32,3 +32,10 @@ def to_jsonable(value: Any) -> Any:
     if callable(tolist):
         return to_jsonable(tolist())
     return str(value)
+
+
+def dumps_strict(value: Any, **kwargs: Any) -> str:
+    """Strict JSON text (RFC 8259): NaN and infinities become null, as in to_jsonable."""
+    import json
+
+    return json.dumps(to_jsonable(value), allow_nan=False, **kwargs)

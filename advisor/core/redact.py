@@ -1,9 +1,11 @@
 """Redaction of query texts before they reach a report: str -> str with private values masked.
 
-Reports hold query texts only when the user asks (`--show-examples`), and even then e-mail
-addresses, card numbers, phone numbers and long digit runs (account, order, ID numbers) are
-replaced by placeholders. Order matters: card numbers before phone numbers before digit runs,
-so the most specific label wins.
+Reports hold query texts only when the user asks (`--show-examples`), and even then API keys
+and tokens, e-mail addresses, US social security numbers, card numbers, phone numbers, long
+digit runs (account, order, ID numbers) and names a person gives ("my name is Ana Lopez") are
+replaced by placeholders. Order matters: keys before e-mails, SSNs before card and phone
+numbers before digit runs, so the most specific label wins. Names are found only after an
+introduction; a bare name in a sentence is not recognised.
 """
 
 from __future__ import annotations
@@ -11,6 +13,22 @@ from __future__ import annotations
 import re
 from typing import Any
 
+API_KEY = re.compile(
+    r"\b(?:sk|pk|rk)-[A-Za-z0-9_-]{16,}"  # OpenAI / Stripe style
+    r"|\bsk-ant-[A-Za-z0-9_-]{16,}"  # Anthropic
+    r"|\bAKIA[0-9A-Z]{16}\b"  # AWS access key id
+    r"|\bgh[pousr]_[A-Za-z0-9]{20,}"  # GitHub tokens
+    r"|\bxox[abposr]-[A-Za-z0-9-]{10,}"  # Slack tokens
+    r"|\bAIza[0-9A-Za-z_-]{30,}"  # Google API keys
+    r"|(?i:\bbearer\s+)[A-Za-z0-9._~+/=-]{16,}"
+    r"|\b(?=[A-Za-z0-9_-]*\d)(?=[A-Za-z0-9_-]*[A-Za-z])[A-Za-z0-9_-]{32,}\b"  # long mixed tokens
+)
+SSN = re.compile(r"(?<!\d)\d{3}-\d{2}-\d{4}(?!\d)")
+# A name a person introduces: "my name is Ana Lopez", "I'm Ana", "this is Dr Smith".
+NAME = re.compile(
+    r"(?i:\b(?:my name is|my name's|i am|i'm|this is|name:|signed,?|regards,?|thanks,?)\s+)"
+    r"((?:Dr\.?\s+|Mr\.?\s+|Mrs\.?\s+|Ms\.?\s+)?[A-Z][a-z'-]+(?:\s+[A-Z][a-z'-]+){0,2})"
+)
 EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
 # 13-19 digits, optionally grouped by spaces or dashes (PAN lengths).
 CARD = re.compile(r"(?<!\d)(?:\d[ -]?){12,18}\d(?!\d)")
@@ -19,7 +37,9 @@ PHONE = re.compile(r"(?<![\w+])(?:\+\d{1,3}[ .-]?)?(?:\(\d{2,4}\)[ .-]?|\d{2,4}[
 LONG_DIGITS = re.compile(r"\d{6,}")
 
 PLACEHOLDERS = (
+    (API_KEY, "[key]"),
     (EMAIL, "[email]"),
+    (SSN, "[ssn]"),
     (CARD, "[card]"),
     (PHONE, "[phone]"),
     (LONG_DIGITS, "[number]"),
@@ -29,7 +49,7 @@ PLACEHOLDERS = (
 def redact_text(text: str) -> str:
     for pattern, placeholder in PLACEHOLDERS:
         text = pattern.sub(placeholder, text)
-    return text
+    return NAME.sub(lambda m: m.group(0)[: m.start(1) - m.start(0)] + "[name]", text)
 
 
 def report_examples(result: dict[str, Any], *, show_examples: bool, redact: bool = True) -> list[dict[str, Any]]:
@@ -50,3 +70,44 @@ def report_examples(result: dict[str, Any], *, show_examples: bool, redact: bool
             }
             rows.append({"analyzer": name, "fields": fields})
     return rows
+
+
+def _segment_names(data: dict[str, Any]) -> list[str]:
+    names: list[str] = []
+    for owner in (data.get("findings", {}).get("routing") or {}, data.get("plan") or {}):
+        for segment in (owner.get("segments") if isinstance(owner, dict) else None) or []:
+            name = segment.get("name") if isinstance(segment, dict) else None
+            if isinstance(name, str) and name not in names:
+                names.append(name)
+    return names
+
+
+def neutral_segment_names(data: dict[str, Any]) -> dict[str, Any]:
+    """Routing segments are named after words of the queries in them: in everything advisor
+    prints, stores or exports they become "segment 1", "segment 2", ... (in the routing
+    findings' order). Replaced where the recommendation text puts a name: the whole string,
+    'quoted' inside a sentence, and lever ids "routing:<name>"."""
+    if not isinstance(data.get("findings"), dict):
+        return data
+    mapping = {name: f"segment {i}" for i, name in enumerate(_segment_names(data), start=1)}
+    mapping = {name: neutral for name, neutral in mapping.items() if name != neutral}
+    if not mapping:
+        return data
+    quoted = {f"'{name}'": f"'{neutral}'" for name, neutral in mapping.items()}
+    levers = {f"routing:{name}": f"routing:{neutral}" for name, neutral in mapping.items()}
+    pattern = re.compile("|".join(re.escape(k) for k in sorted(quoted, key=len, reverse=True)))
+
+    def fix(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {fix(k): fix(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [fix(v) for v in value]
+        if isinstance(value, str):
+            if value in mapping:
+                return mapping[value]
+            if value in levers:
+                return levers[value]
+            return pattern.sub(lambda m: quoted[m.group(0)], value)
+        return value
+
+    return fix(data)

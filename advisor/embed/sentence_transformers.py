@@ -68,6 +68,13 @@ class SentenceTransformerEmbedder:
         self.path = Path(path)
         if not self.path.is_dir():
             raise ConfigError.setting("embedding.model_path", "a sentence-transformers model folder", str(path))
+        if not (self.path / "config.json").is_file():
+            raise ConfigError.setting(
+                "embedding.model_path",
+                "a sentence-transformers model folder (with config.json and the weights); "
+                "leave it unset to use the bundled MiniLM",
+                str(path),
+            )
         if batch_size < 1:
             raise ConfigError.setting("embedding.batch_size", "an integer >= 1", batch_size)
         self.batch_size = batch_size

@@ -18,6 +18,7 @@ from advisor.core.errors import InputError
 
 AMOUNT_COLUMNS = ("amount_usd", "amount", "cost_usd", "cost")
 MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+THOUSANDS = re.compile(r"^\d{1,3}(,\d{3})+(\.\d+)?$")
 RANGE = re.compile(r"^(\d{4}-\d{2}-\d{2})\s*(?:\.\.|/|to)\s*(\d{4}-\d{2}-\d{2})$")
 
 
@@ -76,7 +77,12 @@ def _number(value: str | None, *, file: str, row: int, column: str, required: bo
                 fix="Fill in the amount in US dollars.",
             )
         return None
-    cleaned = value.strip().replace(",", "").removeprefix("$")
+    cleaned = value.strip().removeprefix("$").strip()
+    if "," in cleaned:
+        # Commas only as thousands separators ("1,234.56"); "1,5" could be 1.5 or 15: refuse.
+        if not THOUSANDS.match(cleaned):
+            cleaned = "not a number"
+        cleaned = cleaned.replace(",", "")
     try:
         number = float(cleaned)
     except ValueError:
@@ -86,7 +92,7 @@ def _number(value: str | None, *, file: str, row: int, column: str, required: bo
             column=column,
             expected="a number",
             found=repr(value),
-            fix="Use plain numbers such as 1234.56 (no currency words).",
+            fix="Use plain numbers such as 1234.56 (a dot for decimals, commas only between thousands).",
         ) from None
     if not math.isfinite(number) or number < 0:
         raise InputError.at(
@@ -108,6 +114,17 @@ def load_invoice(path: str | Path) -> list[InvoiceLine]:
     except OSError as exc:
         raise InputError.at(
             file, expected="a readable invoice CSV", found=exc.strerror or str(exc), fix="Check the path."
+        ) from None
+    except UnicodeDecodeError as exc:
+        raise InputError.at(
+            file,
+            expected="UTF-8 text",
+            found=f"undecodable bytes at byte {exc.start}",
+            fix="Save the invoice as UTF-8 CSV (Excel: CSV UTF-8).",
+        ) from None
+    except csv.Error as exc:
+        raise InputError.at(
+            file, expected="a CSV file", found=f"unreadable CSV ({exc})", fix="Export the invoice as CSV."
         ) from None
 
 

@@ -15,6 +15,7 @@ CSV is read by advisor.history.invoice.load_invoice.
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -56,6 +57,9 @@ class ReconcileResult:
         }
 
 
+DATE_SUFFIX = re.compile(r"^[-@](\d{4}-?\d{2}-?\d{2}|\d{4}|latest)$")
+
+
 def _match_model(name: str, models: dict[str, dict[str, Any]]) -> dict[str, Any] | None:
     """Exact, then case-insensitive, then dated variants ('claude-sonnet-4-5-20250929')."""
     if name in models:
@@ -64,7 +68,9 @@ def _match_model(name: str, models: dict[str, dict[str, Any]]) -> dict[str, Any]
     if name.lower() in lowered:
         return lowered[name.lower()]
     for key, value in lowered.items():
-        if name.lower().startswith(key) or key.startswith(name.lower()):
+        # Only a date suffix may differ: "c" must not match "claude-sonnet-4-5".
+        longer, shorter = (name.lower(), key) if len(name) > len(key) else (key, name.lower())
+        if longer.startswith(shorter) and DATE_SUFFIX.match(longer[len(shorter) :]):
             return value
     return None
 

@@ -155,6 +155,8 @@ def load_run(run_id: int | str | None = None, *, path: str | os.PathLike | None 
         else:
             try:
                 wanted = int(run_id)
+                if not 1 <= wanted < 2**63:
+                    raise ValueError(run_id)
             except (TypeError, ValueError):
                 raise InputError.at(
                     "run id",

@@ -98,7 +98,7 @@ def iter_objects(
             problem, found = "not UTF-8", f"undecodable bytes ({raw[exc.start : exc.start + 4].hex(' ')})"
         except _DuplicateKey as exc:
             problem, found = "duplicated key", f"the key {exc.args[0]!r} twice"
-        except ValueError as exc:
+        except (ValueError, RecursionError) as exc:
             problem, found = "not valid JSON", f"broken JSON ({one_line(exc)})"
         else:
             if not isinstance(obj, dict):
@@ -146,7 +146,7 @@ def first_object(data: bytes) -> dict | None:
         if raw.strip():
             try:
                 obj = json.loads(raw.decode("utf-8"))
-            except ValueError:
+            except (ValueError, RecursionError):
                 return None
             return obj if isinstance(obj, dict) else None
         start = end + 1
@@ -212,6 +212,13 @@ def read_json_array(file: str, data: bytes, mapping: dict[str, str] | None, skip
         records = json.loads(data.decode("utf-8"))
     except UnicodeDecodeError:
         raise not_utf8_error(file, data) from None
+    except RecursionError:
+        raise InputError.at(
+            file,
+            expected="a JSON array of objects",
+            found="nesting too deep to read",
+            fix="Export flat records (one JSON object per line).",
+        ) from None
     except json.JSONDecodeError as exc:
         raise InputError.at(
             file,

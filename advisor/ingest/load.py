@@ -24,6 +24,7 @@ from advisor.core.schema import QueryLog, SkippedRows
 from advisor.core.tokens import DEFAULT_ENCODING
 from advisor.ingest import gateway
 from advisor.ingest.csv_table import read_csv
+from advisor.ingest.json_depth import MAX_JSON_DEPTH, blank_lines, too_deep_lines
 from advisor.ingest.jsonl import first_object, read_jsonl
 from advisor.ingest.mapping import is_schema_column
 from advisor.ingest.parquet import read_parquet
@@ -53,7 +54,7 @@ def _read_one(path: Path, mapping: dict[str, str] | None, skip_bad_rows: bool) -
         return read_csv(path, mapping, skip_bad_rows, sep="\t" if fmt == "tsv" else ",")
     if fmt == "parquet":
         return read_parquet(path, mapping)
-    data = read_bytes(path)
+    data = _shallow_enough(path, read_bytes(path), skip_bad_rows)
     found = None if mapping else gateway.from_json(str(path), data)
     if found is not None:
         return found
@@ -64,6 +65,23 @@ def _read_one(path: Path, mapping: dict[str, str] | None, skip_bad_rows: bool) -
         if is_chat_record(head):
             return read_openai_chat(path, data, skip_bad_rows)
     return read_jsonl(path, mapping, skip_bad_rows, data=data)
+
+
+def _shallow_enough(path: Path, data: bytes, skip_bad_rows: bool) -> bytes:
+    """Refuse (or blank, when skipping) JSON lines nested past MAX_JSON_DEPTH before a parser
+    that would crash on them sees them."""
+    deep = too_deep_lines(data)
+    if not deep:
+        return data
+    if not skip_bad_rows:
+        raise InputError.at(
+            str(path),
+            line=deep[0],
+            expected=f"a JSON object nested at most {MAX_JSON_DEPTH} levels deep",
+            found="deeper nesting",
+            fix="Fix or remove the line, or use --skip-bad-rows to skip such lines.",
+        )
+    return blank_lines(data, deep)
 
 
 def _check_required(table: RawTable) -> None:

@@ -55,6 +55,7 @@ def read_parquet(path: Path, mapping: dict[str, str] | None) -> RawTable:
                     found="undecodable bytes",
                     fix="Re-export the file with UTF-8 strings.",
                 ) from None
+    _check_timestamp_column(file, table, rename)
     frame = table.to_pandas() if rename else pd.DataFrame(index=range(table.num_rows))
     if len(frame) == 0:
         raise no_rows_error(file)
@@ -64,3 +65,44 @@ def read_parquet(path: Path, mapping: dict[str, str] | None) -> RawTable:
             frame[dst] = frame[dst].astype(object).where(frame[dst].notna()).map(id_text, na_action="ignore")
     rows = np.arange(1, len(frame) + 1, dtype=np.int64)
     return RawTable(file, frame, rows, "row", ignored)
+
+
+# What pandas (nanosecond timestamps) can hold: about 1677-09-22 to 2262-04-11.
+_NS_MIN, _NS_MAX = pd.Timestamp.min, pd.Timestamp.max
+
+
+def _check_timestamp_column(file: str, table, rename: dict[str, str]) -> None:
+    """A time of day without a date, or a date pandas cannot hold (year 9999), is refused here,
+    naming the first such row, instead of being dated today or failing inside pandas."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    source = next((src for src, dst in rename.items() if dst == schema.TIMESTAMP), None)
+    if source is None:
+        return
+    col = table.column(source)
+    if pa.types.is_time(col.type):
+        raise InputError.at(
+            file,
+            column=source,
+            expected="a date and time (timestamp)",
+            found=f"a time of day without a date ({col.type})",
+            fix="Export the full timestamp of each call, or --map timestamp= to a column that has one.",
+        )
+    if not (pa.types.is_timestamp(col.type) or pa.types.is_date(col.type)):
+        return
+    as_us = pc.cast(col, pa.timestamp("us")) if pa.types.is_date(col.type) else col
+    unit_type = pa.timestamp(as_us.type.unit, tz=as_us.type.tz)
+    low = pa.scalar(_NS_MIN.ceil("s").to_pydatetime(), unit_type)
+    high = pa.scalar(_NS_MAX.floor("s").to_pydatetime(), unit_type)
+    outside = pc.or_(pc.less(as_us, low), pc.greater(as_us, high))
+    bad = np.flatnonzero(outside.to_numpy(zero_copy_only=False) == True)  # noqa: E712 (nulls are None)
+    if bad.size:
+        raise InputError.at(
+            file,
+            row=int(bad[0]) + 1,
+            column=source,
+            expected="a date between 1677 and 2262",
+            found=str(col[int(bad[0])]),
+            fix="Fix the timestamp (a placeholder such as 9999-12-31 is not a call time) or remove the row.",
+        )

@@ -78,7 +78,21 @@ def list_files(paths: str | Path | list[str | Path] | tuple[str | Path, ...]) ->
             raise InputError.at(
                 str(p), expected="an existing log file or folder", found="nothing at that path", fix="Check the path."
             )
-    return files
+    return _once_each(files)
+
+
+def _once_each(files: list[Path]) -> list[Path]:
+    """The same file named twice (or reached through a folder, a symlink or another spelling)
+    is read once: counting its calls twice would double every monthly figure."""
+    seen: set[tuple[int, int]] = set()
+    unique = []
+    for f in files:
+        st = f.stat()
+        key = (st.st_dev, st.st_ino)
+        if key not in seen:
+            seen.add(key)
+            unique.append(f)
+    return unique
 
 
 def format_of(path: Path) -> str | None:
@@ -88,12 +102,43 @@ def format_of(path: Path) -> str | None:
     return FORMATS.get(suffixes[-1]) if suffixes else None
 
 
+# A whole log is read into memory; past this many bytes of text (after gunzip) advisor asks
+# for the streamed, sampled path instead, which holds only the sample (docs/reliability.md).
+MAX_WHOLE_FILE_BYTES = 512 * 1024 * 1024
+
+
+def gunzip_bounded(path: Path, data: bytes, limit: int | None = None) -> bytes:
+    """gunzip `data`, refusing output past `limit` bytes (a 2 MB file can expand to GBs).
+
+    A first pass only counts (64 MiB at a time, output dropped), so a file that expands too
+    far is refused without ever holding its text; a file within the limit is then inflated
+    once, at its final size."""
+    limit = MAX_WHOLE_FILE_BYTES if limit is None else limit
+    total, rest = 0, data
+    while rest:
+        inflate = zlib.decompressobj(wbits=31)  # gzip members, one after another
+        while rest and not inflate.eof:
+            total += len(inflate.decompress(rest, 64 * 2**20))
+            if total > limit:
+                raise InputError.at(
+                    str(path),
+                    expected=f"at most {limit // 2**20:,} MiB of text once decompressed",
+                    found="more",
+                    fix="Use --sample-fraction or --max-rows (streamed, memory-bounded) or split the file.",
+                )
+            rest = inflate.unconsumed_tail
+        if not inflate.eof:
+            raise EOFError("the compressed stream ends before its end marker (truncated)")
+        rest = inflate.unused_data
+    return gzip.decompress(data)
+
+
 def read_bytes(path: Path) -> bytes:
     """The file's bytes, gunzipped when it is gzip (by magic number, not only by name)."""
     data = path.read_bytes()
     if data[:2] == b"\x1f\x8b":
         try:
-            data = gzip.decompress(data)
+            data = gunzip_bounded(path, data)
         except (OSError, EOFError, zlib.error) as exc:
             raise InputError.at(
                 str(path),

@@ -195,10 +195,29 @@ def normalize(frame: pd.DataFrame) -> Normalized:
             _bool_column(out, col, problems)
         elif col in schema.STR_COLUMNS:
             _str_column(out, col, col in schema.REQUIRED, problems)
+    problems.append(_parts_within_input(out))
     return Normalized(
         out,
         tuple(p for p in problems if p.mask.any()),
         ts.naive_rows,
         counted[schema.INPUT_TOKENS],
         counted[schema.OUTPUT_TOKENS],
+    )
+
+
+def _parts_within_input(frame: pd.DataFrame) -> Problem:
+    """system_tokens and history_tokens are parts of input_tokens: together at most the whole.
+    A row where they exceed it would be priced one way and analysed another."""
+    parts = [c for c in (schema.SYSTEM_TOKENS, schema.HISTORY_TOKENS) if c in frame.columns]
+    if not parts or schema.INPUT_TOKENS not in frame.columns:
+        return Problem("", schema.INPUT_TOKENS, np.zeros(len(frame), dtype=bool), "")
+    total = np.nan_to_num(sum(frame[c].to_numpy(dtype=float, na_value=np.nan) for c in parts))
+    whole = frame[schema.INPUT_TOKENS].to_numpy(dtype=float, na_value=np.nan)
+    with np.errstate(invalid="ignore"):
+        over = total > whole
+    return Problem(
+        f"{' + '.join(parts)} above input_tokens",
+        parts[0],
+        over,
+        f"{' + '.join(parts)} at most input_tokens (they are parts of it)",
     )

@@ -90,6 +90,39 @@ def read_override_file(path: str | Path) -> tuple[PriceOverride, ...]:
 
 
 def _read_override_csv(p: Path) -> tuple[PriceOverride, ...]:
+    try:
+        return _parse_override_csv(p)
+    except UnicodeDecodeError as exc:
+        raise InputError.at(
+            str(p),
+            expected="UTF-8 text",
+            found=f"undecodable bytes at byte {exc.start}",
+            fix="Save the price file as UTF-8.",
+        ) from None
+    except csv.Error as exc:
+        raise InputError.at(
+            str(p), expected="a CSV file", found=f"unreadable CSV ({exc})", fix="Fix the file."
+        ) from None
+
+
+def _refuse_duplicates(p: Path, overrides: list[PriceOverride], lines: list[int]) -> None:
+    """Two rows for one model would silently let the last win (a 100x price typo stays hidden)."""
+    seen: dict[tuple[str, str | None], int] = {}
+    for override, line in zip(overrides, lines, strict=True):
+        key = (override.model, override.provider)
+        if key in seen:
+            raise InputError.at(
+                str(p),
+                line=line,
+                column="model",
+                expected="one row per model",
+                found=f"{override.model!r} again (first on line {seen[key]})",
+                fix="Keep one price row per model and delete the other.",
+            )
+        seen[key] = line
+
+
+def _parse_override_csv(p: Path) -> tuple[PriceOverride, ...]:
     with p.open(newline="", encoding="utf-8") as fh:
         reader = csv.DictReader(fh)
         cols = reader.fieldnames or []
@@ -115,6 +148,7 @@ def _read_override_csv(p: Path) -> tuple[PriceOverride, ...]:
                 fix="Rename or remove the column.",
             )
         out = []
+        lines: list[int] = []
         for line, row in enumerate(reader, start=2):
             model = (row.get("model") or "").strip()
             if not model:
@@ -128,4 +162,6 @@ def _read_override_csv(p: Path) -> tuple[PriceOverride, ...]:
                 )
             table = {k: v.strip() for k, v in row.items() if k != "model" and v is not None and v.strip() != ""}
             out.append(parse_override(model, table, f"{p} line {line}"))
+            lines.append(line)
+        _refuse_duplicates(p, out, lines)
         return tuple(out)

@@ -79,9 +79,11 @@ def _bullets(lines: tuple[str, ...]):
 
 
 def render_terminal(result: Any, console, *, show_examples: bool = False) -> None:
+    from rich.text import Text
+
     data = as_result_dict(result)
     report = build_report(data, show_examples=show_examples)
-    console.print(f"[bold]{report.title}[/bold]")
+    console.print(Text(report.title, style="bold"))
     for key, value in report.facts:
         console.print(f"  {key}: {value}", markup=False, highlight=False)
     if report.legend:
@@ -90,17 +92,17 @@ def render_terminal(result: Any, console, *, show_examples: bool = False) -> Non
         console.print()
         if table.title == RECOMMENDATIONS_TITLE and report.cards:
             console.print(_ranked_table(report.cards))
-            console.print("[bold]Details[/bold]")
+            console.print(Text("Details", style="bold"))
             console.print(_details(report.cards))
         elif table.rows:
             console.print(_rich_table(table))
             if table.note:
                 console.print(table.note, markup=False, highlight=False)
         else:
-            console.print(f"[bold]{table.title}[/bold]")
+            console.print(Text(table.title, style="bold"))
             console.print(f"  {table.empty_text}", markup=False)
     console.print()
     if report.warnings:
-        console.print("[bold yellow]Warnings[/bold yellow]")
+        console.print(Text("Warnings", style="bold yellow"))
         console.print(_bullets(report.warnings))
     console.print(f"Prices as of {report.price_date}.", markup=False)

@@ -163,6 +163,22 @@ def _without_examples(value: Any, show_examples: bool) -> Any:
     return value
 
 
+# Floats in the JSON output carry 12 significant digits: far below any figure's own
+# uncertainty, and it keeps the output byte-identical when a float sum's last bits differ
+# (docs/reliability.md, "Determinism").
+JSON_SIGNIFICANT_DIGITS = 12
+
+
+def _rounded(value: Any) -> Any:
+    if isinstance(value, float):
+        return float(f"{value:.{JSON_SIGNIFICANT_DIGITS}g}")
+    if isinstance(value, dict):
+        return {k: _rounded(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_rounded(v) for v in value]
+    return value
+
+
 def render_json(result: Any, *, show_examples: bool = False) -> str:
-    data = _without_examples(as_result_dict(result), show_examples)
+    data = _rounded(_without_examples(as_result_dict(result), show_examples))
     return json.dumps(data, indent=2, sort_keys=True, allow_nan=False) + "\n"

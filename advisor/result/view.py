@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from advisor.core.jsonable import to_jsonable
+from advisor.core.redact import neutral_segment_names
 
 
 def as_result_dict(result: Any) -> dict[str, Any]:
@@ -20,7 +21,7 @@ def as_result_dict(result: Any) -> dict[str, Any]:
         if to_dict is None:
             raise TypeError(f"expected an AnalysisResult or its to_dict(), got {type(result).__name__}")
         result = to_dict()
-    return to_jsonable(result)
+    return neutral_segment_names(to_jsonable(result))
 
 
 def get_path(data: Any, *keys: str | int, default: Any = None) -> Any:

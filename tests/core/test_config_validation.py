@@ -216,7 +216,7 @@ def test_nan_and_infinity_are_rejected(section, cls, name, value):
     [
         ("quality_target = 2\n", "The 'quality_target' setting must be a number in (0, 1.5]. Got 2 instead."),
         ('quality_target = "high"\n', "The 'quality_target' setting must be a number in (0, 1.5]. Got 'high' instead."),
-        ("seed = 1.5\n", "The 'seed' setting must be an integer. Got 1.5 instead."),
+        ("seed = 1.5\n", "The 'seed' setting must be an integer in [0, 2**32). Got 1.5 instead."),
         ("routing = 3\n", "The 'routing' setting must be a table ([routing]). Got 3 instead."),
     ],
 )

@@ -13,6 +13,7 @@ stratified sample does not bias it.
 from __future__ import annotations
 
 import csv
+import io
 from dataclasses import dataclass
 from itertools import pairwise
 from pathlib import Path
@@ -20,6 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from advisor.core.errors import InputError
+from advisor.core.fileio import atomic_write, spreadsheet_safe
 
 PAIR_COLUMNS = (
     "pair_id",
@@ -88,11 +90,13 @@ def select_pairs(match_cosine: np.ndarray, thresholds, n: int, seed: int = 0) ->
 
 
 def write_pairs(path: str | Path, rows: list[dict]) -> None:
-    with open(path, "w", newline="", encoding="utf-8") as fh:
-        w = csv.DictWriter(fh, fieldnames=PAIR_COLUMNS)
-        w.writeheader()
-        for r in rows:
-            w.writerow({k: r.get(k, "") for k in PAIR_COLUMNS})
+    """Atomically write the pairs CSV; text cells that look like formulas are neutralised."""
+    buffer = io.StringIO(newline="")
+    w = csv.DictWriter(buffer, fieldnames=PAIR_COLUMNS)
+    w.writeheader()
+    for r in rows:
+        w.writerow({k: spreadsheet_safe(r.get(k, "")) for k in PAIR_COLUMNS})
+    atomic_write(path, buffer.getvalue())
 
 
 def load_pair_labels(path: str | Path) -> PairLabels:
@@ -103,6 +107,13 @@ def load_pair_labels(path: str | Path) -> PairLabels:
             cos, same, responses = _read_marks(p, csv.DictReader(fh))
     except FileNotFoundError:
         raise InputError(f"{p}: pair labels file not found. Check the path in [cache] pair_labels.") from None
+    except (UnicodeDecodeError, csv.Error) as exc:
+        raise InputError.at(
+            str(p),
+            expected="a UTF-8 CSV written by `advisor cache label`",
+            found=f"unreadable content ({exc})",
+            fix="Use the file `advisor cache label` wrote, saved as UTF-8 CSV.",
+        ) from None
     if not cos:
         raise InputError.at(
             str(p),

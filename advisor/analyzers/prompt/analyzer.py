@@ -27,6 +27,7 @@ from advisor.analyzers.resample import bootstrap_monthly_interval, resampling_un
 from advisor.core import schema as S
 from advisor.core.config import settings
 from advisor.core.errors import ConfigError
+from advisor.core.policy import MAX_BOOTSTRAP
 
 # Other providers get the Anthropic rules: paying for writes is the cautious assumption.
 _PROVIDER_PROFILE = {"anthropic": "anthropic", "openai": "openai", "azure": "openai"}
@@ -66,8 +67,8 @@ class PromptSettings:
             raise ConfigError.setting(
                 "prompt.cache_read_multiplier", "a fraction in [0, 1]", self.cache_read_multiplier
             )
-        if self.n_bootstrap < 100:
-            raise ConfigError.setting("prompt.n_bootstrap", "an integer >= 100", self.n_bootstrap)
+        if not 100 <= self.n_bootstrap <= MAX_BOOTSTRAP:
+            raise ConfigError.setting("prompt.n_bootstrap", f"an integer in [100, {MAX_BOOTSTRAP:,}]", self.n_bootstrap)
 
 
 @dataclass(frozen=True)

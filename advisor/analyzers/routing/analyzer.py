@@ -30,7 +30,7 @@ from advisor.analyzers.routing.calls import (
 )
 from advisor.analyzers.routing.candidates import CandidateEstimate, CandidateInputs, estimate_from_labels
 from advisor.analyzers.routing.findings import RoutingFindings, RoutingSegment
-from advisor.analyzers.routing.router.fitting import FitCache, cores
+from advisor.analyzers.routing.router.fitting import FitCache, cores, pinned_single_thread
 from advisor.analyzers.routing.segments import Clustering, cluster_requests, summarize_segments
 from advisor.analyzers.routing.settings import MAX_ECE, RoutingSettings
 from advisor.analyzers.routing.shipped import ShippedFallback
@@ -83,6 +83,7 @@ def analyze_routing(log: QueryLog, baseline: Baseline, ctx: AnalysisContext) -> 
     # One more thread than cores: the clustering (single-threaded) starts at once instead of
     # after a candidate; the candidates wait on each other's shared pieces, which leaves room.
     executor = ThreadPoolExecutor(max_workers=cores() + 1)
+    pinned = pinned_single_thread().__enter__()  # same sums, same answer, whatever the timing
     try:
         fit_cache = FitCache()  # candidates labelled on the same calls share their label-free work
         planned = [
@@ -103,6 +104,7 @@ def analyze_routing(log: QueryLog, baseline: Baseline, ctx: AnalysisContext) -> 
         clusters = clustering.result()
     finally:
         executor.shutdown(wait=True, cancel_futures=True)
+        pinned.__exit__(None, None, None)
     clusters = dataclasses.replace(clusters, per_call_segment=clusters.per_call_segment[calls.text_of_call])
     segments = summarize_segments(clusters, calls, estimates, labelled_masks)
     ctx.progress("routing: segments", 1, 1)

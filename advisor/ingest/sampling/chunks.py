@@ -14,6 +14,7 @@ import dataclasses
 import gzip
 import json
 import re
+import zlib
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -65,6 +66,19 @@ def filtered(part: Part, mask: np.ndarray) -> Part:
     return dataclasses.replace(
         part, payload=part.take(part.payload, mask), points=part.points[mask], rows=part.rows[mask]
     )
+
+
+def readable(path: Path, chunks: Iterator[tuple[Any, Any, np.ndarray]]) -> Iterator[tuple[Any, Any, np.ndarray]]:
+    """The chunks of one file; a truncated or damaged gzip stream is one clean InputError."""
+    try:
+        yield from chunks
+    except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
+        raise InputError.at(
+            str(path),
+            expected="a complete gzip file",
+            found=f"a damaged or truncated one ({' '.join(str(exc).split())[:120]})",
+            fix="Re-export or re-compress the file.",
+        ) from None
 
 
 def _is_gzip(path: Path) -> bool:
@@ -150,7 +164,7 @@ def jsonl_chunks(path: Path, mapping) -> Iterator[tuple[Any, Any, np.ndarray]]:
             conv_id = None
             try:
                 obj = json.loads(raw)
-            except ValueError:
+            except (ValueError, RecursionError):
                 obj = None  # kept or dropped by its row; load_log names or counts it if sampled
             if isinstance(obj, dict):
                 keys = frozenset(_flat_keys(obj))

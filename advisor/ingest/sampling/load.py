@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import os
 import re
 import tempfile
 from collections.abc import Callable
@@ -43,6 +44,7 @@ from advisor.ingest.sampling.chunks import (
     csv_chunks,
     jsonl_chunks,
     parquet_chunks,
+    readable,
     take_batch,
     take_frame,
     take_lines,
@@ -96,7 +98,7 @@ def load_sampled_log(
             chunks, take = parquet_chunks(path, mapping), take_batch
         else:
             return load_log(paths, mapping=mapping, skip_bad_rows=skip_bad_rows)  # names the unsupported file
-        for payload, conv, rows in chunks:
+        for payload, conv, rows in readable(path, chunks):
             keys = sample_keys(conv, str(path), rows)
             n_with_conv += int(has_conversation(conv, len(rows)).sum())
             n_seen += len(rows)
@@ -127,8 +129,36 @@ def load_sampled_log(
     return dataclasses.replace(log, warnings=(note,) + log.warnings, sample_fraction=f)
 
 
+# Sample files hold raw query text. They live in a private (0700) temporary folder removed
+# on return, on error and on SIGTERM/Ctrl-C (the CLI turns both into a clean exit); a folder
+# left by a process killed with SIGKILL is removed by the next sampled run.
+TEMP_PREFIX = "advisor-sample-"
+_ORPHAN = re.compile(rf"^{TEMP_PREFIX}(\d+)-")
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _remove_orphans() -> None:
+    import shutil
+
+    root = Path(tempfile.gettempdir())
+    for folder in root.glob(f"{TEMP_PREFIX}*"):
+        match = _ORPHAN.match(folder.name)
+        if match and folder.is_dir() and not _alive(int(match.group(1))):
+            shutil.rmtree(folder, ignore_errors=True)
+
+
 def _load_kept(files: list[Path], formats: list, kept: Kept, mapping, skip_bad_rows: bool) -> QueryLog:
-    with tempfile.TemporaryDirectory(prefix="advisor-sample-") as tmp:
+    _remove_orphans()
+    with tempfile.TemporaryDirectory(prefix=f"{TEMP_PREFIX}{os.getpid()}-") as tmp:
         tmp_files: list[Path] = []
         origin: dict[str, tuple[Path, np.ndarray, str]] = {}
         for i, path in enumerate(files):

@@ -42,9 +42,41 @@ def _controller():
         return _CONTROLLER[0][1]
 
 
+_PINNED = [0]  # > 0 while a pinned_single_thread() region is active (process-wide)
+
+
 def threads(n: int):
-    """A context with BLAS / OpenMP at `n` threads (see single_threaded)."""
+    """A context with BLAS / OpenMP at `n` threads (see single_threaded); inside a
+    pinned_single_thread() region it changes nothing."""
+    import contextlib
+
+    if _PINNED[0]:
+        return contextlib.nullcontext()
     return _controller().limit(limits=n)
+
+
+class pinned_single_thread:
+    """BLAS / OpenMP at one thread for a whole region that runs fits on several Python threads.
+
+    threadpoolctl's limits are process-wide: with each fit setting one thread on entry and
+    restoring the previous value on exit, one fit's exit gave the others running beside it
+    every core, so a sum's order (and its last bits) depended on timing, and two runs of the
+    same analysis differed (a learning-curve AUC by up to 2 %). Inside this region the limit
+    stays at one; faiss and scipy are loaded first so their own BLAS copies are covered.
+    """
+
+    def __enter__(self) -> pinned_single_thread:
+        import faiss  # noqa: F401  (its OpenBLAS / OpenMP must be loaded before limiting)
+        import scipy.linalg  # noqa: F401
+
+        self._limit = _controller().limit(limits=1)
+        self._limit.__enter__()
+        _PINNED[0] += 1
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        _PINNED[0] -= 1
+        self._limit.__exit__(*exc)
 
 
 def single_threaded():
