@@ -214,8 +214,7 @@ def run_analysis(
         analyzers = [name for name in analyzers if name != "capacity"]
     run_embedder = RunEmbedder(embedder, config=config)
     embed_warnings = _embed_queries(log, run_embedder, analyzers, progress)
-    # RunEmbedder's model_id and dim are read-only properties; advisor.embed.Embedder declares them as
-    # plain (settable) attributes, which mypy holds against it.
+    # cast: RunEmbedder.model_id is None until its inner embedder loads, which encoding does first.
     embedder_ = cast("Embedder", run_embedder)
     ctx = AnalysisContext(config=config, prices=prices, embedder=embedder_, progress=progress, labels=labels)
     findings, warnings = _run_analyzers(log, baseline, ctx, analyzers, progress)

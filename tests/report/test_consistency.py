@@ -11,6 +11,7 @@ import re
 from pathlib import Path
 
 import pytest
+from markdown_plain import plain_markdown
 from rich.console import Console
 
 from advisor.report import render_html, render_json, render_markdown, render_terminal
@@ -26,7 +27,7 @@ def _texts(result: dict) -> dict[str, str]:
     page = re.sub(r"<(script|style)[^>]*>.*?</\1>", " ", render_html(result), flags=re.DOTALL)
     return {
         "terminal": console.export_text(),
-        "markdown": render_markdown(result),
+        "markdown": plain_markdown(render_markdown(result)),
         "html": html.unescape(re.sub(r"<[^>]+>", " ", page)),
     }
 

@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
+from markdown_plain import plain_markdown
 from rich.console import Console
 
 from advisor.core.redact import redact_text, report_examples
@@ -62,11 +63,11 @@ def test_terminal_examples_are_redacted_and_placeholders_survive_rich_markup(res
 
 
 def test_markdown_holds_tables_and_lists_missing_charts(result):
-    md = render_markdown(MINIMAL)
+    md = plain_markdown(render_markdown(MINIMAL))
     assert "| Total cost per month | $10.00 |" in md
     assert "No recommendation" in md
     assert "Cost-quality frontier: not available (the plan has no cost-quality frontier)" in md
-    full = render_markdown(result)
+    full = plain_markdown(render_markdown(result))
     assert "| 1 | Route 62 % of calls to claude-haiku-4-5 | routing | $160 |" in full
 
 
@@ -186,7 +187,7 @@ def test_routing_evidence_shows_labels_auc_interval_ece_and_learning_curve_in_te
             ]
         }
     }
-    markdown = render_markdown(data)
+    markdown = plain_markdown(render_markdown(data))
     assert "## Routing evidence" in markdown
     row = next(line for line in markdown.splitlines() if line.startswith("| gpt-4o-mini"))
     for shown in ("your labels", "412", "0.661 [0.601, 0.720]", "0.023", "100: 0.580, 200: 0.650 (stable from 200)"):
@@ -197,4 +198,4 @@ def test_routing_evidence_shows_labels_auc_interval_ece_and_learning_curve_in_te
 
 
 def test_no_routing_candidates_means_no_routing_evidence_table():
-    assert "Routing evidence" not in render_markdown(MINIMAL)
+    assert "Routing evidence" not in plain_markdown(render_markdown(MINIMAL))

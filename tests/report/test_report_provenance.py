@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+from markdown_plain import plain_markdown
 from rich.console import Console
 
 from advisor.core.config import Config
@@ -40,7 +41,9 @@ def _baseline_section(markdown: str) -> list[str]:
 
 
 def test_markdown_leads_with_measured_api_and_marks_assumed_totals(defaults_result):
-    rows = [line for line in _baseline_section(render_markdown(defaults_result)) if line.startswith("| ")][1:]
+    rows = [
+        line for line in _baseline_section(plain_markdown(render_markdown(defaults_result))) if line.startswith("| ")
+    ][1:]
     labels = [r.split("|")[1].strip() for r in rows]
     assert labels[:3] == ["API cost per month", "Calls per month", "Conversations per month"]
     api = rows[0]
@@ -51,7 +54,7 @@ def test_markdown_leads_with_measured_api_and_marks_assumed_totals(defaults_resu
 
 
 def test_reports_carry_the_legend_and_the_defaults_table(defaults_result):
-    markdown = render_markdown(defaults_result)
+    markdown = plain_markdown(render_markdown(defaults_result))
     assert "**Marks:**" in markdown and "[a] includes advisor's defaults" in markdown
     assert "## Defaults in use" in markdown
     assert "| [infrastructure] worker_cost_per_month_usd | 150 | article: 100–200 |" in markdown
@@ -67,14 +70,16 @@ def test_capacity_savings_on_default_worker_prices_are_marked(defaults_result):
     capacity = [i for i, r in enumerate(defaults_result["recommendations"]) if r["lever"] == "capacity"]
     if not capacity:
         pytest.skip("the plan reserves no workers on this log")
-    markdown = render_markdown(defaults_result)
+    markdown = plain_markdown(render_markdown(defaults_result))
     line = next(row for row in markdown.splitlines() if "Reserve" in row)
     assert "[a]" in line and "worker_cost_per_month_usd" in line
 
 
 def test_hosted_only_report_has_no_worker_line(log_path):
     data = _result(log_path, Config().with_section("infrastructure", self_hosted=False))
-    labels = [r.split("|")[1].strip() for r in _baseline_section(render_markdown(data)) if r.startswith("| ")]
+    labels = [
+        r.split("|")[1].strip() for r in _baseline_section(plain_markdown(render_markdown(data))) if r.startswith("| ")
+    ]
     assert "workers" not in labels and "cache" in labels
     assert not any(r["lever"] == "capacity" for r in data["recommendations"])
 
@@ -82,5 +87,5 @@ def test_hosted_only_report_has_no_worker_line(log_path):
 def test_a_run_stored_before_provenance_renders_without_marks():
     data = json.loads(FIXTURE.read_text())
     assert "provenance" not in data
-    markdown = render_markdown(data)
+    markdown = plain_markdown(render_markdown(data))
     assert "Marks:" not in markdown and "Defaults in use" not in markdown and "[a]" not in markdown
