@@ -25,6 +25,7 @@ from advisor.analyzers.cache.calibration import Calibration
 from advisor.analyzers.cache.replay import replay
 from advisor.core.errors import InputError
 from advisor.embed.text import normalize_text
+from advisor.lab.tables import read_table
 from advisor.lab.train.cache_transfer import Pairs, fold_errors, log_statistics, transfer_record
 
 KNOTS = np.round(np.arange(0.0, 1.0001, 0.01), 2)
@@ -136,26 +137,14 @@ def read_clinc(data_csv: Path):
 
 def read_hwu(path: Path):
     """HWU64 as one CSV (../shared/data/hwu64/hwu64.csv): columns text, intent, scenario."""
-    import pandas as pd
-
-    path = Path(path)
-    if not path.is_file():
-        raise InputError.at(
-            str(path),
-            expected="HWU64 as a CSV with columns text, intent, scenario",
-            found="no such file",
-            fix="Pass --hwu with the merged HWU64 file (../shared/data/hwu64/hwu64.csv).",
-        )
-    df = pd.read_csv(path)
-    for column in ("text", "intent", "scenario"):
-        if column not in df.columns:
-            raise InputError.at(
-                str(path),
-                column=column,
-                expected="columns text, intent, scenario",
-                found=f"columns {', '.join(map(str, df.columns)) or 'none'}",
-                fix="Pass the merged HWU64 file (../shared/data/hwu64/hwu64.csv).",
-            )
+    df = read_table(
+        path,
+        ("text", "intent", "scenario"),
+        what="HWU64 as a CSV with columns text, intent, scenario",
+        expected_columns="columns text, intent, scenario",
+        fix_missing="Pass --hwu with the merged HWU64 file (../shared/data/hwu64/hwu64.csv).",
+        fix_columns="Pass the merged HWU64 file (../shared/data/hwu64/hwu64.csv).",
+    )
     return df.dropna(subset=["text", "intent"]).reset_index(drop=True)
 
 

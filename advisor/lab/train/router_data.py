@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from advisor.core.errors import InputError
+from advisor.lab.tables import read_table
 
 WEAK = "mistralai/Mixtral-8x7B-Instruct-v0.1"
 STRONG = "gpt-4-1106-preview"
@@ -121,24 +122,12 @@ def embed_cached(texts: list[str], cache_dir: Path | None, embedder=None) -> tup
 
 def read_probes(path: Path):
     """data/routellm-mmlu/out_of_domain_probes.csv: columns kind, prompt."""
-    import pandas as pd
-
-    path = Path(path)
-    if not path.is_file():
-        raise InputError.at(
-            str(path),
-            expected="a CSV of out-of-domain probe prompts",
-            found="no such file",
-            fix="Pass --probes data/routellm-mmlu/out_of_domain_probes.csv or leave the option out.",
-        )
-    probes = pd.read_csv(path)
-    for column in ("kind", "prompt"):
-        if column not in probes.columns:
-            raise InputError.at(
-                str(path),
-                column=column,
-                expected="columns kind and prompt",
-                found=f"columns {', '.join(map(str, probes.columns))}",
-                fix="Keep the header row of out_of_domain_probes.csv.",
-            )
+    probes = read_table(
+        path,
+        ("kind", "prompt"),
+        what="a CSV of out-of-domain probe prompts",
+        expected_columns="columns kind and prompt",
+        fix_missing="Pass --probes data/routellm-mmlu/out_of_domain_probes.csv or leave the option out.",
+        fix_columns="Keep the header row of out_of_domain_probes.csv.",
+    )
     return probes
