@@ -44,6 +44,23 @@ def _os_error_line(exc: OSError) -> str:
     return f"{where}: {reason}. Check the path (and that its folder exists and is writable), then retry."
 
 
+def _usage_line(exc: click.UsageError) -> str:
+    """click's own three-line usage block folded into the promised single line: the command, the
+    option or argument and what was wrong with it (click's message names both), and the fix."""
+    command = exc.ctx.command_path if exc.ctx is not None else "advisor"
+    if isinstance(exc, click.MissingParameter):
+        fix = "give it"
+    elif isinstance(exc, click.BadParameter):
+        fix = "give a value of the kind named"
+    elif isinstance(exc, click.NoSuchOption):
+        fix = "use an option the command has" if not exc.possibilities else "use the option suggested"
+    else:
+        fix = "correct the command line"
+    message = exc.format_message().strip()
+    end = "" if message.endswith((".", "?", "!")) else "."
+    return f"{command}: {message}{end} Fix: {fix}; `{command} --help` lists what it takes."
+
+
 class AdvisorGroup(click.Group):
     def invoke(self, ctx: click.Context):
         try:
@@ -51,9 +68,7 @@ class AdvisorGroup(click.Group):
         except click.exceptions.Exit:
             raise
         except click.UsageError as exc:
-            # click's own three-line usage block, folded into the promised single line.
-            command = exc.ctx.command_path if exc.ctx is not None else "advisor"
-            _one_line(f"{exc.format_message()} See `{command} --help`.")
+            _one_line(_usage_line(exc))
         except AdvisorError as exc:
             if os.environ.get("ADVISOR_DEBUG"):
                 raise

@@ -14,11 +14,13 @@ from __future__ import annotations
 import hashlib
 import re
 import sqlite3
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
 
+from advisor.core.errors import InputError
 from advisor.core.paths import advisor_home
 from advisor.core.progress import CountProgress
 from advisor.embed.text import unique_normalized
@@ -36,10 +38,24 @@ class VectorCache:
         with self._connect() as con:
             con.execute("CREATE TABLE IF NOT EXISTS vectors (hash BLOB PRIMARY KEY, vec BLOB NOT NULL)")
 
-    def _connect(self) -> sqlite3.Connection:
-        con = sqlite3.connect(self.path, timeout=60)
-        con.execute("PRAGMA journal_mode=WAL")
-        return con
+    @contextmanager
+    def _connect(self) -> Iterator[sqlite3.Connection]:
+        """A connection, committed on success; SQLite's refusal (a file that is not a database, a
+        damaged one, a lock held past the timeout) becomes the one-line input error."""
+        try:
+            con = sqlite3.connect(self.path, timeout=60)
+            try:
+                with con:
+                    con.execute("PRAGMA journal_mode=WAL")
+                    yield con
+            finally:
+                con.close()
+        except sqlite3.DatabaseError as exc:
+            raise InputError(
+                f"{self.path}: expected advisor's embedding cache (an SQLite file of vectors), but SQLite "
+                f"says: {exc}. It holds only vectors advisor can recompute: delete it (or set "
+                "`[embedding] cache = false`) and rerun."
+            ) from exc
 
     def get(self, hashes: list[bytes]) -> dict[bytes, np.ndarray]:
         found: dict[bytes, np.ndarray] = {}
@@ -51,14 +67,14 @@ class VectorCache:
                 ).fetchall()
                 for h, blob in rows:
                     v = np.frombuffer(blob, dtype=np.float32)
-                    if v.size == self.dim:
+                    if v.size == self.dim and np.isfinite(v).all():  # else: damaged, embedded afresh
                         found[h] = v
         return found
 
     def put(self, hashes: list[bytes], vectors: np.ndarray) -> None:
         with self._connect() as con:
             con.executemany(
-                "INSERT OR IGNORE INTO vectors (hash, vec) VALUES (?, ?)",
+                "INSERT OR REPLACE INTO vectors (hash, vec) VALUES (?, ?)",
                 [(h, np.ascontiguousarray(v, dtype=np.float32).tobytes()) for h, v in zip(hashes, vectors)],
             )
 
