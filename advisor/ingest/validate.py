@@ -17,6 +17,9 @@ from advisor.ingest.messages import query_from_messages
 from advisor.ingest.timestamps import parse_timestamps
 
 MAX_TOKENS_PER_CALL = 10_000_000  # no model takes 10 M tokens in one call: a unit or parse error
+# No model's context window holds 16 Mi characters of text (about 4 M tokens): a longer field is a
+# file read wrongly (an unclosed quote swallowing the rest of the file) or not a log at all.
+MAX_TEXT_CHARS = 16 * 2**20
 # Token counts that may be derived from text when the log lacks them.
 _TEXT_FOR = {schema.INPUT_TOKENS: schema.QUERY, schema.OUTPUT_TOKENS: schema.RESPONSE}
 _TRUE = {"true", "t", "yes", "y", "1", "1.0"}
@@ -158,6 +161,16 @@ def _str_column(frame: pd.DataFrame, col: str, required: bool, problems: list[Pr
         missing = (stripped.isna() | (stripped == "")).to_numpy(dtype=bool, na_value=True)
         problems.append(Problem(f"missing {col}", col, missing, "a non-empty value"))
         text = _as_text(stripped).where(~missing)
+    lengths = text.str.len().to_numpy(dtype=float, na_value=0.0)
+    problems.append(
+        Problem(
+            f"{col} over {MAX_TEXT_CHARS // 2**20} Mi characters",
+            col,
+            lengths > MAX_TEXT_CHARS,
+            f"a text of at most {MAX_TEXT_CHARS:,} characters (more than any model's context window; "
+            "a longer one is usually an unclosed quote)",
+        )
+    )
     frame[col] = text
 
 

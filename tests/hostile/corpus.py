@@ -126,6 +126,22 @@ def _parquet_time_of_day(tmp: Path) -> list[str]:
     return ["cost", str(_parquet(tmp, "tod.parquet", lambda: _parquet_table(stamps))), "--json"]
 
 
+def _huge_text_field(suffix: str) -> Callable[[Path], list[str]]:
+    """A log whose second call has a query of 17 Mi characters: past any context window."""
+
+    def build(tmp: Path) -> list[str]:
+        big = "x" * (17 * 2**20)
+        if suffix == "csv":
+            data = GOOD_CSV.replace("refund please", big, 1)
+        else:
+            row = {"timestamp": "2026-10-02T00:00:00Z", "model": "gpt-4o", "provider": "openai"}
+            rows = [{**row, "input_tokens": 10, "output_tokens": 5, "query": q} for q in ("hi", big)]
+            data = "".join(json.dumps(r) + "\n" for r in rows)
+        return ["cost", str(_write(tmp, f"huge.{suffix}", data)), "--json"]
+
+    return build
+
+
 def log_cases() -> list[Case]:
     markup_model = GOOD_CSV.replace("gpt-4o-mini,openai,100", "[/x],openai,100", 1)
     parts = HEADER + ",system_tokens,history_tokens\n" + ROWS[0] + ",80,50\n"
@@ -154,6 +170,8 @@ def log_cases() -> list[Case]:
         _log_case("parts-exceed-input", "p.csv", parts, mentions=("system_tokens",)),
         _log_case("bad-timestamp", "t.csv", GOOD_CSV.replace("2026-10-02T00:00:00Z", "yesterday")),
         _log_case("jsonl-not-object", "a.jsonl", "[1,2,3]\n"),
+        Case("text-field-over-16-MiB-csv", "log", _huge_text_field("csv"), mentions=("query", "16,777,216")),
+        Case("text-field-over-16-MiB-jsonl", "log", _huge_text_field("jsonl"), mentions=("query", "line 2")),
         _log_case("jsonl-broken", "b.jsonl", '{"timestamp": \n'),
         Case("log-is-directory", "path", lambda tmp: ["cost", str(tmp), "--json"]),
         Case("log-missing", "path", lambda tmp: ["cost", str(tmp / "nope.csv"), "--json"]),
