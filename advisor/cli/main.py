@@ -95,17 +95,29 @@ for _module, _attr in COMMANDS:
     cli.add_command(getattr(_mod, _attr))
 
 
+_TERMINATED: list[int] = []  # the signal that asked this process to stop, once it has
+
+
 def _exit_on_sigterm(signum, frame) -> None:
     # A clean exit, so that context managers run: temporary sample files (raw query text)
     # are removed and half-written outputs are never renamed into place.
+    _TERMINATED.append(signum)
     raise SystemExit(128 + signum)
 
 
 def main() -> None:
     import signal
 
+    from advisor.core.tempdirs import remove_own_sample_folders
+
     signal.signal(signal.SIGTERM, _exit_on_sigterm)
-    cli(prog_name="advisor")
+    try:
+        cli(prog_name="advisor")
+    finally:
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)  # a second SIGTERM must not cut the clean-up short
+        remove_own_sample_folders()
+        if _TERMINATED:  # exit 143 even where the SystemExit landed in code that swallowed it
+            raise SystemExit(128 + _TERMINATED[0])
 
 
 if __name__ == "__main__":

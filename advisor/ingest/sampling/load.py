@@ -36,6 +36,7 @@ import pandas as pd
 from advisor.core import schema
 from advisor.core.errors import ConfigError, InputError
 from advisor.core.schema import QueryLog
+from advisor.core.tempdirs import TEMP_PREFIX
 from advisor.ingest.load import load_log
 from advisor.ingest.readers import format_of, list_files
 from advisor.ingest.sampling.chunks import (
@@ -132,7 +133,6 @@ def load_sampled_log(
 # Sample files hold raw query text. They live in a private (0700) temporary folder removed
 # on return, on error and on SIGTERM/Ctrl-C (the CLI turns both into a clean exit); a folder
 # left by a process killed with SIGKILL is removed by the next sampled run.
-TEMP_PREFIX = "advisor-sample-"
 _ORPHAN = re.compile(rf"^{TEMP_PREFIX}(\d+)-")
 
 
