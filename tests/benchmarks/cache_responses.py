@@ -176,6 +176,13 @@ def _verdicts(rows: list[dict]) -> list[str]:
                 f"- {log}, answers {'on' if answers else 'off'}: coverage with {N_LABELS} labels {r['covered']} vs "
                 f"without {zero['covered']} — {'not shrunk away from the truth (met)' if ok else 'LOST COVERAGE (not met)'}."
             )
+    cells = [r for r in rows if r["answers"] and r["labels"]]
+    measured = [f"{r['log']}: questions {r['auc'][1]}, answers {r['auc'][0]}" for r in cells if r["auc"]]
+    out.append(
+        f"- Answers used in {sum(r['answers_used'] for r in cells)} of {len(cells)} labelled runs with an answer "
+        "column. An AUC needs 5 wrong labelled pairs; "
+        + (f"where there were enough, the AUCs were ({'; '.join(measured)})." if measured else "no run had enough.")
+    )
     gap = max(r["gap"] for r in rows)
     out.append(
         f"- analyze vs evaluate, largest difference in any estimate: {gap:.1e} — "
