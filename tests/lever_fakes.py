@@ -49,6 +49,8 @@ def _defaults(lever: str) -> dict[str, Any]:
             "stability": fake_stability(),
             "term_months": 12,
             "reserved_discount": 0.4,
+            "resolution_minutes": 60,
+            "window_workers": np.zeros(0, np.int64),
         },
     }[lever]()
 

@@ -142,6 +142,10 @@ class CapacityLever(LeverResult, Protocol):
     def term_months(self) -> int: ...
     @property
     def reserved_discount(self) -> float: ...
+    @property
+    def resolution_minutes(self) -> int: ...  # length of one demand bin
+    @property
+    def window_workers(self) -> np.ndarray: ...  # workers needed per bin of the sized look-back window
 
 
 # Lever name -> the protocol its findings satisfy (keys are advisor.analyzers.LEVERS).

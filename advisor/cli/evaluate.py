@@ -76,10 +76,27 @@ def _progress(console):
 @click.option(
     "--response-col", default=None, help="Column with each query's logged answer (used as `analyze` uses it)."
 )
+@click.option(
+    "--pair-labels",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="Labelled pairs (`advisor cache label`'s pairs.csv, 'same' filled in), used as `analyze --pair-labels` "
+    "uses them, instead of --label-budget.",
+)
 @click.option("--embedding-model", type=click.Path(path_type=Path), help="A sentence-transformers model folder.")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 def cache(
-    *, stream, text_col, label_col, label_budget, false_hit_budget, seed, response_col, embedding_model, as_json
+    *,
+    stream,
+    text_col,
+    label_col,
+    label_budget,
+    false_hit_budget,
+    seed,
+    response_col,
+    pair_labels,
+    embedding_model,
+    as_json,
 ) -> None:
     """Estimated vs true precision of a semantic cache on a labelled query STREAM (rows in arrival order)."""
     from advisor.cli.console import console as make_console
@@ -88,6 +105,10 @@ def cache(
 
     texts, labels = read_stream(stream, text_col, label_col)
     responses = read_responses(stream, response_col) if response_col else None
+    if pair_labels is not None:
+        from advisor.analyzers.cache.labels import load_pair_labels
+
+        pair_labels = load_pair_labels(pair_labels)
     embedder = _load_embedder(embedding_model)
     bars, update = _progress(make_console(stderr=True))
     with bars:
@@ -100,6 +121,7 @@ def cache(
             seed=seed,
             progress=update,
             responses=responses,
+            pair_labels=pair_labels,
         )
     if as_json:
         click.echo(dumps_strict(result.to_dict(), indent=2))

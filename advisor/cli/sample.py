@@ -2,10 +2,12 @@
 
     advisor sample --calls 20000 --out log.csv [--seed 0] [--days 14] [--start 2026-10-01]
                    [--traffic stable|growing|step] [--weekly-growth 0.06] [--step-factor 1.6]
-                   [--shadow-share 0.12] [--truth truth.json]
+                   [--shadow-share 0.12] [--responses] [--truth truth.json]
 
 The log format follows the extension (.csv, .csv.gz, .jsonl, .jsonl.gz, .parquet); the truth
 goes to a JSON summary plus a Parquet sidecar of per-call truth (default: next to the log).
+With --responses the log also has a `response` column: an answer per call consistent with its
+true answer class (advisor/lab/synthetic/responses.py); every other column is unchanged.
 """
 
 from __future__ import annotations
@@ -56,6 +58,12 @@ import click
     help="Share of calls with shadow quality scores of the cheaper models.",
 )
 @click.option(
+    "--responses/--no-responses",
+    default=False,
+    show_default=True,
+    help="Also write a response column: each call's answer, consistent with its true answer class.",
+)
+@click.option(
     "--truth",
     "truth",
     type=click.Path(dir_okay=False),
@@ -73,6 +81,7 @@ def sample(
     weekly_growth: float,
     step_factor: float,
     shadow_share: float,
+    responses: bool,
     truth: str | None,
 ) -> None:
     """Generate a seeded customer-service log with known ground truth."""
@@ -89,6 +98,10 @@ def sample(
         step_factor=step_factor,
         shadow_share=shadow_share,
     )
+    if responses:
+        from advisor.lab.synthetic.responses import with_responses
+
+        log = with_responses(log)
     log_path, truth_json, sidecar = write_sample(log, out, truth)
     t = log.truth
     click.echo(f"Wrote {t.n_calls:,} calls ({t.n_conversations:,} conversations, {t.span_days:.1f} days) to {log_path}")

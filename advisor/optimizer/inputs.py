@@ -3,8 +3,8 @@
 Everything the program needs is a plain number here, so that `build_problem` never touches a
 frame: per segment its monthly volume, the cost of one call on each model (real-time and
 batch, priced over the segment's own calls), the expected quality on each model, the
-batch-tolerant and cacheable shares, the cache's hit/precision sweep, and the week's hourly
-demand for worker sizing.
+batch-tolerant and cacheable shares, the cache's hit/precision sweep, and the capacity
+analyzer's per-bin worker demand for reserved sizing.
 """
 
 from __future__ import annotations
@@ -58,11 +58,16 @@ class CacheStep:
 
 @dataclass(frozen=True)
 class CapacityInput:
-    calls_per_hour: tuple[float, ...]  # 168 hours of an average week, real-time calls today
-    calls_per_worker_hour: float  # throughput x utilization ceiling
+    """The capacity analyzer's reserved-capacity model, as numbers: the workers each demand bin of
+    its look-back window needs (grouped by count), the bin's on-demand price and the reserved price.
+    With real-time demand unchanged, the program's cheapest reservation is the analyzer's to the cent."""
+
+    workers_needed: tuple[int, ...]  # distinct per-bin worker counts of the window, ascending
+    bins_per_month: tuple[float, ...]  # bins a month needing each count (window share x a month's bins)
+    hours_per_bin: float
     min_workers: int
-    on_demand_cost_per_worker_hour_usd: float
-    reserved_cost_per_worker_month_usd: float
+    on_demand_cost_per_worker_bin_usd: float
+    reserved_cost_per_worker_month_usd: float  # every hour of the month at the reserved discount
     baseline_workers: int
     baseline_worker_cost_per_month_usd: float
 

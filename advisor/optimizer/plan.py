@@ -14,7 +14,7 @@ from typing import Any
 
 from advisor.analyzers import LEVERS
 from advisor.optimizer.diagnose import diagnose
-from advisor.optimizer.inputs import WEEKS_PER_MONTH, OptimizerInputs
+from advisor.optimizer.inputs import OptimizerInputs
 from advisor.optimizer.program import ProblemVars, build_problem
 from advisor.optimizer.sensitivity import FrontierPoint, LeverSaving, attribute_levers, cost_quality_frontier
 from advisor.optimizer.solve import run, solver
@@ -148,9 +148,10 @@ def _read_workers(inputs: OptimizerInputs, v: ProblemVars) -> tuple[int | None, 
     if v.reserved is None or cap is None:
         return None, None, None, cap.baseline_worker_cost_per_month_usd if cap is not None else 0.0
     reserved = round(_value(v.reserved))
-    od_hours = sum(_value(o) for o in v.on_demand.values()) * WEEKS_PER_MONTH
+    od_bins = sum(_value(v.on_demand[j]) * n for j, n in enumerate(cap.bins_per_month))
+    od_hours = od_bins * cap.hours_per_bin
     peak = max((reserved + _value(o) for o in v.on_demand.values()), default=float(reserved))
-    cost = reserved * cap.reserved_cost_per_worker_month_usd + od_hours * cap.on_demand_cost_per_worker_hour_usd
+    cost = reserved * cap.reserved_cost_per_worker_month_usd + od_bins * cap.on_demand_cost_per_worker_bin_usd
     return reserved, od_hours, peak, cost
 
 

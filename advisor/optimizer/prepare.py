@@ -3,7 +3,7 @@
 Each lever contributes its part through its typed view (advisor/analyzers/levers.py): routing
 its segments and candidate models, batch the tolerant calls, the cache its threshold sweep
 and per-call matches (advisor/optimizer/segments.py), prompt its share of the API bill,
-capacity its reserved discount. Without routing, each served model is one segment.
+capacity its per-bin worker demand and reserved discount. Without routing, each served model is one segment.
 """
 
 from __future__ import annotations
@@ -15,14 +15,11 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from advisor.analyzers.levers import CacheLever, CapacityLever, Findings, LeverFindings, PromptLever
-from advisor.core import schema as S
 from advisor.core.config import Config, settings
 from advisor.core.errors import ConfigError
 from advisor.core.policy import DEFAULT_FALSE_HIT_BUDGET
 from advisor.optimizer.inputs import (
     HOURS_PER_MONTH,
-    HOURS_PER_WEEK,
-    WEEKS_PER_MONTH,
     CacheStep,
     CapacityInput,
     OptimizerInputs,
@@ -79,33 +76,27 @@ def _prompt_share(prompt: PromptLever | None, baseline: Baseline) -> float:
     return float(np.clip(prompt.monthly_savings_usd / baseline.api_cost_per_month_usd, 0, 0.95))
 
 
-def _hourly_week(log: QueryLog, factor: float, weight: np.ndarray) -> tuple[float, ...]:
-    """Average calls in each of the week's 168 hours, scaled to the projected month's volume."""
-    ts = log.frame[S.TIMESTAMP]
-    how = (ts.dt.day_of_week.to_numpy() * 24 + ts.dt.hour.to_numpy()).astype(np.int64)
-    counts = np.bincount(how, weights=weight, minlength=HOURS_PER_WEEK)
-    # Calls per month / weeks per month = calls in one average week, spread by the observed profile.
-    per_week = counts.sum() * factor / WEEKS_PER_MONTH
-    shape = counts / counts.sum() if counts.sum() > 0 else np.full(HOURS_PER_WEEK, 1 / HOURS_PER_WEEK)
-    return tuple(float(v) for v in shape * per_week)
-
-
-def _capacity(log: QueryLog, baseline: Baseline, infra: InfrastructureSettings, discount: float) -> CapacityInput:
-    workers = int(baseline.infrastructure.workers)
+def _capacity(
+    baseline: Baseline, infra: InfrastructureSettings, found: CapacityLever | None, opt: OptimizerSettings
+) -> CapacityInput:
+    """The capacity analyzer's reserved-capacity model: its window's per-bin worker counts, grouped by
+    count and scaled to a month's bins, at its bin price and discount (none when it did not run)."""
+    window = found.window_workers if found is not None else np.zeros(0, dtype=np.int64)
+    bins_per_hour = 60 // found.resolution_minutes if found is not None else 1
+    levels, counts = np.unique(np.asarray(window, dtype=np.int64), return_counts=True)
+    bins_a_month = HOURS_PER_MONTH * bins_per_hour
+    # The capacity analyzer's discount ([capacity] reserved_discount) wins, so both agree.
+    discount = float(found.reserved_discount) if found is not None else opt.reserved_discount
     return CapacityInput(
-        calls_per_hour=_hourly_week(log, baseline.monthly_factor, np.ones(log.n_calls)),
-        calls_per_worker_hour=infra.worker_calls_per_hour * infra.utilization_ceiling,
+        workers_needed=tuple(int(n) for n in levels),
+        bins_per_month=tuple(float(c) * bins_a_month / len(window) for c in counts),
+        hours_per_bin=1.0 / bins_per_hour,
         min_workers=int(infra.min_workers),
-        on_demand_cost_per_worker_hour_usd=infra.worker_cost_per_month_usd / HOURS_PER_MONTH,
+        on_demand_cost_per_worker_bin_usd=infra.worker_cost_per_month_usd / bins_a_month,
         reserved_cost_per_worker_month_usd=infra.worker_cost_per_month_usd * (1.0 - discount),
-        baseline_workers=workers,
+        baseline_workers=int(baseline.infrastructure.workers),
         baseline_worker_cost_per_month_usd=float(baseline.infrastructure.worker_cost_per_month_usd),
     )
-
-
-def _reserved_discount(opt: OptimizerSettings, capacity: CapacityLever | None) -> float:
-    # The capacity analyzer's discount ([capacity] reserved_discount) wins, so both agree.
-    return opt.reserved_discount if capacity is None else float(capacity.reserved_discount)
 
 
 def _active_levers(
@@ -123,7 +114,9 @@ def _active_levers(
         active.discard("batch")
     # Reserving workers is gated on the capacity analyzer's verdict: not run, skipped, or traffic
     # not (yet) stable -> no reservation in the plan, hence no recommendation to make one.
-    if levers.capacity is None or levers.capacity.stability.verdict != "stable":
+    # The analyzer claiming no saving (the reservation costs more than today's fleet) gates it too.
+    found = levers.capacity
+    if found is None or found.stability.verdict != "stable" or found.monthly_savings_usd <= 0:
         active.discard("capacity")
     return frozenset(active)
 
@@ -152,7 +145,7 @@ def prepare_inputs(
     quality_is_relative = not any(absolute for _, absolute in built)
     cache_cost, budget = _cache_cost_and_budget(opt, levers.cache, infra.cache_single_cost_per_month_usd)
     # Hosted APIs only ([infrastructure] self_hosted = false): no workers, so nothing to reserve.
-    capacity = _capacity(log, baseline, infra, _reserved_discount(opt, levers.capacity)) if infra.self_hosted else None
+    capacity = _capacity(baseline, infra, levers.capacity, opt) if infra.self_hosted else None
     fixed = (
         baseline.infrastructure_cost_per_month_usd
         - (capacity.baseline_worker_cost_per_month_usd if capacity is not None else 0.0)

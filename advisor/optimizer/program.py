@@ -5,11 +5,11 @@ Variables, all shares of a segment's monthly calls unless stated:
   c[s, k]        calls of segment s answered by the semantic cache at sweep step k
   z[k]           binary: the cache runs at threshold k (at most one k)
   B              batch share of all calls (ties the hourly capacity rows to the plan)
-  R              reserved workers (integer), o[h] on-demand workers in hour h of the week
+  R              reserved workers (integer), o[l] on-demand workers in the demand bins needing l-th count
 Objective: monthly API cost (x the prompt lever's factor) + cache cost + workers + fixed costs.
 Constraints are named so that diagnosis and duals can find them: "shares_s<i>", "batch_s<i>",
 "hits_s<i>_k<k>", "one_threshold", "false_hits", "quality", "floor_s<i>", "batch_total",
-"capacity_h<h>", "min_workers_h<h>".
+"capacity_l<l>", "min_workers_l<l>".
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from advisor.optimizer.inputs import WEEKS_PER_MONTH, CapacityInput, OptimizerInputs, SegmentInput
+from advisor.optimizer.inputs import CapacityInput, OptimizerInputs, SegmentInput
 
 
 @dataclass
@@ -122,21 +122,23 @@ def _add_cache_rows(prob: Any, inputs: OptimizerInputs, v: _Build) -> Any:
 
 
 def _add_workers(prob: Any, cap: CapacityInput, v: _Build) -> list[Any]:
-    """Reserved and hourly on-demand workers that cover each hour's real-time calls; returns their cost terms."""
+    """Reserved workers, and on-demand workers above them in the bins that need more (bins needing
+    the same count share one variable, weighted by how many bins a month need it); returns their
+    cost terms. With no batch this is the capacity analyzer's model, so its optimum is the analyzer's."""
     import pulp
 
     v.reserved = prob.add_variable("reserved_workers", 0, None, cat="Integer")
     batch_share = prob.add_variable("batch_share", 0, 1)
     prob += batch_share == pulp.LpAffineExpression(v.batch_terms), "batch_total"
-    for h, demand in enumerate(cap.calls_per_hour):
-        v.on_demand[h] = prob.add_variable(f"on_demand_h{h}", 0)
-        need = demand / cap.calls_per_worker_hour
+    for j, need in enumerate(cap.workers_needed):
+        v.on_demand[j] = prob.add_variable(f"on_demand_l{j}", 0)
         # Batch calls leave the real-time path, so they need no worker at the peak.
-        prob += v.reserved + v.on_demand[h] + need * batch_share >= need, f"capacity_h{h}"
-        prob += v.reserved + v.on_demand[h] >= cap.min_workers, f"min_workers_h{h}"
+        prob += v.reserved + v.on_demand[j] + need * batch_share >= need, f"capacity_l{j}"
+        prob += v.reserved + v.on_demand[j] >= cap.min_workers, f"min_workers_l{j}"
     return [
         cap.reserved_cost_per_worker_month_usd * v.reserved,
-        cap.on_demand_cost_per_worker_hour_usd * WEEKS_PER_MONTH * pulp.lpSum(v.on_demand.values()),
+        cap.on_demand_cost_per_worker_bin_usd
+        * pulp.LpAffineExpression([(v.on_demand[j], n) for j, n in enumerate(cap.bins_per_month)]),
     ]
 
 

@@ -68,8 +68,10 @@ def synthetic_inputs(
         )
     profile = 1 + 0.8 * np.sin(np.arange(n_hours) / 24 * 2 * np.pi) ** 2
     total = sum(s.calls_per_month for s in segments)
-    demand = tuple(float(v) for v in profile / profile.sum() * total / (30 / 7))
-    cap = CapacityInput(demand, 840.0, 2, 150 / 720, 90.0, 10, 1500.0)
+    demand = profile / profile.sum() * total / (30 / 7)  # calls in each hour of an average week
+    levels, counts = np.unique(np.maximum(2, np.ceil(demand / 840.0)).astype(int), return_counts=True)
+    per_month = tuple(float(c) * 720 / n_hours for c in counts)
+    cap = CapacityInput(tuple(int(v) for v in levels), per_month, 1.0, 2, 150 / 720, 90.0, 10, 1500.0)
     base = sum(s.calls_per_month * s.options[0].cost_per_call_usd for s in segments) + 1500 + 3000
     return OptimizerInputs(
         segments=tuple(segments),

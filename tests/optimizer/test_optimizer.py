@@ -129,13 +129,14 @@ def test_cache_is_left_off_when_it_costs_more_than_it_saves():
 
 
 def test_reserved_workers_cover_the_base_and_on_demand_the_peaks():
-    # 24 busy hours need 10 workers, the other 144 need 2: reserving a worker costs 60 a month,
-    # an on-demand worker running all week 150 (all hours) — reserve 2, rent the rest at the peak.
+    # 24 busy hours a week need 10 workers, the other 144 need 2: reserving a worker costs 90 a month,
+    # an on-demand worker running all month 150 — reserve 2, rent the rest at the peak.
     cap = CapacityInput(
-        calls_per_hour=(10_000.0,) * 24 + (2_000.0,) * 144,
-        calls_per_worker_hour=1000.0,
+        workers_needed=(2, 10),
+        bins_per_month=(144 / 168 * 720, 24 / 168 * 720),
+        hours_per_bin=1.0,
         min_workers=2,
-        on_demand_cost_per_worker_hour_usd=150 / 720,
+        on_demand_cost_per_worker_bin_usd=150 / 720,
         reserved_cost_per_worker_month_usd=90.0,
         baseline_workers=10,
         baseline_worker_cost_per_month_usd=1500.0,
@@ -155,10 +156,11 @@ def test_reserved_workers_cover_the_base_and_on_demand_the_peaks():
 
 def test_lever_attribution_adds_up_to_the_total():
     cap = CapacityInput(
-        calls_per_hour=(3000.0,) * 168,
-        calls_per_worker_hour=1000.0,
+        workers_needed=(3,),
+        bins_per_month=(720.0,),
+        hours_per_bin=1.0,
         min_workers=1,
-        on_demand_cost_per_worker_hour_usd=0.2,
+        on_demand_cost_per_worker_bin_usd=0.2,
         reserved_cost_per_worker_month_usd=80.0,
         baseline_workers=3,
         baseline_worker_cost_per_month_usd=450.0,

@@ -116,6 +116,13 @@ class CapacityFindings:
     skipped_reason: str | None = None
     per_bin_workers: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64), repr=False)
 
+    @property
+    def window_workers(self) -> np.ndarray:
+        """Workers needed in each bin of the chosen look-back window: the demand the reservation is
+        sized on, and the one the optimizer sizes its reserved workers on (one model, one answer)."""
+        chosen = next((r for r in self.reservations if r.lookback_days == self.chosen_lookback_days), None)
+        return self.per_bin_workers[-chosen.n_bins :] if chosen is not None else self.per_bin_workers[:0]
+
     def to_dict(self) -> dict[str, Any]:
         d = {k: getattr(self, k) for k in self.__dataclass_fields__ if not k.startswith("per_bin")}
         d["savings_interval_usd"] = list(self.savings_interval_usd)

@@ -157,6 +157,7 @@ def evaluate_stream(
     calibration_path=None,
     progress=None,
     responses: Sequence | None = None,
+    pair_labels: PairLabels | None = None,
 ) -> CacheEvaluation:
     return evaluate_matches(
         replay_stream(texts, embedder, progress=progress, responses=responses),
@@ -167,6 +168,7 @@ def evaluate_stream(
         seed=seed,
         calibration_path=calibration_path,
         encode=embedder.encode,
+        pair_labels=pair_labels,
     )
 
 
@@ -180,14 +182,25 @@ def evaluate_matches(
     seed: int = 0,
     calibration_path=None,
     encode=None,
+    pair_labels: PairLabels | None = None,
 ) -> CacheEvaluation:
-    """`encode` embeds texts: needed only when the stream has logged answers."""
+    """`encode` embeds texts: needed only when the stream has logged answers. `pair_labels`: labels
+    a person gave (e.g. to `advisor cache label`'s pairs), used as `analyze` uses them, instead of
+    revealing `label_budget` pairs of this stream."""
     truth = true_same(m, labels)
     cos = m.match_cosine
     cal = load_calibration(calibration_path)
     base = "shipped (CLINC150 + HWU64)" if calibration_path is None else f"calibration {calibration_path}"
     recal, name, used, revealed = None, base, 0, None
-    if label_budget > 0:
+    if pair_labels is not None and len(pair_labels.cosine):
+        edges = label_bins(thresholds)
+        recal = update_with_labels(cal, pair_labels.cosine, pair_labels.same, seed=seed, bin_edges=edges)
+        name, used, revealed = (
+            f"{base} + {len(pair_labels.cosine)} labelled pairs",
+            len(pair_labels.cosine),
+            pair_labels,
+        )
+    elif label_budget > 0:
         shown = reveal_pairs(m, thresholds, label_budget, seed)
         if shown.size:
             recal = update_with_labels(cal, cos[shown], truth[shown], seed=seed, bin_edges=label_bins(thresholds))
