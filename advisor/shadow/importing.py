@@ -14,7 +14,7 @@ from pathlib import Path
 from advisor.core.errors import InputError
 from advisor.core.fileio import atomic_write
 from advisor.shadow.judge import PAIRWISE, absolute_score, pairwise_scores, verdict
-from advisor.shadow.manifest import describe, match_results
+from advisor.shadow.manifest import match_results, ordered
 
 
 @dataclass(frozen=True)
@@ -24,11 +24,6 @@ class ImportedLabels:
     first_batch: dict  # outcomes of the first batch, as `advisor shadow judge` recorded them
     n_requests: int  # distinct requests with at least one candidate label
     unparsed: tuple[str, ...]  # custom_ids whose reply had no verdict
-
-    def summary(self) -> str:
-        return describe(self.counts) + (
-            f", {self.counts['no verdict']} no verdict" if self.counts["no verdict"] else ""
-        )
 
 
 def import_labels(manifest: dict, results, *, files: list[str]) -> ImportedLabels:
@@ -53,7 +48,7 @@ def import_labels(manifest: dict, results, *, files: list[str]) -> ImportedLabel
             continue
         item = items[role["item"]]
         v = verdict(result.text)
-        scores = None
+        scores: tuple[float | None, float] | None = None
         if v is not None and manifest["mode"] == PAIRWISE:
             scores = pairwise_scores(v, served_first=bool(role["served_first"]))
         elif v is not None:
@@ -70,7 +65,9 @@ def import_labels(manifest: dict, results, *, files: list[str]) -> ImportedLabel
             labelled.add(item["id"])
     counts["no verdict"] = len(unparsed)
     out = tuple((q, m, s) for (q, m), s in rows.items())
-    return ImportedLabels(out, counts, dict(manifest.get("round1_counts", {})), len(labelled), tuple(unparsed))
+    return ImportedLabels(
+        out, counts, ordered(Counter(manifest.get("round1_counts", {}))), len(labelled), tuple(unparsed)
+    )
 
 
 def write_labels(path: Path, labels: ImportedLabels) -> Path:

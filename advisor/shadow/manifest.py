@@ -57,6 +57,19 @@ def match_results(results, roles: dict[str, dict]) -> tuple[dict, Counter]:
     return found, counts
 
 
-def describe(counts: Counter) -> str:
-    order = ("succeeded", "no text", "errored", "expired", "canceled", "missing", "repeated", "not in this batch")
-    return ", ".join(f"{counts[k]} {k}" for k in order if counts.get(k))
+OUTCOMES = (
+    "succeeded",
+    "no text",
+    "no verdict",
+    "errored",
+    "expired",
+    "canceled",
+    "missing",
+    "repeated",
+    "not in this batch",
+)
+
+
+def ordered(counts: Counter) -> dict[str, int]:
+    """Every outcome, zeros included, in one fixed order (the JSON and the printed line)."""
+    return {k: int(counts.get(k, 0)) for k in OUTCOMES}

@@ -85,7 +85,8 @@ def _openai(obj: dict, name: str, line: int) -> BatchResult:
         raise InputError.at(
             name, line=line, column="response", expected="an object or an error", found=repr(response), fix=_FIX
         )
-    body = response.get("body") if isinstance(response.get("body"), dict) else {}
+    raw_body = response.get("body")
+    body: dict = raw_body if isinstance(raw_body, dict) else {}
     if response.get("status_code") != 200:
         message = (body.get("error") or {}).get("message", "") if isinstance(body.get("error"), dict) else ""
         return BatchResult(cid, ERRORED, None, f"HTTP {response.get('status_code')}: {message}".strip(": "), name, line)

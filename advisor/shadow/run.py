@@ -15,7 +15,7 @@ from advisor.shadow.cost import batch_costs, total_usd
 from advisor.shadow.importing import import_labels, write_labels
 from advisor.shadow.judge import JUDGE_MAX_TOKENS, SYSTEM, absolute_prompt, pairwise_prompt
 from advisor.shadow.judging import judge_batch
-from advisor.shadow.manifest import read_manifest, write_manifest
+from advisor.shadow.manifest import ordered, read_manifest, write_manifest
 from advisor.shadow.outputs import read_outputs
 from advisor.shadow.plan import Model, make_plan
 from advisor.shadow.requests import write_batches
@@ -127,8 +127,8 @@ def _routing(paths, config: Config, options: PlanOptions):
         analyzers=("routing",),
         prices_file=options.prices_file,
     )
-    findings = result.findings.get("routing")
-    if findings is None or getattr(findings, "skipped_reason", None) or findings.per_call_segment is None:
+    findings: Any = result.findings.get("routing")
+    if findings is None or findings.skipped_reason or getattr(findings, "per_call_segment", None) is None:
         return None
     return findings
 
@@ -140,7 +140,7 @@ def judge_shadow(folder: Path, outputs: list[Path], prices=None) -> dict:
     batch = judge_batch(manifest, read_outputs(outputs), files=files)
     written = write_batches(list(batch.requests), folder / SECOND)
     manifest["round2"] = batch.roles
-    manifest["round1_counts"] = dict(batch.counts)
+    manifest["round1_counts"] = ordered(batch.counts)
     write_manifest(folder, manifest)
     judge = manifest["judge"]
     costs = (
@@ -153,7 +153,7 @@ def judge_shadow(folder: Path, outputs: list[Path], prices=None) -> dict:
     return {
         "folder": str(folder),
         "judge": judge["model"],
-        "first_batch": dict(batch.counts),
+        "first_batch": ordered(batch.counts),
         "judge_requests": len(batch.requests),
         "files": [str(p) for p in written],
         "cost_usd_at_most": total_usd(costs) if costs else None,
@@ -169,7 +169,7 @@ def import_shadow(folder: Path, outputs: list[Path], out: Path | None = None) ->
         "labels_file": str(path),
         "rows": len(labels.rows),
         "requests_labelled": labels.n_requests,
-        "judge_batch": dict(labels.counts),
+        "judge_batch": ordered(labels.counts),
         "first_batch": labels.first_batch,
         "no_verdict": list(labels.unparsed),
     }
