@@ -48,6 +48,7 @@ def _echo_json(summary: dict) -> None:
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 def plan_cmd(
+    *,
     logs,
     candidates,
     judge,
