@@ -59,6 +59,11 @@ def plan_shadow(paths: list[str], config: Config, out: Path, options: PlanOption
     n = options.n if options.n is not None else size.n
     segments = routing.per_call_segment if routing is not None else None
     plan = make_plan(log, candidates=candidates, judge=judge, n=n, seed=config.seed, segments=segments)
+    if n == 0:
+        raise InputError(
+            f"{', '.join(c.model for c in candidates)}: the learning curve needs no more labels (stable, and the "
+            "AUC interval excludes chance). Pass --n N to label N requests anyway."
+        )
     if not plan.items:
         raise InputError(
             f"{', '.join(map(str, paths))}: no request to sample (the sample size is {n}, and requests need a "
@@ -87,20 +92,40 @@ def plan_shadow(paths: list[str], config: Config, out: Path, options: PlanOption
         for r in plan.requests
     ]
     second = batch_costs(judge_rows, prices)
-    return {
-        "folder": str(out),
-        "mode": plan.mode,
-        "sample": {
-            "requests": len(plan.items),
-            "available": plan.n_available,
-            "strata": plan.n_strata,
-            "routing_segments": segments is not None,
-        },
-        "sample_size": manifest["sample_size"],
-        "files": [str(p) for p in written],
-        "cost_usd": {"first_batch": total_usd(first), "judge_batch_at_most": total_usd(second)},
-        "costs": {"first_batch": [c.to_dict() for c in first], "judge_batch_at_most": [c.to_dict() for c in second]},
-    }
+    return _plain(
+        {
+            "folder": str(out),
+            "mode": plan.mode,
+            "sample": {
+                "requests": len(plan.items),
+                "available": plan.n_available,
+                "strata": plan.n_strata,
+                "routing_segments": segments is not None,
+            },
+            "sample_size": manifest["sample_size"],
+            "files": [str(p) for p in written],
+            "cost_usd": {"first_batch": total_usd(first), "judge_batch_at_most": total_usd(second)},
+            "costs": {
+                "first_batch": [c.to_dict() for c in first],
+                "judge_batch_at_most": [c.to_dict() for c in second],
+            },
+        }
+    )
+
+
+def _plain(summary: dict) -> dict:
+    """Plain JSON values, floats at the 12 significant digits of every advisor JSON output."""
+    from advisor.core.jsonable import to_jsonable
+    from advisor.result.schema import JSON_SIGNIFICANT_DIGITS
+
+    def rounded(value):
+        if isinstance(value, float):
+            return float(f"{value:.{JSON_SIGNIFICANT_DIGITS}g}")
+        if isinstance(value, dict):
+            return {k: rounded(v) for k, v in value.items()}
+        return [rounded(v) for v in value] if isinstance(value, list) else value
+
+    return rounded(to_jsonable(summary))
 
 
 def _judge_text(mode: str, item: dict) -> str:
@@ -150,14 +175,16 @@ def judge_shadow(folder: Path, outputs: list[Path], prices=None) -> dict:
         if prices is not None
         else ()
     )
-    return {
-        "folder": str(folder),
-        "judge": judge["model"],
-        "first_batch": ordered(batch.counts),
-        "judge_requests": len(batch.requests),
-        "files": [str(p) for p in written],
-        "cost_usd_at_most": total_usd(costs) if costs else None,
-    }
+    return _plain(
+        {
+            "folder": str(folder),
+            "judge": judge["model"],
+            "first_batch": ordered(batch.counts),
+            "judge_requests": len(batch.requests),
+            "files": [str(p) for p in written],
+            "cost_usd_at_most": total_usd(costs) if costs else None,
+        }
+    )
 
 
 def import_shadow(folder: Path, outputs: list[Path], out: Path | None = None) -> dict:
