@@ -105,7 +105,7 @@ def _mapping(text):
 def _print_plan(s: dict) -> None:
     size, sample = s["sample_size"], s["sample"]
     click.echo(
-        f"Sampled {sample['requests']} of {sample['available']} distinct requests in {sample['strata']} strata ({s['mode']} judging)."
+        f"Sampled {sample['requests']} of {sample['available']} distinct requests not yet labelled, in {sample['strata']} strata ({s['mode']} judging)."
     )
     for need in size["needs"]:
         auc = "n/a" if need["auc"] is None else f"{need['auc']:.3f}"

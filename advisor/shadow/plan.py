@@ -59,13 +59,18 @@ class ShadowPlan:
         }
 
 
-def distinct_requests(log: QueryLog, *, need_answer: bool, segments: np.ndarray | None = None):
-    """(first row of each distinct non-empty query, its calls, its stratum name)."""
+def distinct_requests(
+    log: QueryLog, *, need_answer: bool, segments: np.ndarray | None = None, skip: np.ndarray | None = None
+):
+    """(first row of each distinct non-empty query, its calls, its stratum name); `skip`: rows
+    whose text is already labelled for every candidate (labelling it again pays for nothing)."""
     frame = log.frame
     query = frame[schema.QUERY].astype("string").fillna("") if log.has(schema.QUERY) else None
     if query is None:
         return np.zeros(0, dtype=np.int64), np.zeros(0), []
     usable = query.str.strip() != ""
+    if skip is not None:
+        usable &= ~skip
     if need_answer:
         usable &= frame[schema.RESPONSE].astype("string").fillna("").str.strip() != ""
     rows = np.flatnonzero(usable.to_numpy())
@@ -84,6 +89,23 @@ def distinct_requests(log: QueryLog, *, need_answer: bool, segments: np.ndarray 
     return reps, calls.astype(float), strata
 
 
+def labelled_for_all(log: QueryLog, models: list[str], labels=None) -> np.ndarray:
+    """Per row: does its text already have a label for every model in `models` (a
+    quality__<model> value on any call of the text, or a row of the --labels file)?"""
+    frame = log.frame
+    if not log.has(schema.QUERY):
+        return np.zeros(len(frame), dtype=bool)
+    texts = frame[schema.QUERY].astype("string").fillna("")
+    out = np.ones(len(frame), dtype=bool)
+    for model in models:
+        column = f"{schema.QUALITY_PREFIX}{model}"
+        has = frame[column].notna().to_numpy() if column in frame.columns else np.zeros(len(frame), dtype=bool)
+        if labels is not None:
+            has = has | np.isfinite(labels.for_texts(texts.tolist(), model))
+        out &= texts.isin(set(texts[has])).to_numpy()
+    return out
+
+
 def answer_tokens(served_output_tokens: int) -> int:
     return int(min(MAX_ANSWER_TOKENS, max(MIN_ANSWER_TOKENS, 2 * int(served_output_tokens))))
 
@@ -96,13 +118,15 @@ def make_plan(
     n: int,
     seed: int,
     segments: np.ndarray | None = None,
+    labels=None,
 ) -> ShadowPlan:
     """Sample `n` distinct requests (stratified, seeded) and build the first batch for them."""
     for c in candidates:
         check_provider(c.model, c.provider, "Candidate")
     check_provider(judge.model, judge.provider, "Judge")
     mode = PAIRWISE if log.has(schema.RESPONSE) else ABSOLUTE
-    reps, calls, strata = distinct_requests(log, need_answer=mode == PAIRWISE, segments=segments)
+    skip = labelled_for_all(log, [c.model for c in candidates], labels)
+    reps, calls, strata = distinct_requests(log, need_answer=mode == PAIRWISE, segments=segments, skip=skip)
     picked = reps[stratified_sample(strata, calls, n, seed=seed)] if len(reps) else reps
     frame = log.frame
     where = {r: k for k, r in enumerate(reps)}

@@ -58,7 +58,9 @@ def plan_shadow(paths: list[str], config: Config, out: Path, options: PlanOption
     size = sample_size([c.model for c in candidates], routing)
     n = options.n if options.n is not None else size.n
     segments = routing.per_call_segment if routing is not None else None
-    plan = make_plan(log, candidates=candidates, judge=judge, n=n, seed=config.seed, segments=segments)
+    plan = make_plan(
+        log, candidates=candidates, judge=judge, n=n, seed=config.seed, segments=segments, labels=options.labels
+    )
     if n == 0:
         raise InputError(
             f"{', '.join(c.model for c in candidates)}: the learning curve needs no more labels (stable, and the "

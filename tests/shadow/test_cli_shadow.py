@@ -30,7 +30,7 @@ def test_the_three_steps_from_the_command_line(tmp_path, log_file):
         "--no-routing",
     )
     assert res.exit_code == 0, res.output
-    assert "Sampled 30 of 240 distinct requests in 2 strata (pairwise judging)." in res.stdout
+    assert "Sampled 30 of 240 distinct requests not yet labelled, in 2 strata (pairwise judging)." in res.stdout
     assert "You submit 2 batches in all, with your own keys" in res.stdout
     assert "at batch prices" in res.stdout and "$" in res.stdout
     assert "holds your requests' text" in res.stderr

@@ -48,9 +48,24 @@ def test_default_n_is_what_the_routing_prerequisite_asks_for(tmp_path):
     named = [int(m) for p in mini.prerequisites for m in re.findall(r"about (\d+) more", p)]
     assert named == [mini.more_labels_needed]
     assert summary["sample_size"]["n"] == max(needs["gpt-4o-mini"]["more"], labels_to_collect())
+    # Texts labelled for every candidate are not paid for again; gpt-4o-mini's 120 are not labelled
+    # for claude-haiku-4-5, so they stay in the pool.
+    assert summary["sample"]["available"] == 300
     assert summary["sample"]["requests"] == min(summary["sample_size"]["n"], 300)
     # Strata: serving model x task x routing segment, more than model x task alone (2).
     assert summary["sample"]["routing_segments"] and summary["sample"]["strata"] > 2
+
+
+def test_texts_labelled_for_every_candidate_are_not_sampled_again(tmp_path):
+    import json
+
+    log = _labelled_log(tmp_path / "labelled.csv")
+    options = PlanOptions(candidates=("gpt-4o-mini",), judge="gpt-4.1", routing=False, n=500)
+    summary = plan_shadow([log], Config(), tmp_path / "plan", options)
+    assert summary["sample"]["available"] == summary["sample"]["requests"] == 300 - 120
+    labelled = set(pd.read_csv(log).dropna(subset=["quality__gpt-4o-mini"])["query"])
+    items = json.loads((tmp_path / "plan" / "manifest.json").read_text())["items"]
+    assert not labelled & {item["query"] for item in items}
 
 
 def test_without_routing_the_rule_sizes_the_sample_and_n_overrides_it(tmp_path):
