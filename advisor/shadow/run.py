@@ -15,7 +15,7 @@ from advisor.shadow.cost import batch_costs, total_usd
 from advisor.shadow.importing import import_labels, write_labels
 from advisor.shadow.judge import JUDGE_MAX_TOKENS, SYSTEM, absolute_prompt, pairwise_prompt
 from advisor.shadow.judging import judge_batch
-from advisor.shadow.manifest import ordered, read_manifest, write_manifest
+from advisor.shadow.manifest import MANIFEST, ordered, read_manifest, write_manifest
 from advisor.shadow.outputs import read_outputs
 from advisor.shadow.plan import Model, make_plan
 from advisor.shadow.requests import write_batches
@@ -49,6 +49,11 @@ def plan_shadow(paths: list[str], config: Config, out: Path, options: PlanOption
     from advisor.ingest.load import load_log
     from advisor.prices.catalog import load_prices
 
+    if (out / MANIFEST).exists():
+        raise InputError(
+            f"{out / MANIFEST}: this folder already holds a plan; its batches may be out with their custom_ids. "
+            "Choose a new --out folder (or delete this one if its batches were never submitted)."
+        )
     candidates = [model_of(c) for c in options.candidates]
     if not candidates:
         raise InputError("--candidates: expected at least one model name, found none. Name them, e.g. M1,M2.")

@@ -63,6 +63,16 @@ def test_plan_writes_the_providers_request_formats_and_a_manifest(tmp_path, log_
     assert "sk-" not in text and "api_key" not in text.lower()
 
 
+def test_a_folder_that_holds_a_plan_is_not_overwritten(tmp_path, log_file):
+    from advisor.core.errors import InputError
+
+    _plan(tmp_path, log_file, n=10)
+    before = (tmp_path / "plan" / "manifest.json").read_bytes()
+    with pytest.raises(InputError, match="already holds a plan"):
+        _plan(tmp_path, log_file, n=20)
+    assert (tmp_path / "plan" / "manifest.json").read_bytes() == before
+
+
 def test_the_sample_is_seeded_and_deterministic(tmp_path, log_file):
     a = _plan(tmp_path / "a", log_file)
     b = _plan(tmp_path / "b", log_file)
