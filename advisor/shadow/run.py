@@ -63,42 +63,24 @@ def plan_shadow(paths: list[str], config: Config, out: Path, options: PlanOption
     size = sample_size([c.model for c in candidates], routing)
     n = options.n if options.n is not None else size.n
     segments = routing.per_call_segment if routing is not None else None
-    plan = make_plan(
-        log, candidates=candidates, judge=judge, n=n, seed=config.seed, segments=segments, labels=options.labels
-    )
     if n == 0:
         raise InputError(
             f"{', '.join(c.model for c in candidates)}: the learning curve needs no more labels (stable, and the "
             "AUC interval excludes chance). Pass --n N to label N requests anyway."
         )
+    plan = make_plan(
+        log, candidates=candidates, judge=judge, n=n, seed=config.seed, segments=segments, labels=options.labels
+    )
     if not plan.items:
         raise InputError(
             f"{', '.join(map(str, paths))}: no request to sample (the sample size is {n}, and requests need a "
             "non-empty query column). Map your text column to `query` (--map query=...) or pass --n."
         )
+    first, second = _plan_costs(plan, load_prices(config, options.prices_file))  # before any file is written
     written = write_batches(list(plan.requests), out / FIRST)
     manifest = plan.manifest()
     manifest["sample_size"] = {**size.to_dict(), "used": n, "given": options.n}
     write_manifest(out, manifest)
-    prices = load_prices(config, options.prices_file)
-    by_item = {item["id"]: item for item in plan.items}
-    first = batch_costs(
-        [
-            (r.model, r.provider, r.user, by_item[plan.roles[r.custom_id]["item"]]["output_tokens"])
-            for r in plan.requests
-        ],
-        prices,
-    )
-    judge_rows = [
-        (
-            judge.model,
-            judge.provider,
-            SYSTEM + _judge_text(plan.mode, by_item[plan.roles[r.custom_id]["item"]]),
-            JUDGE_MAX_TOKENS,
-        )
-        for r in plan.requests
-    ]
-    second = batch_costs(judge_rows, prices)
     return _plain(
         {
             "folder": str(out),
@@ -118,6 +100,18 @@ def plan_shadow(paths: list[str], config: Config, out: Path, options: PlanOption
             },
         }
     )
+
+
+def _plan_costs(plan, prices):
+    """(first batch, judge batch upper bound) at batch prices, per model."""
+    by_item = {item["id"]: item for item in plan.items}
+    item_of = [by_item[plan.roles[r.custom_id]["item"]] for r in plan.requests]
+    first = batch_costs(
+        [(r.model, r.provider, r.user, item["output_tokens"]) for r, item in zip(plan.requests, item_of)], prices
+    )
+    judge = plan.judge
+    rows = [(judge.model, judge.provider, SYSTEM + _judge_text(plan.mode, item), JUDGE_MAX_TOKENS) for item in item_of]
+    return first, batch_costs(rows, prices)
 
 
 def _plain(summary: dict) -> dict:
