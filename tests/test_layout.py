@@ -22,7 +22,7 @@ LAYERS = (
     ("recommend",),
     ("result",),
     ("pipeline",),
-    ("report", "history"),
+    ("report", "history", "shadow"),
     ("lab",),
     ("cli", "__main__"),
 )

@@ -26,6 +26,7 @@ COMMANDS = [
     ("runs", "runs"),
     ("reconcile", "reconcile"),
     ("export", "export"),
+    ("shadow", "shadow"),
     ("bench", "bench"),
     ("train", "train"),
 ]

@@ -31,6 +31,7 @@ from advisor.analyzers.routing.curves import (
     routing_order,
     savings_usd,
 )
+from advisor.analyzers.routing.labels_needed import labels_to_collect, more_labels_needed
 from advisor.analyzers.routing.ordering import label_bounds, rank_within, threshold_at
 from advisor.analyzers.routing.router.classifier import RouterScores, RoutingClassifier
 from advisor.analyzers.routing.router.fitting import FitCache
@@ -43,9 +44,6 @@ from advisor.analyzers.routing.router.metrics import (
 )
 
 LABELS, DEFAULT_ROUTER, NONE = "labels", "default_router", "none"
-# Shadow answers to ask for when there are none: enough for the learning curve on MMLU to
-# flatten (docs/router-evaluation.md) is far more; this is the minimum for a first estimate.
-LABELS_TO_COLLECT = 500
 
 
 @dataclass(frozen=True)
@@ -75,6 +73,7 @@ class CandidateEstimate:
     quality_at_share: float | None = None  # relative quality at max_share_at_target, point estimate
     quality_lower_bound: float | None = None  # its cross-fitted lower confidence bound (labels only)
     score_threshold: float | None = None  # route calls whose routing score is <= this (labels only)
+    more_labels_needed: int | None = None  # labels still to collect (labels only; labels_needed.py)
 
 
 @dataclass(frozen=True)
@@ -176,8 +175,9 @@ def _training_rows(labelled: np.ndarray, text_ids: np.ndarray, labels_per_text: 
     return train, where[rep]
 
 
-def _label_prerequisites(model: str, n_labelled: int, *, stable: bool, better: bool) -> list[str]:
-    """More labels until the learning curve is stable and the AUC interval is above chance."""
+def _label_prerequisites(model: str, n_labelled: int, *, stable: bool, better: bool, more: int) -> list[str]:
+    """More labels until the learning curve is stable and the AUC interval is above chance;
+    `more`: how many (labels_needed.more_labels_needed, the number `advisor shadow plan` uses)."""
     if stable and better:
         return []
     why = (
@@ -185,7 +185,7 @@ def _label_prerequisites(model: str, n_labelled: int, *, stable: bool, better: b
         if better
         else "the router does not yet rank calls better than chance (AUC interval includes 0.5)."
     )
-    return [f"Label more shadow answers of {model}: {n_labelled} so far; {why}"]
+    return [f"Label more shadow answers of {model}: {n_labelled} so far, about {more} more; {why}"]
 
 
 def estimate_from_labels(
@@ -237,7 +237,8 @@ def estimate_from_labels(
     fail_quality = float(weak[~good].mean()) if (~good).any() else 0.0
     stable = learning is not None and learning.n_needed_for_stable_auc is not None
     better_than_chance = interval is not None and interval[0] > 0.5
-    prerequisites = _label_prerequisites(inp.model, len(labelled), stable=stable, better=better_than_chance)
+    more = more_labels_needed(len(labelled), metrics.auc, float(good.mean()), stable=stable, better=better_than_chance)
+    prerequisites = _label_prerequisites(inp.model, len(labelled), stable=stable, better=better_than_chance, more=more)
     rank = rank_within(strong_score, labelled)
     realized = np.full(len(inp.eligible), np.nan)
     realized[labelled] = inp.candidate_labels[labelled] - inp.current_labels[labelled]
@@ -261,7 +262,9 @@ def estimate_from_labels(
         prerequisites=prerequisites,
     )
     return replace(
-        estimate, score_threshold=threshold_at(full_score, rank, estimate.per_call_routable_order, bounds[0])
+        estimate,
+        score_threshold=threshold_at(full_score, rank, estimate.per_call_routable_order, bounds[0]),
+        more_labels_needed=more,
     )
 
 
@@ -283,7 +286,7 @@ def estimate_from_router(
         n_labelled=0,
         prerequisites=[
             (
-                f"Collect about {LABELS_TO_COLLECT} shadow answers of {inp.model} (quality__{inp.model} "
+                f"Collect about {labels_to_collect()} shadow answers of {inp.model} (quality__{inp.model} "
                 "or --labels) to replace the default router's estimate with your own."
             )
         ],
@@ -309,7 +312,7 @@ def estimate_unsupported(inp: CandidateInputs, reason: str) -> CandidateEstimate
         prerequisites=(
             reason,
             (
-                f"Collect about {LABELS_TO_COLLECT} shadow answers of {inp.model} (quality__{inp.model} "
+                f"Collect about {labels_to_collect()} shadow answers of {inp.model} (quality__{inp.model} "
                 "column or --labels FILE) so advisor can measure which requests it can take."
             ),
         ),
