@@ -241,13 +241,15 @@ def run_analysis(
         provenance=provenance,
         defaults_in_use=tuple(result_defaults(config, provenance)),
         config=config.settings_dict(),
-        usage=_usage(log, baseline, prices, plan),
+        usage=_usage(log, baseline, prices, plan, findings),
     )
 
 
-def _usage(log: QueryLog, baseline: Baseline, prices: Any, plan: Any) -> Any:
-    """Calls, tokens and prices per model for `runs compare`, with the plan's target models priced too."""
+def _usage(log: QueryLog, baseline: Baseline, prices: Any, plan: Any, findings: dict[str, Findings]) -> Any:
+    """Calls, tokens and prices per model for `runs compare`, with the plan's target models priced
+    too and what the plan means for each traffic class."""
     from advisor.cost.usage import compute_usage
+    from advisor.optimizer.expected import planned_by_class
 
     targets = [(share.model, share.provider) for seg in plan.segments for share in seg.shares]
-    return compute_usage(log, baseline, prices, targets)
+    return compute_usage(log, baseline, prices, targets, planned_by_class(log, findings, plan))

@@ -9,8 +9,8 @@ plan adoption (advisor/history/decompose.py) without the logs.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -66,12 +66,16 @@ class Usage:
     monthly_factor: float  # log sums x this = per month (the baseline's projection)
     cells: tuple[UsageCell, ...]
     list_prices: tuple[ListPrice, ...]
+    # traffic class -> {"moved_share", "batch_share"} of its calls under the plan in full
+    # (advisor/optimizer/expected.py); empty when the run had no plan.
+    planned_by_class: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "monthly_factor": self.monthly_factor,
             "cells": [dict(c.__dict__) for c in self.cells],
             "list_prices": [dict(p.__dict__) for p in self.list_prices],
+            "planned_by_class": {g: dict(v) for g, v in sorted(self.planned_by_class.items())},
         }
 
 
@@ -91,7 +95,7 @@ def _list_price(prices: PriceCatalog, model: str, provider: str) -> ListPrice | 
     )
 
 
-def _traffic_class(frame: pd.DataFrame) -> np.ndarray:
+def traffic_classes(frame: pd.DataFrame) -> np.ndarray:
     for column in (S.TASK, S.LATENCY_CLASS):
         if column in frame.columns:
             values = frame[column].astype(object).fillna("").astype(str)
@@ -119,7 +123,7 @@ def _cells(log: S.QueryLog, baseline: Baseline) -> tuple[UsageCell, ...]:
             "model": frame[S.MODEL].astype(str).to_numpy(),
             "provider": provider if isinstance(provider, str) else provider.to_numpy(),
             "mode": np.where(batch, BATCH, REALTIME),
-            "traffic_class": _traffic_class(frame),
+            "traffic_class": traffic_classes(frame),
             "calls": 1,
             "uncached_input_tokens": inp - cached,
             "cached_input_tokens": cached,
@@ -144,7 +148,11 @@ def _cells(log: S.QueryLog, baseline: Baseline) -> tuple[UsageCell, ...]:
 
 
 def compute_usage(
-    log: S.QueryLog, baseline: Baseline, prices: PriceCatalog, candidates: Iterable[tuple[str, str]] = ()
+    log: S.QueryLog,
+    baseline: Baseline,
+    prices: PriceCatalog,
+    candidates: Iterable[tuple[str, str]] = (),
+    planned_by_class: Mapping[str, Mapping[str, float]] | None = None,
 ) -> Usage:
     """The log's usage cells and the list prices of its models and of `candidates` (model, provider)."""
     cells = _cells(log, baseline)
@@ -154,4 +162,5 @@ def compute_usage(
         monthly_factor=float(baseline.monthly_factor),
         cells=cells,
         list_prices=tuple(p for p in found if p is not None),
+        planned_by_class=dict(planned_by_class or {}),
     )

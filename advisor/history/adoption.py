@@ -119,13 +119,60 @@ def _prompt_read_share(result: dict[str, Any]) -> float | None:
     return float(value) if isinstance(value, (int, float)) else None
 
 
+def _by_class(usage: dict[str, Any], models_a: set[str]) -> dict[str, tuple[float, float, float]]:
+    """Per traffic class: (calls, calls not on run A's models, batch calls)."""
+    out: dict[str, tuple[float, float, float]] = {}
+    for c in usage.get("cells") or []:
+        g, n = str(c.get("traffic_class") or "all"), float(c["calls"])
+        calls, moved, batch = out.get(g, (0.0, 0.0, 0.0))
+        out[g] = (
+            calls + n,
+            moved + (n if c["model"] not in models_a else 0.0),
+            batch + (n if c["mode"] == "batch" else 0.0),
+        )
+    return out
+
+
+def _class_degrees(result_a: dict[str, Any], usage_b: dict[str, Any]) -> dict[str, tuple[float, float, float | None]]:
+    """{lever: (planned share on B's traffic, B's share, degree)} for routing and batch, class by
+    class with the plan's expectation for each class, weighted by B's mix of classes."""
+    usage_a = result_a.get("usage") or {}
+    planned = usage_a.get("planned_by_class") or {}
+    models_a = {str(c["model"]) for c in usage_a.get("cells") or []}
+    a, b = _by_class(usage_a, models_a), _by_class(usage_b, models_a)
+    total_b = sum(v[0] for v in b.values())
+    if not planned or not total_b:
+        return {}
+    sums = {"routing": [0.0, 0.0, 0.0], "batch": [0.0, 0.0, 0.0]}  # planned, B's share, B minus A
+    for g, (n, moved, batch) in b.items():
+        w, p = n / total_b, planned.get(g) or {}
+        na, _, batch_a = a.get(g, (0.0, 0.0, 0.0))
+        already = batch_a / na if na else 0.0
+        for lever, plan_key, share, base in (
+            ("routing", "moved_share", moved / n, 0.0),
+            ("batch", "batch_share", batch / n, already),
+        ):
+            sums[lever][0] += w * (float(p.get(plan_key, 0.0)) + base)
+            sums[lever][1] += w * share
+            sums[lever][2] += w * (share - base)
+    return {
+        lever: (
+            planned_b,
+            share_b,
+            gain / (planned_b - (share_b - gain)) if planned_b - (share_b - gain) > 1e-9 else None,
+        )
+        for lever, (planned_b, share_b, gain) in sums.items()
+    }
+
+
 def lever_adoption(result_a: dict[str, Any], result_b: dict[str, Any]) -> tuple[LeverAdoption, ...]:
     """One row per lever: planned, A's and B's share, and the degree of adoption.
 
-    Batch and prompt-cache shares depend on the traffic (how many calls tolerate a batch API,
-    how much of the prompt repeats), so the planned share is carried over to B's traffic when
-    B ran those analyzers: A's batch share scaled by B's batchable share over A's, and the
-    share of input B's own prompt analysis finds a provider cache would read.
+    What the plan means depends on the traffic (which kinds of calls it routes or batches, how
+    much of the prompt repeats), so the planned share is carried over to B's traffic: routing and
+    batch class by class when A stored the plan per traffic class (else A's batch share scaled by
+    B's batchable share over A's), and for the prompt cache the share of input B's own prompt
+    analysis finds a provider cache would read.
     """
     usage_a, usage_b = result_a.get("usage") or {}, result_b.get("usage") or {}
     plan = result_a.get("plan") or {}
@@ -133,16 +180,14 @@ def lever_adoption(result_a: dict[str, Any], result_b: dict[str, Any]) -> tuple[
     planned_moved = sum(r.planned_moved_share * r.call_share_a for r in routing)
     moved = sum(max(0.0, r.call_share_a - r.call_share_b) for r in routing)
     prompt = findings(result_a, "prompt") or {}
-    planned_read = (
-        get_path(prompt, "prompt_caching", "read_share_of_input")
-        if prompt.get("recommended") == "prompt_caching"
-        else None
-    )
+    planned_read = _prompt_read_share(result_a) if prompt.get("recommended") == "prompt_caching" else None
+    if planned_read is not None and _prompt_read_share(result_b) is not None:
+        planned_read = _prompt_read_share(result_b)
     batch_a, batch_b = _batch_share(usage_a), _batch_share(usage_b)
     cached_a, cached_b = _cached_share(usage_a), _cached_share(usage_b)
     planned_batch = _rebased_batch(result_a, result_b, plan.get("batch_share_of_calls"))
     reserved = plan.get("reserved_workers")
-    return (
+    rows = [
         LeverAdoption(
             "routing",
             planned_moved,
@@ -184,4 +229,11 @@ def lever_adoption(result_a: dict[str, Any], result_b: dict[str, Any]) -> tuple[
             "a log cannot tell how many workers were reserved"
             + (f" (run A's plan: {reserved})" if reserved is not None else ""),
         ),
-    )
+    ]
+    by_class = _class_degrees(result_a, usage_b)
+    for i, row in enumerate(rows[:2]):
+        if row.lever in by_class:
+            planned_b, share_b, degree = by_class[row.lever]
+            note = f"{row.note}; planned share: the plan for each traffic class, at run B's mix of classes"
+            rows[i] = LeverAdoption(row.lever, planned_b, row.share_a, share_b, degree, note)
+    return tuple(rows)

@@ -64,6 +64,10 @@ _USAGE = {
                 "properties": {"mode": {"enum": ["realtime", "batch"]}} | dict.fromkeys(_USAGE_CELL_FIELDS, _NUM),
             },
         },
+        "planned_by_class": {
+            "type": "object",
+            "additionalProperties": {"type": "object", "additionalProperties": _NUM},
+        },
         "list_prices": {
             "type": "array",
             "items": {

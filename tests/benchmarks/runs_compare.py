@@ -152,10 +152,10 @@ def build(before, mixed, result_a: dict, changes: set[str], share: float, seed: 
     """The after-log and its config with the given subset of the known changes applied."""
     sample = mixed if "mix" in changes else before
     frame = _same_span(sample.frame, before.frame) if "mix" in changes else sample.frame
-    if "adoption" in changes:
-        frame = adopt(frame, sample.truth.per_call, result_a, share, seed, _batch_rates(before, result_a))
     if "volume" in changes:
         frame = _compress(frame)
+    if "adoption" in changes:  # after the volume change: prompt-cache reads depend on the timeline
+        frame = adopt(frame, sample.truth.per_call, result_a, share, seed, _batch_rates(before, result_a))
     return frame, _price_config(before.frame, seed, "prices" in changes)
 
 
