@@ -252,4 +252,5 @@ def _usage(log: QueryLog, baseline: Baseline, prices: Any, plan: Any, findings: 
     from advisor.optimizer.expected import planned_by_class
 
     targets = [(share.model, share.provider) for seg in plan.segments for share in seg.shares]
-    return compute_usage(log, baseline, prices, targets, planned_by_class(log, findings, plan))
+    readable = getattr(findings.get("prompt"), "per_call_cache_read_tokens", None)
+    return compute_usage(log, baseline, prices, targets, planned_by_class(log, findings, plan), readable)

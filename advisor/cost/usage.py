@@ -69,6 +69,9 @@ class Usage:
     # traffic class -> {"moved_share", "batch_share"} of its calls under the plan in full
     # (advisor/optimizer/expected.py); empty when the run had no plan.
     planned_by_class: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
+    # traffic class -> share of its input tokens a provider prompt cache could read (the prompt
+    # analyzer's replay, whether or not the log's calls were cached); empty without that analyzer.
+    prompt_cache_potential_by_class: Mapping[str, float] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -76,6 +79,7 @@ class Usage:
             "cells": [dict(c.__dict__) for c in self.cells],
             "list_prices": [dict(p.__dict__) for p in self.list_prices],
             "planned_by_class": {g: dict(v) for g, v in sorted(self.planned_by_class.items())},
+            "prompt_cache_potential_by_class": dict(sorted(self.prompt_cache_potential_by_class.items())),
         }
 
 
@@ -153,6 +157,7 @@ def compute_usage(
     prices: PriceCatalog,
     candidates: Iterable[tuple[str, str]] = (),
     planned_by_class: Mapping[str, Mapping[str, float]] | None = None,
+    cache_readable_tokens: np.ndarray | None = None,
 ) -> Usage:
     """The log's usage cells and the list prices of its models and of `candidates` (model, provider)."""
     cells = _cells(log, baseline)
@@ -163,4 +168,19 @@ def compute_usage(
         cells=cells,
         list_prices=tuple(p for p in found if p is not None),
         planned_by_class=dict(planned_by_class or {}),
+        prompt_cache_potential_by_class=_potential(log, cache_readable_tokens),
     )
+
+
+def _potential(log: S.QueryLog, readable: np.ndarray | None) -> dict[str, float]:
+    """Per traffic class: readable input tokens / input tokens."""
+    if readable is None or len(readable) != log.n_calls:
+        return {}
+    classes = traffic_classes(log.frame)
+    inp = log.frame[S.INPUT_TOKENS].to_numpy(dtype=np.float64)
+    read = np.asarray(readable, dtype=np.float64)
+    return {
+        str(g): float(read[classes == g].sum() / inp[classes == g].sum())
+        for g in sorted(set(classes.tolist()))
+        if inp[classes == g].sum() > 0
+    }

@@ -12,7 +12,10 @@ Each run's monthly API cost is written as a product of four factors over its usa
 - adoption A: within its class, each cell's share of the input tokens (a_in), of the output
   tokens (a_out) and the cached part of its input (f): which models and modes served the traffic
   and how much of the prompt the provider's cache read — what the plan changes (a class one run
-  lacks is served, in that run's allocation, like that run's traffic as a whole);
+  lacks is served, in that run's allocation, like that run's traffic as a whole). Where both runs
+  know how much of a class's prompt a cache could read (their prompt analysis), that potential is
+  part of the mix and adoption holds the part of it actually read: longer conversations make
+  more of the prompt cacheable, which is traffic, not adoption;
 - prices   P: USD per token of each cell (the baseline's own pricing divided by the tokens, so
   tiers and time-of-day rates are kept; a cell a run did not use takes its list price).
 
@@ -40,6 +43,9 @@ class _State:
     calls_per_month: float
     mix: dict[str, tuple[float, float, float]]  # class -> (share of calls, input / call, output / call)
     shares: dict[Key, tuple[float, float, float]]  # within its class: (a_in, f_cached, a_out)
+    # class -> share of input a prompt cache could read (part of the mix); where both runs know
+    # it, the adoption factor holds f / potential (the part of the readable prompt read).
+    potential: dict[str, float]
     prices: dict[Key, tuple[float, float, float]]  # USD per token: uncached input, cached input, output
 
 
@@ -152,13 +158,29 @@ def _state(usage: dict[str, Any], keys: list[Key], other: dict[str, Any], notes:
                 else f"No price for {key[0]} ({key[2]}) in either run: its calls are left out."
             )
         prices[key] = found or (0.0, 0.0, 0.0)
-    return _State(calls * float(usage["monthly_factor"]), mix, shares, prices)
+    return _State(calls * float(usage["monthly_factor"]), mix, shares, dict(_potentials(usage)), prices)
+
+
+def _potentials(usage: dict[str, Any]) -> dict[str, float]:
+    found = usage.get("prompt_cache_potential_by_class") or {}
+    return {str(g): float(v) for g, v in found.items() if isinstance(v, (int, float)) and v > 0}
+
+
+def _as_read_part(state: _State, classes: set[str]) -> _State:
+    """The state with f replaced by f / potential in `classes` (both runs know the potential there)."""
+    shares = {
+        k: (a_in, f / state.potential[k[3]], a_out) if k[3] in classes else (a_in, f, a_out)
+        for k, (a_in, f, a_out) in state.shares.items()
+    }
+    potential = {g: v for g, v in state.potential.items() if g in classes}
+    return _State(state.calls_per_month, state.mix, shares, potential, state.prices)
 
 
 def _cost(n: _State, t: _State, a: _State, p: _State) -> float:
     per_call = 0.0
     for key, (a_in, f, a_out) in a.shares.items():
         w, t_in, t_out = t.mix[key[3]]
+        f = f * t.potential[key[3]] if key[3] in t.potential else f
         pu, pc, po = p.prices[key]
         per_call += w * (t_in * a_in * ((1 - f) * pu + f * pc) + t_out * a_out * po)
     return n.calls_per_month * per_call
@@ -192,6 +214,8 @@ def decompose(usage_a: dict[str, Any], usage_b: dict[str, Any]) -> CostDecomposi
     notes: list[str] = []
     a = _state(usage_a, keys, usage_b, notes, "A")
     b = _state(usage_b, keys, usage_a, notes, "B")
+    known = set(a.potential) & set(b.potential)
+    a, b = _as_read_part(a, known), _as_read_part(b, known)
     parts = shapley(a, b)
     cost_a, cost_b = _cost(a, a, a, a), _cost(b, b, b, b)
     # Shapley parts add up to cost_b - cost_a up to float rounding; put that last bit on the

@@ -130,6 +130,9 @@ def result_provenance(
         "usage.list_prices.**": Provenance(MEASURED, (), "the price catalog at the run's price date"),
         "usage.monthly_factor": volume,
         "usage.planned_by_class.**": Provenance(PROJECTED, (), "the plan applied to each traffic class's calls"),
+        "usage.prompt_cache_potential_by_class.**": Provenance(
+            PROJECTED, (), "the prompt analyzer's replay of a provider prompt cache on the log"
+        ),
     }
     out.update({f"baseline.{k}": v for k, v in baseline.provenance.items()})
     if plan is not None:

@@ -68,6 +68,7 @@ _USAGE = {
             "type": "object",
             "additionalProperties": {"type": "object", "additionalProperties": _NUM},
         },
+        "prompt_cache_potential_by_class": {"type": "object", "additionalProperties": _NUM},
         "list_prices": {
             "type": "array",
             "items": {

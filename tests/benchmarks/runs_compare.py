@@ -7,7 +7,7 @@
 2. Build after-logs whose changes are known, each analyzed as run B and compared with A:
    prices +20 % on the served model (a price override), volume +30 % (the same calls in
    1/1.3 of the time), a traffic-mix shift (the same generator with 25 % background jobs
-   instead of 12 %), A's plan adopted by 50 % and 100 % of the calls (each adopted call takes a
+   instead of 12 % and 8 turns per chat instead of 5, on the same time span), A's plan adopted by 50 % and 100 % of the calls (each adopted call takes a
    model and mode drawn with the plan's shares for its model, batch only if the truth says it
    tolerates it, and reads the prompt prefix the generator knows is cached), and all four at once.
 3. The known split: the Shapley value over the four generative changes, each coalition's API
@@ -31,11 +31,12 @@ from advisor.core.config import Config
 from advisor.lab.synthetic import generate_log, prompt_cache_readable_tokens
 
 CHANGES = ("volume", "mix", "prices", "adoption")
-PRICE_FACTOR, VOLUME_FACTOR, MIX_BACKGROUND = 1.2, 1.3, 0.25
+PRICE_FACTOR, VOLUME_FACTOR = 1.2, 1.3
+MIX = {"background_share": 0.25, "mean_turns": 8.0}  # default: 12 % background jobs, 5 turns per chat
 CASES = (
     ("prices +20 %", {"prices"}, 1.0),
     ("volume +30 %", {"volume"}, 1.0),
-    ("mix shift (background 12 % -> 25 %)", {"mix"}, 1.0),
+    ("mix shift (background jobs 12 % -> 25 %, turns per chat 5 -> 8)", {"mix"}, 1.0),
     ("plan adopted at 50 %", {"adoption"}, 0.5),
     ("plan adopted at 100 %", {"adoption"}, 1.0),
     ("all four (adoption 50 %)", set(CHANGES), 0.5),
@@ -184,16 +185,16 @@ def _analyze(frame: pd.DataFrame, config: Config, tmp: Path, name: str, analyzer
     return run_analysis([path], config, embedder=FakeEmbedder(), analyzers=analyzers).to_dict()
 
 
-def run_cases(calls: int, days: int, seed: int) -> tuple[dict, list[dict]]:
+def run_cases(calls: int, days: int, seed: int, cases=CASES) -> tuple[dict, list[dict]]:
     from advisor.history.compare import compare_runs
 
     before = generate_log(calls, seed=seed, days=days)
-    mixed = generate_log(calls, seed=seed, days=days, background_share=MIX_BACKGROUND)
+    mixed = generate_log(calls, seed=seed, days=days, **MIX)
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         config_a = _price_config(before.frame, seed, False)
         result_a = _analyze(before.frame, config_a, Path(tmp), "a", ("routing", "batch", "prompt"))
-        for label, changes, share in CASES:
+        for label, changes, share in cases:
             frame, config = build(before, mixed, result_a, changes, share, seed)
             result_b = _analyze(frame, config, Path(tmp), "b", ("batch", "prompt"))
             fu = compare_runs(result_a, result_b).follow_up
