@@ -19,7 +19,7 @@ API_LEVERS = ("routing", "batch", "prompt")  # the levers whose savings show in 
 @dataclass(frozen=True)
 class LeverSavings:
     lever: str
-    projected_usd: float  # run A's plan, in full, per month, scaled to run B's calls per month
+    projected_usd: float  # run A's plan in full, per month, scaled to run B's API cost before the plan
     degree: float | None
     expected_usd: float | None  # projected x degree
 
@@ -42,10 +42,6 @@ class FollowUp:
             "realized_saving_usd": self.realized_saving_usd,
             "expected_saving_usd": self.expected_saving_usd,
         }
-
-
-def _calls_per_month(usage: dict[str, Any]) -> float:
-    return sum(float(c["calls"]) for c in usage.get("cells") or []) * float(usage.get("monthly_factor") or 0.0)
 
 
 def _projected(result_a: dict[str, Any], lever: str) -> float:
@@ -78,8 +74,10 @@ def follow_up(result_a: dict[str, Any], result_b: dict[str, Any]) -> FollowUp | 
     usage_a, usage_b = result_a["usage"], result_b["usage"]
     levers = lever_adoption(result_a, result_b)
     split = decompose(usage_a, usage_b)
-    calls_a = _calls_per_month(usage_a)
-    scale = _calls_per_month(usage_b) / calls_a if calls_a else 0.0
+    # A lever saves in proportion to the cost of the traffic it acts on: B's traffic at B's prices
+    # before the plan's changes (B's cost plus what the changes saved), over A's cost.
+    before_b = split.api_cost_b_usd + split.adoption_saving_at_b_usd
+    scale = before_b / split.api_cost_a_usd if split.api_cost_a_usd else 0.0
     degree = {x.lever: x.degree for x in levers}
     savings = tuple(
         LeverSavings(

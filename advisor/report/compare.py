@@ -105,7 +105,12 @@ def _savings(fu: dict[str, Any]) -> Table:
     )
     return Table(
         "What the plan saved against the projection",
-        ("lever", "projected in full (scaled to later volume)", "degree", "expected at that degree"),
+        (
+            "lever",
+            "projected in full (scaled to the later API cost before the plan)",
+            "degree",
+            "expected at that degree",
+        ),
         rows,
         note=f"Expected in total: {usd(fu.get('expected_saving_usd'))} per month.",
     )
