@@ -119,6 +119,48 @@ def _prompt_read_share(result: dict[str, Any]) -> float | None:
     return float(value) if isinstance(value, (int, float)) else None
 
 
+@dataclass(frozen=True)
+class ClassAdoption:
+    """One traffic class (task, else latency class): what the plan meant for it and what B shows."""
+
+    traffic_class: str
+    call_share_a: float
+    call_share_b: float
+    planned_moved_share: float | None  # of the class's calls; None: run A stored no plan per class
+    moved_share_b: float  # of the class's calls in B, served by a model run A did not serve
+    planned_batch_share: float | None
+    batch_share_a: float
+    batch_share_b: float
+
+
+def class_adoption(result_a: dict[str, Any], usage_b: dict[str, Any]) -> tuple[ClassAdoption, ...]:
+    usage_a = result_a.get("usage") or {}
+    planned = usage_a.get("planned_by_class") or {}
+    models_a = {str(c["model"]) for c in usage_a.get("cells") or []}
+    a, b = _by_class(usage_a, models_a), _by_class(usage_b, models_a)
+    total_a, total_b = sum(v[0] for v in a.values()), sum(v[0] for v in b.values())
+    rows = []
+    for g in sorted(set(a) | set(b)):
+        na, _, batch_a = a.get(g, (0.0, 0.0, 0.0))
+        nb, moved_b, batch_b = b.get(g, (0.0, 0.0, 0.0))
+        p = planned.get(g)
+        rows.append(
+            ClassAdoption(
+                traffic_class=g,
+                call_share_a=na / total_a if total_a else 0.0,
+                call_share_b=nb / total_b if total_b else 0.0,
+                planned_moved_share=None if p is None else float(p.get("moved_share", 0.0)),
+                moved_share_b=moved_b / nb if nb else 0.0,
+                planned_batch_share=None
+                if p is None
+                else float(p.get("batch_share", 0.0)) + (batch_a / na if na else 0.0),
+                batch_share_a=batch_a / na if na else 0.0,
+                batch_share_b=batch_b / nb if nb else 0.0,
+            )
+        )
+    return tuple(rows)
+
+
 def _by_class(usage: dict[str, Any], models_a: set[str]) -> dict[str, tuple[float, float, float]]:
     """Per traffic class: (calls, calls not on run A's models, batch calls)."""
     out: dict[str, tuple[float, float, float]] = {}

@@ -9,7 +9,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from advisor.history.adoption import LeverAdoption, ModelRouting, lever_adoption, model_routing
+from advisor.history.adoption import (
+    ClassAdoption,
+    LeverAdoption,
+    ModelRouting,
+    class_adoption,
+    lever_adoption,
+    model_routing,
+)
 from advisor.history.decompose import CostDecomposition, decompose
 from advisor.result.view import get_path
 
@@ -28,6 +35,7 @@ class LeverSavings:
 class FollowUp:
     levers: tuple[LeverAdoption, ...]
     routing: tuple[ModelRouting, ...]
+    classes: tuple[ClassAdoption, ...]
     decomposition: CostDecomposition
     savings: tuple[LeverSavings, ...]
     realized_saving_usd: float  # B's traffic and prices at A's allocation minus B's cost, per month
@@ -37,6 +45,7 @@ class FollowUp:
         return {
             "levers": [dict(x.__dict__) for x in self.levers],
             "routing": [dict(x.__dict__) for x in self.routing],
+            "classes": [dict(x.__dict__) for x in self.classes],
             "decomposition": self.decomposition.to_dict(),
             "savings": [dict(x.__dict__) for x in self.savings],
             "realized_saving_usd": self.realized_saving_usd,
@@ -93,6 +102,7 @@ def follow_up(result_a: dict[str, Any], result_b: dict[str, Any]) -> FollowUp | 
     return FollowUp(
         levers=levers,
         routing=model_routing(result_a, usage_b),
+        classes=class_adoption(result_a, usage_b),
         decomposition=split,
         savings=savings,
         realized_saving_usd=split.adoption_saving_at_b_usd,

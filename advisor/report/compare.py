@@ -77,6 +77,35 @@ def _routing(fu: dict[str, Any]) -> Table:
     )
 
 
+def _classes(fu: dict[str, Any]) -> Table:
+    rows = tuple(
+        (
+            x["traffic_class"],
+            share(x["call_share_a"]),
+            share(x["call_share_b"]),
+            share(x["planned_moved_share"]),
+            share(x["moved_share_b"]),
+            share(x["planned_batch_share"]),
+            share(x["batch_share_b"]),
+        )
+        for x in fu.get("classes") or []
+    )
+    return Table(
+        "Routing and batch per traffic class",
+        (
+            "class (task or latency class)",
+            "share of calls, earlier",
+            "later",
+            "planned to move",
+            "moved (later)",
+            "planned batch",
+            "batch (later)",
+        ),
+        rows,
+        note="Shares of each class's own calls; the plan per class is what the earlier run's plan means for its calls.",
+    )
+
+
 def _split(fu: dict[str, Any]) -> Table:
     d = fu["decomposition"]
     rows = (
@@ -122,7 +151,7 @@ def compare_report(comparison: Any) -> tuple[str, tuple[Table, ...], tuple[str, 
     tables = [_metrics(c)]
     fu = c.get("follow_up")
     if fu:
-        tables += [_adoption(fu), _routing(fu), _split(fu), _savings(fu)]
+        tables += [_adoption(fu), _routing(fu), _classes(fu), _split(fu), _savings(fu)]
     recs = tuple(
         (
             r["title"],

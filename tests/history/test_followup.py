@@ -149,4 +149,5 @@ def test_usage_is_stored_and_compare_writes_markdown_and_html(tmp_path, result):
     text = plain_markdown(md.read_text())
     assert "Why the API cost moved" in text and "plan adoption (models, batch, prompt cache) | -$10.50" in text
     assert "Was the plan carried out?" in html.read_text()
+    assert "Routing and batch per traffic class" in text
     assert "Why the API cost moved" in res.output
