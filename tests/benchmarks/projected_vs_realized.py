@@ -146,7 +146,7 @@ def realize(result, train, test, truth_test, embedder, catalog, seed: int) -> di
     prompt = (
         realize_prompt_cache(test, model, providers, is_batch, catalog, factor)
         if (result.findings.get("prompt") is not None and "prompt" in plan.levers and plan.prompt_savings_share > 0)
-        else {"prompt_savings_usd": 0.0, "prompt_read_share": 0.0}
+        else {"prompt_savings_usd": 0.0, "prompt_read_share": 0.0, "prompt_read_share_one_model": 0.0}
     )
     return {
         **prompt,
@@ -189,6 +189,8 @@ def realize_prompt_cache(test, model, providers, is_batch, catalog, factor: floa
     return {
         "prompt_savings_usd": float((without - with_cache).sum() * factor),
         "prompt_read_share": float(read.sum() / inp.sum()),
+        # the same traffic with every call on one model: what the projection assumes
+        "prompt_read_share_one_model": float(prompt_cache_readable_tokens(test).sum() / inp.sum()),
     }
 
 
@@ -255,6 +257,7 @@ def main(argv=None) -> None:
         f"| of which API: routing + batch (USD) | {by.get('routing', 0) + by.get('batch', 0):,.2f} | {real['api_savings_usd']:,.2f} |",
         f"| of which API: provider prompt caching (USD) | {by.get('prompt', 0):,.2f} | {real['prompt_savings_usd']:,.2f} |",
         f"| share of input tokens read from the prompt cache | {(result.findings['prompt'].prompt_caching or {}).get('read_share_of_input', 0):.1%} | {real['prompt_read_share']:.1%} |",
+        f"| share of input read from the prompt cache had every call stayed on its model | {(result.findings['prompt'].prompt_caching or {}).get('read_share_of_input', 0):.1%} | {real['prompt_read_share_one_model']:.1%} |",
         f"| of which workers: reserved + on-demand (USD) | {by.get('capacity', 0):,.2f} | {real['worker_savings_usd']:,.2f} |",
         f"| API savings / today's API cost | {(by.get('routing', 0) + by.get('batch', 0)) / result.baseline.api_cost_per_month_usd:.2%} | {real['api_savings_usd'] / real['today_api_usd']:.2%} |",
         f"| calls per month | {result.baseline.calls_per_month:,.0f} | {real['n_calls'] * 30 / real['span_days']:,.0f} |",
@@ -292,7 +295,10 @@ def main(argv=None) -> None:
         "(the catalog's batch price or the 50 % default); the notes say 50 %.",
         "",
         "Prompt caching is replayed with the generator's own record of which prompt prefixes are still cached "
-        "(per model: a conversation split across models reads less) and the Anthropic write premium on the rest.",
+        "(per model: a conversation split across models reads less) and the Anthropic write premium on the rest. "
+        "The projection prices prompt caching on today's traffic, as if every call of a conversation stayed on "
+        "one model; routing the calls of a conversation to different models breaks their shared prefix, which "
+        "the two read-share rows measure.",
         "Not replayed: the semantic cache (needs the cache analyzer's hit replay on new traffic and the "
         "generator's answer classes) and history summarization.",
         "On-demand workers are counted in fractional worker-hours, as the optimizer does.",
