@@ -111,7 +111,7 @@ def _split(fu: dict[str, Any]) -> Table:
     rows = (
         ("API cost per month, earlier run", usd(d["api_cost_a_usd"])),
         ("volume (calls per month)", usd(d["volume_usd"])),
-        ("traffic mix (tokens per call)", usd(d["mix_usd"])),
+        ("traffic mix (kinds of calls, tokens per call)", usd(d["mix_usd"])),
         ("prices", usd(d["prices_usd"])),
         ("plan adoption (models, batch, prompt cache)", usd(d["adoption_usd"])),
         ("API cost per month, later run", usd(d["api_cost_b_usd"])),
