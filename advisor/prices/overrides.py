@@ -160,6 +160,14 @@ def _parse_override_csv(p: Path) -> tuple[PriceOverride, ...]:
                     found="an empty cell",
                     fix="Fill in the model name or delete the line.",
                 )
+            if None in row:  # csv.DictReader files cells beyond the header under None
+                raise InputError.at(
+                    str(p),
+                    line=line,
+                    expected=f"{len(cols)} cells, as in the header",
+                    found=f"{len(cols) + len(row[None])} cells",
+                    fix="Remove the extra cells or add their column to the header.",
+                )
             table = {k: v.strip() for k, v in row.items() if k != "model" and v is not None and v.strip() != ""}
             out.append(parse_override(model, table, f"{p} line {line}"))
             lines.append(line)

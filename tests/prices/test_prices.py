@@ -152,6 +152,13 @@ def test_bad_csv_price_names_the_line(tmp_path):
         read_override_file(f)
 
 
+def test_a_csv_price_line_with_more_cells_than_the_header_is_refused_with_its_line(tmp_path):
+    f = tmp_path / "p.csv"
+    f.write_text("model,provider,input,output\n0,,,,\n")  # found by tests/hostile/test_properties.py
+    with pytest.raises(InputError, match=r"p.csv.*line 2.*4 cells, as in the header.*found 5 cells"):
+        read_override_file(f)
+
+
 def test_bad_as_of_is_a_config_error():
     with pytest.raises(ConfigError, match=r"The 'prices.as_of' setting must be an ISO date"):
         load_prices(Config(sections={"prices": {"as_of": "last tuesday"}}))
