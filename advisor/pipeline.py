@@ -219,11 +219,10 @@ def run_analysis(
     ctx = AnalysisContext(config=config, prices=prices, embedder=embedder_, progress=progress, labels=labels)
     findings, warnings = _run_analyzers(log, baseline, ctx, analyzers, progress)
     progress("optimizer", 0, 1)
-    inputs = prepare_inputs(log, baseline, findings, config=config, prices=prices)
-    plan = solve_plan(inputs)
+    plan = solve_plan(inputs := prepare_inputs(log, baseline, findings, config=config, prices=prices))
     progress("optimizer", 1, 1)
-    opt = settings(config, "optimizer", OptimizerSettings)
-    recs = make_recommendations(plan, findings, baseline, min_call_share=opt.min_recommended_call_share)
+    min_share = settings(config, "optimizer", OptimizerSettings).min_recommended_call_share
+    recs = make_recommendations(plan, findings, baseline, min_call_share=min_share)
     provenance = result_provenance(config, baseline, findings, plan, recs)
     all_warnings = (*log.warnings, *baseline.warnings, *embed_warnings, *warnings, *plan.warnings)
     return AnalysisResult(
@@ -242,4 +241,16 @@ def run_analysis(
         provenance=provenance,
         defaults_in_use=tuple(result_defaults(config, provenance)),
         config=config.settings_dict(),
+        usage=_usage(log, baseline, prices, plan, findings),
     )
+
+
+def _usage(log: QueryLog, baseline: Baseline, prices: Any, plan: Any, findings: dict[str, Findings]) -> Any:
+    """Calls, tokens and prices per model for `runs compare`, with the plan's target models priced
+    too and what the plan means for each traffic class."""
+    from advisor.cost.usage import compute_usage
+    from advisor.optimizer.expected import planned_by_class
+
+    targets = [(share.model, share.provider) for seg in plan.segments for share in seg.shares]
+    readable = getattr(findings.get("prompt"), "per_call_cache_read_tokens", None)
+    return compute_usage(log, baseline, prices, targets, planned_by_class(log, findings, plan), readable)

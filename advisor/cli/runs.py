@@ -86,57 +86,37 @@ def show_cmd(run_id: str, as_json: bool, html_path: str | None, md_path: str | N
 @click.argument("run_a")
 @click.argument("run_b")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of tables.")
-def compare_cmd(run_a: str, run_b: str, as_json: bool) -> None:
-    """Compare run A (earlier) with run B (later): volume, unit costs, recommendations, stability."""
+@click.option("--html", "html_path", type=click.Path(dir_okay=False), help="Also write the comparison as HTML to FILE.")
+@click.option("--markdown", "md_path", type=click.Path(dir_okay=False), help="Also write it as Markdown to FILE.")
+def compare_cmd(run_a: str, run_b: str, as_json: bool, html_path: str | None, md_path: str | None) -> None:
+    """Compare run A (earlier) with run B (later): was A's plan carried out, what it saved, why cost moved."""
     from rich.table import Table
     from rich.text import Text
 
+    from advisor.core.fileio import atomic_write
     from advisor.history.compare import compare_runs
     from advisor.history.store import load_run
+    from advisor.report.compare import compare_report, render_compare_html, render_compare_markdown
 
     comparison = compare_runs(load_run(run_a).result, load_run(run_b).result)
+    if html_path:
+        atomic_write(html_path, render_compare_html(comparison))
+    if md_path:
+        atomic_write(md_path, render_compare_markdown(comparison))
     if as_json:
         click.echo(dumps_strict(comparison.to_dict(), indent=2, sort_keys=True))
         return
     console = _console()
-    metrics = Table(title=f"Run {comparison.run_a} → run {comparison.run_b}")
-    for column in ("figure", f"run {comparison.run_a}", f"run {comparison.run_b}", "change"):
-        metrics.add_column(column, justify="left" if column == "figure" else "right")
-    for m in comparison.metrics:
-        digits = 0 if "per month" in m.label else 4
-        metrics.add_row(
-            m.label,
-            _fmt(m.value_a, digits),
-            _fmt(m.value_b, digits),
-            "not available" if m.change_share is None else f"{m.change_share:+.1%}",
-        )
-    console.print(metrics)
-    recs = Table(title="Recommendations")
-    for column in (
-        "recommendation",
-        "status",
-        f"savings run {comparison.run_a}",
-        f"savings run {comparison.run_b}",
-        "what changed",
-    ):
-        recs.add_column(column)
-    for r in comparison.recommendations:
-        recs.add_row(
-            Text(r.title),
-            r.status,
-            _fmt(r.savings_a_usd, 2, "$"),
-            _fmt(r.savings_b_usd, 2, "$"),
-            Text("; ".join(r.details)),
-        )
-    console.print(recs)
-    verdict = "changed" if comparison.stability_changed else "unchanged"
-    console.print(
-        f"Stability verdict: {comparison.stability_a or 'not available'} → "
-        f"{comparison.stability_b or 'not available'} ({verdict})",
-        markup=False,
-    )
-    for note in comparison.notes:
-        console.print(f"Note: {note}", markup=False)
+    _, tables, notes = compare_report(comparison)
+    for table in tables:
+        shown = Table(title=table.title, caption=table.note or None)
+        for column in table.columns:
+            shown.add_column(column)
+        for row in table.rows:
+            shown.add_row(*(Text(cell) for cell in row))
+        console.print(shown)
+    for note in notes:
+        console.print(note, markup=False)
 
 
 @runs.command("trend")

@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from advisor.history.followup import FollowUp, follow_up, missing_usage
 from advisor.result.view import get_path, recommendations, stability_verdict
 
 # Baseline figures compared between runs: (label, key in baseline dict).
@@ -60,6 +61,8 @@ class RunComparison:
     stability_b: str | None
     stability_changed: bool
     notes: tuple[str, ...] = field(default_factory=tuple)
+    # Was A's plan carried out, what did it save, why did the cost move (None: a run lacks usage).
+    follow_up: FollowUp | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -71,6 +74,7 @@ class RunComparison:
             "stability_b": self.stability_b,
             "stability_changed": self.stability_changed,
             "notes": list(self.notes),
+            "follow_up": self.follow_up.to_dict() if self.follow_up is not None else None,
         }
 
 
@@ -175,6 +179,9 @@ def compare_runs(a: dict[str, Any], b: dict[str, Any]) -> RunComparison:
         )
     if a.get("config_hash") and b.get("config_hash") and a.get("config_hash") != b.get("config_hash"):
         notes.append(_config_note(a.get("config"), b.get("config")))
+    missing = missing_usage(a, b)
+    if missing is not None:
+        notes.append(missing)
     return RunComparison(
         run_a=get_path(a, "run", "id"),
         run_b=get_path(b, "run", "id"),
@@ -184,4 +191,5 @@ def compare_runs(a: dict[str, Any], b: dict[str, Any]) -> RunComparison:
         stability_b=vb,
         stability_changed=(va is not None and vb is not None and va != vb),
         notes=tuple(notes),
+        follow_up=follow_up(a, b),
     )

@@ -57,6 +57,13 @@ def m003_created_index(db: sqlite3.Connection) -> None:
     db.execute("CREATE INDEX IF NOT EXISTS runs_created_utc ON runs (created_utc)")
 
 
+@migration
+def m004_usage(db: sqlite3.Connection) -> None:
+    # Per-model calls, tokens and prices (result schema 1.2): what `runs compare` needs to split
+    # a cost change into volume, mix, prices and plan adoption. Runs stored before have NULL.
+    db.execute("ALTER TABLE runs ADD COLUMN usage_json TEXT")
+
+
 def applied(db: sqlite3.Connection) -> list[str]:
     db.execute("CREATE TABLE IF NOT EXISTS _advisor_migrations (name TEXT PRIMARY KEY, applied_utc TEXT NOT NULL)")
     return [row[0] for row in db.execute("SELECT name FROM _advisor_migrations ORDER BY name")]

@@ -100,6 +100,7 @@ def save_run(result: Any, *, path: str | os.PathLike | None = None, created_utc:
         "log_json": _dumps(data.get("log")),
         "findings_json": _dumps(data.get("findings")),
         "inputs_json": _dumps(data.get("inputs")),
+        "usage_json": _dumps(data.get("usage")),
     }
     db = open_store(path)
     try:
@@ -138,6 +139,7 @@ def _result_from_row(row: sqlite3.Row) -> dict[str, Any]:
         "plan": _loads(row["plan_json"]),
         "recommendations": _loads(row["recommendations_json"]),
         "warnings": _loads(row["warnings_json"]),
+        "usage": _loads(row["usage_json"]) if "usage_json" in keys else None,
         "run": {"id": row["id"], "created_utc": row["created_utc"]},
     }
 

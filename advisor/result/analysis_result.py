@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from advisor.analyzers import Findings
     from advisor.core.provenance import Provenance
     from advisor.cost.baseline import Baseline
+    from advisor.cost.usage import Usage
     from advisor.optimizer.plan import Plan
     from advisor.recommend import Recommendation
 
@@ -49,6 +50,8 @@ class AnalysisResult:
     provenance: Mapping[str, Provenance] = field(default_factory=dict)
     defaults_in_use: tuple[dict[str, Any], ...] = ()  # {setting, value, source} of each default used
     config: dict[str, Any] = field(default_factory=dict)  # the settings behind config_hash
+    # Per-model calls, tokens and prices for `runs compare` (schema 1.2); None: not computed.
+    usage: Usage | None = None
 
     def to_dict(self) -> dict[str, Any]:
         from advisor.result.schema import SCHEMA_VERSION
@@ -72,5 +75,6 @@ class AnalysisResult:
                 "defaults_in_use": list(self.defaults_in_use),
                 "provenance": {path: p.to_dict() for path, p in sorted(self.provenance.items())},
                 "config": self.config,
+                **({"usage": self.usage.to_dict()} if self.usage is not None else {}),
             }
         )

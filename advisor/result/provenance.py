@@ -18,6 +18,7 @@ from advisor.core.provenance import (
     ASSUMED,
     CONFIGURED,
     MEASURED,
+    PROJECTED,
     Provenance,
     combine,
     default_keys,
@@ -124,6 +125,14 @@ def result_provenance(
         "defaults_in_use.*.value": Provenance(ASSUMED, (), "advisor's default for the setting named beside it"),
         # The settings behind config_hash, as the run read them: echoed, not computed.
         "config.**": Provenance(CONFIGURED, (), "a setting of this run, as given (or its default)"),
+        # Per-model usage for `runs compare` (schema 1.2): sums over the log, priced as the baseline is.
+        "usage.cells.**": Provenance(MEASURED, (), "the log, priced at the run's prices"),
+        "usage.list_prices.**": Provenance(MEASURED, (), "the price catalog at the run's price date"),
+        "usage.monthly_factor": volume,
+        "usage.planned_by_class.**": Provenance(PROJECTED, (), "the plan applied to each traffic class's calls"),
+        "usage.prompt_cache_potential_by_class.**": Provenance(
+            PROJECTED, (), "the prompt analyzer's replay of a provider prompt cache on the log"
+        ),
     }
     out.update({f"baseline.{k}": v for k, v in baseline.provenance.items()})
     if plan is not None:

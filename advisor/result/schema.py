@@ -16,7 +16,7 @@ from advisor.core.provenance import KINDS
 from advisor.core.redact import redact_text
 from advisor.result.view import as_result_dict
 
-SCHEMA_VERSION = "1.1"  # 1.1: `provenance` map and baseline.infrastructure.self_hosted
+SCHEMA_VERSION = "1.2"  # 1.1: `provenance` map and baseline.infrastructure.self_hosted; 1.2: `usage`
 
 _NUM = {"type": "number"}
 _NUM_OR_NULL = {"type": ["number", "null"]}
@@ -31,6 +31,52 @@ _FINDINGS = {
         "warnings": {"type": "array", "items": {"type": "string"}},
         "skipped_reason": {"type": ["string", "null"]},
         "examples": {"type": "array", "items": {"type": "object"}},
+    },
+}
+
+_USAGE_CELL_FIELDS = (
+    "calls",
+    "uncached_input_tokens",
+    "cached_input_tokens",
+    "output_tokens",
+    "uncached_input_cost_usd",
+    "cached_input_cost_usd",
+    "output_cost_usd",
+)
+_PRICE_FIELDS = (
+    "input_per_mtok_usd",
+    "cached_input_per_mtok_usd",
+    "output_per_mtok_usd",
+    "batch_input_per_mtok_usd",
+    "batch_output_per_mtok_usd",
+)
+# Per-model usage and list prices, what `advisor runs compare` decomposes (schema 1.2).
+_USAGE = {
+    "type": "object",
+    "required": ["monthly_factor", "cells", "list_prices"],
+    "properties": {
+        "monthly_factor": _NUM,
+        "cells": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["model", "provider", "mode", "traffic_class", *_USAGE_CELL_FIELDS],
+                "properties": {"mode": {"enum": ["realtime", "batch"]}} | dict.fromkeys(_USAGE_CELL_FIELDS, _NUM),
+            },
+        },
+        "planned_by_class": {
+            "type": "object",
+            "additionalProperties": {"type": "object", "additionalProperties": _NUM},
+        },
+        "prompt_cache_potential_by_class": {"type": "object", "additionalProperties": _NUM},
+        "list_prices": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["model", "provider", *_PRICE_FIELDS],
+                "properties": dict.fromkeys(_PRICE_FIELDS, _NUM),
+            },
+        },
     },
 }
 
@@ -123,6 +169,7 @@ def result_schema() -> dict[str, Any]:
             },
             "warnings": {"type": "array", "items": {"type": "string"}},
             "provenance": _PROVENANCE,
+            "usage": _USAGE,
             "defaults_in_use": {"type": "array", "items": {"type": "object", "required": ["setting", "source"]}},
         },
     }

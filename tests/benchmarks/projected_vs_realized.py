@@ -4,8 +4,8 @@
         [--fake-embedder] [--out docs/projected-vs-realized.md]
 
 1. Generate `--days` of stable traffic (advisor.lab.synthetic) with its per-call truth.
-2. Analyze the first half only (`run_analysis`, levers routing + batch + capacity: the ones
-   whose outcome the generator's truth can replay; cache and prompt are left out, see below).
+2. Analyze the first half only (`run_analysis`, levers routing + batch + capacity + prompt: the
+   ones whose outcome the generator's truth can replay; the semantic cache is left out, see below).
 3. Apply the plan to the held-back second half call by call: each call goes to the segment
    whose training centroid is nearest (same embedder as the analysis), then to a model and
    mode drawn with the plan's shares for that segment (seeded); batch only for calls the truth
@@ -143,7 +143,13 @@ def realize(result, train, test, truth_test, embedder, catalog, seed: int) -> di
     for _ in range(500):
         pick = rng.integers(0, len(qt), len(qt))
         boot.append(qp[pick].sum() / qt[pick].sum())
+    prompt = (
+        realize_prompt_cache(test, model, providers, is_batch, catalog, factor)
+        if (result.findings.get("prompt") is not None and "prompt" in plan.levers and plan.prompt_savings_share > 0)
+        else {"prompt_savings_usd": 0.0, "prompt_read_share": 0.0, "prompt_read_share_one_model": 0.0}
+    )
     return {
+        **prompt,
         "api_savings_usd": float((today.sum() - planned.sum()) * factor),
         "worker_savings_usd": float(workers_today - workers_plan),
         "relative_quality": float(q_plan.sum() / q_today.sum()),
@@ -157,6 +163,34 @@ def realize(result, train, test, truth_test, embedder, catalog, seed: int) -> di
         "batch_discount": float(1 - planned[is_batch].sum() / realtime[is_batch].sum()) if is_batch.any() else None,
         "n_calls": n,
         "span_days": float(span_days),
+    }
+
+
+def realize_prompt_cache(test, model, providers, is_batch, catalog, factor: float) -> dict:
+    """Provider prompt caching on the replayed calls: reads are the prefixes the generator knows
+    are still cached, per model (a provider's cache is per model, so a conversation split across
+    models reads less); writes pay the Anthropic profile's premium on the rest of the prompt."""
+    from advisor.analyzers.prompt.caching import PROFILES
+    from advisor.lab.synthetic import prompt_cache_readable_tokens
+
+    profile = PROFILES["anthropic"]
+    read = np.zeros(len(test), dtype=np.int64)
+    for m in np.unique(model):
+        rows = np.flatnonzero(model == m)
+        read[rows] = prompt_cache_readable_tokens(test.iloc[rows].reset_index(drop=True))
+    inp = test[INPUT_TOKENS].to_numpy(float)
+    out = test[OUTPUT_TOKENS].to_numpy(float)
+    write = np.where(inp >= profile.min_prefix_tokens, inp - read, 0.0)
+    size = np.maximum(inp, 1.0)
+    rate = catalog.call_costs(model, providers, size, 0.0, batch=is_batch).input_usd / size
+    without = catalog.call_cost_usd(model, providers, inp, out, batch=is_batch)
+    with_cache = catalog.call_cost_usd(model, providers, inp, out, read, batch=is_batch)
+    with_cache = with_cache + write * (profile.write_multiplier - 1.0) * rate
+    return {
+        "prompt_savings_usd": float((without - with_cache).sum() * factor),
+        "prompt_read_share": float(read.sum() / inp.sum()),
+        # the same traffic with every call on one model: what the projection assumes
+        "prompt_read_share_one_model": float(prompt_cache_readable_tokens(test).sum() / inp.sum()),
     }
 
 
@@ -195,18 +229,18 @@ def main(argv=None) -> None:
     config = Config(
         quality_target=args.quality_target,
         seed=args.seed,
-        sections={"optimizer": {"levers": ["routing", "batch", "capacity"]}},
+        sections={"optimizer": {"levers": ["routing", "batch", "capacity", "prompt"]}},
     )
     embedder = FakeEmbedder() if args.fake_embedder else default_embedder(config)
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "first_half.csv"
         train.to_csv(path, index=False)
-        result = run_analysis([path], config, embedder=embedder, analyzers=("routing", "batch"))
+        result = run_analysis([path], config, embedder=embedder, analyzers=("routing", "batch", "prompt"))
     real = realize(result, train, test, truth_test, embedder, load_prices(config), args.seed)
     plan = result.plan
     by = {a.lever: a.monthly_savings_usd for a in plan.lever_attribution}
     projected = plan.monthly_savings_usd
-    realized = real["api_savings_usd"] + real["worker_savings_usd"]
+    realized = real["api_savings_usd"] + real["prompt_savings_usd"] + real["worker_savings_usd"]
     gap = (projected - realized) / realized if realized else float("nan")
     lo, hi = real["relative_quality_interval"]
     lines = [
@@ -215,12 +249,15 @@ def main(argv=None) -> None:
         f"Produced by `python -m tests.benchmarks.projected_vs_realized --calls {args.calls} --days {args.days} "
         f"--seed {args.seed}{' --fake-embedder' if args.fake_embedder else ''}`: {args.days} days of generated "
         f"stable traffic, the plan fitted on the first half ({len(train)} calls), replayed on the second half "
-        f"({len(test)} calls) with the generator's true per-call outcomes. Levers: routing, batch, capacity.",
+        f"({len(test)} calls) with the generator's true per-call outcomes. Levers: routing, batch, capacity, prompt caching.",
         "",
         "| figure | projected (first half) | realized (second half) |",
         "|---|---|---|",
         f"| monthly savings, total (USD) | {projected:,.2f} | {realized:,.2f} |",
         f"| of which API: routing + batch (USD) | {by.get('routing', 0) + by.get('batch', 0):,.2f} | {real['api_savings_usd']:,.2f} |",
+        f"| of which API: provider prompt caching (USD) | {by.get('prompt', 0):,.2f} | {real['prompt_savings_usd']:,.2f} |",
+        f"| share of input tokens read from the prompt cache | {(result.findings['prompt'].prompt_caching or {}).get('read_share_of_input', 0):.1%} | {real['prompt_read_share']:.1%} |",
+        f"| share of input read from the prompt cache had every call stayed on its model | {(result.findings['prompt'].prompt_caching or {}).get('read_share_of_input', 0):.1%} | {real['prompt_read_share_one_model']:.1%} |",
         f"| of which workers: reserved + on-demand (USD) | {by.get('capacity', 0):,.2f} | {real['worker_savings_usd']:,.2f} |",
         f"| API savings / today's API cost | {(by.get('routing', 0) + by.get('batch', 0)) / result.baseline.api_cost_per_month_usd:.2%} | {real['api_savings_usd'] / real['today_api_usd']:.2%} |",
         f"| calls per month | {result.baseline.calls_per_month:,.0f} | {real['n_calls'] * 30 / real['span_days']:,.0f} |",
@@ -257,7 +294,13 @@ def main(argv=None) -> None:
         f"- batch: calls sent to the batch API cost {real['batch_discount'] or 0:.1%} less than in real time "
         "(the catalog's batch price or the 50 % default); the notes say 50 %.",
         "",
-        "Not replayed: the semantic cache (needs the cache analyzer's hit replay on new traffic) and prompt trimming.",
+        "Prompt caching is replayed with the generator's own record of which prompt prefixes are still cached "
+        "(per model: a conversation split across models reads less) and the Anthropic write premium on the rest. "
+        "The projection prices prompt caching on today's traffic, as if every call of a conversation stayed on "
+        "one model; routing the calls of a conversation to different models breaks their shared prefix, which "
+        "the two read-share rows measure.",
+        "Not replayed: the semantic cache (needs the cache analyzer's hit replay on new traffic and the "
+        "generator's answer classes) and history summarization.",
         "On-demand workers are counted in fractional worker-hours, as the optimizer does.",
         "",
     ]

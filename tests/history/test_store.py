@@ -225,7 +225,8 @@ def test_compare_says_which_settings_differ():
         "config_hash": "b",
         "config": {"quality_target": 0.9, "seed": 0, "sections": {"batch": {"tasks": ["x"]}}},
     }
-    (note,) = compare_runs(a, b).notes
+    note, usage_note = compare_runs(a, b).notes  # the runs carry no per-model usage either
+    assert "stored no per-model usage" in usage_note
     assert note == (
         "The runs used different configurations: batch.tasks: '(default)' -> ['x']; "
         "cache.ttl_s: 60 -> '(default)'; quality_target: 0.95 -> 0.9."
