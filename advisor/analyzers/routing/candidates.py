@@ -75,6 +75,9 @@ class CandidateEstimate:
     quality_at_share: float | None = None  # relative quality at max_share_at_target, point estimate
     quality_lower_bound: float | None = None  # its cross-fitted lower confidence bound (labels only)
     score_threshold: float | None = None  # route calls whose routing score is <= this (labels only)
+    # Per call: what routing it to the candidate saves (over the log, not yet monthly; 0 where not
+    # eligible). The optimizer prices routed calls with this, so plan and analyzer agree to the cent.
+    per_call_saving_usd: np.ndarray | None = None
 
 
 @dataclass(frozen=True)
@@ -155,6 +158,7 @@ def _finish(
         quality_at_share=relative_quality_at(order, delta, inp.current_quality, n_mid),
         quality_lower_bound=lower_bound_quality(order, realized, inp.current_quality, n_mid),
         score_threshold=None,
+        per_call_saving_usd=inp.per_call_saving_usd,
     )
 
 
@@ -243,6 +247,10 @@ def estimate_from_labels(
     realized[labelled] = inp.candidate_labels[labelled] - inp.current_labels[labelled]
     delta = gap_delta(strong_score, inp.current_quality)
     bounds = label_bounds(routing_order(rank, inp.eligible), realized, delta, inp.current_quality, target)
+    if not better_than_chance:
+        # A router no better than chance (AUC interval includes 0.5) routes nothing: the plan and
+        # this estimate keep only the upper end, what more labels might show.
+        bounds = (0, 0, bounds[2])
     estimate = _finish(
         inp,
         mode=LABELS,
