@@ -160,6 +160,15 @@ def _parse_override_csv(p: Path) -> tuple[PriceOverride, ...]:
                     found="an empty cell",
                     fix="Fill in the model name or delete the line.",
                 )
+            if None in row:  # more cells than the header names
+                raise InputError.at(
+                    str(p),
+                    line=line,
+                    column="(past the last header)",
+                    expected=f"{len(reader.fieldnames or [])} cells, as the header has",
+                    found=f"{len(reader.fieldnames or []) + len(row[None])} cells",
+                    fix="Remove the extra cells (or quote a value that holds a comma).",
+                )
             table = {k: v.strip() for k, v in row.items() if k != "model" and v is not None and v.strip() != ""}
             out.append(parse_override(model, table, f"{p} line {line}"))
             lines.append(line)

@@ -75,9 +75,7 @@ class CandidateEstimate:
     quality_at_share: float | None = None  # relative quality at max_share_at_target, point estimate
     quality_lower_bound: float | None = None  # its cross-fitted lower confidence bound (labels only)
     score_threshold: float | None = None  # route calls whose routing score is <= this (labels only)
-    # Per call: what routing it to the candidate saves (over the log, not yet monthly; 0 where not
-    # eligible). The optimizer prices routed calls with this, so plan and analyzer agree to the cent.
-    per_call_saving_usd: np.ndarray | None = None
+    per_call_saving_usd: np.ndarray | None = None  # over the log; the plan prices routed calls with it
 
 
 @dataclass(frozen=True)
@@ -247,9 +245,7 @@ def estimate_from_labels(
     realized[labelled] = inp.candidate_labels[labelled] - inp.current_labels[labelled]
     delta = gap_delta(strong_score, inp.current_quality)
     bounds = label_bounds(routing_order(rank, inp.eligible), realized, delta, inp.current_quality, target)
-    if not better_than_chance:
-        # A router no better than chance (AUC interval includes 0.5) routes nothing: the plan and
-        # this estimate keep only the upper end, what more labels might show.
+    if not better_than_chance:  # AUC interval includes 0.5: route nothing, keep the upper end
         bounds = (0, 0, bounds[2])
     estimate = _finish(
         inp,
