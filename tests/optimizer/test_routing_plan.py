@@ -167,3 +167,17 @@ def test_show_examples_lists_each_segments_queries_redacted_and_nothing_without_
     assert query not in render_json(routed)
     run_id = save_run(routed, path=tmp_path / "runs.db")
     assert query not in json.dumps(load_run(run_id, path=tmp_path / "runs.db").result)
+
+
+def test_example_queries_keep_their_text_when_it_equals_a_segments_words():
+    """A query "yeah" in a segment named "yeah" inside stays "yeah" among the examples, while the
+    segment itself is shown as "segment 1"; empty queries are no examples."""
+    from advisor.analyzers.routing.examples import segment_examples
+    from advisor.core.redact import neutral_segment_names
+
+    vectors = np.eye(3)
+    rows = segment_examples(np.array([0, 0, 0]), vectors, np.ones((1, 3)), ["yeah", "  ", "yes"], [0])
+    assert [r["query"] for r in rows] == ["yeah", "yes"]
+    data = {"findings": {"routing": {"segments": [{"name": "yeah"}], "examples": list(rows)}}}
+    shown = neutral_segment_names(data)["findings"]["routing"]
+    assert shown["segments"][0]["name"] == "segment 1" and shown["examples"][0]["query"] == "yeah"
