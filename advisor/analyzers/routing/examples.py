@@ -27,7 +27,7 @@ def segment_examples(
     findings list them (segment N is the N-th). The texts nearest each centre, nearest first."""
     rows = []
     for position, sid in enumerate(shown_ids, start=1):
-        members = np.array([j for j in np.flatnonzero(labels == sid) if str(texts[j]).strip()], dtype=np.int64)
+        members = np.array([j for j in np.flatnonzero(labels == sid).tolist() if str(texts[j]).strip()], dtype=np.int64)
         if not len(members):
             continue
         closeness = np.asarray(vectors[members], dtype=np.float64) @ np.asarray(centroids[sid], dtype=np.float64)
