@@ -132,7 +132,8 @@ def test_prepared_inputs_reproduce_todays_cost_when_no_lever_is_used(small_log, 
     baseline = compute_baseline(log, prices, FAST)
     inputs = prepare_inputs(log, baseline, result.findings, config=FAST, prices=prices)
     assert inputs.calls_per_month == pytest.approx(baseline.calls_per_month)
-    assert {"routing", "batch"} <= inputs.levers and "cache" not in inputs.levers
+    # Routing on this log ranks calls no better than chance (hashed words): it routes nothing (#17).
+    assert "batch" in inputs.levers and not {"cache", "routing"} & inputs.levers
     # Reserving is gated on a stable verdict from the capacity analyzer.
     found = result.findings.get("capacity")
     stable = found is not None and not found.skipped_reason and found.stability.verdict == "stable"
@@ -154,7 +155,8 @@ def test_recommendation_titles_state_the_plans_own_figures(result):
     plan = result.plan
     segments = {s.name: s for s in plan.segments}
     recs = result.recommendations
-    assert any(r.lever == "routing" for r in recs) and any(r.lever == "batch" for r in recs)
+    # Routing titles: tests/optimizer/test_routing_plan.py (this log's router is at chance level).
+    assert any(r.lever == "batch" for r in recs)
     for rec in recs:
         a = rec.action
         if rec.lever == "routing" and "segment" in a:

@@ -19,6 +19,7 @@ from typing import Any
 from advisor.core.errors import InputError
 from advisor.core.paths import advisor_home
 from advisor.history.migrations import migrate
+from advisor.result.schema import without_examples
 from advisor.result.view import as_result_dict, get_path, recommendations
 
 DB_NAME = "runs.db"
@@ -98,7 +99,8 @@ def save_run(result: Any, *, path: str | os.PathLike | None = None, created_utc:
         "status": "complete",
         "schema_version": None if data.get("schema_version") is None else str(data.get("schema_version")),
         "log_json": _dumps(data.get("log")),
-        "findings_json": _dumps(data.get("findings")),
+        # Query examples (--show-examples) are for the reports of this run only: never stored.
+        "findings_json": _dumps(without_examples(data.get("findings"), False)),
         "inputs_json": _dumps(data.get("inputs")),
         "usage_json": _dumps(data.get("usage")),
     }

@@ -28,6 +28,10 @@ class ModelOption:
     batch_cost_per_call_usd: float
     is_current: bool
     quality_se: float = 0.0  # standard error of `quality` (from how many labels it rests on)
+    # Per-call routing (advisor/optimizer/routing_bins.py): the option is one score bin of the
+    # candidate's routed calls in this segment, at most `max_share` of the segment, filled in bin order.
+    score_bin: int | None = None
+    max_share: float = 1.0
 
 
 @dataclass(frozen=True)
@@ -90,6 +94,9 @@ class OptimizerInputs:
     min_recommended_call_share: float = 0.01
     quality_z: float = 0.0  # one-sided normal quantile of quality_confidence
     quality_margin: float = 0.0  # added to the target to cover estimation error
+    # Per-call routing: calls a month each candidate's routed prefix holds; routing to several
+    # candidates spends one budget (sum of routed / cap <= 1), as each prefix alone meets the target.
+    routing_caps: tuple[tuple[str, float], ...] = ()
 
     @property
     def calls_per_month(self) -> float:

@@ -102,6 +102,22 @@ def _value(var: Any) -> float:
     return float(var.value() or 0.0) if var is not None else 0.0
 
 
+def _merge_bins(shares: list[ModelShare]) -> list[ModelShare]:
+    """One share per model: a candidate's score bins (per-call routing) add up to its routed share."""
+    merged: dict[tuple[str, str, bool], ModelShare] = {}
+    for sh in shares:
+        key = (sh.model, sh.provider, sh.is_current)
+        got = merged.get(key)
+        merged[key] = (
+            sh
+            if got is None
+            else replace(
+                got, realtime_share=got.realtime_share + sh.realtime_share, batch_share=got.batch_share + sh.batch_share
+            )
+        )
+    return list(merged.values())
+
+
 def _read_segment(inputs: OptimizerInputs, v: ProblemVars, i: int) -> SegmentPlan:
     seg, total = inputs.segments[i], inputs.calls_per_month
     shares, api = [], 0.0
@@ -116,6 +132,7 @@ def _read_segment(inputs: OptimizerInputs, v: ProblemVars, i: int) -> SegmentPla
             shares.append(ModelShare(opt.model, opt.provider, rt, b, opt.is_current))
         api += seg.calls_per_month * (rt * opt.cost_per_call_usd + b * opt.batch_cost_per_call_usd)
         quality += (rt + b) * opt.quality
+    shares = _merge_bins(shares)
     cached = sum(_value(v.c.get((i, k))) for k in range(len(inputs.cache_steps)))
     # The program's correction from the segment's average call to the hit calls' own cost.
     api += sum(

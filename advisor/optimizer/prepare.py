@@ -141,7 +141,7 @@ def prepare_inputs(
     factor = float(baseline.monthly_factor)
     built = [segment_input(i, seg, segmentation, tables, opt, factor) for i, seg in enumerate(segmentation.segments)]
     segments = tuple(segment for segment, _ in built)
-    check_floor_names(opt, segments)
+    check_floor_names(opt, segmentation.segments)
     quality_is_relative = not any(absolute for _, absolute in built)
     cache_cost, budget = _cache_cost_and_budget(opt, levers.cache, infra.cache_single_cost_per_month_usd)
     # Hosted APIs only ([infrastructure] self_hosted = false): no workers, so nothing to reserve.
@@ -167,4 +167,5 @@ def prepare_inputs(
         frontier_targets=tuple(float(t) for t in opt.frontier_targets),
         quality_z=float(NormalDist().inv_cdf(opt.quality_confidence)),
         min_recommended_call_share=float(opt.min_recommended_call_share),
+        routing_caps=tuple((b.model, b.routed_calls * factor) for b in tables.bins),
     )

@@ -9,7 +9,8 @@ Variables, all shares of a segment's monthly calls unless stated:
 Objective: monthly API cost (x the prompt lever's factor) + cache cost + workers + fixed costs.
 Constraints are named so that diagnosis and duals can find them: "shares_s<i>", "batch_s<i>",
 "hits_s<i>_k<k>", "one_threshold", "false_hits", "quality", "floor_s<i>", "batch_total",
-"capacity_l<l>", "min_workers_l<l>".
+"capacity_l<l>", "min_workers_l<l>"; per-call routing adds "bin_s<i>_o<j>" (a score bin's share),
+"order_s<i>_o<j>" (bins filled best first) and "routing_budget" (several candidates share one bound).
 """
 
 from __future__ import annotations
@@ -95,11 +96,49 @@ def _add_segment(prob: Any, inputs: OptimizerInputs, i: int, levers: frozenset[s
                 adjust = seg.calls_per_month * (today - seg.hit_cost(k)) * v.api_factor
                 if adjust:
                     v.api_terms.append((v.c[i, k], adjust))
+    _add_bin_rows(prob, seg, i, v)
     own = [var for key, var in v.x.items() if key[0] == i] + [var for key, var in v.c.items() if key[0] == i]
     prob += pulp.lpSum(own) == 1, f"shares_s{i}"
     batch_vars = [var for key, var in v.x.items() if key[0] == i and key[2] == "b"]
     if batch_vars:
         prob += pulp.lpSum(batch_vars) <= seg.batch_tolerant_share, f"batch_s{i}"
+
+
+def _option_share(v: _Build, i: int, j: int) -> list[Any]:
+    return [v.x[i, j, mode] for mode in ("rt", "b") if (i, j, mode) in v.x]
+
+
+def _add_bin_rows(prob: Any, seg: SegmentInput, i: int, v: _Build) -> None:
+    """Score bins: each at most its share of the segment, and a candidate's bins filled best first
+    (a bin's fill ratio never above the previous one's), so the shares are one score threshold."""
+    import pulp
+
+    previous: dict[str, tuple[int, float]] = {}
+    for j, opt in enumerate(seg.options):
+        if opt.score_bin is None or not _option_share(v, i, j):
+            continue
+        share = pulp.lpSum(_option_share(v, i, j))
+        prob += share <= opt.max_share, f"bin_s{i}_o{j}"
+        if opt.model in previous:
+            k, w = previous[opt.model]
+            prob += share * w - pulp.lpSum(_option_share(v, i, k)) * opt.max_share <= 0, f"order_s{i}_o{j}"
+        previous[opt.model] = (j, opt.max_share)
+
+
+def _add_routing_budget(prob: Any, inputs: OptimizerInputs, v: _Build) -> None:
+    """Each candidate's routed prefix alone meets the target: several share it (sum routed / cap <= 1)."""
+    import pulp
+
+    caps = dict(inputs.routing_caps)
+    terms, models = [], set()
+    for (i, j, _mode), var in v.x.items():
+        seg = inputs.segments[i]
+        opt = seg.options[j]
+        if opt.score_bin is not None and caps.get(opt.model, 0.0) > 0:
+            terms.append((var, seg.calls_per_month / caps[opt.model]))
+            models.add(opt.model)
+    if len(models) > 1:  # one candidate's bins hold its prefix already
+        prob += pulp.LpAffineExpression(terms) <= 1, "routing_budget"
 
 
 def _add_cache_rows(prob: Any, inputs: OptimizerInputs, v: _Build) -> Any:
@@ -172,6 +211,8 @@ def build_problem(
         v.z = {k: prob.add_variable(f"z_{k}", 0, 1, cat="Binary") for k in range(len(inputs.cache_steps))}
     for i in range(len(inputs.segments)):
         _add_segment(prob, inputs, i, levers, v)
+    if inputs.routing_caps:
+        _add_routing_budget(prob, inputs, v)
     api_expr = pulp.LpAffineExpression(v.api_terms)
     cost_terms = [api_expr, inputs.fixed_cost_per_month_usd]
     if v.z:

@@ -18,6 +18,7 @@ from advisor.analyzers.levers import CacheLever, LeverFindings, RoutingLever, Ro
 from advisor.core import schema as S
 from advisor.core.errors import ConfigError
 from advisor.optimizer.inputs import CacheStep, ModelOption, SegmentInput
+from advisor.optimizer.routing_bins import CandidateBins, bin_options, candidate_bins
 from advisor.optimizer.settings import OptimizerSettings
 
 if TYPE_CHECKING:
@@ -69,6 +70,7 @@ class SegmentTables:
     hit_shares: np.ndarray  # (segments, sweep steps)
     hit_costs: np.ndarray  # (segments, sweep steps): today's mean cost of the calls hit at each step
     measured_quality: np.ndarray  # per call, NaN where unlabelled
+    bins: tuple[CandidateBins, ...] = ()  # per-call routing: each candidate's routed calls in score bins
 
 
 def segment_calls(log: QueryLog, routing: RoutingLever | None) -> Segmentation:
@@ -165,6 +167,9 @@ def segment_tables(
         models, providers, tokens["input_tokens"], tokens["output_tokens"], tokens["cached_input_tokens"], batch=True
     )
     hit_shares, hit_costs = _hit_shares(seg, levers.cache, steps, today)
+    routing = levers.routing
+    routed = routing is not None and bool(seg.segments) and not isinstance(seg.segments[0], str)
+    bins = candidate_bins(routing.candidates, seg.of_call, seg.counts, today) if routing and routed else ()
     return SegmentTables(
         today_cost=seg.mean(today),
         today_batch_cost=seg.batch_cost(today, np.asarray(today_batch, dtype=np.float64), tolerant),
@@ -174,6 +179,7 @@ def segment_tables(
         hit_shares=hit_shares,
         hit_costs=hit_costs,
         measured_quality=frame[S.QUALITY].to_numpy(np.float64) if log.has(S.QUALITY) else np.full(n, np.nan),
+        bins=bins,
     )
 
 
@@ -213,9 +219,14 @@ def segment_input(
     absolute = cur_q is not None
     quality = float(cur_q) if cur_q is not None else 1.0
     options = [ModelOption(current_model, "", quality, float(t.today_cost[i]), float(t.today_batch_cost[i]), True)]
-    if not isinstance(seg, str):
+    if not isinstance(seg, str) and opt.routing_unit == "segment":
         options += _candidate_options(seg, i, t, absolute)
-    floor = opt.segment_floors.get(name, opt.min_segment_relative_quality)
+    elif not isinstance(seg, str):
+        for cb in t.bins:
+            rt, bt = t.candidate_costs.get(cb.model, (np.ones(1), np.ones(1)))
+            ratio = float(bt[i] / rt[i]) if len(rt) > i and rt[i] > 0 else 1.0
+            options += bin_options(cb, i, quality, float(t.today_cost[i]), ratio)
+    floor = opt.segment_floors.get(shown_name(i, seg), opt.min_segment_relative_quality)
     segment = SegmentInput(
         id=seg_id,
         name=name,
@@ -230,11 +241,20 @@ def segment_input(
     return segment, absolute
 
 
-def check_floor_names(opt: OptimizerSettings, segments: Sequence[SegmentInput]) -> None:
-    unknown = sorted(set(opt.segment_floors) - {s.name for s in segments})
+def shown_name(i: int, seg: Segment) -> str:
+    """The segment's name as reports show it: routing segments are "segment 1", "segment 2", ... in
+    the routing findings' order (advisor.core.redact.neutral_segment_names), whatever words name
+    them inside; a served model's calls keep "calls on <model>"."""
+    return f"calls on {seg}" if isinstance(seg, str) else f"segment {i + 1}"
+
+
+def check_floor_names(opt: OptimizerSettings, segments: Sequence[Segment]) -> None:
+    """[optimizer] segment_floors keys are the names reports show; one line naming the valid keys."""
+    valid = [shown_name(i, seg) for i, seg in enumerate(segments)]
+    unknown = sorted(set(opt.segment_floors) - set(valid))
     if unknown:
         raise ConfigError.setting(
             f"optimizer.segment_floors.{unknown[0]}",
-            f"the name of a segment ({', '.join(s.name for s in segments)})",
+            f"a segment as the report names it ({', '.join(valid)})",
             unknown[0],
         )

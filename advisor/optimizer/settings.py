@@ -5,13 +5,14 @@ Settings::
     quality_target = 0.95          # overrides the top-level quality_target
     quality_target_kind = "relative"   # or "absolute" (0..1 on the log's quality scale)
     min_segment_relative_quality = 0.85  # optional floor for every segment (vs its current quality)
-    segment_floors = { "order status" = 0.9 }  # optional per-segment relative floors, by name
+    segment_floors = { "segment 2" = 0.9 }  # optional per-segment relative floors, by the name reports show
     false_hit_budget = 0.02        # wrong cached answers / cached answers; else the cache analyzer's
     false_hit_quality = 0.0        # quality of a wrong cached answer
     cache_cost_per_month_usd = 300 # else the cache analyzer's figure, else the single-node tier
     reserved_discount = 0.4        # reserved worker vs on-demand; the capacity analyzer's value wins
     levers = ["routing", "batch", "cache", "capacity", "prompt"]
     frontier_targets = [0.85, 0.9, 0.95, 0.98, 1.0]
+    routing_unit = "call"          # route per call (score bins of the routing estimate) or "segment"
 """
 
 from __future__ import annotations
@@ -45,6 +46,9 @@ class OptimizerSettings:
     # Plan so that, given the labels' sampling error, realized quality meets the target with this
     # one-sided probability (0.5 = plan on the point estimates).
     quality_confidence: float = 0.9
+    # "call": route each segment's best-scored calls, within the routing analyzer's cross-fitted
+    # bound; "segment": a share of each segment's calls at its average quality (the old unit).
+    routing_unit: str = "call"
 
     def validate(self) -> None:
         if not 0.5 <= self.quality_confidence < 1.0:
@@ -58,6 +62,8 @@ class OptimizerSettings:
                 "optimizer.quality_target_kind", '"relative" or "absolute"', self.quality_target_kind
             )
         self._validate_shares()
+        if self.routing_unit not in ("call", "segment"):
+            raise ConfigError.setting("optimizer.routing_unit", '"call" or "segment"', self.routing_unit)
         floor = self.min_segment_relative_quality
         if floor is not None and not _is_relative_quality(floor):
             raise ConfigError.setting("optimizer.min_segment_relative_quality", _RELATIVE_RANGE, floor)

@@ -189,7 +189,7 @@ def validate_result(data: dict[str, Any]) -> list[str]:
     ]
 
 
-def _without_examples(value: Any, show_examples: bool) -> Any:
+def without_examples(value: Any, show_examples: bool) -> Any:
     """Drop `examples` lists unless asked; when kept, redact their texts."""
     if isinstance(value, dict):
         out = {}
@@ -203,10 +203,10 @@ def _without_examples(value: Any, show_examples: bool) -> Any:
                         for e in item
                     ]
                 continue
-            out[key] = _without_examples(item, show_examples)
+            out[key] = without_examples(item, show_examples)
         return out
     if isinstance(value, list):
-        return [_without_examples(v, show_examples) for v in value]
+        return [without_examples(v, show_examples) for v in value]
     return value
 
 
@@ -227,5 +227,5 @@ def _rounded(value: Any) -> Any:
 
 
 def render_json(result: Any, *, show_examples: bool = False) -> str:
-    data = _rounded(_without_examples(as_result_dict(result), show_examples))
+    data = _rounded(without_examples(as_result_dict(result), show_examples))
     return json.dumps(data, indent=2, sort_keys=True, allow_nan=False) + "\n"

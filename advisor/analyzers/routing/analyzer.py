@@ -29,6 +29,7 @@ from advisor.analyzers.routing.calls import (
     read_calls,
 )
 from advisor.analyzers.routing.candidates import CandidateEstimate, CandidateInputs, estimate_from_labels
+from advisor.analyzers.routing.examples import segment_examples
 from advisor.analyzers.routing.findings import RoutingFindings, RoutingSegment
 from advisor.analyzers.routing.router.fitting import FitCache, cores, pinned_single_thread
 from advisor.analyzers.routing.segments import Clustering, cluster_requests, summarize_segments
@@ -105,10 +106,15 @@ def analyze_routing(log: QueryLog, baseline: Baseline, ctx: AnalysisContext) -> 
     finally:
         executor.shutdown(wait=True, cancel_futures=True)
         pinned.__exit__(None, None, None)
+    by_text = clusters.per_call_segment
     clusters = dataclasses.replace(clusters, per_call_segment=clusters.per_call_segment[calls.text_of_call])
     segments = summarize_segments(clusters, calls, estimates, labelled_masks)
+    examples = segment_examples(
+        by_text, calls.distinct_vectors, clusters.centroids, calls.distinct_texts, [s.id for s in segments]
+    )
     ctx.progress("routing: segments", 1, 1)
-    return _findings(estimates, segments, calls, clusters, fallback=fallback, warnings=warnings, target=target)
+    found = _findings(estimates, segments, calls, clusters, fallback=fallback, warnings=warnings, target=target)
+    return dataclasses.replace(found, examples=examples)
 
 
 def _any_priced(planned: list[_Planned]) -> bool:

@@ -31,7 +31,7 @@ from advisor.analyzers.routing.curves import (
     routing_order,
     savings_usd,
 )
-from advisor.analyzers.routing.labels_needed import labels_to_collect, more_labels_needed
+from advisor.analyzers.routing.labels_needed import label_prerequisites, labels_to_collect, more_labels_needed
 from advisor.analyzers.routing.ordering import label_bounds, rank_within, threshold_at
 from advisor.analyzers.routing.router.classifier import RouterScores, RoutingClassifier
 from advisor.analyzers.routing.router.fitting import FitCache
@@ -74,6 +74,7 @@ class CandidateEstimate:
     quality_lower_bound: float | None = None  # its cross-fitted lower confidence bound (labels only)
     score_threshold: float | None = None  # route calls whose routing score is <= this (labels only)
     more_labels_needed: int | None = None  # labels still to collect (labels only; labels_needed.py)
+    per_call_saving_usd: np.ndarray | None = None  # over the log; the plan prices routed calls with it
 
 
 @dataclass(frozen=True)
@@ -154,6 +155,7 @@ def _finish(
         quality_at_share=relative_quality_at(order, delta, inp.current_quality, n_mid),
         quality_lower_bound=lower_bound_quality(order, realized, inp.current_quality, n_mid),
         score_threshold=None,
+        per_call_saving_usd=inp.per_call_saving_usd,
     )
 
 
@@ -173,19 +175,6 @@ def _training_rows(labelled: np.ndarray, text_ids: np.ndarray, labels_per_text: 
     where = np.full(len(labelled), -1)
     where[train] = np.arange(len(train))
     return train, where[rep]
-
-
-def _label_prerequisites(model: str, n_labelled: int, *, stable: bool, better: bool, more: int) -> list[str]:
-    """More labels until the learning curve is stable and the AUC interval is above chance;
-    `more`: how many (labels_needed.more_labels_needed, the number `advisor shadow plan` uses)."""
-    if stable and better:
-        return []
-    why = (
-        "the estimate is not yet stable."
-        if better
-        else "the router does not yet rank calls better than chance (AUC interval includes 0.5)."
-    )
-    return [f"Label more shadow answers of {model}: {n_labelled} so far, about {more} more; {why}"]
 
 
 def estimate_from_labels(
@@ -238,12 +227,14 @@ def estimate_from_labels(
     stable = learning is not None and learning.n_needed_for_stable_auc is not None
     better_than_chance = interval is not None and interval[0] > 0.5
     more = more_labels_needed(len(labelled), metrics.auc, float(good.mean()), stable=stable, better=better_than_chance)
-    prerequisites = _label_prerequisites(inp.model, len(labelled), stable=stable, better=better_than_chance, more=more)
+    prerequisites = label_prerequisites(inp.model, len(labelled), stable=stable, better=better_than_chance, more=more)
     rank = rank_within(strong_score, labelled)
     realized = np.full(len(inp.eligible), np.nan)
     realized[labelled] = inp.candidate_labels[labelled] - inp.current_labels[labelled]
     delta = gap_delta(strong_score, inp.current_quality)
     bounds = label_bounds(routing_order(rank, inp.eligible), realized, delta, inp.current_quality, target)
+    if not better_than_chance:  # AUC interval includes 0.5: route nothing, keep the upper end
+        bounds = (0, 0, bounds[2])
     estimate = _finish(
         inp,
         mode=LABELS,

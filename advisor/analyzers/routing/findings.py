@@ -47,6 +47,9 @@ class RoutingFindings:
     warnings: tuple[str, ...] = ()
     skipped_reason: str | None = None
     per_call_segment: np.ndarray | None = None
+    # Per segment, its queries nearest the centre ({"segment": "segment N", "query": text}); raw
+    # here, shown redacted and only with --show-examples (advisor/analyzers/routing/examples.py).
+    examples: tuple[dict[str, str], ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return to_jsonable(self)

@@ -95,3 +95,16 @@ def more_labels_needed(
     if excluded is None or excluded <= n_labelled:
         return curve_next - n_labelled
     return max(curve_next if not stable else excluded, excluded) - n_labelled
+
+
+def label_prerequisites(model: str, n_labelled: int, *, stable: bool, better: bool, more: int) -> list[str]:
+    """More labels until the learning curve is stable and the AUC interval is above chance;
+    `more`: how many (labels_needed.more_labels_needed, the number `advisor shadow plan` uses)."""
+    if stable and better:
+        return []
+    why = (
+        "the estimate is not yet stable."
+        if better
+        else "the router does not yet rank calls better than chance (AUC interval includes 0.5)."
+    )
+    return [f"Label more shadow answers of {model}: {n_labelled} so far, about {more} more; {why}"]
