@@ -154,6 +154,35 @@ def cache_transfer(out, hwu, seeds) -> None:
     click.echo(f"Wrote {out}")
 
 
+@evaluate.command("cache-labels")
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=Path("docs/cache-labels.md"),
+    show_default=True,
+)
+@click.option(
+    "--hwu",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="HWU64 merged CSV; default ../shared/data/hwu64/hwu64.csv if present, else HWU64 is skipped.",
+)
+@click.option(
+    "--qqp",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="QQP file (GPTCache packaging); default ../shared/data/qqp if present, else QQP is skipped.",
+)
+@click.option("--draws", type=click.IntRange(min=1), default=10, show_default=True, help="Label draws per row.")
+def cache_labels(out, hwu, qqp, draws) -> None:
+    """Regenerate the with-labels table (pairs chosen by `advisor cache label`; CLINC150, HWU64, QQP)."""
+    from advisor.lab.evaluate.cache_labels_table import write_labels_table
+
+    for m in write_labels_table(out, _load_embedder(), hwu_csv=hwu, qqp_path=qqp, draws=draws):
+        click.echo(m, err=True)
+    click.echo(f"Wrote {out}")
+
+
 def _render(result) -> None:
     from rich.table import Table
 
