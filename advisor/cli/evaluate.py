@@ -221,3 +221,10 @@ def _render(result) -> None:
             f"within the {result.false_hit_budget:.0%} budget; true false-hit rate "
             f"{fmt(result.chosen_true_false_hit_rate)}"
         )
+    if result.label_warning:
+        console.print(result.label_warning)
+    if result.more_labels_for_target is not None and result.labels_used:
+        console.print(
+            f"Precision from: {result.precision_source}. About {result.more_labels_for_target} more labelled pairs "
+            "would bring every threshold 0.75-0.95 to +-0.03."
+        )

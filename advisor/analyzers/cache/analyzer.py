@@ -220,17 +220,8 @@ def analyze_cache(log: S.QueryLog, baseline: Baseline, ctx: AnalysisContext) -> 
     per_call_hit, per_cos, per_p = _per_call(n, rows, r, evidence.p, chosen)
     return CacheFindings(
         monthly_savings_usd=max(chosen.monthly_net_savings_usd, 0.0) if chosen is not None else 0.0,
-        savings_interval_usd=(
-            (max(chosen.savings_interval_usd[0], 0.0), max(chosen.savings_interval_usd[1], 0.0))
-            if chosen
-            else (0.0, 0.0)
-        ),
-        warnings=(
-            *([fit.warning] if fit is not None and fit.warning else []),
-            *_warnings(chosen, evidence.draws is not None, n_labels, s),
-            *advice,
-            *evidence.notes,
-        ),
+        savings_interval_usd=_savings_interval(chosen),
+        warnings=(*_warnings(chosen, evidence.draws is not None, n_labels, s, fit), *advice, *evidence.notes),
         thresholds=estimates,
         chosen=chosen,
         false_hit_budget=s.false_hit_budget,
@@ -252,8 +243,15 @@ def analyze_cache(log: S.QueryLog, baseline: Baseline, ctx: AnalysisContext) -> 
     )
 
 
-def _warnings(chosen: ThresholdEstimate | None, labelled: bool, n_labels: int, s: CacheSettings) -> list[str]:
-    warnings: list[str] = []
+def _savings_interval(chosen: ThresholdEstimate | None) -> tuple[float, float]:
+    if chosen is None:
+        return (0.0, 0.0)
+    return (max(chosen.savings_interval_usd[0], 0.0), max(chosen.savings_interval_usd[1], 0.0))
+
+
+def _warnings(chosen: ThresholdEstimate | None, labelled: bool, n_labels: int, s: CacheSettings, fit) -> list[str]:
+    # First: labels stricter than the calibration (label_fit), the finding that changes the most.
+    warnings: list[str] = [fit.warning] if fit is not None and fit.warning else []
     if not labelled:
         # Measured in docs/cache-evaluation.md: the interval carries the error between
         # intent datasets; strict-duplicate traffic (QQP) is far outside it.

@@ -72,7 +72,7 @@ def _stated_total(results) -> int | None:
     return int(np.median(totals)) if totals else None
 
 
-def stream_row(name: str, n: int, matches, labels, budget: int, draws: int, target: float, cal=None) -> str:
+def stream_row(name: str, n: int, matches, labels, budget: int, draws: int, *, target: float, cal=None) -> str:
     """One stream at `budget` labels: spread (today) vs random-in-bin (before), refits, stated total."""
     spread = _draws(matches, labels, budget, draws, calibration_path=cal)
     plain = _draws(matches, labels, budget, draws, calibration_path=cal, spread=False)
@@ -112,7 +112,9 @@ def _hwu_rows(hwu_csv: Path, embedder, draws: int, work: Path) -> list[str]:
         matches = replay_stream(held["text"].astype(str).tolist(), embedder)
         name = f"HWU64 held out: {', '.join(group)}"
         labels = held["intent"].astype(str).tolist()
-        rows.append(stream_row(name, len(held), matches, labels, INTENT_LABELS, draws, INTENT_TARGET, work / f"g{k}"))
+        rows.append(
+            stream_row(name, len(held), matches, labels, INTENT_LABELS, draws, target=INTENT_TARGET, cal=work / f"g{k}")
+        )
     return rows
 
 
@@ -131,7 +133,7 @@ def write_labels_table(
             df["label"].tolist(),
             INTENT_LABELS,
             draws,
-            INTENT_TARGET,
+            target=INTENT_TARGET,
         )
     ]
     hwu_file = Path(hwu_csv) if hwu_csv else HWU_DEFAULT
@@ -146,7 +148,7 @@ def write_labels_table(
         q = qqp_stream(qqp_file, seed=0)
         qm, ql = replay_stream(q["text"].tolist(), embedder), q["label"].tolist()
         for budget in (INTENT_LABELS, QQP_LABELS):
-            qqp_rows.append(stream_row("QQP seed 0", len(q), qm, ql, budget, draws, QQP_TARGET))
+            qqp_rows.append(stream_row("QQP seed 0", len(q), qm, ql, budget, draws, target=QQP_TARGET))
         need_rows, verdict = labels_needed_check("QQP seed 0", qm, ql, draws)
     else:
         messages.append(f"QQP skipped: {qqp_file} not found (evaluation-only data, never shipped).")
