@@ -142,7 +142,9 @@ def write_labels_table(
             intent += _hwu_rows(hwu_file, embedder, draws, Path(work))
     else:
         messages.append(f"HWU64 skipped: {hwu_file} not found (it is read at evaluation time only).")
-    qqp_rows, need_rows, verdict = [], [], "not measured (QQP file not found)"
+    qqp_rows: list[str] = []
+    need_rows: list[str] = []
+    verdict = "not measured (QQP file not found)"
     qqp_file = Path(qqp_path) if qqp_path else QQP_DEFAULT
     if qqp_file.exists():
         q = qqp_stream(qqp_file, seed=0)
