@@ -33,7 +33,7 @@ def cache() -> None:
 @click.option("--embedding-model", type=click.Path(path_type=Path), help="A sentence-transformers model folder.")
 @click.option("--seed", type=int, default=0, show_default=True)
 def label(logs, out, n_pairs, config_file, mapping, embedding_model, seed) -> None:
-    """Write up to N matched query pairs, stratified around the candidate thresholds, to label."""
+    """Write up to N matched query pairs to label: near the candidate thresholds, spread over clusters."""
     from advisor.analyzers.cache.labels import pairs_for_labelling, write_pairs
     from advisor.core.config import load_config
     from advisor.ingest import load_log

@@ -176,6 +176,35 @@ def cache_transfer(out, hwu, seeds) -> None:
     click.echo(f"Wrote {out}")
 
 
+@evaluate.command("cache-labels")
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=Path("docs/cache-labels.md"),
+    show_default=True,
+)
+@click.option(
+    "--hwu",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="HWU64 merged CSV; default ../shared/data/hwu64/hwu64.csv if present, else HWU64 is skipped.",
+)
+@click.option(
+    "--qqp",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="QQP file (GPTCache packaging); default ../shared/data/qqp if present, else QQP is skipped.",
+)
+@click.option("--draws", type=click.IntRange(min=1), default=10, show_default=True, help="Label draws per row.")
+def cache_labels(out, hwu, qqp, draws) -> None:
+    """Regenerate the with-labels table (pairs chosen by `advisor cache label`; CLINC150, HWU64, QQP)."""
+    from advisor.lab.evaluate.cache_labels_table import write_labels_table
+
+    for m in write_labels_table(out, _load_embedder(), hwu_csv=hwu, qqp_path=qqp, draws=draws):
+        click.echo(m, err=True)
+    click.echo(f"Wrote {out}")
+
+
 def _render(result) -> None:
     from rich.table import Table
 
@@ -213,4 +242,11 @@ def _render(result) -> None:
             f"* chosen threshold {result.chosen.threshold:.2f}: the upper end of its false-hit interval is "
             f"within the {result.false_hit_budget:.0%} budget; true false-hit rate "
             f"{fmt(result.chosen_true_false_hit_rate)}"
+        )
+    if result.label_warning:
+        console.print(result.label_warning)
+    if result.more_labels_for_target is not None and result.labels_used:
+        console.print(
+            f"Precision from: {result.precision_source}. About {result.more_labels_for_target} more labelled pairs "
+            "would bring every threshold 0.75-0.95 to +-0.03."
         )

@@ -75,6 +75,19 @@ def test_label_budget_reveals_at_most_n_pairs_and_moves_the_estimate():
     assert labelled.thresholds[t].estimated_precision < plain.thresholds[t].estimated_precision
 
 
+def test_stricter_labels_are_said_and_the_json_names_the_precision_source(tmp_path):
+    texts = [t for t, _ in STREAM]
+    wrong = [str(i) for i in range(len(STREAM))]  # no hit is ever right: far stricter than the calibration
+    plain = evaluate_stream(texts, wrong, FakeEmbedder())
+    labelled = evaluate_stream(texts, wrong, FakeEmbedder(), label_budget=20)
+    assert plain.precision_source == "calibration" and plain.label_warning is None
+    assert plain.more_labels_for_target is None  # no labels: nothing to scale
+    assert labelled.precision_source == "labels"
+    assert "stricter notion of 'same answer'" in labelled.label_warning
+    d = labelled.to_dict()
+    assert d["precision_source"] == "labels" and "more_labels_for_target" in d
+
+
 def test_table_output_marks_the_chosen_threshold(tmp_path):
     res = invoke(write_stream(tmp_path))
     assert res.exit_code == 0, res.output

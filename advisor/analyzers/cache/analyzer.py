@@ -22,6 +22,7 @@ import pandas as pd
 from advisor.analyzers import AnalysisContext, register
 from advisor.analyzers.cache.entities import entity_signatures
 from advisor.analyzers.cache.evidence import p_right
+from advisor.analyzers.cache.label_fit import SOURCE_CALIBRATION
 from advisor.analyzers.cache.labels import label_bins
 from advisor.analyzers.cache.labels_needed import label_advice
 from advisor.analyzers.cache.replay import replay
@@ -51,6 +52,9 @@ class CacheFindings:
     monthly_cache_cost_usd: float = 0.0  # store + query embeddings
     calibration: str = ""  # "shipped" or "shipped + N labelled pairs"
     n_labelled_pairs: int = 0  # pairs of this traffic the user labelled (0: the shipped curve alone)
+    # Where the precision came from (label_fit): "calibration" (no labels), "calibration + labels"
+    # (the shipped curve shifted by labels that agree with it) or "labels" (refitted: stricter labels).
+    precision_source: str = SOURCE_CALIBRATION
     replay_method: str = ""
     # What the deployed cache must match to be the cache that was priced (advisor export litellm).
     ttl_s: float | None = None
@@ -79,6 +83,7 @@ class CacheFindings:
             "monthly_cache_cost_usd": self.monthly_cache_cost_usd,
             "calibration": self.calibration,
             "n_labelled_pairs": self.n_labelled_pairs,
+            "precision_source": self.precision_source,
             "replay_method": self.replay_method,
             "ttl_s": self.ttl_s if self.ttl_s is not None and np.isfinite(self.ttl_s) else None,  # None: never
             "first_turns_only": self.first_turns_only,
@@ -122,15 +127,20 @@ def _monthly_cache_cost(
 
 
 def _p_right_model(ctx: AnalysisContext, s: CacheSettings):
-    from advisor.analyzers.cache.calibration import load_calibration, update_with_labels
+    """(model, calibration name, labels, LabelFit or None): the shipped curve, or it fitted to labels."""
+    from advisor.analyzers.cache.calibration import load_calibration
+    from advisor.analyzers.cache.label_fit import fit_from_labels
     from advisor.analyzers.cache.labels import load_pair_labels
 
     cal = load_calibration(s.calibration_path)
     labels = ctx.cache_pair_labels or (load_pair_labels(s.pair_labels) if s.pair_labels else None)
     if labels is None:
-        return cal, "shipped (CLINC150 + HWU64)", None
-    rec = update_with_labels(cal, labels.cosine, labels.same, seed=ctx.config.seed, bin_edges=label_bins(s.thresholds))
-    return rec, f"shipped (CLINC150 + HWU64) + {rec.n_labels} labelled pairs", labels
+        return cal, "shipped (CLINC150 + HWU64)", None, None
+    fit = fit_from_labels(cal, labels.cosine, labels.same, seed=ctx.config.seed, bin_edges=label_bins(s.thresholds))
+    name = f"shipped (CLINC150 + HWU64) + {fit.model.n_labels} labelled pairs"
+    if fit.warning:
+        name = f"refitted from {fit.model.n_labels} labelled pairs (stricter than the shipped calibration)"
+    return fit.model, name, labels, fit
 
 
 def _replay(texts: list[str], times: np.ndarray, ctx: AnalysisContext, s: CacheSettings) -> Replay:
@@ -167,7 +177,7 @@ def analyze_cache(log: S.QueryLog, baseline: Baseline, ctx: AnalysisContext) -> 
     texts = frame[S.QUERY].iloc[rows].astype(str).tolist()
     times = frame[S.TIMESTAMP].iloc[rows].astype("int64").to_numpy() / 1e9
     r = _replay(texts, times, ctx, s)
-    model, calibration_name, labels = _p_right_model(ctx, s)
+    model, calibration_name, labels, fit = _p_right_model(ctx, s)
     cos = r.match_cosine.astype(np.float64)
     norm = pd.Series([normalize_text(t) for t in texts])
     sigs = entity_signatures(texts)
@@ -210,12 +220,8 @@ def analyze_cache(log: S.QueryLog, baseline: Baseline, ctx: AnalysisContext) -> 
     per_call_hit, per_cos, per_p = _per_call(n, rows, r, evidence.p, chosen)
     return CacheFindings(
         monthly_savings_usd=max(chosen.monthly_net_savings_usd, 0.0) if chosen is not None else 0.0,
-        savings_interval_usd=(
-            (max(chosen.savings_interval_usd[0], 0.0), max(chosen.savings_interval_usd[1], 0.0))
-            if chosen
-            else (0.0, 0.0)
-        ),
-        warnings=(*_warnings(chosen, evidence.draws is not None, n_labels, s), *advice, *evidence.notes),
+        savings_interval_usd=_savings_interval(chosen),
+        warnings=(*_warnings(chosen, evidence.draws is not None, n_labels, s, fit), *advice, *evidence.notes),
         thresholds=estimates,
         chosen=chosen,
         false_hit_budget=s.false_hit_budget,
@@ -225,6 +231,7 @@ def analyze_cache(log: S.QueryLog, baseline: Baseline, ctx: AnalysisContext) -> 
         monthly_cache_cost_usd=monthly_cache_cost,
         calibration=calibration_name,
         n_labelled_pairs=n_labels,
+        precision_source=SOURCE_CALIBRATION if fit is None else fit.source,
         replay_method=r.method,
         ttl_s=s.ttl_s,
         first_turns_only=s.first_turns_only,
@@ -236,8 +243,15 @@ def analyze_cache(log: S.QueryLog, baseline: Baseline, ctx: AnalysisContext) -> 
     )
 
 
-def _warnings(chosen: ThresholdEstimate | None, labelled: bool, n_labels: int, s: CacheSettings) -> list[str]:
-    warnings: list[str] = []
+def _savings_interval(chosen: ThresholdEstimate | None) -> tuple[float, float]:
+    if chosen is None:
+        return (0.0, 0.0)
+    return (max(chosen.savings_interval_usd[0], 0.0), max(chosen.savings_interval_usd[1], 0.0))
+
+
+def _warnings(chosen: ThresholdEstimate | None, labelled: bool, n_labels: int, s: CacheSettings, fit) -> list[str]:
+    # First: labels stricter than the calibration (label_fit), the finding that changes the most.
+    warnings: list[str] = [fit.warning] if fit is not None and fit.warning else []
     if not labelled:
         # Measured in docs/cache-evaluation.md: the interval carries the error between
         # intent datasets; strict-duplicate traffic (QQP) is far outside it.

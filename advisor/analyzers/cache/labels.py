@@ -1,12 +1,11 @@
 """Matched pairs for a person to label, and their labels back: the few-labels path.
 
-    select_pairs(match_cosine, thresholds, n, seed) -> row indices to show
+    select_pairs(match_cosine, thresholds, n, seed, clusters) -> row indices to show  (label_selection.py)
     write_pairs(path, rows) / load_pair_labels(path) -> PairLabels(cosine, same)
 
-Pairs are stratified around the candidate thresholds: the matches are cut into cosine
-bins between consecutive thresholds and an equal number is drawn from each bin, so the
-labels land where the threshold decision is made instead of where matches are most
-frequent. The update (advisor.analyzers.cache.calibration.update_with_labels) models P(same | cosine), so a
+Pairs are stratified around the candidate thresholds and spread over clusters of
+near-duplicate queries (advisor.analyzers.cache.label_selection), so the labels land where
+the threshold decision is made instead of where matches are most frequent. The update (advisor.analyzers.cache.calibration.update_with_labels) models P(same | cosine), so a
 stratified sample does not bias it.
 """
 
@@ -15,11 +14,11 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass
-from itertools import pairwise
 from pathlib import Path
 
 import numpy as np
 
+from advisor.analyzers.cache.label_selection import match_clusters, select_pairs
 from advisor.core.errors import InputError
 from advisor.core.fileio import atomic_write, spreadsheet_safe
 
@@ -59,34 +58,6 @@ def label_bins(thresholds, width: float = 0.05) -> np.ndarray:
     t = np.asarray(thresholds, dtype=np.float64)
     # A single candidate threshold still gets one bin (open above) instead of none.
     return np.round(np.arange(t.min(), max(t.max(), t.min() + width / 2), width), 4)
-
-
-def select_pairs(match_cosine: np.ndarray, thresholds, n: int, seed: int = 0) -> np.ndarray:
-    """Up to `n` row indices of matched calls, stratified over the threshold bins."""
-    cos = np.asarray(match_cosine, dtype=np.float64)
-    t = np.sort(np.asarray(thresholds, dtype=np.float64))
-    edges = np.concatenate([t, [np.inf]])
-    rng = np.random.default_rng(seed)
-    bins = [np.flatnonzero((cos >= lo) & (cos < hi)) for lo, hi in pairwise(edges)]
-    bins = [b for b in bins if b.size]
-    chosen: list[int] = []
-    remaining = n
-    # Equal share per bin; what a small bin cannot use goes to the others.
-    while remaining > 0 and bins:
-        share = max(remaining // len(bins), 1)
-        next_bins = []
-        for b in bins:
-            if remaining <= 0:
-                break
-            take = min(share, b.size, remaining)
-            pick = rng.choice(b, size=take, replace=False)
-            chosen.extend(pick.tolist())
-            remaining -= take
-            rest = np.setdiff1d(b, pick)
-            if rest.size:
-                next_bins.append(rest)
-        bins = next_bins
-    return np.sort(np.asarray(chosen, dtype=np.int64))
 
 
 def write_pairs(path: str | Path, rows: list[dict]) -> None:
@@ -216,7 +187,10 @@ def pairs_for_labelling(log, config, embedder, n: int = 100, seed: int = 0, prog
         sigs = entity_signatures(texts)
         ok &= ~np.array([entity_conflict(sigs[i], sigs[k]) for i, k in enumerate(j)], dtype=bool)
     candidates = np.flatnonzero(ok)
-    shown = candidates[select_pairs(r.match_cosine[candidates], label_bins(s.thresholds), n, seed=seed)]
+    clusters = match_clusters(r.match_index, r.match_cosine)[candidates]
+    shown = candidates[
+        select_pairs(r.match_cosine[candidates], label_bins(s.thresholds), n, seed=seed, clusters=clusters)
+    ]
     has_resp = log.has(S.RESPONSE)
     resp = frame[S.RESPONSE].iloc[rows].astype(object).to_numpy() if has_resp else None
     calls = _call_ids(frame, rows)

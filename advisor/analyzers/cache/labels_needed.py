@@ -2,6 +2,7 @@
 
     labels_to_recommend(estimates, budget, candidate_cosine, label_edges) -> LabelsNeeded | None
     labels_for_error(estimate, n_labels, target) -> int
+    labels_for_range(estimates, n_labels, target, within) -> int | None
 
 `advisor cache label` spreads its pairs equally over the label bins (labels.label_bins), so
 the share of n labels that land among a threshold's hits follows from where the log's
@@ -20,6 +21,8 @@ from itertools import pairwise
 import numpy as np
 
 Z = 1.96  # 95 % intervals, as everywhere in the cache estimate
+TARGET_ERROR = 0.03  # the +- the report says how many more labels would reach
+CHECK_RANGE = (0.75, 0.95)  # thresholds the "more labels" figure covers when none is chosen
 MAX_LABELS = 5000  # beyond this, labelling is not a practical way to make the cache safe
 
 
@@ -77,48 +80,81 @@ def labels_to_recommend(
     return best
 
 
-def labels_for_error(estimate, n_labels: int, target: float = 0.03) -> int:
+def labels_for_error(estimate, n_labels: int, target: float = TARGET_ERROR) -> int:
     """More labels (beyond `n_labels`) that would bring the precision interval at `estimate`
-    to +-`target`: the label part of its half-width shrinks as 1/sqrt(labels)."""
+    to +-`target`; -1 when the stream's own sampling spread alone is wider than that.
+
+    The interval adds two independent spreads (labels and the stream's bootstrap), so their
+    variances add: label part = sqrt(half-width^2 - sampling^2), and it shrinks as 1/sqrt(labels).
+    """
     if estimate is None or estimate.precision_interval is None or n_labels <= 0:
         return 0
     lo, hi = estimate.precision_interval
-    label_part = (hi - lo) / 2 - (estimate.sampling_halfwidth or 0.0)
-    room = target - (estimate.sampling_halfwidth or 0.0)
-    if label_part <= target - (estimate.sampling_halfwidth or 0.0):
+    sampling = estimate.sampling_halfwidth or 0.0
+    label_var = max(((hi - lo) / 2) ** 2 - sampling**2, 0.0)
+    room_var = target**2 - sampling**2
+    if label_var <= room_var:
         return 0
-    if room <= 0:
+    if room_var <= 0:
         return -1  # the stream alone is noisier than the target: labels cannot get there
-    return math.ceil(n_labels * (label_part / room) ** 2 - 1e-9) - n_labels  # 1e-9: float noise
+    return math.ceil(n_labels * label_var / room_var - 1e-9) - n_labels  # 1e-9: float noise
+
+
+def labels_for_range(estimates, n_labels: int, target: float = TARGET_ERROR, within=CHECK_RANGE) -> int | None:
+    """More labels that would bring the interval at EVERY threshold in `within` (with hits) to
+    +-`target`: the largest labels_for_error among them. None when, at one of them, the
+    stream's own sampling spread is wider than the target (no number of labels gets there)."""
+    rows = [e for e in estimates if e.hits and within[0] - 1e-9 <= e.threshold <= within[1] + 1e-9]
+    need = [labels_for_error(e, n_labels, target) for e in rows]
+    if not need or min(need) < 0:
+        return None
+    return max(need)
 
 
 def label_advice(chosen, estimates, budget: float, candidate_cosine, label_edges, n_labels: int) -> list[str]:
     """The report's sentences on the choice: why the chosen threshold is safe, or how many pairs
-    to label first when none is, and, with labels, how many more would bring the chosen
-    threshold's error to +-0.03."""
-    if chosen is None:
-        need = labels_to_recommend(estimates, budget, candidate_cosine, label_edges, plan_low=not n_labels)
-        if need is None:
-            return [
-                f"no threshold's false-hit rate can be shown within {budget:.0%} on this log, "
-                "however many pairs are labelled: no semantic cache recommended for this traffic"
-            ]
-        more, least = (" more", "") if n_labels else ("", "about ")
-        return [
-            f"no threshold keeps the upper end of its 95 % false-hit interval within {budget:.0%}: "
-            f"label {least}{need.n_labels}{more} pairs first (`advisor cache label -n {need.n_labels}`, computed "
-            f"from this log's matches for threshold {need.threshold:.2f}) and pass them with --pair-labels"
-        ]
-    said = [
-        f"threshold {chosen.threshold:.2f} is recommended because the upper end of its 95 % false-hit "
-        f"interval ({chosen.false_hit_upper:.1%}) is within the {budget:.0%} budget"
-    ]
+    to label first when none is, and, with labels, how many more would bring the error to +-0.03
+    (at the chosen threshold, or at every threshold 0.75..0.95 when none is chosen)."""
+    said = [_choice_sentence(chosen, estimates, budget, candidate_cosine, label_edges, n_labels)]
     if n_labels:
-        extra = labels_for_error(chosen, n_labels)
-        if extra > 0:
-            said.append(
-                f"about {extra} more labelled pairs would bring the precision at {chosen.threshold:.2f} to +-0.03"
-            )
-        if extra < 0:
-            said.append(f"this log is too short for +-0.03 at {chosen.threshold:.2f}, however many pairs are labelled")
+        said.append(_error_sentence(chosen, estimates, n_labels))
     return said
+
+
+def _choice_sentence(chosen, estimates, budget: float, candidate_cosine, label_edges, n_labels: int) -> str:
+    if chosen is not None:
+        return (
+            f"threshold {chosen.threshold:.2f} is recommended because the upper end of its 95 % false-hit "
+            f"interval ({chosen.false_hit_upper:.1%}) is within the {budget:.0%} budget"
+        )
+    need = labels_to_recommend(estimates, budget, candidate_cosine, label_edges, plan_low=not n_labels)
+    if need is None:
+        return (
+            f"no threshold's false-hit rate can be shown within {budget:.0%} on this log, "
+            "however many pairs are labelled: no semantic cache recommended for this traffic"
+        )
+    more, least = (" more", "") if n_labels else ("", "about ")
+    return (
+        f"no threshold keeps the upper end of its 95 % false-hit interval within {budget:.0%}: "
+        f"label {least}{need.n_labels}{more} pairs first (`advisor cache label -n {need.n_labels}`, computed "
+        f"from this log's matches for threshold {need.threshold:.2f}) and pass them with --pair-labels"
+    )
+
+
+def _error_sentence(chosen, estimates, n_labels: int) -> str:
+    """How many more labelled pairs would bring the precision estimate to +-0.03, from the spread
+    the labels leave now (their part of the interval shrinks as 1/sqrt(labels))."""
+    if chosen is not None:
+        extra: int | None = labels_for_error(chosen, n_labels)
+        where = f"at {chosen.threshold:.2f}"
+    else:
+        extra = labels_for_range(estimates, n_labels)
+        where = f"at every threshold {CHECK_RANGE[0]:.2f}-{CHECK_RANGE[1]:.2f}"
+    if extra is None or extra < 0:
+        return f"this log is too short for +-{TARGET_ERROR} {where}, however many pairs are labelled"
+    if extra == 0:
+        return f"the {n_labels} labelled pairs already bring the precision {where} to +-{TARGET_ERROR}"
+    return (
+        f"about {extra} more labelled pairs ({n_labels + extra} in all) would bring the precision {where} "
+        f"to +-{TARGET_ERROR}"
+    )

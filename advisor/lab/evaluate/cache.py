@@ -21,10 +21,12 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from advisor.analyzers.cache.calibration import load_calibration, update_with_labels
+from advisor.analyzers.cache.calibration import load_calibration
 from advisor.analyzers.cache.evidence import p_right
-from advisor.analyzers.cache.labels import PairLabels, label_bins, select_pairs
-from advisor.analyzers.cache.labels_needed import labels_to_recommend
+from advisor.analyzers.cache.label_fit import SOURCE_CALIBRATION, fit_from_labels
+from advisor.analyzers.cache.label_selection import match_clusters, select_pairs
+from advisor.analyzers.cache.labels import PairLabels, label_bins
+from advisor.analyzers.cache.labels_needed import labels_for_range, labels_to_recommend
 from advisor.analyzers.cache.replay import replay
 from advisor.analyzers.cache.sweep import DEFAULT_THRESHOLDS, choose_threshold, sweep
 from advisor.core.policy import DEFAULT_FALSE_HIT_BUDGET
@@ -64,6 +66,11 @@ class CacheEvaluation:
     thresholds: tuple[ThresholdEvaluation, ...]
     chosen: ThresholdEvaluation | None
     labels_needed: int | None = None  # when nothing is chosen: pairs to label first (labels_needed)
+    precision_source: str = SOURCE_CALIBRATION  # label_fit: calibration / calibration + labels / labels
+    # With labels: how many more would bring every threshold 0.75..0.95 to +-0.03 (None: the
+    # stream alone is too noisy for that); label_warning: the stricter-labels warning, if any.
+    more_labels_for_target: int | None = None
+    label_warning: str | None = None
 
     @property
     def worst(self) -> ThresholdEvaluation | None:
@@ -86,6 +93,9 @@ class CacheEvaluation:
             "false_hit_budget": self.false_hit_budget,
             "thresholds": [asdict(t) for t in self.thresholds],
             "labels_needed": self.labels_needed,
+            "precision_source": self.precision_source,
+            "more_labels_for_target": self.more_labels_for_target,
+            "label_warning": self.label_warning,
             "chosen": None
             if self.chosen is None
             else {**asdict(self.chosen), "true_false_hit_rate": self.chosen_true_false_hit_rate},
@@ -133,10 +143,13 @@ def replay_stream(texts: Sequence[str], embedder, progress=None, responses=None)
     )
 
 
-def reveal_pairs(m: StreamMatches, thresholds, n: int, seed: int) -> np.ndarray:
-    """Rows a person would label: matched, not identical text, stratified over the threshold bins."""
+def reveal_pairs(m: StreamMatches, thresholds, n: int, seed: int, spread: bool = True) -> np.ndarray:
+    """Rows a person would label (as `advisor cache label` picks them): matched, not identical text,
+    stratified over the threshold bins and spread over clusters of near-duplicate queries
+    (`spread=False`: drawn at random inside a bin, the selection before clusters, for comparison)."""
     candidates = np.flatnonzero(m.matched & ~m.same_text)
-    return candidates[select_pairs(m.match_cosine[candidates], label_bins(thresholds), n, seed=seed)]
+    clusters = match_clusters(m.match_index, m.match_cosine)[candidates] if spread else None
+    return candidates[select_pairs(m.match_cosine[candidates], label_bins(thresholds), n, seed=seed, clusters=clusters)]
 
 
 def true_same(m: StreamMatches, labels: Sequence) -> np.ndarray:
@@ -182,29 +195,28 @@ def evaluate_matches(
     seed: int = 0,
     calibration_path=None,
     encode=None,
+    spread: bool = True,
     pair_labels: PairLabels | None = None,
 ) -> CacheEvaluation:
-    """`encode` embeds texts: needed only when the stream has logged answers. `pair_labels`: labels
-    a person gave (e.g. to `advisor cache label`'s pairs), used as `analyze` uses them, instead of
-    revealing `label_budget` pairs of this stream."""
+    """`encode` embeds texts: needed only when the stream has logged answers; `spread`: see
+    reveal_pairs. `pair_labels`: labels a person gave (e.g. to `advisor cache label`'s pairs), used
+    as `analyze` uses them, instead of revealing `label_budget` pairs of this stream."""
     truth = true_same(m, labels)
     cos = m.match_cosine
     cal = load_calibration(calibration_path)
     base = "shipped (CLINC150 + HWU64)" if calibration_path is None else f"calibration {calibration_path}"
-    recal, name, used, revealed = None, base, 0, None
+    recal, name, used, revealed, fit = None, base, 0, None, None
     if pair_labels is not None and len(pair_labels.cosine):
-        edges = label_bins(thresholds)
-        recal = update_with_labels(cal, pair_labels.cosine, pair_labels.same, seed=seed, bin_edges=edges)
-        name, used, revealed = (
-            f"{base} + {len(pair_labels.cosine)} labelled pairs",
-            len(pair_labels.cosine),
-            pair_labels,
-        )
+        fit = fit_from_labels(cal, pair_labels.cosine, pair_labels.same, seed=seed, bin_edges=label_bins(thresholds))
+        recal = fit.model
+        used, revealed = len(pair_labels.cosine), pair_labels
+        name = f"{base} + {used} labelled pairs ({fit.source})"
     elif label_budget > 0:
-        shown = reveal_pairs(m, thresholds, label_budget, seed)
+        shown = reveal_pairs(m, thresholds, label_budget, seed, spread=spread)
         if shown.size:
-            recal = update_with_labels(cal, cos[shown], truth[shown], seed=seed, bin_edges=label_bins(thresholds))
-            name, used = f"{base} + {shown.size} labelled pairs", int(shown.size)
+            fit = fit_from_labels(cal, cos[shown], truth[shown], seed=seed, bin_edges=label_bins(thresholds))
+            recal = fit.model
+            name, used = f"{base} + {shown.size} labelled pairs ({fit.source})", int(shown.size)
             revealed = _revealed(m, shown, truth)
     p, draws = _estimate(m, recal if recal is not None else cal, revealed, encode, seed, label_bins(thresholds))
     n = cos.size
@@ -247,6 +259,9 @@ def evaluate_matches(
         thresholds=tuple(rows),
         chosen=chosen_row,
         labels_needed=None if need is None else need.n_labels,
+        precision_source=SOURCE_CALIBRATION if fit is None else fit.source,
+        more_labels_for_target=labels_for_range(est, used) if used else None,
+        label_warning=None if fit is None else fit.warning,
     )
 
 

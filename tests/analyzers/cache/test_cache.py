@@ -148,6 +148,12 @@ def test_pair_labels_update_the_calibration(tmp_path):
     assert any("without labels from this log" in w for w in plain.warnings)
     assert not any("without labels from this log" in w for w in labelled.warnings)
     assert labelled.thresholds[0].estimated_precision < plain.thresholds[0].estimated_precision
+    # 30 of 30 close pairs different where the calibration expects nearly all the same: said in
+    # words, refitted from the labels, and the findings name where the precision came from.
+    assert plain.precision_source == "calibration" and labelled.precision_source == "labels"
+    assert "stricter notion of 'same answer'" in labelled.warnings[0]
+    assert labelled.to_dict()["precision_source"] == "labels"
+    assert any("more labelled pairs" in w or "too short for +-0.03" in w for w in labelled.warnings)
 
 
 def _labels_where_answers_tell_right_from_wrong(n=20):

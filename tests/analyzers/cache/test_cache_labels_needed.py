@@ -8,6 +8,7 @@ from advisor.analyzers.cache.labels_needed import (
     label_advice,
     label_share_at,
     labels_for_error,
+    labels_for_range,
     labels_to_recommend,
 )
 from advisor.analyzers.cache.sweep import choose_threshold, sweep
@@ -82,8 +83,14 @@ def test_advice_names_the_computed_number_of_pairs():
     assert labels_to_recommend(est_high, 0.02, cos, [0.8], plan_low=True).n_labels == n
     assert labels_to_recommend(est_high, 0.02, cos, [0.8]).n_labels > n
     # with labels: planned at the estimate, and counted as more pairs
-    (msg,) = label_advice(None, est, 0.02, cos, [0.8], 50)
+    msg, more = label_advice(None, est, 0.02, cos, [0.8], 50)
     assert f"label {labels_to_recommend(est, 0.02, cos, [0.8]).n_labels} more pairs first" in msg
+    # its interval (clipped at precision 1) is already +-0.03 wide
+    assert "the 50 labelled pairs already bring the precision at every threshold 0.75-0.95 to +-0.03" in more
+    # a +-0.06 interval, all of it from 50 labels: 4 x 50 labels would halve it
+    wide = sweep(cos, np.full(200, 0.9), np.ones(200), (0.8,), precision_margin=0.06)
+    _, more = label_advice(None, wide, 0.02, cos, [0.8], 50)
+    assert "about 150 more labelled pairs (200 in all) would bring the precision at every threshold" in more
 
 
 def test_more_labels_for_plus_minus_three_points_scale_as_one_over_root_n():
@@ -91,6 +98,19 @@ def test_more_labels_for_plus_minus_three_points_scale_as_one_over_root_n():
     # half-width 0.06, all of it from the labels: 4x the labels halves it
     assert labels_for_error(est, 100) == 300
     assert labels_for_error(est, 0) == 0
+
+
+def test_the_stream_own_spread_adds_in_quadrature_and_can_make_the_target_unreachable():
+    from dataclasses import replace
+
+    est = sweep(np.full(10, 0.9), np.full(10, 0.9), np.ones(10), (0.8,), precision_margin=0.05)[0]
+    # half-width 0.05 of which 0.03 is the stream's: labels' part sqrt(0.05^2 - 0.03^2) = 0.04 must
+    # shrink to sqrt(0.03^2 - ...) -> with sampling 0.02: room sqrt(0.03^2 - 0.02^2)
+    e = replace(est, sampling_halfwidth=0.02)
+    expected = int(np.ceil(100 * (0.05**2 - 0.02**2) / (0.03**2 - 0.02**2))) - 100
+    assert labels_for_error(e, 100) == pytest.approx(expected, abs=1)
+    assert labels_for_error(replace(est, sampling_halfwidth=0.035), 100) == -1
+    assert labels_for_range([replace(est, sampling_halfwidth=0.035)], 100) is None
 
 
 def test_calibration_without_a_transfer_record_falls_back_to_its_heldout_error():
