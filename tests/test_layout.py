@@ -23,6 +23,7 @@ LAYERS = (
     ("result",),
     ("pipeline",),
     ("report", "history"),
+    ("deploy",),
     ("lab",),
     ("cli", "__main__"),
 )

@@ -26,6 +26,7 @@ COMMANDS = [
     ("runs", "runs"),
     ("reconcile", "reconcile"),
     ("export", "export"),
+    ("route", "route"),
     ("bench", "bench"),
     ("train", "train"),
 ]

@@ -108,7 +108,9 @@ def analyze_routing(log: QueryLog, baseline: Baseline, ctx: AnalysisContext) -> 
     clusters = dataclasses.replace(clusters, per_call_segment=clusters.per_call_segment[calls.text_of_call])
     segments = summarize_segments(clusters, calls, estimates, labelled_masks)
     ctx.progress("routing: segments", 1, 1)
-    return _findings(estimates, segments, calls, clusters, fallback=fallback, warnings=warnings, target=target)
+    findings = _findings(estimates, segments, calls, clusters, fallback=fallback, warnings=warnings, target=target)
+    embedder_id = getattr(ctx.get_embedder(), "model_id", None)
+    return dataclasses.replace(findings, centroids=clusters.centroids, embedding_model_id=embedder_id)
 
 
 def _any_priced(planned: list[_Planned]) -> bool:

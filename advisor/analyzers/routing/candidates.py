@@ -75,6 +75,9 @@ class CandidateEstimate:
     quality_at_share: float | None = None  # relative quality at max_share_at_target, point estimate
     quality_lower_bound: float | None = None  # its cross-fitted lower confidence bound (labels only)
     score_threshold: float | None = None  # route calls whose routing score is <= this (labels only)
+    # advisor export router: the fitted classifier (labels' or shipped), its score per call.
+    scorer: RoutingClassifier | None = field(default=None, metadata={"json": False})
+    per_call_deploy_score: np.ndarray | None = None
 
 
 @dataclass(frozen=True)
@@ -260,9 +263,8 @@ def estimate_from_labels(
         learning=learning,
         prerequisites=prerequisites,
     )
-    return replace(
-        estimate, score_threshold=threshold_at(full_score, rank, estimate.per_call_routable_order, bounds[0])
-    )
+    cut = threshold_at(full_score, rank, estimate.per_call_routable_order, bounds[0])
+    return replace(estimate, score_threshold=cut, scorer=model, per_call_deploy_score=full_score)
 
 
 def estimate_from_router(

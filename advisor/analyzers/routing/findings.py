@@ -6,7 +6,7 @@ The optimizer reads `segments` (volume, tokens and expected quality per model) a
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -47,6 +47,10 @@ class RoutingFindings:
     warnings: tuple[str, ...] = ()
     skipped_reason: str | None = None
     per_call_segment: np.ndarray | None = None
+    # For a deployed router (advisor export router), kept in memory and in the run store, not the JSON:
+    # the segments' centroids (row = segment id) and the embedder the vectors came from.
+    centroids: np.ndarray | None = field(default=None, metadata={"json": False})
+    embedding_model_id: str | None = field(default=None, metadata={"json": False})
 
     def to_dict(self) -> dict[str, Any]:
         return to_jsonable(self)
