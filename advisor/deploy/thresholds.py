@@ -58,14 +58,15 @@ def cut_off(scores: np.ndarray, k: float) -> tuple[float | None, int]:
 
 def _planned(segment: dict[str, Any]) -> list[tuple[str, str, float]]:
     """(model, provider, share of the segment's calls) of each cheaper model the plan sends calls to."""
-    out = []
+    totals: dict[tuple[str, str], float] = {}  # a model listed twice (e.g. per score bin) sums
     for share in segment.get("shares") or []:
         if share.get("is_current"):
             continue
-        total = float(share.get("realtime_share") or 0.0) + float(share.get("batch_share") or 0.0)
-        if total > 0:
-            out.append((str(share["model"]), str(share.get("provider") or ""), total))
-    return out
+        key = (str(share["model"]), str(share.get("provider") or ""))
+        totals[key] = (
+            totals.get(key, 0.0) + float(share.get("realtime_share") or 0.0) + float(share.get("batch_share") or 0.0)
+        )
+    return [(model, provider, total) for (model, provider), total in totals.items() if total > 0]
 
 
 def segment_rule(segment: dict[str, Any], rows: np.ndarray, candidates: dict[str, StoredCandidate]) -> SegmentRule:
