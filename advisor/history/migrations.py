@@ -58,8 +58,9 @@ def m003_created_index(db: sqlite3.Connection) -> None:
 
 
 @migration
-def m004_run_routers(db: sqlite3.Connection) -> None:
-    # The fitted router of a run (advisor export router): plain arrays as an .npz blob (loaded
+def m005_run_routers(db: sqlite3.Connection) -> None:
+    # (m005: main's m004_usage comes first.) The fitted router of a run (advisor export router):
+    # plain arrays as an .npz blob (loaded
     # with allow_pickle=False) and its JSON description; only for runs where routing ran.
     db.execute(
         """

@@ -3,7 +3,7 @@
 `advisor export router` needs what the routing analyzer computed in memory and the JSON result
 leaves out: each segment's centroid, each call's segment, each candidate's fitted classifier
 (the user's labels, or the shipped router's) and its score on every call of the analyzed log.
-They go into the `run_routers` table (migration m004) as an .npz blob of plain arrays, read
+They go into the `run_routers` table (migration m005) as an .npz blob of plain arrays, read
 back with allow_pickle=False, in the same transaction as the run. Runs where routing did not
 run (or had no deployable candidate) store nothing.
 """

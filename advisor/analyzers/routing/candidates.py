@@ -75,9 +75,8 @@ class CandidateEstimate:
     quality_at_share: float | None = None  # relative quality at max_share_at_target, point estimate
     quality_lower_bound: float | None = None  # its cross-fitted lower confidence bound (labels only)
     score_threshold: float | None = None  # route calls whose routing score is <= this (labels only)
-    # advisor export router: the fitted classifier (labels' or shipped), its score per call.
-    scorer: RoutingClassifier | None = field(default=None, metadata={"json": False})
-    per_call_deploy_score: np.ndarray | None = None
+    scorer: RoutingClassifier | None = field(default=None, metadata={"json": False})  # for advisor export router
+    per_call_deploy_score: np.ndarray | None = None  # the scorer's score per call (labels' or shipped router's)
 
 
 @dataclass(frozen=True)
