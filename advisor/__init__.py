@@ -8,6 +8,9 @@ Public API (each name is imported on first use, so `import advisor` stays fast):
     print(result.recommendations[0].title)
 
     from advisor import load_log, load_config, PriceCatalog, compute_baseline
+
+    from advisor import load_router               # a router from `advisor export router --out router/`
+    load_router("router/").choose(["where is my refund?"])   # -> the plan's model per request
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ if TYPE_CHECKING:
     from advisor.core.errors import AdvisorError, ConfigError, InfeasiblePlanError, InputError
     from advisor.core.schema import QueryLog
     from advisor.cost.baseline import compute_baseline
+    from advisor.deploy.router import load_router
     from advisor.ingest import load_log
     from advisor.prices.catalog import PriceCatalog
     from advisor.result.analysis_result import AnalysisResult
@@ -42,6 +46,7 @@ __all__ = [
     "compute_baseline",
     "load_config",
     "load_log",
+    "load_router",
 ]
 
 # Public name -> the module that defines it (imported when the name is first used).
@@ -57,6 +62,7 @@ _LAZY = {
     "PriceCatalog": "advisor.prices.catalog",
     "compute_baseline": "advisor.cost.baseline",
     "AnalysisResult": "advisor.result.analysis_result",
+    "load_router": "advisor.deploy.router",
 }
 
 

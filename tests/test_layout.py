@@ -23,6 +23,7 @@ LAYERS = (
     ("result",),
     ("pipeline",),
     ("report", "history", "shadow"),
+    ("deploy",),
     ("lab",),
     ("cli", "__main__"),
 )

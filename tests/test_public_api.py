@@ -24,6 +24,7 @@ EXPORTED = [
     "compute_baseline",
     "load_config",
     "load_log",
+    "load_router",
 ]
 
 
@@ -43,6 +44,7 @@ def test_each_public_name_is_the_object_it_stands_for():
     from advisor.core.errors import AdvisorError, ConfigError, InfeasiblePlanError, InputError
     from advisor.core.schema import QueryLog
     from advisor.cost.baseline import compute_baseline
+    from advisor.deploy.router import load_router
     from advisor.ingest import load_log
     from advisor.prices.catalog import PriceCatalog
     from advisor.result.analysis_result import AnalysisResult
@@ -59,6 +61,7 @@ def test_each_public_name_is_the_object_it_stands_for():
         "compute_baseline": compute_baseline,
         "load_config": load_config,
         "load_log": load_log,
+        "load_router": load_router,
     }
     for name, obj in expected.items():
         assert getattr(advisor, name) is obj, name

@@ -43,3 +43,14 @@ def json_cmd(run_id: str | None, out: str | None) -> None:
     from advisor.result.export import plan_json
 
     _write(plan_json(load_run(run_id).result), out)
+
+
+@export.command("router")
+@click.option("--run", "run_id", default=None, help="Stored run (default: the latest).")
+@click.option("--out", required=True, type=click.Path(file_okay=False), help="Folder to write the router into.")
+def router_cmd(run_id: str | None, out: str) -> None:
+    """The run's fitted router (plain arrays + JSON + model card) that reproduces the plan's shares per request."""
+    from advisor.deploy.export import export_router
+
+    folder = export_router(run_id, out)
+    click.echo(f"Wrote {folder} (router.npz, router.json, MODEL_CARD.md)", err=True)

@@ -27,6 +27,7 @@ COMMANDS = [
     ("reconcile", "reconcile"),
     ("export", "export"),
     ("shadow", "shadow"),
+    ("route", "route"),
     ("bench", "bench"),
     ("train", "train"),
 ]

@@ -9,14 +9,14 @@ from typing import Any
 
 
 def to_jsonable(value: Any) -> Any:
-    """Plain JSON values: dataclasses to dicts (fields named `per_call_*` left out: per-call
-    arrays stay in memory), tuples to lists, numpy scalars and arrays to Python, NaN and
+    """Plain JSON values: dataclasses to dicts (fields named `per_call_*`, or with
+    `metadata={"json": False}`, left out: they stay in memory), tuples to lists, numpy scalars and arrays to Python, NaN and
     infinities to None (strict JSON has neither), paths to strings."""
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return {
             f.name: to_jsonable(getattr(value, f.name))
             for f in dataclasses.fields(value)
-            if not f.name.startswith("per_call_")
+            if not f.name.startswith("per_call_") and f.metadata.get("json", True)
         }
     if isinstance(value, dict):
         return {str(k): to_jsonable(v) for k, v in value.items()}

@@ -64,6 +64,22 @@ def m004_usage(db: sqlite3.Connection) -> None:
     db.execute("ALTER TABLE runs ADD COLUMN usage_json TEXT")
 
 
+@migration
+def m005_run_routers(db: sqlite3.Connection) -> None:
+    # (m005: main's m004_usage comes first.) The fitted router of a run (advisor export router):
+    # plain arrays as an .npz blob (loaded
+    # with allow_pickle=False) and its JSON description; only for runs where routing ran.
+    db.execute(
+        """
+        CREATE TABLE run_routers (
+            run_id INTEGER PRIMARY KEY REFERENCES runs (id),
+            arrays_npz BLOB NOT NULL,
+            meta_json TEXT NOT NULL
+        )
+        """
+    )
+
+
 def applied(db: sqlite3.Connection) -> list[str]:
     db.execute("CREATE TABLE IF NOT EXISTS _advisor_migrations (name TEXT PRIMARY KEY, applied_utc TEXT NOT NULL)")
     return [row[0] for row in db.execute("SELECT name FROM _advisor_migrations ORDER BY name")]

@@ -14,13 +14,16 @@ import sqlite3
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from advisor.core.errors import InputError
 from advisor.core.paths import advisor_home
 from advisor.history.migrations import migrate
 from advisor.result.schema import without_examples
 from advisor.result.view import as_result_dict, get_path, recommendations
+
+if TYPE_CHECKING:
+    from advisor.history.router_store import RunRouter
 
 DB_NAME = "runs.db"
 BUSY_TIMEOUT_MS = 30_000
@@ -104,6 +107,8 @@ def save_run(result: Any, *, path: str | os.PathLike | None = None, created_utc:
         "inputs_json": _dumps(data.get("inputs")),
         "usage_json": _dumps(data.get("usage")),
     }
+    from advisor.history.router_store import save_router_state
+
     db = open_store(path)
     try:
         db.execute("BEGIN IMMEDIATE")
@@ -111,6 +116,8 @@ def save_run(result: Any, *, path: str | os.PathLike | None = None, created_utc:
             cursor = db.execute(
                 f"INSERT INTO runs ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})", tuple(row.values())
             )
+            assert cursor.lastrowid is not None  # set by every successful INSERT
+            save_router_state(db, cursor.lastrowid, result)  # the fitted router, when routing ran
             db.execute("COMMIT")
         except BaseException:
             db.execute("ROLLBACK")
@@ -179,6 +186,17 @@ def load_run(run_id: int | str | None = None, *, path: str | os.PathLike | None 
         return StoredRun(
             id=row["id"], created_utc=row["created_utc"], status=row["status"], result=_result_from_row(row)
         )
+    finally:
+        db.close()
+
+
+def load_run_router(run_id: int, *, path: str | os.PathLike | None = None) -> RunRouter:
+    """The fitted router stored with run `run_id` (advisor export router)."""
+    from advisor.history.router_store import load_router_state
+
+    db = open_store(path)
+    try:
+        return load_router_state(db, int(run_id))
     finally:
         db.close()
 

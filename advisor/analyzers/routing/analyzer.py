@@ -114,7 +114,8 @@ def analyze_routing(log: QueryLog, baseline: Baseline, ctx: AnalysisContext) -> 
     )
     ctx.progress("routing: segments", 1, 1)
     found = _findings(estimates, segments, calls, clusters, fallback=fallback, warnings=warnings, target=target)
-    return dataclasses.replace(found, examples=examples)
+    embedder_id = getattr(ctx.get_embedder(), "model_id", None)
+    return dataclasses.replace(found, examples=examples, centroids=clusters.centroids, embedding_model_id=embedder_id)
 
 
 def _any_priced(planned: list[_Planned]) -> bool:

@@ -75,6 +75,8 @@ class CandidateEstimate:
     score_threshold: float | None = None  # route calls whose routing score is <= this (labels only)
     more_labels_needed: int | None = None  # labels still to collect (labels only; labels_needed.py)
     per_call_saving_usd: np.ndarray | None = None  # over the log; the plan prices routed calls with it
+    scorer: RoutingClassifier | None = field(default=None, metadata={"json": False})  # for advisor export router
+    per_call_deploy_score: np.ndarray | None = None  # the scorer's score per call (labels' or shipped router's)
 
 
 @dataclass(frozen=True)
@@ -252,10 +254,9 @@ def estimate_from_labels(
         learning=learning,
         prerequisites=prerequisites,
     )
+    cut = threshold_at(full_score, rank, estimate.per_call_routable_order, bounds[0])
     return replace(
-        estimate,
-        score_threshold=threshold_at(full_score, rank, estimate.per_call_routable_order, bounds[0]),
-        more_labels_needed=more,
+        estimate, score_threshold=cut, more_labels_needed=more, scorer=model, per_call_deploy_score=full_score
     )
 
 

@@ -6,7 +6,7 @@ The optimizer reads `segments` (volume, tokens and expected quality per model) a
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -50,6 +50,10 @@ class RoutingFindings:
     # Per segment, its queries nearest the centre ({"segment": "segment N", "query": text}); raw
     # here, shown redacted and only with --show-examples (advisor/analyzers/routing/examples.py).
     examples: tuple[dict[str, str], ...] = ()
+    # For a deployed router (advisor export router), kept in memory and in the run store, not the JSON:
+    # the segments' centroids (row = segment id) and the embedder the vectors came from.
+    centroids: np.ndarray | None = field(default=None, metadata={"json": False})
+    embedding_model_id: str | None = field(default=None, metadata={"json": False})
 
     def to_dict(self) -> dict[str, Any]:
         return to_jsonable(self)

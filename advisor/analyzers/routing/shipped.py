@@ -6,6 +6,7 @@ data, else an estimate that claims nothing. RoutingCalls + CandidateInputs -> Ca
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from advisor.analyzers.routing.candidates import (
@@ -66,7 +67,10 @@ class ShippedFallback:
         if self.scores is None or self.router is None:
             return estimate_unsupported(inputs, "The default router does not cover this traffic."), notes
         ece = float(self.router.metrics.get("held_out", {}).get("ece") or DEFAULT_ROUTER_ECE)
-        return estimate_from_router(inputs, self.scores, ece, target=self._target), notes
+        estimate = estimate_from_router(inputs, self.scores, ece, target=self._target)
+        # A deployed router scores with the same classifier (advisor export router).
+        deployable = replace(estimate, scorer=self.router.classifier, per_call_deploy_score=self.scores.strong_score)
+        return deployable, notes
 
 
 def _apply_shipped_router(

@@ -1,0 +1,1 @@
+"""Deploying a run's plan: the exported router (export, thresholds, card, router) and the LiteLLM strategy."""
