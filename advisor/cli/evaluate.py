@@ -154,6 +154,29 @@ def cache_transfer(out, hwu, seeds) -> None:
     click.echo(f"Wrote {out}")
 
 
+@evaluate.command("cache-adaptive")
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=Path("docs/cache-adaptive.md"),
+    show_default=True,
+)
+@click.option(
+    "--hwu",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="HWU64 merged CSV; default ../shared/data/hwu64/hwu64.csv if present, else HWU64 is skipped.",
+)
+@click.option("--seeds", type=int, default=3, show_default=True, help="Shuffles per dataset.")
+def cache_adaptive(out, hwu, seeds) -> None:
+    """Regenerate the adaptive-vs-static cache table (CLINC150 test and HWU64 streams)."""
+    from advisor.lab.evaluate.cache_adaptive_table import write_adaptive_table
+
+    for m in write_adaptive_table(out, _load_embedder(), hwu_csv=hwu, seeds=seeds):
+        click.echo(m, err=True)
+    click.echo(f"Wrote {out}")
+
+
 def _render(result) -> None:
     from rich.table import Table
 
@@ -191,4 +214,11 @@ def _render(result) -> None:
             f"* chosen threshold {result.chosen.threshold:.2f}: the upper end of its false-hit interval is "
             f"within the {result.false_hit_budget:.0%} budget; true false-hit rate "
             f"{fmt(result.chosen_true_false_hit_rate)}"
+        )
+    a = result.adaptive
+    if a is not None:
+        console.print(
+            f"Adaptive (vCache-style, error bound {a.error_bound:.0%} wrong answers per call): hit rate "
+            f"{fmt(a.hit_rate)}, false-hit rate {fmt(a.false_hit_rate)} estimated / {fmt(a.true_false_hit_rate)} true, "
+            f"{a.verification_calls} verification calls."
         )

@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from advisor.analyzers import AnalysisContext, register
+from advisor.analyzers.cache.adaptive import AdaptiveEstimate, adaptive_beside_static
 from advisor.analyzers.cache.entities import entity_signatures
 from advisor.analyzers.cache.evidence import p_right
 from advisor.analyzers.cache.labels import label_bins
@@ -61,6 +62,7 @@ class CacheFindings:
     per_call_hit: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))
     per_call_match_cosine: np.ndarray = field(default_factory=lambda: np.zeros(0))
     per_call_p_right: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    adaptive: AdaptiveEstimate | None = None  # vCache-style cache on the same replay (adaptive.py)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -84,6 +86,7 @@ class CacheFindings:
             "first_turns_only": self.first_turns_only,
             "embedding_model": self.embedding_model,
             "text_scope": self.text_scope,
+            "adaptive": None if self.adaptive is None else self.adaptive.to_dict(),
         }
 
 
@@ -210,11 +213,7 @@ def analyze_cache(log: S.QueryLog, baseline: Baseline, ctx: AnalysisContext) -> 
     per_call_hit, per_cos, per_p = _per_call(n, rows, r, evidence.p, chosen)
     return CacheFindings(
         monthly_savings_usd=max(chosen.monthly_net_savings_usd, 0.0) if chosen is not None else 0.0,
-        savings_interval_usd=(
-            (max(chosen.savings_interval_usd[0], 0.0), max(chosen.savings_interval_usd[1], 0.0))
-            if chosen
-            else (0.0, 0.0)
-        ),
+        savings_interval_usd=_clipped_interval(chosen),
         warnings=(*_warnings(chosen, evidence.draws is not None, n_labels, s), *advice, *evidence.notes),
         thresholds=estimates,
         chosen=chosen,
@@ -233,7 +232,38 @@ def analyze_cache(log: S.QueryLog, baseline: Baseline, ctx: AnalysisContext) -> 
         per_call_hit=per_call_hit,
         per_call_match_cosine=per_cos,
         per_call_p_right=per_p,
+        adaptive=_adaptive(r, evidence.p, cost, s, ctx, baseline, monthly_cache_cost),
     )
+
+
+def _adaptive(
+    r: Replay,
+    p: np.ndarray,
+    cost: np.ndarray,
+    s: CacheSettings,
+    ctx: AnalysisContext,
+    baseline: Baseline,
+    cache_cost: float,
+) -> AdaptiveEstimate:
+    """The vCache-style cache on the same replay, its error bound the false-hit budget (adaptive.py)."""
+    return adaptive_beside_static(
+        r.match_index,
+        r.match_cosine.astype(np.float64),
+        p,
+        cost,
+        s.false_hit_budget,
+        seed=ctx.config.seed,
+        n_total=baseline.n_calls,
+        monthly_factor=baseline.monthly_factor,
+        monthly_cache_cost_usd=cache_cost,
+    )
+
+
+def _clipped_interval(chosen: ThresholdEstimate | None) -> tuple[float, float]:
+    """The chosen threshold's monthly savings interval, floored at zero (a cache can be switched off)."""
+    if chosen is None:
+        return (0.0, 0.0)
+    return (max(chosen.savings_interval_usd[0], 0.0), max(chosen.savings_interval_usd[1], 0.0))
 
 
 def _warnings(chosen: ThresholdEstimate | None, labelled: bool, n_labels: int, s: CacheSettings) -> list[str]:

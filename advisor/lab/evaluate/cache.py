@@ -29,6 +29,7 @@ from advisor.analyzers.cache.replay import replay
 from advisor.analyzers.cache.sweep import DEFAULT_THRESHOLDS, choose_threshold, sweep
 from advisor.core.policy import DEFAULT_FALSE_HIT_BUDGET
 from advisor.embed import normalize_text
+from advisor.lab.evaluate.cache_adaptive import AdaptiveEvaluation, evaluate_adaptive
 
 
 @dataclass(frozen=True)
@@ -64,6 +65,7 @@ class CacheEvaluation:
     thresholds: tuple[ThresholdEvaluation, ...]
     chosen: ThresholdEvaluation | None
     labels_needed: int | None = None  # when nothing is chosen: pairs to label first (labels_needed)
+    adaptive: AdaptiveEvaluation | None = None  # the vCache-style cache at error bound = the budget
 
     @property
     def worst(self) -> ThresholdEvaluation | None:
@@ -89,6 +91,7 @@ class CacheEvaluation:
             "chosen": None
             if self.chosen is None
             else {**asdict(self.chosen), "true_false_hit_rate": self.chosen_true_false_hit_rate},
+            "adaptive": None if self.adaptive is None else self.adaptive.to_dict(),
         }
 
     @property
@@ -167,6 +170,7 @@ def evaluate_stream(
         seed=seed,
         calibration_path=calibration_path,
         encode=embedder.encode,
+        adaptive=True,
     )
 
 
@@ -180,8 +184,10 @@ def evaluate_matches(
     seed: int = 0,
     calibration_path=None,
     encode=None,
+    adaptive: bool = False,
 ) -> CacheEvaluation:
-    """`encode` embeds texts: needed only when the stream has logged answers."""
+    """`encode` embeds texts: needed only when the stream has logged answers. `adaptive`: also
+    replay the vCache-style cache with the false-hit budget as its error bound."""
     truth = true_same(m, labels)
     cos = m.match_cosine
     cal = load_calibration(calibration_path)
@@ -234,6 +240,7 @@ def evaluate_matches(
         thresholds=tuple(rows),
         chosen=chosen_row,
         labels_needed=None if need is None else need.n_labels,
+        adaptive=evaluate_adaptive(m, truth, p, false_hit_budget, seed=seed) if adaptive else None,
     )
 
 
