@@ -100,6 +100,7 @@ def cache(
             seed=seed,
             progress=update,
             responses=responses,
+            adaptive=True,
         )
     if as_json:
         click.echo(dumps_strict(result.to_dict(), indent=2))

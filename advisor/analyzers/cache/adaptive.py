@@ -78,7 +78,7 @@ class AdaptiveEstimate:
         return cls(**{k: d[k] for k in cls.__dataclass_fields__ if k in d})
 
 
-class _Entry:
+class EntryThreshold:
     """One cache entry's verdicts and, once fitted, its threshold's upper confidence bounds."""
 
     __slots__ = ("beta", "gamma", "right", "sims", "t_primes")
@@ -89,6 +89,12 @@ class _Entry:
         self.gamma = 0.0
         self.t_primes: np.ndarray | None = None  # None: explore (too few or one-sided verdicts)
         self.beta: np.ndarray | None = None
+
+    def serves(self, s: float, draw: float, error_bound: float) -> bool:
+        """Serve the cached answer at similarity s (else explore), given a uniform `draw` in [0, 1)."""
+        if self.t_primes is None:
+            return False
+        return draw > exploration_probability(s, self.gamma, self.t_primes, error_bound)
 
     def observe(self, s: float, right: bool) -> None:
         self.sims.append(s)
@@ -197,18 +203,16 @@ def simulate_adaptive(
     draws = np.random.default_rng(seed).random(n)
     served = np.zeros(n, bool)
     verified = np.zeros(n, bool)
-    entries: dict[int, _Entry] = {}
+    entries: dict[int, EntryThreshold] = {}
     for i in np.flatnonzero(idx >= 0):
         j = int(idx[i])
         entry = entries.get(j)
         if entry is None:
-            entry = entries[j] = _Entry()
+            entry = entries[j] = EntryThreshold()
         s = float(cos[i])
-        if entry.t_primes is not None:
-            tau = exploration_probability(s, entry.gamma, entry.t_primes, error_bound)
-            if draws[i] > tau:
-                served[i] = True
-                continue
+        if entry.serves(s, float(draws[i]), error_bound):
+            served[i] = True
+            continue
         verified[i] = True
         entry.observe(s, bool(right[i]))
     return AdaptiveRun(served=served, verified=verified)

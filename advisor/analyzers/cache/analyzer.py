@@ -232,7 +232,7 @@ def analyze_cache(log: S.QueryLog, baseline: Baseline, ctx: AnalysisContext) -> 
         per_call_hit=per_call_hit,
         per_call_match_cosine=per_cos,
         per_call_p_right=per_p,
-        adaptive=_adaptive(r, evidence.p, cost, s, ctx, baseline, monthly_cache_cost),
+        adaptive=_adaptive(r, evidence.p, cost, s, ctx, baseline, monthly_cache_cost, n_total=n),
     )
 
 
@@ -244,6 +244,8 @@ def _adaptive(
     ctx: AnalysisContext,
     baseline: Baseline,
     cache_cost: float,
+    *,
+    n_total: int,
 ) -> AdaptiveEstimate:
     """The vCache-style cache on the same replay, its error bound the false-hit budget (adaptive.py)."""
     return adaptive_beside_static(
@@ -253,7 +255,7 @@ def _adaptive(
         cost,
         s.false_hit_budget,
         seed=ctx.config.seed,
-        n_total=baseline.n_calls,
+        n_total=n_total,
         monthly_factor=baseline.monthly_factor,
         monthly_cache_cost_usd=cache_cost,
     )

@@ -160,6 +160,7 @@ def evaluate_stream(
     calibration_path=None,
     progress=None,
     responses: Sequence | None = None,
+    adaptive: bool = False,
 ) -> CacheEvaluation:
     return evaluate_matches(
         replay_stream(texts, embedder, progress=progress, responses=responses),
@@ -170,7 +171,7 @@ def evaluate_stream(
         seed=seed,
         calibration_path=calibration_path,
         encode=embedder.encode,
-        adaptive=True,
+        adaptive=adaptive,
     )
 
 

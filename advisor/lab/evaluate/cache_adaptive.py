@@ -1,11 +1,17 @@
 """A replayed, labelled stream -> the adaptive (vCache-style) cache's estimated and true rates.
 
     evaluate_adaptive(matches, truth, p_right, error_bound, seed=0) -> AdaptiveEvaluation
+    simulate_own_cache(vectors, labels, error_bound, seed=0) -> OwnCacheRun
 
 The cache learns from the dataset's ground truth (what a deployed verified cache would see
 when it checks an explored call), on the same replay as the static sweep. The estimated
 rates average the analyzer's P(right) over the served calls; the true ones read the labels
 (advisor.analyzers.cache.adaptive states the method and what it assumes).
+
+`simulate_own_cache` drops the one assumption that departs from vCache: there the cache holds
+only the answers of calls whose check found their neighbour wrong (and the first call), and
+each call looks for its nearest neighbour among those entries (exact search, no TTL). It needs
+the vectors and a sequential search, so it is an evaluation tool, not the analyzer's estimate.
 """
 
 from __future__ import annotations
@@ -14,7 +20,7 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from advisor.analyzers.cache.adaptive import estimate_adaptive, simulate_adaptive
+from advisor.analyzers.cache.adaptive import EntryThreshold, estimate_adaptive, simulate_adaptive
 
 
 @dataclass(frozen=True)
@@ -50,3 +56,54 @@ def evaluate_adaptive(
         true_error_rate=wrong / with_neighbour if with_neighbour else 0.0,
         verification_calls=est.verification_calls,
     )
+
+
+@dataclass(frozen=True)
+class OwnCacheRun:
+    """vCache with its own insertion rule, per call: served, verified, and served wrong (from the labels)."""
+
+    served: np.ndarray
+    verified: np.ndarray
+    wrong: np.ndarray
+    entries: int  # answers the cache ended up holding
+
+    def rates(self) -> tuple[float, float | None, float, int]:
+        """(hit rate of all calls, true false-hit rate, true wrong per call with a neighbour, verifications)."""
+        n, hits = self.served.size, int(self.served.sum())
+        with_neighbour = int(np.sum(self.served | self.verified))
+        wrong = int(self.wrong.sum())
+        return (
+            hits / n if n else 0.0,
+            wrong / hits if hits else None,
+            wrong / with_neighbour if with_neighbour else 0.0,
+            int(self.verified.sum()),
+        )
+
+
+def simulate_own_cache(vectors: np.ndarray, labels, error_bound: float, *, seed: int = 0) -> OwnCacheRun:
+    """Rows in arrival order (L2-normalized vectors); two rows with the same label share an answer."""
+    v = np.asarray(vectors, dtype=np.float32)
+    lab = np.asarray([str(x) for x in labels], dtype=object)
+    n = len(v)
+    draws = np.random.default_rng(seed).random(n)
+    held = np.empty_like(v)
+    rows: list[int] = []  # the row whose answer each entry holds
+    models: list[EntryThreshold] = []
+    served, verified, wrong = np.zeros(n, bool), np.zeros(n, bool), np.zeros(n, bool)
+    for i in range(n):
+        if rows:
+            sims = held[: len(rows)] @ v[i]
+            e = int(np.argmax(sims))
+            s = round(float(sims[e]), 3)
+            right = bool(lab[i] == lab[rows[e]])
+            if models[e].serves(s, float(draws[i]), error_bound):
+                served[i], wrong[i] = True, not right
+                continue
+            verified[i] = True
+            models[e].observe(s, right)
+            if right:
+                continue
+        held[len(rows)] = v[i]
+        rows.append(i)
+        models.append(EntryThreshold())
+    return OwnCacheRun(served=served, verified=verified, wrong=wrong, entries=len(rows))
