@@ -145,3 +145,24 @@ def test_the_adaptive_estimate_shows_beside_the_static_cache_in_every_format():
         assert sentence in flat
         assert "would answer 21.0% of calls, an estimated 3.1% of its answers wrong, after 4,321 verification" in flat
         assert "net $17.00 a month" in flat
+
+
+def test_the_analyzer_reports_the_adaptive_cache_with_the_budget_as_its_error_bound():
+    from advisor.analyzers import AnalysisContext
+    from advisor.analyzers.cache.analyzer import analyze_cache
+    from advisor.core.config import Config
+    from advisor.embed import FakeEmbedder
+    from tests.analyzers.cache.test_cache import baseline, make_log
+
+    log = make_log()
+    cfg = Config(
+        sections={"cache": {"monthly_cost_usd": 1.0, "embedding_cost_per_mtok_usd": 0.0, "false_hit_budget": 0.05}}
+    )
+    found = analyze_cache(log, baseline(log.n_calls), AnalysisContext(config=cfg, prices=None, embedder=FakeEmbedder()))
+    a = found.adaptive
+    assert a is not None and a.error_bound == 0.05
+    # Seven cacheable calls (one is a second turn), six with an earlier match: no entry sees six
+    # verdicts, so the adaptive cache serves nothing yet and every matched call is a verification.
+    assert a.hits == 0 and a.verification_calls == 6
+    assert a.monthly_net_savings_usd == -1.0  # nothing avoided, the store still costs $1 a month
+    assert json.loads(json.dumps(found.to_dict()))["adaptive"]["verification_calls"] == 6
