@@ -255,9 +255,10 @@ def draw_verdicts(p_right: np.ndarray, seed: int = 0) -> np.ndarray:
     return np.random.default_rng(seed + 7919).random(p.size) < p
 
 
-# Each explored call refits its entry: about 0.25 ms a call on the loaded 2-core dev machine (a
-# 20,000-call synthetic stream, a one-off count), so 100,000 calls take under a minute. Beyond
-# this many cacheable calls the estimate replays the first ones.
+# Each explored call refits its entry: about 0.25 ms of CPU a call on the 2-core dev machine (a
+# 20,000-call synthetic stream with 100 entries, a one-off count), about 25 s for 100,000 calls;
+# an entry with thousands of verdicts refits over all of them, so a log that repeats one question
+# very often costs more. Beyond this many cacheable calls the estimate replays the first ones.
 MAX_CALLS = 100_000
 
 
