@@ -122,6 +122,7 @@ def cache(
             progress=update,
             responses=responses,
             pair_labels=pair_labels,
+            adaptive=True,
         )
     if as_json:
         click.echo(dumps_strict(result.to_dict(), indent=2))
@@ -205,6 +206,29 @@ def cache_labels(out, hwu, qqp, draws) -> None:
     click.echo(f"Wrote {out}")
 
 
+@evaluate.command("cache-adaptive")
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=Path("docs/cache-adaptive.md"),
+    show_default=True,
+)
+@click.option(
+    "--hwu",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="HWU64 merged CSV; default ../shared/data/hwu64/hwu64.csv if present, else HWU64 is skipped.",
+)
+@click.option("--seeds", type=int, default=3, show_default=True, help="Shuffles per dataset.")
+def cache_adaptive(out, hwu, seeds) -> None:
+    """Regenerate the adaptive-vs-static cache table (CLINC150 test and HWU64 streams)."""
+    from advisor.lab.evaluate.cache_adaptive_table import write_adaptive_table
+
+    for m in write_adaptive_table(out, _load_embedder(), hwu_csv=hwu, seeds=seeds):
+        click.echo(m, err=True)
+    click.echo(f"Wrote {out}")
+
+
 def _render(result) -> None:
     from rich.table import Table
 
@@ -249,4 +273,11 @@ def _render(result) -> None:
         console.print(
             f"Precision from: {result.precision_source}. About {result.more_labels_for_target} more labelled pairs "
             "would bring every threshold 0.75-0.95 to +-0.03."
+        )
+    a = result.adaptive
+    if a is not None:
+        console.print(
+            f"Adaptive (vCache-style, error bound {a.error_bound:.0%} wrong answers per call): hit rate "
+            f"{fmt(a.hit_rate)}, false-hit rate {fmt(a.false_hit_rate)} estimated / {fmt(a.true_false_hit_rate)} true, "
+            f"{a.verification_calls} verification calls."
         )

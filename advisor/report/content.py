@@ -12,6 +12,7 @@ from typing import Any
 
 from advisor.core.redact import report_examples
 from advisor.report import routing_evidence
+from advisor.report.cache_adaptive import adaptive_sentence
 from advisor.report.formatting import interval, number, prerequisites, share, text, usd
 from advisor.report.marks import NA, components, default_rows, legend, mark, total_label
 from advisor.result.view import findings, get_path, recommendations, stability_verdict
@@ -251,14 +252,14 @@ def _cache_note(result: dict[str, Any]) -> str:
     found = findings(result, "cache") or {}
     chosen = None if found.get("skipped_reason") else found.get("chosen")
     if not isinstance(chosen, dict):
-        return ""
+        return adaptive_sentence(found)
     recommended = any(r.get("lever") == "cache" for r in recommendations(result))
     return (
         f"Semantic cache at cosine {number(chosen.get('threshold'), 2)}: answers {share(chosen.get('hit_rate'))} "
         f"of calls and avoids {usd(chosen.get('monthly_avoided_cost_usd'))} a month; it costs "
         f"{usd(found.get('monthly_cache_cost_usd'))} a month to run, net {usd(chosen.get('monthly_net_savings_usd'))} "
-        f"a month{'' if recommended else ' (not recommended)'}."
-    )
+        f"a month{'' if recommended else ' (not recommended)'}. {adaptive_sentence(found)}"
+    ).strip()
 
 
 def _examples_table(result: dict[str, Any], show_examples: bool) -> Table | None:

@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from advisor.analyzers import AnalysisContext, register
+from advisor.analyzers.cache.adaptive import AdaptiveEstimate, adaptive_beside_static
 from advisor.analyzers.cache.entities import entity_signatures
 from advisor.analyzers.cache.evidence import p_right
 from advisor.analyzers.cache.label_fit import SOURCE_CALIBRATION
@@ -28,7 +29,7 @@ from advisor.analyzers.cache.labels_needed import label_advice
 from advisor.analyzers.cache.replay import replay
 from advisor.analyzers.cache.scan import Replay
 from advisor.analyzers.cache.settings import CacheSettings, cacheable_mask
-from advisor.analyzers.cache.sweep import ThresholdEstimate, choose_threshold, sweep
+from advisor.analyzers.cache.sweep import ThresholdEstimate, choose_threshold, floored_savings_interval, sweep
 from advisor.core import schema as S
 from advisor.core.config import settings
 from advisor.core.policy import DEFAULT_FALSE_HIT_BUDGET
@@ -65,6 +66,7 @@ class CacheFindings:
     per_call_hit: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))
     per_call_match_cosine: np.ndarray = field(default_factory=lambda: np.zeros(0))
     per_call_p_right: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    adaptive: AdaptiveEstimate | None = None  # vCache-style cache on the same replay (adaptive.py)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -89,6 +91,7 @@ class CacheFindings:
             "first_turns_only": self.first_turns_only,
             "embedding_model": self.embedding_model,
             "text_scope": self.text_scope,
+            "adaptive": None if self.adaptive is None else self.adaptive.to_dict(),
         }
 
 
@@ -220,7 +223,7 @@ def analyze_cache(log: S.QueryLog, baseline: Baseline, ctx: AnalysisContext) -> 
     per_call_hit, per_cos, per_p = _per_call(n, rows, r, evidence.p, chosen)
     return CacheFindings(
         monthly_savings_usd=max(chosen.monthly_net_savings_usd, 0.0) if chosen is not None else 0.0,
-        savings_interval_usd=_savings_interval(chosen),
+        savings_interval_usd=floored_savings_interval(chosen),
         warnings=(*_warnings(chosen, evidence.draws is not None, n_labels, s, fit), *advice, *evidence.notes),
         thresholds=estimates,
         chosen=chosen,
@@ -240,13 +243,33 @@ def analyze_cache(log: S.QueryLog, baseline: Baseline, ctx: AnalysisContext) -> 
         per_call_hit=per_call_hit,
         per_call_match_cosine=per_cos,
         per_call_p_right=per_p,
+        adaptive=_adaptive(r, evidence.p, cost, s, ctx, baseline, monthly_cache_cost, n_total=n),
     )
 
 
-def _savings_interval(chosen: ThresholdEstimate | None) -> tuple[float, float]:
-    if chosen is None:
-        return (0.0, 0.0)
-    return (max(chosen.savings_interval_usd[0], 0.0), max(chosen.savings_interval_usd[1], 0.0))
+def _adaptive(
+    r: Replay,
+    p: np.ndarray,
+    cost: np.ndarray,
+    s: CacheSettings,
+    ctx: AnalysisContext,
+    baseline: Baseline,
+    cache_cost: float,
+    *,
+    n_total: int,
+) -> AdaptiveEstimate:
+    """The vCache-style cache on the same replay, its error bound the false-hit budget (adaptive.py)."""
+    return adaptive_beside_static(
+        r.match_index,
+        r.match_cosine.astype(np.float64),
+        p,
+        cost,
+        s.false_hit_budget,
+        seed=ctx.config.seed,
+        n_total=n_total,
+        monthly_factor=baseline.monthly_factor,
+        monthly_cache_cost_usd=cache_cost,
+    )
 
 
 def _warnings(chosen: ThresholdEstimate | None, labelled: bool, n_labels: int, s: CacheSettings, fit) -> list[str]:

@@ -198,3 +198,10 @@ def choose_threshold(estimates, false_hit_budget: float = DEFAULT_FALSE_HIT_BUDG
     if not ok:
         return None
     return max(ok, key=lambda e: (round(e.monthly_net_savings_usd, 9), e.hits, -e.threshold))
+
+
+def floored_savings_interval(chosen: ThresholdEstimate | None) -> tuple[float, float]:
+    """The chosen threshold's monthly savings interval, floored at zero (a cache can be switched off)."""
+    if chosen is None:
+        return (0.0, 0.0)
+    return (max(chosen.savings_interval_usd[0], 0.0), max(chosen.savings_interval_usd[1], 0.0))

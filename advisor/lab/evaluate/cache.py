@@ -31,6 +31,7 @@ from advisor.analyzers.cache.replay import replay
 from advisor.analyzers.cache.sweep import DEFAULT_THRESHOLDS, choose_threshold, sweep
 from advisor.core.policy import DEFAULT_FALSE_HIT_BUDGET
 from advisor.embed import normalize_text
+from advisor.lab.evaluate.cache_adaptive import AdaptiveEvaluation, evaluate_adaptive
 
 
 @dataclass(frozen=True)
@@ -71,6 +72,7 @@ class CacheEvaluation:
     # stream alone is too noisy for that); label_warning: the stricter-labels warning, if any.
     more_labels_for_target: int | None = None
     label_warning: str | None = None
+    adaptive: AdaptiveEvaluation | None = None  # the vCache-style cache at error bound = the budget
 
     @property
     def worst(self) -> ThresholdEvaluation | None:
@@ -99,6 +101,7 @@ class CacheEvaluation:
             "chosen": None
             if self.chosen is None
             else {**asdict(self.chosen), "true_false_hit_rate": self.chosen_true_false_hit_rate},
+            "adaptive": None if self.adaptive is None else self.adaptive.to_dict(),
         }
 
     @property
@@ -171,6 +174,7 @@ def evaluate_stream(
     progress=None,
     responses: Sequence | None = None,
     pair_labels: PairLabels | None = None,
+    adaptive: bool = False,
 ) -> CacheEvaluation:
     return evaluate_matches(
         replay_stream(texts, embedder, progress=progress, responses=responses),
@@ -182,6 +186,7 @@ def evaluate_stream(
         calibration_path=calibration_path,
         encode=embedder.encode,
         pair_labels=pair_labels,
+        adaptive=adaptive,
     )
 
 
@@ -197,27 +202,24 @@ def evaluate_matches(
     encode=None,
     spread: bool = True,
     pair_labels: PairLabels | None = None,
+    adaptive: bool = False,
 ) -> CacheEvaluation:
     """`encode` embeds texts: needed only when the stream has logged answers; `spread`: see
     reveal_pairs. `pair_labels`: labels a person gave (e.g. to `advisor cache label`'s pairs), used
-    as `analyze` uses them, instead of revealing `label_budget` pairs of this stream."""
+    as `analyze` uses them, instead of revealing `label_budget` pairs of this stream. `adaptive`:
+    also replay the vCache-style cache with the false-hit budget as its error bound."""
     truth = true_same(m, labels)
     cos = m.match_cosine
     cal = load_calibration(calibration_path)
     base = "shipped (CLINC150 + HWU64)" if calibration_path is None else f"calibration {calibration_path}"
+    if pair_labels is None and label_budget > 0:
+        shown = reveal_pairs(m, thresholds, label_budget, seed, spread=spread)
+        pair_labels = _revealed(m, shown, truth) if shown.size else None
     recal, name, used, revealed, fit = None, base, 0, None, None
     if pair_labels is not None and len(pair_labels.cosine):
         fit = fit_from_labels(cal, pair_labels.cosine, pair_labels.same, seed=seed, bin_edges=label_bins(thresholds))
-        recal = fit.model
-        used, revealed = len(pair_labels.cosine), pair_labels
+        recal, used, revealed = fit.model, len(pair_labels.cosine), pair_labels
         name = f"{base} + {used} labelled pairs ({fit.source})"
-    elif label_budget > 0:
-        shown = reveal_pairs(m, thresholds, label_budget, seed, spread=spread)
-        if shown.size:
-            fit = fit_from_labels(cal, cos[shown], truth[shown], seed=seed, bin_edges=label_bins(thresholds))
-            recal = fit.model
-            name, used = f"{base} + {shown.size} labelled pairs ({fit.source})", int(shown.size)
-            revealed = _revealed(m, shown, truth)
     p, draws = _estimate(m, recal if recal is not None else cal, revealed, encode, seed, label_bins(thresholds))
     n = cos.size
     est = sweep(
@@ -262,6 +264,7 @@ def evaluate_matches(
         precision_source=SOURCE_CALIBRATION if fit is None else fit.source,
         more_labels_for_target=labels_for_range(est, used) if used else None,
         label_warning=None if fit is None else fit.warning,
+        adaptive=evaluate_adaptive(m, truth, p, false_hit_budget, seed=seed) if adaptive else None,
     )
 
 
