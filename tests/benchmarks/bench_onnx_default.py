@@ -1,0 +1,183 @@
+"""Does the int8 ONNX embedder change advisor's answers? torch vs onnx, side by side.
+
+    python -m tests.benchmarks.bench_onnx_default        # writes docs/benchmarks-onnx-default.md
+
+Runs the whole analysis (`run_analysis`) twice on each stream, once per embedding back end,
+cold vector cache each time, and compares what a user reads: the cache's chosen threshold,
+its hit rate there, the precision estimate and net savings with their 95 % intervals, and the
+routing savings with its interval. Streams:
+- the shipped sample log (data/sample/customer_service.csv with its advisor.toml);
+- a CLINC150 stream: the same sample's first 5,500 calls with their query texts replaced by
+  CLINC150 test + out-of-scope test utterances in a seeded shuffle (data/clinc150, CC BY 3.0),
+  so the cache replays real paraphrases.
+A figure is "unchanged" when each back end's value lies inside the other's 95 % interval
+(hit rates: inside the binomial sampling interval of the torch hit rate, 1.96·sqrt(p(1-p)/n)),
+and the chosen threshold moves by at most one sweep step.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from advisor.core.config import load_config
+from advisor.core.paths import data_dir
+from advisor.lab.evaluate.cache_streams import clinc_stream
+from advisor.pipeline import run_analysis
+
+OUT = Path(__file__).resolve().parents[2] / "docs" / "benchmarks-onnx-default.md"
+BACKENDS = ("torch", "onnx")
+
+
+def clinc_log(dest: Path, n: int = 5_500, seed: int = 0) -> Path:
+    """The sample log's first `n` calls, query texts replaced by a CLINC150 stream."""
+    frame = pd.read_csv(data_dir() / "sample" / "customer_service.csv", nrows=n, dtype=str, keep_default_na=False)
+    texts = clinc_stream(seed=seed)["text"].tolist()[: len(frame)]
+    frame = frame.iloc[: len(texts)].copy()
+    frame["query"] = texts
+    frame.to_csv(dest, index=False)
+    return dest
+
+
+def measure(path: Path, backend: str, home: Path) -> dict:
+    import os
+
+    os.environ["ADVISOR_HOME"] = str(home)  # a fresh home: cold vector cache (the ONNX export is reused)
+    config = load_config(data_dir() / "sample" / "advisor.toml").with_section("embedding", backend=backend)
+    t0 = time.perf_counter()
+    result = run_analysis([path], config)
+    seconds = time.perf_counter() - t0
+    cache, routing = result.findings["cache"], result.findings.get("routing")
+    chosen = cache.chosen
+    return {
+        "seconds": seconds,
+        "n": result.log.n_calls,
+        "threshold": None if chosen is None else chosen.threshold,
+        "step": _step(cache.thresholds),
+        "hit_rate": None if chosen is None else chosen.hit_rate,
+        "rates": {t.threshold: t.hit_rate for t in cache.thresholds},
+        "precision": None if chosen is None else (chosen.estimated_precision, chosen.precision_interval),
+        "cache_savings": (cache.monthly_savings_usd, tuple(cache.savings_interval_usd)),
+        "routing_savings": None
+        if routing is None
+        else (routing.monthly_savings_usd, tuple(routing.savings_interval_usd)),
+        "model": cache.embedding_model,
+    }
+
+
+def _step(thresholds) -> float:
+    ts = sorted(t.threshold for t in thresholds)
+    return float(min(np.diff(ts), default=0.0)) if len(ts) > 1 else 0.0
+
+
+def _inside(x: float | None, interval) -> bool:
+    return x is not None and interval is not None and interval[0] - 1e-9 <= x <= interval[1] + 1e-9
+
+
+def _both_inside(a, b) -> bool:
+    """Each back end's point estimate inside the other's 95 % interval."""
+    return a is not None and b is not None and _inside(a[0], b[1]) and _inside(b[0], a[1])
+
+
+def _fmt(pair, digits: int = 3) -> str:
+    if pair is None or pair[0] is None:
+        return "–"
+    x, (lo, hi) = pair[0], pair[1] or (math.nan, math.nan)
+    return f"{x:,.{digits}f} [{lo:,.{digits}f}, {hi:,.{digits}f}]"
+
+
+def compare_rows(name: str, t: dict, o: dict) -> tuple[list[str], bool]:
+    """Markdown rows for one stream and whether every figure is unchanged."""
+    p, n = t["hit_rate"] or 0.0, max(t["n"], 1)
+    half = 1.96 * math.sqrt(p * (1 - p) / n)
+    at_torch = o["rates"].get(t["threshold"])
+    checks = [
+        (
+            "chosen threshold",
+            f"{t['threshold']}",
+            f"{o['threshold']}",
+            t["threshold"] is not None
+            and o["threshold"] is not None
+            and abs(t["threshold"] - o["threshold"]) <= t["step"] + 1e-9,
+        ),
+        (
+            f"hit rate at torch's threshold (± {half:.4f} sampling, n = {n:,})",
+            f"{p:.4f}",
+            "–" if at_torch is None else f"{at_torch:.4f}",
+            at_torch is not None and abs(at_torch - p) <= half,
+        ),
+        (
+            "precision estimate [95 % interval]",
+            _fmt(t["precision"]),
+            _fmt(o["precision"]),
+            _both_inside(t["precision"], o["precision"]),
+        ),
+        (
+            "cache net savings, USD/month [95 %]",
+            _fmt(t["cache_savings"], 0),
+            _fmt(o["cache_savings"], 0),
+            _both_inside(t["cache_savings"], o["cache_savings"]),
+        ),
+        (
+            "routing savings, USD/month [95 %]",
+            _fmt(t["routing_savings"], 0),
+            _fmt(o["routing_savings"], 0),
+            _both_inside(t["routing_savings"], o["routing_savings"]),
+        ),
+    ]
+    shared = set(t["rates"]) & set(o["rates"])
+    worst = max((abs(t["rates"][k] - o["rates"][k]) for k in shared), default=0.0)
+    rows = [f"| {name} | {m} | {a} | {b} | {'yes' if ok else '**no**'} |" for m, a, b, ok in checks]
+    rows.append(
+        f"| {name} | largest hit-rate change over the sweep (points) | – | {100 * worst:.2f} | (informational) |"
+    )
+    rows.append(
+        f"| {name} | run_analysis wall time, s (loaded machine: noisy) | {t['seconds']:.1f} | {o['seconds']:.1f} | (informational) |"
+    )
+    return rows, all(ok for *_, ok in checks)
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--out", type=Path, default=OUT)
+    ap.add_argument("--clinc-calls", type=int, default=5_500)
+    args = ap.parse_args(argv)
+    rows, verdicts = [], []
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        streams = [
+            ("shipped sample", data_dir() / "sample" / "customer_service.csv"),
+            ("CLINC150 stream", clinc_log(work / "clinc.csv", args.clinc_calls)),
+        ]
+        for name, path in streams:
+            got = {b: measure(path, b, work / f"home-{name[:5]}-{b}") for b in BACKENDS}
+            r, ok = compare_rows(name, got["torch"], got["onnx"])
+            rows += r
+            verdicts.append(ok)
+            print(*r, sep="\n", flush=True)
+    head = [
+        "# ONNX int8 vs torch: advisor's answers side by side",
+        "",
+        f"Written by `python -m tests.benchmarks.bench_onnx_default` on {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}.",
+        'Each row: the figure a user reads from `advisor analyze` with `[embedding] backend = "torch"` and',
+        'with `"onnx"` (int8, advisor/embed/onnx_export.py), cold vector cache, same log and settings.',
+        "Unchanged means: each back end's value inside the other's 95 % interval; hit rate within the torch",
+        "rate's binomial sampling half-width; chosen threshold within one sweep step.",
+        "",
+        f"Every figure unchanged on every stream: **{'yes' if all(verdicts) else 'no'}**.",
+        "",
+        "| stream | figure | torch | onnx int8 | unchanged |",
+        "|---|---|---|---|---|",
+    ]
+    args.out.write_text("\n".join(head + rows) + "\n")
+    print(f"wrote {args.out}")
+
+
+if __name__ == "__main__":
+    main()
