@@ -57,7 +57,15 @@ class EmbedActor:
 
     def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         vecs = self.embedder.encode([str(t) for t in batch["text"]])
-        return {"i": batch["i"], "vec": np.asarray(vecs, dtype=np.float32)}
+        peak = np.full(len(vecs), peak_rss_mb(), dtype=np.float64)  # this actor's peak so far
+        return {"i": batch["i"], "vec": np.asarray(vecs, dtype=np.float32), "peak_rss_mb": peak}
+
+
+def peak_rss_mb() -> float:
+    """This process's peak resident memory (Linux: ru_maxrss in KiB)."""
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 class RayEmbedder:
@@ -73,6 +81,7 @@ class RayEmbedder:
         self.factory = factory
         # Identity and dim only: no model loads in the driver.
         self._here = factory() if factory is not None else _local_embedder(config, model_path)
+        self.worker_peak_rss_mb = 0.0  # the largest peak of any embedding actor (advisor bench reads it)
 
     @property
     def model_id(self) -> str:
@@ -106,6 +115,7 @@ class RayEmbedder:
         done = 0
         for batch in ds.iter_batches(batch_format="numpy", batch_size=None):
             out[np.asarray(batch["i"], dtype=np.int64)] = batch["vec"]
+            self.worker_peak_rss_mb = max(self.worker_peak_rss_mb, float(np.max(batch["peak_rss_mb"])))
             done += len(batch["i"])
             if progress is not None:
                 progress(done, len(unique))
