@@ -38,6 +38,7 @@ __all__ = [
     "SentenceTransformerEmbedder",
     "VectorCache",
     "default_embedder",
+    "embedding_settings",
     "normalize_text",
     "resolved_backend",
 ]
@@ -82,11 +83,16 @@ def resolved_backend(s: EmbeddingSettings, model_path: str | Path | None = None)
     return "torch" if (model_path or s.model_path) else "onnx"
 
 
-def default_embedder(config: Config | None = None, model_path: str | Path | None = None) -> Embedder:
-    """The embedder the pipeline uses: `model_path` (e.g. --embedding-model) beats [embedding]."""
+def embedding_settings(config: Config | None = None) -> EmbeddingSettings:
+    """Section [embedding] of `config`, validated."""
     from advisor.core.config import Config, settings
 
-    s = settings(config or Config(), "embedding", EmbeddingSettings)
+    return settings(config or Config(), "embedding", EmbeddingSettings)
+
+
+def default_embedder(config: Config | None = None, model_path: str | Path | None = None) -> Embedder:
+    """The embedder the pipeline uses: `model_path` (e.g. --embedding-model) beats [embedding]."""
+    s = embedding_settings(config)
     if resolved_backend(s, model_path) == "onnx":
         from advisor.embed.onnx import OnnxEmbedder
 

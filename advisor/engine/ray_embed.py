@@ -34,10 +34,9 @@ BATCH_TEXTS = 2_048
 
 def _local_embedder(config: Config, model_path: str | Path | None, threads: int | None = None) -> Any:
     """The in-process embedder the pipeline would use, limited to `threads` (one per actor CPU)."""
-    from advisor.core.config import settings
-    from advisor.embed import EmbeddingSettings, default_embedder, resolved_backend
+    from advisor.embed import default_embedder, embedding_settings, resolved_backend
 
-    s = settings(config, "embedding", EmbeddingSettings)
+    s = embedding_settings(config)
     if threads is not None and resolved_backend(s, model_path) == "onnx":
         from advisor.embed.onnx import OnnxEmbedder
 
