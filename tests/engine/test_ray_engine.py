@@ -47,6 +47,7 @@ def shards(tmp_path_factory):
     return paths
 
 
+@pytest.mark.ray
 def test_ray_engine_gives_the_single_process_json(shards):
     ray = pytest.importorskip("ray")
     from advisor.engine.ray_engine import analyze_on_ray
