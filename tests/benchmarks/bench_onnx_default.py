@@ -121,7 +121,7 @@ def _sweep_check(t: dict, o: dict) -> tuple[str, str, str, bool]:
         ok &= change <= half
         if change / half >= worst[0]:
             worst = (change / half, change, k)
-    label = f"hit rate over the sweep: largest change, points (its share of the sampling half-width, n = {n:,})"
+    label = f"hit rate over the sweep: the change, points, where it is largest against the sampling half-width (that share; n = {n:,})"
     return label, "–", f"{100 * worst[1]:.2f} at t = {worst[2]} ({worst[0]:.2f}×)", ok
 
 
