@@ -118,6 +118,8 @@ def analyze_on_ray(
     `stats`, when given, receives the cluster's CPUs and the embedding actors' peak RSS (MB)."""
     import ray
 
+    if run_kwargs.pop("embedder", None) is not None:
+        raise TypeError("analyze_on_ray builds its own embedder: pass model_path or embedder_factory instead")
     started = start_ray(address, num_cpus)
     try:
         cpus = cluster_cpus()
