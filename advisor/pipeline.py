@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
@@ -27,7 +28,7 @@ if TYPE_CHECKING:
     from advisor.cost.baseline import Baseline
     from advisor.embed import Embedder
 
-__all__ = ["AnalysisResult", "LogSummary", "input_hash", "run_analysis"]
+__all__ = ["AnalysisResult", "EngineHooks", "LogSummary", "input_hash", "run_analysis"]
 
 
 def input_hash(files: Sequence[str]) -> str:
@@ -118,6 +119,22 @@ def _embed_queries(log: QueryLog, embedder: RunEmbedder, analyzers: Sequence[str
     return warnings
 
 
+@dataclass(frozen=True)
+class EngineHooks:
+    """How the stages that can run in parallel are run (advisor/engine/ray_engine.py fills them);
+    each default is the in-process way. Each must give the in-process answer."""
+
+    read_map: Callable[..., Any] | None = None  # map(read one file, files) for ingest; None = map
+    cache_replay: Callable[..., Any] | None = None  # with replay()'s signature; None = replay
+
+
+def _check_before_work(analyzers: Sequence[str], config: Config) -> None:
+    unknown = [n for n in analyzers if n not in DEFAULT_ORDER and n not in REGISTRY]
+    if unknown:
+        raise ConfigError.setting("analyzers", f"a list drawn from {', '.join(DEFAULT_ORDER)}", unknown[0])
+    check_every_section(config)
+
+
 def _summary(log: QueryLog) -> LogSummary:
     return LogSummary(
         files=tuple(str(s) for s in log.sources),
@@ -176,11 +193,12 @@ def run_analysis(
     progress: Progress = no_progress,
     sample_fraction: float | None = None,
     max_rows: int | None = None,
+    engine: EngineHooks | None = None,
 ) -> AnalysisResult:
     """Run every stage; raises InputError / ConfigError / InfeasiblePlanError for the user to fix.
 
-    sample_fraction / max_rows analyze a conversation sample (logs larger than memory); the
-    cost model scales monthly figures back by the kept share and a warning states it.
+    sample_fraction / max_rows analyze a conversation sample (logs larger than memory); the cost model
+    scales monthly figures back by the kept share. engine: the Ray engine's hooks (None: this process).
     """
     from advisor import __version__
     from advisor.core.config import settings
@@ -194,10 +212,8 @@ def run_analysis(
     from advisor.recommend import make_recommendations
     from advisor.result.provenance import result_defaults, result_provenance
 
-    unknown = [n for n in analyzers if n not in DEFAULT_ORDER and n not in REGISTRY]
-    if unknown:
-        raise ConfigError.setting("analyzers", f"a list drawn from {', '.join(DEFAULT_ORDER)}", unknown[0])
-    check_every_section(config)
+    _check_before_work(analyzers, config)
+    engine = engine or EngineHooks()
     progress("ingest", 0, 1)
     log = load_sampled_log(
         [str(p) for p in paths],
@@ -206,6 +222,7 @@ def run_analysis(
         seed=config.seed,
         mapping=mapping_from_config(config, mapping),
         skip_bad_rows=skip_bad_rows,
+        read_map=engine.read_map,
     )
     progress("ingest", 1, 1)
     prices = load_prices(config, prices_file)
@@ -216,7 +233,7 @@ def run_analysis(
     embed_warnings = _embed_queries(log, run_embedder, analyzers, progress)
     # cast: RunEmbedder.model_id is None until its inner embedder loads, which encoding does first.
     embedder_ = cast("Embedder", run_embedder)
-    ctx = AnalysisContext(config=config, prices=prices, embedder=embedder_, progress=progress, labels=labels)
+    ctx = AnalysisContext(config, prices, embedder_, progress, labels, cache_replay=engine.cache_replay)
     findings, warnings = _run_analyzers(log, baseline, ctx, analyzers, progress)
     progress("optimizer", 0, 1)
     plan = solve_plan(inputs := prepare_inputs(log, baseline, findings, config=config, prices=prices))

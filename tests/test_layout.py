@@ -22,6 +22,7 @@ LAYERS = (
     ("recommend",),
     ("result",),
     ("pipeline",),
+    ("engine",),
     ("report", "history", "shadow"),
     ("deploy",),
     ("lab",),

@@ -55,6 +55,9 @@ class AnalysisContext:
     progress: Progress = no_progress
     labels: RoutingLabels | None = None  # optional user labels for routing
     cache_pair_labels: LabelledPairs | None = None  # else [cache] pair_labels, else none
+    # Another way to compute the cache replay with replay()'s signature and answers (the Ray
+    # engine's chunked replay, advisor/engine/chunked_replay.py); None = replay() itself.
+    cache_replay: Any = None
 
     def get_embedder(self) -> Embedder:
         """The injected embedder, or the default sentence-transformers one (loaded on first use)."""

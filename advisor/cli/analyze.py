@@ -126,6 +126,32 @@ def _write_reports(result, html_file: Path | None, markdown_file: Path | None, *
         atomic_write(markdown_file, render_markdown(result, show_examples=show_examples))
 
 
+def _local_embedder(config, embedding_model: Path | None):
+    """--embedding-model's embedder (torch unless [embedding] backend says otherwise), else None."""
+    if embedding_model is None:
+        return None
+    from advisor.embed import default_embedder
+
+    return default_embedder(config, model_path=embedding_model)
+
+
+def _ray_runner(address: str | None, cpus: int | None, model_path: Path | None):
+    """run_analysis on Ray (advisor/engine/ray_engine.py); a one-line error without the extra."""
+    import functools
+
+    from advisor.core.errors import ConfigError
+
+    try:
+        import ray  # noqa: F401
+    except ImportError:
+        raise ConfigError.setting(
+            "--engine", "'local' unless the ray extra is installed (pip install 'advisor[ray]')", "ray"
+        ) from None
+    from advisor.engine.ray_engine import analyze_on_ray
+
+    return functools.partial(analyze_on_ray, address=address, num_cpus=cpus, model_path=model_path)
+
+
 def _check_before_running(html_file: Path | None, markdown_file: Path | None, pair_labels: Path | None) -> None:
     """Refuse unusable output paths and a bad --pair-labels file before any work (and before
     the run is stored), not as an "analyzer failed" warning or an error after the run."""
@@ -167,6 +193,17 @@ def _check_before_running(html_file: Path | None, markdown_file: Path | None, pa
     help="Analyze this share of conversations (for logs larger than memory); figures are scaled back.",
 )
 @click.option("--max-rows", type=int, help="Analyze a conversation sample of at most this many rows.")
+@click.option(
+    "--engine",
+    type=click.Choice(["local", "ray"]),
+    default="local",
+    show_default=True,
+    help="ray: ingest, embedding and the cache replay on a Ray cluster (pip install 'advisor[ray]').",
+)
+@click.option("--ray-address", help="With --engine ray: join this running cluster (default: start a local one).")
+@click.option(
+    "--ray-cpus", type=int, help="With --engine ray and no address: CPUs of the local cluster (default: all)."
+)
 def analyze(
     *,
     logs,
@@ -186,6 +223,9 @@ def analyze(
     pair_labels,
     sample_fraction,
     max_rows,
+    engine,
+    ray_address,
+    ray_cpus,
 ):
     """Analyze LLM query logs and print ranked savings recommendations."""
     from advisor.analyzers import DEFAULT_ORDER
@@ -201,11 +241,7 @@ def analyze(
         from advisor.ingest import parse_mapping
 
         cli_mapping = parse_mapping(mapping)
-    embedder = None
-    if embedding_model is not None:
-        from advisor.embed import default_embedder
-
-        embedder = default_embedder(config, model_path=embedding_model)
+    embedder = _local_embedder(config, embedding_model) if engine == "local" else None
     labels = None
     if labels_file is not None:
         from advisor.analyzers.routing.labels import load_labels
@@ -215,8 +251,9 @@ def analyze(
 
     err = make_console(stderr=True)
     bars, update = _progress_for(err)
+    run = _ray_runner(ray_address, ray_cpus, embedding_model) if engine == "ray" else run_analysis
     with bars:
-        result = run_analysis(
+        result = run(
             list(logs),
             config,
             mapping=cli_mapping,

@@ -11,11 +11,12 @@ from advisor.core.jsonable import dumps_strict
 
 
 def _load_embedder():
-    """The pipeline's embedder (tests replace this with a fake)."""
+    """The embedder the shipped router was trained with: torch MiniLM, not the pipeline's default
+    int8 export, so the router is scored on its own vectors (tests replace this with a fake)."""
     from advisor.core.config import Config
     from advisor.embed import default_embedder
 
-    return default_embedder(Config())
+    return default_embedder(Config(sections={"embedding": {"backend": "torch"}}))
 
 
 @click.command("router")

@@ -3,6 +3,7 @@
     SentenceTransformerEmbedder(path=None).encode(texts) -> np.ndarray float32 (n, dim)
     FakeEmbedder(dim=64).encode(texts)                    -> same contract, no model (tests)
     default_embedder(config)                              -> honours [embedding] model_path, batch_size, backend
+    resolved_backend(settings, model_path)                -> "onnx" for the bundled model, else "torch"
 
 Modules: text (normalize_text), cache (VectorCache and the dedup + on-disk cache both model
 back ends encode through), sentence_transformers (torch), onnx + onnx_export + onnx_quantize
@@ -37,7 +38,9 @@ __all__ = [
     "SentenceTransformerEmbedder",
     "VectorCache",
     "default_embedder",
+    "embedding_settings",
     "normalize_text",
+    "resolved_backend",
 ]
 
 
@@ -61,23 +64,36 @@ class EmbeddingSettings:
     model_path: str | None = None  # a sentence-transformers folder; None = bundled MiniLM
     batch_size: int = 64
     cache: bool = True  # persist vectors under ADVISOR_HOME/embeddings
-    # "onnx": int8 ONNX Runtime export of the same model (pip install -e ".[onnx]"); faster on CPU,
-    # similarities slightly lower (see BENCHMARKS.md before relying on a threshold chosen with torch).
-    backend: str = "torch"
+    # "auto": the int8 ONNX Runtime export for the bundled model (faster on CPU; advisor's answers
+    # unchanged within their intervals: docs/benchmarks-onnx-default.md), torch for a model folder
+    # given with model_path / --embedding-model. "torch" or "onnx" force one back end.
+    backend: str = "auto"
 
     def validate(self) -> None:
         if self.batch_size < 1:
             raise ConfigError.setting("embedding.batch_size", "an integer >= 1", self.batch_size)
-        if self.backend not in ("torch", "onnx"):
-            raise ConfigError.setting("embedding.backend", "'torch' or 'onnx'", self.backend)
+        if self.backend not in ("auto", "torch", "onnx"):
+            raise ConfigError.setting("embedding.backend", "'auto', 'torch' or 'onnx'", self.backend)
+
+
+def resolved_backend(s: EmbeddingSettings, model_path: str | Path | None = None) -> str:
+    """ "torch" or "onnx": what `auto` means for this model (ONNX for the bundled one)."""
+    if s.backend != "auto":
+        return s.backend
+    return "torch" if (model_path or s.model_path) else "onnx"
+
+
+def embedding_settings(config: Config | None = None) -> EmbeddingSettings:
+    """Section [embedding] of `config`, validated."""
+    from advisor.core.config import Config, settings
+
+    return settings(config or Config(), "embedding", EmbeddingSettings)
 
 
 def default_embedder(config: Config | None = None, model_path: str | Path | None = None) -> Embedder:
     """The embedder the pipeline uses: `model_path` (e.g. --embedding-model) beats [embedding]."""
-    from advisor.core.config import Config, settings
-
-    s = settings(config or Config(), "embedding", EmbeddingSettings)
-    if s.backend == "onnx":
+    s = embedding_settings(config)
+    if resolved_backend(s, model_path) == "onnx":
         from advisor.embed.onnx import OnnxEmbedder
 
         return OnnxEmbedder(model_path or s.model_path, batch_size=s.batch_size, cache=s.cache)

@@ -1,4 +1,4 @@
-"""A sentence-transformers model folder -> ONNX files (fp32 and int8) under ADVISOR_HOME/onnx/.
+"""A sentence-transformers model folder -> ONNX files (fp32 and int8) under ADVISOR_HOME/onnx/ (or ADVISOR_MODELS).
 
     export_onnx(model_path=None) -> OnnxExport        (once, offline, reused while the recipe holds)
 
@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import shutil
 import tempfile
 from dataclasses import dataclass
@@ -133,8 +134,16 @@ def _require_onnx(export: bool) -> None:
         ) from None
 
 
+def export_root() -> Path:
+    """Where exports are built once and reused: ADVISOR_MODELS if set (one folder shared by
+    several ADVISOR_HOMEs, e.g. the test session's or a Ray cluster's), else ADVISOR_HOME/onnx.
+    An export's folder names the weights' sha256 and the recipe version, so sharing is safe."""
+    shared = os.environ.get("ADVISOR_MODELS")
+    return Path(shared) if shared else advisor_home() / "onnx"
+
+
 def export_dir_for(model_path: Path, sha: str) -> Path:
-    return advisor_home() / "onnx" / f"{model_path.name}-{sha[:16]}-v{EXPORT_VERSION}"
+    return export_root() / f"{model_path.name}-{sha[:16]}-v{EXPORT_VERSION}"
 
 
 def export_onnx(model_path: str | Path | None = None, *, force: bool = False) -> OnnxExport:

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Callable, Iterable
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -30,7 +32,7 @@ from advisor.ingest.mapping import is_schema_column
 from advisor.ingest.parquet import read_parquet
 from advisor.ingest.providers import infer_providers
 from advisor.ingest.readers import RawTable, format_of, list_files, read_bytes
-from advisor.ingest.stdin import stdin_named, stdin_paths, stdin_table, unique_files
+from advisor.ingest.stdin import is_spooled, stdin_named, stdin_paths, stdin_table, unique_files
 from advisor.ingest.validate import Problem, cast_ints, normalize
 
 __all__ = ["load_log"]
@@ -191,12 +193,33 @@ def _warnings(tables: list[RawTable], norm, skipped: Counter[str], total_rows: i
     return warnings
 
 
-def load_log(paths, *, mapping: dict[str, str] | None = None, skip_bad_rows: bool = False) -> QueryLog:
+def _read_tables(files: list[Path], mapping, skip_bad_rows: bool, read_map) -> list[RawTable]:
+    """Each file read and checked; read_map (the Ray engine's) reads them side by side, and
+    standard input is always read here."""
+    reader = partial(_read_one, mapping=mapping, skip_bad_rows=skip_bad_rows)
+    parallel = read_map is not None and len(files) > 1 and not any(is_spooled(p) for p in files)
+    raws = list(read_map(reader, files)) if read_map is not None and parallel else None
+    tables: list[RawTable] = []
+    for i, path in enumerate(files):
+        with stdin_named(path):
+            table = stdin_table(path, raws[i] if raws is not None else reader(path))
+            _check_required(table)
+        tables.append(table)
+    return tables
+
+
+def load_log(
+    paths,
+    *,
+    mapping: dict[str, str] | None = None,
+    skip_bad_rows: bool = False,
+    read_map: Callable[[Callable[[Path], RawTable], list[Path]], Iterable[RawTable]] | None = None,
+) -> QueryLog:
     """Read, map, validate and normalize log files into one QueryLog.
 
     paths: a file, a folder, or a list of them. mapping: {schema column: your column}, as
     from parse_mapping / mapping_from_config. skip_bad_rows: drop and count bad rows instead
-    of raising on the first one.
+    of raising on the first one. read_map: a parallel `map` reading the files (one per file).
     """
     for target in mapping or {}:
         if not is_schema_column(target):
@@ -205,12 +228,7 @@ def load_log(paths, *, mapping: dict[str, str] | None = None, skip_bad_rows: boo
                 f"quality__<model>), found {target!r}. Use e.g. {{'timestamp': 'created_at'}}."
             )
     files = unique_files(list_files(stdin_paths(paths)))
-    tables: list[RawTable] = []
-    for path in files:
-        with stdin_named(path):
-            table = stdin_table(path, _read_one(path, mapping, skip_bad_rows))
-            _check_required(table)
-        tables.append(table)
+    tables = _read_tables(files, mapping, skip_bad_rows, read_map)
 
     units = {t.file: t.unit for t in tables}
     frames = []

@@ -37,6 +37,11 @@ def _spool() -> Path:
     return Path(name)
 
 
+def is_spooled(path: Path) -> bool:
+    """Whether `path` is this process's spooled copy of standard input."""
+    return str(path) in _SPOOLED
+
+
 def stdin_table(path: Path, table: RawTable) -> RawTable:
     """The table named <stdin> (in warnings and row locations) when it came from standard input."""
     if str(path) not in _SPOOLED:

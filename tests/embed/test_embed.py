@@ -186,6 +186,21 @@ def test_an_unknown_embedding_backend_is_a_config_error(tmp_path):
     path = tmp_path / "c.toml"
     path.write_text('[embedding]\nbackend = "tpu"\n')
     with _pytest.raises(
-        ConfigError, match=r"The 'embedding.backend' setting must be 'torch' or 'onnx'. Got 'tpu' instead."
+        ConfigError, match=r"The 'embedding.backend' setting must be 'auto', 'torch' or 'onnx'. Got 'tpu' instead."
     ):
         default_embedder(load_config(path))
+
+
+def test_the_default_back_end_is_onnx_int8_for_the_bundled_model_and_torch_for_a_given_folder(model_dir):
+    # docs/benchmarks-onnx-default.md: the int8 export leaves the cache and routing answers unchanged
+    # within their intervals; a model folder of the user's own stays on torch (its export is not measured).
+    from advisor.embed.onnx import OnnxEmbedder
+
+    bundled = default_embedder(Config())
+    assert isinstance(bundled, OnnxEmbedder) and bundled.quantized
+    assert isinstance(default_embedder(Config(), model_path=model_dir), SentenceTransformerEmbedder)
+    assert isinstance(
+        default_embedder(Config(sections={"embedding": {"model_path": str(model_dir)}})), SentenceTransformerEmbedder
+    )
+    forced = Config(sections={"embedding": {"backend": "torch"}})
+    assert isinstance(default_embedder(forced), SentenceTransformerEmbedder)

@@ -116,6 +116,16 @@ def test_a_missing_calibration_file_is_an_input_error_naming_it(tmp_path, monkey
         onnx_quantize.calibration_texts()
 
 
+@pytest.fixture(autouse=True)
+def _own_models_dir(request, tmp_path, monkeypatch):
+    """Tests of the export itself get their own export folder (they count exports); tests of the
+    real model use the one `exported` built."""
+    if "exported" in request.fixturenames:
+        monkeypatch.setenv("ADVISOR_MODELS", str(request.getfixturevalue("exported").directory.parent))
+    else:
+        monkeypatch.setenv("ADVISOR_MODELS", str(tmp_path / "models"))
+
+
 @pytest.fixture(scope="module")
 def exported(tmp_path_factory):
     pytest.importorskip("onnxruntime")

@@ -158,6 +158,7 @@ def test_shipped_router_flags_other_kinds_of_traffic_out_of_domain(kind):
 
 
 def _real_embedder():
-    from advisor.embed import default_embedder
+    # What `advisor evaluate router` embeds with: torch MiniLM, the shipped router's own embedder.
+    from advisor.cli.evaluate_router import _load_embedder
 
-    return default_embedder()
+    return _load_embedder()

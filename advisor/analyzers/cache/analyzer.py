@@ -149,7 +149,7 @@ def _p_right_model(ctx: AnalysisContext, s: CacheSettings):
 def _replay(texts: list[str], times: np.ndarray, ctx: AnalysisContext, s: CacheSettings) -> Replay:
     """Each cacheable call's best earlier match (embedding reported as progress)."""
     vectors = ctx.get_embedder().encode(texts, progress=lambda d, t: ctx.progress("embedding queries", d, t))
-    return replay(
+    return (ctx.cache_replay or replay)(
         vectors,
         times_s=times,
         ttl_s=s.ttl_s,

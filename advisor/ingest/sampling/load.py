@@ -71,6 +71,7 @@ def load_sampled_log(
     seed: int = 0,
     mapping: dict[str, str] | None = None,
     skip_bad_rows: bool = False,
+    read_map: Any = None,
 ) -> QueryLog:
     """Stream the log files and load a conversation sample of them as a QueryLog.
 
@@ -81,7 +82,7 @@ def load_sampled_log(
     """
     check_sample_options(fraction, max_rows)
     if (fraction is None or fraction == 1) and max_rows is None:
-        return load_log(paths, mapping=mapping, skip_bad_rows=skip_bad_rows)
+        return load_log(paths, mapping=mapping, skip_bad_rows=skip_bad_rows, read_map=read_map)
 
     files = list_files(paths)
     kept = Kept(float(fraction or 1.0), max_rows)

