@@ -30,6 +30,7 @@ import pandas as pd
 from advisor.core import schema as S
 from advisor.core.config import Config
 from advisor.lab.synthetic import generate_log, prompt_cache_readable_tokens
+from tests.routing_helpers import learnable_labels
 
 CHANGES = ("volume", "mix", "prices", "adoption")
 PRICE_FACTOR, VOLUME_FACTOR = 1.2, 1.3
@@ -191,6 +192,8 @@ def run_cases(calls: int, days: int, seed: int, cases=CASES) -> tuple[dict, list
 
     before = generate_log(calls, seed=seed, days=days)
     mixed = generate_log(calls, seed=seed, days=days, **MIX)
+    for sample in (before, mixed):  # so that run A's plan routes with the fake embedder
+        learnable_labels(sample.frame)
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         config_a = _price_config(before.frame, seed, False)

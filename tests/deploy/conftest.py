@@ -8,19 +8,10 @@ import pytest
 from advisor.core.config import Config
 from advisor.embed import FakeEmbedder
 from advisor.lab.synthetic import generate_log, write_sample
+from tests.routing_helpers import learnable_labels
 
 # Routing's learning curve is slow and not what these tests check; 4 segments keep it small.
 FAST = Config(sections={"routing": {"learning_curve": False, "n_segments": 4}})
-
-
-def _learnable_labels(frame) -> None:
-    """The candidates are good enough exactly on the shorter half of the labelled queries, which
-    the router learns even from the fake embedder: its AUC interval then excludes 0.5, so the
-    plan routes (a chance-level router routes nothing, and these tests need routed calls)."""
-    words = frame["query"].fillna("").astype(str).str.split().str.len()
-    for col in [c for c in frame.columns if c.startswith("quality__")]:
-        labelled = frame[col].notna()
-        frame.loc[labelled, col] = np.where(words[labelled] <= words[labelled].median(), 1.0, 0.0)
 
 
 @pytest.fixture(scope="module")
@@ -34,7 +25,7 @@ def exported(tmp_path_factory):
     base = tmp_path_factory.mktemp("deploy")
     log_path = base / "calls.csv"
     sample = generate_log(1500, seed=3, days=4)
-    _learnable_labels(sample.frame)
+    learnable_labels(sample.frame)  # a chance-level router routes nothing; these tests need routed calls
     write_sample(sample, log_path)
     result = run_analysis([log_path], FAST, embedder=FakeEmbedder(), analyzers=("routing", "batch"))
     db = base / "runs.db"

@@ -24,8 +24,12 @@ def test_a_single_known_change_is_recovered_exactly_and_the_parts_add_up(rows):
     for case in ("prices +20 %", "plan adopted at 100 %"):
         d, parts = _parts(rows[case])
         assert sum(parts.values()) == pytest.approx(d.change_usd, abs=1e-9)
-        for name in CHANGES:  # the other factors are identical in both runs: exactly zero
-            assert parts[name] == pytest.approx(rows[case]["known"][name], abs=1e-6 * abs(d.change_usd))
+        # The other factors are identical in both runs. They come out at zero up to a small cross
+        # term: run A's plan routes, so the adoption factor holds the proposed models' list prices
+        # too, and a price change leaks 0.16 % of the change into it (measured on this log); the
+        # issue asks for each part within 5 %, checked here at 1 %.
+        for name in CHANGES:
+            assert parts[name] == pytest.approx(rows[case]["known"][name], abs=0.01 * abs(d.change_usd))
 
 
 def test_all_changes_at_once_are_split_close_to_the_known_split(rows):
@@ -39,9 +43,11 @@ def test_all_changes_at_once_are_split_close_to_the_known_split(rows):
 
 def test_full_adoption_reads_as_full(rows):
     levers = {x.lever: x for x in rows["plan adopted at 100 %"]["follow_up"].levers}
-    # Every batch-tolerant call goes to batch and every readable prefix is cached: exact; the
-    # routed share is drawn call by call, so it is within a few points of the plan.
+    # Every batch-tolerant call goes to batch and every readable prefix is cached; the routed
+    # share is drawn call by call, so it is within a few points of the plan. Prompt caching reads
+    # 1.7 points above full on this log: routed turns leave their conversation's model, which
+    # changes what the prompt analysis of run B counts as readable (the issue's bar: 5 points).
     assert levers["batch"].degree == pytest.approx(1.0, abs=0.01)
-    assert levers["prompt"].degree == pytest.approx(1.0, abs=0.01)
+    assert levers["prompt"].degree == pytest.approx(1.0, abs=0.05)
     assert levers["routing"].degree == pytest.approx(1.0, abs=0.05)
     assert levers["cache"].degree is None and levers["capacity"].degree is None

@@ -27,6 +27,7 @@ from advisor.ingest import load_log  # noqa: E402
 from advisor.lab.synthetic import generate_log, write_sample  # noqa: E402
 from advisor.pipeline import run_analysis  # noqa: E402
 from advisor.result.export import litellm_yaml, routed_shares  # noqa: E402
+from tests.routing_helpers import learnable_labels  # noqa: E402
 
 pytestmark = pytest.mark.integration
 FAST = Config(sections={"routing": {"learning_curve": False, "n_segments": 4}})
@@ -35,7 +36,9 @@ FAST = Config(sections={"routing": {"learning_curve": False, "n_segments": 4}})
 @pytest.fixture(scope="module")
 def analyzed(tmp_path_factory):
     path = tmp_path_factory.mktemp("round_trip") / "calls.csv"
-    write_sample(generate_log(800, seed=3, days=4), path)
+    sample = generate_log(800, seed=3, days=4)
+    learnable_labels(sample.frame)  # a chance-level router routes nothing; this test needs routed calls
+    write_sample(sample, path)
     result = run_analysis([path], FAST, embedder=FakeEmbedder(), analyzers=("routing", "batch", "cache"))
     return load_log([path]), result.to_dict()
 
