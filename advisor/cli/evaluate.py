@@ -130,103 +130,76 @@ def cache(
     _render(result)
 
 
-@evaluate.command("cache-table")
-@click.option(
-    "--out",
+def _out_option(default: str):
+    return click.option(
+        "--out", type=click.Path(dir_okay=False, path_type=Path), default=Path(default), show_default=True
+    )
+
+
+_HWU_OPTION = click.option(
+    "--hwu",
     type=click.Path(dir_okay=False, path_type=Path),
-    default=Path("docs/cache-evaluation.md"),
-    show_default=True,
+    default=None,
+    help="HWU64 merged CSV; default ../shared/data/hwu64/hwu64.csv if present, else HWU64 is skipped.",
 )
-@click.option(
+_QQP_OPTION = click.option(
     "--qqp",
     type=click.Path(dir_okay=False, path_type=Path),
     default=None,
     help="QQP file (GPTCache packaging); default ../shared/data/qqp if present, else QQP is skipped.",
 )
-@click.option("--seeds", type=int, default=3, show_default=True, help="Shuffles per dataset.")
-def cache_table(out, qqp, seeds) -> None:
-    """Regenerate the cache evaluation table (CLINC150 and, when present, QQP streams)."""
-    from advisor.lab.evaluate.cache_table import write_table
 
-    messages = write_table(out, _load_embedder(), qqp_path=qqp, seeds=seeds)
+
+def _wrote(messages, out: Path) -> None:
+    """A table writer's progress messages to stderr, then where the table went."""
     for m in messages:
         click.echo(m, err=True)
     click.echo(f"Wrote {out}")
 
 
+@evaluate.command("cache-table")
+@_out_option("docs/cache-evaluation.md")
+@_QQP_OPTION
+@click.option("--seeds", type=int, default=3, show_default=True, help="Shuffles per dataset.")
+def cache_table(out, qqp, seeds) -> None:
+    """Regenerate the cache evaluation table (CLINC150 and, when present, QQP streams)."""
+    from advisor.lab.evaluate.cache_table import write_table
+
+    _wrote(write_table(out, _load_embedder(), qqp_path=qqp, seeds=seeds), out)
+
+
 @evaluate.command("cache-transfer")
-@click.option(
-    "--out",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=Path("docs/cache-transfer.md"),
-    show_default=True,
-)
-@click.option(
-    "--hwu",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help="HWU64 merged CSV; default ../shared/data/hwu64/hwu64.csv if present, else HWU64 is skipped.",
-)
+@_out_option("docs/cache-transfer.md")
+@_HWU_OPTION
 @click.option("--seeds", type=int, default=3, show_default=True, help="CLINC150 shuffles; stream seeds per training.")
 def cache_transfer(out, hwu, seeds) -> None:
     """Regenerate the no-label transfer table (CLINC150 test; HWU64 scenarios held out of training)."""
     from advisor.lab.evaluate.cache_transfer_table import write_transfer_table
 
-    for m in write_transfer_table(out, _load_embedder(), hwu_csv=hwu, seeds=seeds):
-        click.echo(m, err=True)
-    click.echo(f"Wrote {out}")
+    _wrote(write_transfer_table(out, _load_embedder(), hwu_csv=hwu, seeds=seeds), out)
 
 
 @evaluate.command("cache-labels")
-@click.option(
-    "--out",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=Path("docs/cache-labels.md"),
-    show_default=True,
-)
-@click.option(
-    "--hwu",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help="HWU64 merged CSV; default ../shared/data/hwu64/hwu64.csv if present, else HWU64 is skipped.",
-)
-@click.option(
-    "--qqp",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help="QQP file (GPTCache packaging); default ../shared/data/qqp if present, else QQP is skipped.",
-)
+@_out_option("docs/cache-labels.md")
+@_HWU_OPTION
+@_QQP_OPTION
 @click.option("--draws", type=click.IntRange(min=1), default=10, show_default=True, help="Label draws per row.")
 def cache_labels(out, hwu, qqp, draws) -> None:
     """Regenerate the with-labels table (pairs chosen by `advisor cache label`; CLINC150, HWU64, QQP)."""
     from advisor.lab.evaluate.cache_labels_table import write_labels_table
 
-    for m in write_labels_table(out, _load_embedder(), hwu_csv=hwu, qqp_path=qqp, draws=draws):
-        click.echo(m, err=True)
-    click.echo(f"Wrote {out}")
+    _wrote(write_labels_table(out, _load_embedder(), hwu_csv=hwu, qqp_path=qqp, draws=draws), out)
 
 
 @evaluate.command("cache-adaptive")
-@click.option(
-    "--out",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=Path("docs/cache-adaptive.md"),
-    show_default=True,
-)
-@click.option(
-    "--hwu",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help="HWU64 merged CSV; default ../shared/data/hwu64/hwu64.csv if present, else HWU64 is skipped.",
-)
+@_out_option("docs/cache-adaptive.md")
+@_HWU_OPTION
 @click.option("--seeds", type=int, default=3, show_default=True, help="Shuffles per dataset.")
 def cache_adaptive(out, hwu, seeds) -> None:
     """Regenerate the adaptive-vs-static cache table (CLINC150 test and HWU64 streams)."""
     from advisor.lab.evaluate.cache_adaptive_table import write_adaptive_table
 
-    for m in write_adaptive_table(out, _load_embedder(), hwu_csv=hwu, seeds=seeds):
-        click.echo(m, err=True)
-    click.echo(f"Wrote {out}")
+    _wrote(write_adaptive_table(out, _load_embedder(), hwu_csv=hwu, seeds=seeds), out)
 
 
 def _render(result) -> None:
