@@ -37,7 +37,7 @@ from advisor.analyzers.routing.router.classifier import RoutingClassifier
 from advisor.analyzers.routing.router.features import text_features
 from advisor.analyzers.routing.router.metrics import auc_score, bootstrap_auc_interval, widened
 from advisor.analyzers.routing.segments import cluster_requests
-from tests.benchmarks.routing_plans import UNITS, both_plans
+from tests.benchmarks.routing_plans import RIVAL, UNITS, both_plans
 
 COMMAND = "python -m tests.benchmarks.routing_holdout --data ../shared/data/routellm-mmlu"
 TARGETS = (0.90, 0.95, 0.98)
@@ -179,15 +179,13 @@ def _plan_rows(target: float, res: list[dict]) -> list[str]:
         got = [r["plans"][unit] for r in res]
         held = sum(g["realized_quality"] >= target for g in got)
         within = sum(abs(g["realized_savings"] - g["projected_savings"]) <= 0.1 * g["projected_savings"] for g in got)
-        beats = sum(
-            r["plans"].get("call", {}).get("realized_savings", -1) >= r["plans"]["segment"]["realized_savings"]
-            for r in res
-        )
+        rival = RIVAL.get(unit)
+        beats = sum(r["plans"][unit]["realized_savings"] >= r["plans"][rival]["realized_savings"] for r in res if rival)
         rows.append(
             f"| {target:.2f} | per {unit} | {held} of {len(got)} | {_mean(got, 'projected_quality'):.3f} "
             f"| {_mean(got, 'realized_quality'):.3f}, {min(g['realized_quality'] for g in got):.3f} "
             f"| {_mean(got, 'projected_savings'):.1%} | {_mean(got, 'realized_savings'):.1%} | {within} of {len(got)} "
-            f"| {f'{beats} of {len(res)}' if unit == 'call' else ''} |".replace("per uncapped", "per call, uncapped")
+            f"| {f'{beats} of {len(res)}' if rival else ''} |".replace("per uncapped", "per call, uncapped")
         )
         print(rows[-1], flush=True)
     return rows

@@ -11,7 +11,12 @@ the routing segments `advisor analyze` would make (KMeans on the embeddings, 12 
   segment's expected quality (gains and losses), raised by z standard errors of its labels;
   which calls of a segment it routes the plan does not say, so a seeded random subset;
 - uncapped (not an advisor setting, for comparison): score bins over every eligible call, each
-  at its expected change raised by z standard errors of its labelled calls, as segments are.
+  at its expected change raised by z standard errors of its labelled calls, as segments are;
+- cross-fitted, per call and per segment (advisor/optimizer/crossfit.py): one out-of-sample
+  bound on the whole plan for both units (the program chooses on one fold of the labels, the
+  choice is scored on the other, and the plan on every label is held above the target by that
+  optimism plus z standard errors of the whole plan); per call, each segment's eligible calls in
+  up to 4 score bins (a segment-share plan is a feasible fill of them), routed best scored first.
 
 Realized quality and savings are read on the unlabelled half.
 """
@@ -23,12 +28,14 @@ from statistics import NormalDist
 
 import numpy as np
 
+from advisor.optimizer.crossfit import RoutingEvidence, cross_fitted_plan, routed_calls
 from advisor.optimizer.inputs import ModelOption, OptimizerInputs, SegmentInput
 from advisor.optimizer.plan import solve_plan
 from advisor.optimizer.routing_bins import N_BINS, CandidateBins, bin_options, call_bins
 from advisor.optimizer.settings import OptimizerSettings
 
-UNITS = ("call", "segment", "uncapped")
+UNITS = ("call", "segment", "uncapped", "call, cross-fitted", "segment, cross-fitted")
+RIVAL = {"call": "segment", "call, cross-fitted": "segment, cross-fitted"}  # per call >= per segment?
 Z = NormalDist().inv_cdf(OptimizerSettings().quality_confidence)
 
 
@@ -122,11 +129,36 @@ def realize(plan, est, segment_of, weak, strong, cost, ratio, hidden, unit, seed
     }
 
 
+def cross_fitted(est, segment_of, weak, strong, cost, ratio, hidden, target, seed) -> dict[str, dict]:
+    """Both units under the one cross-fitted bound, read on the hidden half."""
+    ev = RoutingEvidence(
+        segment_of=segment_of,
+        order=np.asarray(est.per_call_routable_order),
+        realized=np.where(hidden, np.nan, weak - strong),
+        saving_usd=cost * (1 - ratio),
+        today_usd=cost,
+        current_quality=np.where(hidden, strong[~hidden].mean(), strong),
+    )
+    out = {}
+    for unit in ("call", "segment"):
+        plan = cross_fitted_plan(ev, target, unit, seed=seed)
+        routed = routed_calls(ev, plan, seed=seed)
+        served = np.where(routed, weak, strong)
+        out[f"{unit}, cross-fitted"] = {
+            "projected_quality": plan.expected_quality,
+            "lower_bound": plan.lower_bound,
+            "realized_quality": served[hidden].sum() / strong[hidden].sum(),
+            "projected_savings": plan.savings_usd / cost.sum(),
+            "realized_savings": (cost * (1 - ratio) * routed)[hidden].sum() / cost[hidden].sum(),
+        }
+    return out
+
+
 def both_plans(est, segment_of, weak, strong, cost, ratio, hidden, target, seed) -> dict[str, dict]:
     base = np.where(hidden, strong[~hidden].mean(), strong)
-    out = {}
+    out = cross_fitted(est, segment_of, weak, strong, cost, ratio, hidden, target, seed)
     realized = np.where(hidden, np.nan, weak - strong)
-    for unit in UNITS:
+    for unit in UNITS[:3]:
         inputs = plan_inputs(est, segment_of, base, cost, ratio, ~hidden, target, unit, realized)
         plan = solve_plan(inputs, sensitivity=False)
         out[unit] = realize(plan, est, segment_of, weak, strong, cost, ratio, hidden, unit, seed)
