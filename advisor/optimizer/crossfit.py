@@ -14,7 +14,8 @@ full label set is twice a fold, so its errors are sqrt(2) smaller) plus z standa
 whole plan (the sum of the cells' variances; a cell's calls share one mean, so its error scales
 with its routed calls; x sqrt(2) for new traffic as large as the labelled set). The margin
 depends on the plan and the plan on the margin: iterated to a fixed point, as the optimizer's
-own safety margin (advisor/optimizer/plan.py). The quality a plan promises is always read on its
+own safety margin (advisor/optimizer/plan.py), and only a plan whose bound meets the target is
+kept (none does: nothing is routed). The quality a plan promises is always read on its
 deployed form: each segment's share routed best-scored first (unit "call").
 """
 
@@ -31,7 +32,7 @@ from advisor.optimizer.plan import solve_plan
 Z = 1.645  # one-sided 95 %, as the routing analyzer's cross-fitted bound (analyzers/routing/curves.py)
 N_BINS = 4  # score bins per segment at most
 MIN_LABELS_PER_BIN = 20  # labels of one fold in a bin; fewer labels: fewer bins
-ITERATIONS = 10
+ITERATIONS = 16
 TOLERANCE = 1e-4
 UNITS = ("call", "segment")
 
@@ -120,7 +121,9 @@ def _shares(ev: RoutingEvidence, cl, est, target: float) -> np.ndarray:
         plan = solve_plan(_inputs(ev, cl, est, target), sensitivity=False)
     except InfeasiblePlanError:
         return np.zeros(len(cl))
-    return np.array([sum(m.realtime_share + m.batch_share for m in sp.shares if not m.is_current) for sp in plan.segments])
+    return np.array(
+        [sum(m.realtime_share + m.batch_share for m in sp.shares if not m.is_current) for sp in plan.segments]
+    )
 
 
 def deployed(cl, share: np.ndarray) -> list[list[float]]:
@@ -161,21 +164,31 @@ def optimism(ev: RoutingEvidence, cl, fold_est, target: float) -> float:
 
 
 def cross_fitted_plan(ev: RoutingEvidence, target: float, unit: str, seed: int = 0) -> CrossFitPlan:
-    """The cheapest plan (routing alone) whose out-of-sample lower bound on quality meets `target`."""
+    """The cheapest plan (routing alone) whose out-of-sample lower bound on quality meets `target`:
+    the margin moves by the bound's shortfall (half its excess) until the bound sits on the
+    target; the cheapest plan seen whose bound meets it is kept (none: route nothing)."""
     a, b = folds(ev.realized, seed)
     cl = cells(ev, unit, a)
-    labelled = np.isfinite(ev.realized)
-    full, fold_est = estimates(cl, ev.realized, labelled), (estimates(cl, ev.realized, a), estimates(cl, ev.realized, b))
-    margin, drop = 0.0, 0.0
-    for step in range(ITERATIONS):
-        drop = max(optimism(ev, cl, fold_est, target + margin), 0.0) / np.sqrt(2)
-        share = _shares(ev, cl, full, target + margin)
-        q, se = quality(ev, cl, deployed(cl, share), full)
-        wanted = drop + Z * np.sqrt(2) * se
-        new = wanted if step == 0 else (margin + wanted) / 2
-        if abs(new - margin) < TOLERANCE:
+    full = estimates(cl, ev.realized, np.isfinite(ev.realized))
+    fold_est = (estimates(cl, ev.realized, a), estimates(cl, ev.realized, b))
+    best = CrossFitPlan(unit, tuple(0.0 for _ in cl), 1.0, 1.0, 0.0, 0.0, 0.0)
+    margin = 0.0
+    for _ in range(ITERATIONS):
+        plan = _plan_at(ev, cl, (full, fold_est), target + margin, unit)
+        short = target - plan.lower_bound
+        if short <= 0 and plan.savings_usd > best.savings_usd:
+            best = plan
+        if -TOLERANCE < short <= 0 or not any(plan.share):
             break
-        margin = new
+        margin = max(margin + (short if short > 0 else short / 2), 0.0)
+    return best
+
+
+def _plan_at(ev: RoutingEvidence, cl, est, level: float, unit: str) -> CrossFitPlan:
+    """The program's plan at quality `level` (target + margin), with its cross-fitted bound."""
+    full, fold_est = est
+    drop = max(optimism(ev, cl, fold_est, level), 0.0) / np.sqrt(2)
+    share = _shares(ev, cl, full, level)
     q, se = quality(ev, cl, deployed(cl, share), full)
     return CrossFitPlan(
         unit=unit,
