@@ -13,9 +13,9 @@ is then held above the target by a margin that covers that optimism (scaled by 1
 full label set is twice a fold, so its errors are sqrt(2) smaller) plus z standard errors of the
 whole plan (the sum of the cells' variances; a cell's calls share one mean, so its error scales
 with its routed calls; x sqrt(2) for new traffic as large as the labelled set). The margin
-depends on the plan and the plan on the margin: iterated to a fixed point, as the optimizer's
-own safety margin (advisor/optimizer/plan.py), and only a plan whose bound meets the target is
-kept (none does: nothing is routed). The quality a plan promises is always read on its
+depends on the plan and the plan on the margin: the smallest margin whose plan's bound meets the
+target is found by a scan and bisection, and only a plan whose bound meets the target is kept (none does:
+nothing is routed). The quality a plan promises is always read on its
 deployed form: each segment's share routed best-scored first (unit "call").
 """
 
@@ -32,8 +32,8 @@ from advisor.optimizer.plan import solve_plan
 Z = 1.645  # one-sided 95 %, as the routing analyzer's cross-fitted bound (analyzers/routing/curves.py)
 N_BINS = 4  # score bins per segment at most
 MIN_LABELS_PER_BIN = 20  # labels of one fold in a bin; fewer labels: fewer bins
-ITERATIONS = 16
-TOLERANCE = 1e-4
+GRID_START, GRID_RATIO = 0.001, 1.4  # the scan's margins: 0, 0.001, 0.0014, ... up to 2 - target
+BISECTIONS = 8  # between two scanned margins (ratio 1.4): to 0.4 / 2**8 of the margin
 UNITS = ("call", "segment")
 
 
@@ -165,22 +165,34 @@ def optimism(ev: RoutingEvidence, cl, fold_est, target: float) -> float:
 
 def cross_fitted_plan(ev: RoutingEvidence, target: float, unit: str, seed: int = 0) -> CrossFitPlan:
     """The cheapest plan (routing alone) whose out-of-sample lower bound on quality meets `target`:
-    the margin moves by the bound's shortfall (half its excess) until the bound sits on the
-    target; the cheapest plan seen whose bound meets it is kept (none: route nothing)."""
+    the smallest margin whose plan's bound meets it, by a scan and bisection (the plan, and so
+    its optimism, jumps with the margin: a fixed-point iteration stalled below the target on
+    MMLU, and the bound is not monotone in the margin); the cheapest plan seen whose bound meets
+    the target is kept (none: route nothing)."""
     a, b = folds(ev.realized, seed)
     cl = cells(ev, unit, a)
-    full = estimates(cl, ev.realized, np.isfinite(ev.realized))
+    labelled = np.isfinite(ev.realized)
+    full = estimates(cl, ev.realized, labelled)
     fold_est = (estimates(cl, ev.realized, a), estimates(cl, ev.realized, b))
-    best = CrossFitPlan(unit, tuple(0.0 for _ in cl), 1.0, 1.0, 0.0, 0.0, 0.0)
-    margin = 0.0
-    for _ in range(ITERATIONS):
+    best = CrossFitPlan(unit, tuple(0.0 for _ in cl), 1.0, 1.0, 0.0, 0.0, 0.0)  # route nothing
+
+    def meets(margin: float) -> bool:
+        nonlocal best
         plan = _plan_at(ev, cl, (full, fold_est), target + margin, unit)
-        short = target - plan.lower_bound
-        if short <= 0 and plan.savings_usd > best.savings_usd:
+        if plan.lower_bound >= target and plan.savings_usd > best.savings_usd:
             best = plan
-        if -TOLERANCE < short <= 0 or not any(plan.share):
-            break
-        margin = max(margin + (short if short > 0 else short / 2), 0.0)
+        return plan.lower_bound >= target
+
+    # A coarse scan of margins, then bisection below the smallest that meets the target. At the
+    # scan's top (2 - target) no plan reaches the level, so nothing is routed: a plan promising
+    # above 1.0 may still be chasing cells whose labels happen to gain, which the optimism catches.
+    grid = [0.0] + [m for m in GRID_START * GRID_RATIO ** np.arange(64) if m < 2.0 - target] + [2.0 - target]
+    ok = [meets(m) for m in grid]
+    high = next(i for i, flag in enumerate(ok) if flag)
+    low, high_margin = grid[max(high - 1, 0)], grid[high]
+    for _ in range(BISECTIONS if high > 0 else 0):
+        mid = (low + high_margin) / 2
+        low, high_margin = (low, mid) if meets(mid) else (mid, high_margin)
     return best
 
 

@@ -16,7 +16,8 @@ the routing segments `advisor analyze` would make (KMeans on the embeddings, 12 
   bound on the whole plan for both units (the program chooses on one fold of the labels, the
   choice is scored on the other, and the plan on every label is held above the target by that
   optimism plus z standard errors of the whole plan); per call, each segment's eligible calls in
-  up to 4 score bins (a segment-share plan is a feasible fill of them), routed best scored first.
+  up to 4 score bins (a segment-share plan is a feasible fill of them), routed best scored first;
+- the cross-fitted segment plan's shares routed best scored first, as a threshold routes them.
 
 Realized quality and savings are read on the unlabelled half.
 """
@@ -34,8 +35,9 @@ from advisor.optimizer.plan import solve_plan
 from advisor.optimizer.routing_bins import N_BINS, CandidateBins, bin_options, call_bins
 from advisor.optimizer.settings import OptimizerSettings
 
-UNITS = ("call", "segment", "uncapped", "call, cross-fitted", "segment, cross-fitted")
-RIVAL = {"call": "segment", "call, cross-fitted": "segment, cross-fitted"}  # per call >= per segment?
+BEST_FIRST = "segment, cross-fitted, best scored first"
+UNITS = ("call", "segment", "uncapped", "call, cross-fitted", "segment, cross-fitted", BEST_FIRST)
+RIVAL = {"call": "segment", "call, cross-fitted": "segment, cross-fitted", BEST_FIRST: "segment, cross-fitted"}
 Z = NormalDist().inv_cdf(OptimizerSettings().quality_confidence)
 
 
@@ -142,16 +144,24 @@ def cross_fitted(est, segment_of, weak, strong, cost, ratio, hidden, target, see
     out = {}
     for unit in ("call", "segment"):
         plan = cross_fitted_plan(ev, target, unit, seed=seed)
-        routed = routed_calls(ev, plan, seed=seed)
-        served = np.where(routed, weak, strong)
-        out[f"{unit}, cross-fitted"] = {
-            "projected_quality": plan.expected_quality,
-            "lower_bound": plan.lower_bound,
-            "realized_quality": served[hidden].sum() / strong[hidden].sum(),
-            "projected_savings": plan.savings_usd / cost.sum(),
-            "realized_savings": (cost * (1 - ratio) * routed)[hidden].sum() / cost[hidden].sum(),
-        }
+        out[f"{unit}, cross-fitted"] = _read(plan, routed_calls(ev, plan, seed=seed), weak, strong, cost, ratio, hidden)
+    # The segment plan's own shares sent as a threshold would send them: each segment's best
+    # scored calls (what a per-call plan can reproduce of it); its projection is the segment plan's.
+    plan = replace(plan, unit="call")
+    out[BEST_FIRST] = _read(plan, routed_calls(ev, plan, seed=seed), weak, strong, cost, ratio, hidden)
+    out[BEST_FIRST]["projected_savings"] = out["segment, cross-fitted"]["projected_savings"]
     return out
+
+
+def _read(plan, routed, weak, strong, cost, ratio, hidden) -> dict:
+    served = np.where(routed, weak, strong)
+    return {
+        "projected_quality": plan.expected_quality,
+        "lower_bound": plan.lower_bound,
+        "realized_quality": served[hidden].sum() / strong[hidden].sum(),
+        "projected_savings": plan.savings_usd / cost.sum(),
+        "realized_savings": (cost * (1 - ratio) * routed)[hidden].sum() / cost[hidden].sum(),
+    }
 
 
 def both_plans(est, segment_of, weak, strong, cost, ratio, hidden, target, seed) -> dict[str, dict]:
