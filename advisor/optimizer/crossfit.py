@@ -188,7 +188,7 @@ def cross_fitted_plan(ev: RoutingEvidence, target: float, unit: str, seed: int =
     # above 1.0 may still be chasing cells whose labels happen to gain, which the optimism catches.
     grid = [0.0] + [m for m in GRID_START * GRID_RATIO ** np.arange(64) if m < 2.0 - target] + [2.0 - target]
     ok = [meets(m) for m in grid]
-    high = next(i for i, flag in enumerate(ok) if flag)
+    high = next((i for i, flag in enumerate(ok) if flag), 0)  # none: a target above any plan's reach
     low, high_margin = grid[max(high - 1, 0)], grid[high]
     for _ in range(BISECTIONS if high > 0 else 0):
         mid = (low + high_margin) / 2
