@@ -1,0 +1,186 @@
+"""Projected vs realized: the per-lever comparison and the Markdown page.
+
+    per_lever(result, real) -> [(lever, projected, realized USD/month, realized volume-matched, note)]
+    render(result, real, args, n_train=...) -> str
+
+The second half of the generated window does not carry the first half's volume (more calls, a
+different mix), so dollars a month differ even when the plan does exactly what it promised. The
+comparison is volume-matched: each lever's realized API saving is scaled by the ratio of the
+first half's API bill to the second half's (both a month, today's models), i.e. the realized
+saving as a share of today's API cost, applied to the bill the projection was made on. Fixed
+monthly costs (the semantic cache's store and embeddings, workers) are not scaled.
+"""
+
+from __future__ import annotations
+
+TOLERANCE = 0.05  # the issue's ±5 %
+_WHY_OFF = {
+    "capacity": "not in the plan: the sample is served by hosted APIs only (no workers to reserve)",
+    "cache": "not in the plan: no threshold kept the false-hit rate within budget",
+}
+
+
+def per_lever(result, real: dict) -> list[tuple[str, float, float, float, str]]:
+    plan = result.plan
+    projected = {a.lever: a.monthly_savings_usd for a in plan.lever_attribution}
+    f = real["factor"]
+    ratio = result.baseline.api_cost_per_month_usd / (real["today_api_usd"] * f)
+    rows = []
+    for lever in ("cache", "routing", "batch", "prompt", "capacity"):
+        if lever == "capacity":
+            raw = matched = real["worker_savings_usd"]
+        else:
+            fixed = plan.cache_cost_per_month_usd if lever == "cache" else 0.0
+            raw = real["usd"][lever] * f - fixed
+            matched = real["usd"][lever] * f * ratio - fixed
+        note = "" if lever in plan.levers else _WHY_OFF.get(lever, "not in the plan")
+        rows.append((lever, projected.get(lever, 0.0), raw, matched, note))
+    return rows
+
+
+def _gap(projected: float, realized: float) -> tuple[str, str]:
+    if abs(projected) < 0.005 and abs(realized) < 0.005:
+        return "-", "yes (both zero)"
+    if abs(realized) < 0.005:
+        return "n/a", "no"
+    gap = (projected - realized) / abs(realized)
+    return f"{gap:+.1%}", "yes" if abs(gap) <= TOLERANCE else "no"
+
+
+_NAMES = {
+    "cache": "semantic cache (net of its store + embeddings)",
+    "routing": "routing",
+    "batch": "batch API",
+    "prompt": "provider prompt caching",
+    "capacity": "workers: reserved + on-demand",
+}
+
+
+def lever_table(result, real: dict) -> list[str]:
+    rows = per_lever(result, real)
+    lines = [
+        "| lever | projected (USD/month, first half) | realized (USD/month, second half) "
+        "| realized, volume-matched (USD/month) | projected vs volume-matched | within ±5 %? |",
+        "|---|---|---|---|---|---|",
+    ]
+    for lever, proj, raw, matched, note in rows:
+        gap, ok = _gap(proj, matched)
+        label = _NAMES[lever] + (f" ({note})" if note else "")
+        lines.append(f"| {label} | {proj:,.2f} | {raw:,.2f} | {matched:,.2f} | {gap} | {ok} |")
+    proj, raw, matched = (sum(r[i] for r in rows) for i in (1, 2, 3))
+    gap, ok = _gap(proj, matched)
+    lines.append(f"| **total** | {proj:,.2f} | {raw:,.2f} | {matched:,.2f} | {gap} | {ok} |")
+    return lines
+
+
+def figures_table(result, real: dict) -> list[str]:
+    plan, base, f = result.plan, result.baseline, real["factor"]
+    prompt = result.findings["prompt"].prompt_caching or {}
+    n, hits = real["n_calls"], real["hits"]
+    moved = sum(
+        s.call_share * sum(m.realtime_share + m.batch_share for m in s.shares if not m.is_current)
+        for s in plan.segments
+    )
+    lo, hi = real["relative_quality_interval"]
+    prec = f"{plan.cache_precision:.1%}" if plan.cache_precision is not None else "-"
+    real_prec = f"{1 - real['false_hits'] / hits:.1%}" if hits else "-"
+    real_prompt_share = real["prompt_savings"] / real["prompt_api_cost"] if real.get("prompt_api_cost") else 0.0
+    return [
+        "| figure | projected (first half) | realized (second half) |",
+        "|---|---|---|",
+        f"| calls per month | {base.calls_per_month:,.0f} | {n * f:,.0f} |",
+        f"| today's API cost per month (USD) | {base.api_cost_per_month_usd:,.2f} | {real['today_api_usd'] * f:,.2f} |",
+        f"| semantic cache: threshold / share of calls answered | {plan.cache_threshold or 0:.2f} / {plan.cache_hit_share:.2%} "
+        f"| {plan.cache_threshold or 0:.2f} / {hits / n:.2%} ({hits:,} calls) |",
+        f"| semantic cache: right answers among hits | {prec} | {real_prec} ({real['false_hits']:,} false hits) |",
+        f"| semantic cache: wrong answers, share of all calls | "
+        f"{plan.cache_hit_share * (1 - (plan.cache_precision or 1)):.3%} | {real['false_hits'] / n:.3%} |",
+        f"| share of calls moved to a cheaper model | {moved:.1%} | {real['routed_share']:.1%} |",
+        f"| share of calls sent to the batch API | {plan.batch_share_of_calls:.1%} | {real['batch_share']:.1%} |",
+        f"| prompt caching: share of the (routed) API cost saved | {plan.prompt_savings_share:.2%} | {real_prompt_share:.2%} |",
+        f"| prompt caching: input read from the cache, every call on its served model | "
+        f"{prompt.get('read_share_of_input', 0):.1%} | {real.get('prompt_read_share_one_model', 0):.1%} |",
+        f"| prompt caching: input read from the cache, calls on their routed models | - | {real.get('prompt_read_share', 0):.1%} |",
+        f"| quality relative to today's (target {plan.quality_target:.2f}) | {plan.expected_relative_quality:.4f} "
+        f"| {real['relative_quality']:.4f} (95 % interval {lo:.4f}-{hi:.4f}) |",
+        f"| of which lost to wrong cached answers | - | {real['cache_quality_loss']:.4f} |",
+    ]
+
+
+def _sanity(result, real: dict) -> list[str]:
+    plan = result.plan
+    ratio = real["routed_price_ratio"] or float("nan")
+    reasons = (f"the sample's cheaper models are only {ratio:.1f}x cheaper, not 5-10x; " if ratio < 5 else "") + (
+        f"the quality target binds (shadow price {plan.shadow_price_usd_per_quality_point or 0:,.2f} USD/month per "
+        f"quality point; planned quality {plan.expected_relative_quality:.3f} = target {plan.quality_target:.2f} + "
+        f"margin {plan.quality_margin:.3f}), so the optimizer stops moving calls well before 60-70 %."
+    )
+    return [
+        "## Sanity checks against the cost notes",
+        "",
+        "The notes say routing 60-70 % of calls to a 5-10x cheaper model saves at least 50 % of API cost when quality"
+        " allows it, and batch APIs save 50 % on eligible calls. On this replay:",
+        "",
+        f"- routing moved {real['routed_share']:.1%} of calls to models {ratio:.1f}x cheaper for those calls, saving "
+        f"{real['routing_saving_share_of_api']:.1%} of API cost. "
+        + (
+            "This is within the notes' range."
+            if real["routing_saving_share_of_api"] >= 0.5
+            else "This is below the notes' 50 %, for measured reasons: " + reasons
+        ),
+        f"- batch: calls sent to the batch API cost {real['batch_discount'] or 0:.1%} less than in real time "
+        "(the catalog's batch price or the 50 % default); the notes say 50 %.",
+        "",
+    ]
+
+
+def render(result, real: dict, args, n_train: int) -> str:
+    rows = per_lever(result, real)
+    proj, matched = sum(r[1] for r in rows), sum(r[3] for r in rows)
+    quality_ok = real["relative_quality"] >= result.plan.quality_target
+    lo, hi = real["relative_quality_interval"]
+    lines = [
+        "# Projected versus realized savings",
+        "",
+        f"Produced by `python -m tests.benchmarks.projected_vs_realized --calls {args.calls} --days {args.days} "
+        f"--seed {args.seed}{' --fake-embedder' if args.fake_embedder else ''}`: {args.days} days of generated "
+        f"stable traffic, the plan fitted on the first half ({n_train:,} calls) with the semantic cache, routing, "
+        "batch, prompt and capacity levers, then deployed on the held-back second half "
+        f"({real['n_calls']:,} calls) and scored with the generator's per-call truth (true quality per model, "
+        "answer classes, cached prompt prefixes, batch tolerance).",
+        "",
+        "Projected: the plan's per-lever savings (sequential in the order cache, routing, batch, prompt, capacity, "
+        "as the plan attributes them). Realized: the same order on the held-back calls - the semantic cache at "
+        "the plan's threshold and the analyzer's TTL (warmed by the first half), then the run's exported router "
+        "(`advisor export router`, `advisor.load_router(DIR).choose(texts, turns=...)`) and the plan's batch "
+        "share on the calls the cache leaves, then provider prompt caching on the models the calls were routed "
+        "to. The second half has more calls a month than the first, so each lever is judged on its "
+        "volume-matched saving (its realized saving as a share of today's API cost, applied to the first "
+        "half's bill; fixed costs unscaled); raw dollars are shown beside it.",
+        "",
+        *lever_table(result, real),
+        "",
+        f"Total: projected {proj:,.2f} against {matched:,.2f} USD/month volume-matched "
+        f"({_gap(proj, matched)[0]}; target within ±5 %). Quality constraint met on the second half: "
+        f"{'yes' if quality_ok else 'no'} (point estimate; the interval "
+        f"{'includes' if lo <= result.plan.quality_target <= hi else 'excludes'} the target).",
+        "",
+        *figures_table(result, real),
+        "",
+        "Prompt caching is priced on the routed traffic in the plan itself: a provider's prompt cache is per "
+        "model, so a conversation whose calls the router splits across models reads less of its prefix (the two "
+        "read-share rows). The plan re-prices the prompt lever on its own routed assignment "
+        "(advisor/optimizer/routed_prompt.py); the prompt lever alone keeps the analyzer's figure.",
+        "",
+        "History summarization is not replayed: it is the prompt analyzer's alternative to prompt caching (the "
+        "plan takes the larger of the two; here prompt caching), and the generator's truth has nothing to judge "
+        "it with. Its token saving is fixed arithmetic on the history sizes (replaying it on the second half "
+        "would compare the analyzer's formula with itself), and its risk - whether an answer written from a "
+        "summary instead of the verbatim history is still right - has no ground truth in the sample: "
+        "`quality_true__<model>` is drawn for the full history only.",
+        "",
+        "On-demand workers are counted in fractional worker-hours, as the optimizer does.",
+        "",
+        *_sanity(result, real),
+    ]
+    return "\n".join(lines)
