@@ -12,7 +12,9 @@ routed assignment: each call goes to the model the plan sends it to (per segment
 candidate's best-scored calls first, as the plan fills its score bins and the exported router's
 cut-offs reproduce it: advisor/optimizer/routing_bins.py, advisor/deploy/thresholds.py), and the
 cache is replayed per (conversation, model) and priced at that model's rates
-(advisor/analyzers/prompt/pricing.py). The plan is solved once to learn its routing, then again
+(advisor/analyzers/prompt/pricing.py), over the calls the plan's semantic cache does not answer,
+each weighed by its expected price (an eligible call goes to the batch API at its segment's
+planned rate), so the share applies to the plan's API bill as the program charges it. The plan is solved once to learn its routing, then again
 with that share for every lever set holding routing (OptimizerInputs.prompt_share); the prompt
 lever alone keeps the analyzer's figure. Scaling the API bill by a constant factor does not move
 the routing, so one re-solve is the fixed point up to the cache and worker terms.
@@ -73,11 +75,41 @@ def planned_models(
     return model, provider
 
 
+def _reaching_a_provider(plan: Plan, levers: LeverFindings, n: int) -> np.ndarray:
+    """Calls not answered by the plan's semantic cache (a cache hit never reaches the provider's prompt cache)."""
+    cache = levers.cache
+    if plan.cache_threshold is None or cache is None or len(cache.per_call_match_cosine) != n:
+        return np.ones(n, dtype=bool)
+    cos = np.nan_to_num(np.asarray(cache.per_call_match_cosine, dtype=float), nan=-1.0)
+    return ~(np.asarray(cache.per_call_cacheable, dtype=bool) & (cos >= plan.cache_threshold))
+
+
+def _price_weight(plan: Plan, seg: Segmentation, levers: LeverFindings, frame: pd.DataFrame, prices) -> np.ndarray:
+    """Per call, its expected price as a share of its real-time price: an eligible call goes to the batch
+    API at the rate that gives its segment the plan's batch share, and pays the batch price there."""
+    n = len(frame)
+    batch = levers.batch
+    if batch is None or len(batch.per_call_eligible) != n or len(plan.segments) != len(seg.segments):
+        return np.ones(n)
+    eligible = np.asarray(batch.per_call_eligible, dtype=float)
+    share = np.array([sum(m.batch_share for m in sp.shares) for sp in plan.segments])
+    eligible_share = seg.mean(eligible)
+    rate = np.where(eligible_share > 0, np.minimum(1.0, share / np.maximum(eligible_share, 1e-300)), 0.0)
+    p = eligible * rate[seg.of_call]
+    tokens = (frame[S.INPUT_TOKENS].to_numpy(np.int64), frame[S.OUTPUT_TOKENS].to_numpy(np.int64))
+    realtime = prices.call_cost_usd(frame[S.MODEL], frame[S.PROVIDER], *tokens)
+    batched = prices.call_cost_usd(frame[S.MODEL], frame[S.PROVIDER], *tokens, batch=True)
+    ratio = np.divide(batched, realtime, out=np.ones(n), where=realtime > 0)
+    return 1.0 - p + p * ratio
+
+
 def routed_prompt_share(
     plan: Plan, log: QueryLog, findings: LeverFindings | Mapping[str, Findings], *, config: Config, prices: PriceCatalog
 ) -> float | None:
     """Share of the routed traffic's API cost that prompt caching saves when each call runs on
-    its planned model; None when the plan's routing or the prompt structure is not known per call."""
+    its planned model (in real time or through the batch API, as the plan's shares say) and the
+    plan's semantic cache answers its hits; None when the plan's routing or the prompt structure
+    is not known per call."""
     from advisor.analyzers.prompt.analyzer import PromptSettings
     from advisor.analyzers.prompt.pricing import input_rates, price_prompt_cache
     from advisor.core.config import settings
@@ -87,7 +119,8 @@ def routed_prompt_share(
     history = getattr(levers.prompt, "per_call_history_tokens", None)
     if levers.routing is None or system is None or history is None or len(system) != log.n_calls:
         return None
-    assigned = planned_models(plan, segment_calls(log, levers.routing), levers.routing, log.frame)
+    seg = segment_calls(log, levers.routing)
+    assigned = planned_models(plan, seg, levers.routing, log.frame)
     if assigned is None:
         return None
     frame = log.frame.copy()
@@ -96,13 +129,16 @@ def routed_prompt_share(
         conv = frame[S.CONVERSATION_ID].astype("string")
         # A provider's cache is per model: a conversation continues its cached prefix on one model only.
         frame[S.CONVERSATION_ID] = (conv + "\x1f" + frame[S.MODEL].astype("string")).where(conv.notna())
+    weight = _price_weight(plan, seg, levers, frame, prices)
+    reach = _reaching_a_provider(plan, levers, log.n_calls)
+    frame, weight = frame[reach].reset_index(drop=True), weight[reach]
     inp = frame[S.INPUT_TOKENS].to_numpy(np.int64)
     rate, _, _ = input_rates(prices, frame, inp)
     s = settings(config, "prompt", PromptSettings)
-    saved = price_prompt_cache(frame, system, history, s, prices, inp * rate).per_call_savings_usd
+    saved = price_prompt_cache(frame, system[reach], history[reach], s, prices, inp * rate).per_call_savings_usd
     cost = prices.call_cost_usd(frame[S.MODEL], frame[S.PROVIDER], inp, frame[S.OUTPUT_TOKENS].to_numpy(np.int64))
-    total = float(np.sum(cost))
-    return float(np.clip(saved.sum() / total, 0.0, MAX_SHARE)) if total > 0 else None
+    total = float(np.sum(weight * cost))
+    return float(np.clip(np.sum(weight * saved) / total, 0.0, MAX_SHARE)) if total > 0 else None
 
 
 def solve_with_routed_prompt(

@@ -57,6 +57,14 @@ def _eligible_share(result, n_segments: int) -> np.ndarray:
     )
 
 
+def _cache_threshold(result) -> float | None:
+    """The plan's cache threshold; without a cache in the plan, the cache analyzer's own choice (lever alone)."""
+    if result.plan.cache_threshold is not None:
+        return result.plan.cache_threshold
+    cache = result.findings.get("cache")
+    return cache.chosen.threshold if cache is not None and cache.chosen is not None else None
+
+
 def _route(result, embedder, test) -> tuple[np.ndarray, np.ndarray]:
     routing = result.findings.get("routing")
     if routing is not None and routing.per_call_segment is not None:  # the plan's segments are the router's
@@ -111,10 +119,12 @@ def realize(result, train, test, truth_test, classes, embedder, catalog, seed: i
 
     plan, n = result.plan, len(test)
     hit = false = np.zeros(n, dtype=bool)
-    if "cache" in plan.levers and plan.cache_threshold is not None:
+    threshold = _cache_threshold(result)
+    if threshold is not None:
         s = settings(config, "cache", CacheSettings)
-        out = replay_held_back(train, test, *classes, embedder, threshold=plan.cache_threshold, settings=s)
-        hit, false = out.hit, out.false_hit
+        out = replay_held_back(train, test, *classes, embedder, threshold=threshold, settings=s)
+        if plan.cache_threshold is not None:  # in the plan: a hit never reaches routing, batch or a provider
+            hit, false = out.hit, out.false_hit
     model, seg = _route(result, embedder, test)
     rng = np.random.default_rng(seed)
     tolerant = truth_test["batch_tolerant"].to_numpy(bool)
@@ -130,7 +140,18 @@ def realize(result, train, test, truth_test, classes, embedder, catalog, seed: i
     factor = 30.0 / span_days
     prompt_on = "prompt" in plan.levers and plan.prompt_savings_share > 0
     prompt = realize_prompt_cache(test, model, providers, is_batch, reached, catalog) if prompt_on else {}
+    cache_alone = (
+        {}
+        if threshold is None
+        else {
+            "threshold": threshold,
+            "hits": int(out.hit.sum()),
+            "false_hits": int(out.false_hit.sum()),
+            "avoided_usd": float(today[out.hit].sum()),
+        }
+    )
     return {
+        "cache_alone": cache_alone,
         "usd": {  # over the held-back span, before the monthly factor
             "cache": float(today[hit].sum()),
             "routing": float((today - realtime)[reached].sum()),
@@ -174,6 +195,12 @@ def main(argv=None) -> None:
         action="store_true",
         help="hash-based vectors instead of MiniLM (fast, segments carry no meaning)",
     )
+    ap.add_argument(
+        "--cache-cost",
+        type=float,
+        default=None,
+        help="[cache] monthly_cost_usd (default: the infrastructure model's store tier)",
+    )
     ap.add_argument("--out", default="docs/projected-vs-realized.md")
     args = ap.parse_args(argv)
 
@@ -188,7 +215,10 @@ def main(argv=None) -> None:
     train, test = frame[first].reset_index(drop=True), frame[~first].reset_index(drop=True)
     truth_test = truth[~first].reset_index(drop=True)
     classes = answer_classes(sample.truth)
-    config = Config(quality_target=args.quality_target, seed=args.seed, sections={"optimizer": {"levers": LEVERS}})
+    sections: dict = {"optimizer": {"levers": LEVERS}}
+    if args.cache_cost is not None:
+        sections["cache"] = {"monthly_cost_usd": args.cache_cost}
+    config = Config(quality_target=args.quality_target, seed=args.seed, sections=sections)
     embedder = FakeEmbedder() if args.fake_embedder else default_embedder(config)
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "first_half.csv"

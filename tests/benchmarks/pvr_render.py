@@ -38,10 +38,11 @@ def per_lever(result, real: dict) -> list[tuple[str, float, float, float, str]]:
     return rows
 
 
-def _gap(projected: float, realized: float) -> tuple[str, str]:
-    if abs(projected) < 0.005 and abs(realized) < 0.005:
+def _gap(projected: float, realized: float, zero: float = 0.005) -> tuple[str, str]:
+    """(projected vs realized in % of realized, within ±5 %?); below `zero` (half a cent) a figure is nil."""
+    if abs(projected) < zero and abs(realized) < zero:
         return "-", "yes (both zero)"
-    if abs(realized) < 0.005:
+    if abs(realized) < zero:
         return "n/a", "no"
     gap = (projected - realized) / abs(realized)
     return f"{gap:+.1%}", "yes" if abs(gap) <= TOLERANCE else "no"
@@ -107,6 +108,57 @@ def figures_table(result, real: dict) -> list[str]:
     ]
 
 
+def cache_table(result, real: dict) -> list[str]:
+    """The semantic cache at the analyzer's own threshold, lever alone: its projection against the replay."""
+    cache, alone = result.findings.get("cache"), real.get("cache_alone") or {}
+    if cache is None or cache.chosen is None or not alone:
+        return ["The cache analyzer found no threshold within its false-hit budget; nothing to replay.", ""]
+    # the analyzer's estimate at the replayed threshold (the plan's, else the analyzer's own choice)
+    c = next((t for t in cache.thresholds if abs(t.threshold - alone["threshold"]) < 1e-9), cache.chosen)
+    n, f = real["n_calls"], real["factor"]
+    ratio = result.baseline.api_cost_per_month_usd / (real["today_api_usd"] * f)
+    hits, false = alone["hits"], alone["false_hits"]
+    avoided = alone["avoided_usd"] * f
+    rows = [
+        ("share of calls answered from the cache", c.hit_rate, hits / n, hits / n, "{:.2%}"),
+        ("right answers among hits", c.estimated_precision or 0.0, 1 - false / hits if hits else 0.0, None, "{:.1%}"),
+        ("avoided API cost (USD/month)", c.monthly_avoided_cost_usd, avoided, avoided * ratio, "{:,.2f}"),
+        (
+            "net of the store + embeddings (USD/month)",
+            c.monthly_net_savings_usd,
+            avoided - cache.monthly_cache_cost_usd,
+            avoided * ratio - cache.monthly_cache_cost_usd,
+            "{:,.2f}",
+        ),
+    ]
+    lines = [
+        f"Semantic cache, lever alone, at the threshold {'the plan' if result.plan.cache_threshold is not None else 'the cache analyzer'} "
+        f"chose ({alone['threshold']:.2f}; TTL "
+        f"{(cache.ttl_s or 0) / 3600:g} h): {hits:,} hits on the held-back calls, {false:,} of them false (the "
+        "cached answer's class differs from the call's). The plan "
+        + (
+            "runs this cache: its row above is the same replay."
+            if result.plan.cache_threshold is not None
+            else f"leaves the cache out: its store and embeddings cost {cache.monthly_cache_cost_usd:,.2f} USD/month, "
+            "more than it avoids."
+        ),
+        "",
+        "| semantic cache, lever alone | projected (analyzer, first half) | realized (second half) "
+        "| realized, volume-matched | projected vs realized | within ±5 %? |",
+        "|---|---|---|---|---|---|",
+    ]
+    for name, proj, raw, matched, fmt in rows:
+        gap, ok = _gap(proj, raw if matched is None else matched, zero=0.005 if "USD" in name else 1e-12)
+        shown = "-" if matched is None else fmt.format(matched)
+        lines.append(f"| {name} | {fmt.format(proj)} | {fmt.format(raw)} | {shown} | {gap} | {ok} |")
+    wrong_proj, wrong_real = c.hit_rate * (1 - (c.estimated_precision or 1.0)), false / n
+    lines += [
+        f"| wrong answers, share of all calls (quality impact) | {wrong_proj:.3%} | {wrong_real:.3%} | - | - | - |",
+        "",
+    ]
+    return lines
+
+
 def _sanity(result, real: dict) -> list[str]:
     plan = result.plan
     ratio = real["routed_price_ratio"] or float("nan")
@@ -143,7 +195,8 @@ def render(result, real: dict, args, n_train: int) -> str:
         "# Projected versus realized savings",
         "",
         f"Produced by `python -m tests.benchmarks.projected_vs_realized --calls {args.calls} --days {args.days} "
-        f"--seed {args.seed}{' --fake-embedder' if args.fake_embedder else ''}`: {args.days} days of generated "
+        f"--seed {args.seed}{' --fake-embedder' if args.fake_embedder else ''}"
+        f"{f' --cache-cost {args.cache_cost:g}' if args.cache_cost is not None else ''}`: {args.days} days of generated "
         f"stable traffic, the plan fitted on the first half ({n_train:,} calls) with the semantic cache, routing, "
         "batch, prompt and capacity levers, then deployed on the held-back second half "
         f"({real['n_calls']:,} calls) and scored with the generator's per-call truth (true quality per model, "
@@ -167,6 +220,7 @@ def render(result, real: dict, args, n_train: int) -> str:
         "",
         *figures_table(result, real),
         "",
+        *cache_table(result, real),
         "Prompt caching is priced on the routed traffic in the plan itself: a provider's prompt cache is per "
         "model, so a conversation whose calls the router splits across models reads less of its prefix (the two "
         "read-share rows). The plan re-prices the prompt lever on its own routed assignment "

@@ -53,7 +53,7 @@ def _plan(haiku_share: float):
         ModelShare(SONNET, "anthropic", 1.0 - haiku_share, 0.0, True),
         ModelShare(HAIKU, "anthropic", haiku_share, 0.0, False),
     )
-    return SimpleNamespace(segments=(SimpleNamespace(shares=shares),))
+    return SimpleNamespace(segments=(SimpleNamespace(shares=shares),), cache_threshold=None)
 
 
 def _findings(log, order):
@@ -101,10 +101,33 @@ def test_routing_the_middle_call_breaks_the_conversations_prefix_priced_by_hand(
     assert share < alone  # a split conversation reads less
 
 
+def test_calls_the_plans_semantic_cache_answers_neither_read_nor_refresh_the_prompt_cache():
+    log = _chat_log()
+    findings, prices = _findings(log, [1])
+    findings["cache"] = fake_findings(
+        "cache",
+        per_call_cacheable=np.array([True, False, False]),
+        per_call_match_cosine=np.array([0.95, np.nan, np.nan]),
+    )
+    plan = replace_threshold(_plan(0.0), 0.9)  # the first call is a semantic-cache hit
+    share = routed_prompt_share(plan, log, findings, config=CONFIG, prices=prices)
+    s = prices.price(SONNET, "anthropic")
+    rate, cached = s.input_per_mtok_usd * 1e-6, s.cached_input_per_mtok_usd * 1e-6
+    # Turn 2 finds nothing cached and writes its 1600 tokens; turn 3 reads them, writes 300.
+    saved = -1600 * 0.25 * rate + 1600 * (rate - cached) - 300 * 0.25 * rate
+    inp, out = log.frame[S.INPUT_TOKENS].to_numpy()[1:], log.frame[S.OUTPUT_TOKENS].to_numpy()[1:]
+    cost = prices.call_cost_usd(np.full(2, SONNET), np.full(2, "anthropic"), inp, out).sum()
+    assert share == pytest.approx(saved / cost, rel=1e-9)
+
+
+def replace_threshold(plan, threshold):
+    return SimpleNamespace(segments=plan.segments, cache_threshold=threshold)
+
+
 def test_planned_models_takes_each_segments_best_scored_calls_in_the_plans_share():
     frame = pd.DataFrame({S.MODEL: [SONNET] * 6, S.PROVIDER: ["anthropic"] * 6})
     seg = Segmentation(np.array([0, 0, 0, 1, 1, 1]), ["a", "b"], np.array([3.0, 3.0]))
-    plan = SimpleNamespace(segments=(_plan(2 / 3).segments[0], _plan(1 / 3).segments[0]))
+    plan = SimpleNamespace(segments=(_plan(2 / 3).segments[0], _plan(1 / 3).segments[0]), cache_threshold=None)
     routing = SimpleNamespace(
         candidates=(SimpleNamespace(model=HAIKU, per_call_routable_order=np.array([5, 2, 0, 4])),)
     )
