@@ -37,7 +37,7 @@ from advisor.pipeline import run_analysis
 from tests.benchmarks.pvr_cache import replay_held_back
 from tests.benchmarks.pvr_prompt import realize_prompt_cache
 from tests.benchmarks.pvr_render import render
-from tests.benchmarks.pvr_routing import batch_calls, route_held_back
+from tests.benchmarks.pvr_routing import batch_calls, conversation_sticky, route_held_back
 
 LEVERS = ["cache", "routing", "batch", "prompt", "capacity"]
 
@@ -140,6 +140,12 @@ def realize(result, train, test, truth_test, classes, embedder, catalog, seed: i
     factor = 30.0 / span_days
     prompt_on = "prompt" in plan.levers and plan.prompt_savings_share > 0
     prompt = realize_prompt_cache(test, model, providers, is_batch, reached, catalog) if prompt_on else {}
+    sticky = conversation_sticky(model, test)
+    sticky_providers = np.array([_provider(m, test, result) for m in sticky], dtype=object)
+    sticky_rt = catalog.call_cost_usd(sticky, sticky_providers, **kw)
+    sticky_prompt = (
+        realize_prompt_cache(test, sticky, sticky_providers, is_batch, reached, catalog) if prompt_on else {}
+    )
     cache_alone = (
         {}
         if threshold is None
@@ -151,6 +157,13 @@ def realize(result, train, test, truth_test, classes, embedder, catalog, seed: i
         }
     )
     return {
+        "sticky": {  # the same replay with every call of a conversation on its first call's model
+            "routing": float((today - sticky_rt)[reached].sum()),
+            "prompt": sticky_prompt.get("prompt_savings", 0.0),
+            "read_share": sticky_prompt.get("prompt_read_share", 0.0),
+            "routed_share": float(np.mean((sticky != served) & reached)),
+            "relative_quality": _quality(result, truth_test, test, sticky, hit, false, rng)["relative_quality"],
+        },
         "cache_alone": cache_alone,
         "usd": {  # over the held-back span, before the monthly factor
             "cache": float(today[hit].sum()),
@@ -169,6 +182,7 @@ def realize(result, train, test, truth_test, classes, embedder, catalog, seed: i
         "false_hits": int(false.sum()),
         "routed_share": float(np.mean(routed)),
         "batch_share": float(is_batch.mean()),
+        "tolerant_share": float(tolerant.mean()),
         "routed_price_ratio": float(today[routed].sum() / realtime[routed].sum()) if routed.any() else None,
         "routing_saving_share_of_api": float((today[routed] - realtime[routed]).sum() / today.sum()),
         "batch_discount": float(1 - planned[is_batch].sum() / realtime[is_batch].sum()) if is_batch.any() else None,

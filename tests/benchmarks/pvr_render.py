@@ -85,6 +85,13 @@ def figures_table(result, real: dict) -> list[str]:
     lo, hi = real["relative_quality_interval"]
     prec = f"{plan.cache_precision:.1%}" if plan.cache_precision is not None else "-"
     real_prec = f"{1 - real['false_hits'] / hits:.1%}" if hits else "-"
+    batch = result.findings.get("batch")
+    eligible = batch.eligible_share_of_calls if batch is not None else 0.0
+    projected_batch = next((a.monthly_savings_usd for a in plan.lever_attribution if a.lever == "batch"), 0.0)
+    batch_per_call = (
+        projected_batch / (eligible * base.calls_per_month) if eligible else 0.0,
+        real["usd"]["batch"] / (real["tolerant_share"] * n) if real["tolerant_share"] else 0.0,
+    )
     real_prompt_share = real["prompt_savings"] / real["prompt_api_cost"] if real.get("prompt_api_cost") else 0.0
     return [
         "| figure | projected (first half) | realized (second half) |",
@@ -98,6 +105,9 @@ def figures_table(result, real: dict) -> list[str]:
         f"{plan.cache_hit_share * (1 - (plan.cache_precision or 1)):.3%} | {real['false_hits'] / n:.3%} |",
         f"| share of calls moved to a cheaper model | {moved:.1%} | {real['routed_share']:.1%} |",
         f"| share of calls sent to the batch API | {plan.batch_share_of_calls:.1%} | {real['batch_share']:.1%} |",
+        f"| share of calls that may wait (first half: the batch analyzer's eligible calls; second: the truth's "
+        f"batch-tolerant calls) | {eligible:.2%} | {real['tolerant_share']:.2%} |",
+        f"| batch saving per call that may wait (USD) | {batch_per_call[0]:.6f} | {batch_per_call[1]:.6f} |",
         f"| prompt caching: share of the (routed) API cost saved | {plan.prompt_savings_share:.2%} | {real_prompt_share:.2%} |",
         f"| prompt caching: input read from the cache, every call on its served model | "
         f"{prompt.get('read_share_of_input', 0):.1%} | {real.get('prompt_read_share_one_model', 0):.1%} |",
@@ -157,6 +167,27 @@ def cache_table(result, real: dict) -> list[str]:
         "",
     ]
     return lines
+
+
+def sticky_table(real: dict) -> list[str]:
+    """Per-request routing (the exported router) against a conversation-sticky gateway, same replay."""
+    f, st = real["factor"], real["sticky"]
+    per = (real["usd"]["routing"] * f, real["usd"]["prompt"] * f, real.get("prompt_read_share", 0.0))
+    sticky = (st["routing"] * f, st["prompt"] * f, st["read_share"])
+    return [
+        "Why the plan keeps routing per request and re-prices prompt caching instead of making routing "
+        "conversation-sticky: the same held-back replay with every call of a conversation on the model the "
+        "router chose for its first call (what a sticky gateway would do):",
+        "",
+        "| deployment | calls moved | routing (USD/month) | prompt caching (USD/month) | sum | input read from the "
+        "prompt cache | quality relative to today's |",
+        "|---|---|---|---|---|---|---|",
+        f"| per request (the exported router) | {real['routed_share']:.1%} | {per[0]:,.2f} | {per[1]:,.2f} "
+        f"| {per[0] + per[1]:,.2f} | {per[2]:.1%} | {real['relative_quality']:.4f} |",
+        f"| conversation-sticky | {st['routed_share']:.1%} | {sticky[0]:,.2f} | {sticky[1]:,.2f} "
+        f"| {sticky[0] + sticky[1]:,.2f} | {sticky[2]:.1%} | {st['relative_quality']:.4f} |",
+        "",
+    ]
 
 
 def _sanity(result, real: dict) -> list[str]:
@@ -233,6 +264,7 @@ def render(result, real: dict, args, n_train: int) -> str:
         "summary instead of the verbatim history is still right - has no ground truth in the sample: "
         "`quality_true__<model>` is drawn for the full history only.",
         "",
+        *sticky_table(real),
         "On-demand workers are counted in fractional worker-hours, as the optimizer does.",
         "",
         *_sanity(result, real),

@@ -52,3 +52,12 @@ def batch_calls(
         p = min(1.0, b_share / eligible_share[i]) if eligible_share[i] > 0 else 0.0
         go[rows] = tolerant[rows] & (u[rows] < p)
     return go
+
+
+def conversation_sticky(model: np.ndarray, test: pd.DataFrame) -> np.ndarray:
+    """The gateway alternative: every call of a conversation on the model the router chose for its
+    first call in the held-back calls, so its prompt prefix stays on one model's cache."""
+    from advisor.core.schema import CONVERSATION_ID
+
+    conv = test[CONVERSATION_ID].astype(str).to_numpy()
+    return pd.Series(model).groupby(conv, sort=False).transform("first").to_numpy(dtype=object)

@@ -118,3 +118,11 @@ def test_per_lever_volume_matches_api_savings_but_not_fixed_costs():
     assert rows["cache"][1:4] == (9.0, 11.0, 9.0)  # 12 - 1 raw; 12 x 100/120 - 1 matched
     assert rows["routing"][2:4] == (24.0, 20.0)
     assert rows["capacity"][4].startswith("not in the plan")
+
+
+def test_conversation_sticky_keeps_each_conversation_on_its_first_calls_model():
+    from tests.benchmarks.pvr_routing import conversation_sticky
+
+    test = pd.DataFrame({S.CONVERSATION_ID: ["a", "b", "a", "b", "a"]})
+    model = np.array(["cheap", "strong", "strong", "cheap", "cheap"], dtype=object)
+    assert conversation_sticky(model, test).tolist() == ["cheap", "strong", "cheap", "strong", "cheap"]

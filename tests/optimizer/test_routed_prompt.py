@@ -146,3 +146,23 @@ def test_the_routed_share_applies_only_with_routing_in_the_lever_set():
     assert routed.prompt_share(frozenset({"prompt", "routing"})) == 0.12
     assert routed.prompt_share(frozenset({"routing"})) == 0.0
     assert inputs.prompt_share(frozenset({"prompt", "routing"})) == 0.20  # not re-priced: unchanged
+
+
+def test_price_weight_is_the_expected_share_of_the_real_time_price():
+    from advisor.optimizer.routed_prompt import _price_weight
+
+    log = _chat_log()
+    prices = load_prices(CONFIG)
+    shares = (ModelShare(SONNET, "anthropic", 0.75, 0.25, True),)  # a quarter of the segment to batch
+    plan = SimpleNamespace(segments=(SimpleNamespace(shares=shares),), cache_threshold=None)
+    seg = Segmentation(np.zeros(3, np.int64), ["a"], np.array([3.0]))
+    levers = SimpleNamespace(batch=SimpleNamespace(per_call_eligible=np.array([True, False, False])))
+    weight = _price_weight(plan, seg, levers, log.frame, prices)
+    inp, out = log.frame[S.INPUT_TOKENS].to_numpy()[:1], log.frame[S.OUTPUT_TOKENS].to_numpy()[:1]
+    ratio = (
+        prices.call_cost_usd([SONNET], ["anthropic"], inp, out, batch=True)[0]
+        / prices.call_cost_usd([SONNET], ["anthropic"], inp, out)[0]
+    )
+    assert ratio < 0.9  # the catalog has a batch discount for this model, so the weight means something
+    # A quarter of the segment from a third eligible: the eligible call goes to batch 3 times in 4.
+    assert weight == pytest.approx([0.25 + 0.75 * ratio, 1.0, 1.0])
