@@ -1,4 +1,4 @@
-"""Provider prompt caching priced on the plan's routing: Plan + log + findings -> the prompt lever's share of API cost.
+"""Provider prompt caching priced on the plan's traffic: Plan + log + findings -> the prompt lever's share of API cost.
 
     planned_models(plan, segmentation, routing, frame) -> (model, provider) per call, or None
     routed_prompt_share(plan, log, findings, config=..., prices=...) -> float | None
@@ -7,15 +7,16 @@
 A provider's prompt cache is per model. The prompt analyzer replays it on the log as served, where
 every call of a conversation stays on one model; a plan that routes some calls of a conversation
 to a cheaper model breaks the shared prefix: the next call on the other model has nothing cached
-to read. So when the plan has both routing and prompt caching, the prompt lever is priced on the
-routed assignment: each call goes to the model the plan sends it to (per segment, each
+to read. A plan that sends calls to the batch API or answers them from the semantic cache changes
+the bill the prompt lever's share is taken of. So when the plan has prompt caching with any of
+routing, batch or the cache, the prompt lever is priced on the plan's own traffic: each call goes to the model the plan sends it to (per segment, each
 candidate's best-scored calls first, as the plan fills its score bins and the exported router's
 cut-offs reproduce it: advisor/optimizer/routing_bins.py, advisor/deploy/thresholds.py), and the
 cache is replayed per (conversation, model) and priced at that model's rates
 (advisor/analyzers/prompt/pricing.py), over the calls the plan's semantic cache does not answer,
 each weighed by its expected price (an eligible call goes to the batch API at its segment's
 planned rate), so the share applies to the plan's API bill as the program charges it. The plan is solved once to learn its routing, then again
-with that share for every lever set holding routing (OptimizerInputs.prompt_share); the prompt
+with that share for every lever set holding one of them (OptimizerInputs.prompt_share); the prompt
 lever alone keeps the analyzer's figure. Scaling the API bill by a constant factor does not move
 the routing, so one re-solve is the fixed point up to the cache and worker terms.
 
@@ -44,11 +45,12 @@ if TYPE_CHECKING:
     from advisor.core.schema import QueryLog
     from advisor.prices.catalog import PriceCatalog
 
+RESHAPING = frozenset({"cache", "routing", "batch"})  # levers that change which calls reach which price
 MAX_SHARE = 0.95  # as the prompt lever's own share (advisor/optimizer/prepare.py)
 
 
 def planned_models(
-    plan: Plan, segmentation: Segmentation, routing: RoutingLever, frame: pd.DataFrame
+    plan: Plan, segmentation: Segmentation, routing: RoutingLever | None, frame: pd.DataFrame
 ) -> tuple[np.ndarray, np.ndarray] | None:
     """(model, provider) of each call under the plan; None when a routed candidate has no per-call order."""
     model = frame[S.MODEL].astype(str).to_numpy(dtype=object).copy()
@@ -57,7 +59,7 @@ def planned_models(
         if S.PROVIDER in frame.columns
         else np.full(len(frame), "", dtype=object)
     )
-    orders = {str(c.model): c.per_call_routable_order for c in routing.candidates}
+    orders = {str(c.model): c.per_call_routable_order for c in (routing.candidates if routing is not None else ())}
     if len(plan.segments) != len(segmentation.segments):
         return None
     taken = np.zeros(len(frame), dtype=bool)
@@ -117,7 +119,7 @@ def routed_prompt_share(
     levers = LeverFindings.of(findings)
     system = getattr(levers.prompt, "per_call_system_tokens", None)
     history = getattr(levers.prompt, "per_call_history_tokens", None)
-    if levers.routing is None or system is None or history is None or len(system) != log.n_calls:
+    if system is None or history is None or len(system) != log.n_calls:
         return None
     seg = segment_calls(log, levers.routing)
     assigned = planned_models(plan, seg, levers.routing, log.frame)
@@ -149,9 +151,9 @@ def solve_with_routed_prompt(
     config: Config,
     prices: PriceCatalog,
 ) -> Plan:
-    """`solve_plan(inputs)`, with prompt caching priced on the plan's routing when both are in it."""
+    """`solve_plan(inputs)`, with prompt caching priced on the plan's traffic when another lever changes it."""
     levers = LeverFindings.of(findings)
-    both = {"routing", "prompt"} <= inputs.levers
+    both = "prompt" in inputs.levers and bool(inputs.levers & RESHAPING)
     if not both or levers.prompt is None or levers.prompt.recommended != "prompt_caching":
         return solve_plan(inputs)
     first = solve_plan(inputs, sensitivity=False)

@@ -1,7 +1,11 @@
 """Projected versus realized savings, all five levers, on generated traffic with known per-call truth.
 
     python -m tests.benchmarks.projected_vs_realized [--calls 16000] [--days 28] [--seed 0]
-        [--fake-embedder] [--out docs/projected-vs-realized.md]
+        [--fake-embedder] [--cache-cost USD] [--running-cache] [--out docs/projected-vs-realized.md]
+
+The page in docs/ is `--calls 30000 --days 28 --seed 0 --running-cache` (two analyses: the
+product's default cache cost, where the plan leaves the semantic cache out, and a cache already
+running, where the plan keeps it).
 
 1. Generate `--days` of stable traffic (advisor.lab.synthetic) with its per-call truth.
 2. Analyze the first half only (`run_analysis`, analyzers cache + routing + batch + prompt, levers
@@ -36,7 +40,7 @@ from advisor.lab.synthetic import generate_log
 from advisor.pipeline import run_analysis
 from tests.benchmarks.pvr_cache import replay_held_back
 from tests.benchmarks.pvr_prompt import realize_prompt_cache
-from tests.benchmarks.pvr_render import render
+from tests.benchmarks.pvr_render import render, running_cache_section
 from tests.benchmarks.pvr_routing import batch_calls, conversation_sticky, route_held_back
 
 LEVERS = ["cache", "routing", "batch", "prompt", "capacity"]
@@ -215,9 +219,25 @@ def main(argv=None) -> None:
         default=None,
         help="[cache] monthly_cost_usd (default: the infrastructure model's store tier)",
     )
+    ap.add_argument(
+        "--running-cache",
+        action="store_true",
+        help="also replay a plan whose semantic cache costs nothing more ([cache] monthly_cost_usd = 0)",
+    )
     ap.add_argument("--out", default="docs/projected-vs-realized.md")
     args = ap.parse_args(argv)
 
+    result, real, n_train = run_once(args, args.cache_cost)
+    text = render(result, real, args, n_train=n_train)
+    if args.running_cache:  # the cache lever inside the plan: a store already paid for
+        result0, real0, _ = run_once(args, 0.0)
+        text += running_cache_section(result0, real0)
+    Path(args.out).write_text(text, encoding="utf-8")
+    print(text)
+
+
+def run_once(args, cache_cost: float | None):
+    """(analysis of the first half, its replay on the second, first-half calls) with [cache] monthly_cost_usd."""
     from advisor.embed import FakeEmbedder, default_embedder
     from advisor.lab.synthetic.responses import answer_classes
     from advisor.prices.catalog import load_prices
@@ -230,8 +250,8 @@ def main(argv=None) -> None:
     truth_test = truth[~first].reset_index(drop=True)
     classes = answer_classes(sample.truth)
     sections: dict = {"optimizer": {"levers": LEVERS}}
-    if args.cache_cost is not None:
-        sections["cache"] = {"monthly_cost_usd": args.cache_cost}
+    if cache_cost is not None:
+        sections["cache"] = {"monthly_cost_usd": cache_cost}
     config = Config(quality_target=args.quality_target, seed=args.seed, sections=sections)
     embedder = FakeEmbedder() if args.fake_embedder else default_embedder(config)
     with tempfile.TemporaryDirectory() as tmp:
@@ -249,9 +269,7 @@ def main(argv=None) -> None:
         args.seed,
         config,
     )
-    text = render(result, real, args, n_train=len(train))
-    Path(args.out).write_text(text, encoding="utf-8")
-    print(text)
+    return result, real, len(train)
 
 
 if __name__ == "__main__":

@@ -169,7 +169,53 @@ def cache_table(result, real: dict) -> list[str]:
     return lines
 
 
-def sticky_table(real: dict) -> list[str]:
+def batch_note(result, real: dict) -> list[str]:
+    """Why batch lands where it does: how many calls may wait, and what each saves, in the two halves."""
+    batch = result.findings.get("batch")
+    projected = next((a.monthly_savings_usd for a in result.plan.lever_attribution if a.lever == "batch"), 0.0)
+    if batch is None or not batch.eligible_share_of_calls or not real["tolerant_share"] or not projected:
+        return []
+    e, t = batch.eligible_share_of_calls, real["tolerant_share"]
+    per_proj = projected / (e * result.baseline.calls_per_month)
+    per_real = real["usd"]["batch"] / (t * real["n_calls"])
+    return [
+        f"Batch: {t:.2%} of the held-back calls may wait against {e:.2%} of the first half's "
+        f"({t / e - 1:+.1%}), while the saving per such call differs by {per_real / per_proj - 1:+.1%} "
+        f"({per_proj:.6f} projected, {per_real:.6f} USD realized). "
+        + (
+            "The batch lever's gap is mostly that change in the traffic mix, which matching the volume by API cost "
+            "does not remove."
+            if abs(t / e - 1) > abs(per_real / per_proj - 1)
+            else "The batch lever's gap is mostly the saving per call."
+        ),
+        "",
+    ]
+
+
+def running_cache_section(result, real: dict) -> str:
+    """The same window with the semantic cache's store already paid for ([cache] monthly_cost_usd = 0)."""
+    rows = per_lever(result, real)
+    proj, matched = sum(r[1] for r in rows), sum(r[3] for r in rows)
+    lines = [
+        "",
+        "## With a semantic cache already running",
+        "",
+        "The same window analyzed again with `[cache] monthly_cost_usd = 0` (a store already paid for; the "
+        "query embeddings are still charged), so the plan keeps the semantic cache and every lever but capacity "
+        "is inside it. Replayed as above.",
+        "",
+        *lever_table(result, real),
+        "",
+        f"Total: projected {proj:,.2f} against {matched:,.2f} USD/month volume-matched ({_gap(proj, matched)[0]}). "
+        f"Quality relative to today's: planned {result.plan.expected_relative_quality:.4f}, realized "
+        f"{real['relative_quality']:.4f}, of which {real['cache_quality_loss']:.4f} lost to wrong cached answers.",
+        "",
+        *cache_table(result, real),
+    ]
+    return "\n".join(lines)
+
+
+def sticky_table(real: dict, target: float) -> list[str]:
     """Per-request routing (the exported router) against a conversation-sticky gateway, same replay."""
     f, st = real["factor"], real["sticky"]
     per = (real["usd"]["routing"] * f, real["usd"]["prompt"] * f, real.get("prompt_read_share", 0.0))
@@ -187,16 +233,36 @@ def sticky_table(real: dict) -> list[str]:
         f"| conversation-sticky | {st['routed_share']:.1%} | {sticky[0]:,.2f} | {sticky[1]:,.2f} "
         f"| {sticky[0] + sticky[1]:,.2f} | {sticky[2]:.1%} | {st['relative_quality']:.4f} |",
         "",
+        f"Sticky routing keeps more of the prompt prefix ({sticky[2]:.1%} of input read against {per[2]:.1%}) but "
+        f"moves {st['routed_share']:.1%} of calls instead of {real['routed_share']:.1%}: the first call decides for "
+        "the whole conversation, and the plan's per-call quality bound no longer describes the calls that move. "
+        + (
+            f"Its quality, {st['relative_quality']:.4f}, falls below the target {target:.2f}, so the plan keeps "
+            "routing per request and prices prompt caching on that routing."
+            if st["relative_quality"] < target
+            else f"Its quality, {st['relative_quality']:.4f}, stays at or above the target {target:.2f} on this "
+            "replay, but no part of the plan estimated or bounded it."
+        ),
+        "",
     ]
 
 
 def _sanity(result, real: dict) -> list[str]:
     plan = result.plan
     ratio = real["routed_price_ratio"] or float("nan")
+    binds = (plan.shadow_price_usd_per_quality_point or 0) > 0
+    routing = result.findings.get("routing")
+    bounds = ", ".join(
+        f"{c.model} {c.max_share_at_target:.1%}" for c in (routing.candidates if routing is not None else ())
+    )
     reasons = (f"the sample's cheaper models are only {ratio:.1f}x cheaper, not 5-10x; " if ratio < 5 else "") + (
         f"the quality target binds (shadow price {plan.shadow_price_usd_per_quality_point or 0:,.2f} USD/month per "
         f"quality point; planned quality {plan.expected_relative_quality:.3f} = target {plan.quality_target:.2f} + "
         f"margin {plan.quality_margin:.3f}), so the optimizer stops moving calls well before 60-70 %."
+        if binds
+        else f"the quality target does not bind (shadow price 0; planned quality {plan.expected_relative_quality:.3f} "
+        f"against the target {plan.quality_target:.2f}): the plan routes only within each candidate's routed prefix, "
+        f"the share of calls whose cross-fitted lower quality bound meets the target ({bounds} of the calls)."
     )
     return [
         "## Sanity checks against the cost notes",
@@ -227,7 +293,8 @@ def render(result, real: dict, args, n_train: int) -> str:
         "",
         f"Produced by `python -m tests.benchmarks.projected_vs_realized --calls {args.calls} --days {args.days} "
         f"--seed {args.seed}{' --fake-embedder' if args.fake_embedder else ''}"
-        f"{f' --cache-cost {args.cache_cost:g}' if args.cache_cost is not None else ''}`: {args.days} days of generated "
+        f"{f' --cache-cost {args.cache_cost:g}' if args.cache_cost is not None else ''}"
+        f"{' --running-cache' if getattr(args, 'running_cache', False) else ''}`: {args.days} days of generated "
         f"stable traffic, the plan fitted on the first half ({n_train:,} calls) with the semantic cache, routing, "
         "batch, prompt and capacity levers, then deployed on the held-back second half "
         f"({real['n_calls']:,} calls) and scored with the generator's per-call truth (true quality per model, "
@@ -238,7 +305,7 @@ def render(result, real: dict, args, n_train: int) -> str:
         "the plan's threshold and the analyzer's TTL (warmed by the first half), then the run's exported router "
         "(`advisor export router`, `advisor.load_router(DIR).choose(texts, turns=...)`) and the plan's batch "
         "share on the calls the cache leaves, then provider prompt caching on the models the calls were routed "
-        "to. The second half has more calls a month than the first, so each lever is judged on its "
+        "to. The second half does not carry the first half's calls a month (nor its mix), so each lever is judged on its "
         "volume-matched saving (its realized saving as a share of today's API cost, applied to the first "
         "half's bill; fixed costs unscaled); raw dollars are shown beside it.",
         "",
@@ -251,11 +318,13 @@ def render(result, real: dict, args, n_train: int) -> str:
         "",
         *figures_table(result, real),
         "",
+        *batch_note(result, real),
         *cache_table(result, real),
-        "Prompt caching is priced on the routed traffic in the plan itself: a provider's prompt cache is per "
+        "Prompt caching is priced on the plan's own traffic in the plan itself: a provider's prompt cache is per "
         "model, so a conversation whose calls the router splits across models reads less of its prefix (the two "
-        "read-share rows). The plan re-prices the prompt lever on its own routed assignment "
-        "(advisor/optimizer/routed_prompt.py); the prompt lever alone keeps the analyzer's figure.",
+        "read-share rows), batch calls pay less for what they read and semantic-cache hits never reach the "
+        "provider. The plan re-prices the prompt lever on its own assignment (advisor/optimizer/routed_prompt.py); "
+        "the prompt lever alone keeps the analyzer's figure.",
         "",
         "History summarization is not replayed: it is the prompt analyzer's alternative to prompt caching (the "
         "plan takes the larger of the two; here prompt caching), and the generator's truth has nothing to judge "
@@ -264,7 +333,7 @@ def render(result, real: dict, args, n_train: int) -> str:
         "summary instead of the verbatim history is still right - has no ground truth in the sample: "
         "`quality_true__<model>` is drawn for the full history only.",
         "",
-        *sticky_table(real),
+        *sticky_table(real, result.plan.quality_target),
         "On-demand workers are counted in fractional worker-hours, as the optimizer does.",
         "",
         *_sanity(result, real),

@@ -139,11 +139,13 @@ def test_planned_models_takes_each_segments_best_scored_calls_in_the_plans_share
     assert planned_models(plan, seg, no_order, frame) is None
 
 
-def test_the_routed_share_applies_only_with_routing_in_the_lever_set():
+def test_the_replanned_share_applies_only_with_a_lever_that_reshapes_the_traffic():
     inputs = OptimizerInputs(segments=(), quality_target=0.95, prompt_savings_share=0.20)
     routed = replace(inputs, routed_prompt_savings_share=0.12)
     assert routed.prompt_share(frozenset({"prompt"})) == 0.20  # the lever alone: the analyzer's figure
     assert routed.prompt_share(frozenset({"prompt", "routing"})) == 0.12
+    assert routed.prompt_share(frozenset({"prompt", "batch"})) == 0.12
+    assert routed.prompt_share(frozenset({"prompt", "capacity"})) == 0.20
     assert routed.prompt_share(frozenset({"routing"})) == 0.0
     assert inputs.prompt_share(frozenset({"prompt", "routing"})) == 0.20  # not re-priced: unchanged
 
