@@ -166,6 +166,15 @@ def cache_table(result, real: dict) -> list[str]:
         f"| wrong answers, share of all calls (quality impact) | {wrong_proj:.3%} | {wrong_real:.3%} | - | - | - |",
         "",
     ]
+    if hits:
+        lines += [
+            f"With {hits:,} hits, a hit count's own sampling spread (Poisson, one standard deviation) is "
+            f"±{hits**-0.5:.1%}, "
+            + ("wider than" if hits**-0.5 > TOLERANCE else "within")
+            + " the ±5 % target: at this traffic the cache's projected-vs-realized gap is "
+            + ("mostly sampling noise." if hits**-0.5 > TOLERANCE else "measured finely enough to judge."),
+            "",
+        ]
     return lines
 
 

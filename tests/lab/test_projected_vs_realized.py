@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from advisor.analyzers.cache.settings import CacheSettings
 from advisor.core import schema as S
@@ -126,3 +128,24 @@ def test_conversation_sticky_keeps_each_conversation_on_its_first_calls_model():
     test = pd.DataFrame({S.CONVERSATION_ID: ["a", "b", "a", "b", "a"]})
     model = np.array(["cheap", "strong", "strong", "cheap", "cheap"], dtype=object)
     assert conversation_sticky(model, test).tolist() == ["cheap", "strong", "cheap", "strong", "cheap"]
+
+
+@pytest.mark.integration  # two analyses of 1,500 generated calls with the fake embedder: about 15 s
+def test_the_benchmark_writes_a_row_per_lever_and_the_total(tmp_path):
+    from tests.benchmarks.projected_vs_realized import main
+
+    out = tmp_path / "pvr.md"
+    main(["--calls", "1500", "--fake-embedder", "--running-cache", "--out", str(out)])
+    text = out.read_text(encoding="utf-8")
+    rows = (
+        "semantic cache (net",
+        "routing ",
+        "batch API ",
+        "provider prompt caching ",
+        "workers: reserved",
+        "**total** ",
+    )
+    for lever in rows:
+        assert sum(line.startswith(f"| {lever}") for line in text.splitlines()) == 2, lever  # both plans
+    assert not re.search(r"\bnan\b", text.split("## Sanity")[0], flags=re.IGNORECASE)
+    assert "History summarization is not replayed" in text
