@@ -180,6 +180,15 @@ def check_every_section(config: Config) -> None:
             settings(config, section, cls)
 
 
+def _solve(log, baseline, findings, config: Config, prices):
+    """The optimizer's inputs and plan (prompt caching priced on the plan's routing: advisor/optimizer/routed_prompt.py)."""
+    from advisor.optimizer.prepare import prepare_inputs
+    from advisor.optimizer.routed_prompt import solve_with_routed_prompt
+
+    inputs = prepare_inputs(log, baseline, findings, config=config, prices=prices)
+    return inputs, solve_with_routed_prompt(inputs, log, findings, config=config, prices=prices)
+
+
 def run_analysis(
     paths: Sequence[str | Path],
     config: Config,
@@ -205,8 +214,6 @@ def run_analysis(
     from advisor.cost.baseline import compute_baseline
     from advisor.ingest.mapping import mapping_from_config
     from advisor.ingest.sampling import load_sampled_log
-    from advisor.optimizer.plan import solve_plan
-    from advisor.optimizer.prepare import prepare_inputs
     from advisor.optimizer.settings import OptimizerSettings
     from advisor.prices.catalog import load_prices
     from advisor.recommend import make_recommendations
@@ -236,7 +243,7 @@ def run_analysis(
     ctx = AnalysisContext(config, prices, embedder_, progress, labels, cache_replay=engine.cache_replay)
     findings, warnings = _run_analyzers(log, baseline, ctx, analyzers, progress)
     progress("optimizer", 0, 1)
-    plan = solve_plan(inputs := prepare_inputs(log, baseline, findings, config=config, prices=prices))
+    inputs, plan = _solve(log, baseline, findings, config, prices)
     progress("optimizer", 1, 1)
     min_share = settings(config, "optimizer", OptimizerSettings).min_recommended_call_share
     recs = make_recommendations(plan, findings, baseline, min_call_share=min_share)

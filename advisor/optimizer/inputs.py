@@ -97,6 +97,19 @@ class OptimizerInputs:
     # Per-call routing: calls a month each candidate's routed prefix holds; routing to several
     # candidates spends one budget (sum of routed / cap <= 1), as each prefix alone meets the target.
     routing_caps: tuple[tuple[str, float], ...] = ()
+    # The prompt lever's share on the plan's own traffic: calls on their planned models and modes, the
+    # cache's hits left out (advisor/optimizer/routed_prompt.py: a provider's prompt cache is per
+    # model); None: the same as prompt_savings_share.
+    routed_prompt_savings_share: float | None = None
+
+    def prompt_share(self, levers: frozenset[str]) -> float:
+        """Share of API cost the prompt lever removes with `levers` on: the analyzer's alone, the
+        plan's re-priced share when cache, routing or batch reshape the traffic too."""
+        if "prompt" not in levers:
+            return 0.0
+        if levers & {"cache", "routing", "batch"} and self.routed_prompt_savings_share is not None:
+            return self.routed_prompt_savings_share
+        return self.prompt_savings_share
 
     @property
     def calls_per_month(self) -> float:

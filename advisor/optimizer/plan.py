@@ -203,7 +203,7 @@ def _read_plan(inputs: OptimizerInputs, v: ProblemVars, cost: float, solver_name
         on_demand_worker_hours_per_month=od_hours,
         peak_workers=peak,
         worker_cost_per_month_usd=workers_cost,
-        prompt_savings_share=inputs.prompt_savings_share if "prompt" in inputs.levers else 0.0,
+        prompt_savings_share=inputs.prompt_share(inputs.levers),
         levers=tuple(lv for lv in LEVERS if lv in inputs.levers),
         segments=tuple(_read_segment(inputs, v, i) for i in range(len(inputs.segments))),
     )

@@ -206,7 +206,7 @@ def build_problem(
     levers = inputs.levers if levers is None else levers
     target = (inputs.quality_target if quality_target is None else quality_target) + inputs.quality_margin
     prob = pulp.LpProblem("advisor_plan", pulp.LpMaximize if maximize_quality else pulp.LpMinimize)
-    v = _Build(api_factor=1.0 - (inputs.prompt_savings_share if "prompt" in levers else 0.0))
+    v = _Build(api_factor=1.0 - inputs.prompt_share(levers))
     if "cache" in levers and inputs.cache_steps:
         v.z = {k: prob.add_variable(f"z_{k}", 0, 1, cat="Binary") for k in range(len(inputs.cache_steps))}
     for i in range(len(inputs.segments)):

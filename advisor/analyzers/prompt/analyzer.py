@@ -18,19 +18,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
 from advisor.analyzers import AnalysisContext, register
-from advisor.analyzers.prompt.caching import PROFILES, profile_for, replay_prompt_cache
+from advisor.analyzers.prompt.caching import PROFILES
 from advisor.analyzers.prompt.composition import older_history, previous_in_conversation, token_composition
+from advisor.analyzers.prompt.pricing import input_rates, price_prompt_cache
 from advisor.analyzers.resample import bootstrap_monthly_interval, resampling_units
 from advisor.core import schema as S
 from advisor.core.config import settings
 from advisor.core.errors import ConfigError
 from advisor.core.policy import MAX_BOOTSTRAP
-
-# Other providers get the Anthropic rules: paying for writes is the cautious assumption.
-_PROVIDER_PROFILE = {"anthropic": "anthropic", "openai": "openai", "azure": "openai"}
 
 
 @dataclass(frozen=True)
@@ -122,64 +119,24 @@ class PromptFindings:
         }
 
 
-def _rates(ctx: AnalysisContext, frame: pd.DataFrame, inp: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Per-call USD per input token: list, cached (catalog), and whether the catalog knows a cache price."""
-    provider = frame[S.PROVIDER] if S.PROVIDER in frame.columns else None
-    size = np.maximum(inp, 1).astype(np.float64)
-    full = ctx.prices.call_costs(frame[S.MODEL], provider, size, 0.0).input_usd / size
-    cached = ctx.prices.call_costs(frame[S.MODEL], provider, size, 0.0, size).input_usd / size
-    return full, cached, cached < full * (1 - 1e-9)
-
-
 def _cache_savings(log, baseline, ctx, s: PromptSettings, system, history, warnings):
     frame = log.frame
-    n = log.n_calls
     inp = frame[S.INPUT_TOKENS].to_numpy(np.int64)
-    if s.cache_profile == "auto":
-        prov = (
-            frame[S.PROVIDER].astype("string").fillna("").str.lower().to_numpy(dtype=object)
-            if S.PROVIDER in frame.columns
-            else np.full(n, "", dtype=object)
-        )
-        names = np.array([_PROVIDER_PROFILE.get(p, "anthropic") for p in prov], dtype=object)
-    else:
-        names = np.full(n, s.cache_profile, dtype=object)
-    read = np.zeros(n, np.int64)
-    write = np.zeros(n, np.int64)
-    write_mult = np.ones(n)
-    read_mult = np.ones(n)
-    used = {}
-    for name in sorted(set(names)):
-        prof = profile_for(
-            name,
-            ttl_s=s.cache_ttl_s,
-            min_prefix_tokens=s.cache_min_prefix_tokens,
-            write_multiplier=s.cache_write_multiplier,
-            read_multiplier=s.cache_read_multiplier,
-        )
-        rep = replay_prompt_cache(frame, system, history, prof)
-        mask = names == name
-        read[mask], write[mask] = rep.read_tokens[mask], rep.write_tokens[mask]
-        write_mult[mask], read_mult[mask] = prof.write_multiplier, prof.read_multiplier
-        used[name] = {
-            "calls": int(mask.sum()),
-            **{
-                k: getattr(prof, k)
-                for k in ("min_prefix_tokens", "ttl_s", "write_multiplier", "read_multiplier", "increment_tokens")
-            },
-        }
-    rate, cached_rate, known = _rates(ctx, frame, inp)
+    priced = price_prompt_cache(frame, system, history, s, ctx.prices, baseline.per_call_input_cost_usd)
+    per_call, read, write, known = (
+        priced.per_call_savings_usd,
+        priced.read_tokens,
+        priced.write_tokens,
+        priced.catalog_price_known,
+    )
     if (~known & (read > 0)).any():
         warnings.append(
             "No catalog cached-input price for some models; their cache reads use the profile's read multiplier."
         )
-    read_rate = np.where(known, cached_rate, rate * read_mult)
-    new_input = (inp - read) * rate + read * read_rate + write * (write_mult - 1.0) * rate
-    per_call = np.asarray(baseline.per_call_input_cost_usd, dtype=np.float64) - new_input
     factor = float(baseline.monthly_factor)
     total_in = float(inp.sum())
     detail = {
-        "profiles": used,
+        "profiles": priced.profiles,
         "read_share_of_input": float(read.sum() / total_in) if total_in else 0.0,
         "write_share_of_input": float(write.sum() / total_in) if total_in else 0.0,
         "monthly_savings_usd": float(per_call.sum()) * factor,
@@ -196,7 +153,7 @@ def _summary_savings(log, baseline, ctx, s: PromptSettings, system, history):
     inp = frame[S.INPUT_TOKENS].to_numpy(np.int64)
     older = older_history(log, history, system, s.summarize_after_turns)
     saved_tokens = older * (1.0 - s.summary_ratio)
-    rate, _, _ = _rates(ctx, frame, inp)
+    rate, _, _ = input_rates(ctx.prices, frame, inp)
     # Summaries are kept up to date: each call whose older history grew folds the new turns
     # (and reads the previous summary) into a new summary of summary_ratio x older history.
     prev_older = previous_in_conversation(log, older)
