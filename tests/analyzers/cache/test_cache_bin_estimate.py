@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from advisor.analyzers.cache.bin_estimate import fit_bins, transfer_prior_labels
+from advisor.analyzers.cache.bin_estimate import fit_bins, monotone
 from advisor.analyzers.cache.calibration import load_calibration, update_with_labels
 
 EDGES = np.round(np.arange(0.70, 0.96, 0.05), 4)  # labels.label_bins(0.70..0.98)
@@ -61,26 +61,40 @@ def test_bias_vanishes_as_labels_grow_where_the_two_parameter_curve_keeps_a_floo
 
 def test_few_labels_stay_near_the_curve_many_labels_follow_them():
     cal = load_calibration()
-    cos = np.full(10, 0.82)
-    same = np.zeros(10, bool)  # ten wrong matches in the 0.80 bin
-    few = fit_bins(cal, cos, same, EDGES)
     k = 2  # the 0.80 bin
-    prior = few.prior_labels[k]
-    # The transfer margin makes the prior worth dozens of labels: ten labels move the bin's
-    # share by their weight, 10 / (prior + 10), of the way to 0, exactly (Beta-binomial).
-    expected = few.centre_mean[k] * prior / (prior + 10)
-    assert few.posterior_mean[k] == pytest.approx(expected, rel=1e-9)
-    many = fit_bins(cal, np.full(5000, 0.82), np.zeros(5000, bool), EDGES)
-    assert many.posterior_mean[k] < 0.02  # 5000 wrong labels overwhelm any prior of this size
-    assert transfer_prior_labels(cal, EDGES, few.centre_mean).min() >= 2.0
+    few = fit_bins(cal, np.full(10, 0.82), np.zeros(10, bool), EDGES, 40.0)
+    # Ten wrong labels move the bin's share 10 / (40 + 10) of the way to 0, exactly (Beta-binomial).
+    assert few.posterior_mean[k] == pytest.approx(few.centre_mean[k] * 40 / 50, rel=1e-9)
+    many = fit_bins(cal, np.full(5000, 0.82), np.zeros(5000, bool), EDGES, 40.0)
+    assert many.posterior_mean[k] < 0.01  # 5000 wrong labels overwhelm the prior: 0.9 * 40 / 5040
+
+
+def test_the_prior_is_strong_where_the_curve_fits_the_labels_and_weak_where_it_does_not():
+    cal = load_calibration()
+    rng = np.random.default_rng(5)
+    cos = np.repeat(EDGES + 0.025, 100)  # 100 labels in each of the six bins
+    fits = rng.random(cos.size) < cal.predict(cos)
+    misfit = rng.random(cos.size) < np.clip(cal.predict(cos) - 0.3, 0, 1)
+    strong = fit_bins(cal, cos, fits, EDGES).prior_labels
+    weak = fit_bins(cal, cos, misfit, EDGES).prior_labels
+    # Labels drawn from the curve: no misfit beyond binomial noise, so the prior is capped at all
+    # 600 labels in most bins. Labels 0.3 below it: tau ~ 0.3, prior m (1 - m) / 0.09 - 1 < 2 -> 2.
+    assert np.median(strong) == 600
+    assert np.all(weak == 2.0)
+    # A floor under the misfit (the calibration's transfer error) caps the prior however well
+    # the labels fit: sd 0.05 at m ~ 0.9 is worth about 0.09 / 0.0025 = 36 labels.
+    floored = fit_bins(cal, cos, fits, EDGES, floor_sd=0.05)
+    assert np.all(floored.prior_labels < 100)
 
 
 def test_draws_spread_like_the_beta_posterior_and_are_reproducible():
     cal = load_calibration()
     rng = np.random.default_rng(1)
-    cos = rng.uniform(0.70, 1.0, 300)
-    same = rng.random(300) < cal.predict(cos)
-    model = fit_bins(cal, cos, same, EDGES, seed=3)
+    cos = rng.uniform(0.70, 1.0, 600)
+    # Shares 0.10, 0.26, ... 0.90 per bin: gaps of 0.16 against a posterior sd near 0.05, so the
+    # monotone pooling almost never binds and each bin's draws follow its Beta posterior.
+    same = rng.random(600) < 0.1 + 0.16 * (np.searchsorted(EDGES, cos, side="right") - 1)
+    model = fit_bins(cal, cos, same, EDGES, 5.0, seed=3)
     x = np.array([0.81, 0.99])
     d1, d2 = model.predict(x, draws=4000), model.predict(x, draws=4000)
     assert np.array_equal(d1, d2)
@@ -89,3 +103,14 @@ def test_draws_spread_like_the_beta_posterior_and_are_reproducible():
     # 4000 draws estimate an sd to about 1 / sqrt(2 * 4000) = 1.1 % relative; 5 % is generous.
     assert np.std(d1[:, 0]) == pytest.approx(beta_sd, rel=0.05)
     assert np.mean(d1[:, 0]) == pytest.approx(model.predict(x)[0], abs=4 * beta_sd / np.sqrt(4000))
+
+
+def test_bin_shares_are_pooled_where_their_labels_break_the_order_in_cosine():
+    # Weighted pool-adjacent-violators: 0.5 and 0.3 (equal weight) pool to 0.4; 0.9 (weight 1)
+    # and 0.8 (weight 3) to 0.825.
+    np.testing.assert_allclose(monotone([0.1, 0.5, 0.3, 0.9, 0.8], [1, 1, 1, 1, 3]), [0.1, 0.4, 0.4, 0.825, 0.825])
+    cal = load_calibration()
+    cos = np.r_[np.full(20, 0.92), np.full(20, 0.97)]
+    same = np.r_[np.ones(20, bool), np.arange(20) % 4 != 0]  # 100 % at 0.92, 75 % at 0.97
+    model = fit_bins(cal, cos, same, EDGES, 5.0)
+    assert model.predict([0.92])[0] <= model.predict([0.97])[0] + 0.02  # the order holds (curve's shape aside)
