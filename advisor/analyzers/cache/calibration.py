@@ -24,7 +24,9 @@ can misfit a new kind of traffic, and an interval from its posterior alone then 
 truth too rarely. So the interval draws half its samples from a model-free alternative:
 per cosine bin (the bins the labels were stratified over), a Beta posterior of the share of
 right matches, centred on the curve with two pseudo-labels of weight. The point estimate stays
-the curve's; the interval spans both models.
+the curve's; the interval spans both models. The cache estimate with labels (label_fit) now
+uses the updated curve only as the centre of per-bin posteriors (bin_estimate.py) whose bias
+vanishes as labels grow; this module's bins remain for the logged-answers model (evidence.py).
 """
 
 from __future__ import annotations

@@ -107,7 +107,7 @@ def p_right(
     match_index = np.asarray(match_index)
     p = model.predict(cos)
     # n_draws posterior draws x calls: enough for a 95 % interval; memory stays n x 8 x n_draws bytes.
-    draws = model.predict(cos, draws=n_draws) if hasattr(model, "mean_ab") else None
+    draws = model.predict(cos, draws=n_draws) if getattr(model, "n_labels", 0) else None
     notes: list[str] = []
     auc_q = auc_r = None
     if responses is not None and encode is not None:

@@ -12,6 +12,13 @@ calibration's own between-domain margin plus the labels' sampling noise. Then th
 calibration's prior is dropped and the curve is fitted from the labels alone (the same
 two-parameter logistic, with a prior too wide to hold the labels back), and the findings
 say so in words.
+
+Either curve is then only the centre of the per-bin estimate (bin_estimate.fit_bins): each
+cosine bin's share of right matches has a Beta prior on the curve, updated by the bin's labels,
+so the bias of a two-parameter curve fades as labels accumulate. The prior is worth as many
+labels as the curve's misfit to the labels allows (bin_estimate.misfit_prior_labels); labels
+that agree with the calibration keep its between-domain error as the least misfit, stricter
+labels drop it with the calibration.
 """
 
 from __future__ import annotations
@@ -21,6 +28,7 @@ from typing import Any
 
 import numpy as np
 
+from advisor.analyzers.cache.bin_estimate import fit_bins
 from advisor.analyzers.cache.calibration import Calibration, update_with_labels
 
 Z = 1.96
@@ -45,7 +53,7 @@ class LabelCheck:
 
 @dataclass(frozen=True)
 class LabelFit:
-    model: Any  # calibration.Recalibration
+    model: Any  # bin_estimate.BinEstimate centred on the (updated or refitted) curve
     source: str  # SOURCE_UPDATED or SOURCE_LABELS
     check: LabelCheck
 
@@ -78,8 +86,16 @@ def check_labels(cal: Calibration, cosine, same) -> LabelCheck:
 
 
 def fit_from_labels(cal: Calibration, cosine, same, *, seed: int = 0, bin_edges=None) -> LabelFit:
+    """The with-labels precision model: per-bin Beta posteriors centred on the calibration
+    shifted by the labels, or on the curve refitted from them when they are stricter.
+    Without `bin_edges` the curve alone (no per-bin step)."""
     check = check_labels(cal, cosine, same)
-    if check.stricter:
-        model = update_with_labels(cal, cosine, same, prior_sd=LABEL_DRIVEN_PRIOR_SD, seed=seed, bin_edges=bin_edges)
-        return LabelFit(model, SOURCE_LABELS, check)
-    return LabelFit(update_with_labels(cal, cosine, same, seed=seed, bin_edges=bin_edges), SOURCE_UPDATED, check)
+    sd, source = (LABEL_DRIVEN_PRIOR_SD, SOURCE_LABELS) if check.stricter else ((3.0, 1.0), SOURCE_UPDATED)
+    curve = update_with_labels(cal, cosine, same, prior_sd=sd, seed=seed)
+    if bin_edges is None or not len(bin_edges):
+        return LabelFit(curve, source, check)
+    # Labels that agree with the calibration leave it its between-domain error as the least
+    # misfit a bin may have; stricter labels drop the calibration and with it that floor.
+    edges = np.asarray(bin_edges, dtype=np.float64)
+    floor = 0.0 if check.stricter else cal.transfer_margin(edges) / Z
+    return LabelFit(fit_bins(curve, cosine, same, edges, floor_sd=floor, seed=seed, base=cal), source, check)

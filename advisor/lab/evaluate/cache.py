@@ -281,7 +281,7 @@ def _estimate(m: StreamMatches, model, labels, encode, seed: int, bin_edges) -> 
     if not m.texts:  # a hand-built stream: cosine and exact text only
         p = np.where(m.same_text, 1.0, model.predict(m.match_cosine))
         draws = None
-        if hasattr(model, "mean_ab"):
+        if getattr(model, "n_labels", 0):
             draws = np.where(m.same_text[None, :], 1.0, model.predict(m.match_cosine, draws=400))
         return p, draws
     evidence = p_right(
