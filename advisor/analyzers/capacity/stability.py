@@ -6,8 +6,8 @@ removed: is the daily volume level, and can the log show it?
 
 - Model: log daily volume = one intercept per weekday + trend (or level shift) + AR(1) noise +
   Poisson counting noise (one intercept per weekday from two weeks on, weekdays / Saturday /
-  Sunday from 7 to 13 days; see null_model.py for how the tests are calibrated for correlated
-  day-to-day noise).
+  Sunday from 7 to 13 days; null_model.py, calibration.py and trend_interval.py for how the tests
+  and the interval are calibrated for correlated day-to-day noise).
 - "stable" is an equivalence claim: the (1 - 2 alpha) interval of the trend lies inside
   +/- `max_weekly_change` per week (two one-sided tests at level alpha), no level shift of
   `min_step_change` or more is significant, and the deseasonalized daily CV is at most
@@ -15,8 +15,9 @@ removed: is the daily volume level, and can the log show it?
 - "unstable": a significant level shift of `min_step_change` or more, a significant trend
   estimated beyond the margin, or too volatile.
 - "undetermined": neither shown, a short or noisy log (under two weeks, or `min_days`, never
-  "stable": the tests run from 7 days on and can show a trend or shift, not a level). The reason says "not enough days to
-  tell" and how many more days would decide it if the trend estimate and noise hold.
+  "stable": the tests run from 7 days on and can show a trend or shift, not a level). The reason
+  says "not enough days to tell" and how many more days would decide it if the trend estimate and
+  noise hold.
 """
 
 from __future__ import annotations
@@ -64,7 +65,7 @@ class Stability:
     step_day: str | None  # first day at the new level
     step_p_value: float | None  # calibrated over all splits and for AR(1) noise
     seasonality_removed: bool
-    noise_autocorrelation: float | None = None  # lag-1 autocorrelation of the residuals
+    noise_autocorrelation: float | None = None  # lag-1 autocorrelation of the residuals, Poisson noise taken out
 
     def to_dict(self) -> dict[str, Any]:
         d = dict(self.__dict__)
