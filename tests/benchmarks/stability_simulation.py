@@ -101,8 +101,10 @@ def main() -> None:
         "# Stability test on simulated traffic",
         "",
         f"Produced by `python -m tests.benchmarks.stability_simulation --null {args.null} --cases {args.cases} "
-        f"--seed {args.seed}` (TIME s on this machine). The calibration's choices were made on other seeds "
-        "(sizes on series seeded 77000+), not on these.",
+        f"--seed {args.seed}` (TIME s on this machine). The levels of phi's upper bound are chosen by the "
+        "code on its own null draws; the hand-set choices (the 7-day phi, the Poisson correction, the t "
+        "quantile of the interval) were made on other seeds (--seed 77000 and series seeded 66000+ to "
+        "99000+), not on these.",
         "",
         f"Daily calls: Poisson around {LEVEL:,.0f} a weekday, weekly pattern {PATTERN} (Monday first, the "
         "series start on a random weekday), AR(1) noise on the log volume with lag-1 correlation phi and "
