@@ -65,7 +65,7 @@ class Stability:
     step_day: str | None  # first day at the new level
     step_p_value: float | None  # calibrated over all splits and for AR(1) noise
     seasonality_removed: bool
-    noise_autocorrelation: float | None = None  # lag-1 autocorrelation of the residuals, Poisson noise taken out
+    noise_autocorrelation: float | None = None  # phi-hat: day-to-day lag-1 autocorrelation, median-unbiased
 
     def to_dict(self) -> dict[str, Any]:
         d = dict(self.__dict__)
@@ -157,7 +157,7 @@ def _fields(counts: pd.Series, y: np.ndarray, z: np.ndarray, cal: Calibrated, ci
         "step_day": str(index[k].date()),
         "step_p_value": cal.step_p,
         "seasonality_removed": True,
-        "noise_autocorrelation": float(s.r1[0]),
+        "noise_autocorrelation": cal.phi_hint,
     }
 
 
