@@ -273,7 +273,7 @@ def main() -> None:
             "40 % discount)."
         ),
         f"- 500 random demand series (24 to 1,440 hourly bins, discount 30-60 %): equal in {rand_same} of 500.",
-        "- `tests/test_capacity.py` checks the same with hypothesis on 300 more random cases.",
+        "- `tests/analyzers/capacity/test_capacity.py` checks the same with hypothesis on 300 more random cases.",
         "",
         "## Prompt-cache replay on the Mooncake trace (real prefix reuse)",
         "",

@@ -4,17 +4,20 @@ Reserving capacity for a year only pays if today's level is the level to come. B
 reservation advice the capacity analyzer asks of the look-back window, with the weekly pattern
 removed: is the daily volume level, and can the log show it?
 
-- Model: log daily volume = one intercept per weekday + trend (or level shift) + AR(1) noise
-  (needs two full weeks; see null_model.py for how the tests are calibrated for correlated
-  day-to-day noise).
+- Model: log daily volume = one intercept per weekday + trend (or level shift) + AR(1) noise +
+  Poisson counting noise (one intercept per weekday from two weeks on, weekdays / Saturday /
+  Sunday from 7 to 13 days; null_model.py, calibration.py and trend_interval.py for how the tests
+  and the interval are calibrated for correlated day-to-day noise).
 - "stable" is an equivalence claim: the (1 - 2 alpha) interval of the trend lies inside
   +/- `max_weekly_change` per week (two one-sided tests at level alpha), no level shift of
   `min_step_change` or more is significant, and the deseasonalized daily CV is at most
   `max_daily_cv`.
 - "unstable": a significant level shift of `min_step_change` or more, a significant trend
   estimated beyond the margin, or too volatile.
-- "undetermined": neither shown, a short or noisy log. The reason says "not enough days to
-  tell" and how many more days would decide it if the trend estimate and noise hold.
+- "undetermined": neither shown, a short or noisy log (under two weeks, or `min_days`, never
+  "stable": the tests run from 7 days on and can show a trend or shift, not a level). The reason
+  says "not enough days to tell" and how many more days would decide it if the trend estimate and
+  noise hold.
 """
 
 from __future__ import annotations
@@ -26,9 +29,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from advisor.analyzers.capacity.null_model import Calibrated, calibrate
+from advisor.analyzers.capacity.calibration import Calibrated, calibrate
+from advisor.analyzers.capacity.trend_interval import TrendInterval, trend_interval
 
-MIN_MODEL_DAYS = 14  # two of each weekday: fewer cannot tell a trend from the weekly pattern
+MIN_MODEL_DAYS = 7  # one of each weekday: the tests run (weekdays / Saturday / Sunday model)
+MIN_STABLE_DAYS = 14  # two of each weekday: fewer cannot show a level
 MAX_WAIT_DAYS = 90  # beyond this the answer is "the noise hides a trend near the margin"
 
 
@@ -60,7 +65,7 @@ class Stability:
     step_day: str | None  # first day at the new level
     step_p_value: float | None  # calibrated over all splits and for AR(1) noise
     seasonality_removed: bool
-    noise_autocorrelation: float | None = None  # lag-1 autocorrelation of the residuals
+    noise_autocorrelation: float | None = None  # phi-hat: day-to-day lag-1 autocorrelation, median-unbiased
 
     def to_dict(self) -> dict[str, Any]:
         d = dict(self.__dict__)
@@ -94,7 +99,7 @@ def daily_counts(timestamps: pd.Series) -> pd.Series:
 
 def _short(counts: pd.Series, rules: StabilityRules) -> Stability:
     n = len(counts)
-    need = max(rules.min_days, MIN_MODEL_DAYS)
+    need = max(rules.min_days, MIN_STABLE_DAYS)
     return Stability(
         verdict="undetermined",
         wait_days=need - n,
@@ -119,19 +124,22 @@ def _short(counts: pd.Series, rules: StabilityRules) -> Stability:
 
 def assess_stability(counts: pd.Series, rules: StabilityRules) -> Stability:
     """The verdict on a series of daily call counts indexed by day (see the module docstring)."""
-    if len(counts) < max(rules.min_days, MIN_MODEL_DAYS):
+    if len(counts) < MIN_MODEL_DAYS:
         return _short(counts, rules)
     y = counts.to_numpy(dtype=np.float64)
     z = np.log1p(y)
-    cal = calibrate(z, seasonal=True, alpha=rules.alpha)
-    return _verdict(_fields(counts, y, z, cal), cal, rules)
+    weekdays = pd.DatetimeIndex(counts.index).day_of_week.to_numpy()
+    # Poisson counting noise on the log scale: variance about 1 / count, known, taken out of phi's estimate.
+    cal = calibrate(z, weekdays, rules.alpha, sampling_var=float(np.mean(1.0 / (y + 0.5))))
+    ci = trend_interval(cal, rules.alpha)
+    return _verdict(_fields(counts, y, z, cal, ci), cal, ci, rules)
 
 
-def _fields(counts: pd.Series, y: np.ndarray, z: np.ndarray, cal: Calibrated) -> dict[str, Any]:
+def _fields(counts: pd.Series, y: np.ndarray, z: np.ndarray, cal: Calibrated, ci: TrendInterval) -> dict[str, Any]:
     """Stability's statistics of a long enough series."""
     s, d = cal.stats, cal.design
     index = pd.DatetimeIndex(counts.index)
-    slope, half = float(s.slope[0]), cal.trend_q * float(s.slope_se[0])
+    slope, half = float(s.slope[0]), ci.half_width
     # Weekly pattern removed: z minus its weekday means, back on the count scale around the mean level.
     level = np.expm1(z.mean() + d.resid @ z)
     k = int(d.split_at[int(s.step_index[0])])
@@ -149,27 +157,27 @@ def _fields(counts: pd.Series, y: np.ndarray, z: np.ndarray, cal: Calibrated) ->
         "step_day": str(index[k].date()),
         "step_p_value": cal.step_p,
         "seasonality_removed": True,
-        "noise_autocorrelation": float(s.r1[0]),
+        "noise_autocorrelation": cal.phi_hint,
     }
 
 
-def days_to_decide(cal: Calibrated, margin: float) -> int:
+def days_to_decide(cal: Calibrated, ci: TrendInterval, margin: float) -> int:
     """Further days after which the interval would clear the margin, if the slope and noise hold.
 
     The slope's standard error shrinks with the spread of the days, sum (t - mean)^2 = n (n^2 - 1) / 12.
     """
     n = cal.design.n
-    slope, se = abs(float(cal.stats.slope[0])), float(cal.stats.slope_se[0])
+    slope, se = abs(float(cal.stats.slope[0])), ci.se
     room = abs(math.log1p(margin) / 7 - slope)
     spread = n * (n * n - 1) / 12
     for extra in range(1, MAX_WAIT_DAYS + 1):
         m = n + extra
-        if cal.trend_q * se * math.sqrt(spread / (m * (m * m - 1) / 12)) < room:
+        if ci.z * se * math.sqrt(spread / (m * (m * m - 1) / 12)) < room:
             return extra
     return MAX_WAIT_DAYS
 
 
-def _verdict(c: dict[str, Any], cal: Calibrated, rules: StabilityRules) -> Stability:
+def _verdict(c: dict[str, Any], cal: Calibrated, ci: TrendInterval, rules: StabilityRules) -> Stability:
     n, weekly, (lo, hi), cv = c["n_days"], c["weekly_change"], c["weekly_change_interval"], c["daily_cv"]
     step, step_day, step_p, trend_p = c["step_change"], c["step_day"], c["step_p_value"], c["trend_p_value"]
     x = rules.max_weekly_change
@@ -202,13 +210,22 @@ def _verdict(c: dict[str, Any], cal: Calibrated, rules: StabilityRules) -> Stabi
             f"limit {rules.max_daily_cv:.0%}): rerun in {rules.min_days} days."
         )
         return Stability(verdict="unstable", wait_days=rules.min_days, reason=reason, **c)
-    if -x <= lo and hi <= x:
+    need = max(rules.min_days, MIN_STABLE_DAYS)
+    if -x <= lo and hi <= x and n >= need:
         reason = (
             f"over {n} days the level holds: {trend} lies within +/-{x:.0%} per week, no level shift of "
             f"{rules.min_step_change:.0%} or more, daily coefficient of variation {cv:.0%}."
         )
         return Stability(verdict="stable", wait_days=0, reason=reason, **c)
-    wait = days_to_decide(cal, x)
+    if n < need:
+        wait = max(need - n, days_to_decide(cal, ci, x))
+        reason = (
+            f"not enough days to tell: the log holds {n} full days; {need} are needed before a level can be "
+            f"claimed ({trend}, no significant trend or level shift). Rerun in {wait} days with a longer log "
+            "before reserving capacity."
+        )
+        return Stability(verdict="undetermined", wait_days=wait, reason=reason, **c)
+    wait = days_to_decide(cal, ci, x)
     more = (
         f"about {wait} more days would decide it if the trend and noise hold"
         if wait < MAX_WAIT_DAYS
