@@ -188,3 +188,15 @@ def test_example_queries_keep_their_text_when_it_equals_a_segments_words():
     data = {"findings": {"routing": {"segments": [{"name": "yeah"}], "examples": list(rows)}}}
     shown = neutral_segment_names(data)["findings"]["routing"]
     assert shown["segments"][0]["name"] == "segment 1" and shown["examples"][0]["query"] == "yeah"
+
+
+def test_segment_names_and_the_json_report_are_the_same_on_a_second_run(routed, tmp_path):
+    """#17: the names come from seeded clustering and sorted terms: JSON stays byte-identical."""
+    from advisor.report import render_json
+
+    path = _log(tmp_path / "calls.csv", informative=True)
+    first, again = (
+        run_analysis([path], Config(sections=CONFIG), embedder=FakeEmbedder(), analyzers=("routing",)) for _ in range(2)
+    )
+    assert [s.name for s in again.findings["routing"].segments] == [s.name for s in routed.findings["routing"].segments]
+    assert render_json(first) == render_json(again)
