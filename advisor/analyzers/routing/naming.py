@@ -40,12 +40,15 @@ FILLER_WORDS = frozenset(
 WORD = re.compile(r"(?u)\b[^\W\d_]{3,}\b")
 # Bigrams never span punctuation, a number or a removed private value ("charged $67.21" is not
 # "reference charged"); they do span stop words ("cancel my order" -> "cancel order").
-BREAK = re.compile(r"[^\w\s']|\S*\d\S*|_")
+BREAK = re.compile(r"[^\w\s']|_")
+WITH_DIGIT = re.compile(r"\S*\d\S*")
+DIGIT = re.compile(r"\d")
 
 
 def terms_of(text: str, stop: frozenset[str]) -> list[str]:
     """Unigrams and bigrams of one (redacted) text, lowercased, stop words out."""
     out: list[str] = []
+    text = WITH_DIGIT.sub(" . ", text) if DIGIT.search(text) else text
     for chunk in BREAK.split(text.lower()):
         words = [w for w in WORD.findall(chunk) if w not in stop]
         out += words
