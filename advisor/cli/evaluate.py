@@ -21,7 +21,9 @@ def evaluate() -> None:
 
 
 try:
-    evaluate.add_command(importlib.import_module(f"{__package__}.evaluate_router").router)
+    _router_cli = importlib.import_module(f"{__package__}.evaluate_router")
+    evaluate.add_command(_router_cli.router)
+    evaluate.add_command(_router_cli.router_page)
 except ModuleNotFoundError as _exc:
     if _exc.name != f"{__package__}.evaluate_router":
         raise

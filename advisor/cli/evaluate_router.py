@@ -1,13 +1,19 @@
-"""`advisor evaluate router LABELS.csv`: measure a router on labelled (text, weak, strong) rows.
+"""`advisor evaluate router LABELS.csv`: measure a router on labelled (text, weak, strong) rows;
+`advisor evaluate router-page --data DIR`: the shipped router re-measured, docs/router-evaluation.md.
 
 Parses options, calls advisor.lab.evaluate.router, renders. No arithmetic here.
 """
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import click
 
 from advisor.core.jsonable import dumps_strict
+
+_PATH = click.Path(path_type=Path)
 
 
 def _load_embedder():
@@ -91,3 +97,47 @@ def _render(result) -> None:
         console.print(f"Domain check: {result.domain.verdict} — {result.domain.describe()}")
     for warning in result.warnings:
         console.print(f"Warning: {warning}", style="bold red")
+
+
+@click.command("router-page")
+@click.option(
+    "--data", required=True, type=_PATH, help="Folder with RouteLLM's mmlu_*.csv and contaminated_prompts.jsonl."
+)
+@click.option("--model", "model_dir", type=_PATH, default=None, help="Router folder.  [default: models/router]")
+@click.option(
+    "--ood-json", type=_PATH, default=None, help="CLINC150 data_full.json: out-of-domain queries for the domain check."
+)
+@click.option(
+    "--probes",
+    type=_PATH,
+    default=None,
+    help="CSV (kind, prompt) of out-of-domain probes.  [default: data/routellm-mmlu/out_of_domain_probes.csv]",
+)
+@click.option("--cache-dir", type=_PATH, default=None, help="Folder for .npy embedding caches (none by default).")
+@click.option("--out", type=_PATH, default=None, help="Page to write.  [default: docs/router-evaluation.md]")
+@click.option("--no-learning-curve", is_flag=True, help="Skip the learning-curve table (the slow part).")
+def router_page(*, data, model_dir, ood_json, probes, cache_dir, out, no_learning_curve) -> None:
+    """Re-measure the shipped router on RouteLLM's MMLU held-out half (no retraining) and write its page."""
+    from advisor.core.paths import data_dir, package_root
+    from advisor.lab.evaluate.router_page import evaluate_shipped_router
+
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    default_probes = data_dir() / "routellm-mmlu" / "out_of_domain_probes.csv"
+    command = " ".join(
+        ["advisor evaluate router-page --data", str(data)]
+        + (["--model", str(model_dir)] if model_dir else [])
+        + (["--ood-json", str(ood_json)] if ood_json else [])
+        + (["--no-learning-curve"] if no_learning_curve else [])
+    )
+    result = evaluate_shipped_router(
+        data,
+        out or package_root() / "docs" / "router-evaluation.md",
+        model_dir=model_dir,
+        embedder=_load_embedder(),
+        cache_dir=cache_dir,
+        ood_json=ood_json,
+        probes_csv=probes or (default_probes if default_probes.is_file() else None),
+        learning=not no_learning_curve,
+        command=command,
+    )
+    click.echo(dumps_strict(result.to_dict(), indent=2))

@@ -46,10 +46,56 @@ PLACEHOLDERS = (
 )
 
 
+# Every text a pattern above can change holds a digit, "@", or (lowercased) one of these: a key
+# prefix, "bearer", or an introduction of NAME. Texts without any are returned as they are.
+DIGIT_OR_AT = re.compile(r"[\d@]")
+MARKERS = (
+    *("sk-", "pk-", "rk-", "akia", "ghp_", "gho_", "ghu_", "ghs_", "ghr_", "xox", "aiza", "bearer"),
+    *("name", "i am", "i'm", "this is", "signed", "regards", "thanks"),
+)
+PLACEHOLDER = re.compile(r"\[(?:key|email|ssn|card|phone|number|name)\]")
+SEGMENT_TERM = re.compile(r"[^\W\d_]{3,}(?: [^\W\d_]{3,})?")  # what a segment's name may hold: 1-2 words
+TERM_SEPARATOR = " \u00b7 "  # "refund \u00b7 order status"
+
+
 def redact_text(text: str) -> str:
     for pattern, placeholder in PLACEHOLDERS:
         text = pattern.sub(placeholder, text)
     return NAME.sub(lambda m: m.group(0)[: m.start(1) - m.start(0)] + "[name]", text)
+
+
+def redact_texts(texts: list[str]) -> list[str]:
+    """redact_text of each; texts no pattern can change (most of a log) skip the patterns."""
+    return [redact_text(t) if might_change(t) else t for t in texts]
+
+
+def might_change(text: str) -> bool:
+    if DIGIT_OR_AT.search(text):
+        return True
+    low = text.lower()
+    return any(marker in low for marker in MARKERS)
+
+
+def safe_segment_label(label: Any) -> str:
+    """A segment's words as they may be shown: every term 1-2 lowercase words of letters that redaction
+    leaves alone; anything else (an old run's raw words, a number, an address) -> ""."""
+    if not isinstance(label, str) or not label:
+        return ""
+    terms = label.split(TERM_SEPARATOR)
+    ok = all(SEGMENT_TERM.fullmatch(t) and t == t.lower() and redact_text(t) == t for t in terms)
+    return label if ok else ""
+
+
+def shown_segment_name(position: int, label: Any = "") -> str:
+    """How reports name routing segment `position` (1-based, the routing findings' order):
+    "segment 3 \u00b7 refund \u00b7 order status", or "segment 3" when no safe words name it."""
+    safe = safe_segment_label(label)
+    return f"segment {position}{TERM_SEPARATOR}{safe}" if safe else f"segment {position}"
+
+
+def segment_keys(position: int, label: Any = "") -> tuple[str, ...]:
+    """The names a config may use for a segment: as shown, or by its number ("segment 3", "3")."""
+    return tuple(dict.fromkeys((shown_segment_name(position, label), f"segment {position}", str(position))))
 
 
 def report_examples(result: dict[str, Any], *, show_examples: bool, redact: bool = True) -> list[dict[str, Any]]:
@@ -72,24 +118,32 @@ def report_examples(result: dict[str, Any], *, show_examples: bool, redact: bool
     return rows
 
 
-def _segment_names(data: dict[str, Any]) -> list[str]:
+def _segment_names(data: dict[str, Any]) -> tuple[list[str], dict[str, str]]:
+    """(segment names in the routing findings' then the plan's order, {name: its label})."""
     names: list[str] = []
+    labels: dict[str, str] = {}
     for owner in (data.get("findings", {}).get("routing") or {}, data.get("plan") or {}):
         for segment in (owner.get("segments") if isinstance(owner, dict) else None) or []:
             name = segment.get("name") if isinstance(segment, dict) else None
             if isinstance(name, str) and name not in names:
                 names.append(name)
-    return names
+            if isinstance(name, str) and isinstance(segment.get("label"), str):
+                labels.setdefault(name, segment["label"])
+    return names, labels
 
 
 def neutral_segment_names(data: dict[str, Any]) -> dict[str, Any]:
-    """Routing segments are named after words of the queries in them: in everything advisor
-    prints, stores or exports they become "segment 1", "segment 2", ... (in the routing
-    findings' order). Replaced where the recommendation text puts a name: the whole string,
-    'quoted' inside a sentence, and lever ids "routing:<name>"."""
+    """Routing segments are named by number and, when the analyzer found them, safe words
+    (`label`: terms many distinct queries share, redacted, advisor/analyzers/routing/naming.py):
+    in everything advisor prints, stores or exports they become "segment 1 \u00b7 refund \u00b7 order
+    status", "segment 2", ... (in the routing findings' order; shown_segment_name). A name
+    without a safe label (an older run's raw words) becomes "segment N". Replaced where the
+    recommendation text puts a name: the whole string, 'quoted' inside a sentence, and lever
+    ids "routing:<name>"."""
     if not isinstance(data.get("findings"), dict):
         return data
-    mapping = {name: f"segment {i}" for i, name in enumerate(_segment_names(data), start=1)}
+    names, labels = _segment_names(data)
+    mapping = {name: shown_segment_name(i, labels.get(name)) for i, name in enumerate(names, start=1)}
     mapping = {name: neutral for name, neutral in mapping.items() if name != neutral}
     if not mapping:
         return data

@@ -3,7 +3,8 @@
 What the router was fitted on (calls, labels per candidate, where its scores come from), how well
 it ranks (out-of-fold AUC with its interval, ECE, as the run measured them) and the plan it
 encodes (per segment: planned share per candidate, the share its cut-off gives on the analyzed
-log). Segments are named only by number.
+log). Segments are named as the run's reports name them: number and safe terms ("segment 3 \u00b7
+refund \u00b7 order status", advisor.core.redact.shown_segment_name), never query text.
 """
 
 from __future__ import annotations
@@ -45,23 +46,31 @@ def _candidate_rows(candidates: Sequence[dict[str, Any]], exported: set[str]) ->
     return rows
 
 
-def _segment_rows(rules: Sequence[SegmentRule]) -> list[str]:
+def _segment_rows(rules: Sequence[SegmentRule], names: dict[int, str]) -> list[str]:
     rows = [
         "| segment | calls in the log | current model | candidate | planned share | share its cut-off routes | cut-off |",
         "|---|---|---|---|---|---|---|",
     ]
     for rule in rules:
+        name = names.get(rule.segment_id, f"segment {rule.segment_id + 1}")
         if not rule.routes:
-            rows.append(
-                f"| segment {rule.segment_id} | {rule.n_calls} | {rule.current_model} | (none) | 0.0 % | 0.0 % | |"
-            )
+            rows.append(f"| {name} | {rule.n_calls} | {rule.current_model} | (none) | 0.0 % | 0.0 % | |")
         for r in rule.routes:
             cut = "never" if r.threshold is None else f"{r.threshold:.6g}"
             rows.append(
-                f"| segment {rule.segment_id} | {rule.n_calls} | {rule.current_model} | {r.model} | "
+                f"| {name} | {rule.n_calls} | {rule.current_model} | {r.model} | "
                 f"{_pct(r.planned_share)} | {_pct(r.reproduced_share)} | {cut} |"
             )
     return rows
+
+
+def _segment_names(plan: dict[str, Any]) -> dict[int, str]:
+    """segment id -> the name the run's reports show (the stored plan holds it)."""
+    names = {}
+    for s in plan.get("segments") or []:
+        if isinstance(s, dict) and s.get("segment_id") is not None and isinstance(s.get("name"), str):
+            names[int(s["segment_id"])] = s["name"]
+    return names
 
 
 def model_card(
@@ -99,7 +108,7 @@ def model_card(
         "its hits before the router sees them. Calls with equal scores (repeats of one text) move "
         "together, so a share is reproduced to within half the largest such group.",
         "",
-        *_segment_rows(rules),
+        *_segment_rows(rules, _segment_names(plan)),
         "",
     ]
     return "\n".join(lines)

@@ -17,6 +17,7 @@ import numpy as np
 from advisor.analyzers.levers import CacheLever, LeverFindings, RoutingLever, RoutingSegmentView
 from advisor.core import schema as S
 from advisor.core.errors import ConfigError
+from advisor.core.redact import segment_keys, shown_segment_name
 from advisor.optimizer.inputs import CacheStep, ModelOption, SegmentInput
 from advisor.optimizer.routing_bins import CandidateBins, bin_options, candidate_bins
 from advisor.optimizer.settings import OptimizerSettings
@@ -226,7 +227,8 @@ def segment_input(
             rt, bt = t.candidate_costs.get(cb.model, (np.ones(1), np.ones(1)))
             ratio = float(bt[i] / rt[i]) if len(rt) > i and rt[i] > 0 else 1.0
             options += bin_options(cb, i, quality, float(t.today_cost[i]), ratio)
-    floor = opt.segment_floors.get(shown_name(i, seg), opt.min_segment_relative_quality)
+    keys = [k for k in floor_keys(i, seg) if k in opt.segment_floors]
+    floor = opt.segment_floors[keys[0]] if keys else opt.min_segment_relative_quality
     segment = SegmentInput(
         id=seg_id,
         name=name,
@@ -242,19 +244,25 @@ def segment_input(
 
 
 def shown_name(i: int, seg: Segment) -> str:
-    """The segment's name as reports show it: routing segments are "segment 1", "segment 2", ... in
-    the routing findings' order (advisor.core.redact.neutral_segment_names), whatever words name
-    them inside; a served model's calls keep "calls on <model>"."""
-    return f"calls on {seg}" if isinstance(seg, str) else f"segment {i + 1}"
+    """The segment's name as reports show it: routing segments are "segment 1 \u00b7 refund \u00b7 order
+    status", "segment 2", ... in the routing findings' order (advisor.core.redact.shown_segment_name);
+    a served model's calls keep "calls on <model>"."""
+    return f"calls on {seg}" if isinstance(seg, str) else shown_segment_name(i + 1, getattr(seg, "label", ""))
+
+
+def floor_keys(i: int, seg: Segment) -> tuple[str, ...]:
+    """The [optimizer] segment_floors keys that name this segment: as shown, or by number."""
+    return (shown_name(i, seg),) if isinstance(seg, str) else segment_keys(i + 1, getattr(seg, "label", ""))
 
 
 def check_floor_names(opt: OptimizerSettings, segments: Sequence[Segment]) -> None:
-    """[optimizer] segment_floors keys are the names reports show; one line naming the valid keys."""
-    valid = [shown_name(i, seg) for i, seg in enumerate(segments)]
-    unknown = sorted(set(opt.segment_floors) - set(valid))
+    """[optimizer] segment_floors keys are the names reports show (or "segment N"); one line naming the valid keys."""
+    valid = {key for i, seg in enumerate(segments) for key in floor_keys(i, seg)}
+    unknown = sorted(set(opt.segment_floors) - valid)
     if unknown:
+        shown = [shown_name(i, seg) for i, seg in enumerate(segments)]
         raise ConfigError.setting(
             f"optimizer.segment_floors.{unknown[0]}",
-            f"a segment as the report names it ({', '.join(valid)})",
+            f'a segment as the report names it, or "segment N" ({", ".join(shown)})',
             unknown[0],
         )

@@ -62,7 +62,8 @@ class ShadowPlan:
 def distinct_requests(
     log: QueryLog, *, need_answer: bool, segments: np.ndarray | None = None, skip: np.ndarray | None = None
 ):
-    """(first row of each distinct non-empty query, its calls, its stratum name); `skip`: rows
+    """(first row of each distinct non-empty query, its calls, its stratum name); `segments`: per
+    row, its routing segment's name (or id); `skip`: rows
     whose text is already labelled for every candidate (labelling it again pays for nothing)."""
     frame = log.frame
     query = frame[schema.QUERY].astype("string").fillna("") if log.has(schema.QUERY) else None
@@ -82,11 +83,16 @@ def distinct_requests(
         " | ".join(
             [model[r]]
             + ([f"task {task[r]}"] if task is not None else [])
-            + ([f"segment {int(segments[r])}"] if segments is not None else [])
+            + ([_segment(segments[r])] if segments is not None else [])
         )
         for r in reps
     ]
     return reps, calls.astype(float), strata
+
+
+def _segment(value) -> str:
+    """A stratum's segment: its name as the reports show it, or "segment <id + 1>" for an id."""
+    return value if isinstance(value, str) else f"segment {int(value) + 1}"
 
 
 def labelled_for_all(log: QueryLog, models: list[str], labels=None) -> np.ndarray:

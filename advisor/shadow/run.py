@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from advisor.core.config import Config
 from advisor.core.errors import InputError
 from advisor.shadow.cost import batch_costs, total_usd
@@ -62,7 +64,7 @@ def plan_shadow(paths: list[str], config: Config, out: Path, options: PlanOption
     routing = _routing(paths, config, options) if options.routing else None
     size = sample_size([c.model for c in candidates], routing)
     n = options.n if options.n is not None else size.n
-    segments = routing.per_call_segment if routing is not None else None
+    segments = segment_names_per_call(routing) if routing is not None else None
     if n == 0:
         raise InputError(
             f"{', '.join(c.model for c in candidates)}: the learning curve needs no more labels (stable, and the "
@@ -100,6 +102,13 @@ def plan_shadow(paths: list[str], config: Config, out: Path, options: PlanOption
             },
         }
     )
+
+
+def segment_names_per_call(routing) -> np.ndarray:
+    """Per call, its routing segment as the reports name it ("segment 3 \u00b7 refund \u00b7 order status")."""
+    names = {int(s.id): s.name for s in routing.segments}
+    ids = np.asarray(routing.per_call_segment, dtype=np.int64)
+    return np.array([names.get(int(i), f"segment {int(i) + 1}") for i in ids], dtype=object)
 
 
 def _plan_costs(plan, prices):

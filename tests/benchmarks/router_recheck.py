@@ -4,8 +4,9 @@
                                               [--out docs/router-recheck.md]
 
 Issue 17: "The shipped MMLU router keeps APGR >= 0.65, CPT(50 %) <= 30 %, and still refuses
-foreign traffic." docs/router-evaluation.md is written by `advisor train router` (it retrains
-and re-embeds 14k questions); this page checks the model as shipped, quickly:
+foreign traffic." docs/router-evaluation.md re-measures the model as shipped on all 7,019
+held-out questions (`advisor evaluate router-page`, which embeds 14k questions; `advisor train
+router` retrains and also writes it); this page checks it quickly from files in the repository:
 1. `advisor evaluate router data/routellm-mmlu/mmlu_heldout_sample.csv --model default` (the
    400 held-out MMLU questions bundled with their Mixtral / GPT-4 correctness; none was in the
    router's training half): AUC with its bootstrap interval, APGR, CPT(50 %), CPT(80 %), ECE and

@@ -76,6 +76,16 @@ def test_the_export_is_plain_arrays_json_and_a_card_without_query_text(exported)
     assert not [t for t in set(texts) if len(t) > 15 and t in written]
 
 
+def test_the_card_names_segments_as_the_reports_do(exported):
+    """#17: "segment 3 \u00b7 refund \u00b7 order status" (number and safe words), as in the run's reports."""
+    from advisor.result.view import as_result_dict
+
+    result, _, folder, _, _, _ = exported
+    card = (folder / "MODEL_CARD.md").read_text()
+    shown = [s["name"] for s in as_result_dict(result)["plan"]["segments"] if s["name"].startswith("segment ")]
+    assert shown and all(f"| {name} |" in card for name in shown)
+
+
 def test_a_run_without_routing_asks_to_rerun_analyze(tmp_path):
     from advisor.deploy.export import export_router
     from advisor.history.store import save_run

@@ -188,3 +188,20 @@ def test_planted_private_values_never_survive_redaction(before, secret, after):
 )
 def test_redaction_rules(text, expected):
     assert redact_text(text) == expected
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    before=st.one_of(TEXT, st.text(string.ascii_letters + " ,.?'", max_size=30)),
+    secret=st.one_of(
+        PRIVATE,
+        st.sampled_from(["my name is Ana Lopez", "I'm Bo", "Bearer abcdefghijklmnopqrstu", "AKIAABCDEFGHIJKLMNOP"]),
+    ),
+    after=TEXT,
+)
+def test_batch_redaction_skips_only_texts_no_pattern_can_change(before, secret, after):
+    """redact_texts (segment names read texts through it) gives exactly redact_text, text by text."""
+    from advisor.core.redact import redact_texts
+
+    texts = [f"{before} {secret} {after}", before, after, "where is my order"]
+    assert redact_texts(texts) == [redact_text(t) for t in texts]

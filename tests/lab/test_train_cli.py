@@ -335,3 +335,32 @@ def test_train_cache_calibration_embedding_model_that_is_not_a_folder_is_a_confi
 def test_train_cache_calibration_zero_seeds_is_a_usage_error(fake_embedder, tmp_path):
     r = _run("cache-calibration", "--data", _clinc_csv(tmp_path / "clinc.csv"), "--seeds", 0)
     assert r.exit_code == 2 and "--seeds" in r.output
+
+
+def test_evaluate_router_page_rewrites_the_trained_page_from_the_saved_model_alone(
+    fake_embedder, monkeypatch, tmp_path
+):
+    """#17: `advisor evaluate router-page` re-measures a saved router without retraining it: the
+    saved files are untouched and every table row equals what training measured in memory."""
+    import advisor.cli.evaluate_router as evaluate_router_cli
+
+    monkeypatch.setattr(evaluate_router_cli, "_load_embedder", HashEmbedder)
+    data = _mmlu_folder(tmp_path / "mmlu")
+    ood = _clinc_json(tmp_path / "data_full.json")
+    args = [a for a in _router_args(tmp_path, data, "--ood-json", ood) if a != "--no-report"]
+    assert _run(*args, "--report", tmp_path / "trained.md").exit_code == 0
+    saved = {p.name: p.read_bytes() for p in (tmp_path / "router").iterdir()}
+    r = CliRunner().invoke(
+        cli,
+        ["evaluate", "router-page", "--data", data, "--model", tmp_path / "router", "--ood-json", ood]
+        + ["--out", tmp_path / "page.md"],
+    )
+    assert r.exit_code == 0, r.output
+    assert {p.name: p.read_bytes() for p in (tmp_path / "router").iterdir()} == saved
+    trained, page = ((tmp_path / name).read_text().splitlines() for name in ("trained.md", "page.md"))
+    assert [row for row in page if row.startswith("|")] == [row for row in trained if row.startswith("|")]
+    assert "advisor evaluate router-page --data" in page[2] and any(
+        row.startswith("Targets (issue 17)") for row in page
+    )
+    held = json.loads(r.output)["held_out"]
+    assert (held["mode"], held["n_train"] + held["n_test"]) == ("default", 240 - 3)  # the shipped model, same split

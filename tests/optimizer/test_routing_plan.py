@@ -4,6 +4,7 @@ cross-fitted prefix, best-scored calls first, and routing alone saves what the a
 from __future__ import annotations
 
 import json
+import re
 
 import numpy as np
 import pandas as pd
@@ -125,18 +126,24 @@ def test_routing_unit_is_validated():
         OptimizerSettings(routing_unit="bins").validate()
 
 
-def test_segment_floors_are_keyed_on_the_names_reports_show(routed, tmp_path):
-    """#17: "segment N" as the report shows it, not the words inside; a wrong key lists the valid ones."""
+@pytest.mark.parametrize("by_number", [True, False])
+def test_segment_floors_are_keyed_on_the_names_reports_show(routed, tmp_path, by_number):
+    """#17: a floor's key is the segment as the report shows it ("segment 2 \u00b7 order number") or
+    its number ("segment 2"), not the words alone; a wrong key lists the names shown."""
     path = _log(tmp_path / "calls.csv", informative=True)
     moved = [i for i, s in enumerate(routed.plan.segments, 1) if any(not m.is_current for m in s.shares)]
-    kept = f"segment {moved[0]}"
+    shown = routed.plan.segments[moved[0] - 1].name
+    assert shown.startswith(f"segment {moved[0]} \u00b7 ")  # the test log's segments all have words
+    kept = f"segment {moved[0]}" if by_number else shown
     config = Config(sections={**CONFIG, "optimizer": {"segment_floors": {kept: 1.0}}})
     result = run_analysis([path], config, embedder=FakeEmbedder(), analyzers=("routing",))
     seg = result.plan.segments[moved[0] - 1]
     assert routed.plan.segments[moved[0] - 1].relative_quality < 1.0 - 1e-6  # without the floor it gave some up
     assert seg.relative_quality >= 1.0 - 1e-6
-    wrong = Config(sections={**CONFIG, "optimizer": {"segment_floors": {seg.name: 0.9}}})
-    with pytest.raises(ConfigError, match=r"segment 1, segment 2"):
+    words_alone = shown.partition(" \u00b7 ")[2]
+    wrong = Config(sections={**CONFIG, "optimizer": {"segment_floors": {words_alone: 0.9}}})
+    names = ", ".join(s.name for s in routed.findings["routing"].segments)
+    with pytest.raises(ConfigError, match=re.escape(names)):
         run_analysis([path], wrong, embedder=FakeEmbedder(), analyzers=("routing",))
 
 
@@ -152,7 +159,7 @@ def test_show_examples_lists_each_segments_queries_redacted_and_nothing_without_
     from advisor.report import render_html, render_json, render_markdown, render_terminal
 
     examples = routed.findings["routing"].examples
-    assert {e["segment"] for e in examples} == {f"segment {i}" for i in range(1, len(routed.plan.segments) + 1)}
+    assert {e["segment"] for e in examples} == {s.name for s in routed.findings["routing"].segments}
     query = examples[0]["query"]
     console = Console(width=400, record=True, file=io.StringIO())
     render_terminal(routed, console, show_examples=True)
@@ -181,3 +188,15 @@ def test_example_queries_keep_their_text_when_it_equals_a_segments_words():
     data = {"findings": {"routing": {"segments": [{"name": "yeah"}], "examples": list(rows)}}}
     shown = neutral_segment_names(data)["findings"]["routing"]
     assert shown["segments"][0]["name"] == "segment 1" and shown["examples"][0]["query"] == "yeah"
+
+
+def test_segment_names_and_the_json_report_are_the_same_on_a_second_run(routed, tmp_path):
+    """#17: the names come from seeded clustering and sorted terms: JSON stays byte-identical."""
+    from advisor.report import render_json
+
+    path = _log(tmp_path / "calls.csv", informative=True)
+    first, again = (
+        run_analysis([path], Config(sections=CONFIG), embedder=FakeEmbedder(), analyzers=("routing",)) for _ in range(2)
+    )
+    assert [s.name for s in again.findings["routing"].segments] == [s.name for s in routed.findings["routing"].segments]
+    assert render_json(first) == render_json(again)

@@ -54,6 +54,12 @@ def test_default_n_is_what_the_routing_prerequisite_asks_for(tmp_path):
     assert summary["sample"]["requests"] == min(summary["sample_size"]["n"], 300)
     # Strata: serving model x task x routing segment, more than model x task alone (2).
     assert summary["sample"]["routing_segments"] and summary["sample"]["strata"] > 2
+    # #17: a stratum names its segment as the reports do ("segment 2 \u00b7 ..." or "segment 2").
+    import json
+
+    strata = {item["stratum"] for item in json.loads((tmp_path / "plan" / "manifest.json").read_text())["items"]}
+    shown = {s.name for s in result.findings["routing"].segments}
+    assert all(stratum.split(" | ")[-1] in shown for stratum in strata)
 
 
 def test_texts_labelled_for_every_candidate_are_not_sampled_again(tmp_path):

@@ -110,7 +110,12 @@ def analyze_routing(log: QueryLog, baseline: Baseline, ctx: AnalysisContext) -> 
     clusters = dataclasses.replace(clusters, per_call_segment=clusters.per_call_segment[calls.text_of_call])
     segments = summarize_segments(clusters, calls, estimates, labelled_masks)
     examples = segment_examples(
-        by_text, calls.distinct_vectors, clusters.centroids, calls.distinct_texts, [s.id for s in segments]
+        by_text,
+        calls.distinct_vectors,
+        clusters.centroids,
+        calls.distinct_texts,
+        [s.id for s in segments],
+        names=[s.name for s in segments],
     )
     ctx.progress("routing: segments", 1, 1)
     found = _findings(estimates, segments, calls, clusters, fallback=fallback, warnings=warnings, target=target)
@@ -181,6 +186,7 @@ def _start_clustering(
         n_segments=min(cfg.n_segments, len(calls)),
         seed=seed,
         weights=calls_per_text,
+        min_queries=cfg.segment_name_min_queries,
     )
 
 

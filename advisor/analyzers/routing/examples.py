@@ -1,6 +1,6 @@
 """Representative queries of each routing segment: clustering + distinct texts -> example rows.
 
-Segments are shown as "segment 1", "segment 2", ... (advisor.core.redact.neutral_segment_names);
+Segments are shown as "segment 1 \u00b7 refund \u00b7 order status", "segment 2", ... (advisor.core.redact);
 with `--show-examples` the reports list, per segment, the queries nearest its centre, redacted
 (advisor.core.redact), so a reader sees what a segment holds. Without it the rows are dropped
 from every output (advisor.result.schema, the reports, the run store).
@@ -22,9 +22,11 @@ def segment_examples(
     texts: Sequence[str],
     shown_ids: Sequence[int],
     per_segment: int = EXAMPLES_PER_SEGMENT,
+    names: Sequence[str] = (),
 ) -> tuple[dict[str, str], ...]:
     """labels, vectors, texts: one per distinct text; shown_ids: the segment ids in the order the
-    findings list them (segment N is the N-th). The texts nearest each centre, nearest first."""
+    findings list them (segment N is the N-th); names: their names in that order (default
+    "segment N"). The texts nearest each centre, nearest first."""
     rows = []
     for position, sid in enumerate(shown_ids, start=1):
         members = np.array([j for j in np.flatnonzero(labels == sid).tolist() if str(texts[j]).strip()], dtype=np.int64)
@@ -32,5 +34,6 @@ def segment_examples(
             continue
         closeness = np.asarray(vectors[members], dtype=np.float64) @ np.asarray(centroids[sid], dtype=np.float64)
         for j in members[np.argsort(-closeness, kind="stable")[:per_segment]]:
-            rows.append({"segment": f"segment {position}", "query": str(texts[j])})
+            name = names[position - 1] if position <= len(names) else f"segment {position}"
+            rows.append({"segment": name, "query": str(texts[j])})
     return tuple(rows)

@@ -29,6 +29,7 @@ class RoutingSegment:
     candidate_quality: dict[str, float | None]  # expected absolute quality on each candidate
     relative_quality: dict[str, float | None]  # candidate / current
     n_labelled: dict[str, int]  # "current" and each candidate
+    label: str = ""  # the safe terms in `name` ("refund \u00b7 order status"; naming.py), or ""
 
 
 @dataclass(frozen=True)

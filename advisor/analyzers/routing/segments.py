@@ -3,9 +3,8 @@ clusters + calls + candidate estimates -> one RoutingSegment summary per cluster
 
 KMeans on the (L2-normalised) embeddings groups requests that a router would treat alike; the
 optimizer assigns routing shares per segment and the report names them. A segment's name is
-its most distinctive words (class-based TF-IDF: each cluster's texts form one document, so
-words common to every cluster, like "please", score low; a factor log((1 + k) / segments
-containing the word) pushes them further down).
+its number and its label, the distinctive terms many of its distinct queries share
+(advisor/analyzers/routing/naming.py): "segment 3 \u00b7 refund \u00b7 order status", or "segment 3".
 """
 
 from __future__ import annotations
@@ -17,6 +16,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from advisor.analyzers.routing.findings import RoutingSegment
+from advisor.analyzers.routing.naming import segment_labels
+from advisor.analyzers.routing.settings import DEFAULT_MIN_QUERIES
+from advisor.core.redact import shown_segment_name
 
 if TYPE_CHECKING:
     from advisor.analyzers.routing.calls import RoutingCalls
@@ -26,8 +28,9 @@ if TYPE_CHECKING:
 @dataclass(frozen=True)
 class Clustering:
     per_call_segment: np.ndarray  # int, segment id per request
-    names: tuple[str, ...]  # one per segment id
+    names: tuple[str, ...]  # one per segment id: "segment <id + 1>" and the label
     centroids: np.ndarray  # (n_segments, dim)
+    labels: tuple[str, ...] = ()  # one per segment id: its safe terms, or ""
 
 
 def cluster_requests(
@@ -38,11 +41,13 @@ def cluster_requests(
     seed: int,
     n_name_words: int = 3,
     weights: np.ndarray | None = None,
+    min_queries: int = DEFAULT_MIN_QUERIES,
 ) -> Clustering:
     """KMeans with a fixed seed; fewer segments than asked when there are few distinct requests.
 
     `weights`: calls per row when the rows are a log's distinct texts (the analyzer clusters
-    those, then maps calls to their text's segment), so segment sizes and names count calls."""
+    those, then maps calls to their text's segment), so segment sizes and names count calls.
+    `min_queries`: distinct texts of a segment that must hold a term for it to name the segment."""
     from sklearn.cluster import KMeans, MiniBatchKMeans
 
     from advisor.analyzers.routing.router.fitting import single_threaded
@@ -69,38 +74,8 @@ def cluster_requests(
     remap[order] = np.arange(k)
     labels = remap[labels]
     centroids = km.cluster_centers_[order]
-    names = name_segments(texts, labels, k, n_words=n_name_words, weights=weights)
-    return Clustering(labels, names, centroids)
-
-
-def name_segments(
-    texts: list[str], labels: np.ndarray, k: int, *, n_words: int = 3, weights: np.ndarray | None = None
-) -> tuple[str, ...]:
-    """Top class-TF-IDF words per segment, joined with ' / '; a text's words count `weights` times."""
-    from scipy import sparse
-    from sklearn.feature_extraction.text import CountVectorizer
-
-    weights = np.ones(len(texts)) if weights is None else np.asarray(weights, dtype=np.float64)
-    try:
-        vec = CountVectorizer(stop_words="english", token_pattern=r"(?u)\b[^\W\d_]{3,}\b", max_features=20000)
-        per_text = vec.fit_transform(texts)
-    except ValueError:  # no usable words at all (e.g. only numbers)
-        return tuple(f"segment {s}" for s in range(k))
-    # Word counts per segment = the sum over its texts (one document per segment, as class-TF-IDF has it).
-    membership = sparse.csr_matrix((weights, (labels, np.arange(len(texts)))), shape=(k, len(texts)))
-    counts = np.asarray((membership @ per_text).todense(), dtype=float)
-    vocab = np.asarray(vec.get_feature_names_out())
-    tf = counts / np.maximum(counts.sum(axis=1, keepdims=True), 1.0)
-    avg_words = counts.sum() / max(k, 1)
-    idf = np.log(1.0 + avg_words / np.maximum(counts.sum(axis=0), 1.0))
-    # Words found in every segment (e.g. a prompt template's "Answer:") name none of them.
-    spread = np.log((1.0 + k) / np.maximum((counts > 0).sum(axis=0), 1.0))
-    scores = tf * idf * spread
-    names = []
-    for s in range(k):
-        top = [vocab[j] for j in np.argsort(-scores[s], kind="stable")[:n_words] if scores[s, j] > 0]
-        names.append(" / ".join(top) if top else f"segment {s}")
-    return tuple(names)
+    terms = segment_labels(texts, labels, k, min_queries=min_queries, weights=weights, n_terms=n_name_words)
+    return Clustering(labels, tuple(shown_segment_name(s + 1, t) for s, t in enumerate(terms)), centroids, terms)
 
 
 def summarize_segments(
@@ -116,6 +91,7 @@ def summarize_segments(
     current_labels, current_quality = calls.current_labels, calls.current_quality
     any_current = bool(np.isfinite(current_labels).any())
     out = []
+    labels = clusters.labels or ("",) * len(clusters.names)
     for sid, seg_name in enumerate(clusters.names):
         rows = np.flatnonzero(clusters.per_call_segment == sid)
         if len(rows) == 0:
@@ -149,6 +125,7 @@ def summarize_segments(
                 candidate_quality=cand_q,
                 relative_quality=rel_q,
                 n_labelled=n_lab,
+                label=labels[sid],
             )
         )
     return tuple(out)

@@ -95,7 +95,7 @@ def train(
     evaluation = evaluate_split(pairs, X, train_frac=0.5, seed=seed, classifier=classifier)
     train_rows, test = split_indices(len(texts), 0.5, seed)
 
-    baseline = _logistic_baseline(X, weak, strong, train_rows, test)
+    baseline = logistic_baseline(X, weak, strong, train_rows, test)
 
     # Held-out half: its first half sets the domain cut-off, the second half checks the verdict.
     calibrate, check = test[: len(test) // 2], test[len(test) // 2 :]
@@ -128,7 +128,7 @@ def train(
         write_data_subset(Path(subset_dir), data.iloc[test[:subset_rows]], WEAK, STRONG)
     learning = None
     if report_path is not None:
-        learning = _learning_curve(X, texts, weak, strong, seed=seed, split=(train_rows, test))
+        learning = held_out_learning_curve(X, texts, weak, strong, seed=seed, split=(train_rows, test))
         write_report(Path(report_path), evaluation, baseline, domain_rows, shipped, learning)
     return RouterTraining(
         model_dir=Path(out_dir),
@@ -178,7 +178,7 @@ def _build_router(
     )
 
 
-def _learning_curve(X: np.ndarray, texts: list[str], weak: np.ndarray, strong: np.ndarray, *, seed: int, split):
+def held_out_learning_curve(X: np.ndarray, texts: list[str], weak: np.ndarray, strong: np.ndarray, *, seed: int, split):
     """Held-out quality against the number of training rows (for the evaluation page only)."""
     from advisor.analyzers.routing.router.features import text_features
     from advisor.analyzers.routing.router.learning import learning_curve
@@ -199,7 +199,7 @@ def _training_record(n_raw: int, n_kept: int, n_train: int, n_held_out: int, see
     }
 
 
-def _logistic_baseline(X: np.ndarray, weak: np.ndarray, strong: np.ndarray, train_rows, test) -> RouterMetrics:
+def logistic_baseline(X: np.ndarray, weak: np.ndarray, strong: np.ndarray, train_rows, test) -> RouterMetrics:
     """The baseline the routing issue quotes: plain logistic regression on the embeddings, same split."""
     from sklearn.linear_model import LogisticRegression
 

@@ -46,6 +46,25 @@ def _domain_table(domain_rows) -> list[str]:
     return rows
 
 
+def _targets(evaluation, domain_rows) -> list[str]:
+    """Issue 17's bar for the shipped router, checked against the numbers above."""
+    m = evaluation.metrics
+    foreign = [(label, check) for label, check in domain_rows if not label.startswith("MMLU")]
+    refused = [label for label, check in foreign if not check.in_domain]
+
+    def met(ok: bool) -> str:
+        return "met" if ok else "NOT met"
+
+    return [
+        "Targets (issue 17): APGR >= 0.65 "
+        f"({_f(m.apgr)}: {met(m.apgr is not None and m.apgr >= 0.65)}), CPT(50 %) <= 30 % "
+        f"({_pct(m.cpt50)}: {met(m.cpt50 is not None and m.cpt50 <= 0.30)}), foreign traffic refused "
+        f"({len(refused)} of {len(foreign)} non-MMLU query sets out of domain: "
+        f"{met(bool(foreign) and len(refused) == len(foreign))}).",
+        "",
+    ]
+
+
 def write_model_card(path: Path, router, evaluation, baseline, domain_rows) -> None:
     t = router.training
     m = evaluation.metrics
@@ -101,12 +120,19 @@ def write_model_card(path: Path, router, evaluation, baseline, domain_rows) -> N
     path.write_text("\n".join(lines), encoding="utf-8")
 
 
-def write_report(path: Path, evaluation, baseline, domain_rows, router, learning=None) -> None:
+def write_report(path: Path, evaluation, baseline, domain_rows, router, learning=None, *, command: str = "") -> None:
+    """`command`: the one that regenerated the page (default: `advisor train router`, which also
+    rewrites models/router/ and data/routellm-mmlu/)."""
     m = evaluation.metrics
+    regenerate = (
+        f"Regenerate: `{command}` (re-measures models/router as shipped; `{COMMAND}` retrains it and writes this page too)."
+        if command
+        else f"Regenerate: `{COMMAND}` (writes this page, models/router/ and data/routellm-mmlu/)."
+    )
     lines = [
         "# Router evaluation",
         "",
-        f"Regenerate: `{COMMAND}` (writes this page, models/router/ and data/routellm-mmlu/).",
+        regenerate,
         f"Generated {_dt.date.today().isoformat()}. Data: {SOURCE}, decontaminated; seeded 50/50 split (seed {evaluation.seed});",
         f"{evaluation.n_train} training and {evaluation.n_test} held-out questions; weak = Mixtral-8x7B-Instruct, strong = GPT-4-1106.",
         "",
@@ -130,6 +156,7 @@ def write_report(path: Path, evaluation, baseline, domain_rows, router, learning
         "",
         *_domain_table(domain_rows),
         "",
+        *_targets(evaluation, domain_rows),
     ]
     if learning is not None:
         lines += [

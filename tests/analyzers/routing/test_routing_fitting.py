@@ -7,6 +7,7 @@ from routing_helpers import (
 )
 
 from advisor.analyzers.routing.candidates import _training_rows
+from advisor.analyzers.routing.naming import segment_labels
 from advisor.analyzers.routing.router.classifier import RoutingClassifier
 from advisor.analyzers.routing.router.features import text_features
 from advisor.analyzers.routing.router.fitting import (
@@ -17,7 +18,7 @@ from advisor.analyzers.routing.router.fitting import (
     weighted_ridge,
 )
 from advisor.analyzers.routing.router.metrics import auc_score, bootstrap_auc_interval
-from advisor.analyzers.routing.segments import cluster_requests, name_segments
+from advisor.analyzers.routing.segments import cluster_requests
 from advisor.core.rows import unique_rows
 
 
@@ -172,8 +173,9 @@ def test_clustering_distinct_texts_with_call_weights_counts_calls():
     sizes = np.bincount(c.per_call_segment, weights=counts)
     assert sizes.sum() == len(texts) and sizes[0] >= sizes[1]  # segment 0 is the largest in calls
     labels = np.array([0, 1, 1, 0])
-    assert name_segments(list(distinct), labels, 2, weights=counts) == name_segments(
-        [t for t, n in zip(distinct, counts) for _ in range(n)], np.repeat(labels, counts), 2
+    # A text's calls weigh its terms as its copies would (min_queries=1: every term may name).
+    assert segment_labels(list(distinct), labels, 2, min_queries=1, weights=counts) == segment_labels(
+        [t for t, n in zip(distinct, counts) for _ in range(n)], np.repeat(labels, counts), 2, min_queries=1
     )
 
 
