@@ -29,6 +29,16 @@ def _load_embedder(model_path=None):
     return SentenceTransformerEmbedder(model_path)
 
 
+def _load_pipeline_embedder(model_path=None):
+    """The embedder `advisor analyze` uses by default (int8 ONNX when available), or the given
+    sentence-transformers folder: a cache calibration is a curve in cosine, and cosines move a
+    little between embedders, so it is fitted on the vectors it will be applied to."""
+    from advisor.core.config import Config
+    from advisor.embed import default_embedder
+
+    return default_embedder(Config(), model_path=model_path)
+
+
 @click.group("train")
 def train() -> None:
     """Rebuild a shipped model (router, cache calibration) from its training data."""
@@ -130,7 +140,7 @@ def router(
     "--embedding-model",
     type=_PATH,
     default=None,
-    help="A sentence-transformers model folder.  [default: the bundled all-MiniLM-L6-v2]",
+    help="A sentence-transformers model folder.  [default: the pipeline's default embedder]",
 )
 def cache_calibration(data, hwu, out, seeds, embedding_model) -> None:
     """Fit the cache's false-hit calibration (P(right answer | cosine)) on CLINC150 + HWU64 streams."""
@@ -142,7 +152,7 @@ def cache_calibration(data, hwu, out, seeds, embedding_model) -> None:
 
     cal = train_calibration(
         data or data_dir() / CLINC_FILE,
-        _load_embedder(embedding_model),
+        _load_pipeline_embedder(embedding_model),
         seeds=seeds,
         out_dir=out or models_dir() / MODEL_SUBDIR,
         hwu_csv=hwu or HWU_DEFAULT,

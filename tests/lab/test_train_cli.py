@@ -28,6 +28,7 @@ TOPICS = {
 @pytest.fixture
 def fake_embedder(monkeypatch):
     monkeypatch.setattr(train_cli, "_load_embedder", lambda model_path=None: HashEmbedder())
+    monkeypatch.setattr(train_cli, "_load_pipeline_embedder", lambda model_path=None: HashEmbedder())
 
 
 def _run(*args):

@@ -21,6 +21,7 @@ import pandas as pd
 
 from advisor.analyzers import AnalysisContext, register
 from advisor.analyzers.cache.adaptive import AdaptiveEstimate, adaptive_beside_static
+from advisor.analyzers.cache.calibration import embedder_notes
 from advisor.analyzers.cache.entities import entity_signatures
 from advisor.analyzers.cache.evidence import p_right
 from advisor.analyzers.cache.label_fit import SOURCE_CALIBRATION
@@ -224,7 +225,12 @@ def analyze_cache(log: S.QueryLog, baseline: Baseline, ctx: AnalysisContext) -> 
     return CacheFindings(
         monthly_savings_usd=max(chosen.monthly_net_savings_usd, 0.0) if chosen is not None else 0.0,
         savings_interval_usd=floored_savings_interval(chosen),
-        warnings=(*_warnings(chosen, evidence.draws is not None, n_labels, s, fit), *advice, *evidence.notes),
+        warnings=(
+            *_warnings(chosen, evidence.draws is not None, n_labels, s, fit),
+            *advice,
+            *evidence.notes,
+            *embedder_notes(s.calibration_path, str(getattr(ctx.get_embedder(), "model_id", "") or "")),
+        ),
         thresholds=estimates,
         chosen=chosen,
         false_hit_budget=s.false_hit_budget,

@@ -224,3 +224,23 @@ def _bin_posterior(cosine: np.ndarray, y: np.ndarray, curve: np.ndarray, edges) 
         alpha[k] = BIN_PRIOR_LABELS * m + y[inb].sum()
         beta[k] = BIN_PRIOR_LABELS * (1 - m) + (1 - y[inb]).sum()
     return BinPosterior(edges=edges, alpha=alpha, beta=beta, curve_mean=curve_mean, n_labels=counts)
+
+
+def embedder_notes(calibration_path: str | Path | None, embedder_id: str) -> list[str]:
+    """A warning when the calibration was fitted on another embedder's cosines than this run's.
+
+    The calibration is a curve in cosine; the same pair scores a little differently under
+    another model or another export of it (int8 ONNX against torch moved the CLINC150 no-label
+    error from about 0.02 to 0.03, docs/cache-transfer.md), so its figures are then off by an
+    amount nobody measured.
+    """
+    directory = Path(calibration_path) if calibration_path else models_dir() / MODEL_SUBDIR
+    meta_path = directory / META_FILE
+    fitted_on = str(json.loads(meta_path.read_text()).get("embedding_model", "")) if meta_path.exists() else ""
+    if not fitted_on or not embedder_id or fitted_on == embedder_id:
+        return []
+    return [
+        f"the cache calibration was fitted on cosines of `{fitted_on}` but this run embeds with "
+        f"`{embedder_id}`: its precision estimates are off by an unmeasured amount; refit it on "
+        "this embedder (`advisor train cache-calibration --embedding-model …`) or label pairs"
+    ]
