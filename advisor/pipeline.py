@@ -126,6 +126,8 @@ class EngineHooks:
 
     read_map: Callable[..., Any] | None = None  # map(read one file, files) for ingest; None = map
     cache_replay: Callable[..., Any] | None = None  # with replay()'s signature; None = replay
+    # (texts, encode, **replay()'s keywords) -> Replay, holding distinct texts' vectors only
+    cache_replay_texts: Callable[..., Any] | None = None
 
 
 def _check_before_work(analyzers: Sequence[str], config: Config) -> None:
@@ -233,7 +235,15 @@ def run_analysis(
     embed_warnings = _embed_queries(log, run_embedder, analyzers, progress)
     # cast: RunEmbedder.model_id is None until its inner embedder loads, which encoding does first.
     embedder_ = cast("Embedder", run_embedder)
-    ctx = AnalysisContext(config, prices, embedder_, progress, labels, cache_replay=engine.cache_replay)
+    ctx = AnalysisContext(
+        config,
+        prices,
+        embedder_,
+        progress,
+        labels,
+        cache_replay=engine.cache_replay,
+        cache_replay_texts=engine.cache_replay_texts,
+    )
     findings, warnings = _run_analyzers(log, baseline, ctx, analyzers, progress)
     progress("optimizer", 0, 1)
     plan = solve_plan(inputs := prepare_inputs(log, baseline, findings, config=config, prices=prices))
