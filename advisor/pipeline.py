@@ -129,6 +129,10 @@ class EngineHooks:
     # (texts, encode, **replay()'s keywords) -> Replay, holding distinct texts' vectors only
     cache_replay_texts: Callable[..., Any] | None = None
 
+    def context_hooks(self) -> dict[str, Any]:
+        """The hooks the analyzers see (AnalysisContext's fields of the same names)."""
+        return {"cache_replay": self.cache_replay, "cache_replay_texts": self.cache_replay_texts}
+
 
 def _check_before_work(analyzers: Sequence[str], config: Config) -> None:
     unknown = [n for n in analyzers if n not in DEFAULT_ORDER and n not in REGISTRY]
@@ -235,15 +239,7 @@ def run_analysis(
     embed_warnings = _embed_queries(log, run_embedder, analyzers, progress)
     # cast: RunEmbedder.model_id is None until its inner embedder loads, which encoding does first.
     embedder_ = cast("Embedder", run_embedder)
-    ctx = AnalysisContext(
-        config,
-        prices,
-        embedder_,
-        progress,
-        labels,
-        cache_replay=engine.cache_replay,
-        cache_replay_texts=engine.cache_replay_texts,
-    )
+    ctx = AnalysisContext(config, prices, embedder_, progress, labels, **engine.context_hooks())
     findings, warnings = _run_analyzers(log, baseline, ctx, analyzers, progress)
     progress("optimizer", 0, 1)
     plan = solve_plan(inputs := prepare_inputs(log, baseline, findings, config=config, prices=prices))
