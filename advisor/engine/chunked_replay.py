@@ -19,8 +19,11 @@ Where it is not exact, it does not chunk (one serial replay, and `reason` says w
 - no TTL: every earlier call is a candidate, so the overlap would be the whole stream;
 - times out of order.
 The serial replay picks exact or index (ivf) search by its amount of work; a chunk decides on
-its own, smaller, share, so a stream the serial replay would search with the index is
-searched exactly chunk by chunk (as exact or more so).
+its own, smaller, share (with the same [cache.index] settings). Equal answers therefore hold
+where both search exactly. Where one of them uses the index (the serial replay above about
+50,000 rows' worth of exact work, e.g. a 1 M-call log), its lists are trained on the rows it
+sees, so the two are approximations of the same exact answer that can differ where the index
+misses a best match (recall@1 0.99 on real queries, docs/benchmarks-ann-real.md).
 
 Memory: `chunked_replay_texts` never builds the per-call matrix (one float32 vector per call,
 1.5 KB at dim 384). It embeds one representative text per distinct normalized text and keeps
@@ -86,17 +89,19 @@ def replay_chunk(
     seed: int,
     *,
     inverse: np.ndarray | None = None,
+    index: Any = None,
 ) -> tuple[np.ndarray, np.ndarray, str]:
     """(match_index, match_cosine, method) of the chunk's own rows, indices into the whole stream.
-    With `inverse`, `vectors` holds distinct texts' vectors and row i's is vectors[inverse[i]]."""
+    With `inverse`, `vectors` holds distinct texts' vectors and row i's is vectors[inverse[i]].
+    `index`: the [cache.index] settings, for a chunk large enough to be searched with the index."""
     o, a, b = chunk.overlap, chunk.start, chunk.stop
     v = vectors[o:b] if inverse is None else vectors[np.asarray(inverse[o:b])]
-    r = replay(v, times_s=times_s[o:b], ttl_s=ttl_s, use_threshold=use_threshold, seed=seed)
+    r = replay(v, times_s=times_s[o:b], ttl_s=ttl_s, use_threshold=use_threshold, seed=seed, index=index)
     idx = r.match_index[a - o :]
     return np.where(idx >= 0, idx + o, NO_MATCH), r.match_cosine[a - o :], r.method
 
 
-# (vectors, times_s, ttl_s, chunks, use_threshold, seed, *, inverse=None) -> one answer per chunk
+# (vectors, times_s, ttl_s, chunks, use_threshold, seed, *, inverse=None, index=None) -> an answer per chunk
 RunChunks = Callable[..., list[tuple[np.ndarray, np.ndarray, str]]]
 
 
@@ -109,9 +114,10 @@ def run_chunks_here(
     seed: int,
     *,
     inverse: np.ndarray | None = None,
+    index: Any = None,
 ) -> list[tuple[np.ndarray, np.ndarray, str]]:
     """Every chunk in this process, one after another (the Ray engine runs them side by side)."""
-    return [replay_chunk(vectors, times_s, ttl_s, c, use_threshold, seed, inverse=inverse) for c in chunks]
+    return [replay_chunk(vectors, times_s, ttl_s, c, use_threshold, seed, inverse=inverse, index=index) for c in chunks]
 
 
 def chunked_replay(
@@ -136,7 +142,7 @@ def chunked_replay(
     assert times_s is not None and ttl_s is not None  # checked by why_not_chunked
     times = np.asarray(times_s, dtype=np.float64)
     chunks = plan_chunks(times, float(ttl_s), n_chunks)
-    parts = run_chunks(v, times, float(ttl_s), chunks, use_threshold, seed)
+    parts = run_chunks(v, times, float(ttl_s), chunks, use_threshold, seed, index=serial_kw.get("index"))
     return _merged(parts)
 
 
@@ -164,7 +170,8 @@ def chunked_replay_texts(
     assert times_s is not None and ttl_s is not None  # checked by why_not_chunked
     times = np.asarray(times_s, dtype=np.float64)
     chunks = plan_chunks(times, float(ttl_s), n_chunks)
-    return _merged(run_chunks(distinct, times, float(ttl_s), chunks, use_threshold, seed, inverse=inverse))
+    index = serial_kw.get("index")
+    return _merged(run_chunks(distinct, times, float(ttl_s), chunks, use_threshold, seed, inverse=inverse, index=index))
 
 
 def _merged(parts: list[tuple[np.ndarray, np.ndarray, str]]) -> Replay:

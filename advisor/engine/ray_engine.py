@@ -95,6 +95,7 @@ def ray_run_chunks(
     seed: int,
     *,
     inverse: np.ndarray | None = None,
+    index: Any = None,
     tally: WorkerTally | None = None,
 ) -> list[tuple[np.ndarray, np.ndarray, str]]:
     """Every replay chunk as its own task; the vectors (and `inverse`) go to the object store once.
@@ -106,7 +107,7 @@ def ray_run_chunks(
     task = ray.remote(num_cpus=1)(_replay_chunk)
     out = []
     for answer, cpu_s, peak_mb in ray.get(
-        [task.remote(v_ref, t_ref, ttl_s, c, use_threshold, seed, i_ref) for c in chunks]
+        [task.remote(v_ref, t_ref, i_ref, ttl_s, c, (use_threshold, seed, index)) for c in chunks]
     ):
         out.append(answer)
         if tally is not None:
@@ -126,16 +127,17 @@ class WorkerTally:
 def _replay_chunk(
     vectors: np.ndarray,
     times_s: np.ndarray,
+    inverse: np.ndarray | None,
     ttl_s: float,
     chunk: Chunk,
-    use_threshold: float,
-    seed: int,
-    inverse: np.ndarray | None,
+    search: tuple[float, int, Any],
 ) -> tuple[tuple[np.ndarray, np.ndarray, str], float, float]:
-    """replay_chunk as a Ray task (Ray passes arguments by position), with its CPU seconds and
+    """replay_chunk as a Ray task (arrays as top-level arguments, which Ray reads zero-copy from
+    the object store; `search` = use_threshold, seed, index settings), with its CPU seconds and
     its worker's peak RSS so far."""
+    use_threshold, seed, index = search
     start = process_cpu_s()
-    answer = replay_chunk(vectors, times_s, ttl_s, chunk, use_threshold, seed, inverse=inverse)
+    answer = replay_chunk(vectors, times_s, ttl_s, chunk, use_threshold, seed, inverse=inverse, index=index)
     return answer, process_cpu_s() - start, peak_rss_mb()
 
 

@@ -86,3 +86,21 @@ def test_replay_from_texts_embeds_each_distinct_text_once_and_gives_the_per_call
     np.testing.assert_array_equal(
         lru.match_index, replay(emb.encode(texts), times_s=times, ttl_s=86_400.0, capacity=50).match_index
     )
+
+
+def test_the_cache_index_settings_reach_every_chunk() -> None:
+    """[cache.index] applies to a chunk searched with the index as it does to the serial replay."""
+    from advisor.analyzers.cache.ivf import IndexSettings
+    from advisor.engine.chunked_replay import run_chunks_here
+
+    v, times = _stream(600)
+    seen = []
+
+    def spy(*args, **kw):
+        seen.append(kw.get("index"))
+        return run_chunks_here(*args, **kw)
+
+    settings = IndexSettings(probes=8)
+    r = chunked_replay(v, times_s=times, ttl_s=86_400.0, n_chunks=3, run_chunks=spy, index=settings)
+    assert seen == [settings]
+    np.testing.assert_array_equal(r.match_index, replay(v, times_s=times, ttl_s=86_400.0).match_index)
