@@ -12,11 +12,14 @@ What runs on Ray, and what stays in the driver (advisor/pipeline.py, unchanged o
   warnings are the single-process ones;
 - embedding: the distinct query texts go through Ray Data `map_batches` over an actor pool
   of one-CPU actors, each writing the shared on-disk vector cache (advisor/engine/ray_embed.py);
-- the cache replay: TTL-overlapping time chunks replayed by parallel tasks, exactly the serial
-  answer (advisor/engine/chunked_replay.py, where it also says when it falls back to one
-  replay); the vectors are put in the object store once and read zero-copy by every task;
+- the cache replay: TTL-overlapping time chunks replayed by parallel tasks, the serial answer
+  wherever both search exactly (advisor/engine/chunked_replay.py, where it also says when it
+  falls back to one replay); the cache analyzer hands over its call texts, so the driver embeds (looks up) one
+  vector per distinct text and puts those and one int64 per call in the object store once, and
+  each task gathers its own rows: no per-call vector matrix in the driver;
 - cost model, routing, batch, prompt, capacity, optimizer, recommendations and reports: in the
-  driver, as in one process (not distributed yet: see docs/benchmarks-scale.md).
+  driver, as in one process (not distributed yet; their CPU share: docs/benchmarks-scale-stages.md
+  and docs/benchmarks-scale-ray-cpu.md).
 """
 
 from __future__ import annotations
