@@ -126,6 +126,12 @@ class EngineHooks:
 
     read_map: Callable[..., Any] | None = None  # map(read one file, files) for ingest; None = map
     cache_replay: Callable[..., Any] | None = None  # with replay()'s signature; None = replay
+    # (texts, encode, **replay()'s keywords) -> Replay, holding distinct texts' vectors only
+    cache_replay_texts: Callable[..., Any] | None = None
+
+    def context_hooks(self) -> dict[str, Any]:
+        """The hooks the analyzers see (AnalysisContext's fields of the same names)."""
+        return {"cache_replay": self.cache_replay, "cache_replay_texts": self.cache_replay_texts}
 
 
 def _check_before_work(analyzers: Sequence[str], config: Config) -> None:
@@ -240,7 +246,7 @@ def run_analysis(
     embed_warnings = _embed_queries(log, run_embedder, analyzers, progress)
     # cast: RunEmbedder.model_id is None until its inner embedder loads, which encoding does first.
     embedder_ = cast("Embedder", run_embedder)
-    ctx = AnalysisContext(config, prices, embedder_, progress, labels, cache_replay=engine.cache_replay)
+    ctx = AnalysisContext(config, prices, embedder_, progress, labels, **engine.context_hooks())
     findings, warnings = _run_analyzers(log, baseline, ctx, analyzers, progress)
     progress("optimizer", 0, 1)
     inputs, plan = _solve(log, baseline, findings, config, prices)

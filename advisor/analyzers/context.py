@@ -58,6 +58,10 @@ class AnalysisContext:
     # Another way to compute the cache replay with replay()'s signature and answers (the Ray
     # engine's chunked replay, advisor/engine/chunked_replay.py); None = replay() itself.
     cache_replay: Any = None
+    # The same answers from the call texts and the embedder's encode, (texts, encode, **replay()'s
+    # keywords) -> Replay: an engine that keeps only the distinct texts' vectors, never one per
+    # call (advisor/engine/chunked_replay.py chunked_replay_texts); None = embed every call here.
+    cache_replay_texts: Any = None
 
     def get_embedder(self) -> Embedder:
         """The injected embedder, or the default sentence-transformers one (loaded on first use)."""

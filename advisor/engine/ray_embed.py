@@ -13,6 +13,7 @@ and back (float32, n_distinct x dim: never a per-call matrix).
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -56,8 +57,22 @@ class EmbedActor:
 
     def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         vecs = self.embedder.encode([str(t) for t in batch["text"]])
-        peak = np.full(len(vecs), peak_rss_mb(), dtype=np.float64)  # this actor's peak so far
-        return {"i": batch["i"], "vec": np.asarray(vecs, dtype=np.float32), "peak_rss_mb": peak}
+        n = len(vecs)
+        return {
+            "i": batch["i"],
+            "vec": np.asarray(vecs, dtype=np.float32),
+            "peak_rss_mb": np.full(n, peak_rss_mb(), dtype=np.float64),  # this actor's peak so far
+            "cpu_s": np.full(n, process_cpu_s(), dtype=np.float64),  # this actor's CPU time so far
+            "pid": np.full(n, os.getpid(), dtype=np.int64),
+        }
+
+
+def process_cpu_s() -> float:
+    """CPU seconds this process has used so far, all its threads (user + system)."""
+    import resource
+
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return float(r.ru_utime + r.ru_stime)
 
 
 def peak_rss_mb() -> float:
@@ -81,6 +96,7 @@ class RayEmbedder:
         # Identity and dim only: no model loads in the driver.
         self._here = factory() if factory is not None else _local_embedder(config, model_path)
         self.worker_peak_rss_mb = 0.0  # the largest peak of any embedding actor (advisor bench reads it)
+        self.worker_cpu_s: dict[int, float] = {}  # CPU seconds per actor process (model load included)
 
     @property
     def model_id(self) -> str:
@@ -115,6 +131,8 @@ class RayEmbedder:
         for batch in ds.iter_batches(batch_format="numpy", batch_size=None):
             out[np.asarray(batch["i"], dtype=np.int64)] = batch["vec"]
             self.worker_peak_rss_mb = max(self.worker_peak_rss_mb, float(np.max(batch["peak_rss_mb"])))
+            for pid, cpu in zip(batch["pid"].tolist(), batch["cpu_s"].tolist()):
+                self.worker_cpu_s[pid] = max(self.worker_cpu_s.get(pid, 0.0), cpu)
             done += len(batch["i"])
             if progress is not None:
                 progress(done, len(unique))

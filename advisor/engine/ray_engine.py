@@ -12,11 +12,14 @@ What runs on Ray, and what stays in the driver (advisor/pipeline.py, unchanged o
   warnings are the single-process ones;
 - embedding: the distinct query texts go through Ray Data `map_batches` over an actor pool
   of one-CPU actors, each writing the shared on-disk vector cache (advisor/engine/ray_embed.py);
-- the cache replay: TTL-overlapping time chunks replayed by parallel tasks, exactly the serial
-  answer (advisor/engine/chunked_replay.py, where it also says when it falls back to one
-  replay); the vectors are put in the object store once and read zero-copy by every task;
+- the cache replay: TTL-overlapping time chunks replayed by parallel tasks, the serial answer
+  wherever both search exactly (advisor/engine/chunked_replay.py, where it also says when it
+  falls back to one replay); the cache analyzer hands over its call texts, so the driver embeds (looks up) one
+  vector per distinct text and puts those and one int64 per call in the object store once, and
+  each task gathers its own rows: no per-call vector matrix in the driver;
 - cost model, routing, batch, prompt, capacity, optimizer, recommendations and reports: in the
-  driver, as in one process (not distributed yet: see docs/benchmarks-scale.md).
+  driver, as in one process (not distributed yet; their CPU share: docs/benchmarks-scale-stages.md
+  and docs/benchmarks-scale-ray-cpu.md).
 """
 
 from __future__ import annotations
@@ -24,14 +27,15 @@ from __future__ import annotations
 import functools
 import os
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from advisor.core.errors import AdvisorError
-from advisor.engine.chunked_replay import Chunk, chunked_replay, replay_chunk
-from advisor.engine.ray_embed import RayEmbedder
+from advisor.engine.chunked_replay import Chunk, chunked_replay, chunked_replay_texts, replay_chunk
+from advisor.engine.ray_embed import RayEmbedder, peak_rss_mb, process_cpu_s
 from advisor.pipeline import EngineHooks, run_analysis
 
 if TYPE_CHECKING:
@@ -86,20 +90,67 @@ def ray_map(fn: Callable[[Any], Any], items: Iterable[Any]) -> list[Any]:
 
 
 def ray_run_chunks(
-    vectors: np.ndarray, times_s: np.ndarray, ttl_s: float, chunks: list[Chunk], use_threshold: float, seed: int
+    vectors: np.ndarray,
+    times_s: np.ndarray,
+    ttl_s: float,
+    chunks: list[Chunk],
+    use_threshold: float,
+    seed: int,
+    *,
+    inverse: np.ndarray | None = None,
+    index: Any = None,
+    tally: WorkerTally | None = None,
 ) -> list[tuple[np.ndarray, np.ndarray, str]]:
-    """Every replay chunk as its own task; the vectors go to the object store once."""
+    """Every replay chunk as its own task; the vectors (and `inverse`) go to the object store once.
+    `tally` adds up the tasks' CPU seconds and keeps their largest peak RSS."""
     import ray
 
     v_ref, t_ref = ray.put(vectors), ray.put(times_s)
-    task = ray.remote(num_cpus=1)(replay_chunk)
-    return list(ray.get([task.remote(v_ref, t_ref, ttl_s, c, use_threshold, seed) for c in chunks]))
+    i_ref: Any = None if inverse is None else ray.put(inverse)
+    task = ray.remote(num_cpus=1)(_replay_chunk)
+    out = []
+    for answer, cpu_s, peak_mb in ray.get(
+        [task.remote(v_ref, t_ref, i_ref, ttl_s, c, (use_threshold, seed, index)) for c in chunks]
+    ):
+        out.append(answer)
+        if tally is not None:
+            tally.cpu_s += cpu_s
+            tally.peak_mb = max(tally.peak_mb, peak_mb)
+    return out
 
 
-def ray_hooks(cpus: int) -> EngineHooks:
-    """The pipeline's parallel stages on Ray: ingest by file, the replay in 2 chunks per CPU."""
-    replay = functools.partial(chunked_replay, n_chunks=2 * cpus, run_chunks=ray_run_chunks)
-    return EngineHooks(read_map=ray_map, cache_replay=replay)
+@dataclass
+class WorkerTally:
+    """What the replay tasks used: CPU seconds (summed) and the largest worker peak RSS (MB)."""
+
+    cpu_s: float = 0.0
+    peak_mb: float = 0.0
+
+
+def _replay_chunk(
+    vectors: np.ndarray,
+    times_s: np.ndarray,
+    inverse: np.ndarray | None,
+    ttl_s: float,
+    chunk: Chunk,
+    search: tuple[float, int, Any],
+) -> tuple[tuple[np.ndarray, np.ndarray, str], float, float]:
+    """replay_chunk as a Ray task (arrays as top-level arguments, which Ray reads zero-copy from
+    the object store; `search` = use_threshold, seed, index settings), with its CPU seconds and
+    its worker's peak RSS so far."""
+    use_threshold, seed, index = search
+    start = process_cpu_s()
+    answer = replay_chunk(vectors, times_s, ttl_s, chunk, use_threshold, seed, inverse=inverse, index=index)
+    return answer, process_cpu_s() - start, peak_rss_mb()
+
+
+def ray_hooks(cpus: int, tally: WorkerTally | None = None) -> EngineHooks:
+    """The pipeline's parallel stages on Ray: ingest by file, the replay in 2 chunks per CPU from
+    the distinct texts' vectors (no per-call matrix in the driver)."""
+    run = functools.partial(ray_run_chunks, tally=tally)
+    replay = functools.partial(chunked_replay, n_chunks=2 * cpus, run_chunks=run)
+    by_text = functools.partial(chunked_replay_texts, n_chunks=2 * cpus, run_chunks=run)
+    return EngineHooks(read_map=ray_map, cache_replay=replay, cache_replay_texts=by_text)
 
 
 def analyze_on_ray(
@@ -115,7 +166,8 @@ def analyze_on_ray(
 ) -> AnalysisResult:
     """run_analysis with its parallel stages on Ray (a local cluster unless `address`).
     `embedder_factory` (picklable) replaces the configured embedder in every actor (tests);
-    `stats`, when given, receives the cluster's CPUs and the embedding actors' peak RSS (MB)."""
+    `stats`, when given, receives the cluster's CPUs, the embedding actors' largest peak RSS (MB)
+    and summed CPU seconds, and the replay tasks' summed CPU seconds and largest peak RSS."""
     import ray
 
     if run_kwargs.pop("embedder", None) is not None:
@@ -124,9 +176,16 @@ def analyze_on_ray(
     try:
         cpus = cluster_cpus()
         embedder = RayEmbedder(config, model_path, actors=cpus, factory=embedder_factory)
-        result = run_analysis(paths, config, embedder=embedder, engine=ray_hooks(cpus), **run_kwargs)
+        tally = WorkerTally()
+        result = run_analysis(paths, config, embedder=embedder, engine=ray_hooks(cpus, tally), **run_kwargs)
         if stats is not None:
-            stats.update(cpus=float(cpus), embed_worker_peak_mb=embedder.worker_peak_rss_mb)
+            stats.update(
+                cpus=float(cpus),
+                embed_worker_peak_mb=embedder.worker_peak_rss_mb,
+                embed_worker_cpu_s=sum(embedder.worker_cpu_s.values()),
+                replay_worker_cpu_s=tally.cpu_s,
+                replay_worker_peak_mb=tally.peak_mb,
+            )
         return result
     finally:
         if started:

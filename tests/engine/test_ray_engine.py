@@ -54,8 +54,13 @@ def test_ray_engine_gives_the_single_process_json(shards):
 
     local = run_analysis(shards, FAST, embedder=FakeEmbedder(dim=64))
     # The default one-day TTL: the 6-day log replays in 4 chunks (2 per CPU), each with its overlap.
-    on_ray = analyze_on_ray(shards, FAST, num_cpus=2, embedder_factory=lambda: FakeEmbedder(dim=64))
+    stats: dict[str, float] = {}
+    on_ray = analyze_on_ray(shards, FAST, num_cpus=2, embedder_factory=lambda: FakeEmbedder(dim=64), stats=stats)
     assert not ray.is_initialized()  # the local cluster it started is shut down
+    # The workers did the embedding and the replay, and said what it cost them (bench_scale's CPU rows).
+    assert stats["cpus"] == 2
+    assert stats["embed_worker_cpu_s"] > 0 and stats["replay_worker_cpu_s"] > 0
+    assert stats["embed_worker_peak_mb"] > 0 and stats["replay_worker_peak_mb"] > 0
     a, b = local.to_dict(), on_ray.to_dict()
     assert _close(a, b) == []
     assert [r["title"] for r in a["recommendations"]] == [r["title"] for r in b["recommendations"]]

@@ -13,6 +13,7 @@ thresholds and pick the one with the most net savings within the false-hit budge
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -149,16 +150,13 @@ def _p_right_model(ctx: AnalysisContext, s: CacheSettings):
 
 def _replay(texts: list[str], times: np.ndarray, ctx: AnalysisContext, s: CacheSettings) -> Replay:
     """Each cacheable call's best earlier match (embedding reported as progress)."""
-    vectors = ctx.get_embedder().encode(texts, progress=lambda d, t: ctx.progress("embedding queries", d, t))
-    return (ctx.cache_replay or replay)(
-        vectors,
-        times_s=times,
-        ttl_s=s.ttl_s,
-        capacity=s.capacity or None,
-        use_threshold=min(s.thresholds),
-        seed=ctx.config.seed,
-        index=s.index,
-    )
+    kw: dict[str, Any] = {"capacity": s.capacity or None, "use_threshold": min(s.thresholds), "seed": ctx.config.seed}
+    embedder = ctx.get_embedder()
+    if ctx.cache_replay_texts is not None:  # an engine that holds no per-call matrix
+        encode = functools.partial(embedder.encode, progress=lambda d, t: ctx.progress("embedding queries", d, t))
+        return ctx.cache_replay_texts(texts, encode, times_s=times, ttl_s=s.ttl_s, index=s.index, **kw)
+    vectors = embedder.encode(texts, progress=lambda d, t: ctx.progress("embedding queries", d, t))
+    return (ctx.cache_replay or replay)(vectors, times_s=times, ttl_s=s.ttl_s, index=s.index, **kw)
 
 
 def _responses(log: S.QueryLog, rows: np.ndarray) -> list | None:
