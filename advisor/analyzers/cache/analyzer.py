@@ -223,12 +223,7 @@ def analyze_cache(log: S.QueryLog, baseline: Baseline, ctx: AnalysisContext) -> 
     return CacheFindings(
         monthly_savings_usd=max(chosen.monthly_net_savings_usd, 0.0) if chosen is not None else 0.0,
         savings_interval_usd=floored_savings_interval(chosen),
-        warnings=(
-            *_warnings(chosen, evidence.draws is not None, n_labels, s, fit),
-            *advice,
-            *evidence.notes,
-            *embedder_notes(s.calibration_path, str(getattr(ctx.get_embedder(), "model_id", "") or "")),
-        ),
+        warnings=(*_warnings(chosen, evidence.draws is not None, n_labels, s, fit, ctx), *advice, *evidence.notes),
         thresholds=estimates,
         chosen=chosen,
         false_hit_budget=s.false_hit_budget,
@@ -276,9 +271,12 @@ def _adaptive(
     )
 
 
-def _warnings(chosen: ThresholdEstimate | None, labelled: bool, n_labels: int, s: CacheSettings, fit) -> list[str]:
+def _warnings(
+    chosen: ThresholdEstimate | None, labelled: bool, n_labels: int, s: CacheSettings, fit, ctx: AnalysisContext
+) -> list[str]:
     # First: labels stricter than the calibration (label_fit), the finding that changes the most.
     warnings: list[str] = [fit.warning] if fit is not None and fit.warning else []
+    warnings += embedder_notes(s.calibration_path, str(getattr(ctx.get_embedder(), "model_id", "") or ""))
     if not labelled:
         # Measured in docs/cache-evaluation.md: the interval carries the error between
         # intent datasets; strict-duplicate traffic (QQP) is far outside it.
