@@ -21,6 +21,7 @@ import pandas as pd
 
 from advisor.analyzers import AnalysisContext, register
 from advisor.analyzers.cache.adaptive import AdaptiveEstimate, adaptive_beside_static
+from advisor.analyzers.cache.call_vectors import embed_calls
 from advisor.analyzers.cache.entities import entity_signatures
 from advisor.analyzers.cache.evidence import p_right
 from advisor.analyzers.cache.label_fit import SOURCE_CALIBRATION
@@ -147,10 +148,11 @@ def _p_right_model(ctx: AnalysisContext, s: CacheSettings):
 
 
 def _replay(texts: list[str], times: np.ndarray, ctx: AnalysisContext, s: CacheSettings) -> Replay:
-    """Each cacheable call's best earlier match (embedding reported as progress)."""
-    vectors = ctx.get_embedder().encode(texts, progress=lambda d, t: ctx.progress("embedding queries", d, t))
+    """Each cacheable call's best earlier match (embedding reported as progress). The replay reads
+    distinct vectors + each call's row (call_vectors.py); an engine's hook still gets one per call."""
+    cv = embed_calls(texts, ctx.get_embedder().encode, progress=lambda d, t: ctx.progress("embedding queries", d, t))
     return (ctx.cache_replay or replay)(
-        vectors,
+        cv if ctx.cache_replay is None else cv[np.arange(len(cv))],
         times_s=times,
         ttl_s=s.ttl_s,
         capacity=s.capacity or None,
