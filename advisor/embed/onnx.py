@@ -70,6 +70,10 @@ class OnnxEmbedder:
             opts = ort.SessionOptions()
             opts.intra_op_num_threads = self.threads or os.cpu_count() or 1
             opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+            # Idle pool threads sleep instead of spinning: the same vectors for a third less CPU
+            # (3,000 queries of `advisor sample`, int8, 2 threads: 5.9 s instead of 9.1 s, two runs
+            # each, on a loaded shared machine, where the spinning also doubled the wall time).
+            opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
             path = exp.int8_path if self.quantized else exp.fp32_path
             self._session = ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
             self._tokenizer = load_tokenizer(exp.tokenizer_path, exp.max_seq_length)
