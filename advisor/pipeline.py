@@ -116,6 +116,9 @@ def _embed_queries(log: QueryLog, embedder: RunEmbedder, analyzers: Sequence[str
         )
     except Exception as exc:
         warnings.append(f"Embedding the queries failed: {_isolated_failure(exc)}")
+    release = getattr(embedder.inner, "release", None)  # the model is not needed again unless a text is new
+    if callable(release):
+        release()
     progress("embedding", 1, 1)
     return warnings
 

@@ -79,6 +79,11 @@ class OnnxEmbedder:
             self._tokenizer = load_tokenizer(exp.tokenizer_path, exp.max_seq_length)
         return self._session, self._tokenizer
 
+    def release(self) -> None:
+        """Drop the ONNX Runtime session (its weights and buffers) until the next encode loads it
+        again: the pipeline calls it once every query is embedded, before the analyzers' peak."""
+        self._session = None
+
     def encode(self, texts: Sequence[str] | Iterable[str], progress: CountProgress | None = None) -> np.ndarray:
         """float32 (len(texts), dim), rows L2-normalized.
 
