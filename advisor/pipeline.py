@@ -114,11 +114,11 @@ def _embed_queries(log: QueryLog, embedder: RunEmbedder, analyzers: Sequence[str
             log.frame[QUERY].fillna("").astype(str).unique().tolist(),
             progress=lambda d, t: progress("embedding queries", d, t),
         )
+        release = getattr(embedder.inner, "release", None)  # the model is not needed again unless a text is new
+        if callable(release):
+            release()
     except Exception as exc:
         warnings.append(f"Embedding the queries failed: {_isolated_failure(exc)}")
-    release = getattr(embedder.inner, "release", None)  # the model is not needed again unless a text is new
-    if callable(release):
-        release()
     progress("embedding", 1, 1)
     return warnings
 
