@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, cast
 from advisor.analyzers import DEFAULT_ORDER, REGISTRY, AnalysisContext, Findings, missing_package
 from advisor.core.config import Config
 from advisor.core.errors import ConfigError, InputError
+from advisor.core.memory import fewer_malloc_arenas
 from advisor.core.progress import Progress, no_progress
 from advisor.embed.run import RunEmbedder
 from advisor.result.analysis_result import AnalysisResult, LogSummary
@@ -113,6 +114,9 @@ def _embed_queries(log: QueryLog, embedder: RunEmbedder, analyzers: Sequence[str
             log.frame[QUERY].fillna("").astype(str).unique().tolist(),
             progress=lambda d, t: progress("embedding queries", d, t),
         )
+        release = getattr(embedder.inner, "release", None)  # the model is not needed again unless a text is new
+        if callable(release):
+            release()
     except Exception as exc:
         warnings.append(f"Embedding the queries failed: {_isolated_failure(exc)}")
     progress("embedding", 1, 1)
@@ -135,6 +139,9 @@ class EngineHooks:
 
 
 def _check_before_work(analyzers: Sequence[str], config: Config) -> None:
+    """Refuse bad settings before any work; cap malloc arenas (the routing fits' threads would
+    each keep one: core/memory.py)."""
+    fewer_malloc_arenas()
     unknown = [n for n in analyzers if n not in DEFAULT_ORDER and n not in REGISTRY]
     if unknown:
         raise ConfigError.setting("analyzers", f"a list drawn from {', '.join(DEFAULT_ORDER)}", unknown[0])

@@ -214,3 +214,13 @@ def test_int8_vectors_of_clinc150_test_queries_stay_close_to_torch_fp32(exported
     ref = SentenceTransformerEmbedder(cache=False).encode(texts)
     cos = (OnnxEmbedder(cache=False).encode(texts) * ref).sum(axis=1)
     assert cos.mean() > 0.999 and cos.min() > 0.99
+
+
+@pytest.mark.integration
+def test_after_release_the_next_encode_loads_the_model_again_and_gives_the_same_vectors(exported, monkeypatch):
+    monkeypatch.setenv("ADVISOR_HOME", str(exported.directory.parent.parent))
+    emb = OnnxEmbedder(cache=False)
+    before = emb.encode(TEXTS)
+    emb.release()  # what the pipeline does once every query is embedded
+    assert emb._session is None
+    assert np.array_equal(emb.encode(TEXTS), before)

@@ -23,6 +23,7 @@ import pandas as pd
 from advisor.analyzers import AnalysisContext, register
 from advisor.analyzers.cache.adaptive import AdaptiveEstimate, adaptive_beside_static
 from advisor.analyzers.cache.calibration import embedder_notes
+from advisor.analyzers.cache.call_vectors import embed_calls
 from advisor.analyzers.cache.entities import entity_signatures
 from advisor.analyzers.cache.evidence import p_right
 from advisor.analyzers.cache.label_fit import SOURCE_CALIBRATION
@@ -149,13 +150,17 @@ def _p_right_model(ctx: AnalysisContext, s: CacheSettings):
 
 
 def _replay(texts: list[str], times: np.ndarray, ctx: AnalysisContext, s: CacheSettings) -> Replay:
-    """Each cacheable call's best earlier match (embedding reported as progress)."""
+    """Each cacheable call's best earlier match (embedding reported as progress). The replay reads
+    distinct vectors + each call's row (call_vectors.py); an engine's text hook embeds on its own."""
     kw: dict[str, Any] = {"capacity": s.capacity or None, "use_threshold": min(s.thresholds), "seed": ctx.config.seed}
     embedder = ctx.get_embedder()
+    progress = functools.partial(ctx.progress, "embedding queries")
     if ctx.cache_replay_texts is not None:  # an engine that holds no per-call matrix
-        encode = functools.partial(embedder.encode, progress=lambda d, t: ctx.progress("embedding queries", d, t))
+        encode = functools.partial(embedder.encode, progress=progress)
         return ctx.cache_replay_texts(texts, encode, times_s=times, ttl_s=s.ttl_s, index=s.index, **kw)
-    vectors = embedder.encode(texts, progress=lambda d, t: ctx.progress("embedding queries", d, t))
+    cv = embed_calls(texts, embedder.encode, progress=progress)
+    # An engine's vector hook still takes one vector per call.
+    vectors = cv if ctx.cache_replay is None else cv[np.arange(len(cv))]
     return (ctx.cache_replay or replay)(vectors, times_s=times, ttl_s=s.ttl_s, index=s.index, **kw)
 
 

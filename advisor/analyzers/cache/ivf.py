@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from advisor.analyzers.cache.call_vectors import CallVectors
 from advisor.analyzers.cache.scan import (
     NO_MATCH,
     Replay,
@@ -63,7 +64,7 @@ class IndexSettings:
         return self
 
 
-def replay_ivf(v: np.ndarray, scope: ReplayScope, s: IndexSettings, seed: int) -> Replay:
+def replay_ivf(v: CallVectors, scope: ReplayScope, s: IndexSettings, seed: int) -> Replay:
     """Rows not in `scope.search` probe no list (their answer is known); every row is an entry."""
     m = len(v)
     search, window, capacity = scope.search, scope.window, scope.capacity
@@ -137,11 +138,11 @@ class InvertedLists:
     probes: np.ndarray  # (m, max probes) lists each row scans, nearest first; -1: none
 
     @classmethod
-    def build(cls, v: np.ndarray, s: IndexSettings, seed: int, search: np.ndarray | None = None) -> InvertedLists:
+    def build(cls, v: CallVectors, s: IndexSettings, seed: int, search: np.ndarray | None = None) -> InvertedLists:
         """search: rows that look for matches (default all); the others probe no list."""
         import faiss
 
-        m, d = v.shape
+        m, d = len(v), v.dim
         nlist = max(1, min(m // s.rows_per_list, m // s.kmeans_points_per_list))
         km = faiss.Kmeans(
             d,
@@ -152,7 +153,7 @@ class InvertedLists:
             max_points_per_centroid=s.kmeans_points_per_list,
             verbose=False,
         )
-        km.train(v)  # faiss samples max_points_per_centroid · nlist rows with `seed`
+        km.train(_training_rows(v, nlist * s.kmeans_points_per_list, seed))
         quantizer = faiss.IndexFlatIP(d)
         assert km.centroids is not None  # set by train()
         quantizer.add(km.centroids)
@@ -187,3 +188,17 @@ class InvertedLists:
         cuts = np.flatnonzero(np.diff(lst)) + 1
         for lo, hi in zip(np.r_[0, cuts], np.r_[cuts, lst.size]):
             yield int(lst[lo]), rows[lo:hi]
+
+
+def _training_rows(v: CallVectors, sample: int, seed: int) -> np.ndarray:
+    """The rows k-means trains on: all of them, or, above `sample`, the ones faiss itself would
+    draw (its Clustering takes the first `sample` of rand_perm(rows, seed)), gathered without
+    building every call's vector; the same points in the same order, so the same centroids."""
+    import faiss
+
+    m = len(v)
+    if v.ids is None or m <= sample or m >= 2**31:
+        return v[np.arange(m)] if v.ids is not None else v.distinct  # faiss samples them itself
+    perm = np.empty(m, dtype=np.int32)
+    faiss.rand_perm(faiss.swig_ptr(perm), m, seed)  # type: ignore[attr-defined]
+    return v[perm[:sample].astype(np.int64)]

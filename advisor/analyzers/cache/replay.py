@@ -1,6 +1,9 @@
 """Chronological cache replay: vectors in arrival order -> each call's best earlier cached match.
 
-    replay(vectors, times_s=None, ttl_s=None, capacity=None) -> Replay(match_index, match_cosine, method)
+    replay(vectors, times_s=None, ttl_s=None, capacity=None, ids=None) -> Replay(match_index, match_cosine, method)
+
+`vectors` is one row per call, or, with `ids`, the distinct vectors and each call's row in them
+(call_vectors.py: no per-call matrix; the same answer).
 
 Semantics (docs/cache.md): every cacheable call's own answer enters the cache; a later call
 looks for the most similar entry still alive (younger than the TTL and not evicted by LRU)
@@ -23,6 +26,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from advisor.analyzers.cache.call_vectors import CallVectors
 from advisor.analyzers.cache.ivf import IndexSettings, replay_ivf
 from advisor.analyzers.cache.scan import (
     NO_MATCH,
@@ -43,8 +47,9 @@ EXACT_MAX_ROWS = 50_000
 
 
 def replay(
-    vectors: np.ndarray,
+    vectors: np.ndarray | CallVectors,
     *,
+    ids: np.ndarray | None = None,
     times_s: np.ndarray | None = None,
     ttl_s: float | None = None,
     capacity: int | None = None,
@@ -60,14 +65,7 @@ def replay(
     `exact_max_rows`: exact search while its work is at most that of this many rows without
     TTL; 0 always uses the index (when faiss is installed).
     """
-    v = np.ascontiguousarray(vectors, dtype=np.float32)
-    if v.ndim != 2:
-        raise InputError.at(
-            "embeddings",
-            expected="a 2-d array (rows, dim)",
-            found=f"shape {v.shape}",
-            fix="Pass one embedding per row.",
-        )
+    v = CallVectors.of(vectors, ids)
     times = None if times_s is None or ttl_s is None else np.asarray(times_s, dtype=np.float64)
     if times is not None and len(times) != len(v):
         raise InputError.at(
@@ -92,7 +90,7 @@ def replay(
 
 
 def _earliest_alive_copy(
-    v: np.ndarray, times: np.ndarray | None, ttl_s: float | None, capacity: int | None
+    v: np.ndarray | CallVectors, times: np.ndarray | None, ttl_s: float | None, capacity: int | None
 ) -> np.ndarray:
     """Per row, the earliest earlier row holding the same vector (bytes) that is still alive for
     it, else -1. That copy is the row's answer: no other entry can score above a vector's
@@ -106,9 +104,7 @@ def _earliest_alive_copy(
     none = np.full(m, NO_MATCH, dtype=np.int64)
     if capacity is not None or m < 2 or (times is not None and np.any(np.diff(times) < 0)):
         return none
-    from advisor.core.rows import unique_rows
-
-    group = unique_rows(v)[1]  # equal ids: byte-identical vectors
+    group = CallVectors.of(v).groups()  # equal ids: byte-identical vectors
     rows = np.arange(m, dtype=np.int64)
     order = np.lexsort((rows, group))  # by vector, then arrival
     if times is None:
@@ -126,12 +122,14 @@ def _earliest_alive_copy(
     return np.where(copy < rows, copy, NO_MATCH)
 
 
-def _with_copies(r: Replay, v: np.ndarray, copy_of: np.ndarray) -> Replay:
-    """Fill in the rows answered by their own earlier copy (the search skipped them)."""
+def _with_copies(r: Replay, v: CallVectors, copy_of: np.ndarray, chunk: int = 65536) -> Replay:
+    """Fill in the rows answered by their own earlier copy (the search skipped them), `chunk`
+    rows at a time (the gathered rows stay small)."""
     rows = np.flatnonzero(copy_of >= 0)
-    if rows.size:
-        r.match_index[rows] = copy_of[rows]
-        r.match_cosine[rows] = np.einsum("ij,ij->i", v[rows], v[copy_of[rows]])
+    r.match_index[rows] = copy_of[rows]
+    for k in range(0, rows.size, chunk):
+        part = rows[k : k + chunk]
+        r.match_cosine[part] = np.einsum("ij,ij->i", v[part], v[copy_of[part]])
     return r
 
 
@@ -155,7 +153,7 @@ def _exact_pairs(m: int, window: np.ndarray | None, capacity: int | None, search
     return int(earlier.sum() if search is None else earlier[search].sum())
 
 
-def _replay_exact(v: np.ndarray, scope: ReplayScope, block: int) -> Replay:
+def _replay_exact(v: CallVectors, scope: ReplayScope, block: int) -> Replay:
     """Blocks of `block` searched rows, each against every earlier row from its first row's window."""
     m = len(v)
     window, capacity = scope.window, scope.capacity
@@ -168,9 +166,9 @@ def _replay_exact(v: np.ndarray, scope: ReplayScope, block: int) -> Replay:
         a, b = int(rows[0]), int(rows[-1]) + 1
         lo = 0 if window is None else int(window[a])
         cand = np.arange(lo, b, dtype=np.int64)
-        q = v[a:b] if rows.size == b - a else v[rows]  # contiguous rows: a view
+        q = v[a:b] if rows.size == b - a else v[rows]  # contiguous rows without ids: a view
         if capacity is None:
-            sims = q @ v[lo:b].T  # a view: no copy of the earlier rows
+            sims = q @ v[lo:b].T  # without ids a view: no copy of the earlier rows
         else:
             cand = cand[alive_lru(cand, a, last_use, capacity)]  # rows of this block are alive
             sims = q @ v[cand].T

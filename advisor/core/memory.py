@@ -1,0 +1,34 @@
+"""Process memory settings for one analysis.
+
+    fewer_malloc_arenas(n=2) -> bool   glibc only; a no-op elsewhere or when MALLOC_ARENA_MAX is set
+
+glibc gives every thread that allocates its own malloc arena and keeps what was freed in it.
+The routing analyzer fits on a thread pool (and its kNN and ridge steps allocate tens of MB per
+fit), so each worker thread grows an arena of its own that the process then holds on to. Two
+arenas measured on `advisor sample --calls 100000` with warm vectors: peak RSS 811 MB instead
+of 966 MB, CPU 12.1 s instead of 13.5 s (one run each, MALLOC_ARENA_MAX=2 in the environment,
+a loaded machine). The answer does not depend on it: it only changes where freed memory waits.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import os
+import sys
+
+_M_ARENA_MAX = -8  # glibc's mallopt parameter number (malloc.h)
+
+
+def fewer_malloc_arenas(n: int = 2) -> bool:
+    """Cap glibc's malloc arenas at `n` for threads created from now on; True when it was set."""
+    if not sys.platform.startswith("linux") or "MALLOC_ARENA_MAX" in os.environ:
+        return False
+    name = ctypes.util.find_library("c")
+    if not name:
+        return False
+    try:
+        libc = ctypes.CDLL(name)
+        return bool(libc.mallopt(_M_ARENA_MAX, n))
+    except (OSError, AttributeError):  # not glibc (musl has no mallopt)
+        return False
