@@ -159,8 +159,7 @@ def _replay(texts: list[str], times: np.ndarray, ctx: AnalysisContext, s: CacheS
         encode = functools.partial(embedder.encode, progress=progress)
         return ctx.cache_replay_texts(texts, encode, times_s=times, ttl_s=s.ttl_s, index=s.index, **kw)
     cv = embed_calls(texts, embedder.encode, progress=progress)
-    # An engine's vector hook still takes one vector per call.
-    vectors = cv if ctx.cache_replay is None else cv[np.arange(len(cv))]
+    vectors = cv if ctx.cache_replay is None else cv[np.arange(len(cv))]  # a vector hook takes one per call
     return (ctx.cache_replay or replay)(vectors, times_s=times, ttl_s=s.ttl_s, index=s.index, **kw)
 
 
