@@ -1,6 +1,7 @@
 """Process memory settings for one analysis.
 
     fewer_malloc_arenas(n=2) -> bool   glibc only; a no-op elsewhere or when MALLOC_ARENA_MAX is set
+    peak_rss_mb() -> float             this process's peak RSS (VmHWM on Linux), for benchmarks and Ray workers
 
 glibc gives every thread that allocates its own malloc arena and keeps what was freed in it.
 The routing analyzer fits on a thread pool (and its kNN and ridge steps allocate tens of MB per
@@ -32,3 +33,24 @@ def fewer_malloc_arenas(n: int = 2) -> bool:
         return bool(libc.mallopt(_M_ARENA_MAX, n))
     except (OSError, AttributeError):  # not glibc (musl has no mallopt)
         return False
+
+
+def peak_rss_mb() -> float:
+    """This process's peak resident memory in MB.
+
+    VmHWM from /proc on Linux: ru_maxrss survives fork + exec, so a child started by a big
+    parent reports at least the parent's size at the fork (the 100k-call analyze and encode of
+    docs/benchmarks-scale.md both read 967 MB that way, the benchmark's own size). Elsewhere
+    ru_maxrss (KiB on Linux, bytes on macOS).
+    """
+    import resource
+    from pathlib import Path
+
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    scale = 1024 * 1024 if sys.platform == "darwin" else 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / scale

@@ -76,10 +76,10 @@ def process_cpu_s() -> float:
 
 
 def peak_rss_mb() -> float:
-    """This process's peak resident memory (Linux: ru_maxrss in KiB)."""
-    import resource
+    """This process's peak resident memory (advisor.core.memory: VmHWM, not the fork-inherited ru_maxrss)."""
+    from advisor.core.memory import peak_rss_mb as _peak
 
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return _peak()
 
 
 class RayEmbedder:

@@ -13,7 +13,6 @@ vs ONNX int8 throughput and hit rates), "ann" (exact vs approximate nearest-earl
 from __future__ import annotations
 
 import json
-import resource
 import sys
 import time
 from pathlib import Path
@@ -24,8 +23,9 @@ from advisor.lab.bench.ann import measure_ann
 
 
 def peak_rss_mb() -> float:
-    # Linux reports ru_maxrss in KiB.
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+    from advisor.core.memory import peak_rss_mb as _peak
+
+    return _peak()
 
 
 def task_analyze(t: dict) -> dict:
