@@ -16,7 +16,6 @@ import argparse
 import json
 import os
 import platform
-import resource
 import subprocess
 import sys
 import tempfile
@@ -25,6 +24,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+
+from advisor.core.memory import peak_rss_mb
 
 MODELS = np.array(["gpt-4o-mini", "gpt-4o", "claude-sonnet-4-5", "gemini-2.5-pro"])
 
@@ -168,22 +169,6 @@ def run_case(case: str, path: str) -> dict:
     result["total_s"] = time.perf_counter() - t0
     result["peak_rss_mb"] = peak_rss_mb()
     return result
-
-
-def peak_rss_mb() -> float:
-    """This process's peak resident memory.
-
-    VmHWM from /proc on Linux: ru_maxrss survives fork + exec, so a child started by a big
-    parent would report the parent's peak. Elsewhere ru_maxrss (KiB on Linux, bytes on macOS).
-    """
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    scale = 1024 * 1024 if sys.platform == "darwin" else 1024
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / scale
 
 
 def main() -> None:
